@@ -1,0 +1,1 @@
+"""Typed audit events, the append-only hash-chained log, digests and verification."""

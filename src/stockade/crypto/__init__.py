@@ -1,0 +1,1 @@
+"""Keys, envelope encryption and signing; the only importer of `cryptography`."""

@@ -1,0 +1,1 @@
+"""Pure models and invariants: ARNs, functions, versions, aliases, layers, archives."""

@@ -1,0 +1,1 @@
+"""The AWS policy language and its evaluation (pure)."""

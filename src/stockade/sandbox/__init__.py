@@ -1,0 +1,1 @@
+"""Execution environments: lifecycle, pool, isolation backends and the Lambda Runtime API."""

@@ -1,0 +1,1 @@
+"""Use cases per AWS service: authorize, act, audit."""
