@@ -40,6 +40,10 @@ class ApiError(StockadeError):
         super().__init__(message)
         self.message = message
 
+    def wire_code(self, protocol: str) -> str:
+        """The code on the wire for a protocol family ("rest-json", "json", "query")."""
+        return self.code
+
     def wire_fields(self) -> Mapping[str, object]:
         """Extra modelled members of the error shape (e.g. `Reason`), empty by default."""
         return {}

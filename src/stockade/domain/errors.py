@@ -1,8 +1,12 @@
 """Errors of the pure domain; no wire identity here (services translate them).
 
-    DomainError
-    ├── InvalidArnError          text is not an ARN of the expected kind
-    └── ArchiveError             a deployment package is unacceptable (see domain/archive.py)
+DomainError
+├── InvalidArnError          text is not an ARN of the expected kind
+├── InvalidConfigurationError  a function configuration breaks one of Lambda's rules
+└── ArchiveError             a deployment package is unacceptable (see domain/archive.py)
+    ├── CorruptArchiveError   not a readable zip
+    ├── HostileArchiveError   paths, links, duplicates or overlaps that could escape or bomb
+    └── ArchiveTooLargeError  over a size, ratio or entry-count limit
 """
 
 from __future__ import annotations
@@ -18,8 +22,24 @@ class InvalidArnError(DomainError):
     """Text is not an ARN of the expected kind."""
 
 
+class InvalidConfigurationError(DomainError):
+    """A function configuration breaks one of Lambda's rules; the message is caller-safe."""
+
+
 class ArchiveError(DomainError):
     """A deployment package (zip) is corrupt, hostile or over a limit.
 
     The message is safe to return to the caller: it names entries and limits, never content.
     """
+
+
+class CorruptArchiveError(ArchiveError):
+    """Not a readable zip archive."""
+
+
+class HostileArchiveError(ArchiveError):
+    """An entry could escape the extraction root, alias another, or bomb the extractor."""
+
+
+class ArchiveTooLargeError(ArchiveError):
+    """Over the unzipped-size or entry-count limit."""

@@ -1,0 +1,120 @@
+"""Functions, their versions and aliases: immutable values, changed only by replacement."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from stockade.domain.arn import LATEST, function_arn
+from stockade.types import AccountId, Sha256Hex
+
+
+class FunctionState(StrEnum):
+    PENDING = "Pending"
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+    FAILED = "Failed"
+
+
+class UpdateStatus(StrEnum):
+    SUCCESSFUL = "Successful"
+    FAILED = "Failed"
+    IN_PROGRESS = "InProgress"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A deployment package, addressed by the SHA-256 of its bytes."""
+
+    sha256: Sha256Hex
+    size: int
+    unzipped_size: int
+
+    @property
+    def sha256_base64(self) -> str:
+        """As Lambda reports `CodeSha256`: base64 of the raw digest."""
+        return base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class LayerAttachment:
+    """A layer version as a function configuration references it."""
+
+    arn: str
+    code: Code
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """Everything UpdateFunctionConfiguration can change."""
+
+    runtime: str
+    handler: str
+    role: str
+    description: str = ""
+    timeout: int = 3
+    memory_size: int = 128
+    ephemeral_storage: int = 512
+    architecture: str = "x86_64"
+    # Values are secrets: never shown in reprs or logs.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+    layers: tuple[LayerAttachment, ...] = ()
+    tracing_mode: str = "PassThrough"
+    log_group: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionVersion:
+    """`$LATEST` (replaced on every update) or a published, immutable version."""
+
+    account_id: AccountId
+    function_name: str
+    version: str
+    config: FunctionConfig
+    code: Code
+    revision_id: str
+    last_modified: datetime
+    state: FunctionState = FunctionState.ACTIVE
+    last_update_status: UpdateStatus = UpdateStatus.SUCCESSFUL
+
+    @property
+    def is_latest(self) -> bool:
+        return self.version == LATEST
+
+    def arn(self, region: str) -> str:
+        return function_arn(region, self.account_id, self.function_name, self.version)
+
+    def unqualified_arn(self, region: str) -> str:
+        return function_arn(region, self.account_id, self.function_name)
+
+    def log_group(self) -> str:
+        return self.config.log_group or f"/aws/lambda/{self.function_name}"
+
+
+@dataclass(frozen=True)
+class Function:
+    """The function as a whole: what outlives any one version."""
+
+    account_id: AccountId
+    name: str
+    created: datetime
+    last_published: int = 0  # numbers are never reused, even after a version is deleted
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Alias:
+    account_id: AccountId
+    function_name: str
+    name: str
+    function_version: str
+    revision_id: str
+    description: str = ""
+    # Additional version -> share of traffic (0..1); the rest goes to function_version.
+    routing: Mapping[str, float] = field(default_factory=dict)
+
+    def arn(self, region: str) -> str:
+        return function_arn(region, self.account_id, self.function_name, self.name)

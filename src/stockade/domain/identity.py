@@ -1,0 +1,45 @@
+"""Who is calling: principals and the credentials that prove it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from stockade.types import AccessKeyId, AccountId
+
+
+class PrincipalKind(StrEnum):
+    ROOT = "Root"
+    IAM_USER = "IAMUser"
+    ASSUMED_ROLE = "AssumedRole"
+    AWS_SERVICE = "AWSService"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller, as CloudTrail's userIdentity describes one."""
+
+    kind: PrincipalKind
+    account_id: AccountId
+    arn: str
+    principal_id: str  # AIDA... for users, AROA...:session for role sessions
+    name: str  # user name, or role session name
+    access_key_id: AccessKeyId | None = None
+
+
+class KeyStatus(StrEnum):
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A signing secret and the principal it authenticates. Never logged, never shown."""
+
+    access_key_id: AccessKeyId
+    secret_access_key: str = field(repr=False)
+    principal: Principal
+    status: KeyStatus = KeyStatus.ACTIVE
+    session_token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
