@@ -1,0 +1,417 @@
+"""The SQLite adapter of the store ports: WAL, one writer at a time, durable commits.
+
+Every `write()` is a single `BEGIN IMMEDIATE` transaction, committed with `synchronous=FULL`, so a
+`kill -9` at any instant leaves each record in its old or its new state, never in between.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from stockade.domain.account import AccessKey, Account, IamUser
+from stockade.domain.arn import LATEST
+from stockade.domain.function import Alias, Function, FunctionVersion
+from stockade.domain.layer import Layer, LayerVersion
+from stockade.store import codec
+from stockade.store.sqlite_schema import MIGRATIONS
+from stockade.types import AccessKeyId, AccountId, Sha256Hex
+
+T = TypeVar("T")
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._writer = self._connect()
+        self._migrate()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        with self._connections_lock:
+            self._connections.append(conn)
+        return conn
+
+    def _migrate(self) -> None:
+        with self._write_lock:
+            (current,) = self._writer.execute("PRAGMA user_version").fetchone()
+            for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                # executescript commits on its own; the version bump rides in the same script.
+                self._writer.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+                )
+
+    @contextmanager
+    def write(self) -> Iterator[SqliteTransaction]:
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTransaction(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[SqliteTransaction]:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+        conn.execute("BEGIN")
+        try:
+            yield SqliteTransaction(conn)
+        finally:
+            conn.execute("ROLLBACK")
+
+    def referenced_artifacts(self) -> set[Sha256Hex]:
+        with self.read() as tx:
+            # Functions keep the layer versions they use even after the layer version is deleted.
+            rows = tx.conn.execute(
+                "SELECT code_sha256 FROM function_versions"
+                " UNION SELECT code_sha256 FROM layer_versions"
+                " UNION SELECT json_extract(layer.value, '$.code.sha256')"
+                " FROM function_versions, json_each(function_versions.doc, '$.config.layers') layer"
+            ).fetchall()
+        return {Sha256Hex(r[0]) for r in rows}
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+
+class _Docs:
+    """Shared plumbing: one table of JSON documents keyed by some columns."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def one(self, cls: type[T], sql: str, *args: Any) -> T | None:
+        row = self.conn.execute(sql, args).fetchone()
+        return codec.loads(cls, row[0]) if row else None
+
+    def many(self, cls: type[T], sql: str, *args: Any) -> list[T]:
+        return [codec.loads(cls, row[0]) for row in self.conn.execute(sql, args)]
+
+
+class _Accounts(_Docs):
+    def get(self, account_id: AccountId) -> Account | None:
+        return self.one(Account, "SELECT doc FROM accounts WHERE account_id=?", account_id)
+
+    def all(self) -> list[Account]:
+        return self.many(Account, "SELECT doc FROM accounts ORDER BY account_id")
+
+    def put(self, account: Account) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO accounts VALUES (?, ?)",
+            (account.account_id, codec.dumps(account)),
+        )
+
+
+class _Users(_Docs):
+    def get(self, account_id: AccountId, name: str) -> IamUser | None:
+        return self.one(
+            IamUser, "SELECT doc FROM iam_users WHERE account_id=? AND name=?", account_id, name
+        )
+
+    def all_in(self, account_id: AccountId) -> list[IamUser]:
+        return self.many(
+            IamUser, "SELECT doc FROM iam_users WHERE account_id=? ORDER BY name", account_id
+        )
+
+    def put(self, user: IamUser) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO iam_users VALUES (?, ?, ?)",
+            (user.account_id, user.name, codec.dumps(user)),
+        )
+
+    def delete(self, account_id: AccountId, name: str) -> None:
+        self.conn.execute("DELETE FROM iam_users WHERE account_id=? AND name=?", (account_id, name))
+
+
+class _AccessKeys(_Docs):
+    def get(self, access_key_id: AccessKeyId) -> AccessKey | None:
+        return self.one(
+            AccessKey, "SELECT doc FROM access_keys WHERE access_key_id=?", access_key_id
+        )
+
+    def list_for_user(self, account_id: AccountId, user_name: str) -> list[AccessKey]:
+        return self.many(
+            AccessKey,
+            "SELECT doc FROM access_keys WHERE account_id=? AND user_name=? ORDER BY access_key_id",
+            account_id,
+            user_name,
+        )
+
+    def put(self, key: AccessKey) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO access_keys VALUES (?, ?, ?, ?)",
+            (key.access_key_id, key.account_id, key.user_name, codec.dumps(key)),
+        )
+
+    def delete(self, access_key_id: AccessKeyId) -> None:
+        self.conn.execute("DELETE FROM access_keys WHERE access_key_id=?", (access_key_id,))
+
+
+class _Functions(_Docs):
+    def get(self, account_id: AccountId, name: str) -> Function | None:
+        return self.one(
+            Function, "SELECT doc FROM functions WHERE account_id=? AND name=?", account_id, name
+        )
+
+    def page(self, account_id: AccountId, after: str | None, limit: int) -> list[Function]:
+        return self.many(
+            Function,
+            "SELECT doc FROM functions WHERE account_id=? AND name>? ORDER BY name LIMIT ?",
+            account_id,
+            after or "",
+            limit,
+        )
+
+    def count(self, account_id: AccountId) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM functions WHERE account_id=?", (account_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def put(self, function: Function) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO functions VALUES (?, ?, ?)",
+            (function.account_id, function.name, codec.dumps(function)),
+        )
+
+    def delete(self, account_id: AccountId, name: str) -> None:
+        self.conn.execute("DELETE FROM functions WHERE account_id=? AND name=?", (account_id, name))
+
+
+def _version_order(version: str) -> int:
+    return 0 if version == LATEST else int(version)
+
+
+class _Versions(_Docs):
+    def get(self, account_id: AccountId, function: str, version: str) -> FunctionVersion | None:
+        return self.one(
+            FunctionVersion,
+            "SELECT doc FROM function_versions"
+            " WHERE account_id=? AND function_name=? AND version=?",
+            account_id,
+            function,
+            version,
+        )
+
+    def page(
+        self, account_id: AccountId, function: str, after: str | None, limit: int
+    ) -> list[FunctionVersion]:
+        start = -1 if after is None else _version_order(after)
+        return self.many(
+            FunctionVersion,
+            "SELECT doc FROM function_versions WHERE account_id=? AND function_name=?"
+            " AND version_order>? ORDER BY version_order LIMIT ?",
+            account_id,
+            function,
+            start,
+            limit,
+        )
+
+    def page_all(
+        self, account_id: AccountId, after: tuple[str, str] | None, limit: int
+    ) -> list[FunctionVersion]:
+        name, order = ("", -1) if after is None else (after[0], _version_order(after[1]))
+        return self.many(
+            FunctionVersion,
+            "SELECT doc FROM function_versions WHERE account_id=?"
+            " AND (function_name>? OR (function_name=? AND version_order>?))"
+            " ORDER BY function_name, version_order LIMIT ?",
+            account_id,
+            name,
+            name,
+            order,
+            limit,
+        )
+
+    def put(self, version: FunctionVersion) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO function_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                version.account_id,
+                version.function_name,
+                version.version,
+                _version_order(version.version),
+                version.code.sha256,
+                version.code.size,
+                codec.dumps(version),
+            ),
+        )
+
+    def delete(self, account_id: AccountId, function: str, version: str) -> None:
+        self.conn.execute(
+            "DELETE FROM function_versions WHERE account_id=? AND function_name=? AND version=?",
+            (account_id, function, version),
+        )
+
+    def delete_function(self, account_id: AccountId, function: str) -> None:
+        self.conn.execute(
+            "DELETE FROM function_versions WHERE account_id=? AND function_name=?",
+            (account_id, function),
+        )
+
+    def total_code_size(self, account_id: AccountId) -> int:
+        row = self.conn.execute(
+            "SELECT coalesce(sum(code_size), 0) FROM function_versions WHERE account_id=?",
+            (account_id,),
+        ).fetchone()
+        return int(row[0])
+
+
+class _Aliases(_Docs):
+    def get(self, account_id: AccountId, function: str, name: str) -> Alias | None:
+        return self.one(
+            Alias,
+            "SELECT doc FROM aliases WHERE account_id=? AND function_name=? AND name=?",
+            account_id,
+            function,
+            name,
+        )
+
+    def page(
+        self, account_id: AccountId, function: str, after: str | None, limit: int
+    ) -> list[Alias]:
+        return self.many(
+            Alias,
+            "SELECT doc FROM aliases WHERE account_id=? AND function_name=? AND name>?"
+            " ORDER BY name LIMIT ?",
+            account_id,
+            function,
+            after or "",
+            limit,
+        )
+
+    def put(self, alias: Alias) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO aliases VALUES (?, ?, ?, ?)",
+            (alias.account_id, alias.function_name, alias.name, codec.dumps(alias)),
+        )
+
+    def delete(self, account_id: AccountId, function: str, name: str) -> None:
+        self.conn.execute(
+            "DELETE FROM aliases WHERE account_id=? AND function_name=? AND name=?",
+            (account_id, function, name),
+        )
+
+    def delete_function(self, account_id: AccountId, function: str) -> None:
+        self.conn.execute(
+            "DELETE FROM aliases WHERE account_id=? AND function_name=?", (account_id, function)
+        )
+
+
+class _Layers(_Docs):
+    def get(self, account_id: AccountId, name: str) -> Layer | None:
+        return self.one(
+            Layer, "SELECT doc FROM layers WHERE account_id=? AND name=?", account_id, name
+        )
+
+    def put(self, layer: Layer) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO layers VALUES (?, ?, ?)",
+            (layer.account_id, layer.name, codec.dumps(layer)),
+        )
+
+    def get_version(self, account_id: AccountId, name: str, version: int) -> LayerVersion | None:
+        return self.one(
+            LayerVersion,
+            "SELECT doc FROM layer_versions WHERE account_id=? AND name=? AND version=?",
+            account_id,
+            name,
+            version,
+        )
+
+    def put_version(self, version: LayerVersion) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO layer_versions VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                version.account_id,
+                version.name,
+                version.version,
+                version.code.sha256,
+                version.code.size,
+                codec.dumps(version),
+            ),
+        )
+
+    def delete_version(self, account_id: AccountId, name: str, version: int) -> None:
+        self.conn.execute(
+            "DELETE FROM layer_versions WHERE account_id=? AND name=? AND version=?",
+            (account_id, name, version),
+        )
+
+    def list_versions(
+        self, account_id: AccountId, name: str, after: int | None, limit: int
+    ) -> list[LayerVersion]:
+        return self.many(
+            LayerVersion,
+            "SELECT doc FROM layer_versions WHERE account_id=? AND name=? AND version<?"
+            " ORDER BY version DESC LIMIT ?",
+            account_id,
+            name,
+            after if after is not None else 2**62,
+            limit,
+        )
+
+    def list_latest(
+        self, account_id: AccountId, after: str | None, limit: int
+    ) -> list[LayerVersion]:
+        return self.many(
+            LayerVersion,
+            "SELECT v.doc FROM layer_versions v WHERE v.account_id=? AND v.name>?"
+            " AND v.version=(SELECT max(version) FROM layer_versions w"
+            " WHERE w.account_id=v.account_id AND w.name=v.name)"
+            " ORDER BY v.name LIMIT ?",
+            account_id,
+            after or "",
+            limit,
+        )
+
+    def list_every_version(self, account_id: AccountId) -> list[LayerVersion]:
+        return self.many(
+            LayerVersion,
+            "SELECT doc FROM layer_versions WHERE account_id=? ORDER BY name, version DESC",
+            account_id,
+        )
+
+    def total_code_size(self, account_id: AccountId) -> int:
+        row = self.conn.execute(
+            "SELECT coalesce(sum(code_size), 0) FROM layer_versions WHERE account_id=?",
+            (account_id,),
+        ).fetchone()
+        return int(row[0])
+
+
+class SqliteTransaction:
+    """One transaction; repositories share its connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.accounts = _Accounts(conn)
+        self.users = _Users(conn)
+        self.access_keys = _AccessKeys(conn)
+        self.functions = _Functions(conn)
+        self.versions = _Versions(conn)
+        self.aliases = _Aliases(conn)
+        self.layers = _Layers(conn)
