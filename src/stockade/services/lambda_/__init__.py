@@ -1,0 +1,62 @@
+"""The Lambda control plane: one class per resource, assembled into an operation table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from stockade.services.context import RequestContext
+from stockade.services.lambda_.aliases import Aliases
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.downloads import CodeDownloads
+from stockade.services.lambda_.functions import Functions
+from stockade.services.lambda_.layers import Layers
+from stockade.services.lambda_.settings import AccountSettings
+from stockade.services.lambda_.tags import Tags
+from stockade.services.lambda_.versions import Versions
+
+Operation = Callable[[RequestContext, Any], Any]
+
+__all__ = ["LambdaDeps", "LambdaService", "Operation"]
+
+
+class LambdaService:
+    def __init__(self, deps: LambdaDeps) -> None:
+        self.deps = deps
+        self.functions = Functions(deps)
+        self.versions = Versions(deps)
+        self.aliases = Aliases(deps)
+        self.layers = Layers(deps)
+        self.tags = Tags(deps)
+        self.settings = AccountSettings(deps)
+        self.downloads = CodeDownloads(deps)
+
+    def operations(self) -> Mapping[str, Operation]:
+        """Operation name (as in botocore's model) -> use case."""
+        f, v, a, ly, t = self.functions, self.versions, self.aliases, self.layers, self.tags
+        return {
+            "CreateFunction": f.create_function,
+            "GetFunction": f.get_function,
+            "GetFunctionConfiguration": f.get_function_configuration,
+            "ListFunctions": f.list_functions,
+            "UpdateFunctionCode": f.update_function_code,
+            "UpdateFunctionConfiguration": f.update_function_configuration,
+            "DeleteFunction": f.delete_function,
+            "PublishVersion": v.publish_version,
+            "ListVersionsByFunction": v.list_versions_by_function,
+            "CreateAlias": a.create_alias,
+            "GetAlias": a.get_alias,
+            "UpdateAlias": a.update_alias,
+            "DeleteAlias": a.delete_alias,
+            "ListAliases": a.list_aliases,
+            "PublishLayerVersion": ly.publish_layer_version,
+            "GetLayerVersion": ly.get_layer_version,
+            "GetLayerVersionByArn": ly.get_layer_version_by_arn,
+            "ListLayers": ly.list_layers,
+            "ListLayerVersions": ly.list_layer_versions,
+            "DeleteLayerVersion": ly.delete_layer_version,
+            "TagResource": t.tag_resource,
+            "UntagResource": t.untag_resource,
+            "ListTags": t.list_tags,
+            "GetAccountSettings": self.settings.get_account_settings,
+        }

@@ -1,0 +1,178 @@
+"""Aliases: named pointers to a version, optionally splitting traffic with a second version."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+
+from stockade.domain.arn import LATEST
+from stockade.domain.function import Alias
+from stockade.services.context import RequestContext
+from stockade.services.lambda_ import names, presenters
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.errors import (
+    InvalidParameterValueError,
+    PreconditionFailedError,
+    ResourceConflictError,
+    ResourceNotFoundError,
+)
+from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.shapes import lambda_ as shapes
+from stockade.store.ports import Transaction
+
+MAX_ADDITIONAL_VERSIONS = 1
+
+
+class Aliases:
+    def __init__(self, deps: LambdaDeps) -> None:
+        self._deps = deps
+
+    def create_alias(
+        self, ctx: RequestContext, request: shapes.CreateAliasRequest
+    ) -> shapes.AliasConfiguration:
+        deps = self._deps
+        target = _function(deps, ctx, request["FunctionName"])
+        alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
+        names.authorize(deps, ctx, "lambda:CreateAlias", alias_target.arn)
+        if request["Name"] == LATEST:
+            raise InvalidParameterValueError("An alias cannot be named $LATEST.")
+        routing = _routing(request.get("RoutingConfig"))
+        with deps.store.write() as tx:
+            _check_versions(tx, target, request["FunctionVersion"], routing)
+            if tx.aliases.get(target.account_id, target.name, request["Name"]) is not None:
+                raise ResourceConflictError(f"Alias already exists: {alias_target.arn}")
+            alias = Alias(
+                account_id=target.account_id,
+                function_name=target.name,
+                name=request["Name"],
+                function_version=request["FunctionVersion"],
+                revision_id=str(uuid.uuid4()),
+                description=request.get("Description", ""),
+                routing=routing,
+            )
+            tx.aliases.put(alias)
+        return presenters.alias(alias, deps.region)
+
+    def get_alias(
+        self, ctx: RequestContext, request: shapes.GetAliasRequest
+    ) -> shapes.AliasConfiguration:
+        deps = self._deps
+        target = _function(deps, ctx, request["FunctionName"])
+        alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
+        names.authorize(deps, ctx, "lambda:GetAlias", alias_target.arn)
+        with deps.store.read() as tx:
+            alias = _load(tx, alias_target)
+        return presenters.alias(alias, deps.region)
+
+    def update_alias(
+        self, ctx: RequestContext, request: shapes.UpdateAliasRequest
+    ) -> shapes.AliasConfiguration:
+        deps = self._deps
+        target = _function(deps, ctx, request["FunctionName"])
+        alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
+        names.authorize(deps, ctx, "lambda:UpdateAlias", alias_target.arn)
+        with deps.store.write() as tx:
+            alias = _load(tx, alias_target)
+            if request.get("RevisionId") not in (None, alias.revision_id):
+                raise PreconditionFailedError("GetAlias")
+            version = request.get("FunctionVersion", alias.function_version)
+            routing = (
+                _routing(request["RoutingConfig"]) if "RoutingConfig" in request else alias.routing
+            )
+            _check_versions(tx, target, version, routing)
+            alias = replace(
+                alias,
+                function_version=version,
+                routing=routing,
+                description=request.get("Description", alias.description),
+                revision_id=str(uuid.uuid4()),
+            )
+            tx.aliases.put(alias)
+        return presenters.alias(alias, deps.region)
+
+    def delete_alias(self, ctx: RequestContext, request: shapes.DeleteAliasRequest) -> None:
+        deps = self._deps
+        target = _function(deps, ctx, request["FunctionName"])
+        alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
+        names.authorize(deps, ctx, "lambda:DeleteAlias", alias_target.arn)
+        with deps.store.write() as tx:
+            if tx.functions.get(target.account_id, target.name) is None:
+                raise names.not_found(target)
+            # Deleting an alias that does not exist succeeds, as in Lambda.
+            tx.aliases.delete(target.account_id, target.name, request["Name"])
+
+    def list_aliases(
+        self, ctx: RequestContext, request: shapes.ListAliasesRequest
+    ) -> shapes.ListAliasesResponse:
+        deps = self._deps
+        target = _function(deps, ctx, request["FunctionName"])
+        names.authorize(deps, ctx, "lambda:ListAliases", target.unqualified_arn)
+        limit = page_size(request.get("MaxItems"))
+        after = decode_marker(request.get("Marker"), 1)
+        wanted = request.get("FunctionVersion")
+        with deps.store.read() as tx:
+            if tx.functions.get(target.account_id, target.name) is None:
+                raise names.not_found(target)
+            found = tx.aliases.page(
+                target.account_id, target.name, str(after[0]) if after else None, 10_000
+            )
+        matching = [
+            a
+            for a in found
+            if wanted is None or a.function_version == wanted or wanted in a.routing
+        ]
+        response: shapes.ListAliasesResponse = {
+            "Aliases": [presenters.alias(a, deps.region) for a in matching[:limit]]
+        }
+        if len(matching) > limit:
+            response = {**response, "NextMarker": encode_marker(matching[limit - 1].name)}
+        return response
+
+
+def _function(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
+    target = names.resolve(deps, ctx, function_name)
+    if target.qualifier is not None:
+        raise InvalidParameterValueError("Specify the function name without a qualifier.")
+    return target
+
+
+def _load(tx: Transaction, target: names.Target) -> Alias:
+    if tx.functions.get(target.account_id, target.name) is None:
+        raise names.not_found(names.Target(target.account_id, target.name, None, target.region))
+    alias = tx.aliases.get(target.account_id, target.name, target.qualifier or "")
+    if alias is None:
+        raise ResourceNotFoundError(f"Alias not found: {target.arn}")
+    return alias
+
+
+def _routing(config: shapes.AliasRoutingConfiguration | None) -> Mapping[str, float]:
+    weights = dict((config or {}).get("AdditionalVersionWeights", {}))
+    if len(weights) > MAX_ADDITIONAL_VERSIONS:
+        raise InvalidParameterValueError(
+            f"Number of additional versions cannot be greater than {MAX_ADDITIONAL_VERSIONS}."
+        )
+    return weights
+
+
+def _check_versions(
+    tx: Transaction, target: names.Target, version: str, routing: Mapping[str, float]
+) -> None:
+    if tx.functions.get(target.account_id, target.name) is None:
+        raise names.not_found(target)
+    if tx.versions.get(target.account_id, target.name, version) is None:
+        missing = names.Target(target.account_id, target.name, version, target.region)
+        raise ResourceNotFoundError(f"Function not found: {missing.arn}")
+    for extra in routing:
+        if LATEST in (extra, version):
+            raise InvalidParameterValueError(
+                "$LATEST is not supported for an alias pointing to more than 1 version"
+            )
+        if extra == version:
+            raise InvalidParameterValueError(
+                "The additional version cannot be the same as the primary version."
+            )
+        if tx.versions.get(target.account_id, target.name, extra) is None:
+            raise InvalidParameterValueError(
+                f"Version {extra} of function {target.unqualified_arn} does not exist."
+            )

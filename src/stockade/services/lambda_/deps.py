@@ -1,0 +1,24 @@
+"""The ports and settings every Lambda use case shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stockade.clock import Clock
+from stockade.domain.runtimes import RuntimeCatalog
+from stockade.services.authz import Authorizer
+from stockade.services.lambda_.code_urls import CodeUrlSigner
+from stockade.store.ports import ArtifactStore, Store
+from stockade.types import Region
+
+
+@dataclass(frozen=True)
+class LambdaDeps:
+    store: Store
+    artifacts: ArtifactStore
+    clock: Clock
+    authorizer: Authorizer
+    runtimes: RuntimeCatalog
+    region: Region
+    host_arch: str
+    code_urls: CodeUrlSigner

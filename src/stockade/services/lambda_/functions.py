@@ -1,0 +1,332 @@
+"""Create, read, update and delete functions ($LATEST and the function as a whole)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from stockade.domain import limits
+from stockade.domain.arn import LATEST, parse_layer_name
+from stockade.domain.errors import InvalidArnError, InvalidConfigurationError
+from stockade.domain.function import Function, FunctionConfig, FunctionVersion, LayerAttachment
+from stockade.domain.function_rules import check_config
+from stockade.services.context import RequestContext
+from stockade.services.lambda_ import names, packages, presenters, tags
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.errors import (
+    InvalidParameterValueError,
+    PreconditionFailedError,
+    ResourceConflictError,
+)
+from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.services.lambda_.unsupported import refuse_non_zip_code, refuse_unsupported
+from stockade.services.lambda_.versions import publish
+from stockade.shapes import lambda_ as shapes
+from stockade.store.ports import Transaction
+
+
+class Functions:
+    def __init__(self, deps: LambdaDeps) -> None:
+        self._deps = deps
+
+    def create_function(
+        self, ctx: RequestContext, request: shapes.CreateFunctionRequest
+    ) -> shapes.FunctionConfiguration:
+        deps = self._deps
+        target = names.resolve(deps, ctx, request["FunctionName"])
+        if target.qualifier is not None:
+            raise InvalidParameterValueError("A function name cannot carry a qualifier here.")
+        names.authorize(deps, ctx, "lambda:CreateFunction", target.unqualified_arn)
+        refuse_unsupported(request)
+        zip_bytes = refuse_non_zip_code(request["Code"])
+        new_tags = tags.checked_tags(request.get("Tags", {}))
+        with deps.store.read() as tx:
+            if tx.functions.get(target.account_id, target.name) is not None:
+                raise _exists(target.name)
+            layers = _resolve_layers(deps, ctx, tx, request.get("Layers", ()))
+        config = FunctionConfig(
+            runtime=request.get("Runtime", ""),
+            handler=request.get("Handler", ""),
+            role=request["Role"],
+            description=request.get("Description", ""),
+            timeout=request.get("Timeout", 3),
+            memory_size=request.get("MemorySize", 128),
+            ephemeral_storage=request.get("EphemeralStorage", {}).get("Size", 512),
+            architecture=_architecture(request.get("Architectures")),
+            environment=dict(request.get("Environment", {}).get("Variables", {})),
+            layers=layers,
+            tracing_mode=request.get("TracingConfig", {}).get("Mode", "PassThrough"),
+            log_group=request.get("LoggingConfig", {}).get("LogGroup"),
+        )
+        _check(deps, config)
+        code = packages.store_package(deps, zip_bytes, sum(a.code.unzipped_size for a in layers))
+        now = deps.clock.now()
+        latest = FunctionVersion(
+            account_id=target.account_id,
+            function_name=target.name,
+            version=LATEST,
+            config=config,
+            code=code,
+            revision_id=str(uuid.uuid4()),
+            last_modified=now,
+        )
+        function = Function(target.account_id, target.name, created=now, tags=new_tags)
+        with deps.store.write() as tx:
+            if tx.functions.get(target.account_id, target.name) is not None:
+                raise _exists(target.name)
+            packages.check_storage_quota(tx, target.account_id, code)
+            tx.functions.put(function)
+            tx.versions.put(latest)
+            shown = publish(tx, function, latest, now) if request.get("Publish") else latest
+        return presenters.configuration(shown, deps.region)
+
+    def get_function(
+        self, ctx: RequestContext, request: shapes.GetFunctionRequest
+    ) -> shapes.GetFunctionResponse:
+        deps = self._deps
+        target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
+        names.authorize(deps, ctx, "lambda:GetFunction", target.arn)
+        with deps.store.read() as tx:
+            version, _ = names.load_version(tx, target)
+            function = tx.functions.get(target.account_id, target.name)
+        location = deps.code_urls.url(
+            ctx.base_url, version.account_id, version.code.sha256, deps.clock.now()
+        )
+        response: shapes.GetFunctionResponse = {
+            "Configuration": presenters.configuration(version, deps.region),
+            "Code": {"RepositoryType": "S3", "Location": location},
+        }
+        if function is not None and function.tags:
+            response = {**response, "Tags": dict(function.tags)}
+        return response
+
+    def get_function_configuration(
+        self, ctx: RequestContext, request: shapes.GetFunctionConfigurationRequest
+    ) -> shapes.FunctionConfiguration:
+        deps = self._deps
+        target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
+        names.authorize(deps, ctx, "lambda:GetFunctionConfiguration", target.arn)
+        with deps.store.read() as tx:
+            version, _ = names.load_version(tx, target)
+        return presenters.configuration(version, deps.region)
+
+    def list_functions(
+        self, ctx: RequestContext, request: shapes.ListFunctionsRequest
+    ) -> shapes.ListFunctionsResponse:
+        deps = self._deps
+        names.authorize(deps, ctx, "lambda:ListFunctions", "*")
+        account = ctx.principal.account_id
+        limit = page_size(request.get("MaxItems"))
+        every_version = request.get("FunctionVersion") == "ALL"
+        with deps.store.read() as tx:
+            if every_version:
+                after = decode_marker(request.get("Marker"), 2)
+                position = (str(after[0]), str(after[1])) if after else None
+                versions = tx.versions.page_all(account, position, limit + 1)
+            else:
+                after = decode_marker(request.get("Marker"), 1)
+                found = tx.functions.page(account, str(after[0]) if after else None, limit + 1)
+                versions = [
+                    v for f in found if (v := tx.versions.get(account, f.name, LATEST)) is not None
+                ]
+        response: shapes.ListFunctionsResponse = {
+            "Functions": [presenters.configuration(v, deps.region) for v in versions[:limit]]
+        }
+        if len(versions) > limit:
+            last = versions[limit - 1]
+            marker = (
+                encode_marker(last.function_name, last.version)
+                if every_version
+                else encode_marker(last.function_name)
+            )
+            response = {**response, "NextMarker": marker}
+        return response
+
+    def update_function_code(
+        self, ctx: RequestContext, request: shapes.UpdateFunctionCodeRequest
+    ) -> shapes.FunctionConfiguration:
+        deps = self._deps
+        target = _unqualified(names.resolve(deps, ctx, request["FunctionName"]))
+        names.authorize(deps, ctx, "lambda:UpdateFunctionCode", target.unqualified_arn)
+        refuse_unsupported(request)
+        zip_bytes = refuse_non_zip_code(request)
+        with deps.store.read() as tx:
+            current = _latest(tx, target)
+        architecture = _architecture(request.get("Architectures", [current.config.architecture]))
+        config = replace(current.config, architecture=architecture)
+        _check(deps, config)
+        layers_size = sum(a.code.unzipped_size for a in config.layers)
+        code = packages.store_package(deps, zip_bytes, layers_size)
+        if request.get("DryRun"):
+            return presenters.configuration(replace(current, code=code), deps.region)
+        return self._replace_latest(
+            target, request.get("RevisionId"), bool(request.get("Publish")), config=config,
+            code=code,
+        )  # fmt: skip
+
+    def update_function_configuration(
+        self, ctx: RequestContext, request: shapes.UpdateFunctionConfigurationRequest
+    ) -> shapes.FunctionConfiguration:
+        deps = self._deps
+        target = _unqualified(names.resolve(deps, ctx, request["FunctionName"]))
+        names.authorize(deps, ctx, "lambda:UpdateFunctionConfiguration", target.unqualified_arn)
+        refuse_unsupported(request)
+        with deps.store.read() as tx:
+            current = _latest(tx, target).config
+            layers = (
+                _resolve_layers(deps, ctx, tx, request["Layers"])
+                if "Layers" in request
+                else current.layers
+            )
+        changes: dict[str, Any] = {"layers": layers}
+        simple = {
+            "Runtime": "runtime",
+            "Handler": "handler",
+            "Role": "role",
+            "Description": "description",
+            "Timeout": "timeout",
+            "MemorySize": "memory_size",
+        }
+        for member, field_name in simple.items():
+            if member in request:
+                changes[field_name] = request[member]  # type: ignore[literal-required]
+        if "Environment" in request:
+            changes["environment"] = dict(request["Environment"].get("Variables", {}))
+        if "EphemeralStorage" in request:
+            changes["ephemeral_storage"] = request["EphemeralStorage"]["Size"]
+        if "TracingConfig" in request:
+            changes["tracing_mode"] = request["TracingConfig"].get("Mode", "PassThrough")
+        if "LoggingConfig" in request:
+            changes["log_group"] = request["LoggingConfig"].get("LogGroup")
+        config = replace(current, **changes)
+        _check(deps, config)
+        return self._replace_latest(target, request.get("RevisionId"), False, config=config)
+
+    def _replace_latest(
+        self,
+        target: names.Target,
+        revision_id: str | None,
+        publish_after: bool,
+        **changes: Any,
+    ) -> shapes.FunctionConfiguration:
+        deps = self._deps
+        with deps.store.write() as tx:
+            current = _latest(tx, target)
+            if revision_id is not None and revision_id != current.revision_id:
+                raise PreconditionFailedError("GetFunction")
+            if "code" in changes:
+                packages.check_storage_quota(tx, target.account_id, changes["code"])
+            now = deps.clock.now()
+            updated = replace(current, revision_id=str(uuid.uuid4()), last_modified=now, **changes)
+            tx.versions.put(updated)
+            shown = updated
+            if publish_after:
+                function = tx.functions.get(target.account_id, target.name)
+                if function is None:  # pragma: no cover - $LATEST exists only with its function
+                    raise names.not_found(target)
+                shown = publish(tx, function, updated, now)
+        return presenters.configuration(shown, deps.region)
+
+    def delete_function(
+        self, ctx: RequestContext, request: shapes.DeleteFunctionRequest
+    ) -> shapes.DeleteFunctionResponse:
+        deps = self._deps
+        target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
+        names.authorize(deps, ctx, "lambda:DeleteFunction", target.arn)
+        qualifier = target.qualifier
+        with deps.store.write() as tx:
+            if tx.functions.get(target.account_id, target.name) is None:
+                raise names.not_found(
+                    names.Target(target.account_id, target.name, None, target.region)
+                )
+            if qualifier is None:
+                tx.aliases.delete_function(target.account_id, target.name)
+                tx.versions.delete_function(target.account_id, target.name)
+                tx.functions.delete(target.account_id, target.name)
+                return {}
+            if qualifier == LATEST:
+                raise InvalidParameterValueError(
+                    "$LATEST version cannot be deleted without deleting the function."
+                )
+            if not qualifier.isdigit():
+                raise InvalidParameterValueError(
+                    "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias."
+                )
+            if tx.versions.get(target.account_id, target.name, qualifier) is None:
+                raise names.not_found(target)
+            users = [
+                a.name
+                for a in tx.aliases.page(target.account_id, target.name, None, 10_000)
+                if a.function_version == qualifier or qualifier in a.routing
+            ]
+            if users:
+                raise ResourceConflictError(
+                    f"Unable to delete version because the following aliases reference it: {users}"
+                )
+            tx.versions.delete(target.account_id, target.name, qualifier)
+        return {}
+
+
+def _exists(name: str) -> ResourceConflictError:
+    return ResourceConflictError(f"Function already exist: {name}")
+
+
+def _unqualified(target: names.Target) -> names.Target:
+    if target.qualifier is not None:
+        raise InvalidParameterValueError(
+            "This operation applies to $LATEST only; remove the qualifier from the function name."
+        )
+    return target
+
+
+def _latest(tx: Transaction, target: names.Target) -> FunctionVersion:
+    version = tx.versions.get(target.account_id, target.name, LATEST)
+    if version is None:
+        raise names.not_found(target)
+    return version
+
+
+def _architecture(requested: Sequence[str] | None) -> str:
+    return requested[0] if requested else "x86_64"
+
+
+def _check(deps: LambdaDeps, config: FunctionConfig) -> None:
+    try:
+        check_config(config, deps.runtimes, deps.host_arch)
+    except InvalidConfigurationError as exc:
+        raise InvalidParameterValueError(str(exc)) from exc
+
+
+def _resolve_layers(
+    deps: LambdaDeps, ctx: RequestContext, tx: Transaction, arns: Sequence[str]
+) -> tuple[LayerAttachment, ...]:
+    if len(arns) > limits.LAYERS_MAX:  # before any lookup or authorisation
+        raise InvalidParameterValueError(f"Cannot reference more than {limits.LAYERS_MAX} layers.")
+    attachments = []
+    seen: dict[str, str] = {}
+    for text in arns:
+        try:
+            ref = parse_layer_name(text, ctx.principal.account_id)
+        except InvalidArnError as exc:
+            raise InvalidParameterValueError(str(exc)) from exc
+        if ref.version is None or ref.region is None:
+            raise InvalidParameterValueError(f"Layer version ARN expected: {text[:200]}")
+        names.authorize(deps, ctx, "lambda:GetLayerVersion", text)
+        layer_key = f"{ref.account_id}:{ref.name}"
+        if layer_key in seen:
+            raise InvalidParameterValueError(
+                "Two different versions of the same layer are not allowed to be referenced in"
+                " the same function."
+            )
+        seen[layer_key] = text
+        version = (
+            tx.layers.get_version(ref.account_id, ref.name, ref.version)
+            if ref.region == deps.region
+            else None
+        )
+        if version is None:
+            raise InvalidParameterValueError(f"Layer version {text} does not exist.")
+        attachments.append(LayerAttachment(version.arn(deps.region), version.code))
+    return tuple(attachments)

@@ -1,0 +1,78 @@
+"""Domain values rendered as Lambda's response shapes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from stockade.domain.function import Alias, FunctionVersion
+from stockade.domain.layer import LayerVersion
+from stockade.shapes import lambda_ as shapes
+
+
+def lambda_time(moment: datetime) -> str:
+    """Lambda's `LastModified` form: 2024-05-01T12:34:56.789+0000."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
+
+
+def configuration(version: FunctionVersion, region: str) -> shapes.FunctionConfiguration:
+    config = version.config
+    arn = version.unqualified_arn(region) if version.is_latest else version.arn(region)
+    result: shapes.FunctionConfiguration = {
+        "FunctionName": version.function_name,
+        "FunctionArn": arn,
+        "Runtime": config.runtime,
+        "Role": config.role,
+        "Handler": config.handler,
+        "CodeSize": version.code.size,
+        "Description": config.description,
+        "Timeout": config.timeout,
+        "MemorySize": config.memory_size,
+        "LastModified": lambda_time(version.last_modified),
+        "CodeSha256": version.code.sha256_base64,
+        "Version": version.version,
+        "TracingConfig": {"Mode": config.tracing_mode},
+        "RevisionId": version.revision_id,
+        "State": version.state.value,
+        "LastUpdateStatus": version.last_update_status.value,
+        "PackageType": "Zip",
+        "Architectures": [config.architecture],
+        "EphemeralStorage": {"Size": config.ephemeral_storage},
+        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": version.log_group()},
+    }
+    if config.environment:
+        result = {**result, "Environment": {"Variables": dict(config.environment)}}
+    if config.layers:
+        result = {
+            **result,
+            "Layers": [{"Arn": layer.arn, "CodeSize": layer.code.size} for layer in config.layers],
+        }
+    return result
+
+
+def alias(value: Alias, region: str) -> shapes.AliasConfiguration:
+    result: shapes.AliasConfiguration = {
+        "AliasArn": value.arn(region),
+        "Name": value.name,
+        "FunctionVersion": value.function_version,
+        "Description": value.description,
+        "RevisionId": value.revision_id,
+    }
+    if value.routing:
+        result = {**result, "RoutingConfig": {"AdditionalVersionWeights": dict(value.routing)}}
+    return result
+
+
+def layer_version_summary(value: LayerVersion, region: str) -> shapes.LayerVersionsListItem:
+    result: shapes.LayerVersionsListItem = {
+        "LayerVersionArn": value.arn(region),
+        "Version": value.version,
+        "Description": value.description,
+        "CreatedDate": lambda_time(value.created),
+        "CompatibleRuntimes": list(value.compatible_runtimes),
+        "CompatibleArchitectures": list(value.compatible_architectures),
+    }
+    if value.license_info is not None:
+        result = {**result, "LicenseInfo": value.license_info}
+    return result

@@ -1,0 +1,34 @@
+"""GetAccountSettings: the account's quotas and what it uses of them."""
+
+from __future__ import annotations
+
+from stockade.domain import limits
+from stockade.services.context import RequestContext
+from stockade.services.lambda_ import names
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.shapes import lambda_ as shapes
+
+
+class AccountSettings:
+    def __init__(self, deps: LambdaDeps) -> None:
+        self._deps = deps
+
+    def get_account_settings(
+        self, ctx: RequestContext, request: shapes.GetAccountSettingsRequest
+    ) -> shapes.GetAccountSettingsResponse:
+        deps = self._deps
+        names.authorize(deps, ctx, "lambda:GetAccountSettings", "*")
+        account = ctx.principal.account_id
+        with deps.store.read() as tx:
+            code_size = tx.versions.total_code_size(account) + tx.layers.total_code_size(account)
+            count = tx.functions.count(account)
+        return {
+            "AccountLimit": {
+                "TotalCodeSize": limits.TOTAL_CODE_BYTES_MAX,
+                "CodeSizeUnzipped": limits.UNZIPPED_BYTES_MAX,
+                "CodeSizeZipped": limits.ZIPPED_BYTES_MAX,
+                "ConcurrentExecutions": limits.CONCURRENT_EXECUTIONS_DEFAULT,
+                "UnreservedConcurrentExecutions": limits.CONCURRENT_EXECUTIONS_DEFAULT,
+            },
+            "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": count},
+        }

@@ -1,0 +1,68 @@
+"""Tags on functions: TagResource, UntagResource, ListTags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from stockade.services.context import RequestContext
+from stockade.services.lambda_ import names
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.errors import InvalidParameterValueError
+from stockade.shapes import lambda_ as shapes
+
+MAX_TAGS = 50
+
+
+def checked_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    reserved = sorted(k for k in tags if k.lower().startswith("aws:"))
+    if reserved:
+        raise InvalidParameterValueError(
+            f"Tag keys starting with 'aws:' are reserved for system use: {', '.join(reserved)}"
+        )
+    if len(tags) > MAX_TAGS:
+        raise InvalidParameterValueError(f"A resource can have at most {MAX_TAGS} tags.")
+    return dict(tags)
+
+
+class Tags:
+    def __init__(self, deps: LambdaDeps) -> None:
+        self._deps = deps
+
+    def _target(self, ctx: RequestContext, resource: str, action: str) -> names.Target:
+        target = names.resolve(self._deps, ctx, resource)
+        if target.qualifier is not None:
+            raise InvalidParameterValueError(
+                "Tags on function aliases and versions are not supported. Please specify a"
+                " function ARN."
+            )
+        names.authorize(self._deps, ctx, action, target.unqualified_arn)
+        return target
+
+    def tag_resource(self, ctx: RequestContext, request: shapes.TagResourceRequest) -> None:
+        target = self._target(ctx, request["Resource"], "lambda:TagResource")
+        with self._deps.store.write() as tx:
+            function = tx.functions.get(target.account_id, target.name)
+            if function is None:
+                raise names.not_found(target)
+            merged = checked_tags({**function.tags, **request["Tags"]})
+            tx.functions.put(replace(function, tags=merged))
+
+    def untag_resource(self, ctx: RequestContext, request: shapes.UntagResourceRequest) -> None:
+        target = self._target(ctx, request["Resource"], "lambda:UntagResource")
+        with self._deps.store.write() as tx:
+            function = tx.functions.get(target.account_id, target.name)
+            if function is None:
+                raise names.not_found(target)
+            remaining = {k: v for k, v in function.tags.items() if k not in request["TagKeys"]}
+            tx.functions.put(replace(function, tags=remaining))
+
+    def list_tags(
+        self, ctx: RequestContext, request: shapes.ListTagsRequest
+    ) -> shapes.ListTagsResponse:
+        target = self._target(ctx, request["Resource"], "lambda:ListTags")
+        with self._deps.store.read() as tx:
+            function = tx.functions.get(target.account_id, target.name)
+        if function is None:
+            raise names.not_found(target)
+        return {"Tags": dict(function.tags)}
