@@ -1,0 +1,46 @@
+"""Authenticate a request: SigV4 over the exact bytes received, against a known credential."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Protocol
+
+from stockade.api import sigv4
+from stockade.api.errors import ExpiredTokenError, UnrecognizedClientError
+from stockade.api.http import HttpRequest
+from stockade.domain.identity import Credential, KeyStatus, Principal
+
+_INVALID_TOKEN = "The security token included in the request is invalid."  # noqa: S105 (a message)
+
+
+class CredentialResolver(Protocol):
+    def resolve(self, access_key_id: str) -> Credential | None: ...
+
+
+def authenticate(
+    request: HttpRequest,
+    service: str,
+    region: str,
+    now: datetime,
+    resolver: CredentialResolver,
+) -> Principal:
+    """The principal that signed `request`, or an AuthenticationError. Order matters: nothing
+    about a key's status is revealed to a caller who cannot sign with it."""
+    claim = sigv4.parse_claim(request)
+    sigv4.check_scope(claim, region, service)
+    sigv4.check_freshness(claim, now)
+    credential = resolver.resolve(claim.access_key_id)
+    if credential is None:
+        raise UnrecognizedClientError(_INVALID_TOKEN)
+    sigv4.verify_signature(request, claim, credential.secret_access_key)
+    # Temporary credentials need their session token; long-term keys must not carry one.
+    if not hmac.compare_digest(
+        (credential.session_token or "").encode(), (claim.security_token or "").encode()
+    ):
+        raise UnrecognizedClientError(_INVALID_TOKEN)
+    if credential.status is not KeyStatus.ACTIVE:
+        raise UnrecognizedClientError(_INVALID_TOKEN)
+    if credential.expires_at is not None and now >= credential.expires_at:
+        raise ExpiredTokenError("The security token included in the request is expired")
+    return credential.principal

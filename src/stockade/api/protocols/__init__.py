@@ -1,0 +1,1 @@
+"""Wire protocols: turn HTTP into (operation, parameters) and results back into HTTP."""

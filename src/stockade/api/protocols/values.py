@@ -1,0 +1,183 @@
+"""Typed values to and from JSON and text, following a botocore shape.
+
+Shared by the JSON-bodied protocols (rest-json, json) and by header/query parsing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from botocore.model import Shape
+
+from stockade.api.errors import MalformedRequestError
+from stockade.errors import InternalError
+
+_MAX_DEPTH = 32
+
+
+def from_json(shape: Shape, value: Any, path: str = "", depth: int = 0) -> Any:
+    """Convert a decoded JSON value to the Python type of `shape`, strictly."""
+    if depth > _MAX_DEPTH:
+        raise MalformedRequestError("Request body is nested too deeply.")
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise _mismatch(path, "an object")
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            member = shape.members.get(key)
+            if member is None:
+                raise MalformedRequestError(
+                    f"Unrecognized field '{key[:100]}' in {path or 'request'}."
+                )
+            if item is not None:
+                result[key] = from_json(member, item, _join(path, key), depth + 1)
+        return result
+    if kind == "list":
+        if not isinstance(value, list):
+            raise _mismatch(path, "a list")
+        return [from_json(shape.member, item, path, depth + 1) for item in value]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise _mismatch(path, "an object")
+        return {
+            from_json(shape.key, k, path, depth + 1): from_json(shape.value, v, path, depth + 1)
+            for k, v in value.items()
+        }
+    return _scalar_from_json(shape, value, path)
+
+
+def _scalar_from_json(shape: Shape, value: Any, path: str) -> Any:
+    kind = shape.type_name
+    if kind == "string":
+        if not isinstance(value, str):
+            raise _mismatch(path, "a string")
+        return value
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _mismatch(path, "an integer")
+        return value
+    if kind in ("float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _mismatch(path, "a number")
+        return float(value)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise _mismatch(path, "a boolean")
+        return value
+    if kind == "blob":
+        if not isinstance(value, str):
+            raise _mismatch(path, "a base64 string")
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise _mismatch(path, "valid base64") from exc
+    if kind == "timestamp":
+        return parse_timestamp(value, path)
+    raise _mismatch(path, f"a {kind}")  # pragma: no cover - every model type is handled above
+
+
+def to_json(shape: Shape, value: Any) -> Any:
+    """Convert a Python value to JSON-ready data for `shape` (as the service would send it)."""
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, Mapping):
+            raise InternalError(f"{shape.name} must be serialised from a mapping")
+        result = {}
+        for key, item in value.items():
+            member = shape.members.get(key)
+            if member is None:
+                raise InternalError(f"{shape.name} has no member {key}")
+            if item is not None:
+                result[member.serialization.get("name", key)] = to_json(member, item)
+        return result
+    if kind == "list":
+        return [to_json(shape.member, item) for item in value]
+    if kind == "map":
+        return {k: to_json(shape.value, v) for k, v in value.items()}
+    if kind == "blob":
+        return base64.b64encode(value).decode("ascii")
+    if kind == "timestamp":
+        fmt = shape.serialization.get("timestampFormat", "unixTimestamp")
+        return value.isoformat() if fmt == "iso8601" else value.timestamp()
+    return value
+
+
+def from_text(shape: Shape, text: str, path: str) -> Any:
+    """Parse a URI, query-string or header value."""
+    kind = shape.type_name
+    if kind == "string":
+        if shape.serialization.get("jsonvalue"):
+            try:
+                return json.loads(base64.b64decode(text))
+            except (ValueError, binascii.Error) as exc:
+                raise _mismatch(path, "base64-encoded JSON") from exc
+        return text
+    if kind in ("integer", "long"):
+        try:
+            return int(text)
+        except ValueError as exc:
+            raise _mismatch(path, "an integer") from exc
+    if kind in ("float", "double"):
+        try:
+            return float(text)
+        except ValueError as exc:
+            raise _mismatch(path, "a number") from exc
+    if kind == "boolean":
+        if text.lower() not in ("true", "false"):
+            raise _mismatch(path, "a boolean")
+        return text.lower() == "true"
+    if kind == "timestamp":
+        return parse_timestamp(text, path)
+    if kind == "blob":
+        return text.encode("utf-8")
+    raise _mismatch(path, f"a {kind}")
+
+
+def to_text(shape: Shape, value: Any) -> str:
+    """Format a value for a response header."""
+    kind = shape.type_name
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "timestamp":
+        return format_datetime(value.astimezone(UTC), usegmt=True)
+    if kind == "string" and shape.serialization.get("jsonvalue"):
+        return base64.b64encode(json.dumps(value).encode()).decode("ascii")
+    return str(value)
+
+
+def parse_timestamp(value: Any, path: str) -> datetime:
+    if isinstance(value, bool):
+        raise _mismatch(path, "a timestamp")
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        for parse in (_iso, parsedate_to_datetime, _epoch_text):
+            try:
+                parsed = parse(value)
+            except (ValueError, TypeError, IndexError):
+                continue
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise _mismatch(path, "a timestamp")
+
+
+def _iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _epoch_text(text: str) -> datetime:
+    return datetime.fromtimestamp(float(text), UTC)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _mismatch(path: str, expected: str) -> MalformedRequestError:
+    return MalformedRequestError(f"Could not parse request: {path or 'value'} must be {expected}.")
