@@ -1,0 +1,25 @@
+"""`stockade`: run the server, and drive it the way the AWS tools do."""
+
+from __future__ import annotations
+
+import click
+
+from stockade import __version__
+from stockade.cli.functions import deploy, functions
+from stockade.cli.serve import serve, status
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stockade")
+def cli() -> None:
+    """Stockade: a self-hosted serverless platform that speaks the AWS Lambda API."""
+
+
+cli.add_command(serve)
+cli.add_command(status)
+cli.add_command(deploy)
+cli.add_command(functions)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,81 @@
+"""`stockade serve` and `stockade status`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import click
+
+from stockade import __version__
+from stockade.cli.options import data_dir_option
+from stockade.config import DEFAULT_HOST, DEFAULT_PORT, PROFILE, Settings
+from stockade.datadir import DataDirError, read_endpoint
+
+
+@click.command()
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
+@data_dir_option
+def serve(host: str, port: int, data_dir: Path) -> None:
+    """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
+    from stockade.api.server import serve as run_server  # noqa: PLC0415 - heavy import
+    from stockade.wiring import build  # noqa: PLC0415
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = Settings(data_dir=data_dir.resolve(), host=host, port=port)
+    try:
+        stockade = build(settings)
+    except DataDirError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        _greet(settings, stockade.account_id, stockade.admin is not None)
+        run_server(stockade.app, host, port)
+    finally:
+        stockade.close()
+
+
+def _greet(settings: Settings, account_id: str, first_start: bool) -> None:
+    d = settings.data_dir
+    lines = [
+        f"Stockade {__version__} on {settings.url} (region {settings.region},"
+        f" account {account_id})",
+        f"Data dir: {d}",
+    ]
+    if first_start:
+        lines.append(f"Created the administrator access key in {settings.credentials_file}")
+    lines += [
+        "",
+        "AWS CLI:",
+        f"  export AWS_CONFIG_FILE={settings.config_file}"
+        f" AWS_SHARED_CREDENTIALS_FILE={settings.credentials_file} AWS_PROFILE={PROFILE}",
+        "  aws lambda list-functions",
+        "boto3 (same environment variables):",
+        f'  boto3.client("lambda", endpoint_url="{settings.url}", region_name="{settings.region}")',
+        "",
+    ]
+    click.echo("\n".join(lines), err=True)
+
+
+@click.command()
+@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="Server URL.")
+@data_dir_option
+def status(endpoint_url: str | None, data_dir: Path) -> None:
+    """Report whether the server is up (exit status 0 when it is)."""
+    url = endpoint_url or (read_endpoint(data_dir) or {}).get("url")
+    if not url:
+        click.echo(f"down: no endpoint.json in {data_dir} and no --endpoint-url")
+        sys.exit(1)
+    try:
+        with urllib.request.urlopen(f"{url}/_stockade/health", timeout=5) as reply:  # noqa: S310
+            health = json.loads(reply.read())
+    except (OSError, ValueError, urllib.error.URLError) as exc:
+        click.echo(f"down: {url} ({exc})")
+        sys.exit(1)
+    click.echo(f"up: {url} (Stockade {health.get('version', '?')})")

@@ -1,0 +1,59 @@
+"""Settings for one Stockade server: frozen, read by the composition root and the CLI only."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from stockade.types import Region
+
+DEFAULT_PORT = 9000
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_REGION = Region("us-east-1")
+PROFILE = "stockade"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("STOCKADE_DATA_DIR", ".stockade"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    region: Region = DEFAULT_REGION
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "stockade.db"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def keys(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.data_dir / "credentials"
+
+    @property
+    def config_file(self) -> Path:
+        return self.data_dir / "config"
+
+    @property
+    def endpoint_file(self) -> Path:
+        return self.data_dir / "endpoint.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_dir / "server.lock"
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"

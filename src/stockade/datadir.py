@@ -1,0 +1,118 @@
+"""The data directory: first-start bootstrap, the files tools read, the single-server lock.
+
+Layout (all private to the server user):
+    stockade.db            SQLite store (WAL)
+    artifacts/             content-addressed packages
+    keys/                  server secrets (link-signing key)
+    credentials, config    AWS shared-credentials/config files for profile `stockade`
+    endpoint.json          where the server is and how to reach it
+    server.lock            held while a server runs
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stockade.config import PROFILE, Settings
+
+
+class DataDirError(Exception):
+    """The data directory cannot be used (locked by another server, wrong permissions...)."""
+
+
+@dataclass(frozen=True)
+class AdminCredentials:
+    account_id: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+def prepare(settings: Settings) -> None:
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(settings.data_dir, 0o700)
+    settings.keys.mkdir(mode=0o700, exist_ok=True)
+
+
+def lock(settings: Settings) -> int:
+    """Hold the data dir for this process; a second server on the same dir is refused."""
+    fd = os.open(settings.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        raise DataDirError(
+            f"another Stockade server is using {settings.data_dir} (lock: {settings.lock_file})"
+        ) from exc
+    return fd
+
+
+def secret_key(path: Path, size: int = 32) -> bytes:
+    """Read a server secret, creating it (0600) on first use."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_bytes(size)
+    _write_private(path, key)
+    return key
+
+
+def write_client_files(settings: Settings, admin: AdminCredentials) -> None:
+    """Shared credentials/config files so that boto3 and the AWS CLI work as-is."""
+    _write_private(
+        settings.credentials_file,
+        (
+            f"[{PROFILE}]\n"
+            f"aws_access_key_id = {admin.access_key_id}\n"
+            f"aws_secret_access_key = {admin.secret_access_key}\n"
+        ).encode(),
+    )
+    write_config_file(settings)
+
+
+def write_config_file(settings: Settings) -> None:
+    _write_private(
+        settings.config_file,
+        (
+            f"[profile {PROFILE}]\nregion = {settings.region}\nendpoint_url = {settings.url}\n"
+        ).encode(),
+    )
+
+
+def write_endpoint(settings: Settings, account_id: str) -> None:
+    document = {
+        "url": settings.url,
+        "region": settings.region,
+        "account_id": account_id,
+        "credentials_file": str(settings.credentials_file.resolve()),
+        "config_file": str(settings.config_file.resolve()),
+        "profile": PROFILE,
+    }
+    _write_private(settings.endpoint_file, (json.dumps(document, indent=2) + "\n").encode())
+
+
+def read_endpoint(data_dir: Path) -> dict[str, str] | None:
+    try:
+        loaded = json.loads((data_dir / "endpoint.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else None
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,148 @@
+"""The composition root: the only place that builds concrete adapters and connects them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from stockade import datadir
+from stockade.api.app import StockadeApp
+from stockade.api.endpoints import Endpoint, RestJsonEndpoint
+from stockade.api.internal import InternalRoutes
+from stockade.api.specs import ServiceSpecs
+from stockade.clock import SystemClock
+from stockade.config import Settings
+from stockade.domain import limits
+from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
+from stockade.services.authz import AccountBoundaryAuthorizer
+from stockade.services.identity import Identities
+from stockade.services.lambda_ import LambdaDeps, LambdaService
+from stockade.services.lambda_.code_urls import CodeUrlSigner
+from stockade.services.maintenance import collect_garbage
+from stockade.store.artifacts import FileArtifactStore, UnsealedBlobs
+from stockade.store.sqlite import SqliteStore
+
+LOG = logging.getLogger(__name__)
+
+# Request bodies that may carry a whole deployment package.
+_CODE_UPLOADS = ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion")
+
+
+@dataclass
+class Stockade:
+    """A built server: the ASGI app and what must be closed when it stops."""
+
+    settings: Settings
+    app: StockadeApp
+    store: SqliteStore
+    executor: ThreadPoolExecutor
+    admin: datadir.AdminCredentials | None  # set on the first start only
+    account_id: str
+    _lock_fd: int
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.store.close()
+        os.close(self._lock_fd)
+
+
+def build(settings: Settings) -> Stockade:
+    datadir.prepare(settings)
+    lock_fd = datadir.lock(settings)
+    try:
+        return _build(settings, lock_fd)
+    except BaseException:
+        os.close(lock_fd)
+        raise
+
+
+def _build(settings: Settings, lock_fd: int) -> Stockade:
+    clock = SystemClock()
+    store = SqliteStore(settings.database)
+    artifacts = FileArtifactStore(settings.artifacts, UnsealedBlobs())
+    identities = Identities(store, clock)
+
+    admin = None
+    with store.read() as tx:
+        accounts = tx.accounts.all()
+    if not accounts:
+        created = identities.create_account("default")
+        admin = datadir.AdminCredentials(
+            created.account.account_id, created.access_key_id, created.secret_access_key
+        )
+        datadir.write_client_files(settings, admin)
+        account_id: str = created.account.account_id
+    else:
+        account_id = accounts[0].account_id
+        datadir.write_config_file(settings)
+    datadir.write_endpoint(settings, account_id)
+    # No request is in flight yet, so every unreferenced artifact is garbage.
+    collect_garbage(store, artifacts, min_age_s=0)
+
+    deps = LambdaDeps(
+        store=store,
+        artifacts=artifacts,
+        clock=clock,
+        authorizer=AccountBoundaryAuthorizer(),
+        runtimes=discover_runtimes(),
+        region=settings.region,
+        host_arch=host_architecture(),
+        code_urls=CodeUrlSigner(datadir.secret_key(settings.keys / "code-url.key")),
+    )
+    lambda_service = LambdaService(deps)
+    specs = ServiceSpecs()
+    endpoints: dict[str, Endpoint] = {
+        "lambda": RestJsonEndpoint(
+            "lambda",
+            specs.model("lambda"),
+            lambda_service.operations(),
+            body_limits=dict.fromkeys(_CODE_UPLOADS, limits.CODE_UPLOAD_REQUEST_BYTES_MAX),
+        ),
+    }
+    executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
+    app = StockadeApp(
+        endpoints=endpoints,
+        credentials=identities,
+        clock=clock,
+        region=settings.region,
+        internal=InternalRoutes(lambda_service.downloads.download),
+        executor=executor,
+    )
+    return Stockade(settings, app, store, executor, admin, account_id, lock_fd)
+
+
+def host_architecture() -> str:
+    machine = platform.machine()
+    return {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        machine, machine
+    )
+
+
+def discover_runtimes() -> RuntimeCatalog:
+    """The Lambda runtimes this host can run: its Python and Node.js, plus custom runtimes."""
+    runtimes: dict[str, RuntimeInfo] = {
+        "provided.al2023": RuntimeInfo("provided.al2023", RuntimeFamily.PROVIDED, None)
+    }
+    for candidate in sorted(Path("/usr/bin").glob("python3.*")):
+        match = re.fullmatch(r"python(3\.\d+)", candidate.name)
+        if match and os.access(candidate, os.X_OK):
+            name = f"python{match[1]}"
+            runtimes[name] = RuntimeInfo(name, RuntimeFamily.PYTHON, str(candidate))
+    node = Path("/usr/bin/node")
+    if os.access(node, os.X_OK):
+        try:
+            version = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                [str(node), "--version"], capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            version = ""
+        if match := re.fullmatch(r"v(\d+)\..*", version):
+            name = f"nodejs{match[1]}.x"
+            runtimes[name] = RuntimeInfo(name, RuntimeFamily.NODEJS, str(node))
+    return RuntimeCatalog(runtimes)
