@@ -1,0 +1,86 @@
+"""What Stockade says on the wire comes from botocore's models, not from memory."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import botocore.session
+import pytest
+
+import stockade
+from stockade.errors import ApiError
+from tests.support.server import REPO
+
+# Errors every AWS endpoint may return that service models do not list (AWS "common errors").
+COMMON_ERRORS = {
+    "AccessDeniedException": 403,
+    "IncompleteSignatureException": 400,
+    "InvalidSignatureException": 403,
+    "MissingAuthenticationTokenException": 403,
+    "UnrecognizedClientException": 403,
+    "ExpiredTokenException": 403,
+    "UnknownOperationException": 404,
+    "NotImplemented": 501,
+    "ValidationException": 400,
+    "SerializationException": 400,
+    # Lambda's front end refuses oversized bodies with this (unmodelled) code and the message
+    # "Request must be smaller than N bytes for the OPERATION operation".
+    "RequestEntityTooLargeException": 413,
+}
+
+
+def every_api_error() -> list[type[ApiError]]:
+    for module in pkgutil.walk_packages(stockade.__path__, "stockade."):
+        # Skip entry points, and guest code (it runs inside the sandbox only).
+        if not module.name.endswith("__main__") and ".sandbox.guest" not in module.name:
+            importlib.import_module(module.name)
+    found: list[type[ApiError]] = []
+    pending = list(ApiError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if "code" in vars(cls) or "http_status" in vars(cls):
+            found.append(cls)
+    return found
+
+
+def modelled_errors() -> dict[str, int]:
+    session = botocore.session.get_session()
+    errors: dict[str, int] = {}
+    for service in ("lambda",):
+        model = session.get_service_model(service)
+        for shape_name in model.shape_names:
+            shape = model.shape_for(shape_name)
+            if shape.metadata.get("exception"):
+                errors[shape_name] = shape.metadata.get("error", {}).get("httpStatusCode", 400)
+    return errors
+
+
+@pytest.mark.parametrize("error", every_api_error(), ids=lambda cls: cls.__qualname__)
+def test_error_codes_and_statuses_come_from_the_models(error: type[ApiError]) -> None:
+    known = {**COMMON_ERRORS, **modelled_errors()}
+    assert error.code in known, f"{error.code} is neither modelled nor a common AWS error"
+    assert error.http_status == known[error.code], error.code
+
+
+def test_generated_shapes_are_current() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "generate_shapes.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_dependency_direction_is_kept() -> None:
+    lint_imports = REPO / ".venv" / "bin" / "lint-imports"
+    command = [str(lint_imports)] if lint_imports.exists() else ["lint-imports"]
+    done = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
