@@ -135,7 +135,8 @@ def test_layers_and_account_settings_with_the_cli(server: RunningServer, tmp_pat
                  published["LayerVersionArn"])  # fmt: skip
     assert by_arn["Version"] == 1
     aws(server, "lambda", "delete-layer-version", "--layer-name", layer, "--version-number", "1")
-    assert aws(server, "lambda", "list-layer-versions", "--layer-name", layer)["LayerVersions"] == []
+    remaining = aws(server, "lambda", "list-layer-versions", "--layer-name", layer)
+    assert remaining["LayerVersions"] == []
     settings = aws(server, "lambda", "get-account-settings")
     assert settings["AccountLimit"]["CodeSizeZipped"] == 50 * 1024 * 1024
 

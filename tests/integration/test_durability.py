@@ -123,7 +123,7 @@ def check_consistent(server: RunningServer, tracks: list[Track]) -> None:
             track.acked_description,
             track.pending_description,
         }, track.name
-        with urllib.request.urlopen(got["Code"]["Location"], timeout=30) as reply:  # noqa: S310
+        with urllib.request.urlopen(got["Code"]["Location"], timeout=30) as reply:
             downloaded = reply.read()
         assert sha_b64(downloaded) == sha, f"{track.name}: stored package does not match its sha"
         assert config["CodeSize"] == len(downloaded)
