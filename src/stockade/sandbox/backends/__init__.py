@@ -1,0 +1,1 @@
+"""Concrete isolation backends; only `wiring.py` (and tests/benchmarks) construct them."""
