@@ -1,0 +1,358 @@
+"""NamespaceBackend: sandboxes cloned by a zygote, pre-spawned as generic "shells".
+
+A shell is a sandbox that already has its namespaces, uid map, cgroups (the slow attach is
+off the hot path, in a worker thread), listening sockets and a pivoted read-only root, but no
+function yet. `launch` takes a shell, asks the zygote for detached read-only clones of the
+code, layer and runtime trees, sets the function's memory/CPU limits, sends the shell the
+per-environment configuration with those trees (the only message that carries tenant data),
+and waits until the guest has dropped its privileges and is about to run.
+
+Host resources per environment: one process, ~6 file descriptors, three cgroups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stockade.sandbox.backend import LaunchConfig, SandboxProcess
+from stockade.sandbox.backends.namespaces.cgroups import CgroupSet, CgroupV1
+from stockade.sandbox.backends.namespaces.process import NamespaceSandbox
+from stockade.sandbox.backends.namespaces.zygote_client import ZygoteClient
+from stockade.sandbox.entrypoint import guest_argv
+from stockade.sandbox.errors import (
+    CapacityError,
+    EnvironmentStartError,
+    SandboxUnavailableError,
+)
+from stockade.sandbox.guest import channel, jail
+from stockade.sandbox.guest_env import GuestLayout
+from stockade.sandbox.guest_loader import GUEST_DIR
+from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
+from stockade.sandbox.sdk_packages import sdk_package_paths
+from stockade.sandbox.spec import Runtime
+
+GUEST_UID = 993  # Lambda's sbx_user1051
+GUEST_GID = 990
+UID_RANGE = 65536  # per sandbox: 0..65535 inside, a distinct host range per slot
+SHELL_MEMORY_BYTES = 64 * 1024 * 1024
+# Pre-warming shells must not steal CPU from environments being launched or invoked.
+PREWARM_CPU_SHARES = 64
+ACTIVE_CPU_SHARES = 1024
+REFILL_DELAY_S = 0.02
+SETUP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class NamespaceSettings:
+    instance: str
+    # A concrete interpreter under /usr (which sandboxes see read-only), never a PATH shim.
+    python: Path = Path("/usr/bin/python3.11")
+    scratch_parent: Path = Path("/run/stockade")
+    scratch_mb: int = 4096  # tmpfs cap for the code cache; pages are used only when written
+    seccomp_policy: Path = field(
+        default_factory=lambda: default_policy_dir() / "seccomp" / "x86_64.json"
+    )
+    limits: LimitsPolicy = field(
+        default_factory=lambda: LimitsPolicy.load(default_policy_dir() / "limits.json")
+    )
+    # boto3 & co., assembled into /var/runtime for Python guests, as Lambda ships them.
+    python_packages: tuple[Path, ...] = field(default_factory=sdk_package_paths)
+    node_runtime_dir: Path = GUEST_DIR / "node"
+    cgroup_parent: str | None = None
+    cgroup_root: Path = Path("/sys/fs/cgroup")  # where the v1 controllers are mounted
+    prewarm_shells: int = 2
+    max_sandboxes: int = 1000
+    uid_base: int = 1_000_000_000
+    host_cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+
+_HINTS = {
+    "user namespaces": " (check /proc/sys/user/max_user_namespaces and"
+    " kernel.unprivileged_userns_clone; container runtimes often forbid nested user namespaces)",
+    "network namespaces": " (check /proc/sys/user/max_net_namespaces)",
+    "seccomp": " (the kernel needs CONFIG_SECCOMP_FILTER)",
+}
+
+
+class NamespaceBackend:
+    def __init__(self, settings: NamespaceSettings) -> None:
+        self._s = settings
+        self._scratch = settings.scratch_parent / settings.instance
+        self._cgroups = CgroupV1(
+            settings.instance, mount_root=settings.cgroup_root, parent=settings.cgroup_parent
+        )
+        self._zygote = ZygoteClient(settings.python)
+        self._free_slots = list(range(settings.max_sandboxes - 1, -1, -1))
+        self._shells: list[NamespaceSandbox] = []
+        self._live: set[NamespaceSandbox] = set()
+        self._refill: asyncio.Task[None] | None = None
+        self._names = itertools.count()
+        self._closed = False
+
+    @property
+    def isolated(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def zygote_pid(self) -> int:
+        return self._zygote.pid
+
+    async def start(self) -> None:
+        """Start the zygote and prove every isolation primitive works here, or raise.
+
+        Raises SandboxUnavailableError naming the first missing primitive ("user namespaces",
+        "cgroup v1 memory controller", ...): the server must refuse to run functions rather
+        than run them with less isolation than configured.
+        """
+        if not self._s.python.is_file():
+            raise SandboxUnavailableError("python3.11", f"{self._s.python} not found")
+        self._scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            self._cgroups.setup()
+            self._cgroups.limit_instance(*_instance_limits(self._s.limits))
+            await self._zygote.start(
+                self._scratch,
+                self._s.scratch_mb,
+                self._s.seccomp_policy,
+                list(self._s.python_packages),
+            )
+            results = await self.probe()
+            for primitive, outcome in results.items():
+                if outcome != "ok":
+                    raise SandboxUnavailableError(primitive, outcome + _HINTS.get(primitive, ""))
+            try:  # one complete shell proves the combination (maps, cgroup attach, pivot)
+                first = await self._spawn_shell()
+            except EnvironmentStartError as exc:
+                raise SandboxUnavailableError("sandbox", str(exc)) from exc
+            if self._s.prewarm_shells > 0:
+                self._shells.append(first)
+            else:
+                await self._release(first)
+        except BaseException:
+            await self._zygote.close()
+            self._cgroups.teardown()
+            with contextlib.suppress(OSError):
+                self._scratch.rmdir()
+            raise
+        self._schedule_refill()
+
+    async def probe(self) -> dict[str, str]:
+        """{primitive: "ok" | reason}, each tried in a throwaway child of the zygote."""
+        reply, _ = await self._zygote.request({"op": "probe"}, [])
+        if not reply.get("ok"):
+            raise SandboxUnavailableError("zygote", str(reply.get("error")))
+        return {str(k): str(v) for k, v in dict(reply.get("results", {})).items()}
+
+    def code_root(self) -> Path:
+        return Path(f"/proc/{self._zygote.pid}/root{self._scratch}/code")
+
+    def _in_zygote(self, host_path: Path) -> Path:
+        """The same directory as the zygote's mount namespace names it."""
+        return self._scratch / "code" / host_path.relative_to(self.code_root())
+
+    # -- shells -----------------------------------------------------------------------------
+    def _schedule_refill(self) -> None:
+        if self._closed or self._s.prewarm_shells <= 0:
+            return
+        if self._refill is None or self._refill.done():
+            self._refill = asyncio.get_running_loop().create_task(self._fill())
+
+    async def _fill(self) -> None:
+        await asyncio.sleep(REFILL_DELAY_S)  # let the launch that consumed a shell finish first
+        for _ in range(self._s.prewarm_shells):  # bounded
+            if self._closed or len(self._shells) >= self._s.prewarm_shells:
+                return
+            try:
+                shell = await self._spawn_shell()
+            except (EnvironmentStartError, CapacityError, OSError):
+                return
+            if self.closed:  # closed while we were spawning
+                await shell.release()
+                return
+            self._shells.append(shell)
+
+    async def _spawn_shell(self) -> NamespaceSandbox:
+        if not self._free_slots:
+            raise CapacityError("no free sandbox slot")
+        slot = self._free_slots.pop()
+        name = f"sbx{next(self._names)}"
+        try:
+            cg = self._cgroups.create(name, self._s.limits.pids_max, self._s.limits.cpu_period_us)
+        except OSError as exc:
+            self._free_slots.append(slot)
+            raise EnvironmentStartError(f"cgroup creation failed: {exc}") from exc
+        CgroupV1.set_memory(cg, SHELL_MEMORY_BYTES)
+        CgroupV1.set_cpu_shares(cg, PREWARM_CPU_SHARES)
+        host_ctrl, child_ctrl = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        log_r, log_w = os.pipe2(os.O_CLOEXEC)
+        body = {"op": "spawn", "guest_uid": GUEST_UID, "guest_gid": GUEST_GID}
+        try:
+            reply, fds = await self._zygote.request(body, [child_ctrl.fileno(), log_w])
+            if not reply.get("ok") or len(fds) != 1:
+                for fd in fds:
+                    os.close(fd)
+                raise EnvironmentStartError(f"zygote could not spawn: {reply.get('error')}")
+        except BaseException:
+            host_ctrl.close()
+            os.close(log_r)
+            # A half-made child may still be leaving the cgroup: rmdir retries, off the loop.
+            await asyncio.get_running_loop().run_in_executor(None, _remove_quietly, cg)
+            self._free_slots.append(slot)
+            raise
+        finally:
+            child_ctrl.close()
+            os.close(log_w)
+
+        def on_release() -> None:
+            self._live.discard(sandbox)
+            self._free_slots.append(slot)
+
+        pid = int(reply["pid"])
+        sandbox = NamespaceSandbox(pid, fds[0], host_ctrl, log_r, cg, on_release)
+        self._live.add(sandbox)
+        uid_base = self._s.uid_base + slot * UID_RANGE
+        try:
+            # Off the event loop: a cgroup attach may wait for an RCU grace period.
+            await asyncio.get_running_loop().run_in_executor(
+                None, _admit, pid, uid_base, [str(d) for d in cg.dirs]
+            )
+            sandbox.send(channel.GO, {})
+            kind, _, sockets = await sandbox.next_message(SETUP_TIMEOUT_S)
+            if kind != channel.SHELL_READY or len(sockets) != 2:
+                for fd in sockets:
+                    os.close(fd)
+                raise EnvironmentStartError("sandbox sent an unexpected first message")
+            sandbox.attach_sockets(
+                socket.socket(fileno=sockets[0]), socket.socket(fileno=sockets[1])
+            )
+        except BaseException:
+            await self._release(sandbox)
+            raise
+        return sandbox
+
+    async def _release(self, sandbox: NamespaceSandbox) -> None:
+        await sandbox.release()  # its on_release frees the slot and forgets it
+
+    # -- launch -----------------------------------------------------------------------------
+    async def launch(self, config: LaunchConfig) -> SandboxProcess:
+        if self._closed:
+            raise EnvironmentStartError("backend closed")
+        layout = GuestLayout()
+        argv = guest_argv(config.runtime, layout, config.code_dir, config.opt_dir)
+        shell = self._shells.pop() if self._shells else await self._spawn_shell()
+        self._schedule_refill()
+        trees: list[int] = []
+        cloning = asyncio.ensure_future(self._clone_trees(config))
+        try:
+            await asyncio.sleep(0)  # let the request reach the zygote; set limits meanwhile
+            limits, cpus = self._s.limits, self._s.host_cpus
+            CgroupV1.set_memory(shell.cgroups, config.memory_mb * 1024 * 1024)
+            CgroupV1.set_cpu_quota(shell.cgroups, limits.init_quota_us(config.memory_mb, cpus))
+            CgroupV1.set_cpu_shares(shell.cgroups, ACTIVE_CPU_SHARES)
+            shell.steady_cpu_quota_us = limits.cpu_quota_us(config.memory_mb, cpus)
+            CgroupV1.reset_max_usage(shell.cgroups)
+            points, trees = await cloning
+            body = {
+                "trees": points,
+                "tmp_mb": config.ephemeral_storage_mb,
+                "rlimits": {"nofile": limits.rlimit_nofile, "core": limits.rlimit_core},
+                "env": dict(config.build_environment(layout)),
+                "argv": argv,
+                "handler": config.handler,
+                "cwd": layout.task_root,
+            }
+            shell.send(channel.CONFIGURE, body, trees)
+            del body  # holds the function's environment (secrets)
+            kind, reply, _ = await shell.next_message(SETUP_TIMEOUT_S)
+            if kind != channel.STARTED:
+                raise EnvironmentStartError(f"sandbox setup failed: {reply.get('error', kind)}")
+        except BaseException:
+            if not cloning.done():
+                cloning.cancel()
+            with contextlib.suppress(BaseException):
+                _, trees = await cloning  # close whatever the zygote sent
+            await self._release(shell)
+            raise
+        finally:
+            for fd in trees:
+                os.close(fd)
+        return shell
+
+    async def _clone_trees(self, config: LaunchConfig) -> tuple[list[str], list[int]]:
+        """Ask the zygote for detached read-only trees: (guest mountpoints, fds)."""
+        wanted: list[tuple[str, Path, bool]] = [
+            ("/var/task", self._in_zygote(config.code_dir), False)
+        ]
+        if config.opt_dir is not None:
+            wanted.append(("/opt", self._in_zygote(config.opt_dir), False))
+        runtime_dir = self._runtime_dir(config)
+        if runtime_dir is not None:
+            # The Python runtime dir is itself a stack of package binds: clone it recursively.
+            wanted.append(("/var/runtime", runtime_dir, True))
+        request = {
+            "op": "trees",
+            "trees": [{"path": str(path), "recursive": rec} for _, path, rec in wanted],
+        }
+        reply, fds = await self._zygote.request(request, [])
+        if not reply.get("ok") or len(fds) != len(wanted):
+            for fd in fds:
+                os.close(fd)
+            raise EnvironmentStartError(f"zygote could not prepare the code: {reply.get('error')}")
+        return [point for point, _, _ in wanted], fds
+
+    def _runtime_dir(self, config: LaunchConfig) -> Path | None:
+        """Lambda's /var/runtime: paths as the zygote's mount namespace sees them."""
+        if config.runtime is Runtime.PYTHON311:
+            return self._scratch / "runtime-python"
+        if config.runtime is Runtime.NODEJS20:
+            return self._s.node_runtime_dir
+        return None
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._refill is not None:
+            self._refill.cancel()
+            with contextlib.suppress(BaseException):
+                await self._refill
+        shells, self._shells = self._shells, []
+        for sandbox in list(self._live):
+            sandbox.kill()
+        await asyncio.gather(*(self._release(s) for s in list(self._live)), return_exceptions=True)
+        del shells
+        await self._zygote.close()
+        self._cgroups.teardown()
+        with contextlib.suppress(OSError):
+            self._scratch.rmdir()
+
+
+def _remove_quietly(cg: CgroupSet) -> None:
+    with contextlib.suppress(OSError):
+        CgroupV1.remove(cg)
+
+
+def _instance_limits(limits: LimitsPolicy) -> tuple[int, int]:
+    """(pids, memory bytes) for all sandboxes together, from the host's size and the policy."""
+    pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
+    total_kb = 0
+    for row in Path("/proc/meminfo").read_text().splitlines():
+        if row.startswith("MemTotal:"):
+            total_kb = int(row.split()[1])
+    pids = max(limits.pids_max, int(pid_max * limits.instance_pids_fraction))
+    memory = int(total_kb * 1024 * limits.instance_memory_fraction)
+    return pids, memory
+
+
+def _admit(pid: int, uid_base: int, cgroup_dirs: list[str]) -> None:
+    """uid/gid maps (0..65535 inside -> a range of its own outside), then the cgroups."""
+    jail.write_id_maps(pid, uid_base, UID_RANGE)
+    jail.attach_cgroups(pid, cgroup_dirs)

@@ -1,0 +1,325 @@
+"""One execution environment: init, one invocation at a time, shutdown.
+
+Owns the sandbox process, its Runtime API server and its log stream. Function failures become
+`InvocationResult`s; after a timeout, crash or out-of-memory the environment is dead and the
+pool discards it. Lifecycle moves go through `states.Lifecycle` (illegal ones raise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from stockade.clock import Clock
+from stockade.sandbox import function_errors, logs
+from stockade.sandbox.backend import GuestExit, LaunchConfig, SandboxBackend, SandboxProcess
+from stockade.sandbox.guest_env import lambda_environment
+from stockade.sandbox.runtime_api import routes
+from stockade.sandbox.runtime_api.server import RuntimeApiServer
+from stockade.sandbox.runtime_api.session import Invocation, Outcome, RuntimeSession
+from stockade.sandbox.spec import EnvironmentSpec, InvocationRequest, InvocationResult, WarmKey
+from stockade.sandbox.states import EnvState, Lifecycle
+
+INIT_LIMIT_S = 10.0  # Lambda's init phase limit for on-demand environments
+SHUTDOWN_GRACE_S = 0.5
+_ACCEPTS_PER_WAKEUP = 16
+
+ApiConnectionHandler = Callable[[socket.socket], None]
+"""Receives each connection a guest opens to AWS_ENDPOINT_URL; owns (and closes) the socket."""
+
+
+class Environment:
+    def __init__(
+        self,
+        spec: EnvironmentSpec,
+        env_id: str,
+        backend: SandboxBackend,
+        log_sink: logs.LogSink,
+        clock: Clock,
+        on_api_connection: ApiConnectionHandler | None = None,
+        on_teardown: Callable[[], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.env_id = env_id
+        self._backend = backend
+        self._sink = log_sink
+        self._clock = clock
+        self._on_api_connection = on_api_connection
+        self._on_teardown = on_teardown
+        self.lifecycle = Lifecycle()
+        self.log_stream = logs.log_stream_name(clock.now(), spec.version)
+        self._lines = logs.LineBuffer()
+        self._process: SandboxProcess | None = None
+        self._server: RuntimeApiServer | None = None
+        self._session: RuntimeSession | None = None
+        self._init_ms: float | None = None
+        self._init_reported = False
+        self._launch_started = 0.0
+        self.created_at = clock.monotonic()
+        self.last_used = self.created_at
+
+    def __repr__(self) -> str:
+        where = f"{self.spec.function_name}:{self.spec.version}"
+        return f"Environment({self.env_id}, {where}, {self.state.value})"
+
+    @property
+    def state(self) -> EnvState:
+        return self.lifecycle.state
+
+    @property
+    def warm_key(self) -> WarmKey:
+        return self.spec.warm_key
+
+    def expired(self, now: float) -> bool:
+        return now - self.created_at >= self.spec.max_lifetime_s
+
+    # -- start ------------------------------------------------------------------------------
+    async def start(self, code_dir: Path, opt_dir: Path | None) -> None:
+        """Launch the sandbox; init continues in the background until the runtime's first `next`."""
+        self.lifecycle.move(EnvState.INITIALIZING)
+        self._launch_started = time.monotonic()
+        self._session = RuntimeSession()
+        spec = self.spec
+        config = LaunchConfig(
+            env_id=self.env_id,
+            account_id=spec.account_id,
+            runtime=spec.runtime,
+            handler=spec.handler,
+            memory_mb=spec.memory_mb,
+            ephemeral_storage_mb=spec.ephemeral_storage_mb,
+            code_dir=code_dir,
+            opt_dir=opt_dir,
+            build_environment=lambda layout: lambda_environment(spec, self.log_stream, layout),
+        )
+        try:
+            self._process = await self._backend.launch(config)
+            loop = asyncio.get_running_loop()
+            os.set_blocking(self._process.log_fd, False)
+            loop.add_reader(self._process.log_fd, self._read_logs)
+            self._server = RuntimeApiServer(self._session)
+            await self._server.start(self._process.runtime_api_socket)
+            sdk = self._process.sdk_api_socket
+            if sdk is not None:
+                if self._on_api_connection is None:
+                    sdk.close()  # nobody serves it: connects are refused instead of hanging
+                else:
+                    sdk.setblocking(False)
+                    loop.add_reader(sdk.fileno(), self._accept_sdk, sdk)
+        except BaseException:
+            await self._teardown()
+            raise
+
+    def _accept_sdk(self, listening: socket.socket) -> None:
+        handler = self._on_api_connection
+        for _ in range(_ACCEPTS_PER_WAKEUP):  # bounded; the loop calls again while more wait
+            try:
+                conn, _ = listening.accept()
+            except OSError:  # BlockingIOError included: nothing left to accept
+                return
+            if handler is None:
+                conn.close()
+                continue
+            try:
+                handler(conn)
+            except Exception:
+                conn.close()
+
+    def _read_logs(self) -> None:
+        if self._process is None:
+            return
+        fd = self._process.log_fd
+        for _ in range(16):  # bounded per wake-up; the loop calls us again if more is waiting
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                with contextlib.suppress(Exception):
+                    asyncio.get_running_loop().remove_reader(fd)
+                return
+            self._lines.feed(data, self._now_ms())
+
+    def _drain_logs(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._read_logs()
+        self._lines.flush_partial(self._now_ms())
+
+    def _now_ms(self) -> int:
+        return int(self._clock.now().timestamp() * 1000)
+
+    # -- invoke -----------------------------------------------------------------------------
+    async def invoke(self, request: InvocationRequest) -> InvocationResult:
+        """Run one invocation; never raises for function failures (see module docstring)."""
+        if self._session is None or self._process is None:
+            raise RuntimeError("environment was not started")
+        spec = self.spec
+        rid = request.request_id
+        if self.state is EnvState.INITIALIZING:
+            early = await self._await_init(rid)
+            if early is not None:
+                return early
+        self.lifecycle.move(EnvState.INVOKING)
+        started = time.monotonic()
+        deadline = request.deadline if request.deadline is not None else started + spec.timeout_s
+        budget = max(0.0, deadline - started)
+        self._lines.add(logs.start_line(rid, spec.version), self._now_ms(), platform=True)
+        invocation = Invocation(
+            request_id=rid,
+            deadline_epoch_ms=self._now_ms() + int(budget * 1000),
+            invoked_function_arn=request.invoked_function_arn,
+            payload=request.payload,
+            trace_id=routes.trace_header(request.trace_id),
+            client_context_json=routes.client_context_header(request.client_context),
+            cognito_identity_json=routes.compact_json_header(request.cognito_identity),
+        )
+        outcome_f = self._session.deliver(invocation)
+        exit_f = asyncio.ensure_future(self._process.wait_exit())
+        waiters: set[asyncio.Future[Outcome] | asyncio.Future[GuestExit]] = {outcome_f, exit_f}
+        try:
+            await asyncio.wait(waiters, timeout=budget, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            exit_f.cancel()
+        duration_ms = (time.monotonic() - started) * 1000
+        if outcome_f.done():
+            outcome = outcome_f.result()
+            self._drain_logs()
+            error_type = outcome.error_type if outcome.is_error else None
+            return self._finish(rid, outcome.payload, error_type, duration_ms, keep=True)
+        if exit_f.done() and not exit_f.cancelled():
+            return self._crashed(rid, exit_f.result(), duration_ms)
+        return self._timed_out(rid, duration_ms, float(spec.timeout_s))
+
+    async def _await_init(self, rid: str) -> InvocationResult | None:
+        assert self._session is not None
+        assert self._process is not None
+        init_f = self._session.init_result
+        exit_f = asyncio.ensure_future(self._process.wait_exit())
+        remaining = INIT_LIMIT_S - (time.monotonic() - self._launch_started)
+        waiters: set[asyncio.Future[Outcome | None] | asyncio.Future[GuestExit]] = {init_f, exit_f}
+        try:
+            await asyncio.wait(
+                waiters, timeout=max(0.0, remaining), return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            exit_f.cancel()
+        self._init_ms = (time.monotonic() - self._launch_started) * 1000
+        if init_f.done() and not init_f.cancelled():
+            failed = init_f.result()
+            if failed is None:
+                self._process.settle()
+                self.lifecycle.move(EnvState.IDLE)
+                return None
+            self._drain_logs()
+            return self._finish(rid, failed.payload, failed.error_type, 0.0, keep=False)
+        if exit_f.done() and not exit_f.cancelled():
+            return self._crashed(rid, exit_f.result(), 0.0)
+        return self._timed_out(rid, 0.0, INIT_LIMIT_S)
+
+    def _crashed(self, rid: str, gone: GuestExit, duration_ms: float) -> InvocationResult:
+        reason = gone.describe()
+        payload, error_type = function_errors.runtime_exited(rid, reason, gone.oom_killed)
+        self._drain_logs()
+        for line in function_errors.exit_log_lines(rid, reason, error_type):
+            self._lines.add(line, self._now_ms(), platform=True)
+        return self._finish(rid, payload, error_type, duration_ms, keep=False)
+
+    def _timed_out(self, rid: str, duration_ms: float, limit_s: float) -> InvocationResult:
+        assert self._process is not None
+        self._process.kill()
+        self._drain_logs()
+        now = self._clock.now()
+        message = function_errors.timed_out_message(now, rid, limit_s)
+        self._lines.add(message, self._now_ms(), platform=True)
+        payload = function_errors.timed_out(now, rid, limit_s)
+        return self._finish(
+            rid, payload, function_errors.TIMEDOUT, max(duration_ms, limit_s * 1000), keep=False
+        )
+
+    def _finish(
+        self, rid: str, payload: bytes, error_type: str | None, duration_ms: float, keep: bool
+    ) -> InvocationResult:
+        """Platform lines, log delivery and the result; `error_type` None means success."""
+        assert self._process is not None
+        spec = self.spec
+        billed = max(1, math.ceil(duration_ms))  # Lambda bills in 1 ms steps
+        used_mb = math.ceil(self._process.memory_peak_bytes() / (1024 * 1024))
+        init_ms = None if self._init_reported else self._init_ms
+        self._init_reported = True
+        now = self._now_ms()
+        self._lines.add(logs.end_line(rid), now, platform=True)
+        report = logs.report_line(rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms)
+        self._lines.add(report, now, platform=True)
+        events = self._lines.take()
+        self._sink.append(spec.account_id, spec.log_group, self.log_stream, events)
+        self.last_used = self._clock.monotonic()
+        if keep and self.state is EnvState.INVOKING:
+            self.lifecycle.move(EnvState.IDLE)
+        elif not keep and self.lifecycle.can(EnvState.SHUTTING_DOWN):
+            self.lifecycle.move(EnvState.SHUTTING_DOWN)  # the pool finishes the teardown
+        return InvocationResult(
+            payload=payload,
+            function_error="Unhandled" if error_type is not None else None,
+            error_type=error_type,
+            log_tail=logs.tail(events),
+            duration_ms=round(duration_ms, 2),
+            billed_duration_ms=billed,
+            init_duration_ms=round(init_ms, 2) if init_ms is not None else None,
+            max_memory_used_mb=used_mb,
+            executed_version=spec.version,
+        )
+
+    # -- shutdown ---------------------------------------------------------------------------
+    async def shutdown(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        """SIGTERM, up to `grace_s` for the guest to exit, SIGKILL; then free everything."""
+        if self.state is EnvState.DEAD:
+            return
+        if self.lifecycle.can(EnvState.SHUTTING_DOWN):
+            self.lifecycle.move(EnvState.SHUTTING_DOWN)
+        try:
+            if self._process is not None:
+                await self._process.terminate(grace_s)
+        finally:
+            await self._teardown()
+
+    def kill(self) -> None:
+        """Immediate SIGKILL (a cancelled or abandoned invocation); `shutdown` still follows."""
+        if self._process is not None:
+            self._process.kill()
+        if self.lifecycle.can(EnvState.SHUTTING_DOWN):
+            self.lifecycle.move(EnvState.SHUTTING_DOWN)
+
+    async def _teardown(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            if self._server is not None:
+                await self._server.close()
+            elif self._session is not None:
+                self._session.close()
+            if self._process is not None:
+                self._drain_logs()
+                leftover = self._lines.take()
+                if leftover:
+                    self._sink.append(
+                        self.spec.account_id, self.spec.log_group, self.log_stream, leftover
+                    )
+                with contextlib.suppress(Exception):
+                    loop.remove_reader(self._process.log_fd)
+                sdk = self._process.sdk_api_socket
+                if sdk is not None and sdk.fileno() >= 0:
+                    with contextlib.suppress(Exception):
+                        loop.remove_reader(sdk.fileno())
+                await self._process.release()
+        finally:
+            if self.state is not EnvState.DEAD:
+                self.lifecycle.move(EnvState.DEAD)
+            if self._on_teardown is not None:
+                callback, self._on_teardown = self._on_teardown, None
+                callback()

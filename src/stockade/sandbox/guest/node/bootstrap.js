@@ -1,0 +1,228 @@
+// The built-in nodejs20.x runtime: Lambda's runtime loop over the Runtime API (2018-06-01).
+//
+// Handler "dir/file.fn.path": file is resolved under LAMBDA_TASK_ROOT (.js, .mjs, .cjs),
+// CommonJS through require, ES modules through import(). Handlers may be async (return a
+// promise) or callback style (event, context, callback). Errors are reported as Lambda's Node
+// runtime does: {errorType, errorMessage, trace}, with Runtime.ImportModuleError,
+// Runtime.HandlerNotFound and Runtime.UserCodeSyntaxError for init failures.
+// Simplification: a callback result is sent at once (callbackWaitsForEmptyEventLoop is kept
+// as a settable flag but does not delay the response).
+"use strict";
+
+const http = require("http");
+const fs = require("fs");
+const path = require("path");
+const url = require("url");
+const util = require("util");
+
+const API = process.env.AWS_LAMBDA_RUNTIME_API || "127.0.0.1:9001";
+const [HOST, PORT] = [API.slice(0, API.lastIndexOf(":")), Number(API.slice(API.lastIndexOf(":") + 1))];
+const PREFIX = "/2018-06-01/runtime";
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+let currentRequestId = "";
+
+function request(method, pathname, body, headers) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(body);
+    const req = http.request(
+      {
+        host: HOST,
+        port: PORT,
+        method,
+        path: PREFIX + pathname,
+        agent,
+        headers: Object.assign(data ? { "Content-Length": data.length } : {}, headers || {}),
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+// --- logging: Lambda's "<time>\t<request id>\t<LEVEL>\t<message>" lines, one event per call.
+function patchConsole() {
+  const write = (level) => (...args) => {
+    const message = util.format(...args).replace(/\n/g, "\r");
+    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId || "undefined"}\t${level}\t${message}\n`);
+  };
+  console.log = write("INFO");
+  console.info = write("INFO");
+  console.warn = write("WARN");
+  console.error = write("ERROR");
+  console.debug = write("DEBUG");
+  console.trace = write("TRACE");
+}
+
+function errorPayload(err) {
+  if (err instanceof Error) {
+    return {
+      errorType: err.name || "Error",
+      errorMessage: err.message,
+      trace: typeof err.stack === "string" ? err.stack.split("\n") : [],
+    };
+  }
+  return { errorType: typeof err === "string" ? "string" : "Error", errorMessage: String(err), trace: [] };
+}
+
+function fault(type, message, cause) {
+  const e = new Error(message);
+  e.name = type;
+  if (cause && typeof cause.stack === "string") e.stack = `${type}: ${message}\n` + cause.stack.split("\n").slice(1).join("\n");
+  return e;
+}
+
+async function loadHandler() {
+  const taskRoot = process.env.LAMBDA_TASK_ROOT || "/var/task";
+  const spec = process.env._HANDLER || "";
+  const base = path.basename(spec);
+  const dot = base.indexOf(".");
+  if (dot < 0) throw fault("Runtime.MalformedHandlerName", "Bad handler");
+  const modulePath = path.join(taskRoot, path.dirname(spec), base.slice(0, dot));
+  const fnPath = base.slice(dot + 1).split(".");
+  let mod;
+  const found = [".js", ".mjs", ".cjs"].map((ext) => modulePath + ext).find((p) => fs.existsSync(p));
+  if (!found) {
+    throw fault("Runtime.ImportModuleError", `Error: Cannot find module '${base.slice(0, dot)}'\nRequire stack:\n- ${__filename}`);
+  }
+  try {
+    if (found.endsWith(".mjs")) {
+      mod = await import(url.pathToFileURL(found).href);
+    } else {
+      try {
+        mod = require(found);
+      } catch (e) {
+        if (e && e.code === "ERR_REQUIRE_ESM") mod = await import(url.pathToFileURL(found).href);
+        else throw e;
+      }
+    }
+  } catch (e) {
+    if (e instanceof SyntaxError) throw fault("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, e);
+    if (e && e.code === "MODULE_NOT_FOUND") throw fault("Runtime.ImportModuleError", `Error: ${e.message}`, e);
+    throw e;
+  }
+  let fn = mod;
+  for (const part of fnPath) fn = fn == null ? undefined : fn[part];
+  if (typeof fn !== "function") {
+    throw fault("Runtime.HandlerNotFound", `${base} is undefined or not exported`);
+  }
+  return fn;
+}
+
+function makeContext(headers) {
+  const deadline = Number(headers["lambda-runtime-deadline-ms"] || 0);
+  const parse = (v) => {
+    if (!v) return undefined;
+    try {
+      return JSON.parse(v);
+    } catch (_) {
+      return undefined;
+    }
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    invokedFunctionArn: headers["lambda-runtime-invoked-function-arn"],
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    awsRequestId: headers["lambda-runtime-aws-request-id"],
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    identity: parse(headers["lambda-runtime-cognito-identity"]),
+    clientContext: parse(headers["lambda-runtime-client-context"]),
+    getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+  };
+}
+
+function invokeHandler(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const callback = (err, result) => {
+      if (settled) return;
+      settled = true;
+      if (err !== undefined && err !== null) reject(err);
+      else resolve(result);
+    };
+    context.done = callback;
+    context.succeed = (result) => callback(null, result);
+    context.fail = (err) => callback(err === undefined || err === null ? "handled" : err);
+    let returned;
+    try {
+      returned = handler(event, context, callback);
+    } catch (e) {
+      callback(e);
+      return;
+    }
+    if (returned && typeof returned.then === "function") {
+      returned.then((r) => callback(null, r), (e) => callback(e === undefined || e === null ? new Error("Promise rejected") : e));
+    } else if (handler.length < 3) {
+      callback(null, returned); // neither a promise nor a callback handler: the return value
+    }
+  });
+}
+
+async function main() {
+  patchConsole();
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (e) {
+    const payload = errorPayload(e);
+    console.error(JSON.stringify(payload));
+    await request("POST", "/init/error", JSON.stringify(payload), {
+      "Lambda-Runtime-Function-Error-Type": payload.errorType,
+      "Content-Type": "application/json",
+    });
+    process.exit(1);
+  }
+  for (;;) {
+    const next = await request("GET", "/invocation/next");
+    if (next.status !== 200) throw new Error(`runtime API returned ${next.status} for next`);
+    const id = next.headers["lambda-runtime-aws-request-id"];
+    currentRequestId = id;
+    if (next.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"];
+    else delete process.env._X_AMZN_TRACE_ID;
+    let event;
+    try {
+      event = next.body.length ? JSON.parse(next.body.toString("utf8")) : undefined;
+    } catch (e) {
+      event = next.body.toString("utf8");
+    }
+    try {
+      const result = await invokeHandler(handler, event, makeContext(next.headers));
+      const body = result === undefined ? "null" : JSON.stringify(result);
+      await request("POST", `/invocation/${id}/response`, body === undefined ? "null" : body, {
+        "Content-Type": "application/json",
+      });
+    } catch (e) {
+      const payload = errorPayload(e);
+      console.error(`Invoke Error \t${JSON.stringify(payload)}`);
+      await request("POST", `/invocation/${id}/error`, JSON.stringify(payload), {
+        "Lambda-Runtime-Function-Error-Type": payload.errorType,
+        "Content-Type": "application/json",
+      });
+    }
+  }
+}
+
+// The runtime is its namespace's pid 1: without a handler the kernel drops SIGTERM and a
+// graceful shutdown would always end in SIGKILL.
+process.on("SIGTERM", () => process.exit(0));
+
+process.on("unhandledRejection", (reason) => {
+  const payload = errorPayload(reason);
+  payload.errorType = "Runtime.UnhandledPromiseRejection";
+  console.error(`Unhandled Promise Rejection \t${JSON.stringify(payload)}`);
+  process.exit(128);
+});
+
+main().catch((e) => {
+  process.stderr.write(`runtime failure: ${e && e.stack ? e.stack : e}\n`);
+  process.exit(1);
+});

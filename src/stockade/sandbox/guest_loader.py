@@ -1,0 +1,31 @@
+"""How a fresh interpreter starts guest code: load `guest/` on its own, as `stockade_guest`.
+
+Importing it through `stockade` would run stockade/sandbox/__init__.py and pull the whole
+host-side package (asyncio, the pool, ...) into the zygote, and from there into every sandbox's
+memory. The interpreter is started `-I -S` with an explicit environment, so nothing of the
+host's Python setup (site-packages, .pth files, PYTHON* variables) applies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+GUEST_DIR = Path(__file__).resolve().parent / "guest"
+
+_TEMPLATE = """\
+import sys
+from importlib import util
+spec = util.spec_from_file_location(
+    "stockade_guest", sys.argv[1] + "/__init__.py", submodule_search_locations=[sys.argv[1]])
+module = util.module_from_spec(spec)
+sys.modules["stockade_guest"] = module
+spec.loader.exec_module(module)
+from stockade_guest import {module}
+{module}.{function}(sys.argv[2:])
+"""
+
+
+def boot_argv(python: Path, module: str, function: str, args: list[str]) -> list[str]:
+    """argv running `stockade_guest.<module>.<function>(args)` in a clean interpreter."""
+    source = _TEMPLATE.format(module=module, function=function)
+    return [str(python), "-I", "-S", "-c", source, str(GUEST_DIR), *args]

@@ -1,0 +1,143 @@
+"""Log capture for environments: the LogSink port, its fake, platform lines and bounded buffers.
+
+Guest stdout/stderr arrive on one pipe; lines are split on '\\n' only (the Python runtime joins
+a multi-line error with '\\r' so it stays one event, as in CloudWatch). Every line and every
+invocation's total are capped; the last 4 KB of an invocation's lines is its `log_tail`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+MAX_LINE_BYTES = 64 * 1024
+MAX_INVOCATION_LOG_BYTES = 1024 * 1024
+MAX_PENDING_BYTES = 256 * 1024  # partial line waiting for its newline
+TAIL_BYTES = 4096
+TRUNCATED = " [truncated]"
+
+
+class LogSink(Protocol):
+    def append(
+        self,
+        account_id: str,
+        log_group: str,
+        log_stream: str,
+        events: Sequence[tuple[int, str]],
+    ) -> None:
+        """Store (epoch ms, line) events of one account's log group; must not block for long
+        (called on the event loop)."""
+        ...
+
+
+@dataclass
+class InMemoryLogSink:
+    """The fake: keeps everything, for tests and for the bench."""
+
+    streams: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
+    accounts: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def append(
+        self,
+        account_id: str,
+        log_group: str,
+        log_stream: str,
+        events: Sequence[tuple[int, str]],
+    ) -> None:
+        self.accounts[(log_group, log_stream)] = account_id
+        self.streams.setdefault((log_group, log_stream), []).extend(events)
+
+    def lines(self, log_group: str) -> list[str]:
+        return [line for (g, _), evs in self.streams.items() if g == log_group for _, line in evs]
+
+
+def log_stream_name(now: datetime, version: str) -> str:
+    return f"{now:%Y/%m/%d}/[{version}]{secrets.token_hex(16)}"
+
+
+def start_line(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def report_line(
+    request_id: str,
+    duration_ms: float,
+    billed_ms: int,
+    memory_mb: int,
+    max_used_mb: int,
+    init_ms: float | None,
+) -> str:
+    parts = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {billed_ms} ms",
+        f"Memory Size: {memory_mb} MB",
+        f"Max Memory Used: {max_used_mb} MB",
+    ]
+    if init_ms is not None:
+        parts.append(f"Init Duration: {init_ms:.2f} ms")
+    return "\t".join(parts) + "\t"
+
+
+def _clip(line: str) -> str:
+    raw = line.encode("utf-8", "replace")
+    if len(raw) <= MAX_LINE_BYTES:
+        return line
+    return raw[: MAX_LINE_BYTES - len(TRUNCATED)].decode("utf-8", "ignore") + TRUNCATED
+
+
+class LineBuffer:
+    """Turns pipe bytes into bounded (epoch ms, line) events for the current invocation."""
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self._events: list[tuple[int, str]] = []
+        self._bytes = 0
+        self._dropped = False
+
+    def feed(self, data: bytes, now_ms: int) -> None:
+        self._pending += data
+        while True:  # bounded by the newlines in the buffer
+            nl = self._pending.find(b"\n")
+            if nl < 0:
+                break
+            line = bytes(self._pending[:nl])
+            del self._pending[: nl + 1]
+            self.add(line.decode("utf-8", "replace"), now_ms)
+        if len(self._pending) > MAX_PENDING_BYTES:  # a never-ending line: cut it
+            self.add(bytes(self._pending).decode("utf-8", "replace"), now_ms)
+            self._pending.clear()
+
+    def flush_partial(self, now_ms: int) -> None:
+        if self._pending:
+            self.add(bytes(self._pending).decode("utf-8", "replace"), now_ms)
+            self._pending.clear()
+
+    def add(self, line: str, now_ms: int, platform: bool = False) -> None:
+        line = _clip(line)
+        size = len(line) + 1
+        if not platform and self._bytes + size > MAX_INVOCATION_LOG_BYTES:
+            if not self._dropped:
+                self._dropped = True
+                self._events.append((now_ms, "[stockade] log output truncated for this invocation"))
+            return
+        self._bytes += size
+        self._events.append((now_ms, line))
+
+    def take(self) -> list[tuple[int, str]]:
+        events, self._events = self._events, []
+        self._bytes = 0
+        self._dropped = False
+        return events
+
+
+def tail(events: Sequence[tuple[int, str]], limit: int = TAIL_BYTES) -> bytes:
+    data = "".join(line + "\n" for _, line in events).encode("utf-8", "replace")
+    return data[-limit:]

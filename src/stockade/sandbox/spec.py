@@ -1,0 +1,91 @@
+"""The typed values that cross the sandbox boundary: what to run, one request, one result.
+
+Everything is a frozen dataclass. Secrets (environment values, payloads) are excluded from
+reprs with `field(repr=False)` so that logging a spec or a request can never leak them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Runtime(StrEnum):
+    PYTHON311 = "python3.11"
+    NODEJS20 = "nodejs20.x"
+    PROVIDED_AL2023 = "provided.al2023"
+
+
+@dataclass(frozen=True)
+class CodeSource:
+    """A zip archive addressed by content; `fetch` is called only when the cache misses."""
+
+    key: str  # "<account>/<sha256hex>": the account prefix keeps caches per account
+    fetch: Callable[[], bytes] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    account_id: str
+    function_name: str
+    function_arn: str  # unqualified
+    version: str  # "$LATEST" | "1" | ...
+    config_key: str  # changes whenever code or configuration changes
+    runtime: Runtime
+    handler: str
+    memory_mb: int
+    timeout_s: int
+    ephemeral_storage_mb: int
+    code: CodeSource
+    region: str
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+    layers: tuple[CodeSource, ...] = ()
+    log_group: str = ""  # defaults to /aws/lambda/<function_name>
+    max_lifetime_s: float = 14 * 3600.0
+    keep_alive_s: float = 300.0
+
+    def __post_init__(self) -> None:
+        # A read-only copy: the caller's dict may change after the spec is built.
+        object.__setattr__(self, "environment", MappingProxyType(dict(self.environment)))
+        if not self.log_group:
+            object.__setattr__(self, "log_group", f"/aws/lambda/{self.function_name}")
+
+    @property
+    def warm_key(self) -> WarmKey:
+        return WarmKey(self.account_id, self.function_arn, self.version, self.config_key)
+
+
+@dataclass(frozen=True)
+class WarmKey:
+    """Environments are reused only between invocations with an identical key."""
+
+    account_id: str
+    function_arn: str
+    version: str
+    config_key: str
+
+
+@dataclass(frozen=True)
+class InvocationRequest:
+    request_id: str
+    invoked_function_arn: str
+    payload: bytes = field(default=b"", repr=False)
+    deadline: float | None = None  # monotonic seconds; None means now + spec.timeout_s
+    client_context: str | None = field(default=None, repr=False)  # base64 JSON, as Lambda has it
+    cognito_identity: str | None = field(default=None, repr=False)
+    trace_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    payload: bytes = field(repr=False)
+    function_error: str | None  # "Unhandled" | None
+    error_type: str | None
+    log_tail: bytes = field(repr=False)
+    duration_ms: float
+    billed_duration_ms: int
+    init_duration_ms: float | None  # None when the environment was warm
+    max_memory_used_mb: int
+    executed_version: str
