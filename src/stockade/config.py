@@ -24,6 +24,12 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     region: Region = DEFAULT_REGION
+    # Runs function code WITHOUT isolation; only for development on hosts that lack the
+    # kernel features. Refused unless asked for explicitly, and logged loudly.
+    unsafe_no_sandbox: bool = False
+    max_environments: int = 600
+    environment_keep_alive_s: float = 300.0
+    environment_max_lifetime_s: float = 14 * 3600.0
 
     @property
     def database(self) -> Path:
@@ -32,6 +38,10 @@ class Settings:
     @property
     def artifacts(self) -> Path:
         return self.data_dir / "artifacts"
+
+    @property
+    def logs_database(self) -> Path:
+        return self.data_dir / "logs.db"
 
     @property
     def keys(self) -> Path:

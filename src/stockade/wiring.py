@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import platform
 import re
+import resource
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,23 +17,31 @@ from stockade import datadir
 from stockade.api.app import StockadeApp
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
+from stockade.api.server import ConnectionAdopter
 from stockade.api.specs import ServiceSpecs
 from stockade.clock import SystemClock
 from stockade.config import Settings
 from stockade.domain import limits
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
+from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
+from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
+from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.services.authz import AccountBoundaryAuthorizer
 from stockade.services.identity import Identities
 from stockade.services.lambda_ import LambdaDeps, LambdaService
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.maintenance import collect_garbage
 from stockade.store.artifacts import FileArtifactStore, UnsealedBlobs
+from stockade.store.function_logs import SqliteLogStore
 from stockade.store.sqlite import SqliteStore
 
 LOG = logging.getLogger(__name__)
 
 # Request bodies that may carry a whole deployment package.
 _CODE_UPLOADS = ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion")
+# Invoke bodies are read a little past the 6 MB payload quota so that the service answers
+# oversized payloads with Lambda's own RequestTooLargeException.
+_INVOKE_BODY_LIMIT = limits.SYNC_PAYLOAD_BYTES_MAX + 64 * 1024
 
 
 @dataclass
@@ -44,10 +54,13 @@ class Stockade:
     executor: ThreadPoolExecutor
     admin: datadir.AdminCredentials | None  # set on the first start only
     account_id: str
+    adopter: ConnectionAdopter
+    logs: SqliteLogStore
     _lock_fd: int
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        self.logs.close()
         self.store.close()
         os.close(self._lock_fd)
 
@@ -95,14 +108,31 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         host_arch=host_architecture(),
         code_urls=CodeUrlSigner(datadir.secret_key(settings.keys / "code-url.key")),
     )
-    lambda_service = LambdaService(deps)
+    adopter = ConnectionAdopter()
+    logs = SqliteLogStore(settings.logs_database)
+    pool = EnvironmentPool.local(
+        _sandbox_backend(settings),
+        logs,
+        on_api_connection=adopter,
+        settings=PoolSettings(max_environments=settings.max_environments),
+        clock=clock,
+    )
+    lambda_service = LambdaService(
+        deps,
+        pool,
+        keep_alive_s=settings.environment_keep_alive_s,
+        max_lifetime_s=settings.environment_max_lifetime_s,
+    )
     specs = ServiceSpecs()
     endpoints: dict[str, Endpoint] = {
         "lambda": RestJsonEndpoint(
             "lambda",
             specs.model("lambda"),
             lambda_service.operations(),
-            body_limits=dict.fromkeys(_CODE_UPLOADS, limits.CODE_UPLOAD_REQUEST_BYTES_MAX),
+            body_limits={
+                **dict.fromkeys(_CODE_UPLOADS, limits.CODE_UPLOAD_REQUEST_BYTES_MAX),
+                "Invoke": _INVOKE_BODY_LIMIT,
+            },
         ),
     }
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
@@ -113,8 +143,34 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         region=settings.region,
         internal=InternalRoutes(lambda_service.downloads.download),
         executor=executor,
+        # The sandbox backend proves its isolation primitives here: a missing one stops the
+        # server before it listens, with a message naming it.
+        on_startup=pool.start,
+        on_shutdown=pool.close,
     )
-    return Stockade(settings, app, store, executor, admin, account_id, lock_fd)
+    return Stockade(settings, app, store, executor, admin, account_id, adopter, logs, lock_fd)
+
+
+def _sandbox_backend(settings: Settings) -> SandboxBackend:
+    if settings.unsafe_no_sandbox:
+        LOG.warning(
+            "RUNNING FUNCTION CODE WITHOUT A SANDBOX (--unsafe-no-sandbox): functions run as"
+            " plain processes of this host with no isolation. Never use this in production."
+        )
+        return UnsafeBackend()
+    # A name stable across restarts of this data dir, so that a restart after a crash finds
+    # and removes the cgroups the crashed run left behind.
+    digest = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
+    _raise_fd_limit()
+    return NamespaceBackend(NamespaceSettings(instance=f"srv-{digest}"))
+
+
+def _raise_fd_limit() -> None:
+    """Each environment holds a few descriptors on the host side; allow the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def host_architecture() -> str:

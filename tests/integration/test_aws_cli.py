@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -152,3 +153,19 @@ def test_cli_reports_aws_errors(server: RunningServer, tmp_path: Path) -> None:
                        "--zip-file", f"fileb://{garbage}")  # fmt: skip
     assert "InvalidParameterValueException" in stderr
     assert "outside the archive root" in stderr
+
+
+def test_invoke_with_the_aws_cli(server: RunningServer, tmp_path: Path) -> None:
+    name = f"cli-inv-{uuid.uuid4().hex[:8]}"
+    package = tmp_path / "fn.zip"
+    package.write_bytes(PYTHON_ECHO)
+    aws(server, "lambda", "create-function", "--function-name", name, "--runtime", "python3.11",
+        "--handler", "app.handler", "--role", f"arn:aws:iam::{server.account_id}:role/r",
+        "--zip-file", f"fileb://{package}")  # fmt: skip
+    out = tmp_path / "out.json"
+    meta = aws(server, "lambda", "invoke", "--function-name", name, "--payload", '{"k": "v"}',
+               "--log-type", "Tail", str(out))  # fmt: skip
+    assert meta["StatusCode"] == 200
+    assert meta["ExecutedVersion"] == "$LATEST"
+    assert json.loads(out.read_text()) == {"echo": {"k": "v"}}
+    assert "REPORT RequestId" in base64.b64decode(meta["LogResult"]).decode()

@@ -93,3 +93,27 @@ def test_status_up_and_down(server: RunningServer, tmp_path: Path) -> None:
     down = stockade("status", "--data-dir", str(tmp_path))
     assert down.returncode == 1
     assert down.stdout.startswith("down:")
+
+
+def test_invoke_prints_the_response(server: RunningServer, tmp_path: Path) -> None:
+    name = f"inv-{uuid.uuid4().hex[:8]}"
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "app.py").write_text(
+        "def handler(event, context):\n"
+        "    if event.get('fail'):\n        raise RuntimeError('asked to')\n"
+        "    return {'got': event}\n"
+    )
+    data = str(server.data_dir)
+    deployed = stockade("deploy", str(source), "--name", name, "--runtime", "python3.11",
+                        "--handler", "app.handler", "--data-dir", data)  # fmt: skip
+    assert deployed.returncode == 0, deployed.stderr
+    ok = stockade("invoke", name, '{"a": 1}', "--data-dir", data, "--log")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == {"got": {"a": 1}}
+    assert "REPORT RequestId" in ok.stderr
+    failed = stockade("invoke", name, '{"fail": true}', "--data-dir", data, "--json")
+    assert failed.returncode == 1
+    reply = json.loads(failed.stdout)
+    assert reply["FunctionError"] == "Unhandled"
+    assert json.loads(reply["Payload"])["errorMessage"] == "asked to"

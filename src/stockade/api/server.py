@@ -2,12 +2,81 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import socket
+from typing import Any
+
 import uvicorn
 
 from stockade.api.app import StockadeApp
 
+LOG = logging.getLogger(__name__)
 
-def serve(app: StockadeApp, host: str, port: int) -> None:
+
+class ConnectionAdopter:
+    """Serves HTTP on sockets that are already connected.
+
+    Execution environments have no network; the SDKs inside them reach Stockade through a
+    channel the sandbox provides, whose host end arrives here as a connected socket. Each one
+    gets the same protocol stack (and therefore the same SigV4 authentication) as a TCP client.
+    """
+
+    def __init__(self) -> None:
+        self._server: uvicorn.Server | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def attach(self, server: uvicorn.Server, loop: asyncio.AbstractEventLoop) -> None:
+        self._server, self._loop = server, loop
+
+    def __call__(self, sock: socket.socket) -> None:
+        if self._server is None or self._loop is None:
+            sock.close()  # not serving (yet, or any more): refuse rather than queue
+            return
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._adopt(sock)
+        else:
+            loop.call_soon_threadsafe(self._adopt, sock)
+
+    def _adopt(self, sock: socket.socket) -> None:
+        assert self._server is not None
+        assert self._loop is not None
+        server, loop = self._server, self._loop
+        config = server.config
+
+        def protocol() -> Any:
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config,
+                server_state=server.server_state,
+                app_state=server.lifespan.state,
+            )
+
+        task = loop.create_task(loop.connect_accepted_socket(protocol, sock))
+        task.add_done_callback(_report_failure)
+
+
+def _report_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        LOG.warning("could not serve a sandbox API connection: %s", type(task.exception()).__name__)
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, adopter: ConnectionAdopter | None) -> None:
+        super().__init__(config)
+        self._adopter = adopter
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._adopter is not None:
+            self._adopter.attach(self, asyncio.get_running_loop())
+        await super().startup(sockets)
+
+
+def serve(app: StockadeApp, host: str, port: int, adopter: ConnectionAdopter | None = None) -> None:
     config = uvicorn.Config(
         app,
         host=host,
@@ -19,4 +88,4 @@ def serve(app: StockadeApp, host: str, port: int) -> None:
         log_config=None,
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run()
+    _Server(config, adopter).run()

@@ -6,6 +6,8 @@ import click
 
 from stockade import __version__
 from stockade.cli.functions import deploy, functions
+from stockade.cli.invoke import invoke
+from stockade.cli.logs import logs
 from stockade.cli.serve import serve, status
 
 
@@ -19,6 +21,8 @@ cli.add_command(serve)
 cli.add_command(status)
 cli.add_command(deploy)
 cli.add_command(functions)
+cli.add_command(invoke)
+cli.add_command(logs)
 
 
 def main() -> None:

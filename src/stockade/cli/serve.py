@@ -20,8 +20,13 @@ from stockade.datadir import DataDirError, read_endpoint
 @click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
+@click.option(
+    "--unsafe-no-sandbox",
+    is_flag=True,
+    help="DEVELOPMENT ONLY: run function code as plain host processes, without isolation.",
+)
 @data_dir_option
-def serve(host: str, port: int, data_dir: Path) -> None:
+def serve(host: str, port: int, unsafe_no_sandbox: bool, data_dir: Path) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
     from stockade.api.server import serve as run_server  # noqa: PLC0415 - heavy import
     from stockade.wiring import build  # noqa: PLC0415
@@ -29,14 +34,16 @@ def serve(host: str, port: int, data_dir: Path) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = Settings(data_dir=data_dir.resolve(), host=host, port=port)
+    settings = Settings(
+        data_dir=data_dir.resolve(), host=host, port=port, unsafe_no_sandbox=unsafe_no_sandbox
+    )
     try:
         stockade = build(settings)
     except DataDirError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
         _greet(settings, stockade.account_id, stockade.admin is not None)
-        run_server(stockade.app, host, port)
+        run_server(stockade.app, host, port, stockade.adopter)
     finally:
         stockade.close()
 

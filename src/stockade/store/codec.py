@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -34,8 +35,16 @@ def dumps(value: Any) -> str:
 
 
 def loads(cls: type[T], text: str) -> T:
-    result: T = decode(cls, json.loads(text))
+    cached: Any = cls  # classes are hashable; the Protocol for type[T] does not say so
+    result: T = _loads_cached(cached, text)
     return result
+
+
+@functools.lru_cache(maxsize=2048)
+def _loads_cached(cls: Any, text: str) -> Any:
+    # Stored documents decode to frozen dataclasses, so one decoded value can be shared by
+    # every reader of the same text; the hot invoke path reads the same version repeatedly.
+    return decode(cls, json.loads(text))
 
 
 def decode(cls: Any, data: Any) -> Any:

@@ -10,6 +10,7 @@ from stockade.services.lambda_.aliases import Aliases
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.downloads import CodeDownloads
 from stockade.services.lambda_.functions import Functions
+from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
 from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags
@@ -17,12 +18,20 @@ from stockade.services.lambda_.versions import Versions
 
 Operation = Callable[[RequestContext, Any], Any]
 
-__all__ = ["LambdaDeps", "LambdaService", "Operation"]
+__all__ = ["FunctionRunner", "LambdaDeps", "LambdaService", "Operation"]
 
 
 class LambdaService:
-    def __init__(self, deps: LambdaDeps) -> None:
+    def __init__(
+        self,
+        deps: LambdaDeps,
+        runner: FunctionRunner | None = None,
+        *,
+        keep_alive_s: float = 300.0,
+        max_lifetime_s: float = 14 * 3600.0,
+    ) -> None:
         self.deps = deps
+        self.invoker = Invoker(deps, runner, keep_alive_s, max_lifetime_s)
         self.functions = Functions(deps)
         self.versions = Versions(deps)
         self.aliases = Aliases(deps)
@@ -59,4 +68,5 @@ class LambdaService:
             "UntagResource": t.untag_resource,
             "ListTags": t.list_tags,
             "GetAccountSettings": self.settings.get_account_settings,
+            "Invoke": self.invoker.invoke,
         }

@@ -7,10 +7,16 @@ ApiError
 ├── PreconditionFailedError        412 PreconditionFailedException
 ├── CodeStorageExceededError       400 CodeStorageExceededException
 ├── AccessDeniedError              403 AccessDeniedException
-└── ServiceError                   500 ServiceException
+├── ServiceError                   500 ServiceException
+├── InvalidRequestContentError     400 InvalidRequestContentException (Invoke payload)
+├── RequestTooLargeError           413 RequestTooLargeException (Invoke payload)
+├── TooManyRequestsError           429 TooManyRequestsException (no capacity)
+└── ResourceNotReadyError          502 ResourceNotReadyException (no sandbox to run in)
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from stockade.errors import ApiError
 
@@ -61,3 +67,34 @@ class ServiceError(ApiError):
     code = "ServiceException"
     http_status = 500
     sender_fault = False
+
+
+class RequestTooLargeError(ApiError):
+    code = "RequestTooLargeException"
+    http_status = 413
+    sender_fault = True
+
+
+class TooManyRequestsError(ApiError):
+    code = "TooManyRequestsException"
+    http_status = 429
+    sender_fault = True
+
+    def __init__(self, message: str, reason: str = "ConcurrentInvocationLimitExceeded") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def wire_fields(self) -> Mapping[str, object]:
+        return {"Reason": self.reason}
+
+
+class ResourceNotReadyError(ApiError):
+    code = "ResourceNotReadyException"
+    http_status = 502
+    sender_fault = False
+
+
+class InvalidRequestContentError(ApiError):
+    code = "InvalidRequestContentException"
+    http_status = 400
+    sender_fault = True

@@ -1,0 +1,197 @@
+"""Invoke: resolve the version (weighted alias routing), authorise, run it in an environment.
+
+The use case is async: it awaits the execution environment. Everything that can be refused is
+refused before an environment is asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import uuid
+from typing import Any, Protocol
+
+from stockade.domain import limits
+from stockade.domain.function import Alias, Code, FunctionVersion
+from stockade.sandbox import (
+    CapacityError,
+    CodeSource,
+    EnvironmentSpec,
+    InvocationRequest,
+    InvocationResult,
+    Runtime,
+    SandboxError,
+)
+from stockade.services.context import RequestContext
+from stockade.services.lambda_ import names
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.errors import (
+    InvalidParameterValueError,
+    InvalidRequestContentError,
+    RequestTooLargeError,
+    ResourceNotReadyError,
+    TooManyRequestsError,
+)
+from stockade.shapes import lambda_ as shapes
+from stockade.store.ports import ArtifactStore
+
+LOG_TAIL_BYTES = 4096
+_BAD_CLIENT_CONTEXT = "Client context must be a valid Base64-encoded JSON object."
+RESPONSE_TOO_LARGE = (
+    '{"errorMessage":"Response payload size exceeded maximum allowed payload size'
+    f' ({limits.SYNC_PAYLOAD_BYTES_MAX} bytes).","errorType":"Function.ResponseSizeTooLarge"}}'
+)
+
+
+class FunctionRunner(Protocol):
+    """Where invocations run (the environment pool)."""
+
+    async def invoke(
+        self, spec: EnvironmentSpec, request: InvocationRequest
+    ) -> InvocationResult: ...
+
+
+class Invoker:
+    def __init__(
+        self,
+        deps: LambdaDeps,
+        runner: FunctionRunner | None,
+        keep_alive_s: float = 300.0,
+        max_lifetime_s: float = 14 * 3600.0,
+    ) -> None:
+        self._deps = deps
+        self._runner = runner
+        self._keep_alive_s = keep_alive_s
+        self._max_lifetime_s = max_lifetime_s
+        # Traffic splitting is not a security decision; a seeded PRNG is enough.
+        self._routing = random.Random()  # noqa: S311
+
+    async def invoke(
+        self, ctx: RequestContext, request: shapes.InvocationRequest
+    ) -> dict[str, Any]:
+        deps = self._deps
+        target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
+        names.authorize(deps, ctx, "lambda:InvokeFunction", target.arn)
+        payload = bytes(request.get("Payload") or b"")
+        if len(payload) > limits.SYNC_PAYLOAD_BYTES_MAX:
+            raise RequestTooLargeError(
+                f"Request must be smaller than {limits.SYNC_PAYLOAD_BYTES_MAX} bytes for the"
+                " InvokeFunction operation"
+            )
+        invocation_type = request.get("InvocationType", "RequestResponse")
+        if invocation_type == "Event":
+            raise InvalidParameterValueError(
+                "Asynchronous invocation (InvocationType Event) is not supported by Stockade yet."
+            )
+        client_context = request.get("ClientContext")
+        if client_context is not None:
+            _check_client_context(client_context)
+        with deps.store.read() as tx:
+            version, alias = names.load_version(tx, target)
+            if alias is not None and alias.routing:
+                chosen = self._route(alias)
+                if chosen != version.version:
+                    routed = tx.versions.get(target.account_id, target.name, chosen)
+                    version = routed if routed is not None else version
+        if invocation_type == "DryRun":
+            return {"StatusCode": 204}
+        if not payload:
+            payload = b"{}"  # Lambda hands an empty invocation to the handler as {}
+        elif not _is_json(payload):
+            raise InvalidRequestContentError(
+                "Could not parse request body into json: the payload is not valid JSON"
+            )
+        if self._runner is None:
+            raise ResourceNotReadyError("Function execution is not available on this server.")
+        spec = self._spec(version, deps.artifacts)
+        call = InvocationRequest(
+            request_id=str(uuid.uuid4()),
+            invoked_function_arn=target.arn,
+            payload=payload,
+            client_context=client_context,
+        )
+        try:
+            result = await self._runner.invoke(spec, call)
+        except CapacityError as exc:
+            raise TooManyRequestsError("Rate Exceeded.") from exc
+        except SandboxError as exc:
+            raise ResourceNotReadyError(
+                "The function could not be started. Please try again."
+            ) from exc
+        return _response(result, request.get("LogType") == "Tail")
+
+    def _route(self, alias: Alias) -> str:
+        draw = self._routing.random()
+        for version, weight in alias.routing.items():
+            if draw < weight:
+                return version
+            draw -= weight
+        return alias.function_version
+
+    def _spec(self, version: FunctionVersion, artifacts: ArtifactStore) -> EnvironmentSpec:
+        config = version.config
+        return EnvironmentSpec(
+            account_id=version.account_id,
+            function_name=version.function_name,
+            function_arn=names.Target(
+                version.account_id, version.function_name, None, self._deps.region
+            ).arn,
+            version=version.version,
+            # A new revision of $LATEST or a different version never reuses an environment.
+            config_key=f"{version.version}:{version.revision_id}",
+            runtime=Runtime(config.runtime),
+            handler=config.handler,
+            memory_mb=config.memory_size,
+            timeout_s=config.timeout,
+            ephemeral_storage_mb=config.ephemeral_storage,
+            code=_source(version.account_id, version.code, artifacts),
+            region=self._deps.region,
+            environment=dict(config.environment),
+            layers=tuple(
+                _source(version.account_id, layer.code, artifacts) for layer in config.layers
+            ),
+            log_group=config.log_group or f"/aws/lambda/{version.function_name}",
+            keep_alive_s=self._keep_alive_s,
+            max_lifetime_s=self._max_lifetime_s,
+        )
+
+
+def _source(account_id: str, code: Code, artifacts: ArtifactStore) -> CodeSource:
+    digest = code.sha256
+    return CodeSource(key=f"{account_id}/{digest}", fetch=lambda: artifacts.get(digest))
+
+
+def _response(result: InvocationResult, tail: bool) -> dict[str, Any]:
+    payload = result.payload
+    function_error = result.function_error
+    if len(payload) > limits.SYNC_PAYLOAD_BYTES_MAX:
+        payload, function_error = RESPONSE_TOO_LARGE.encode(), "Unhandled"
+    response: dict[str, Any] = {
+        "StatusCode": 200,
+        "ExecutedVersion": result.executed_version,
+        "Payload": payload,
+    }
+    if function_error:
+        response["FunctionError"] = function_error
+    if tail:
+        response["LogResult"] = base64.b64encode(result.log_tail[-LOG_TAIL_BYTES:]).decode()
+    return response
+
+
+def _check_client_context(value: str) -> None:
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidParameterValueError(_BAD_CLIENT_CONTEXT) from exc
+    if not _is_json(decoded) or not decoded.strip().startswith(b"{"):
+        raise InvalidParameterValueError(_BAD_CLIENT_CONTEXT)
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True
