@@ -13,7 +13,6 @@ import asyncio
 import logging
 import time
 import traceback
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from stockade.api.validation import summarize, validate
 from stockade.clock import Clock
 from stockade.errors import ApiError
 from stockade.services.context import RequestContext
-from stockade.types import Region, RequestId
+from stockade.types import Region, RequestId, RequestIds
 
 LOG = logging.getLogger(__name__)
 ACCESS_LOG = logging.getLogger("stockade.access")
@@ -91,6 +90,7 @@ class StockadeApp:
         self._executor = executor
         self._on_startup = on_startup
         self._on_shutdown = on_shutdown
+        self._request_ids = RequestIds()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -118,7 +118,7 @@ class StockadeApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        request_id = RequestId(str(uuid.uuid4()))
+        request_id = RequestId(self._request_ids())
         head = _read_head(scope)
         if self._internal.handles(head.raw_path):
             body = await _read_body(receive, head.headers, 0, None)

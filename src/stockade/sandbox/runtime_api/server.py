@@ -32,6 +32,9 @@ MAX_CONNECTIONS = 8
 _ERROR_BODY_LIMIT = MAX_RESPONSE_BYTES
 
 
+_PIPELINE_MAX = 4  # queued requests per connection before reading pauses
+
+
 class _Connection(asyncio.Protocol):
     def __init__(self, server: RuntimeApiServer) -> None:
         self._server = server
@@ -40,6 +43,7 @@ class _Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._queue: list[Request | ParseError] = []
         self._task: asyncio.Task[None] | None = None
+        self._paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # A stream transport, but not necessarily an asyncio.Transport instance (uvloop's).
@@ -64,6 +68,11 @@ class _Connection(asyncio.Protocol):
                 self._write(b"HTTP/1.1 100 Continue\r\n\r\n")
             else:
                 self._queue.append(event)
+        if len(self._queue) >= _PIPELINE_MAX and self._transport is not None:
+            # A guest pipelining requests faster than they are answered is held back here;
+            # ordinary runtimes send one request at a time and never pay the epoll updates.
+            self._transport.pause_reading()
+            self._paused = True
         if self._queue and (self._task is None or self._task.done()):
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
@@ -73,7 +82,6 @@ class _Connection(asyncio.Protocol):
 
     async def _drain(self) -> None:
         assert self._transport is not None
-        self._transport.pause_reading()
         try:
             while self._queue:  # bounded by what the parser produced
                 event = self._queue.pop(0)
@@ -86,7 +94,8 @@ class _Connection(asyncio.Protocol):
                     return
                 await self._handle(event)
         finally:
-            if not self._transport.is_closing():
+            if self._paused and not self._transport.is_closing():
+                self._paused = False
                 self._transport.resume_reading()
 
     def _on_parse_error(self, error: ParseError) -> Reply:

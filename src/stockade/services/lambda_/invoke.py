@@ -10,7 +10,6 @@ import base64
 import binascii
 import json
 import random
-import uuid
 from typing import Any, Protocol
 
 from stockade.domain import limits
@@ -36,6 +35,7 @@ from stockade.services.lambda_.errors import (
 )
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import ArtifactStore
+from stockade.types import RequestIds
 
 LOG_TAIL_BYTES = 4096
 _BAD_CLIENT_CONTEXT = "Client context must be a valid Base64-encoded JSON object."
@@ -65,6 +65,7 @@ class Invoker:
         self._runner = runner
         self._keep_alive_s = keep_alive_s
         self._max_lifetime_s = max_lifetime_s
+        self._request_ids = RequestIds()
         # Traffic splitting is not a security decision; a seeded PRNG is enough.
         self._routing = random.Random()  # noqa: S311
 
@@ -107,7 +108,7 @@ class Invoker:
             raise ResourceNotReadyError("Function execution is not available on this server.")
         spec = self._spec(version, deps.artifacts)
         call = InvocationRequest(
-            request_id=str(uuid.uuid4()),
+            request_id=self._request_ids(),
             invoked_function_arn=target.arn,
             payload=payload,
             client_context=client_context,
