@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.sandbox.support import zip_with_packages
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
 
@@ -298,3 +299,26 @@ def test_logs_are_stored_and_printed(server: RunningServer, python_fn: str) -> N
     assert any(m.startswith("START RequestId: ") for m in messages)
     assert any(m.startswith("REPORT RequestId: ") for m in messages)
     assert all(e["logStreamName"].count("[$LATEST]") == 1 for e in events)
+
+
+def test_awslambdaric_custom_runtime_through_the_api(server: RunningServer) -> None:
+    """The official runtime interface client, unmodified, as a provided.al2023 bootstrap."""
+    files = {
+        "bootstrap": (
+            '#!/bin/sh\ncd "$LAMBDA_TASK_ROOT"\n'
+            'exec /usr/bin/python3.11 -m awslambdaric "$_HANDLER"\n'
+        ),
+        "app.py": (
+            "def handler(event, context):\n"
+            "    print('ric says hi')\n"
+            "    return {'ric': event, 'fn': context.function_name}\n"
+        ),
+    }
+    modules = ("awslambdaric", "runtime_client", "simplejson", "snapshot_restore_py")
+    package = zip_with_packages(files, modules, executable=("bootstrap",))
+    name = create(server, package, runtime="provided.al2023", handler="app.handler",
+                  MemorySize=1024, Timeout=10)  # fmt: skip
+    reply = call(server, name, {"q": 1}, LogType="Tail")
+    assert "FunctionError" not in reply, reply["Body"]
+    assert json.loads(reply["Body"]) == {"ric": {"q": 1}, "fn": name}
+    assert "ric says hi" in base64.b64decode(reply["LogResult"]).decode()
