@@ -17,6 +17,7 @@ from stockade import datadir
 from stockade.api.app import StockadeApp
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
+from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter
 from stockade.api.specs import ServiceSpecs
 from stockade.clock import SystemClock
@@ -26,11 +27,13 @@ from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
-from stockade.services.authz import AccountBoundaryAuthorizer
-from stockade.services.identity import Identities
+from stockade.services.authz import PolicyAuthorizer
+from stockade.services.iam.service import IamService
+from stockade.services.identity import Identities, NewAccount
 from stockade.services.lambda_ import LambdaDeps, LambdaService
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.maintenance import collect_garbage
+from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore, UnsealedBlobs
 from stockade.store.function_logs import SqliteLogStore
 from stockade.store.sqlite import SqliteStore
@@ -98,11 +101,12 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     # No request is in flight yet, so every unreferenced artifact is garbage.
     collect_garbage(store, artifacts, min_age_s=0)
 
+    authorizer = PolicyAuthorizer(store)
     deps = LambdaDeps(
         store=store,
         artifacts=artifacts,
         clock=clock,
-        authorizer=AccountBoundaryAuthorizer(),
+        authorizer=authorizer,
         runtimes=discover_runtimes(),
         region=settings.region,
         host_arch=host_architecture(),
@@ -134,6 +138,12 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
                 "Invoke": _INVOKE_BODY_LIMIT,
             },
         ),
+        "iam": QueryEndpoint(
+            "iam", specs.model("iam"), IamService(store, clock, authorizer).operations()
+        ),
+        "sts": QueryEndpoint(
+            "sts", specs.model("sts"), StsService(store, clock, authorizer).operations()
+        ),
     }
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
     app = StockadeApp(
@@ -149,6 +159,20 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         on_shutdown=pool.close,
     )
     return Stockade(settings, app, store, executor, admin, account_id, adopter, logs, lock_fd)
+
+
+def create_account(settings: Settings, name: str) -> NewAccount:
+    """Operator command: a new account with its administrator key, written straight into the
+    data dir's store (SQLite WAL lets this run while the server is up)."""
+    if not settings.database.is_file():
+        raise datadir.DataDirError(
+            f"No Stockade data in {settings.data_dir}; start the server first."
+        )
+    store = SqliteStore(settings.database)
+    try:
+        return Identities(store, SystemClock()).create_account(name)
+    finally:
+        store.close()
 
 
 def _sandbox_backend(settings: Settings) -> SandboxBackend:

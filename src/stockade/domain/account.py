@@ -24,6 +24,7 @@ class IamUser:
     user_id: str  # AIDA... as IAM reports it
     created: datetime
     path: str = "/"
+    permissions_boundary: str | None = None  # ARN of a managed policy
 
     @property
     def arn(self) -> str:

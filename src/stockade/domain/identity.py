@@ -26,6 +26,8 @@ class Principal:
     principal_id: str  # AIDA... for users, AROA...:session for role sessions
     name: str  # user name, or role session name
     access_key_id: AccessKeyId | None = None
+    role_arn: str | None = None  # the role behind a role session
+    session_policy: str | None = field(default=None, repr=False)  # inline session policy text
 
 
 class KeyStatus(StrEnum):
@@ -41,5 +43,6 @@ class Credential:
     secret_access_key: str = field(repr=False)
     principal: Principal
     status: KeyStatus = KeyStatus.ACTIVE
-    session_token: str | None = field(default=None, repr=False)
+    session_token_sha256: str | None = field(default=None, repr=False)
+    """Hex SHA-256 of the session token of temporary credentials (the token is not kept)."""
     expires_at: datetime | None = None

@@ -1,26 +1,51 @@
 """The authorisation seam every use case calls before it acts.
 
-`authorize` raises the service's access-denied error, or returns the decision for the audit
-trail. The account-boundary authoriser is the policy in force until IAM policies arrive: a caller
-may act on resources of its own account, and on nothing else.
+`authorize` raises the service's access-denied error, or returns the decision (with the principal
+and the statements that decided it) for the audit trail. `PolicyAuthorizer` is IAM's evaluation:
+the caller's identity policies (a user's inline, attached and group policies, or the role's
+policies for a role session), its permissions boundary, the session policy of a role session,
+and the resource's own policy when the service supplies one, against a request context holding
+the global condition keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
-from stockade.domain.arn import Arn
-from stockade.domain.errors import InvalidArnError
+from stockade import policy
+from stockade.domain.iam import OwnerKind
+from stockade.domain.identity import Principal, PrincipalKind
 from stockade.errors import ApiError
+from stockade.policy import (
+    AttachedPolicy,
+    AuthorizationRequest,
+    DecisionKind,
+    Layer,
+    PolicyKind,
+    PolicySet,
+    RequestPrincipal,
+)
 from stockade.services.context import RequestContext
+from stockade.services.iam.managed import AWS_MANAGED
+from stockade.store.ports import Store, Transaction
+from stockade.types import AccountId
+
+ContextKeys = Mapping[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class Decision:
+    """What was decided, about whom, and why (kept for the audit layer)."""
+
     allowed: bool
     reason: str
+    action: str = ""
+    resource: str = ""
+    principal: RequestPrincipal | None = None
+    outcome: policy.Decision | None = None
 
 
 class Authorizer(Protocol):
@@ -30,8 +55,15 @@ class Authorizer(Protocol):
         action: str,
         resource: str,
         denied: Callable[[str], ApiError],
+        *,
+        resource_policy: AttachedPolicy | None = None,
+        context: ContextKeys | None = None,
     ) -> Decision:
-        """Allow, or raise `denied(message)` with AWS's access-denied wording."""
+        """Allow, or raise `denied(message)` with AWS's access-denied wording.
+
+        `resource_policy` is the resource's own policy (function or layer policy) if it has
+        one; `context` adds the service's condition keys (e.g. `lambda:FunctionArn`).
+        """
         ...
 
 
@@ -42,8 +74,129 @@ def denial_message(ctx: RequestContext, action: str, resource: str, why: str) ->
     )
 
 
-class AccountBoundaryAuthorizer:
-    """Allows a principal everything inside its own account and nothing outside it."""
+_LAYER_WORDS = {
+    Layer.IDENTITY: "identity-based policy",
+    Layer.RESOURCE: "resource-based policy",
+    Layer.BOUNDARY: "permissions boundary",
+    Layer.SESSION: "session policy",
+    Layer.GUARDRAIL: "service control policy",
+}
+
+
+def why_denied(outcome: policy.Decision, action: str) -> str:
+    """AWS's explanation of a denial (the tail of the AccessDenied message)."""
+    if outcome.kind is DecisionKind.EXPLICIT_DENY and outcome.reasons:
+        return f"with an explicit deny in a{_article(outcome.reasons[0].layer)}"
+    layer = outcome.missing or Layer.IDENTITY
+    return f"because no {_LAYER_WORDS[layer]} allows the {action} action"
+
+
+def _article(layer: Layer) -> str:
+    words = _LAYER_WORDS[layer]
+    return f"n {words}" if words[0] in "aeiou" else f" {words}"
+
+
+@lru_cache(maxsize=4096)
+def parse_identity_policy(text: str) -> policy.PolicyDocument:
+    """Parse (once per distinct text) an identity policy; stored text always parses."""
+    return policy.parse_policy(text, PolicyKind.IDENTITY)
+
+
+def request_principal(principal: Principal) -> RequestPrincipal | None:
+    """The policy engine's view of an authenticated caller (None: not a usable principal)."""
+    if principal.kind is PrincipalKind.IAM_USER:
+        return RequestPrincipal.user(principal.arn)
+    if principal.kind is PrincipalKind.ASSUMED_ROLE and principal.role_arn is not None:
+        return RequestPrincipal.assumed_role(principal.arn, principal.role_arn)
+    return None
+
+
+def _resource_account(resource: str, caller: AccountId) -> str:
+    parts = resource.split(":", 5)
+    account = parts[4] if len(parts) == 6 else ""
+    return account if len(account) == 12 and account.isdigit() else caller
+
+
+@dataclass(frozen=True)
+class CallerPolicies:
+    identity: tuple[AttachedPolicy, ...]
+    boundary: AttachedPolicy | None
+    session: tuple[AttachedPolicy, ...]
+    unique_id: str | None
+    exists: bool
+
+
+def _managed_document(tx: Transaction, arn: str) -> AttachedPolicy | None:
+    aws = AWS_MANAGED.get(arn)
+    if aws is not None:
+        return AttachedPolicy(arn, parse_identity_policy(aws.document))
+    managed = tx.policies.get_managed(arn)
+    if managed is None:
+        return None
+    version = tx.policies.get_version(arn, managed.default_version)
+    if version is None:
+        return None
+    return AttachedPolicy(arn, parse_identity_policy(version.document))
+
+
+def _owner_policies(
+    tx: Transaction, account: AccountId, kind: OwnerKind, name: str, found: list[AttachedPolicy]
+) -> None:
+    for inline in tx.policies.list_inline(account, kind, name):
+        found.append(
+            AttachedPolicy(
+                f"{kind.value}/{name}/{inline.name}", parse_identity_policy(inline.document)
+            )
+        )
+    for arn in tx.policies.attached(account, kind, name):
+        document = _managed_document(tx, arn)
+        if document is not None:
+            found.append(document)
+
+
+def caller_policies(tx: Transaction, principal: Principal) -> CallerPolicies:
+    """Everything on the caller's side of the evaluation, read in one snapshot."""
+    account = principal.account_id
+    identity: list[AttachedPolicy] = []
+    boundary_arn: str | None = None
+    session: tuple[AttachedPolicy, ...] = ()
+    unique_id: str | None = None
+    if principal.kind is PrincipalKind.IAM_USER:
+        user = tx.users.get(account, principal.name)
+        if user is None or user.arn != principal.arn:
+            return CallerPolicies((), None, (), None, exists=False)
+        unique_id = user.user_id
+        boundary_arn = user.permissions_boundary
+        _owner_policies(tx, account, OwnerKind.USER, user.name, identity)
+        for group in tx.groups.groups_of(account, user.name):
+            _owner_policies(tx, account, OwnerKind.GROUP, group, identity)
+    elif principal.kind is PrincipalKind.ASSUMED_ROLE and principal.role_arn is not None:
+        role = tx.roles.get(account, principal.role_arn.rsplit("/", 1)[-1])
+        if role is None or role.arn != principal.role_arn:
+            return CallerPolicies((), None, (), None, exists=False)
+        unique_id = role.role_id
+        boundary_arn = role.permissions_boundary
+        _owner_policies(tx, account, OwnerKind.ROLE, role.name, identity)
+        if principal.session_policy is not None:
+            session = (AttachedPolicy("session", parse_identity_policy(principal.session_policy)),)
+    else:
+        return CallerPolicies((), None, (), None, exists=False)
+    boundary = None if boundary_arn is None else _managed_document(tx, boundary_arn)
+    if boundary_arn is not None and boundary is None:
+        # A boundary that no longer resolves must not widen access: allow nothing.
+        boundary = AttachedPolicy(
+            boundary_arn,
+            parse_identity_policy('{"Version":"2012-10-17","Statement":[{"Effect":"Deny",'
+                                  '"Action":"*","Resource":"*"}]}'),
+        )  # fmt: skip
+    return CallerPolicies(tuple(identity), boundary, session, unique_id, exists=True)
+
+
+class PolicyAuthorizer:
+    """IAM policy evaluation for every request (see the module docstring)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def authorize(
         self,
@@ -51,18 +204,44 @@ class AccountBoundaryAuthorizer:
         action: str,
         resource: str,
         denied: Callable[[str], ApiError],
+        *,
+        resource_policy: AttachedPolicy | None = None,
+        context: ContextKeys | None = None,
     ) -> Decision:
-        try:
-            account = Arn.parse(resource).account
-        except InvalidArnError:
-            account = ""
-        if resource == "*" or account == ctx.principal.account_id:
-            return Decision(True, "resource is in the caller's account")
-        raise denied(
-            denial_message(
-                ctx,
-                action,
-                resource,
-                "because no resource-based policy allows the action",
-            )
+        principal = request_principal(ctx.principal)
+        if principal is None:
+            raise denied(
+                denial_message(ctx, action, resource, f"because no identity-based policy allows"
+                               f" the {action} action")
+            )  # fmt: skip
+        with self._store.read() as tx:
+            caller = caller_policies(tx, ctx.principal)
+        if not caller.exists:
+            why = f"because no identity-based policy allows the {action} action"
+            raise denied(denial_message(ctx, action, resource, why))
+        keys = policy.global_context(
+            principal,
+            now=ctx.received_at,
+            secure_transport=ctx.secure_transport,
+            source_ip=ctx.source_ip or None,
+            unique_id=caller.unique_id,
         )
+        if context:
+            keys.update(context)
+        request = AuthorizationRequest(
+            principal,
+            action,
+            resource,
+            _resource_account(resource, ctx.principal.account_id),
+            keys,
+        )
+        policies = PolicySet(
+            identity=caller.identity,
+            resource=resource_policy,
+            boundary=caller.boundary,
+            session=caller.session,
+        )
+        outcome = policy.evaluate(request, policies)
+        if not outcome.allowed:
+            raise denied(denial_message(ctx, action, resource, why_denied(outcome, action)))
+        return Decision(True, "allowed by policy", action, resource, principal, outcome)

@@ -67,4 +67,65 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account_id, name, version)
     );
     """,
+    # 2: IAM roles, groups, policies and attachments; STS role sessions
+    """
+    CREATE TABLE iam_roles (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    );
+    CREATE TABLE iam_groups (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    );
+    CREATE TABLE iam_group_members (
+        account_id TEXT NOT NULL,
+        group_name TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        PRIMARY KEY (account_id, group_name, user_name)
+    );
+    CREATE INDEX iam_group_members_by_user ON iam_group_members (account_id, user_name);
+    CREATE TABLE iam_inline_policies (
+        account_id TEXT NOT NULL,
+        owner_kind TEXT NOT NULL,
+        owner_name TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, owner_kind, owner_name, name)
+    );
+    CREATE TABLE iam_managed_policies (
+        arn TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX iam_managed_policies_by_account ON iam_managed_policies (account_id);
+    CREATE TABLE iam_policy_versions (
+        policy_arn TEXT NOT NULL,
+        version_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (policy_arn, version_id)
+    );
+    CREATE TABLE iam_attachments (
+        account_id TEXT NOT NULL,
+        owner_kind TEXT NOT NULL,
+        owner_name TEXT NOT NULL,
+        policy_arn TEXT NOT NULL,
+        PRIMARY KEY (account_id, owner_kind, owner_name, policy_arn)
+    );
+    CREATE INDEX iam_attachments_by_policy ON iam_attachments (policy_arn);
+    CREATE TABLE sts_sessions (
+        access_key_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX sts_sessions_by_expiry ON sts_sessions (expires);
+    -- Administrators created before policies existed keep the access they had.
+    INSERT INTO iam_attachments
+        SELECT account_id, 'user', name, 'arn:aws:iam::aws:policy/AdministratorAccess'
+        FROM iam_users WHERE name = 'stockade-admin';
+    """,
 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from stockade.domain.arn import LATEST, function_arn, parse_function_name
 from stockade.domain.errors import InvalidArnError
 from stockade.domain.function import Alias, FunctionVersion
+from stockade.services.authz import Decision
 from stockade.services.context import RequestContext
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
@@ -56,8 +57,13 @@ def resolve(
     return Target(ref.account_id, ref.name, ref.qualifier or qualifier, deps.region)
 
 
-def authorize(deps: LambdaDeps, ctx: RequestContext, action: str, resource: str) -> None:
-    deps.authorizer.authorize(ctx, action, resource, AccessDeniedError)
+def authorize(deps: LambdaDeps, ctx: RequestContext, action: str, resource: str) -> Decision:
+    """Authorise `action` on `resource` (its ARN, or `*`); the decision is kept for auditing.
+
+    Seam for resource policies: pass the function's or layer's policy as `resource_policy`
+    once they exist.
+    """
+    return deps.authorizer.authorize(ctx, action, resource, AccessDeniedError)
 
 
 def not_found(target: Target) -> ResourceNotFoundError:
