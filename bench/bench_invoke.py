@@ -72,7 +72,7 @@ def create(server: RunningServer, name: str) -> None:
     server.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.11",
-        Role=f"arn:aws:iam::{server.account_id}:role/bench",
+        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
         Handler="app.handler",
         Code={"ZipFile": NOOP},
     )

@@ -49,7 +49,7 @@ def test_function_lifecycle_with_the_aws_cli(server: RunningServer, tmp_path: Pa
     name = f"cli-{uuid.uuid4().hex[:10]}"
     package = tmp_path / "fn.zip"
     package.write_bytes(PYTHON_ECHO)
-    role = f"arn:aws:iam::{server.account_id}:role/cli"
+    role = f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution"
     created = aws(server, "lambda", "create-function", "--function-name", name,
                   "--runtime", "python3.11", "--handler", "app.handler", "--role", role,
                   "--zip-file", f"fileb://{package}", "--environment",
@@ -111,7 +111,7 @@ def test_list_functions_paginates_through_the_cli(server: RunningServer) -> None
     lam = server.client("lambda")
     for i in range(7):
         lam.create_function(FunctionName=f"{prefix}-{i}", Runtime="python3.11",
-                            Role=f"arn:aws:iam::{server.account_id}:role/r",
+                            Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
                             Handler="app.handler", Code={"ZipFile": PYTHON_ECHO})  # fmt: skip
     # --page-size makes the CLI follow NextMarker across several requests.
     listed = aws(server, "lambda", "list-functions", "--page-size", "2")
@@ -149,7 +149,7 @@ def test_cli_reports_aws_errors(server: RunningServer, tmp_path: Path) -> None:
     assert "ResourceNotFoundException" in stderr
     stderr = aws_error(server, "lambda", "create-function", "--function-name", "x",
                        "--runtime", "python3.11", "--handler", "app.handler", "--role",
-                       f"arn:aws:iam::{server.account_id}:role/r",
+                       f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
                        "--zip-file", f"fileb://{garbage}")  # fmt: skip
     assert "InvalidParameterValueException" in stderr
     assert "outside the archive root" in stderr
@@ -159,9 +159,9 @@ def test_invoke_with_the_aws_cli(server: RunningServer, tmp_path: Path) -> None:
     name = f"cli-inv-{uuid.uuid4().hex[:8]}"
     package = tmp_path / "fn.zip"
     package.write_bytes(PYTHON_ECHO)
+    role = f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution"
     aws(server, "lambda", "create-function", "--function-name", name, "--runtime", "python3.11",
-        "--handler", "app.handler", "--role", f"arn:aws:iam::{server.account_id}:role/r",
-        "--zip-file", f"fileb://{package}")  # fmt: skip
+        "--handler", "app.handler", "--role", role, "--zip-file", f"fileb://{package}")  # fmt: skip
     out = tmp_path / "out.json"
     meta = aws(server, "lambda", "invoke", "--function-name", name, "--payload", '{"k": "v"}',
                "--log-type", "Tail", str(out))  # fmt: skip

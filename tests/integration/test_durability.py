@@ -78,7 +78,7 @@ def test_kill_9_during_updates_leaves_no_torn_state(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     server = start_server(data_dir)
     lam = server.client("lambda")
-    role = f"arn:aws:iam::{server.account_id}:role/r"
+    role = f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution"
     tracks = [[Track(f"durable-{w}-{i}") for i in range(2)] for w in range(WRITERS)]
     for group in tracks:
         for track in group:

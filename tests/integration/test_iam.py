@@ -51,7 +51,7 @@ def new_function(server: RunningServer) -> str:
     server.client("lambda").create_function(
         FunctionName=name,
         Runtime="python3.11",
-        Role=f"arn:aws:iam::{server.account_id}:role/test",
+        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
         Handler="app.handler",
         Code={"ZipFile": PYTHON_ECHO},
     )

@@ -60,7 +60,7 @@ def create(server: RunningServer, code: bytes, runtime: str = "python3.11",
     lam = server.client("lambda")
     name = f"inv-{uuid.uuid4().hex[:10]}"
     lam.create_function(FunctionName=name, Runtime=runtime, Handler=handler,
-                        Role=f"arn:aws:iam::{server.account_id}:role/r",
+                        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
                         Code={"ZipFile": code}, **extra)  # fmt: skip
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
     return name

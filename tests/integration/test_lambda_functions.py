@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 def role(server: RunningServer) -> str:
-    return f"arn:aws:iam::{server.account_id}:role/service-role/test"
+    return f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution"
 
 
 def unique(prefix: str = "fn") -> str:

@@ -26,7 +26,7 @@ def base(server: RunningServer, **extra: Any) -> dict[str, Any]:
     params: dict[str, Any] = {
         "FunctionName": f"v-{uuid.uuid4().hex[:10]}",
         "Runtime": "python3.11",
-        "Role": f"arn:aws:iam::{server.account_id}:role/test",
+        "Role": f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
         "Handler": "app.handler",
         "Code": {"ZipFile": PYTHON_ECHO},
     }

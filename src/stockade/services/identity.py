@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import string
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from stockade.clock import Clock
 from stockade.domain.account import AccessKey, Account, IamUser
-from stockade.domain.iam import OwnerKind
+from stockade.domain.iam import IamRole, OwnerKind, RoleSession
 from stockade.domain.identity import Credential, KeyStatus, Principal, PrincipalKind
-from stockade.services.iam.managed import ADMINISTRATOR_ACCESS
+from stockade.services.iam.managed import ADMINISTRATOR_ACCESS, LAMBDA_BASIC_EXECUTION
 from stockade.store.ports import Store
 from stockade.types import AccessKeyId, AccountId
 
@@ -18,6 +21,20 @@ _BASE32 = string.ascii_uppercase + "234567"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 ADMIN_USER = "stockade-admin"
 SESSION_KEY_PREFIX = "ASIA"
+# Every account starts with the execution role `stockade deploy` uses by default.
+BASIC_EXECUTION_ROLE = "stockade-lambda-basic-execution"
+LAMBDA_TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
 
 
 def new_account_id() -> AccountId:
@@ -71,6 +88,12 @@ class Identities:
             tx.users.put(user)
             tx.access_keys.put(key)
             tx.policies.attach(account_id, OwnerKind.USER, user.name, ADMINISTRATOR_ACCESS.arn)
+            role = IamRole(
+                account_id, BASIC_EXECUTION_ROLE, new_unique_id("AROA"), now, LAMBDA_TRUST_POLICY,
+                description="Default execution role: writes logs, nothing else",
+            )  # fmt: skip
+            tx.roles.put(role)
+            tx.policies.attach(account_id, OwnerKind.ROLE, role.name, LAMBDA_BASIC_EXECUTION.arn)
         return NewAccount(account, key.access_key_id, key.secret_access_key)
 
     def resolve(self, access_key_id: str) -> Credential | None:
@@ -121,3 +144,41 @@ class Identities:
             session_token_sha256=session.token_sha256,
             expires_at=session.expires,
         )
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """Temporary credentials, as handed out once; only a digest of the token is stored."""
+
+    session: RoleSession
+    session_token: str = field(repr=False)
+
+
+def issue_role_session(
+    store: Store,
+    clock: Clock,
+    role: IamRole,
+    session_name: str,
+    duration_s: int,
+    session_policy: str | None = None,
+) -> IssuedSession:
+    """Store and return a new session of `role`. Callers decide who may assume it."""
+    now = clock.now()
+    token = secrets.token_urlsafe(96)
+    session = RoleSession(
+        access_key_id=new_access_key_id(SESSION_KEY_PREFIX),
+        account_id=role.account_id,
+        role_name=role.name,
+        role_arn=role.arn,
+        role_id=role.role_id,
+        session_name=session_name,
+        secret_access_key=new_secret(),
+        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        created=now,
+        expires=(now + timedelta(seconds=duration_s)).replace(microsecond=0),
+        session_policy=session_policy,
+    )
+    with store.write() as tx:
+        tx.sessions.delete_expired(now.isoformat())
+        tx.sessions.put(session)
+    return IssuedSession(session, token)

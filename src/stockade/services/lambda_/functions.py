@@ -13,7 +13,7 @@ from stockade.domain.errors import InvalidArnError, InvalidConfigurationError
 from stockade.domain.function import Function, FunctionConfig, FunctionVersion, LayerAttachment
 from stockade.domain.function_rules import check_config
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names, packages, presenters, tags
+from stockade.services.lambda_ import names, packages, presenters, roles, tags
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
@@ -40,6 +40,7 @@ class Functions:
             raise InvalidParameterValueError("A function name cannot carry a qualifier here.")
         names.authorize(deps, ctx, "lambda:CreateFunction", target.unqualified_arn)
         refuse_unsupported(request)
+        roles.check_role(deps, ctx, target.account_id, request["Role"])
         zip_bytes = refuse_non_zip_code(request["Code"])
         new_tags = tags.checked_tags(request.get("Tags", {}))
         with deps.store.read() as tx:
@@ -173,6 +174,8 @@ class Functions:
         target = _unqualified(names.resolve(deps, ctx, request["FunctionName"]))
         names.authorize(deps, ctx, "lambda:UpdateFunctionConfiguration", target.unqualified_arn)
         refuse_unsupported(request)
+        if "Role" in request:
+            roles.check_role(deps, ctx, target.account_id, request["Role"])
         with deps.store.read() as tx:
             current = _latest(tx, target).config
             layers = (

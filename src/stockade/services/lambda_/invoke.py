@@ -6,6 +6,7 @@ refused before an environment is asked for.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -33,6 +34,7 @@ from stockade.services.lambda_.errors import (
     ResourceNotReadyError,
     TooManyRequestsError,
 )
+from stockade.services.lambda_.roles import RoleCredentials, RoleSessions
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import ArtifactStore
 from stockade.types import RequestIds
@@ -66,6 +68,7 @@ class Invoker:
         self._keep_alive_s = keep_alive_s
         self._max_lifetime_s = max_lifetime_s
         self._request_ids = RequestIds()
+        self._sessions = RoleSessions(deps.store, deps.clock)
         # Traffic splitting is not a security decision; a seeded PRNG is enough.
         self._routing = random.Random()  # noqa: S311
 
@@ -106,7 +109,13 @@ class Invoker:
             )
         if self._runner is None:
             raise ResourceNotReadyError("Function execution is not available on this server.")
-        spec = self._spec(version, deps.artifacts)
+        role = version.config.role
+        credentials = self._sessions.cached(role, version.function_name)
+        if credentials is None:  # a miss writes a new session to the store: off the loop
+            credentials = await asyncio.to_thread(
+                self._sessions.credentials, version.account_id, role, version.function_name
+            )
+        spec = self._spec(version, deps.artifacts, credentials)
         call = InvocationRequest(
             request_id=self._request_ids(),
             invoked_function_arn=target.arn,
@@ -131,7 +140,9 @@ class Invoker:
             draw -= weight
         return alias.function_version
 
-    def _spec(self, version: FunctionVersion, artifacts: ArtifactStore) -> EnvironmentSpec:
+    def _spec(
+        self, version: FunctionVersion, artifacts: ArtifactStore, credentials: RoleCredentials
+    ) -> EnvironmentSpec:
         config = version.config
         return EnvironmentSpec(
             account_id=version.account_id,
@@ -149,13 +160,14 @@ class Invoker:
             ephemeral_storage_mb=config.ephemeral_storage,
             code=_source(version.account_id, version.code, artifacts),
             region=self._deps.region,
-            environment=dict(config.environment),
+            environment={**config.environment, **credentials.environment()},
             layers=tuple(
                 _source(version.account_id, layer.code, artifacts) for layer in config.layers
             ),
             log_group=config.log_group or f"/aws/lambda/{version.function_name}",
             keep_alive_s=self._keep_alive_s,
-            max_lifetime_s=self._max_lifetime_s,
+            # An environment never outlives the credentials it starts with.
+            max_lifetime_s=min(self._max_lifetime_s, self._sessions.lifetime_s(credentials)),
         )
 
 

@@ -9,20 +9,16 @@ caps every request made with the session (the engine intersects it with the role
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from typing import Any
 
 from stockade import policy
 from stockade.clock import Clock
-from stockade.domain.iam import RoleSession
 from stockade.domain.identity import PrincipalKind
 from stockade.policy import AttachedPolicy, PolicyKind
 from stockade.services.authz import Authorizer, denial_message
 from stockade.services.context import RequestContext
-from stockade.services.identity import SESSION_KEY_PREFIX, new_access_key_id, new_secret
+from stockade.services.identity import issue_role_session
 from stockade.services.sts.errors import (
     AccessDeniedError,
     MalformedPolicyDocumentError,
@@ -102,24 +98,11 @@ class StsService:
                 f"The requested DurationSeconds exceeds the {longest} seconds this session may"
                 " last (MaxSessionDuration of the role, one hour for role chaining)."
             )
-        now = self._clock.now()
-        token = secrets.token_urlsafe(96)
-        session = RoleSession(
-            access_key_id=new_access_key_id(SESSION_KEY_PREFIX),
-            account_id=role.account_id,
-            role_name=role.name,
-            role_arn=role.arn,
-            role_id=role.role_id,
-            session_name=session_name,
-            secret_access_key=new_secret(),
-            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-            created=now,
-            expires=(now + timedelta(seconds=duration)).replace(microsecond=0),
-            session_policy=session_policy,
+        issued = issue_role_session(
+            self._store, self._clock, role, session_name, duration, session_policy
         )
-        with self._store.write() as tx:
-            tx.sessions.delete_expired(now.isoformat())
-            tx.sessions.put(session)
+        session = issued.session
+        token = issued.session_token
         return {
             "Credentials": {
                 "AccessKeyId": session.access_key_id,
