@@ -28,6 +28,7 @@ class Settings:
     # kernel features. Refused unless asked for explicitly, and logged loudly.
     unsafe_no_sandbox: bool = False
     max_environments: int = 600
+    concurrency_limit: int = 1000  # per account, as Lambda's default quota
     environment_keep_alive_s: float = 300.0
     environment_max_lifetime_s: float = 14 * 3600.0
 

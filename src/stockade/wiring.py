@@ -126,6 +126,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         pool,
         keep_alive_s=settings.environment_keep_alive_s,
         max_lifetime_s=settings.environment_max_lifetime_s,
+        concurrency_limit=settings.concurrency_limit,
     )
     specs = ServiceSpecs()
     endpoints: dict[str, Endpoint] = {

@@ -103,6 +103,7 @@ class Function:
     created: datetime
     last_published: int = 0  # numbers are never reused, even after a version is deleted
     tags: Mapping[str, str] = field(default_factory=dict)
+    reserved_concurrency: int | None = None  # None: shares the account's unreserved pool
 
 
 @dataclass(frozen=True)

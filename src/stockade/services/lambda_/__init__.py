@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from stockade.domain import limits
 from stockade.services.context import RequestContext
 from stockade.services.lambda_.aliases import Aliases
+from stockade.services.lambda_.concurrency import ConcurrencyGate, FunctionConcurrency
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.downloads import CodeDownloads
 from stockade.services.lambda_.functions import Functions
@@ -29,15 +31,18 @@ class LambdaService:
         *,
         keep_alive_s: float = 300.0,
         max_lifetime_s: float = 14 * 3600.0,
+        concurrency_limit: int = limits.CONCURRENT_EXECUTIONS_DEFAULT,
     ) -> None:
         self.deps = deps
-        self.invoker = Invoker(deps, runner, keep_alive_s, max_lifetime_s)
+        self.gate = ConcurrencyGate(concurrency_limit)
+        self.invoker = Invoker(deps, runner, self.gate, keep_alive_s, max_lifetime_s)
+        self.concurrency = FunctionConcurrency(deps, self.gate)
         self.functions = Functions(deps)
         self.versions = Versions(deps)
         self.aliases = Aliases(deps)
         self.layers = Layers(deps)
         self.tags = Tags(deps)
-        self.settings = AccountSettings(deps)
+        self.settings = AccountSettings(deps, self.gate)
         self.downloads = CodeDownloads(deps)
 
     def operations(self) -> Mapping[str, Operation]:
@@ -69,4 +74,7 @@ class LambdaService:
             "ListTags": t.list_tags,
             "GetAccountSettings": self.settings.get_account_settings,
             "Invoke": self.invoker.invoke,
+            "PutFunctionConcurrency": self.concurrency.put_function_concurrency,
+            "GetFunctionConcurrency": self.concurrency.get_function_concurrency,
+            "DeleteFunctionConcurrency": self.concurrency.delete_function_concurrency,
         }

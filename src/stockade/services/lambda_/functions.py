@@ -101,6 +101,11 @@ class Functions:
         }
         if function is not None and function.tags:
             response = {**response, "Tags": dict(function.tags)}
+        if function is not None and function.reserved_concurrency is not None:
+            concurrency: shapes.Concurrency = {
+                "ReservedConcurrentExecutions": function.reserved_concurrency
+            }
+            response = {**response, "Concurrency": concurrency}
         return response
 
     def get_function_configuration(

@@ -26,6 +26,7 @@ from stockade.sandbox import (
 )
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
+from stockade.services.lambda_.concurrency import ConcurrencyGate
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
@@ -60,11 +61,13 @@ class Invoker:
         self,
         deps: LambdaDeps,
         runner: FunctionRunner | None,
+        gate: ConcurrencyGate,
         keep_alive_s: float = 300.0,
         max_lifetime_s: float = 14 * 3600.0,
     ) -> None:
         self._deps = deps
         self._runner = runner
+        self._gate = gate
         self._keep_alive_s = keep_alive_s
         self._max_lifetime_s = max_lifetime_s
         self._request_ids = RequestIds()
@@ -94,6 +97,8 @@ class Invoker:
             _check_client_context(client_context)
         with deps.store.read() as tx:
             version, alias = names.load_version(tx, target)
+            function = tx.functions.get(target.account_id, target.name)
+            reserved_total = self._gate.reserved_total(tx, target.account_id)
             if alias is not None and alias.routing:
                 chosen = self._route(alias)
                 if chosen != version.version:
@@ -122,8 +127,11 @@ class Invoker:
             payload=payload,
             client_context=client_context,
         )
+        if function is None:  # deleted between the reads above: a broken invariant
+            raise names.not_found(target)
         try:
-            result = await self._runner.invoke(spec, call)
+            with self._gate.slot(function, reserved_total):
+                result = await self._runner.invoke(spec, call)
         except CapacityError as exc:
             raise TooManyRequestsError("Rate Exceeded.") from exc
         except SandboxError as exc:
