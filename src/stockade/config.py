@@ -45,6 +45,10 @@ class Settings:
         return self.data_dir / "logs.db"
 
     @property
+    def stats_database(self) -> Path:
+        return self.data_dir / "stats.db"
+
+    @property
     def keys(self) -> Path:
         return self.data_dir / "keys"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -32,10 +33,12 @@ from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.lambda_ import LambdaDeps, LambdaService
 from stockade.services.lambda_.code_urls import CodeUrlSigner
+from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.maintenance import collect_garbage
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore, UnsealedBlobs
 from stockade.store.function_logs import SqliteLogStore
+from stockade.store.function_stats import SqliteCounterStore
 from stockade.store.sqlite import SqliteStore
 
 LOG = logging.getLogger(__name__)
@@ -45,6 +48,7 @@ _CODE_UPLOADS = ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion")
 # Invoke bodies are read a little past the 6 MB payload quota so that the service answers
 # oversized payloads with Lambda's own RequestTooLargeException.
 _INVOKE_BODY_LIMIT = limits.SYNC_PAYLOAD_BYTES_MAX + 64 * 1024
+_COUNTER_SAVE_INTERVAL_S = 1.0
 
 
 @dataclass
@@ -114,6 +118,8 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     )
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database)
+    counter_store = SqliteCounterStore(settings.stats_database, Counters)
+    counters = InvocationCounters(counter_store.load())
     pool = EnvironmentPool.local(
         _sandbox_backend(settings),
         logs,
@@ -127,6 +133,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         keep_alive_s=settings.environment_keep_alive_s,
         max_lifetime_s=settings.environment_max_lifetime_s,
         concurrency_limit=settings.concurrency_limit,
+        counters=counters,
     )
     specs = ServiceSpecs()
     endpoints: dict[str, Endpoint] = {
@@ -147,6 +154,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         ),
     }
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
+    lifecycle = _Lifecycle(pool, counters, counter_store)
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -156,8 +164,8 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         executor=executor,
         # The sandbox backend proves its isolation primitives here: a missing one stops the
         # server before it listens, with a message naming it.
-        on_startup=pool.start,
-        on_shutdown=pool.close,
+        on_startup=lifecycle.start,
+        on_shutdown=lifecycle.stop,
     )
     return Stockade(settings, app, store, executor, admin, account_id, adopter, logs, lock_fd)
 
@@ -174,6 +182,34 @@ def create_account(settings: Settings, name: str) -> NewAccount:
         return Identities(store, SystemClock()).create_account(name)
     finally:
         store.close()
+
+
+class _Lifecycle:
+    """What starts with the event loop and stops with it: the pool and the counter saver."""
+
+    def __init__(
+        self, pool: EnvironmentPool, counters: InvocationCounters, sink: SqliteCounterStore
+    ) -> None:
+        self._pool, self._counters, self._sink = pool, counters, sink
+        self._saver: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._pool.start()
+        self._saver = asyncio.get_running_loop().create_task(self._save_forever())
+
+    async def stop(self) -> None:
+        if self._saver is not None:
+            self._saver.cancel()
+        await self._pool.close()
+        self._sink.save(self._counters.snapshot())
+
+    async def _save_forever(self) -> None:
+        while True:
+            await asyncio.sleep(_COUNTER_SAVE_INTERVAL_S)
+            try:
+                await asyncio.to_thread(self._sink.save, self._counters.snapshot())
+            except Exception:  # counters are best effort; the server keeps serving
+                LOG.exception("could not save function counters")
 
 
 def _sandbox_backend(settings: Settings) -> SandboxBackend:

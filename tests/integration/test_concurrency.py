@@ -31,7 +31,7 @@ def create(server: RunningServer) -> str:
     return name
 
 
-def invoke(server: RunningServer, name: str, sleep: float = 0) -> Any:
+def invoke(server: RunningServer, name: str, sleep: Any = 0) -> Any:
     lam = server.client("lambda")
     try:
         reply = lam.invoke(FunctionName=name, Payload=json.dumps({"sleep": sleep}).encode())
@@ -84,3 +84,34 @@ def test_reservations_keep_the_unreserved_minimum(server: RunningServer) -> None
     after = lam.get_account_settings()["AccountLimit"]
     assert after["UnreservedConcurrentExecutions"] == before["UnreservedConcurrentExecutions"] - 50
     lam.delete_function_concurrency(FunctionName=name)
+
+
+def test_stats_count_invocations_errors_and_throttles(server: RunningServer) -> None:
+    import subprocess
+    import sys
+    import time
+
+    lam = server.client("lambda")
+    name = create(server)
+    assert invoke(server, name) == "ok"
+    assert invoke(server, name, sleep="not a number") != "ok"  # a function error (TypeError)
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    assert isinstance(invoke(server, name), dict)  # throttled
+    lam.delete_function_concurrency(FunctionName=name)
+    deadline = time.monotonic() + 10
+    while True:  # the server saves counters every second
+        done = subprocess.run(
+            [sys.executable, "-m", "stockade", "stats", name, "--data-dir", str(server.data_dir),
+             "--json"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        rows = json.loads(done.stdout)
+        if (rows and rows[0]["throttles"] == 1) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    (row,) = rows
+    assert row["version"] == "$LATEST"
+    assert (row["invocations"], row["errors"], row["throttles"]) == (2, 1, 1)
+    assert row["max_concurrent_executions"] == 1
+    assert row["concurrent_executions"] == 0

@@ -66,7 +66,7 @@ class RunningServer:
             region_name=self.region,
             aws_access_key_id=key,
             aws_secret_access_key=secret,
-            config=Config(retries={"max_attempts": 1}, parameter_validation=validate),
+            config=Config(retries={"total_max_attempts": 1}, parameter_validation=validate),
             **overrides,
         )
 

@@ -10,6 +10,7 @@ from stockade.cli.functions import deploy, functions
 from stockade.cli.invoke import invoke
 from stockade.cli.logs import logs
 from stockade.cli.serve import serve, status
+from stockade.cli.stats import stats
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,6 +26,7 @@ cli.add_command(deploy)
 cli.add_command(functions)
 cli.add_command(invoke)
 cli.add_command(logs)
+cli.add_command(stats)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from stockade.domain import limits
 from stockade.services.context import RequestContext
 from stockade.services.lambda_.aliases import Aliases
 from stockade.services.lambda_.concurrency import ConcurrencyGate, FunctionConcurrency
+from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.downloads import CodeDownloads
 from stockade.services.lambda_.functions import Functions
@@ -32,10 +33,12 @@ class LambdaService:
         keep_alive_s: float = 300.0,
         max_lifetime_s: float = 14 * 3600.0,
         concurrency_limit: int = limits.CONCURRENT_EXECUTIONS_DEFAULT,
+        counters: InvocationCounters | None = None,
     ) -> None:
         self.deps = deps
         self.gate = ConcurrencyGate(concurrency_limit)
-        self.invoker = Invoker(deps, runner, self.gate, keep_alive_s, max_lifetime_s)
+        self.counters = counters or InvocationCounters()
+        self.invoker = Invoker(deps, runner, self.gate, self.counters, keep_alive_s, max_lifetime_s)
         self.concurrency = FunctionConcurrency(deps, self.gate)
         self.functions = Functions(deps)
         self.versions = Versions(deps)

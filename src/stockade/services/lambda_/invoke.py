@@ -14,7 +14,7 @@ import random
 from typing import Any, Protocol
 
 from stockade.domain import limits
-from stockade.domain.function import Alias, Code, FunctionVersion
+from stockade.domain.function import Alias, Code, Function, FunctionVersion
 from stockade.sandbox import (
     CapacityError,
     CodeSource,
@@ -27,6 +27,7 @@ from stockade.sandbox import (
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
 from stockade.services.lambda_.concurrency import ConcurrencyGate
+from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
@@ -62,12 +63,14 @@ class Invoker:
         deps: LambdaDeps,
         runner: FunctionRunner | None,
         gate: ConcurrencyGate,
+        counters: InvocationCounters,
         keep_alive_s: float = 300.0,
         max_lifetime_s: float = 14 * 3600.0,
     ) -> None:
         self._deps = deps
         self._runner = runner
         self._gate = gate
+        self.counters = counters
         self._keep_alive_s = keep_alive_s
         self._max_lifetime_s = max_lifetime_s
         self._request_ids = RequestIds()
@@ -112,6 +115,27 @@ class Invoker:
             raise InvalidRequestContentError(
                 "Could not parse request body into json: the payload is not valid JSON"
             )
+        if function is None:  # deleted between the reads above: a broken invariant
+            raise names.not_found(target)
+        result = await self.execute(target.arn, version, function, reserved_total, payload,
+                                    client_context=client_context)  # fmt: skip
+        return _response(result, request.get("LogType") == "Tail")
+
+    async def execute(
+        self,
+        invoked_arn: str,
+        version: FunctionVersion,
+        function: Function,
+        reserved_total: int,
+        payload: bytes,
+        *,
+        client_context: str | None = None,
+        request_id: str | None = None,
+    ) -> InvocationResult:
+        """Run one invocation of `version` within the concurrency limits, counting it.
+
+        Shared by synchronous Invoke and the asynchronous event pollers.
+        """
         if self._runner is None:
             raise ResourceNotReadyError("Function execution is not available on this server.")
         role = version.config.role
@@ -120,25 +144,34 @@ class Invoker:
             credentials = await asyncio.to_thread(
                 self._sessions.credentials, version.account_id, role, version.function_name
             )
-        spec = self._spec(version, deps.artifacts, credentials)
+        spec = self._spec(version, self._deps.artifacts, credentials)
         call = InvocationRequest(
-            request_id=self._request_ids(),
-            invoked_function_arn=target.arn,
+            request_id=request_id or self._request_ids(),
+            invoked_function_arn=invoked_arn,
             payload=payload,
             client_context=client_context,
         )
-        if function is None:  # deleted between the reads above: a broken invariant
-            raise names.not_found(target)
+        key = (version.account_id, version.function_name, version.version)
         try:
             with self._gate.slot(function, reserved_total):
-                result = await self._runner.invoke(spec, call)
+                self.counters.started(key)
+                failed = True
+                try:
+                    result = await self._runner.invoke(spec, call)
+                    failed = result.function_error is not None
+                finally:
+                    self.counters.finished(key, error=failed)
+        except TooManyRequestsError:
+            self.counters.throttled(key)
+            raise
         except CapacityError as exc:
+            self.counters.throttled(key)
             raise TooManyRequestsError("Rate Exceeded.") from exc
         except SandboxError as exc:
             raise ResourceNotReadyError(
                 "The function could not be started. Please try again."
             ) from exc
-        return _response(result, request.get("LogType") == "Tail")
+        return result
 
     def _route(self, alias: Alias) -> str:
         draw = self._routing.random()
