@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from stockade.domain.arn import LATEST, function_arn
+from stockade.domain.event_invoke import EventInvokeConfig
 from stockade.types import AccountId, Sha256Hex
 
 
@@ -104,6 +105,8 @@ class Function:
     last_published: int = 0  # numbers are never reused, even after a version is deleted
     tags: Mapping[str, str] = field(default_factory=dict)
     reserved_concurrency: int | None = None  # None: shares the account's unreserved pool
+    # Asynchronous invocation settings, by qualifier ("$LATEST", a version or an alias).
+    event_invoke_configs: Mapping[str, EventInvokeConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from stockade.services.lambda_.concurrency import ConcurrencyGate, FunctionConcu
 from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.downloads import CodeDownloads
+from stockade.services.lambda_.event_invoke import EventInvokeConfigs
 from stockade.services.lambda_.functions import Functions
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
@@ -40,6 +41,7 @@ class LambdaService:
         self.counters = counters or InvocationCounters()
         self.invoker = Invoker(deps, runner, self.gate, self.counters, keep_alive_s, max_lifetime_s)
         self.concurrency = FunctionConcurrency(deps, self.gate)
+        self.event_invoke = EventInvokeConfigs(deps)
         self.functions = Functions(deps)
         self.versions = Versions(deps)
         self.aliases = Aliases(deps)
@@ -80,4 +82,15 @@ class LambdaService:
             "PutFunctionConcurrency": self.concurrency.put_function_concurrency,
             "GetFunctionConcurrency": self.concurrency.get_function_concurrency,
             "DeleteFunctionConcurrency": self.concurrency.delete_function_concurrency,
+            "PutFunctionEventInvokeConfig": self.event_invoke.put_function_event_invoke_config,
+            "UpdateFunctionEventInvokeConfig": (
+                self.event_invoke.update_function_event_invoke_config
+            ),
+            "GetFunctionEventInvokeConfig": self.event_invoke.get_function_event_invoke_config,
+            "DeleteFunctionEventInvokeConfig": (
+                self.event_invoke.delete_function_event_invoke_config
+            ),
+            "ListFunctionEventInvokeConfigs": (
+                self.event_invoke.list_function_event_invoke_configs
+            ),
         }
