@@ -10,6 +10,7 @@ import platform
 import re
 import resource
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,7 +148,11 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             },
         ),
         "iam": QueryEndpoint(
-            "iam", specs.model("iam"), IamService(store, clock, authorizer).operations()
+            "iam",
+            specs.model("iam"),
+            IamService(
+                store, clock, authorizer, on_change=_forgetting(identities, authorizer)
+            ).operations(),
         ),
         "sts": QueryEndpoint(
             "sts", specs.model("sts"), StsService(store, clock, authorizer).operations()
@@ -182,6 +187,14 @@ def create_account(settings: Settings, name: str) -> NewAccount:
         return Identities(store, SystemClock()).create_account(name)
     finally:
         store.close()
+
+
+def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callable[[], None]:
+    def forget() -> None:
+        identities.forget()
+        authorizer.forget()
+
+    return forget
 
 
 class _Lifecycle:

@@ -30,6 +30,7 @@ from stockade.policy import (
 )
 from stockade.services.context import RequestContext
 from stockade.services.iam.managed import AWS_MANAGED
+from stockade.services.ttl_cache import TtlCache
 from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
 
@@ -195,8 +196,9 @@ def caller_policies(tx: Transaction, principal: Principal) -> CallerPolicies:
 class PolicyAuthorizer:
     """IAM policy evaluation for every request (see the module docstring)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, cache_ttl_s: float = 1.0) -> None:
         self._store = store
+        self._callers: TtlCache[CallerPolicies] = TtlCache(cache_ttl_s)
 
     def authorize(
         self,
@@ -214,8 +216,10 @@ class PolicyAuthorizer:
                 denial_message(ctx, action, resource, f"because no identity-based policy allows"
                                f" the {action} action")
             )  # fmt: skip
-        with self._store.read() as tx:
-            caller = caller_policies(tx, ctx.principal)
+        caller = self._callers.get_or_load(
+            (ctx.principal.arn, ctx.principal.role_arn, ctx.principal.session_policy),
+            lambda: self._read_caller(ctx.principal),
+        )
         if not caller.exists:
             why = f"because no identity-based policy allows the {action} action"
             raise denied(denial_message(ctx, action, resource, why))
@@ -245,3 +249,11 @@ class PolicyAuthorizer:
         if not outcome.allowed:
             raise denied(denial_message(ctx, action, resource, why_denied(outcome, action)))
         return Decision(True, "allowed by policy", action, resource, principal, outcome)
+
+    def forget(self) -> None:
+        """Drop cached caller policies (IAM changed)."""
+        self._callers.clear()
+
+    def _read_caller(self, principal: Principal) -> CallerPolicies:
+        with self._store.read() as tx:
+            return caller_policies(tx, principal)

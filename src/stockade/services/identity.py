@@ -14,6 +14,7 @@ from stockade.domain.account import AccessKey, Account, IamUser
 from stockade.domain.iam import IamRole, OwnerKind, RoleSession
 from stockade.domain.identity import Credential, KeyStatus, Principal, PrincipalKind
 from stockade.services.iam.managed import ADMINISTRATOR_ACCESS, LAMBDA_BASIC_EXECUTION
+from stockade.services.ttl_cache import TtlCache
 from stockade.store.ports import Store
 from stockade.types import AccessKeyId, AccountId
 
@@ -70,9 +71,10 @@ class NewAccount:
 
 
 class Identities:
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, cache_ttl_s: float = 1.0) -> None:
         self._store = store
         self._clock = clock
+        self._credentials: TtlCache[Credential | None] = TtlCache(cache_ttl_s)
 
     def create_account(self, name: str) -> NewAccount:
         """A new account with an administrator user (AdministratorAccess) and an access key."""
@@ -97,7 +99,14 @@ class Identities:
         return NewAccount(account, key.access_key_id, key.secret_access_key)
 
     def resolve(self, access_key_id: str) -> Credential | None:
-        """The credential an access key id stands for, or None if unknown."""
+        """The credential an access key id stands for, or None if unknown (cached briefly)."""
+        return self._credentials.get_or_load(access_key_id, lambda: self._load(access_key_id))
+
+    def forget(self) -> None:
+        """Drop cached credentials (IAM changed)."""
+        self._credentials.clear()
+
+    def _load(self, access_key_id: str) -> Credential | None:
         if access_key_id.startswith(SESSION_KEY_PREFIX):
             return self._resolve_session(access_key_id)
         with self._store.read() as tx:

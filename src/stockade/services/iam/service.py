@@ -21,8 +21,15 @@ Operation = Callable[[RequestContext, Any], Any]
 
 
 class IamService:
-    def __init__(self, store: Store, clock: Clock, authorizer: Authorizer) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        authorizer: Authorizer,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
         deps = IamDeps(store, clock, authorizer)
+        self._on_change = on_change
         self.users = Users(deps)
         self.roles = Roles(deps)
         self.groups = Groups(deps)
@@ -66,4 +73,18 @@ class IamService:
         }
         for owned in self.owned:
             table.update(owned.operations())
-        return table
+        # Credentials and caller policies are cached for a moment on the request path; every
+        # change made through IAM drops those caches so that it applies at once.
+        return {
+            name: op if name.startswith(("Get", "List")) else self._announcing(op)
+            for name, op in table.items()
+        }
+
+    def _announcing(self, op: Operation) -> Operation:
+        def run(ctx: RequestContext, params: Any) -> Any:
+            try:
+                return op(ctx, params)
+            finally:
+                self._on_change()
+
+        return run
