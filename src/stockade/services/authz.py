@@ -103,8 +103,11 @@ def parse_identity_policy(text: str) -> policy.PolicyDocument:
     return policy.parse_policy(text, PolicyKind.IDENTITY)
 
 
+@lru_cache(maxsize=4096)
 def request_principal(principal: Principal) -> RequestPrincipal | None:
-    """The policy engine's view of an authenticated caller (None: not a usable principal)."""
+    """The policy engine's view of an authenticated caller (None: not a usable principal).
+
+    Cached: both sides are immutable, and building one validates ARNs on the hot path."""
     if principal.kind is PrincipalKind.IAM_USER:
         return RequestPrincipal.user(principal.arn)
     if principal.kind is PrincipalKind.ASSUMED_ROLE and principal.role_arn is not None:
