@@ -159,7 +159,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         ),
     }
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
-    lifecycle = _Lifecycle(pool, counters, counter_store)
+    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service)
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -201,13 +201,21 @@ class _Lifecycle:
     """What starts with the event loop and stops with it: the pool and the counter saver."""
 
     def __init__(
-        self, pool: EnvironmentPool, counters: InvocationCounters, sink: SqliteCounterStore
+        self,
+        pool: EnvironmentPool,
+        counters: InvocationCounters,
+        sink: SqliteCounterStore,
+        lambda_service: LambdaService,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
+        self._lambda = lambda_service
         self._saver: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._pool.start()
+        restored = await self._lambda.provisioned.restore()
+        if restored:
+            LOG.info("re-establishing %d provisioned concurrency configurations", restored)
         self._saver = asyncio.get_running_loop().create_task(self._save_forever())
 
     async def stop(self) -> None:

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.event_invoke import EventInvokeConfig
+from stockade.domain.provisioned import ProvisionedConfig
 from stockade.types import AccountId, Sha256Hex
 
 
@@ -107,6 +108,7 @@ class Function:
     reserved_concurrency: int | None = None  # None: shares the account's unreserved pool
     # Asynchronous invocation settings, by qualifier ("$LATEST", a version or an alias).
     event_invoke_configs: Mapping[str, EventInvokeConfig] = field(default_factory=dict)
+    provisioned: Mapping[str, ProvisionedConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -34,6 +34,7 @@ from stockade.sandbox.spec import EnvironmentSpec, InvocationRequest, Invocation
 from stockade.sandbox.states import EnvState
 
 _log = logging.getLogger(__name__)
+SpecSource = Callable[[], Awaitable[EnvironmentSpec]]
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class EnvironmentPool:
         self._tasks: set[asyncio.Task[None]] = set()
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
+        self._provisioned: dict[WarmKey, tuple[SpecSource, int]] = {}
 
     @classmethod
     def local(
@@ -117,6 +119,80 @@ class EnvironmentPool:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self._placement.close()
 
+    # -- provisioned concurrency -----------------------------------------------------------
+    async def provision(
+        self, spec: EnvironmentSpec, count: int, refresh: SpecSource | None = None
+    ) -> str | None:
+        """Keep `count` initialised environments for `spec.warm_key` (replacing the previous
+        target for that key). Returns None once they are all ready, or why one failed.
+
+        Provisioned environments are used first, are not reaped when idle, and are replaced
+        when they die or reach their maximum lifetime; replacements are built from `refresh()`
+        when given (fresh credentials), else from `spec`.
+        """
+        if self._closed:
+            raise PlacementClosedError("the environment pool is closed")
+
+        async def same() -> EnvironmentSpec:
+            return spec
+
+        self._provisioned[spec.warm_key] = (refresh or same, count)
+        for env in self._live(spec.warm_key):
+            env.provisioned = False
+        kept = 0
+        for env in self._idle.get(spec.warm_key, []):
+            if kept < count:
+                env.provisioned, kept = True, kept + 1
+        results = await asyncio.gather(
+            *(self._provision_one(spec) for _ in range(count - kept)), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                return f"{type(result).__name__}: {result}"
+            if result is not None:
+                return result
+        return None
+
+    def unprovision(self, key: WarmKey) -> None:
+        """Stop keeping environments for `key`; the ones left age out like any other."""
+        self._provisioned.pop(key, None)
+        for env in self._live(key):
+            env.provisioned = False
+            env.last_used = self._clock.monotonic()
+
+    def provisioned_count(self, key: WarmKey) -> int:
+        return sum(1 for env in self._live(key) if env.provisioned)
+
+    async def _provision_one(self, spec: EnvironmentSpec) -> str | None:
+        if self._count() >= self._settings.max_environments and not self._evict_one_idle():
+            return "the maximum number of execution environments is reached"
+        self._reserved += 1
+        try:
+            env = await self._placement.launch(spec)
+        except EntrypointNotFoundError as exc:
+            return f"Runtime.InvalidEntrypoint: {exc}"
+        finally:
+            self._reserved -= 1
+        failure = await env.prewarm()
+        if failure is not None:
+            self._discard(env)
+            return failure
+        env.provisioned = spec.warm_key in self._provisioned
+        self._check_in(env)
+        return None
+
+    def _live(self, key: WarmKey) -> list[Environment]:
+        return [*self._idle.get(key, []), *(e for e in self._busy if e.warm_key == key)]
+
+    async def _replenish(self) -> None:
+        for key, (source, count) in list(self._provisioned.items()):
+            missing = count - self.provisioned_count(key)
+            for _ in range(max(0, missing)):
+                failure = await self._provision_one(await source())
+                if failure is not None:
+                    _log.warning("could not replace a provisioned environment: %s", failure)
+                    break
+
     # -- invoke -----------------------------------------------------------------------------
     async def invoke(self, spec: EnvironmentSpec, request: InvocationRequest) -> InvocationResult:
         """Run one invocation in a warm environment for `spec.warm_key`, or a new one.
@@ -150,7 +226,10 @@ class EnvironmentPool:
         envs = self._idle.get(key)
         now = self._clock.monotonic()
         while envs:  # bounded by the idle list, which only shrinks here
-            env = envs.pop()  # most recently used first: the rest age out sooner
+            # Provisioned environments first; then the most recently used, so that the rest
+            # age out sooner.
+            ready = [i for i, e in enumerate(envs) if e.provisioned]
+            env = envs.pop(ready[-1]) if ready else envs.pop()
             if env.state is EnvState.IDLE and not env.expired(now):
                 if not envs:
                     del self._idle[key]
@@ -233,12 +312,14 @@ class EnvironmentPool:
             for env in envs
             if env.state is not EnvState.IDLE
             or env.expired(now)
-            or now - env.last_used >= env.spec.keep_alive_s
+            or (not env.provisioned and now - env.last_used >= env.spec.keep_alive_s)
         ]
         for env in victims:
             self._remove_idle(env)
             self._discard(env)
         await self._placement.housekeeping()
+        if not self._closed:
+            await self._replenish()
         return len(victims)
 
     async def _reap_forever(self) -> None:

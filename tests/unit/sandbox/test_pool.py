@@ -454,3 +454,33 @@ def test_failing_api_connection_handler_never_breaks_the_environment() -> None:
 
     asyncio.run(main())
     assert len(calls) == 1
+
+
+def test_provisioned_environments_are_ready_first_kept_and_replaced() -> None:
+    async def scenario(
+        pool: EnvironmentPool, backend: FakeBackend, _: object, clock: FakeClock
+    ) -> None:
+        spec = make_spec(CODE, keep_alive_s=60)
+        assert await pool.provision(spec, 2) is None
+        assert pool.provisioned_count(spec.warm_key) == 2
+        assert pool.stats().idle == 2
+        served = await pool.invoke(spec, make_request(spec))
+        assert served.init_duration_ms is None  # initialised ahead: no Init Duration
+        clock.advance(3600)  # far past keep-alive: provisioned environments stay
+        assert await pool.reap() == 0
+        assert pool.provisioned_count(spec.warm_key) == 2
+        pool.unprovision(spec.warm_key)
+        clock.advance(61)
+        assert await pool.reap() == 2  # now ordinary: they age out
+
+    run(scenario)
+
+
+def test_provisioning_reports_an_init_failure() -> None:
+    async def scenario(pool: EnvironmentPool, *_: object) -> None:
+        spec = make_spec(CODE, handler="app.missing")
+        failure = await pool.provision(spec, 1)
+        assert failure is not None
+        assert pool.provisioned_count(spec.warm_key) == 0
+
+    run(scenario)

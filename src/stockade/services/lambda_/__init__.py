@@ -16,6 +16,7 @@ from stockade.services.lambda_.event_invoke import EventInvokeConfigs
 from stockade.services.lambda_.functions import Functions
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
+from stockade.services.lambda_.provisioned import ProvisionedConcurrency
 from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags
 from stockade.services.lambda_.versions import Versions
@@ -42,6 +43,7 @@ class LambdaService:
         self.invoker = Invoker(deps, runner, self.gate, self.counters, keep_alive_s, max_lifetime_s)
         self.concurrency = FunctionConcurrency(deps, self.gate)
         self.event_invoke = EventInvokeConfigs(deps)
+        self.provisioned = ProvisionedConcurrency(deps, self.invoker)
         self.functions = Functions(deps)
         self.versions = Versions(deps)
         self.aliases = Aliases(deps)
@@ -89,6 +91,18 @@ class LambdaService:
             "GetFunctionEventInvokeConfig": self.event_invoke.get_function_event_invoke_config,
             "DeleteFunctionEventInvokeConfig": (
                 self.event_invoke.delete_function_event_invoke_config
+            ),
+            "PutProvisionedConcurrencyConfig": (
+                self.provisioned.put_provisioned_concurrency_config
+            ),
+            "GetProvisionedConcurrencyConfig": (
+                self.provisioned.get_provisioned_concurrency_config
+            ),
+            "DeleteProvisionedConcurrencyConfig": (
+                self.provisioned.delete_provisioned_concurrency_config
+            ),
+            "ListProvisionedConcurrencyConfigs": (
+                self.provisioned.list_provisioned_concurrency_configs
             ),
             "ListFunctionEventInvokeConfigs": (
                 self.event_invoke.list_function_event_invoke_configs

@@ -98,3 +98,9 @@ class InvalidRequestContentError(ApiError):
     code = "InvalidRequestContentException"
     http_status = 400
     sender_fault = True
+
+
+class ProvisionedConcurrencyConfigNotFoundError(ApiError):
+    code = "ProvisionedConcurrencyConfigNotFoundException"
+    http_status = 404
+    sender_fault = True

@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from stockade.domain import limits
@@ -23,6 +24,7 @@ from stockade.sandbox import (
     InvocationResult,
     Runtime,
     SandboxError,
+    WarmKey,
 )
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
@@ -55,6 +57,17 @@ class FunctionRunner(Protocol):
     async def invoke(
         self, spec: EnvironmentSpec, request: InvocationRequest
     ) -> InvocationResult: ...
+
+    async def provision(
+        self,
+        spec: EnvironmentSpec,
+        count: int,
+        refresh: Callable[[], Awaitable[EnvironmentSpec]] | None = None,
+    ) -> str | None:
+        """Keep `count` environments initialised for `spec`; None when ready, else why not."""
+        ...
+
+    def unprovision(self, key: WarmKey) -> None: ...
 
 
 class Invoker:
@@ -138,13 +151,7 @@ class Invoker:
         """
         if self._runner is None:
             raise ResourceNotReadyError("Function execution is not available on this server.")
-        role = version.config.role
-        credentials = self._sessions.cached(role, version.function_name)
-        if credentials is None:  # a miss writes a new session to the store: off the loop
-            credentials = await asyncio.to_thread(
-                self._sessions.credentials, version.account_id, role, version.function_name
-            )
-        spec = self._spec(version, self._deps.artifacts, credentials)
+        spec = await self.spec_for(version)
         call = InvocationRequest(
             request_id=request_id or self._request_ids(),
             invoked_function_arn=invoked_arn,
@@ -172,6 +179,20 @@ class Invoker:
                 "The function could not be started. Please try again."
             ) from exc
         return result
+
+    async def spec_for(self, version: FunctionVersion) -> EnvironmentSpec:
+        """What an environment for `version` needs, with the role's current credentials."""
+        role = version.config.role
+        credentials = self._sessions.cached(role, version.function_name)
+        if credentials is None:  # a miss writes a new session to the store: off the loop
+            credentials = await asyncio.to_thread(
+                self._sessions.credentials, version.account_id, role, version.function_name
+            )
+        return self._spec(version, self._deps.artifacts, credentials)
+
+    @property
+    def runner(self) -> FunctionRunner | None:
+        return self._runner
 
     def _route(self, alias: Alias) -> str:
         draw = self._routing.random()

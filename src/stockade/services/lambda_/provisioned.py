@@ -1,0 +1,238 @@
+"""Provisioned concurrency: environments initialised ahead for a version or alias.
+
+PutProvisionedConcurrencyConfig records the request (IN_PROGRESS) and starts the environments
+in the background; the status becomes READY once all of them have initialised, or FAILED with
+the reason. The configurations are kept with the function and re-established when the server
+starts. An alias's provisioned environments serve its primary version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Any
+
+from stockade.domain.arn import LATEST
+from stockade.domain.function import Function, FunctionVersion
+from stockade.domain.provisioned import ProvisionedConfig, ProvisionedStatus
+from stockade.sandbox import EnvironmentSpec
+from stockade.services.context import RequestContext
+from stockade.services.lambda_ import names
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.errors import (
+    InvalidParameterValueError,
+    ProvisionedConcurrencyConfigNotFoundError,
+    ResourceNotFoundError,
+    ResourceNotReadyError,
+)
+from stockade.services.lambda_.invoke import Invoker
+from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.services.lambda_.presenters import lambda_time
+from stockade.types import AccountId
+
+_log = logging.getLogger(__name__)
+
+
+class ProvisionedConcurrency:
+    def __init__(self, deps: LambdaDeps, invoker: Invoker) -> None:
+        self._deps = deps
+        self._invoker = invoker
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def put_provisioned_concurrency_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        target = self._qualified(ctx, request)
+        names.authorize(deps, ctx, "lambda:PutProvisionedConcurrencyConfig", target.arn)
+        wanted = request["ProvisionedConcurrentExecutions"]
+        if self._invoker.runner is None:
+            raise ResourceNotReadyError("Function execution is not available on this server.")
+        with deps.store.write() as tx:
+            version, _ = names.load_version(tx, target)
+            function = tx.functions.get(target.account_id, target.name)
+            if function is None:
+                raise names.not_found(target)
+            others = sum(
+                c.requested for q, c in function.provisioned.items() if q != target.qualifier
+            )
+            reserved = function.reserved_concurrency
+            if reserved is not None and others + wanted > reserved:
+                raise InvalidParameterValueError(
+                    "Requested Provisioned Concurrency should not be greater than the"
+                    " reservedConcurrentExecution for function"
+                )
+            config = ProvisionedConfig(str(target.qualifier), wanted, deps.clock.now())
+            configs = {**function.provisioned, config.qualifier: config}
+            tx.functions.put(replace(function, provisioned=configs))
+        self._start(target.account_id, target.name, version, config)
+        return _present(config)
+
+    async def get_provisioned_concurrency_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        target = self._qualified(ctx, request)
+        names.authorize(deps, ctx, "lambda:GetProvisionedConcurrencyConfig", target.arn)
+        with deps.store.read() as tx:
+            function = tx.functions.get(target.account_id, target.name)
+        if function is None:
+            raise names.not_found(target)
+        config = function.provisioned.get(str(target.qualifier))
+        if config is None:
+            raise ProvisionedConcurrencyConfigNotFoundError(
+                f"No Provisioned Concurrency Config found for this function: {target.arn}"
+            )
+        return _present(config)
+
+    async def delete_provisioned_concurrency_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> None:
+        deps = self._deps
+        target = self._qualified(ctx, request)
+        names.authorize(deps, ctx, "lambda:DeleteProvisionedConcurrencyConfig", target.arn)
+        with deps.store.write() as tx:
+            version, _ = names.load_version(tx, target)
+            function = tx.functions.get(target.account_id, target.name)
+            if function is None or str(target.qualifier) not in function.provisioned:
+                raise ProvisionedConcurrencyConfigNotFoundError(
+                    f"No Provisioned Concurrency Config found for this function: {target.arn}"
+                )
+            remaining = {
+                q: c for q, c in function.provisioned.items() if q != str(target.qualifier)
+            }
+            tx.functions.put(replace(function, provisioned=remaining))
+        runner = self._invoker.runner
+        if runner is not None:
+            runner.unprovision((await self._invoker.spec_for(version)).warm_key)
+
+    async def list_provisioned_concurrency_configs(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        target = names.resolve(deps, ctx, request["FunctionName"])
+        names.authorize(deps, ctx, "lambda:ListProvisionedConcurrencyConfigs", target.arn)
+        with deps.store.read() as tx:
+            function = tx.functions.get(target.account_id, target.name)
+        if function is None:
+            raise names.not_found(target)
+        position = decode_marker(request.get("Marker"), 1)
+        after = None if position is None else str(position[0])
+        ordered = [
+            (q, c) for q, c in sorted(function.provisioned.items()) if after is None or q > after
+        ]
+        limit = page_size(request.get("MaxItems"))
+        page = ordered[:limit]
+        items = []
+        for qualifier, config in page:
+            arn = names.Target(target.account_id, target.name, qualifier, target.region).arn
+            items.append({"FunctionArn": arn, **_present(config)})
+        response: dict[str, Any] = {"ProvisionedConcurrencyConfigs": items}
+        if len(ordered) > limit:
+            response["NextMarker"] = encode_marker(page[-1][0])
+        return response
+
+    async def restore(self) -> int:
+        """Re-establish every stored configuration (at server start); returns how many."""
+        deps = self._deps
+        started = 0
+        with deps.store.read() as tx:
+            accounts = [a.account_id for a in tx.accounts.all()]
+        for account in accounts:
+            for function, version, config in self._stored(account):
+                self._start(account, function.name, version, config)
+                started += 1
+        return started
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _stored(
+        self, account: AccountId
+    ) -> list[tuple[Function, FunctionVersion, ProvisionedConfig]]:
+        found = []
+        after: str | None = None
+        with self._deps.store.read() as tx:
+            while True:
+                page = tx.functions.page(account, after, 500)
+                for function in page:
+                    for qualifier, config in function.provisioned.items():
+                        target = names.Target(account, function.name, qualifier, self._deps.region)
+                        try:
+                            version, _ = names.load_version(tx, target)
+                        except ResourceNotFoundError:
+                            continue
+                        found.append((function, version, config))
+                if len(page) < 500:
+                    return found
+                after = page[-1].name
+
+    def _qualified(self, ctx: RequestContext, request: dict[str, Any]) -> names.Target:
+        target = names.resolve(self._deps, ctx, request["FunctionName"], request.get("Qualifier"))
+        if target.qualifier in (None, LATEST):
+            raise InvalidParameterValueError(
+                "Provisioned Concurrency Configs cannot be applied to unpublished function"
+                " versions."
+            )
+        return target
+
+    def _start(
+        self, account: AccountId, name: str, version: FunctionVersion, config: ProvisionedConfig
+    ) -> None:
+        task = asyncio.get_running_loop().create_task(
+            self._provision(account, name, version, config)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _provision(
+        self, account: AccountId, name: str, version: FunctionVersion, config: ProvisionedConfig
+    ) -> None:
+        runner = self._invoker.runner
+        assert runner is not None
+
+        async def fresh() -> EnvironmentSpec:
+            return await self._invoker.spec_for(version)
+
+        try:
+            failure = await runner.provision(await fresh(), config.requested, fresh)
+        except Exception as exc:  # recorded as the config's status; the server keeps serving
+            _log.exception("provisioning %s failed", name)
+            failure = type(exc).__name__
+        status = ProvisionedStatus.READY if failure is None else ProvisionedStatus.FAILED
+        await asyncio.to_thread(self._record, account, name, config, status, failure)
+
+    def _record(
+        self,
+        account: AccountId,
+        name: str,
+        config: ProvisionedConfig,
+        status: ProvisionedStatus,
+        reason: str | None,
+    ) -> None:
+        with self._deps.store.write() as tx:
+            function = tx.functions.get(account, name)
+            current = None if function is None else function.provisioned.get(config.qualifier)
+            if function is None or current != config:  # changed or deleted meanwhile
+                return
+            done = replace(
+                config,
+                status=status,
+                status_reason=reason,
+                allocated=config.requested if reason is None else 0,
+            )
+            tx.functions.put(
+                replace(function, provisioned={**function.provisioned, config.qualifier: done})
+            )
+
+
+def _present(config: ProvisionedConfig) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "RequestedProvisionedConcurrentExecutions": config.requested,
+        "AllocatedProvisionedConcurrentExecutions": config.allocated,
+        "AvailableProvisionedConcurrentExecutions": config.allocated,
+        "Status": config.status.value,
+        "LastModified": lambda_time(config.last_modified),
+    }
+    if config.status_reason:
+        response["StatusReason"] = config.status_reason
+    return response
