@@ -47,6 +47,7 @@ class Decision:
     resource: str = ""
     principal: RequestPrincipal | None = None
     outcome: policy.Decision | None = None
+    public_resource: bool = False  # the resource's own policy lets anyone in (see is_public)
 
 
 class Authorizer(Protocol):

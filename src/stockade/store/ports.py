@@ -23,6 +23,7 @@ from stockade.domain.iam import (
     RoleSession,
 )
 from stockade.domain.layer import Layer, LayerVersion
+from stockade.domain.resource_policy import ResourcePolicy
 from stockade.types import AccessKeyId, AccountId, Sha256Hex
 
 
@@ -169,6 +170,30 @@ class LayerRepository(Protocol):
     def total_code_size(self, account_id: AccountId) -> int: ...
 
 
+class ResourcePolicyRepository(Protocol):
+    """Policies of functions (`qualifier` "" is the function itself) and of layer versions.
+
+    A policy is deleted with its function, version, alias or layer version (same transaction).
+    """
+
+    def get_function_policy(
+        self, account_id: AccountId, function: str, qualifier: str
+    ) -> ResourcePolicy | None: ...
+    def put_function_policy(
+        self, account_id: AccountId, function: str, qualifier: str, policy: ResourcePolicy
+    ) -> None: ...
+    def delete_function_policy(
+        self, account_id: AccountId, function: str, qualifier: str
+    ) -> None: ...
+    def get_layer_policy(
+        self, account_id: AccountId, name: str, version: int
+    ) -> ResourcePolicy | None: ...
+    def put_layer_policy(
+        self, account_id: AccountId, name: str, version: int, policy: ResourcePolicy
+    ) -> None: ...
+    def delete_layer_policy(self, account_id: AccountId, name: str, version: int) -> None: ...
+
+
 class Transaction(Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
@@ -192,6 +217,8 @@ class Transaction(Protocol):
     def policies(self) -> PolicyRepository: ...
     @property
     def sessions(self) -> SessionRepository: ...
+    @property
+    def resource_policies(self) -> ResourcePolicyRepository: ...
 
 
 class Store(Protocol):

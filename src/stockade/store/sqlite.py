@@ -26,6 +26,7 @@ from stockade.domain.iam import (
     RoleSession,
 )
 from stockade.domain.layer import Layer, LayerVersion
+from stockade.domain.resource_policy import ResourcePolicy
 from stockade.store import codec
 from stockade.store.sqlite_schema import MIGRATIONS
 from stockade.types import AccessKeyId, AccountId, Sha256Hex
@@ -629,6 +630,59 @@ class _Sessions(_Docs):
         return int(cursor.rowcount)
 
 
+class _ResourcePolicies(_Docs):
+    def get_function_policy(
+        self, account_id: AccountId, function: str, qualifier: str
+    ) -> ResourcePolicy | None:
+        return self.one(
+            ResourcePolicy,
+            "SELECT doc FROM function_policies"
+            " WHERE account_id=? AND function_name=? AND qualifier=?",
+            account_id,
+            function,
+            qualifier,
+        )
+
+    def put_function_policy(
+        self, account_id: AccountId, function: str, qualifier: str, policy: ResourcePolicy
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO function_policies VALUES (?, ?, ?, ?)",
+            (account_id, function, qualifier, codec.dumps(policy)),
+        )
+
+    def delete_function_policy(self, account_id: AccountId, function: str, qualifier: str) -> None:
+        self.conn.execute(
+            "DELETE FROM function_policies WHERE account_id=? AND function_name=? AND qualifier=?",
+            (account_id, function, qualifier),
+        )
+
+    def get_layer_policy(
+        self, account_id: AccountId, name: str, version: int
+    ) -> ResourcePolicy | None:
+        return self.one(
+            ResourcePolicy,
+            "SELECT doc FROM layer_version_policies WHERE account_id=? AND name=? AND version=?",
+            account_id,
+            name,
+            version,
+        )
+
+    def put_layer_policy(
+        self, account_id: AccountId, name: str, version: int, policy: ResourcePolicy
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO layer_version_policies VALUES (?, ?, ?, ?)",
+            (account_id, name, version, codec.dumps(policy)),
+        )
+
+    def delete_layer_policy(self, account_id: AccountId, name: str, version: int) -> None:
+        self.conn.execute(
+            "DELETE FROM layer_version_policies WHERE account_id=? AND name=? AND version=?",
+            (account_id, name, version),
+        )
+
+
 class SqliteTransaction:
     """One transaction; repositories share its connection."""
 
@@ -645,3 +699,4 @@ class SqliteTransaction:
         self.groups = _Groups(conn)
         self.policies = _Policies(conn)
         self.sessions = _Sessions(conn)
+        self.resource_policies = _ResourcePolicies(conn)

@@ -128,4 +128,41 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT account_id, 'user', name, 'arn:aws:iam::aws:policy/AdministratorAccess'
         FROM iam_users WHERE name = 'stockade-admin';
     """,
+    # 3: resource-based policies of functions (per qualifier; '' is the function itself) and
+    # of layer versions. Triggers delete a policy with its resource, in the same transaction;
+    # `INSERT OR REPLACE` of a resource does not fire them (recursive_triggers stays off).
+    """
+    CREATE TABLE function_policies (
+        account_id TEXT NOT NULL,
+        function_name TEXT NOT NULL,
+        qualifier TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, function_name, qualifier)
+    );
+    CREATE TABLE layer_version_policies (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, name, version)
+    );
+    CREATE TRIGGER function_policies_die_with_function AFTER DELETE ON functions BEGIN
+        DELETE FROM function_policies
+            WHERE account_id = OLD.account_id AND function_name = OLD.name;
+    END;
+    CREATE TRIGGER function_policies_die_with_version AFTER DELETE ON function_versions BEGIN
+        DELETE FROM function_policies
+            WHERE account_id = OLD.account_id AND function_name = OLD.function_name
+            AND qualifier = OLD.version;
+    END;
+    CREATE TRIGGER function_policies_die_with_alias AFTER DELETE ON aliases BEGIN
+        DELETE FROM function_policies
+            WHERE account_id = OLD.account_id AND function_name = OLD.function_name
+            AND qualifier = OLD.name;
+    END;
+    CREATE TRIGGER layer_version_policies_die_with_version AFTER DELETE ON layer_versions BEGIN
+        DELETE FROM layer_version_policies
+            WHERE account_id = OLD.account_id AND name = OLD.name AND version = OLD.version;
+    END;
+    """,
 )

@@ -182,6 +182,11 @@ def _load_json(body: bytes) -> Any:
         ) from exc
 
 
+# Stockade's own response metadata, outside Lambda's model: sent as a body member (SDKs ignore
+# unknown members) and as a header. Any other unmodelled member is a bug and fails loudly.
+EXTENSION_MEMBERS = {"StockadePublicAccess": "x-stockade-public-access"}
+
+
 def serialize_response(
     operation: OperationModel, result: Mapping[str, Any], request_id: str
 ) -> HttpResponse:
@@ -194,6 +199,10 @@ def serialize_response(
     body: bytes | None = None
     payload = shape.serialization.get("payload")
     for name, value in result.items():
+        if name in EXTENSION_MEMBERS and name not in shape.members:
+            body_doc[name] = value
+            headers.append((EXTENSION_MEMBERS[name], json.dumps(value)))
+            continue
         member = shape.members[name]
         location = member.serialization.get("location")
         if value is None:

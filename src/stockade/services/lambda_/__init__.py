@@ -16,6 +16,7 @@ from stockade.services.lambda_.event_invoke import EventInvokeConfigs
 from stockade.services.lambda_.functions import Functions
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
+from stockade.services.lambda_.permissions import Permissions
 from stockade.services.lambda_.provisioned import ProvisionedConcurrency
 from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags
@@ -51,10 +52,12 @@ class LambdaService:
         self.tags = Tags(deps)
         self.settings = AccountSettings(deps, self.gate)
         self.downloads = CodeDownloads(deps)
+        self.permissions = Permissions(deps)
 
     def operations(self) -> Mapping[str, Operation]:
         """Operation name (as in botocore's model) -> use case."""
         f, v, a, ly, t = self.functions, self.versions, self.aliases, self.layers, self.tags
+        p = self.permissions
         return {
             "CreateFunction": f.create_function,
             "GetFunction": f.get_function,
@@ -107,4 +110,10 @@ class LambdaService:
             "ListFunctionEventInvokeConfigs": (
                 self.event_invoke.list_function_event_invoke_configs
             ),
+            "AddPermission": p.add_permission,
+            "RemovePermission": p.remove_permission,
+            "GetPolicy": p.get_policy,
+            "AddLayerVersionPermission": p.add_layer_version_permission,
+            "RemoveLayerVersionPermission": p.remove_layer_version_permission,
+            "GetLayerVersionPolicy": p.get_layer_version_policy,
         }

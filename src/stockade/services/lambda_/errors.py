@@ -8,6 +8,7 @@ ApiError
 ├── CodeStorageExceededError       400 CodeStorageExceededException
 ├── AccessDeniedError              403 AccessDeniedException
 ├── ServiceError                   500 ServiceException
+├── PolicyLengthExceededError      400 PolicyLengthExceededException (resource policy > 20 KB)
 ├── InvalidRequestContentError     400 InvalidRequestContentException (Invoke payload)
 ├── RequestTooLargeError           413 RequestTooLargeException (Invoke payload)
 ├── TooManyRequestsError           429 TooManyRequestsException (no capacity)
@@ -53,6 +54,12 @@ class PreconditionFailedError(ApiError):
 
 class CodeStorageExceededError(ApiError):
     code = "CodeStorageExceededException"
+    http_status = 400
+    sender_fault = True
+
+
+class PolicyLengthExceededError(ApiError):
+    code = "PolicyLengthExceededException"
     http_status = 400
     sender_fault = True
 

@@ -182,15 +182,20 @@ class Layers:
         }
 
     def _ref(self, ctx: RequestContext, text: str) -> LayerRef:
-        try:
-            ref = parse_layer_name(text, ctx.principal.account_id)
-        except InvalidArnError as exc:
-            raise InvalidParameterValueError(str(exc)) from exc
-        if ref.region is not None and ref.region != self._deps.region:
-            raise InvalidParameterValueError(
-                f"Region {ref.region} does not match the region of this endpoint."
-            )
-        return ref
+        return layer_ref(self._deps, ctx, text)
+
+
+def layer_ref(deps: LambdaDeps, ctx: RequestContext, text: str) -> LayerRef:
+    """What a LayerName (or layer ARN) parameter names; a bare name is in the caller's account."""
+    try:
+        ref = parse_layer_name(text, ctx.principal.account_id)
+    except InvalidArnError as exc:
+        raise InvalidParameterValueError(str(exc)) from exc
+    if ref.region is not None and ref.region != deps.region:
+        raise InvalidParameterValueError(
+            f"Region {ref.region} does not match the region of this endpoint."
+        )
+    return ref
 
 
 def _matches(version: LayerVersion, runtime: str | None, architecture: str | None) -> bool:

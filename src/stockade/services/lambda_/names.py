@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from stockade.domain.arn import LATEST, function_arn, parse_function_name
 from stockade.domain.errors import InvalidArnError
@@ -15,6 +15,7 @@ from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
     ResourceNotFoundError,
 )
+from stockade.services.lambda_.resource_policy import governing, stored_policy
 from stockade.store.ports import Transaction
 from stockade.types import AccountId
 
@@ -60,10 +61,19 @@ def resolve(
 def authorize(deps: LambdaDeps, ctx: RequestContext, action: str, resource: str) -> Decision:
     """Authorise `action` on `resource` (its ARN, or `*`); the decision is kept for auditing.
 
-    Seam for resource policies: pass the function's or layer's policy as `resource_policy`
-    once they exist.
+    The policy of the function, version, alias or layer version the ARN names takes part (so
+    another account may be let in, and within the account a grant naming the caller suffices);
+    the decision records whether that policy makes the resource public.
     """
-    return deps.authorizer.authorize(ctx, action, resource, AccessDeniedError)
+    with deps.store.read() as tx:
+        stored = stored_policy(tx, deps.region, resource)
+    if stored is None:
+        return deps.authorizer.authorize(ctx, action, resource, AccessDeniedError)
+    found = governing(resource, stored.document())
+    decision = deps.authorizer.authorize(
+        ctx, action, resource, AccessDeniedError, resource_policy=found.attached
+    )
+    return replace(decision, public_resource=True) if found.public else decision
 
 
 def not_found(target: Target) -> ResourceNotFoundError:
