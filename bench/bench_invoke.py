@@ -44,9 +44,10 @@ class SignedConnection:
         self._server = server
         self._conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
 
-    def invoke(self, name: str, payload: bytes = b"{}") -> tuple[int, bytes]:
+    def invoke(self, name: str, payload: bytes = b"{}", event: bool = False) -> tuple[int, bytes]:
         path = f"/2015-03-31/functions/{name}/invocations"
-        request = AWSRequest("POST", f"{self._server.url}{path}", data=payload)
+        headers = {"X-Amz-Invocation-Type": "Event"} if event else {}
+        request = AWSRequest("POST", f"{self._server.url}{path}", data=payload, headers=headers)
         self._signer.add_auth(request)
         self._conn.request("POST", path, body=payload, headers=dict(request.headers))
         reply = self._conn.getresponse()

@@ -29,6 +29,8 @@ class Settings:
     unsafe_no_sandbox: bool = False
     max_environments: int = 600
     concurrency_limit: int = 1000  # per account, as Lambda's default quota
+    # Asynchronous retries wait base, then 2 x base (Lambda: one minute, then two).
+    async_retry_base_delay_s: float = 60.0
     environment_keep_alive_s: float = 300.0
     environment_max_lifetime_s: float = 14 * 3600.0
 
@@ -43,6 +45,10 @@ class Settings:
     @property
     def logs_database(self) -> Path:
         return self.data_dir / "logs.db"
+
+    @property
+    def queues_database(self) -> Path:
+        return self.data_dir / "queues.db"
 
     @property
     def stats_database(self) -> Path:

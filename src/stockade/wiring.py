@@ -10,13 +10,14 @@ import platform
 import re
 import resource
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from stockade import datadir
 from stockade.api.app import StockadeApp
+from stockade.api.aws_json_endpoint import AwsJsonEndpoint
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
 from stockade.api.query_endpoint import QueryEndpoint
@@ -33,14 +34,18 @@ from stockade.services.authz import PolicyAuthorizer
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.lambda_ import LambdaDeps, LambdaService
+from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.maintenance import collect_garbage
+from stockade.services.sqs import SqsService
+from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore, UnsealedBlobs
 from stockade.store.function_logs import SqliteLogStore
 from stockade.store.function_stats import SqliteCounterStore
 from stockade.store.sqlite import SqliteStore
+from stockade.store.sqlite_queues import SqliteQueueEngine
 
 LOG = logging.getLogger(__name__)
 
@@ -50,6 +55,8 @@ _CODE_UPLOADS = ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion")
 # oversized payloads with Lambda's own RequestTooLargeException.
 _INVOKE_BODY_LIMIT = limits.SYNC_PAYLOAD_BYTES_MAX + 64 * 1024
 _COUNTER_SAVE_INTERVAL_S = 1.0
+# A 256 KiB message (or batch) JSON-escaped, with room for its attributes.
+_SQS_BODY_LIMIT = 2 * 1024 * 1024
 
 
 @dataclass
@@ -65,10 +72,13 @@ class Stockade:
     adopter: ConnectionAdopter
     logs: SqliteLogStore
     _lock_fd: int
+    queues: SqliteQueueEngine | None = None
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
         self.logs.close()
+        if self.queues is not None:
+            self.queues.close()
         self.store.close()
         os.close(self._lock_fd)
 
@@ -119,6 +129,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     )
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database)
+    queues = SqliteQueueEngine(settings.queues_database, UnsealedBlobs(), clock)
     counter_store = SqliteCounterStore(settings.stats_database, Counters)
     counters = InvocationCounters(counter_store.load())
     pool = EnvironmentPool.local(
@@ -157,9 +168,23 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         "sts": QueryEndpoint(
             "sts", specs.model("sts"), StsService(store, clock, authorizer).operations()
         ),
+        "sqs": AwsJsonEndpoint(
+            "sqs",
+            specs.model("sqs"),
+            SqsService(queues, authorizer, clock, settings.region).operations(),
+            body_limit=_SQS_BODY_LIMIT,
+        ),
     }
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
-    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service)
+    events = AsyncInvocations(
+        lambda_service.invoker,
+        queues,
+        settings.region,
+        _dead_letter_attributes,
+        retry_base_delay_s=settings.async_retry_base_delay_s,
+    )
+    lambda_service.invoker.events = events
+    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events)
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -172,7 +197,9 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         on_startup=lifecycle.start,
         on_shutdown=lifecycle.stop,
     )
-    return Stockade(settings, app, store, executor, admin, account_id, adopter, logs, lock_fd)
+    return Stockade(
+        settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, queues
+    )
 
 
 def create_account(settings: Settings, name: str) -> NewAccount:
@@ -197,6 +224,12 @@ def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callabl
     return forget
 
 
+def _dead_letter_attributes(values: Mapping[str, str]) -> bytes:
+    """Lambda's dead-letter message attributes, in the SQS service's stored encoding."""
+    typed = {name: {"DataType": "String", "StringValue": value} for name, value in values.items()}
+    return sqs_attributes.encode(typed, "lambda.amazonaws.com", None)
+
+
 class _Lifecycle:
     """What starts with the event loop and stops with it: the pool and the counter saver."""
 
@@ -206,21 +239,29 @@ class _Lifecycle:
         counters: InvocationCounters,
         sink: SqliteCounterStore,
         lambda_service: LambdaService,
+        events: AsyncInvocations,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._lambda = lambda_service
+        self._events = events
         self._saver: asyncio.Task[None] | None = None
+        self._poller: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._pool.start()
         restored = await self._lambda.provisioned.restore()
         if restored:
             LOG.info("re-establishing %d provisioned concurrency configurations", restored)
-        self._saver = asyncio.get_running_loop().create_task(self._save_forever())
+        loop = asyncio.get_running_loop()
+        self._saver = loop.create_task(self._save_forever())
+        self._poller = loop.create_task(self._events.run())
 
     async def stop(self) -> None:
         if self._saver is not None:
             self._saver.cancel()
+        await self._events.stop()
+        if self._poller is not None:
+            self._poller.cancel()
         await self._pool.close()
         self._sink.save(self._counters.snapshot())
 

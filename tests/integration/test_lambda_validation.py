@@ -73,7 +73,7 @@ def refused(server: RunningServer, params: dict[str, Any]) -> tuple[str, int, st
             "InvalidParameterValueException",
         ),
         (
-            {"DeadLetterConfig": {"TargetArn": "arn:aws:sqs:us-east-1:123456789012:q"}},
+            {"DeadLetterConfig": {"TargetArn": "arn:aws:sns:us-east-1:123456789012:q"}},
             "InvalidParameterValueException",
         ),
         (

@@ -25,8 +25,29 @@ from stockade.datadir import DataDirError, read_endpoint
     is_flag=True,
     help="DEVELOPMENT ONLY: run function code as plain host processes, without isolation.",
 )
+@click.option(
+    "--async-retry-delay",
+    type=click.FloatRange(0.1, 600),
+    default=60.0,
+    show_default=True,
+    help="Seconds before the first retry of a failed asynchronous event (then twice that).",
+)
+@click.option(
+    "--concurrency-limit",
+    type=click.IntRange(100, 100_000),
+    default=1000,
+    show_default=True,
+    help="Concurrent executions per account.",
+)
 @data_dir_option
-def serve(host: str, port: int, unsafe_no_sandbox: bool, data_dir: Path) -> None:
+def serve(
+    host: str,
+    port: int,
+    unsafe_no_sandbox: bool,
+    async_retry_delay: float,
+    concurrency_limit: int,
+    data_dir: Path,
+) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
     from stockade.api.server import serve as run_server  # noqa: PLC0415 - heavy import
     from stockade.wiring import build  # noqa: PLC0415
@@ -35,7 +56,12 @@ def serve(host: str, port: int, unsafe_no_sandbox: bool, data_dir: Path) -> None
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = Settings(
-        data_dir=data_dir.resolve(), host=host, port=port, unsafe_no_sandbox=unsafe_no_sandbox
+        data_dir=data_dir.resolve(),
+        host=host,
+        port=port,
+        unsafe_no_sandbox=unsafe_no_sandbox,
+        async_retry_base_delay_s=async_retry_delay,
+        concurrency_limit=concurrency_limit,
     )
     try:
         stockade = build(settings)

@@ -66,6 +66,7 @@ class FunctionConfig:
     layers: tuple[LayerAttachment, ...] = ()
     tracing_mode: str = "PassThrough"
     log_group: str | None = None
+    dead_letter_arn: str | None = None  # a queue for events that failed every attempt
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ class Functions:
             layers=layers,
             tracing_mode=request.get("TracingConfig", {}).get("Mode", "PassThrough"),
             log_group=request.get("LoggingConfig", {}).get("LogGroup"),
+            dead_letter_arn=_dead_letter(deps, request),
         )
         _check(deps, config)
         code = packages.store_package(deps, zip_bytes, sum(a.code.unzipped_size for a in layers))
@@ -208,6 +209,8 @@ class Functions:
             changes["tracing_mode"] = request["TracingConfig"].get("Mode", "PassThrough")
         if "LoggingConfig" in request:
             changes["log_group"] = request["LoggingConfig"].get("LogGroup")
+        if "DeadLetterConfig" in request:
+            changes["dead_letter_arn"] = _dead_letter(deps, request)
         config = replace(current, **changes)
         _check(deps, config)
         return self._replace_latest(target, request.get("RevisionId"), False, config=config)
@@ -338,3 +341,17 @@ def _resolve_layers(
             raise InvalidParameterValueError(f"Layer version {text} does not exist.")
         attachments.append(LayerAttachment(version.arn(deps.region), version.code))
     return tuple(attachments)
+
+
+def _dead_letter(deps: LambdaDeps, request: Any) -> str | None:
+    """The DeadLetterConfig's queue: one of this server's queues, in this region."""
+    arn = (request.get("DeadLetterConfig") or {}).get("TargetArn") or None
+    if arn is None:
+        return None
+    parts = str(arn).split(":")
+    if len(parts) != 6 or parts[2] != "sqs" or parts[3] != deps.region:
+        raise InvalidParameterValueError(
+            "The provided DeadLetterConfig TargetArn is not supported by Stockade: use the ARN"
+            " of a queue (sqs) of this server's region."
+        )
+    return str(arn)

@@ -70,6 +70,15 @@ class FunctionRunner(Protocol):
     def unprovision(self, key: WarmKey) -> None: ...
 
 
+class EventAcceptor(Protocol):
+    """Where InvocationType=Event requests go (the asynchronous invocation queues)."""
+
+    async def accept(self, target: names.Target, payload: bytes, request_id: str) -> None: ...
+
+
+ASYNC_PAYLOAD_BYTES_MAX = 256 * 1024
+
+
 class Invoker:
     def __init__(
         self,
@@ -83,6 +92,7 @@ class Invoker:
         self._deps = deps
         self._runner = runner
         self._gate = gate
+        self.events: EventAcceptor | None = None  # set by wiring when a queue engine exists
         self.counters = counters
         self._keep_alive_s = keep_alive_s
         self._max_lifetime_s = max_lifetime_s
@@ -105,9 +115,15 @@ class Invoker:
             )
         invocation_type = request.get("InvocationType", "RequestResponse")
         if invocation_type == "Event":
-            raise InvalidParameterValueError(
-                "Asynchronous invocation (InvocationType Event) is not supported by Stockade yet."
-            )
+            if self.events is None:
+                raise InvalidParameterValueError(
+                    "Asynchronous invocation is not available on this server."
+                )
+            if len(payload) > ASYNC_PAYLOAD_BYTES_MAX:
+                raise RequestTooLargeError(
+                    f"Request must be smaller than {ASYNC_PAYLOAD_BYTES_MAX} bytes for the"
+                    " InvokeFunction operation"
+                )
         client_context = request.get("ClientContext")
         if client_context is not None:
             _check_client_context(client_context)
@@ -130,6 +146,10 @@ class Invoker:
             )
         if function is None:  # deleted between the reads above: a broken invariant
             raise names.not_found(target)
+        if invocation_type == "Event" and self.events is not None:
+            # Durably queued before the 202; the request id is the invocation's, as on Lambda.
+            await self.events.accept(target, payload, ctx.request_id)
+            return {"StatusCode": 202}
         result = await self.execute(target.arn, version, function, reserved_total, payload,
                                     client_context=client_context)  # fmt: skip
         return _response(result, request.get("LogType") == "Tail")
@@ -193,6 +213,17 @@ class Invoker:
     @property
     def runner(self) -> FunctionRunner | None:
         return self._runner
+
+    @property
+    def deps(self) -> LambdaDeps:
+        return self._deps
+
+    @property
+    def gate(self) -> ConcurrencyGate:
+        return self._gate
+
+    def new_request_id(self) -> str:
+        return self._request_ids()
 
     def _route(self, alias: Alias) -> str:
         draw = self._routing.random()

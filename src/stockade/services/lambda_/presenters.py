@@ -32,6 +32,11 @@ def configuration(version: FunctionVersion, region: str) -> shapes.FunctionConfi
         "CodeSha256": version.code.sha256_base64,
         "Version": version.version,
         "TracingConfig": {"Mode": config.tracing_mode},
+        **(
+            {"DeadLetterConfig": {"TargetArn": config.dead_letter_arn}}
+            if config.dead_letter_arn
+            else {}
+        ),
         "RevisionId": version.revision_id,
         "State": version.state.value,
         "LastUpdateStatus": version.last_update_status.value,
