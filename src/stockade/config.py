@@ -55,6 +55,10 @@ class Settings:
         return self.data_dir / "stats.db"
 
     @property
+    def keys_database(self) -> Path:
+        return self.data_dir / "keys.db"
+
+    @property
     def keys(self) -> Path:
         return self.data_dir / "keys"
 

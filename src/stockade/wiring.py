@@ -23,8 +23,9 @@ from stockade.api.internal import InternalRoutes
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter
 from stockade.api.specs import ServiceSpecs
-from stockade.clock import SystemClock
+from stockade.clock import Clock, SystemClock
 from stockade.config import Settings
+from stockade.crypto import EnvelopeCipher, EnvelopeSealer, OsKeyFiles, load_root_key
 from stockade.domain import limits
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
@@ -33,6 +34,8 @@ from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.services.authz import PolicyAuthorizer
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
+from stockade.services.kms import KmsService
+from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService
 from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
@@ -41,10 +44,11 @@ from stockade.services.maintenance import collect_garbage
 from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
-from stockade.store.artifacts import FileArtifactStore, UnsealedBlobs
+from stockade.store.artifacts import FileArtifactStore
 from stockade.store.function_logs import SqliteLogStore
 from stockade.store.function_stats import SqliteCounterStore
 from stockade.store.sqlite import SqliteStore
+from stockade.store.sqlite_keys import SqliteKeyStore
 from stockade.store.sqlite_queues import SqliteQueueEngine
 
 LOG = logging.getLogger(__name__)
@@ -73,6 +77,7 @@ class Stockade:
     logs: SqliteLogStore
     _lock_fd: int
     queues: SqliteQueueEngine | None = None
+    keys: SqliteKeyStore | None = None
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -80,6 +85,8 @@ class Stockade:
         if self.queues is not None:
             self.queues.close()
         self.store.close()
+        if self.keys is not None:
+            self.keys.close()
         os.close(self._lock_fd)
 
 
@@ -95,8 +102,9 @@ def build(settings: Settings) -> Stockade:
 
 def _build(settings: Settings, lock_fd: int) -> Stockade:
     clock = SystemClock()
-    store = SqliteStore(settings.database)
-    artifacts = FileArtifactStore(settings.artifacts, UnsealedBlobs())
+    at_rest = _AtRest.open(settings, clock)
+    store = SqliteStore(settings.database, at_rest.sealer)
+    artifacts = FileArtifactStore(settings.artifacts, at_rest.sealer)
     identities = Identities(store, clock)
 
     admin = None
@@ -129,7 +137,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     )
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database)
-    queues = SqliteQueueEngine(settings.queues_database, UnsealedBlobs(), clock)
+    queues = SqliteQueueEngine(settings.queues_database, at_rest.sealer, clock)
     counter_store = SqliteCounterStore(settings.stats_database, Counters)
     counters = InvocationCounters(counter_store.load())
     pool = EnvironmentPool.local(
@@ -174,6 +182,11 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             SqsService(queues, authorizer, clock, settings.region).operations(),
             body_limit=_SQS_BODY_LIMIT,
         ),
+        "kms": AwsJsonEndpoint(
+            "kms",
+            specs.model("kms"),
+            KmsService(at_rest.keys, at_rest.cipher, clock, authorizer).operations(),
+        ),
     }
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
     events = AsyncInvocations(
@@ -198,8 +211,9 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         on_shutdown=lifecycle.stop,
     )
     return Stockade(
-        settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, queues
-    )
+        settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, queues,
+        at_rest.keys,
+    )  # fmt: skip
 
 
 def create_account(settings: Settings, name: str) -> NewAccount:
@@ -209,11 +223,29 @@ def create_account(settings: Settings, name: str) -> NewAccount:
         raise datadir.DataDirError(
             f"No Stockade data in {settings.data_dir}; start the server first."
         )
-    store = SqliteStore(settings.database)
+    at_rest = _AtRest.open(settings, SystemClock())
+    store = SqliteStore(settings.database, at_rest.sealer)
     try:
         return Identities(store, SystemClock()).create_account(name)
     finally:
         store.close()
+        at_rest.keys.close()
+
+
+@dataclass
+class _AtRest:
+    """Encryption at rest: the root key, the key store and the sealer everything stores with."""
+
+    keys: SqliteKeyStore
+    cipher: EnvelopeCipher
+    sealer: EnvelopeSealer
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Clock) -> _AtRest:
+        root = load_root_key(os.environ, settings.keys / "root.key", OsKeyFiles())
+        keys = SqliteKeyStore(settings.keys_database)
+        cipher = EnvelopeCipher(root)
+        return cls(keys, cipher, EnvelopeSealer(PlatformDataKeys(keys, cipher, clock)))
 
 
 def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callable[[], None]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from stockade.domain.arn import iam_arn
 from stockade.domain.identity import KeyStatus
+from stockade.domain.sealing import SECRET
 from stockade.types import AccessKeyId, AccountId
 
 
@@ -39,7 +40,7 @@ class AccessKey:
     access_key_id: AccessKeyId
     account_id: AccountId
     user_name: str
-    secret_access_key: str = field(repr=False)
+    secret_access_key: str = field(repr=False, metadata=SECRET)
     created: datetime
     status: KeyStatus = KeyStatus.ACTIVE
     last_used: datetime | None = None

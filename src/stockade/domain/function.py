@@ -11,6 +11,7 @@ from enum import StrEnum
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.event_invoke import EventInvokeConfig
 from stockade.domain.provisioned import ProvisionedConfig
+from stockade.domain.sealing import SECRET
 from stockade.types import AccountId, Sha256Hex
 
 
@@ -62,7 +63,7 @@ class FunctionConfig:
     ephemeral_storage: int = 512
     architecture: str = "x86_64"
     # Values are secrets: never shown in reprs or logs.
-    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, metadata=SECRET)
     layers: tuple[LayerAttachment, ...] = ()
     tracing_mode: str = "PassThrough"
     log_group: str | None = None

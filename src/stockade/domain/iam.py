@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from stockade.domain.arn import iam_arn
+from stockade.domain.sealing import SECRET
 from stockade.types import AccessKeyId, AccountId
 
 AWS_MANAGED_ACCOUNT = "aws"
@@ -102,7 +103,7 @@ class RoleSession:
     role_arn: str
     role_id: str
     session_name: str
-    secret_access_key: str = field(repr=False)
+    secret_access_key: str = field(repr=False, metadata=SECRET)
     token_sha256: str = field(repr=False)
     created: datetime
     expires: datetime

@@ -213,7 +213,10 @@ class PolicyAuthorizer:
         *,
         resource_policy: AttachedPolicy | None = None,
         context: ContextKeys | None = None,
+        resource_policy_required: bool = False,
     ) -> Decision:
+        """`resource_policy_required`: the resource policy must allow even within the account
+        (KMS key policies; not part of `Authorizer`, see `services.kms`)."""
         principal = request_principal(ctx.principal)
         if principal is None:
             raise denied(
@@ -248,6 +251,7 @@ class PolicyAuthorizer:
             resource=resource_policy,
             boundary=caller.boundary,
             session=caller.session,
+            resource_policy_required=resource_policy_required,
         )
         outcome = policy.evaluate(request, policies)
         if not outcome.allowed:

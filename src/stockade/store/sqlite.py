@@ -35,8 +35,9 @@ T = TypeVar("T")
 
 
 class SqliteStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, sealer: codec.FieldSealer | None = None) -> None:
         self._path = path
+        self._codec = codec.DocCodec(sealer)
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -70,7 +71,7 @@ class SqliteStore:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteTransaction(conn)
+                yield SqliteTransaction(conn, self._codec)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -86,11 +87,11 @@ class SqliteStore:
         if conn.in_transaction:
             # A read nested in another read of this thread (e.g. authorisation inside a use
             # case's snapshot) shares the outer snapshot; the outer one ends it.
-            yield SqliteTransaction(conn)
+            yield SqliteTransaction(conn, self._codec)
             return
         conn.execute("BEGIN")
         try:
-            yield SqliteTransaction(conn)
+            yield SqliteTransaction(conn, self._codec)
         finally:
             conn.execute("ROLLBACK")
 
@@ -115,15 +116,16 @@ class SqliteStore:
 class _Docs:
     """Shared plumbing: one table of JSON documents keyed by some columns."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, doc_codec: codec.DocCodec) -> None:
         self.conn = conn
+        self.codec = doc_codec
 
     def one(self, cls: type[T], sql: str, *args: Any) -> T | None:
         row = self.conn.execute(sql, args).fetchone()
-        return codec.loads(cls, row[0]) if row else None
+        return self.codec.loads(cls, row[0]) if row else None
 
     def many(self, cls: type[T], sql: str, *args: Any) -> list[T]:
-        return [codec.loads(cls, row[0]) for row in self.conn.execute(sql, args)]
+        return [self.codec.loads(cls, row[0]) for row in self.conn.execute(sql, args)]
 
 
 class _Accounts(_Docs):
@@ -136,7 +138,7 @@ class _Accounts(_Docs):
     def put(self, account: Account) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO accounts VALUES (?, ?)",
-            (account.account_id, codec.dumps(account)),
+            (account.account_id, self.codec.dumps(account)),
         )
 
 
@@ -154,7 +156,7 @@ class _Users(_Docs):
     def put(self, user: IamUser) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO iam_users VALUES (?, ?, ?)",
-            (user.account_id, user.name, codec.dumps(user)),
+            (user.account_id, user.name, self.codec.dumps(user)),
         )
 
     def delete(self, account_id: AccountId, name: str) -> None:
@@ -178,7 +180,7 @@ class _AccessKeys(_Docs):
     def put(self, key: AccessKey) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO access_keys VALUES (?, ?, ?, ?)",
-            (key.access_key_id, key.account_id, key.user_name, codec.dumps(key)),
+            (key.access_key_id, key.account_id, key.user_name, self.codec.dumps(key)),
         )
 
     def delete(self, access_key_id: AccessKeyId) -> None:
@@ -209,7 +211,7 @@ class _Functions(_Docs):
     def put(self, function: Function) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO functions VALUES (?, ?, ?)",
-            (function.account_id, function.name, codec.dumps(function)),
+            (function.account_id, function.name, self.codec.dumps(function)),
         )
 
     def delete(self, account_id: AccountId, name: str) -> None:
@@ -271,7 +273,7 @@ class _Versions(_Docs):
                 _version_order(version.version),
                 version.code.sha256,
                 version.code.size,
-                codec.dumps(version),
+                self.codec.dumps(version),
             ),
         )
 
@@ -321,7 +323,7 @@ class _Aliases(_Docs):
     def put(self, alias: Alias) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO aliases VALUES (?, ?, ?, ?)",
-            (alias.account_id, alias.function_name, alias.name, codec.dumps(alias)),
+            (alias.account_id, alias.function_name, alias.name, self.codec.dumps(alias)),
         )
 
     def delete(self, account_id: AccountId, function: str, name: str) -> None:
@@ -345,7 +347,7 @@ class _Layers(_Docs):
     def put(self, layer: Layer) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO layers VALUES (?, ?, ?)",
-            (layer.account_id, layer.name, codec.dumps(layer)),
+            (layer.account_id, layer.name, self.codec.dumps(layer)),
         )
 
     def get_version(self, account_id: AccountId, name: str, version: int) -> LayerVersion | None:
@@ -366,7 +368,7 @@ class _Layers(_Docs):
                 version.version,
                 version.code.sha256,
                 version.code.size,
-                codec.dumps(version),
+                self.codec.dumps(version),
             ),
         )
 
@@ -432,7 +434,7 @@ class _Roles(_Docs):
     def put(self, role: IamRole) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO iam_roles VALUES (?, ?, ?)",
-            (role.account_id, role.name, codec.dumps(role)),
+            (role.account_id, role.name, self.codec.dumps(role)),
         )
 
     def delete(self, account_id: AccountId, name: str) -> None:
@@ -453,7 +455,7 @@ class _Groups(_Docs):
     def put(self, group: IamGroup) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO iam_groups VALUES (?, ?, ?)",
-            (group.account_id, group.name, codec.dumps(group)),
+            (group.account_id, group.name, self.codec.dumps(group)),
         )
 
     def delete(self, account_id: AccountId, name: str) -> None:
@@ -521,7 +523,7 @@ class _Policies(_Docs):
                 policy.owner_kind.value,
                 policy.owner_name,
                 policy.name,
-                codec.dumps(policy),
+                self.codec.dumps(policy),
             ),
         )
 
@@ -545,7 +547,7 @@ class _Policies(_Docs):
     def put_managed(self, policy: ManagedPolicy) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO iam_managed_policies VALUES (?, ?, ?)",
-            (policy.arn, policy.account_id, codec.dumps(policy)),
+            (policy.arn, policy.account_id, self.codec.dumps(policy)),
         )
 
     def delete_managed(self, arn: str) -> None:
@@ -571,7 +573,7 @@ class _Policies(_Docs):
     def put_version(self, version: PolicyVersion) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO iam_policy_versions VALUES (?, ?, ?)",
-            (version.policy_arn, version.version_id, codec.dumps(version)),
+            (version.policy_arn, version.version_id, self.codec.dumps(version)),
         )
 
     def delete_version(self, arn: str, version_id: str) -> None:
@@ -621,7 +623,7 @@ class _Sessions(_Docs):
                 session.access_key_id,
                 session.account_id,
                 session.expires.isoformat(),
-                codec.dumps(session),
+                self.codec.dumps(session),
             ),
         )
 
@@ -648,7 +650,7 @@ class _ResourcePolicies(_Docs):
     ) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO function_policies VALUES (?, ?, ?, ?)",
-            (account_id, function, qualifier, codec.dumps(policy)),
+            (account_id, function, qualifier, self.codec.dumps(policy)),
         )
 
     def delete_function_policy(self, account_id: AccountId, function: str, qualifier: str) -> None:
@@ -673,7 +675,7 @@ class _ResourcePolicies(_Docs):
     ) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO layer_version_policies VALUES (?, ?, ?, ?)",
-            (account_id, name, version, codec.dumps(policy)),
+            (account_id, name, version, self.codec.dumps(policy)),
         )
 
     def delete_layer_policy(self, account_id: AccountId, name: str, version: int) -> None:
@@ -686,17 +688,17 @@ class _ResourcePolicies(_Docs):
 class SqliteTransaction:
     """One transaction; repositories share its connection."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, doc_codec: codec.DocCodec) -> None:
         self.conn = conn
-        self.accounts = _Accounts(conn)
-        self.users = _Users(conn)
-        self.access_keys = _AccessKeys(conn)
-        self.functions = _Functions(conn)
-        self.versions = _Versions(conn)
-        self.aliases = _Aliases(conn)
-        self.layers = _Layers(conn)
-        self.roles = _Roles(conn)
-        self.groups = _Groups(conn)
-        self.policies = _Policies(conn)
-        self.sessions = _Sessions(conn)
-        self.resource_policies = _ResourcePolicies(conn)
+        self.accounts = _Accounts(conn, doc_codec)
+        self.users = _Users(conn, doc_codec)
+        self.access_keys = _AccessKeys(conn, doc_codec)
+        self.functions = _Functions(conn, doc_codec)
+        self.versions = _Versions(conn, doc_codec)
+        self.aliases = _Aliases(conn, doc_codec)
+        self.layers = _Layers(conn, doc_codec)
+        self.roles = _Roles(conn, doc_codec)
+        self.groups = _Groups(conn, doc_codec)
+        self.policies = _Policies(conn, doc_codec)
+        self.sessions = _Sessions(conn, doc_codec)
+        self.resource_policies = _ResourcePolicies(conn, doc_codec)

@@ -1,0 +1,97 @@
+"""KMS's API errors, as botocore's `kms` model names them (all HTTP 400, as KMS answers).
+
+ApiError
+└── KmsError
+    ├── NotFoundError                  NotFoundException
+    ├── AlreadyExistsError             AlreadyExistsException
+    ├── DisabledError                  DisabledException
+    ├── InvalidStateError              KMSInvalidStateException
+    ├── InvalidCiphertextError         InvalidCiphertextException
+    ├── IncorrectKeyError              IncorrectKeyException
+    ├── InvalidKeyUsageError           InvalidKeyUsageException
+    ├── InvalidAliasNameError          InvalidAliasNameException
+    ├── InvalidArnError                InvalidArnException
+    ├── InvalidMarkerError             InvalidMarkerException
+    ├── MalformedPolicyDocumentError   MalformedPolicyDocumentException
+    ├── UnsupportedOperationError      UnsupportedOperationException
+    ├── ValidationError                ValidationException (common error)
+    └── AccessDeniedError              AccessDeniedException (common error, 403)
+"""
+
+from __future__ import annotations
+
+from stockade.errors import ApiError
+
+
+class KmsError(ApiError):
+    sender_fault = True
+
+
+class NotFoundError(KmsError):
+    code = "NotFoundException"
+    http_status = 400
+
+
+class AlreadyExistsError(KmsError):
+    code = "AlreadyExistsException"
+    http_status = 400
+
+
+class DisabledError(KmsError):
+    code = "DisabledException"
+    http_status = 400
+
+
+class InvalidStateError(KmsError):
+    code = "KMSInvalidStateException"
+    http_status = 400
+
+
+class InvalidCiphertextError(KmsError):
+    code = "InvalidCiphertextException"
+    http_status = 400
+
+
+class IncorrectKeyError(KmsError):
+    code = "IncorrectKeyException"
+    http_status = 400
+
+
+class InvalidKeyUsageError(KmsError):
+    code = "InvalidKeyUsageException"
+    http_status = 400
+
+
+class InvalidAliasNameError(KmsError):
+    code = "InvalidAliasNameException"
+    http_status = 400
+
+
+class InvalidArnError(KmsError):
+    code = "InvalidArnException"
+    http_status = 400
+
+
+class InvalidMarkerError(KmsError):
+    code = "InvalidMarkerException"
+    http_status = 400
+
+
+class MalformedPolicyDocumentError(KmsError):
+    code = "MalformedPolicyDocumentException"
+    http_status = 400
+
+
+class UnsupportedOperationError(KmsError):
+    code = "UnsupportedOperationException"
+    http_status = 400
+
+
+class ValidationError(KmsError):
+    code = "ValidationException"
+    http_status = 400
+
+
+class AccessDeniedError(KmsError):
+    code = "AccessDeniedException"
+    http_status = 403
