@@ -20,6 +20,7 @@ from stockade.api.app import StockadeApp
 from stockade.api.aws_json_endpoint import AwsJsonEndpoint
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
+from stockade.api.json_endpoint import build_logs_endpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter
 from stockade.api.specs import ServiceSpecs
@@ -45,8 +46,8 @@ from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore
-from stockade.store.function_logs import SqliteLogStore
 from stockade.store.function_stats import SqliteCounterStore
+from stockade.store.logs import SqliteLogStore
 from stockade.store.sqlite import SqliteStore
 from stockade.store.sqlite_keys import SqliteKeyStore
 from stockade.store.sqlite_queues import SqliteQueueEngine
@@ -182,6 +183,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             SqsService(queues, authorizer, clock, settings.region).operations(),
             body_limit=_SQS_BODY_LIMIT,
         ),
+        "logs": build_logs_endpoint(specs.model("logs"), logs, authorizer, clock, settings.region),
         "kms": AwsJsonEndpoint(
             "kms",
             specs.model("kms"),

@@ -1,80 +1,123 @@
-"""`stockade logs`: print a function's log group from the server's data dir (operator command)."""
+"""`stockade logs`: print a function's log events through the CloudWatch Logs API (boto3).
+
+Reads log group /aws/lambda/NAME (or NAME itself when it starts with '/') with FilterLogEvents.
+`--follow` polls every second. A function's lines are delivered when its invocation ends, so a
+line can arrive up to the function's timeout after its timestamp: each poll looks back that far
+(15 minutes if the timeout cannot be read) and events already printed are skipped by eventId.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
-from stockade.cli.options import data_dir_option
-from stockade.config import Settings
-from stockade.datadir import read_endpoint
-from stockade.store.function_logs import LogEvent, open_for_reading, read_events
+from stockade.cli.client import client, resolve
+from stockade.cli.options import client_options
 
 _SINCE = re.compile(r"(\d+)([smhd])")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_FOLLOW_POLL_S = 0.5
+_POLL_S = 1.0
+_LOOKBACK_DEFAULT_S = 900  # Lambda's longest timeout
+_LOOKBACK_MARGIN_S = 15  # delivery after the invocation ends, and clock differences
 
 
 @click.command()
 @click.argument("name")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new events (Ctrl-C stops).")
 @click.option("--since", default="1h", show_default=True, help="How far back: 30s, 10m, 2h, 1d.")
-@click.option("--account", help="Account id (default: the data dir's default account).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per event.")
-@data_dir_option
+@client_options
 def logs(
-    name: str, follow: bool, since: str, account: str | None, as_json: bool, data_dir: Path
+    name: str,
+    follow: bool,
+    since: str,
+    data_dir: Path,
+    endpoint_url: str | None,
+    profile: str | None,
+    region: str | None,
+    ca_bundle: str | None,
+    as_json: bool,
 ) -> None:
     """Print the logs of function NAME (log group /aws/lambda/NAME)."""
     match = _SINCE.fullmatch(since)
     if match is None:
         raise click.BadParameter("use a number and a unit, e.g. 10m", param_hint="--since")
     since_ms = int((time.time() - int(match[1]) * _UNIT_S[match[2]]) * 1000)
-    account = account or (read_endpoint(data_dir) or {}).get("account_id")
-    if not account:
-        raise click.UsageError("no account: pass --account or point --data-dir at a server")
-    path = Settings(data_dir=data_dir).logs_database
-    if not path.exists():
-        raise click.ClickException(f"no logs in {data_dir}")
     group = name if name.startswith("/") else f"/aws/lambda/{name}"
+    settings = resolve(data_dir, endpoint_url, profile, region, ca_bundle)
+    cw = client(settings, "logs")
     try:
-        with open_for_reading(path) as db:
-            last = _print_new(db, str(account), group, 0, since_ms, as_json)
-            while follow:
-                time.sleep(_FOLLOW_POLL_S)
-                last = _print_new(db, str(account), group, last, since_ms, as_json)
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot read the logs: {exc}") from exc
+        seen: dict[str, int] = {}  # eventId -> timestamp, of what was printed
+        _print_new(cw, group, since_ms, seen, as_json, quiet=False)
+        if not follow:
+            return
+        lookback_ms = _lookback_s(client(settings, "lambda"), name) * 1000
+        while True:  # until Ctrl-C
+            time.sleep(_POLL_S)
+            start_ms = max(since_ms, int(time.time() * 1000) - lookback_ms)
+            for event_id in [k for k, stamp in seen.items() if stamp < start_ms]:
+                del seen[event_id]  # older than any later poll reads: forget
+            _print_new(cw, group, start_ms, seen, as_json, quiet=True)
     except KeyboardInterrupt:
-        pass
+        return
+    except (ClientError, BotoCoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _print_new(
-    db: sqlite3.Connection, account: str, group: str, after: int, since_ms: int, as_json: bool
-) -> int:
-    while True:
-        events = read_events(db, account, group, after, since_ms, limit=1000)
-        for event in events:
-            click.echo(_format(event, as_json))
-            after = event.event_id
-        if len(events) < 1000:
-            return after
+    cw: Any, group: str, start_ms: int, seen: dict[str, int], as_json: bool, quiet: bool
+) -> None:
+    new = [e for e in _events(cw, group, start_ms, quiet) if e["eventId"] not in seen]
+    new.sort(key=lambda e: (e["timestamp"], e["eventId"]))
+    for event in new:
+        seen[event["eventId"]] = event["timestamp"]
+        click.echo(_format(event, as_json))
 
 
-def _format(event: LogEvent, as_json: bool) -> str:
-    stamp = datetime.fromtimestamp(event.timestamp_ms / 1000, UTC)
+def _events(cw: Any, group: str, start_ms: int, quiet: bool) -> Iterator[dict[str, Any]]:
+    pages = cw.get_paginator("filter_log_events").paginate(
+        logGroupName=group, startTime=max(start_ms, 0)
+    )
+    try:
+        for page in pages:
+            yield from page.get("events", [])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+        # No group yet: the function has not logged anything (or does not exist).
+        if not quiet:
+            click.echo(f"No log group {group} (yet).", err=True)
+
+
+def _lookback_s(lam: Any, name: str) -> int:
+    """How long after its timestamp a line may still arrive: the function's timeout."""
+    if name.startswith("/"):
+        return _LOOKBACK_DEFAULT_S + _LOOKBACK_MARGIN_S
+    try:
+        timeout = int(lam.get_function_configuration(FunctionName=name)["Timeout"])
+    except (ClientError, BotoCoreError, KeyError, ValueError):
+        timeout = _LOOKBACK_DEFAULT_S
+    return min(timeout, _LOOKBACK_DEFAULT_S) + _LOOKBACK_MARGIN_S
+
+
+def _format(event: dict[str, Any], as_json: bool) -> str:
     if as_json:
         return json.dumps(
             {
-                "timestamp": event.timestamp_ms,
-                "logStreamName": event.log_stream,
-                "message": event.message,
+                "timestamp": event["timestamp"],
+                "logStreamName": event["logStreamName"],
+                "message": event["message"],
+                "eventId": event["eventId"],
             }
         )
-    return f"{stamp:%Y-%m-%dT%H:%M:%S.%f}"[:-3] + f"Z {event.message}"
+    stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC)
+    # Multi-line messages (a stack trace) hold '\r' between their lines, as on CloudWatch.
+    message = event["message"].replace("\r", "\n")
+    return f"{stamp:%Y-%m-%dT%H:%M:%S.%f}"[:-3] + f"Z {message}"
