@@ -29,6 +29,7 @@ class Settings:
     unsafe_no_sandbox: bool = False
     max_environments: int = 600
     concurrency_limit: int = 1000  # per account, as Lambda's default quota
+    scale_up_per_10s: int = 1000  # new environments per function per 10 s (Lambda's rate)
     # Asynchronous retries wait base, then 2 x base (Lambda: one minute, then two).
     async_retry_base_delay_s: float = 60.0
     environment_keep_alive_s: float = 300.0

@@ -145,7 +145,10 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         _sandbox_backend(settings),
         logs,
         on_api_connection=adopter,
-        settings=PoolSettings(max_environments=settings.max_environments),
+        settings=PoolSettings(
+            max_environments=settings.max_environments,
+            scale_up_per_10s=settings.scale_up_per_10s,
+        ),
         clock=clock,
     )
     lambda_service = LambdaService(

@@ -42,6 +42,31 @@ class PoolSettings:
     max_environments: int = 64
     reap_interval_s: float = 5.0
     shutdown_grace_s: float = SHUTDOWN_GRACE_S
+    # Burst scale-up: new environments per function per 10 s (Lambda: 1,000), as a token
+    # bucket refilled continuously. Warm environments are never limited.
+    scale_up_per_10s: int = 1000
+
+
+class ScaleUpLimiter:
+    """Per-function token bucket for launching new environments."""
+
+    def __init__(self, per_10s: int, clock: Clock) -> None:
+        self._capacity = float(per_10s)
+        self._rate = per_10s / 10.0
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # function ARN -> (tokens, at)
+
+    def take(self, function_arn: str) -> bool:
+        now = self._clock.monotonic()
+        tokens, at = self._buckets.get(function_arn, (self._capacity, now))
+        tokens = min(self._capacity, tokens + (now - at) * self._rate)
+        if tokens < 1.0:
+            self._buckets[function_arn] = (tokens, now)
+            return False
+        self._buckets[function_arn] = (tokens - 1.0, now)
+        if len(self._buckets) > 100_000:  # bounded: forget full buckets first
+            self._buckets = {k: v for k, v in self._buckets.items() if v[0] < self._capacity}
+        return True
 
 
 @dataclass(frozen=True)
@@ -78,6 +103,7 @@ class EnvironmentPool:
         self._reaper: asyncio.Task[None] | None = None
         self._closed = False
         self._provisioned: dict[WarmKey, tuple[SpecSource, int]] = {}
+        self._scale_up = ScaleUpLimiter(self._settings.scale_up_per_10s, self._clock)
 
     @classmethod
     def local(
@@ -246,6 +272,8 @@ class EnvironmentPool:
                 f"the maximum of {self._settings.max_environments} execution environments "
                 "is reached"
             )
+        if not self._scale_up.take(spec.function_arn):
+            raise CapacityError("the function's burst scale-up rate is exceeded")
         self._reserved += 1
         try:
             return await self._placement.launch(spec)

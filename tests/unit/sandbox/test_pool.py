@@ -484,3 +484,22 @@ def test_provisioning_reports_an_init_failure() -> None:
         assert pool.provisioned_count(spec.warm_key) == 0
 
     run(scenario)
+
+
+def test_burst_scale_up_is_limited_per_function_and_refills() -> None:
+    async def scenario(pool: EnvironmentPool, _: object, __: object, clock: FakeClock) -> None:
+        spec = make_spec(CODE, handler="app.hang", timeout_s=1)
+        other = make_spec(CODE, name="other")
+        # Two launches allowed per 10 s; both environments stay busy (hanging handler).
+        first = [asyncio.create_task(pool.invoke(spec, make_request(spec))) for _ in range(2)]
+        await asyncio.sleep(0.2)
+        with pytest.raises(CapacityError, match="burst scale-up"):
+            await pool.invoke(spec, make_request(spec))
+        assert (await pool.invoke(other, make_request(other))).function_error is None
+        clock.advance(5)  # one token back
+        for task in first:
+            task.cancel()
+        await asyncio.gather(*first, return_exceptions=True)
+        assert (await pool.invoke(spec, make_request(spec))).payload
+
+    run(scenario, settings=PoolSettings(scale_up_per_10s=2))
