@@ -42,7 +42,12 @@ class SignedConnection:
         key, secret = server.credentials()
         self._signer = SigV4Auth(Credentials(key, secret), "lambda", server.region)
         self._server = server
-        self._conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        context = server.ssl_context()
+        self._conn: http.client.HTTPConnection = (
+            http.client.HTTPSConnection("127.0.0.1", server.port, timeout=60, context=context)
+            if server.url.startswith("https")
+            else http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        )
 
     def invoke(self, name: str, payload: bytes = b"{}", event: bool = False) -> tuple[int, bytes]:
         path = f"/2015-03-31/functions/{name}/invocations"

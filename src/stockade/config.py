@@ -24,6 +24,11 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     region: Region = DEFAULT_REGION
+    # TLS: an operator's certificate and key, or (by default) a local CA and certificate that
+    # the server creates in the data dir. Plain HTTP only when asked for explicitly.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    insecure_http: bool = False
     # Runs function code WITHOUT isolation; only for development on hosts that lack the
     # kernel features. Refused unless asked for explicitly, and logged loudly.
     unsafe_no_sandbox: bool = False
@@ -80,6 +85,18 @@ class Settings:
         return self.data_dir / "server.lock"
 
     @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"
+
+    @property
+    def ca_bundle(self) -> Path | None:
+        """The CA clients verify the server with, when the server made its own certificate."""
+        if self.insecure_http or self.tls_cert_file is not None:
+            return None
+        return self.tls_dir / "ca.pem"
+
+    @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "http" if self.insecure_http else "https"
+        return f"{scheme}://{host}:{self.port}"

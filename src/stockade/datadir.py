@@ -16,9 +16,12 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from stockade.config import PROFILE, Settings
+from stockade.crypto import tls
+from stockade.crypto.root_key import RootKeyProvider
 
 
 class DataDirError(Exception):
@@ -76,12 +79,10 @@ def write_client_files(settings: Settings, admin: AdminCredentials) -> None:
 
 
 def write_config_file(settings: Settings) -> None:
-    _write_private(
-        settings.config_file,
-        (
-            f"[profile {PROFILE}]\nregion = {settings.region}\nendpoint_url = {settings.url}\n"
-        ).encode(),
-    )
+    lines = f"[profile {PROFILE}]\nregion = {settings.region}\nendpoint_url = {settings.url}\n"
+    if settings.ca_bundle is not None:
+        lines += f"ca_bundle = {settings.ca_bundle.resolve()}\n"
+    _write_private(settings.config_file, lines.encode())
 
 
 def write_endpoint(settings: Settings, account_id: str) -> None:
@@ -93,6 +94,8 @@ def write_endpoint(settings: Settings, account_id: str) -> None:
         "config_file": str(settings.config_file.resolve()),
         "profile": PROFILE,
     }
+    if settings.ca_bundle is not None:
+        document["ca_bundle"] = str(settings.ca_bundle.resolve())
     _write_private(settings.endpoint_file, (json.dumps(document, indent=2) + "\n").encode())
 
 
@@ -116,3 +119,34 @@ def _write_private(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@dataclass(frozen=True)
+class ServerTls:
+    cert_file: Path
+    key_file: Path
+    key_password: bytes | None = field(default=None, repr=False)
+
+
+def server_tls(settings: Settings, root: RootKeyProvider) -> ServerTls | None:
+    """The certificate the server presents: the operator's, or its own local CA's (created
+    on first start, renewed when it has less than 30 days left)."""
+    if settings.insecure_http:
+        return None
+    if settings.tls_cert_file is not None and settings.tls_key_file is not None:
+        return ServerTls(settings.tls_cert_file, settings.tls_key_file)
+    directory = settings.tls_dir
+    directory.mkdir(mode=0o700, exist_ok=True)
+    cert, key, wrapped = directory / "server.pem", directory / "server.key", directory / "server.pw"
+    fresh = cert.exists() and key.exists() and wrapped.exists()
+    if fresh:
+        left = tls.certificate_expires(cert.read_bytes()) - datetime.now(UTC)
+        fresh = left > timedelta(days=30)
+    if not fresh:
+        hosts = sorted({"localhost", settings.host} - {"0.0.0.0", "::", "127.0.0.1", "::1"})  # noqa: S104
+        issued = tls.issue_local_tls(root, hosts or ["localhost"], ["127.0.0.1", "::1"], "Stockade")
+        _write_private(directory / "ca.pem", issued.ca_pem)
+        _write_private(key, issued.key_pem)
+        _write_private(wrapped, issued.wrapped_password)
+        _write_private(cert, issued.server_pem)
+    return ServerTls(cert, key, tls.key_password(root, wrapped.read_bytes()))

@@ -22,11 +22,12 @@ from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
 from stockade.api.json_endpoint import build_logs_endpoint
 from stockade.api.query_endpoint import QueryEndpoint
-from stockade.api.server import ConnectionAdopter
+from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
 from stockade.clock import Clock, SystemClock
 from stockade.config import Settings
 from stockade.crypto import EnvelopeCipher, EnvelopeSealer, OsKeyFiles, load_root_key
+from stockade.crypto.root_key import AesRootKey
 from stockade.domain import limits
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
@@ -79,6 +80,7 @@ class Stockade:
     _lock_fd: int
     queues: SqliteQueueEngine | None = None
     keys: SqliteKeyStore | None = None
+    tls: TlsFiles | None = None
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -104,6 +106,7 @@ def build(settings: Settings) -> Stockade:
 def _build(settings: Settings, lock_fd: int) -> Stockade:
     clock = SystemClock()
     at_rest = _AtRest.open(settings, clock)
+    server_tls = datadir.server_tls(settings, at_rest.root)
     store = SqliteStore(settings.database, at_rest.sealer)
     artifacts = FileArtifactStore(settings.artifacts, at_rest.sealer)
     identities = Identities(store, clock)
@@ -218,6 +221,9 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     return Stockade(
         settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, queues,
         at_rest.keys,
+        None if server_tls is None else TlsFiles(
+            server_tls.cert_file, server_tls.key_file, server_tls.key_password
+        ),
     )  # fmt: skip
 
 
@@ -241,6 +247,7 @@ def create_account(settings: Settings, name: str) -> NewAccount:
 class _AtRest:
     """Encryption at rest: the root key, the key store and the sealer everything stores with."""
 
+    root: AesRootKey
     keys: SqliteKeyStore
     cipher: EnvelopeCipher
     sealer: EnvelopeSealer
@@ -250,7 +257,7 @@ class _AtRest:
         root = load_root_key(os.environ, settings.keys / "root.key", OsKeyFiles())
         keys = SqliteKeyStore(settings.keys_database)
         cipher = EnvelopeCipher(root)
-        return cls(keys, cipher, EnvelopeSealer(PlatformDataKeys(keys, cipher, clock)))
+        return cls(root, keys, cipher, EnvelopeSealer(PlatformDataKeys(keys, cipher, clock)))
 
 
 def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callable[[], None]:

@@ -123,7 +123,8 @@ def check_consistent(server: RunningServer, tracks: list[Track]) -> None:
             track.acked_description,
             track.pending_description,
         }, track.name
-        with urllib.request.urlopen(got["Code"]["Location"], timeout=30) as reply:
+        location = got["Code"]["Location"]
+        with urllib.request.urlopen(location, timeout=30, context=server.ssl_context()) as reply:
             downloaded = reply.read()
         assert sha_b64(downloaded) == sha, f"{track.name}: stored package does not match its sha"
         assert config["CodeSize"] == len(downloaded)

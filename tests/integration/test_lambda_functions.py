@@ -64,7 +64,8 @@ def test_create_and_get_function(server: RunningServer) -> None:
     fetched = lam.get_function(FunctionName=name)
     assert fetched["Configuration"]["RevisionId"] == created["RevisionId"]
     assert fetched["Code"]["RepositoryType"] == "S3"
-    with urllib.request.urlopen(fetched["Code"]["Location"], timeout=10) as reply:
+    location = fetched["Code"]["Location"]
+    with urllib.request.urlopen(location, timeout=10, context=server.ssl_context()) as reply:
         assert reply.read() == PYTHON_ECHO
     config = lam.get_function_configuration(FunctionName=name)
     assert config["FunctionArn"] == created["FunctionArn"]
@@ -78,7 +79,7 @@ def test_code_location_link_is_signed(server: RunningServer) -> None:
     location = lam.get_function(FunctionName=name)["Code"]["Location"]
     forged = location[:-3] + ("AAA" if not location.endswith("AAA") else "BBB")
     with pytest.raises(urllib.error.HTTPError) as exc:
-        urllib.request.urlopen(forged, timeout=10)
+        urllib.request.urlopen(forged, timeout=10, context=server.ssl_context())
     assert exc.value.code == 403
 
 

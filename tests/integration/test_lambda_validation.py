@@ -161,7 +161,7 @@ def raw(
     http = urllib.request.Request(prepared.url, data=body or None, method=method,
                                   headers=dict(prepared.headers))  # fmt: skip
     try:
-        with urllib.request.urlopen(http, timeout=30) as reply:
+        with urllib.request.urlopen(http, timeout=30, context=server.ssl_context()) as reply:
             status, reply_headers, payload = reply.status, reply.headers, reply.read()
     except urllib.error.HTTPError as error:
         status, reply_headers, payload = error.code, error.headers, error.read()

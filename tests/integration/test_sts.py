@@ -27,6 +27,7 @@ def session_client(server: RunningServer, service: str, credentials: dict[str, A
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
+        verify=server.verify,
         config=Config(retries={"max_attempts": 1}),
     )
 

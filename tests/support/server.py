@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -40,7 +41,22 @@ class RunningServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return str(self.endpoint.get("url") or f"https://127.0.0.1:{self.port}")
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """The server's own CA (HTTPS with its local certificate), if it uses one."""
+        found = self.endpoint.get("ca_bundle")
+        return str(found) if found else None
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """For urllib: verifies the server's certificate against its CA."""
+        return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else None
+
+    @property
+    def verify(self) -> bool | str:
+        """For boto3's `verify`."""
+        return self.ca_bundle or True
 
     @property
     def region(self) -> str:
@@ -67,6 +83,7 @@ class RunningServer:
             aws_access_key_id=key,
             aws_secret_access_key=secret,
             config=Config(retries={"total_max_attempts": 1}, parameter_validation=validate),
+            verify=self.verify,
             **overrides,
         )
 
@@ -78,6 +95,8 @@ class RunningServer:
             AWS_SHARED_CREDENTIALS_FILE=str(self.data_dir / "credentials"),
             AWS_PROFILE="stockade",
         )
+        if self.ca_bundle:
+            env["AWS_CA_BUNDLE"] = self.ca_bundle
         return env
 
     def log(self) -> str:
@@ -112,12 +131,12 @@ def start_server(data_dir: Path, port: int | None = None, *extra: str) -> Runnin
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{server.url}/_stockade/health", timeout=2),
-        ):
+        with contextlib.suppress(OSError, ValueError):
+            # endpoint.json is written before the server listens: it says http or https.
             server.endpoint = json.loads((data_dir / "endpoint.json").read_text())
-            return server
+            health = f"{server.url}/_stockade/health"
+            with urllib.request.urlopen(health, timeout=2, context=server.ssl_context()):
+                return server
         time.sleep(0.05)
     server.stop(signal.SIGKILL)
     raise RuntimeError(f"server did not come up in time:\n{server.log()}")

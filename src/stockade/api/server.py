@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -76,8 +79,29 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)
 
 
-def serve(app: StockadeApp, host: str, port: int, adopter: ConnectionAdopter | None = None) -> None:
-    config = uvicorn.Config(
+@dataclass(frozen=True)
+class TlsFiles:
+    cert_file: Path
+    key_file: Path
+    key_password: bytes | None = field(default=None, repr=False)
+
+
+class _Config(uvicorn.Config):
+    def load(self) -> None:
+        super().load()
+        if self.ssl is not None:
+            # TLS 1.2 at least; uvicorn exposes only the protocol constant.
+            self.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
+
+
+def serve(
+    app: StockadeApp,
+    host: str,
+    port: int,
+    adopter: ConnectionAdopter | None = None,
+    tls: TlsFiles | None = None,
+) -> None:
+    config = _Config(
         app,
         host=host,
         port=port,
@@ -87,5 +111,11 @@ def serve(app: StockadeApp, host: str, port: int, adopter: ConnectionAdopter | N
         server_header=False,
         log_config=None,
         timeout_graceful_shutdown=10,
+        ssl_certfile=None if tls is None else str(tls.cert_file),
+        ssl_keyfile=None if tls is None else str(tls.key_file),
+        ssl_keyfile_password=(
+            None if tls is None or tls.key_password is None else tls.key_password.decode()
+        ),
+        ssl_version=ssl.PROTOCOL_TLS_SERVER,
     )
     _Server(config, adopter).run()

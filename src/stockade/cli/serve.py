@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import ssl
 import sys
 import urllib.error
 import urllib.request
@@ -39,6 +41,19 @@ from stockade.datadir import DataDirError, read_endpoint
     show_default=True,
     help="Concurrent executions per account.",
 )
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM certificate chain to serve (default: a local CA's, created in the data dir).",
+)
+@click.option(
+    "--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Its key."
+)
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="DEVELOPMENT ONLY: serve plain HTTP instead of HTTPS.",
+)
 @data_dir_option
 def serve(
     host: str,
@@ -46,6 +61,9 @@ def serve(
     unsafe_no_sandbox: bool,
     async_retry_delay: float,
     concurrency_limit: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    insecure_http: bool,
     data_dir: Path,
 ) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
@@ -62,14 +80,24 @@ def serve(
         unsafe_no_sandbox=unsafe_no_sandbox,
         async_retry_base_delay_s=async_retry_delay,
         concurrency_limit=concurrency_limit,
+        tls_cert_file=tls_cert,
+        tls_key_file=tls_key,
+        insecure_http=insecure_http,
     )
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    if insecure_http:
+        logging.getLogger("stockade").warning(
+            "SERVING PLAIN HTTP (--insecure-http): credentials' signatures and payloads travel"
+            " unencrypted. Never use this in production."
+        )
     try:
         stockade = build(settings)
     except DataDirError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
         _greet(settings, stockade.account_id, stockade.admin is not None)
-        run_server(stockade.app, host, port, stockade.adopter)
+        run_server(stockade.app, host, port, stockade.adopter, stockade.tls)
     finally:
         stockade.close()
 
@@ -93,6 +121,12 @@ def _greet(settings: Settings, account_id: str, first_start: bool) -> None:
         f'  boto3.client("lambda", endpoint_url="{settings.url}", region_name="{settings.region}")',
         "",
     ]
+    if settings.ca_bundle is not None:
+        lines += [
+            f"TLS: the certificate is signed by this server's own CA, {settings.ca_bundle}",
+            "  (the config file above names it; elsewhere: export AWS_CA_BUNDLE=<that file>)",
+            "",
+        ]
     click.echo("\n".join(lines), err=True)
 
 
@@ -101,12 +135,16 @@ def _greet(settings: Settings, account_id: str, first_start: bool) -> None:
 @data_dir_option
 def status(endpoint_url: str | None, data_dir: Path) -> None:
     """Report whether the server is up (exit status 0 when it is)."""
-    url = endpoint_url or (read_endpoint(data_dir) or {}).get("url")
+    endpoint = read_endpoint(data_dir) or {}
+    url = endpoint_url or endpoint.get("url")
+    ca_bundle = os.environ.get("AWS_CA_BUNDLE") or endpoint.get("ca_bundle")
+    context = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else None
     if not url:
         click.echo(f"down: no endpoint.json in {data_dir} and no --endpoint-url")
         sys.exit(1)
     try:
-        with urllib.request.urlopen(f"{url}/_stockade/health", timeout=5) as reply:  # noqa: S310
+        health = f"{url}/_stockade/health"
+        with urllib.request.urlopen(health, timeout=5, context=context) as reply:  # noqa: S310
             health = json.loads(reply.read())
     except (OSError, ValueError, urllib.error.URLError) as exc:
         click.echo(f"down: {url} ({exc})")
