@@ -161,9 +161,14 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=1000)
     parser.add_argument("--cold", type=int, default=40)
     parser.add_argument("--fanout", type=int, default=100)
+    parser.add_argument(
+        "--insecure-http", action="store_true", help="serve plain HTTP (compare TLS's cost)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp) / "data")
+        extra = ("--insecure-http",) if args.insecure_http else ()
+        server = start_server(Path(tmp) / "data", None, *extra)
+        print(f"server: {server.url}")
         try:
             bench_warm(server, args.warm)
             bench_cold(server, args.cold)

@@ -89,6 +89,13 @@ def test_deploy_reports_api_errors_cleanly(server: RunningServer, tmp_path: Path
 def test_status_up_and_down(server: RunningServer, tmp_path: Path) -> None:
     up = stockade("status", "--data-dir", str(server.data_dir))
     assert up.returncode == 0
+    # A CA bundle for the rest of the world does not stop the local server being trusted.
+    foreign = stockade("status", "--data-dir", str(server.data_dir),
+                       env={"AWS_CA_BUNDLE": str(tmp_path / "empty.pem")})  # fmt: skip
+    assert foreign.returncode == 0, foreign.stdout
+    listed = stockade("functions", "--data-dir", str(server.data_dir),
+                      env={"AWS_CA_BUNDLE": str(tmp_path / "empty.pem")})  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
     assert up.stdout.startswith(f"up: {server.url}")
     down = stockade("status", "--data-dir", str(tmp_path))
     assert down.returncode == 1

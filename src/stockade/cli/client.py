@@ -56,8 +56,10 @@ def resolve(
         or endpoint.get("region")
         or DEFAULT_REGION
     )
-    if ca_bundle is None and using_local:
-        ca_bundle = endpoint.get("ca_bundle")
+    if using_local and endpoint.get("ca_bundle"):
+        # The data dir's server is signed by its own CA: trust that, whatever AWS_CA_BUNDLE
+        # says for the rest of the world.
+        ca_bundle = endpoint["ca_bundle"]
     return ClientSettings(url, region, profile, credentials_file, ca_bundle)
 
 

@@ -137,7 +137,8 @@ def status(endpoint_url: str | None, data_dir: Path) -> None:
     """Report whether the server is up (exit status 0 when it is)."""
     endpoint = read_endpoint(data_dir) or {}
     url = endpoint_url or endpoint.get("url")
-    ca_bundle = os.environ.get("AWS_CA_BUNDLE") or endpoint.get("ca_bundle")
+    local_ca = endpoint.get("ca_bundle") if endpoint_url is None else None
+    ca_bundle = local_ca or os.environ.get("AWS_CA_BUNDLE")
     context = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else None
     if not url:
         click.echo(f"down: no endpoint.json in {data_dir} and no --endpoint-url")
