@@ -17,10 +17,9 @@ from pathlib import Path
 
 from stockade import datadir
 from stockade.api.app import StockadeApp
-from stockade.api.aws_json_endpoint import AwsJsonEndpoint
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
-from stockade.api.json_endpoint import build_logs_endpoint
+from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
@@ -42,6 +41,7 @@ from stockade.services.lambda_ import LambdaDeps, LambdaService
 from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.counters import Counters, InvocationCounters
+from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
 from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
@@ -183,14 +183,19 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         "sts": QueryEndpoint(
             "sts", specs.model("sts"), StsService(store, clock, authorizer).operations()
         ),
-        "sqs": AwsJsonEndpoint(
+        "sqs": JsonEndpoint(
             "sqs",
             specs.model("sqs"),
             SqsService(queues, authorizer, clock, settings.region).operations(),
             body_limit=_SQS_BODY_LIMIT,
         ),
-        "logs": build_logs_endpoint(specs.model("logs"), logs, authorizer, clock, settings.region),
-        "kms": AwsJsonEndpoint(
+        "logs": JsonEndpoint(
+            "logs",
+            specs.model("logs"),
+            LogsService(logs, authorizer, settings.region, clock).operations(),
+            code_overrides=LOGS_CODE_OVERRIDES,
+        ),
+        "kms": JsonEndpoint(
             "kms",
             specs.model("kms"),
             KmsService(at_rest.keys, at_rest.cipher, clock, authorizer).operations(),

@@ -46,6 +46,19 @@ class Endpoint(Protocol):
     def serialize_error(self, error: ApiError, request_id: str) -> HttpResponse: ...
 
 
+def find_handler(
+    model: ServiceModel, operations: Mapping[str, Handler], operation: OperationModel
+) -> Handler:
+    """The use case for a modelled operation, or NotImplemented (every model operation routes,
+    so that unimplemented ones say so plainly)."""
+    found = operations.get(operation.name)
+    if found is None:
+        raise NotImplementedOperationError(
+            f"Stockade does not implement the {model.service_name} operation {operation.name}."
+        )
+    return found
+
+
 def is_async(handler: Handler) -> bool:
     return inspect.iscoroutinefunction(handler)
 
@@ -86,13 +99,7 @@ class RestJsonEndpoint:
         return rest_json.parse_request(routed.operation, routed.uri_params, request)
 
     def handler(self, operation: OperationModel) -> Handler:
-        found = self._operations.get(operation.name)
-        if found is None:
-            raise NotImplementedOperationError(
-                f"Stockade does not implement the {self.model.service_name}"
-                f" operation {operation.name}."
-            )
-        return found
+        return find_handler(self.model, self._operations, operation)
 
     def serialize(self, operation: OperationModel, result: Any, request_id: str) -> HttpResponse:
         return rest_json.serialize_response(operation, result or {}, request_id)

@@ -1,4 +1,5 @@
-"""An endpoint for a JSON-protocol service (CloudWatch Logs, ...): routed by `X-Amz-Target`."""
+"""An endpoint for an AWS JSON-protocol service (SQS, KMS, CloudWatch Logs): routed by
+`X-Amz-Target`."""
 
 from __future__ import annotations
 
@@ -7,16 +8,11 @@ from typing import Any
 
 from botocore.model import OperationModel, ServiceModel
 
-from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Handler, Routed
-from stockade.api.errors import NotImplementedOperationError, UnknownOperationError
+from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Handler, Routed, find_handler
+from stockade.api.errors import UnknownOperationError
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.protocols import json
-from stockade.clock import Clock
 from stockade.errors import ApiError
-from stockade.services.authz import Authorizer
-from stockade.services.logs import LogsService
-from stockade.store.log_ports import LogStore
-from stockade.types import Region
 
 # CloudWatch Logs reports the model's constraint failures as InvalidParameterException
 # ("1 validation error detected: Value '' at 'logGroupName' failed to satisfy constraint: ...").
@@ -56,24 +52,10 @@ class JsonEndpoint:
         return json.parse_request(routed.operation, request)
 
     def handler(self, operation: OperationModel) -> Handler:
-        found = self._operations.get(operation.name)
-        if found is None:
-            raise NotImplementedOperationError(
-                f"Stockade does not implement the {self.model.service_name}"
-                f" operation {operation.name}."
-            )
-        return found
+        return find_handler(self.model, self._operations, operation)
 
     def serialize(self, operation: OperationModel, result: Any, request_id: str) -> HttpResponse:
         return json.serialize_response(self.model, operation, result or {}, request_id)
 
     def serialize_error(self, error: ApiError, request_id: str) -> HttpResponse:
         return json.serialize_error(self.model, error, request_id, self._code_overrides)
-
-
-def build_logs_endpoint(
-    model: ServiceModel, store: LogStore, authorizer: Authorizer, clock: Clock, region: Region
-) -> JsonEndpoint:
-    """The CloudWatch Logs endpoint over a log store (`model` is botocore's `logs` model)."""
-    service = LogsService(store, authorizer, region, clock)
-    return JsonEndpoint("logs", model, service.operations(), code_overrides=LOGS_CODE_OVERRIDES)

@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.model import OperationModel, ServiceModel
 
-from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Handler, Routed
-from stockade.api.errors import MalformedRequestError, NotImplementedOperationError
+from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Handler, Routed, find_handler
+from stockade.api.errors import MalformedRequestError
 from stockade.api.errors import UnknownOperationError as _UnknownOperation
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.protocols import query
@@ -56,13 +56,7 @@ class QueryEndpoint:
         return query.parse_request(routed.operation, routed.uri_params)
 
     def handler(self, operation: OperationModel) -> Handler:
-        found = self._operations.get(operation.name)
-        if found is None:
-            raise NotImplementedOperationError(
-                f"Stockade does not implement the {self.model.service_name}"
-                f" operation {operation.name}."
-            )
-        return found
+        return find_handler(self.model, self._operations, operation)
 
     def serialize(self, operation: OperationModel, result: Any, request_id: str) -> HttpResponse:
         return query.serialize_response(self.model, operation, result or {}, request_id)

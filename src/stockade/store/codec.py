@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
 import json
 import types
 import typing
@@ -47,23 +46,6 @@ def _encode_field(owner: Any, f: dataclasses.Field[Any], sealer: FieldSealer | N
     text = json.dumps(plain, separators=(",", ":"), sort_keys=True).encode()
     sealed = sealer.seal(text, (type(owner).__name__, f.name))
     return {_SEALED_KEY: base64.b64encode(sealed).decode()}
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(encode(value), separators=(",", ":"), sort_keys=True)
-
-
-def loads(cls: type[T], text: str) -> T:
-    cached: Any = cls  # classes are hashable; the Protocol for type[T] does not say so
-    result: T = _loads_cached(cached, text)
-    return result
-
-
-@functools.lru_cache(maxsize=2048)
-def _loads_cached(cls: Any, text: str) -> Any:
-    # Stored documents decode to frozen dataclasses, so one decoded value can be shared by
-    # every reader of the same text; the hot invoke path reads the same version repeatedly.
-    return decode(cls, json.loads(text))
 
 
 def decode(cls: Any, data: Any, sealer: FieldSealer | None = None) -> Any:

@@ -1,14 +1,16 @@
 """The AWS JSON protocol, versions 1.0 and 1.1 (CloudWatch Logs, KMS, SQS, CloudTrail, ...).
 
 Every request is a POST whose `X-Amz-Target: <targetPrefix>.<Operation>` header names the
-operation (the prefix comes from the model's metadata) and whose body is the input structure as
-JSON. Unknown members, wrong types and malformed JSON are refused with `SerializationException`
-(400), as AWS's JSON services do. Responses are the output structure as JSON (timestamps as
-epoch seconds, blobs base64) with `Content-Type: application/x-amz-json-<version>`; errors are
-`{"__type": code, "message": ...}` plus the error's modelled members, as botocore's JSON parser
-reads them. Services that moved from the query protocol (`awsQueryCompatible` in the model,
-e.g. SQS) also get `x-amzn-query-error: <query code>;Sender|Receiver`, from which botocore
-takes their legacy error code.
+operation (the prefix comes from the model's metadata; it may itself contain dots, as
+CloudTrail's does) and whose body is the input structure as JSON. Unknown members, wrong types
+and malformed JSON are refused with `SerializationException` (400), as AWS's JSON services do.
+Responses are the output structure as JSON (timestamps as epoch seconds, blobs base64) with
+`Content-Type: application/x-amz-json-<version>`. Errors are
+`{"__type": "com.amazonaws.<endpoint prefix>#<code>", "message": ...}` plus the error's
+modelled members (botocore keeps what follows the `#`). Services that moved from the query
+protocol (`awsQueryCompatible` in the model, e.g. SQS) also get
+`x-amzn-query-error: <query code>;Sender|Receiver`, from which botocore takes their legacy
+error code and, for SQS, the modelled exception class.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def serialize_response(
 ) -> HttpResponse:
     headers = [("x-amzn-RequestId", request_id), ("Content-Type", content_type(model))]
     shape = operation.output_shape
-    if shape is None:
+    if shape is None:  # an operation without output answers an empty body
         return HttpResponse(200, headers, b"")
     document = values.to_json(shape, result)
     return HttpResponse(200, headers, json.dumps(document, separators=(",", ":")).encode())
@@ -94,7 +96,8 @@ def serialize_error(
 ) -> HttpResponse:
     code = error.wire_code(PROTOCOL)
     code = (code_overrides or {}).get(code, code)
-    document: dict[str, object] = {"__type": code, "message": error.message}
+    namespace = f"com.amazonaws.{model.endpoint_prefix}"
+    document: dict[str, object] = {"__type": f"{namespace}#{code}", "message": error.message}
     document.update(error.wire_fields())
     headers = [("x-amzn-RequestId", request_id), ("Content-Type", content_type(model))]
     if "awsQueryCompatible" in model.metadata:

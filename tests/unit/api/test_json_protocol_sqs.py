@@ -9,9 +9,9 @@ import pytest
 from botocore.parsers import JSONParser
 from botocore.serialize import JSONSerializer
 
-from stockade.api.aws_json_endpoint import AwsJsonEndpoint
 from stockade.api.errors import MalformedRequestError, UnknownOperationError, ValidationError
 from stockade.api.http import HttpRequest
+from stockade.api.json_endpoint import JsonEndpoint
 from stockade.errors import ApiError
 from stockade.services.sqs.errors import AccessDeniedError, QueueDoesNotExistError
 
@@ -20,8 +20,8 @@ MODEL = SESSION.get_service_model("sqs")
 URL = "http://localhost:9000/111122223333/orders"
 
 
-def endpoint() -> AwsJsonEndpoint:
-    return AwsJsonEndpoint("sqs", MODEL, {"SendMessage": lambda ctx, params: params})
+def endpoint() -> JsonEndpoint:
+    return JsonEndpoint("sqs", MODEL, {"SendMessage": lambda ctx, params: params})
 
 
 def wire_request(operation: str, params: dict[str, Any]) -> HttpRequest:
