@@ -66,6 +66,10 @@ def test_no_canary_reaches_the_data_dir(tmp_path: Path) -> None:
         time.sleep(1.5)  # let background writers (logs, counters) flush
         found = scan(data_dir, canaries)
     assert found == {}, f"plaintext found in the data dir: {found}"
+    # The scan does find plaintext: the administrator's secret is in the credentials file by
+    # design (AWS's shared-credentials format), and nowhere else.
+    admin_secret = server.credentials()[1]
+    assert scan(data_dir, {"admin": admin_secret}) == {"admin": ["credentials"]}
     # After a clean shutdown too (checkpointed WAL, sealed files).
     assert scan(data_dir, canaries) == {}
 

@@ -26,7 +26,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,7 +70,7 @@ class Event:
     function_name: str
     qualifier: str | None
     invoked_arn: str
-    payload: bytes
+    payload: bytes = field(repr=False)  # tenant data: never in logs or reprs
     enqueued_ms: int
     attempt: int = 0  # function errors so far
 
@@ -213,7 +213,7 @@ class AsyncInvocations:
         self._invoker.counters.async_age(key, age_ms)
         if age_ms > config.max_age_s * 1000:
             self._invoker.counters.dropped(key)
-            await self._fail(event, function, version, config, "EventAgeExceeded", None)
+            await self._fail(event, version, config, "EventAgeExceeded", None)
             await self._engine.ack_async(message.queue_id, message.receipt_handle)
             return
         with contextlib.suppress(QueueEngineError):  # hold it while it runs
@@ -234,7 +234,7 @@ class AsyncInvocations:
                 )
             return
         if result.function_error is None:
-            await self._succeed(event, function, version, config, result)
+            await self._succeed(event, version, config, result)
         elif event.attempt < config.retries:
             retry = Event(**{**event.__dict__, "attempt": event.attempt + 1})
             delay = int(self._retry_base_s * (event.attempt + 1))  # Lambda: 1 min, then 2 min
@@ -242,7 +242,7 @@ class AsyncInvocations:
                 message.queue_id, [OutgoingMessage(retry.encode(), delay_s=min(delay, 900))]
             )
         else:
-            await self._fail(event, function, version, config, "RetriesExhausted", result)
+            await self._fail(event, version, config, "RetriesExhausted", result)
         await self._engine.ack_async(message.queue_id, message.receipt_handle)
 
     def _load(self, event: Event) -> tuple[Function, FunctionVersion, int]:
@@ -262,7 +262,6 @@ class AsyncInvocations:
     async def _succeed(
         self,
         event: Event,
-        function: Function,
         version: FunctionVersion,
         config: EventInvokeConfig,
         result: InvocationResult,
@@ -274,7 +273,6 @@ class AsyncInvocations:
     async def _fail(
         self,
         event: Event,
-        function: Function,
         version: FunctionVersion,
         config: EventInvokeConfig,
         condition: str,
