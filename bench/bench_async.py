@@ -16,6 +16,7 @@ Usage: python bench/bench_async.py [--events N] [--senders N]
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -28,6 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.server import RunningServer, start_server
 
 from bench.bench_invoke import SignedConnection, create
+
+
+def server_cpu_s(server: RunningServer) -> float:
+    """CPU time (user + system) the server process has used so far."""
+    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rate(server: RunningServer, name: str, total: int, senders: int, event: bool) -> float:
@@ -77,11 +84,15 @@ def main() -> None:
             # Acceptance measured alone: with reserved concurrency 0 the pollers hold every
             # event (as they would for a throttled function) instead of running it meanwhile.
             lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+            cpu_before = server_cpu_s(server)
             event_rate = rate(server, name, args.events, args.senders, event=True)
+            cpu_per_event_ms = (server_cpu_s(server) - cpu_before) / args.events * 1000
             lam.delete_function_concurrency(FunctionName=name)
             accepted_at = time.perf_counter()
             print(f"acceptance  {event_rate:8.0f} events/s   (n={args.events}, "
                   f"{args.senders} senders; target >= 2000)")  # fmt: skip
+            print(f"server CPU  {cpu_per_event_ms:8.3f} ms per accepted event (user + system,"
+                  " all of the server's threads)")  # fmt: skip
             print(f"baseline    {sync_rate:8.0f} sync invokes/s over the same connections;"
                   f" ratio {event_rate / sync_rate:4.2f}x")  # fmt: skip
             deadline = time.monotonic() + 300

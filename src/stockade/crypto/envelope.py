@@ -15,6 +15,8 @@ bit of a blob, or decrypting under another context, fails authentication.
 from __future__ import annotations
 
 import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -26,6 +28,10 @@ from stockade.crypto.root_key import RootKeyProvider
 _MAGIC = b"SKC"
 _FORMAT = 1
 KEY_ID_MAX = 255
+# Unwrapped material kept in memory, as a key service's HSM keeps loaded keys: the root key
+# unwrap is the costliest step of every data key. Whether a key may be used at all is decided
+# by its state, above this cache.
+_LOADED_MAX = 256
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class EnvelopeCipher:
 
     def __init__(self, root: RootKeyProvider) -> None:
         self._root = root
+        self._loaded: OrderedDict[tuple[str, int, bytes], bytes] = OrderedDict()
+        self._lock = threading.Lock()
 
     def new_version(self, key_id: str, version: int) -> KeyVersion:
         material = aead.new_key()
@@ -108,7 +116,18 @@ class EnvelopeCipher:
         return aead.open_(self._material(key), nonce, sealed, header + context_bytes(context))
 
     def _material(self, key: KeyVersion) -> bytes:
-        return self._root.unwrap(key.wrapped, _material_context(key.key_id, key.version))
+        slot = (key.key_id, key.version, key.wrapped)
+        with self._lock:
+            found = self._loaded.get(slot)
+            if found is not None:
+                self._loaded.move_to_end(slot)
+                return found
+        material = self._root.unwrap(key.wrapped, _material_context(key.key_id, key.version))
+        with self._lock:
+            self._loaded[slot] = material
+            if len(self._loaded) > _LOADED_MAX:
+                self._loaded.popitem(last=False)
+        return material
 
     def __repr__(self) -> str:
         return f"EnvelopeCipher(root={self._root!r})"

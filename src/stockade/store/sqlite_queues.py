@@ -206,8 +206,10 @@ class SqliteQueueEngine:
             message_id = str(uuid.uuid4())
             sealed.append((
                 message_id,
-                self._sealer.seal(message.body, _context(message_id, "body")),
-                self._sealer.seal(message.attributes, _context(message_id, "attributes")),
+                self._sealer.seal(
+                    _pack(message.body, message.attributes), _context(message_id, "message")
+                ),
+                b"",  # body and attributes are sealed together, in `body`
                 message.delay_s,
             ))  # fmt: skip
 
@@ -360,12 +362,19 @@ class SqliteQueueEngine:
             " receipt = ? WHERE seq = ?",
             (now + timeout * 1000, receive_count + 1, first, token, seq),
         )
+        if attributes:  # written before both parts were sealed as one
+            plain_body = self._sealer.open(body, _context(message_id, "body"))
+            plain_attributes = self._sealer.open(attributes, _context(message_id, "attributes"))
+        else:
+            plain_body, plain_attributes = _unpack(
+                self._sealer.open(body, _context(message_id, "message"))
+            )
         return ReceivedMessage(
             queue_id=found.info.queue_id,
             message_id=message_id,
             receipt_handle=f"{found.qid}.{seq}.{token}",
-            body=self._sealer.open(body, _context(message_id, "body")),
-            attributes=self._sealer.open(attributes, _context(message_id, "attributes")),
+            body=plain_body,
+            attributes=plain_attributes,
             sent_ms=sent_ms,
             first_received_ms=first,
             receive_count=receive_count + 1,
@@ -625,6 +634,16 @@ def _parse_handle(handle: str, qid: int) -> tuple[int, str]:
     if int(parts[0]) != qid:
         raise ReceiptHandleInvalidError("The receipt handle is not valid for this queue.")
     return int(parts[1]), parts[2]
+
+
+def _pack(body: bytes, attributes: bytes) -> bytes:
+    # One seal per message (a data key each is the costly part): body length, body, attributes.
+    return len(body).to_bytes(4, "big") + body + attributes
+
+
+def _unpack(packed: bytes) -> tuple[bytes, bytes]:
+    size = int.from_bytes(packed[:4], "big")
+    return packed[4 : 4 + size], packed[4 + size :]
 
 
 def _context(message_id: str, part: str) -> tuple[str, ...]:

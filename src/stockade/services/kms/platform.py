@@ -26,7 +26,11 @@ class PlatformDataKeys:
         self._versions: dict[int, KeyVersion] = {}
         self._lock = threading.Lock()
         with store.write() as tx:
-            if tx.keys.get(PLATFORM_KEY_ID) is None:
+            found = tx.keys.get(PLATFORM_KEY_ID)
+            # Only `rotate` changes it, and only this server (which holds the data dir's
+            # lock) writes the key store: the current version can live in memory.
+            self._current = 1 if found is None else found.current_version
+            if found is None:
                 now = iso(clock.now())
                 tx.keys.put(KeyRecord(_NO_ACCOUNT, PLATFORM_KEY_ID, PLATFORM_KEY_ID, "",
                                       "Stockade encryption at rest", KeyManager.AWS,
@@ -35,11 +39,8 @@ class PlatformDataKeys:
                 tx.materials.put(MaterialRecord(PLATFORM_KEY_ID, 1, version.wrapped, now))
 
     def generate_data_key(self, context: Mapping[str, str]) -> tuple[bytes, bytes]:
-        with self._store.read() as tx:
-            key = tx.keys.get(PLATFORM_KEY_ID)
-        current = 1 if key is None else key.current_version
         data_key = secrets.token_bytes(32)
-        return data_key, self._cipher.encrypt(self._version(current), data_key, context)
+        return data_key, self._cipher.encrypt(self._version(self._current), data_key, context)
 
     def decrypt_data_key(self, wrapped: bytes, context: Mapping[str, str]) -> bytes:
         header = read_header(wrapped)
@@ -57,6 +58,7 @@ class PlatformDataKeys:
             tx.materials.put(MaterialRecord(PLATFORM_KEY_ID, number, version.wrapped,
                                             iso(self._clock.now())))  # fmt: skip
             tx.keys.put(replace(key, current_version=number))
+        self._current = number
         return number
 
     def _version(self, number: int) -> KeyVersion:

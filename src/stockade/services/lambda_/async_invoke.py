@@ -56,6 +56,7 @@ _log = logging.getLogger(__name__)
 QUEUE_PREFIX = "__stockade_async/"
 FIRST_VISIBILITY_S = 30  # extended to the function's timeout once an event starts running
 THROTTLE_BACKOFF_MAX_S = 60
+PAUSED_POLL_S = 5.0
 AttributeEncoder = Callable[[Mapping[str, str]], bytes]
 
 
@@ -121,6 +122,10 @@ class AsyncInvocations:
         self._retry_base_s = retry_base_delay_s
         self._workers = asyncio.Semaphore(workers)
         self._queues: set[QueueId] = set()
+        # Queues of functions whose reserved concurrency is 0 (checked on each refresh): polled
+        # only every PAUSED_POLL_S, for events past their maximum age, instead of taking every
+        # new event at once only to put it back.
+        self._paused: dict[QueueId, names.Target] = {}
         self._stopping = False
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -155,19 +160,27 @@ class AsyncInvocations:
     # -- polling -----------------------------------------------------------------------------
     async def run(self) -> None:
         """Take events fairly across all functions' queues until `stop`."""
-        refreshed = 0.0
+        refreshed = paused_polled = 0.0
         while not self._stopping:
             if time.monotonic() - refreshed > 1.0:
                 self._queues |= set(
                     await asyncio.to_thread(self._engine.list_queues, None, QUEUE_PREFIX)
                 )
+                if self._paused:
+                    for queue in await asyncio.to_thread(self._lifted, dict(self._paused)):
+                        self._paused.pop(queue, None)
                 refreshed = time.monotonic()
-            if not self._queues:
+            if time.monotonic() - paused_polled > PAUSED_POLL_S:
+                polled = sorted(self._queues)
+                paused_polled = time.monotonic()
+            else:
+                polled = sorted(self._queues - self._paused.keys())
+            if not polled:
                 await asyncio.sleep(0.2)
                 continue
             await self._workers.acquire()
             try:
-                batch = await self._engine.receive_any(sorted(self._queues), 1, wait_s=1.0)
+                batch = await self._engine.receive_any(polled, 1, wait_s=1.0)
             except Exception:
                 self._workers.release()
                 _log.exception("async poller could not receive")
@@ -179,6 +192,15 @@ class AsyncInvocations:
             task = asyncio.get_running_loop().create_task(self._handle(batch[0]))
             self._tasks.add(task)
             task.add_done_callback(self._done)
+
+    def _lifted(self, paused: Mapping[QueueId, names.Target]) -> list[QueueId]:
+        lifted = []
+        with self._invoker.deps.store.read() as tx:
+            for queue, target in paused.items():
+                function = tx.functions.get(target.account_id, target.name)
+                if function is None or function.reserved_concurrency != 0:
+                    lifted.append(queue)
+        return lifted
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
@@ -216,22 +238,28 @@ class AsyncInvocations:
             await self._fail(event, version, config, "EventAgeExceeded", None)
             await self._engine.ack_async(message.queue_id, message.receipt_handle)
             return
-        with contextlib.suppress(QueueEngineError):  # hold it while it runs
-            await self._engine.change_visibility_async(
-                message.queue_id, message.receipt_handle, version.config.timeout + 30
+        # Throttled or no capacity: wait and try again, without using an attempt; back off,
+        # but look again when the event reaches its maximum age.
+        backoff = min(
+            THROTTLE_BACKOFF_MAX_S,
+            2 ** min(message.receive_count, 6),
+            max(1, (config.max_age_s * 1000 - age_ms) // 1000 + 1),
+        )
+        if function.reserved_concurrency == 0:  # disabled: hold events until it is lifted
+            self._invoker.counters.throttled(key)
+            self._paused[message.queue_id] = names.Target(
+                AccountId(event.account_id), event.function_name, None, self._region
             )
+            await self._hold(message, backoff)
+            return
+        await self._hold(message, version.config.timeout + 30)  # while it runs
         try:
             result = await self._invoker.execute(
                 event.invoked_arn, version, function, reserved_total, event.payload,
                 request_id=event.request_id,
             )  # fmt: skip
         except (TooManyRequestsError, ResourceNotReadyError):
-            # Throttled or no capacity: wait and try again, without using an attempt.
-            delay = min(THROTTLE_BACKOFF_MAX_S, 2 ** min(message.receive_count, 6))
-            with contextlib.suppress(QueueEngineError):
-                await self._engine.change_visibility_async(
-                    message.queue_id, message.receipt_handle, delay
-                )
+            await self._hold(message, backoff)
             return
         if result.function_error is None:
             await self._succeed(event, version, config, result)
@@ -244,6 +272,12 @@ class AsyncInvocations:
         else:
             await self._fail(event, version, config, "RetriesExhausted", result)
         await self._engine.ack_async(message.queue_id, message.receipt_handle)
+
+    async def _hold(self, message: ReceivedMessage, seconds: int) -> None:
+        with contextlib.suppress(QueueEngineError):
+            await self._engine.change_visibility_async(
+                message.queue_id, message.receipt_handle, seconds
+            )
 
     def _load(self, event: Event) -> tuple[Function, FunctionVersion, int]:
         invoker = self._invoker

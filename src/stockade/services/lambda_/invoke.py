@@ -106,7 +106,16 @@ class Invoker:
     ) -> dict[str, Any]:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        names.authorize(deps, ctx, "lambda:InvokeFunction", target.arn)
+        with deps.store.read() as tx:
+            names.authorize_in(tx, deps, ctx, "lambda:InvokeFunction", target.arn)
+            version, alias = names.load_version(tx, target)
+            function = tx.functions.get(target.account_id, target.name)
+            reserved_total = self._gate.reserved_total(tx, target.account_id)
+            if alias is not None and alias.routing:
+                chosen = self._route(alias)
+                if chosen != version.version:
+                    routed = tx.versions.get(target.account_id, target.name, chosen)
+                    version = routed if routed is not None else version
         payload = bytes(request.get("Payload") or b"")
         if len(payload) > limits.SYNC_PAYLOAD_BYTES_MAX:
             raise RequestTooLargeError(
@@ -127,15 +136,6 @@ class Invoker:
         client_context = request.get("ClientContext")
         if client_context is not None:
             _check_client_context(client_context)
-        with deps.store.read() as tx:
-            version, alias = names.load_version(tx, target)
-            function = tx.functions.get(target.account_id, target.name)
-            reserved_total = self._gate.reserved_total(tx, target.account_id)
-            if alias is not None and alias.routing:
-                chosen = self._route(alias)
-                if chosen != version.version:
-                    routed = tx.versions.get(target.account_id, target.name, chosen)
-                    version = routed if routed is not None else version
         if invocation_type == "DryRun":
             return {"StatusCode": 204}
         if not payload:

@@ -66,7 +66,14 @@ def authorize(deps: LambdaDeps, ctx: RequestContext, action: str, resource: str)
     the decision records whether that policy makes the resource public.
     """
     with deps.store.read() as tx:
-        stored = stored_policy(tx, deps.region, resource)
+        return authorize_in(tx, deps, ctx, action, resource)
+
+
+def authorize_in(
+    tx: Transaction, deps: LambdaDeps, ctx: RequestContext, action: str, resource: str
+) -> Decision:
+    """`authorize` within a read the caller already holds (one transaction per request)."""
+    stored = stored_policy(tx, deps.region, resource)
     if stored is None:
         return deps.authorizer.authorize(ctx, action, resource, AccessDeniedError)
     found = governing(resource, stored.document())
