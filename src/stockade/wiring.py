@@ -36,11 +36,13 @@ from stockade.services.authz import PolicyAuthorizer
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
+from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService
 from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.counters import Counters, InvocationCounters
+from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
 from stockade.services.sqs import SqsService
@@ -61,6 +63,7 @@ _CODE_UPLOADS = ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion")
 # oversized payloads with Lambda's own RequestTooLargeException.
 _INVOKE_BODY_LIMIT = limits.SYNC_PAYLOAD_BYTES_MAX + 64 * 1024
 _COUNTER_SAVE_INTERVAL_S = 1.0
+_KEY_MAINTENANCE_INTERVAL_S = 3600.0
 # A 256 KiB message (or batch) JSON-escaped, with room for its attributes.
 _SQS_BODY_LIMIT = 2 * 1024 * 1024
 
@@ -129,6 +132,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     collect_garbage(store, artifacts, min_age_s=0)
 
     authorizer = PolicyAuthorizer(store)
+    kms = KmsService(at_rest.keys, at_rest.cipher, clock, authorizer)
     deps = LambdaDeps(
         store=store,
         artifacts=artifacts,
@@ -138,6 +142,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         region=settings.region,
         host_arch=host_architecture(),
         code_urls=CodeUrlSigner(datadir.secret_key(settings.keys / "code-url.key")),
+        environments=EnvironmentVariables(LambdaEnvironmentKeys(kms, settings.region)),
     )
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database)
@@ -198,7 +203,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         "kms": JsonEndpoint(
             "kms",
             specs.model("kms"),
-            KmsService(at_rest.keys, at_rest.cipher, clock, authorizer).operations(),
+            kms.operations(),
         ),
     }
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
@@ -210,7 +215,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         retry_base_delay_s=settings.async_retry_base_delay_s,
     )
     lambda_service.invoker.events = events
-    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events)
+    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms)
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -289,12 +294,15 @@ class _Lifecycle:
         sink: SqliteCounterStore,
         lambda_service: LambdaService,
         events: AsyncInvocations,
+        kms: KmsService,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._lambda = lambda_service
         self._events = events
+        self._kms = kms
         self._saver: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._keys: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._pool.start()
@@ -304,15 +312,28 @@ class _Lifecycle:
         loop = asyncio.get_running_loop()
         self._saver = loop.create_task(self._save_forever())
         self._poller = loop.create_task(self._events.run())
+        self._keys = loop.create_task(self._maintain_keys_forever())
 
     async def stop(self) -> None:
-        if self._saver is not None:
-            self._saver.cancel()
+        for task in (self._saver, self._keys):
+            if task is not None:
+                task.cancel()
         await self._events.stop()
         if self._poller is not None:
             self._poller.cancel()
         await self._pool.close()
         self._sink.save(self._counters.snapshot())
+
+    async def _maintain_keys_forever(self) -> None:
+        # Due rotations and deletions whose waiting period is over: at start, then hourly.
+        while True:
+            try:
+                rotated, deleted = await asyncio.to_thread(self._kms.maintain)
+                if rotated or deleted:
+                    LOG.info("key maintenance: %d rotated, %d deleted", rotated, deleted)
+            except Exception:  # retried at the next round; the server keeps serving
+                LOG.exception("key maintenance failed")
+            await asyncio.sleep(_KEY_MAINTENANCE_INTERVAL_S)
 
     async def _save_forever(self) -> None:
         while True:

@@ -11,7 +11,6 @@ from enum import StrEnum
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.event_invoke import EventInvokeConfig
 from stockade.domain.provisioned import ProvisionedConfig
-from stockade.domain.sealing import SECRET
 from stockade.types import AccountId, Sha256Hex
 
 
@@ -51,6 +50,16 @@ class LayerAttachment:
 
 
 @dataclass(frozen=True)
+class EncryptedEnvironment:
+    """A function's environment variables (as JSON) encrypted by the key service under
+    `key_arn`, bound to the function's ARN as encryption context. Only the key service can
+    open it, and only while the key is enabled and its policy allows."""
+
+    key_arn: str
+    ciphertext_b64: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     """Everything UpdateFunctionConfiguration can change."""
 
@@ -62,8 +71,9 @@ class FunctionConfig:
     memory_size: int = 128
     ephemeral_storage: int = 512
     architecture: str = "x86_64"
-    # Values are secrets: never shown in reprs or logs.
-    environment: Mapping[str, str] = field(default_factory=dict, repr=False, metadata=SECRET)
+    # Variables are secrets: stored only encrypted under a key of the key service.
+    environment: EncryptedEnvironment | None = None
+    kms_key_arn: str | None = None  # the customer's key; None: the account's aws/lambda key
     layers: tuple[LayerAttachment, ...] = ()
     tracing_mode: str = "PassThrough"
     log_group: str | None = None

@@ -29,7 +29,6 @@ def check_config(config: FunctionConfig, catalog: RuntimeCatalog, host_arch: str
         limits.EPHEMERAL_MB_MIN,
         limits.EPHEMERAL_MB_MAX,
     )
-    check_environment(config.environment)
     if len(config.layers) > limits.LAYERS_MAX:
         raise InvalidConfigurationError(f"Cannot reference more than {limits.LAYERS_MAX} layers.")
     if config.architecture != host_arch:

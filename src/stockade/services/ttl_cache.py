@@ -41,6 +41,12 @@ class TtlCache(Generic[V]):
             self._entries[key] = (now + self._ttl, value)
         return value
 
+    def peek(self, key: Hashable) -> V | None:
+        """The fresh cached value, or None (never loads)."""
+        with self._lock:
+            found = self._entries.get(key)
+        return found[1] if found is not None and found[0] > self._now() else None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

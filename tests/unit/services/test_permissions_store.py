@@ -116,7 +116,7 @@ def context() -> RequestContext:
 def deps(store: SqliteStore, authorizer: RecordingAuthorizer) -> LambdaDeps:
     unused = cast(Any, None)
     return LambdaDeps(store, unused, unused, authorizer, unused, REGION, "x86_64",
-                      CodeUrlSigner(b"k"))  # fmt: skip
+                      CodeUrlSigner(b"k"), unused)  # fmt: skip
 
 
 def test_authorisation_passes_the_policy_of_the_named_resource(store: SqliteStore) -> None:

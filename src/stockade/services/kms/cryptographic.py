@@ -83,6 +83,7 @@ class KeyUse:
         key_ref: str | None = None,
         action: str = "kms:Decrypt",
         via_service: str | None = None,
+        grant: str | None = None,
     ) -> Decrypted:
         deps = self._deps
         try:
@@ -104,7 +105,7 @@ class KeyUse:
                     "The key ID in the request does not identify a KMS key that can perform"
                     " this operation."
                 )
-        deps.authorize(ctx, key, action, context, via_service)
+        deps.authorize(ctx, key, action, context, via_service, grant)
         require_usable(key)
         if not 1 <= header.key_version <= key.current_version:
             raise InvalidCiphertextError("The ciphertext names a key version that does not exist.")

@@ -33,13 +33,15 @@ class KmsDeps:
         action: str,
         encryption_context: Mapping[str, str] | None = None,
         via_service: str | None = None,
+        grant: str | None = None,
     ) -> Decision:
+        """`grant`: a statement (JSON) a service holds on the key, evaluated with its policy."""
         return self.authorizer.authorize(
             ctx,
             action,
             key.arn,
             AccessDeniedError,
-            resource_policy=attached(key),
+            resource_policy=attached(key, grant),
             context=request_keys(ctx, encryption_context, via_service),
             resource_policy_required=True,
         )

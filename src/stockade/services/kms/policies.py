@@ -122,5 +122,17 @@ def request_keys(
     return keys
 
 
-def attached(key: KeyRecord) -> AttachedPolicy:
-    return AttachedPolicy(key.arn, parse_key_policy(key.policy))
+def attached(key: KeyRecord, grant: str | None = None) -> AttachedPolicy:
+    if grant is None:
+        return AttachedPolicy(key.arn, parse_key_policy(key.policy))
+    return AttachedPolicy(key.arn, _with_grant(key.policy, grant))
+
+
+@lru_cache(maxsize=1024)
+def _with_grant(key_policy: str, grant: str) -> policy.PolicyDocument:
+    document = json.loads(key_policy)
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    merged = {**document, "Statement": [*statements, json.loads(grant)]}
+    return policy.parse_policy(json.dumps(merged), PolicyKind.RESOURCE)

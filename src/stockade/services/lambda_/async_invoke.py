@@ -36,6 +36,7 @@ from stockade.domain.function import Function, FunctionVersion
 from stockade.sandbox import InvocationResult
 from stockade.services.lambda_ import names
 from stockade.services.lambda_.errors import (
+    KmsKeyError,
     ResourceNotFoundError,
     ResourceNotReadyError,
     TooManyRequestsError,
@@ -258,7 +259,8 @@ class AsyncInvocations:
                 event.invoked_arn, version, function, reserved_total, event.payload,
                 request_id=event.request_id,
             )  # fmt: skip
-        except (TooManyRequestsError, ResourceNotReadyError):
+        except (TooManyRequestsError, ResourceNotReadyError, KmsKeyError):
+            # (a key that cannot open the variables is a system error: retried until max age)
             await self._hold(message, backoff)
             return
         if result.function_error is None:

@@ -8,6 +8,7 @@ from stockade.clock import Clock
 from stockade.domain.runtimes import RuntimeCatalog
 from stockade.services.authz import Authorizer
 from stockade.services.lambda_.code_urls import CodeUrlSigner
+from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.store.ports import ArtifactStore, Store
 from stockade.types import Region
 
@@ -22,3 +23,4 @@ class LambdaDeps:
     region: Region
     host_arch: str
     code_urls: CodeUrlSigner
+    environments: EnvironmentVariables

@@ -12,7 +12,8 @@ ApiError
 ├── InvalidRequestContentError     400 InvalidRequestContentException (Invoke payload)
 ├── RequestTooLargeError           413 RequestTooLargeException (Invoke payload)
 ├── TooManyRequestsError           429 TooManyRequestsException (no capacity)
-└── ResourceNotReadyError          502 ResourceNotReadyException (no sandbox to run in)
+├── ResourceNotReadyError          502 ResourceNotReadyException (no sandbox to run in)
+└── KmsKeyError                    502 KMS*Exception (the environment's key cannot be used)
 """
 
 from __future__ import annotations
@@ -111,3 +112,28 @@ class ProvisionedConcurrencyConfigNotFoundError(ApiError):
     code = "ProvisionedConcurrencyConfigNotFoundException"
     http_status = 404
     sender_fault = True
+
+
+class KmsKeyError(ApiError):
+    """The key that encrypts a function's environment variables cannot be used right now
+    (the kinds below: Lambda models each as a 502, a service-side fault)."""
+
+
+class KmsDisabledError(KmsKeyError):
+    code = "KMSDisabledException"
+    http_status = 502
+
+
+class KmsAccessDeniedError(KmsKeyError):
+    code = "KMSAccessDeniedException"
+    http_status = 502
+
+
+class KmsNotFoundError(KmsKeyError):
+    code = "KMSNotFoundException"
+    http_status = 502
+
+
+class KmsInvalidStateError(KmsKeyError):
+    code = "KMSInvalidStateException"
+    http_status = 502

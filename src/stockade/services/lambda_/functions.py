@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from stockade.domain import limits
 from stockade.domain.arn import LATEST, parse_layer_name
 from stockade.domain.errors import InvalidArnError, InvalidConfigurationError
-from stockade.domain.function import Function, FunctionConfig, FunctionVersion, LayerAttachment
-from stockade.domain.function_rules import check_config
+from stockade.domain.function import (
+    EncryptedEnvironment,
+    Function,
+    FunctionConfig,
+    FunctionVersion,
+    LayerAttachment,
+)
+from stockade.domain.function_rules import check_config, check_environment
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names, packages, presenters, roles, tags
 from stockade.services.lambda_.deps import LambdaDeps
@@ -56,7 +62,14 @@ class Functions:
             memory_size=request.get("MemorySize", 128),
             ephemeral_storage=request.get("EphemeralStorage", {}).get("Size", 512),
             architecture=_architecture(request.get("Architectures")),
-            environment=dict(request.get("Environment", {}).get("Variables", {})),
+            environment=_sealed_environment(
+                deps,
+                ctx,
+                target,
+                request.get("KMSKeyArn") or None,
+                request.get("Environment", {}).get("Variables", {}),
+            ),
+            kms_key_arn=request.get("KMSKeyArn") or None,
             layers=layers,
             tracing_mode=request.get("TracingConfig", {}).get("Mode", "PassThrough"),
             log_group=request.get("LoggingConfig", {}).get("LogGroup"),
@@ -82,7 +95,7 @@ class Functions:
             tx.functions.put(function)
             tx.versions.put(latest)
             shown = publish(tx, function, latest, now) if request.get("Publish") else latest
-        return presenters.configuration(shown, deps.region)
+        return presenters.shown(deps, ctx, shown)
 
     def get_function(
         self, ctx: RequestContext, request: shapes.GetFunctionRequest
@@ -97,7 +110,7 @@ class Functions:
             ctx.base_url, version.account_id, version.code.sha256, deps.clock.now()
         )
         response: shapes.GetFunctionResponse = {
-            "Configuration": presenters.configuration(version, deps.region),
+            "Configuration": presenters.shown(deps, ctx, version),
             "Code": {"RepositoryType": "S3", "Location": location},
         }
         if function is not None and function.tags:
@@ -117,7 +130,7 @@ class Functions:
         names.authorize(deps, ctx, "lambda:GetFunctionConfiguration", target.arn)
         with deps.store.read() as tx:
             version, _ = names.load_version(tx, target)
-        return presenters.configuration(version, deps.region)
+        return presenters.shown(deps, ctx, version)
 
     def list_functions(
         self, ctx: RequestContext, request: shapes.ListFunctionsRequest
@@ -139,7 +152,7 @@ class Functions:
                     v for f in found if (v := tx.versions.get(account, f.name, LATEST)) is not None
                 ]
         response: shapes.ListFunctionsResponse = {
-            "Functions": [presenters.configuration(v, deps.region) for v in versions[:limit]]
+            "Functions": [presenters.shown(deps, ctx, v) for v in versions[:limit]]
         }
         if len(versions) > limit:
             last = versions[limit - 1]
@@ -167,9 +180,9 @@ class Functions:
         layers_size = sum(a.code.unzipped_size for a in config.layers)
         code = packages.store_package(deps, zip_bytes, layers_size)
         if request.get("DryRun"):
-            return presenters.configuration(replace(current, code=code), deps.region)
+            return presenters.shown(deps, ctx, replace(current, code=code))
         return self._replace_latest(
-            target, request.get("RevisionId"), bool(request.get("Publish")), config=config,
+            ctx, target, request.get("RevisionId"), bool(request.get("Publish")), config=config,
             code=code,
         )  # fmt: skip
 
@@ -201,8 +214,17 @@ class Functions:
         for member, field_name in simple.items():
             if member in request:
                 changes[field_name] = request[member]  # type: ignore[literal-required]
-        if "Environment" in request:
-            changes["environment"] = dict(request["Environment"].get("Variables", {}))
+        if "Environment" in request or "KMSKeyArn" in request:
+            key_arn = (
+                request.get("KMSKeyArn") or None if "KMSKeyArn" in request else current.kms_key_arn
+            )
+            variables = (
+                request["Environment"].get("Variables", {})
+                if "Environment" in request
+                else deps.environments.current(ctx, target.unqualified_arn, current)
+            )
+            changes["environment"] = _sealed_environment(deps, ctx, target, key_arn, variables)
+            changes["kms_key_arn"] = key_arn
         if "EphemeralStorage" in request:
             changes["ephemeral_storage"] = request["EphemeralStorage"]["Size"]
         if "TracingConfig" in request:
@@ -213,10 +235,11 @@ class Functions:
             changes["dead_letter_arn"] = _dead_letter(deps, request)
         config = replace(current, **changes)
         _check(deps, config)
-        return self._replace_latest(target, request.get("RevisionId"), False, config=config)
+        return self._replace_latest(ctx, target, request.get("RevisionId"), False, config=config)
 
     def _replace_latest(
         self,
+        ctx: RequestContext,
         target: names.Target,
         revision_id: str | None,
         publish_after: bool,
@@ -238,7 +261,7 @@ class Functions:
                 if function is None:  # pragma: no cover - $LATEST exists only with its function
                     raise names.not_found(target)
                 shown = publish(tx, function, updated, now)
-        return presenters.configuration(shown, deps.region)
+        return presenters.shown(deps, ctx, shown)
 
     def delete_function(
         self, ctx: RequestContext, request: shapes.DeleteFunctionRequest
@@ -301,6 +324,21 @@ def _latest(tx: Transaction, target: names.Target) -> FunctionVersion:
 
 def _architecture(requested: Sequence[str] | None) -> str:
     return requested[0] if requested else "x86_64"
+
+
+def _sealed_environment(
+    deps: LambdaDeps,
+    ctx: RequestContext,
+    target: names.Target,
+    key_arn: str | None,
+    variables: Mapping[str, str],
+) -> EncryptedEnvironment | None:
+    """Checked, then encrypted under `key_arn` (or aws/lambda) for this function."""
+    try:
+        check_environment(variables)
+    except InvalidConfigurationError as exc:
+        raise InvalidParameterValueError(str(exc)) from exc
+    return deps.environments.seal(ctx, key_arn, target.unqualified_arn, variables)
 
 
 def _check(deps: LambdaDeps, config: FunctionConfig) -> None:

@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from stockade.domain import limits
@@ -208,7 +208,11 @@ class Invoker:
             credentials = await asyncio.to_thread(
                 self._sessions.credentials, version.account_id, role, version.function_name
             )
-        return self._spec(version, self._deps.artifacts, credentials)
+        function_arn = version.unqualified_arn(self._deps.region)
+        variables = await self._deps.environments.for_function(
+            credentials.principal, function_arn, version.config
+        )
+        return self._spec(version, self._deps.artifacts, credentials, variables)
 
     @property
     def runner(self) -> FunctionRunner | None:
@@ -234,7 +238,11 @@ class Invoker:
         return alias.function_version
 
     def _spec(
-        self, version: FunctionVersion, artifacts: ArtifactStore, credentials: RoleCredentials
+        self,
+        version: FunctionVersion,
+        artifacts: ArtifactStore,
+        credentials: RoleCredentials,
+        variables: Mapping[str, str],
     ) -> EnvironmentSpec:
         config = version.config
         return EnvironmentSpec(
@@ -253,7 +261,7 @@ class Invoker:
             ephemeral_storage_mb=config.ephemeral_storage,
             code=_source(version.account_id, version.code, artifacts),
             region=self._deps.region,
-            environment={**config.environment, **credentials.environment()},
+            environment={**variables, **credentials.environment()},
             layers=tuple(
                 _source(version.account_id, layer.code, artifacts) for layer in config.layers
             ),

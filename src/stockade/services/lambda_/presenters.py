@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from stockade.domain.function import Alias, FunctionVersion
 from stockade.domain.layer import LayerVersion
+from stockade.services.context import RequestContext
+from stockade.services.lambda_.deps import LambdaDeps
 from stockade.shapes import lambda_ as shapes
 
 
@@ -15,7 +19,20 @@ def lambda_time(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
 
 
-def configuration(version: FunctionVersion, region: str) -> shapes.FunctionConfiguration:
+def shown(
+    deps: LambdaDeps, ctx: RequestContext, version: FunctionVersion
+) -> shapes.FunctionConfiguration:
+    """A version's configuration as `ctx`'s caller sees it (variables only if it may decrypt)."""
+    environment = deps.environments.describe(
+        ctx, version.unqualified_arn(deps.region), version.config
+    )
+    return configuration(version, deps.region, environment)
+
+
+def configuration(
+    version: FunctionVersion, region: str, environment: Mapping[str, Any] | None = None
+) -> shapes.FunctionConfiguration:
+    """`environment`: Lambda's EnvironmentResponse (variables, or why they are not shown)."""
     config = version.config
     arn = version.unqualified_arn(region) if version.is_latest else version.arn(region)
     result: shapes.FunctionConfiguration = {
@@ -46,8 +63,10 @@ def configuration(version: FunctionVersion, region: str) -> shapes.FunctionConfi
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "LoggingConfig": {"LogFormat": "Text", "LogGroup": version.log_group()},
     }
-    if config.environment:
-        result = {**result, "Environment": {"Variables": dict(config.environment)}}
+    if environment is not None:
+        result = {**result, "Environment": environment}  # type: ignore[typeddict-item]
+    if config.kms_key_arn:
+        result = {**result, "KMSKeyArn": config.kms_key_arn}
     if config.layers:
         result = {
             **result,

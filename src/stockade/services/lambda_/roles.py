@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from stockade import policy
 from stockade.clock import Clock
 from stockade.domain.iam import IamRole
+from stockade.domain.identity import Principal, PrincipalKind
 from stockade.policy import (
     AttachedPolicy,
     AuthorizationRequest,
@@ -46,6 +47,7 @@ class RoleCredentials:
     secret_access_key: str = field(repr=False)
     session_token: str = field(repr=False)
     expires: datetime
+    principal: Principal  # the role session the function acts as
 
     def environment(self) -> dict[str, str]:
         return {
@@ -117,11 +119,21 @@ class RoleSessions:
         if role is None or not trusts_lambda(role, self._clock):
             raise InvalidParameterValueError(CANNOT_ASSUME)
         issued = issue_role_session(self._store, self._clock, role, session_name, SESSION_S)
+        session = issued.session
         fresh = RoleCredentials(
-            issued.session.access_key_id,
-            issued.session.secret_access_key,
+            session.access_key_id,
+            session.secret_access_key,
             issued.session_token,
-            issued.session.expires,
+            session.expires,
+            Principal(
+                kind=PrincipalKind.ASSUMED_ROLE,
+                account_id=session.account_id,
+                arn=session.arn,
+                principal_id=f"{session.role_id}:{session.session_name}",
+                name=session.session_name,
+                access_key_id=session.access_key_id,
+                role_arn=session.role_arn,
+            ),
         )
         with self._lock:
             self._cache[key] = fresh

@@ -78,7 +78,7 @@ class Versions:
                     " $LATEST."
                 )
             version = publish(tx, function, latest, deps.clock.now(), request.get("Description"))
-        return presenters.configuration(version, deps.region)
+        return presenters.shown(deps, ctx, version)
 
     def list_versions_by_function(
         self, ctx: RequestContext, request: shapes.ListVersionsByFunctionRequest
@@ -95,7 +95,7 @@ class Versions:
                 target.account_id, target.name, str(after[0]) if after else None, limit + 1
             )
         response: shapes.ListVersionsByFunctionResponse = {
-            "Versions": [presenters.configuration(v, deps.region) for v in versions[:limit]]
+            "Versions": [presenters.shown(deps, ctx, v) for v in versions[:limit]]
         }
         if len(versions) > limit:
             response = {**response, "NextMarker": encode_marker(versions[limit - 1].version)}
