@@ -172,7 +172,8 @@ def main() -> None:
         try:
             bench_warm(server, args.warm)
             bench_cold(server, args.cold)
-            bench_fanout(server, args.fanout)
+            if args.fanout > 0:
+                bench_fanout(server, args.fanout)
         finally:
             server.stop()
         log = server.log()

@@ -145,7 +145,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         environments=EnvironmentVariables(LambdaEnvironmentKeys(kms, settings.region)),
     )
     adopter = ConnectionAdopter()
-    logs = SqliteLogStore(settings.logs_database)
+    logs = SqliteLogStore(settings.logs_database, sealer=at_rest.sealer)
     queues = SqliteQueueEngine(settings.queues_database, at_rest.sealer, clock)
     counter_store = SqliteCounterStore(settings.stats_database, Counters)
     counters = InvocationCounters(counter_store.load())

@@ -43,7 +43,8 @@ def test_no_canary_reaches_the_data_dir(tmp_path: Path) -> None:
         lam, sqs, iam = server.client("lambda"), server.client("sqs"), server.client("iam")
         role = f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution"
         code = stored_zip({
-            "app.py": "def handler(event, context):\n    return {'ok': True}\n",
+            # It prints its payload: function logs are tenant data too.
+            "app.py": "def handler(event, context):\n    print(event)\n    return {'ok': True}\n",
             "data.txt": canaries["code"],
         })  # fmt: skip
         lam.create_function(
@@ -64,6 +65,12 @@ def test_no_canary_reaches_the_data_dir(tmp_path: Path) -> None:
         key = iam.create_access_key(UserName="canary-user")["AccessKey"]
         canaries["secret"] = key["SecretAccessKey"]
         time.sleep(1.5)  # let background writers (logs, counters) flush
+        # The printed payload is stored (and readable through the API), yet not in plaintext.
+        logs = server.client("logs")
+        phrase = f'"{canaries["payload"]}"'
+        printed = logs.filter_log_events(logGroupName="/aws/lambda/canary", filterPattern=phrase)
+        printed = printed["events"]
+        assert len(printed) == 1
         found = scan(data_dir, canaries)
     assert found == {}, f"plaintext found in the data dir: {found}"
     # The scan does find plaintext: the administrator's secret is in the credentials file by

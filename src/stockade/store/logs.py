@@ -9,7 +9,9 @@ Each group is kept under `max_bytes_per_group` by deleting its oldest events (am
 over its bound is cut back to 90% of it), and streams left empty are removed.
 
 Reads use one connection per reading thread, each read in one snapshot. Message content is
-tenant data: it is never logged, and errors name only counts.
+tenant data: it is never logged, errors name only counts, and with a `sealer` each message is
+stored sealed (bound to its account, group and stream), so filter terms are matched after
+opening, not by SQL.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from stockade.store.log_ports import (
     StreamKey,
     StreamOrder,
 )
+from stockade.store.ports import Sealer
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -137,8 +140,10 @@ class SqliteLogStore:
         flush_interval_s: float = 0.1,
         max_pending_bytes: int = 64 * 1024 * 1024,
         clock: Clock | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self._path = path
+        self._sealer = sealer
         self._max_bytes = max_bytes_per_group
         self._flush_interval_s = flush_interval_s
         self._max_pending = max_pending_bytes
@@ -334,14 +339,16 @@ class SqliteLogStore:
             (group_id, batch.log_stream, batch.ingestion_ms, first, last, batch.ingestion_ms,
              total),
         ).fetchone()  # fmt: skip
+        context = _context(batch.account_id, batch.log_group, batch.log_stream)
         db.executemany(
             "INSERT INTO log_events (group_id, stream_id, timestamp_ms, ingestion_ms, size,"
             " message) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (group_id, stream_id, timestamp_ms, batch.ingestion_ms, size, message)
+                (group_id, stream_id, timestamp_ms, batch.ingestion_ms, size,
+                 message if self._sealer is None else self._sealer.seal(message.encode(), context))
                 for timestamp_ms, message, size in cleaned
             ],
-        )
+        )  # fmt: skip
         db.execute(
             "UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?", (total, group_id)
         )
@@ -524,14 +531,30 @@ class SqliteLogStore:
                 return EventPage([], False)
             events: list[LogEvent] = []
             budget = max_bytes
-            with contextlib.closing(db.execute(f"{sql} LIMIT ?", (*args, limit + 1))) as rows:
-                for event_id, stream, timestamp_ms, ingestion_ms, size, message in rows:
+            if not query.terms:  # (with terms, rows are matched once opened: no SQL limit)
+                sql, args = f"{sql} LIMIT ?", [*args, limit + 1]
+            with contextlib.closing(db.execute(sql, args)) as rows:
+                for event_id, stream, timestamp_ms, ingestion_ms, size, stored in rows:
+                    message = self._open(account_id, log_group, stream, stored)
+                    if not all(term in message for term in query.terms):
+                        continue
                     cost = size + EVENT_OVERHEAD_BYTES
                     if len(events) == limit or (events and cost > budget):
                         return EventPage(events, True)
                     budget -= cost
                     events.append(LogEvent(event_id, stream, timestamp_ms, ingestion_ms, message))
         return EventPage(events, False)
+
+    def _open(self, account_id: str, log_group: str, stream: str, stored: str | bytes) -> str:
+        if isinstance(stored, str):  # stored before sealing, or by a store without a sealer
+            return stored
+        if self._sealer is None:
+            raise ValueError("log events are sealed and this store has no sealer")
+        return self._sealer.open(stored, _context(account_id, log_group, stream)).decode()
+
+
+def _context(account_id: str, log_group: str, log_stream: str) -> tuple[str, ...]:
+    return ("log-event", account_id, log_group, log_stream)
 
 
 _STREAM_COLUMNS = "name, created_ms, first_event_ms, last_event_ms, last_ingestion_ms, stored_bytes"
@@ -576,9 +599,6 @@ def _events_sql(
         compare = ">" if forward else "<"
         where.append(f"(e.timestamp_ms, e.id) {compare} (?, ?)")
         args += [after.timestamp_ms, after.event_id]
-    for term in query.terms:
-        where.append("instr(e.message, ?) > 0")
-        args.append(term)
     direction = "ASC" if forward else "DESC"
     sql = (
         "SELECT e.id, s.name, e.timestamp_ms, e.ingestion_ms, e.size, e.message"  # noqa: S608

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from stockade.crypto import AesRootKey, EnvelopeSealer, InvalidBlobError, RootDataKeys
 from stockade.store.log_ports import (
     MESSAGE_BYTES_MAX,
     EventQuery,
@@ -28,11 +30,45 @@ GROUP = "/aws/lambda/f"
 BIG = 10**6
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteLogStore]:
-    opened = SqliteLogStore(tmp_path / "logs.db")
+def a_sealer() -> EnvelopeSealer:
+    return EnvelopeSealer(RootDataKeys(AesRootKey(os.urandom(32))))
+
+
+@pytest.fixture(params=["plain", "sealed"])
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SqliteLogStore]:
+    sealer = a_sealer() if request.param == "sealed" else None
+    opened = SqliteLogStore(tmp_path / "logs.db", sealer=sealer)
     yield opened
     opened.close()
+
+
+def test_sealed_messages_are_not_in_the_file_and_are_bound_to_their_stream(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "logs.db"
+    sealer = a_sealer()
+    store = SqliteLogStore(path, sealer=sealer)
+    store.append(A, GROUP, "s1", [(1, "card 4111-1111-1111-1111 approved")])
+    store.append(A, GROUP, "s2", [(2, "other")])
+    store.flush()
+    assert messages(store, EventQuery(terms=("4111-1111",))) == [
+        "card 4111-1111-1111-1111 approved"
+    ]
+    store.close()
+    assert not any(b"4111-1111" in f.read_bytes() for f in tmp_path.iterdir())
+    # A message moved to another stream no longer opens.
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "UPDATE log_events SET message = (SELECT message FROM log_events WHERE timestamp_ms"
+            " = 1) WHERE timestamp_ms = 2"
+        )
+    reopened = SqliteLogStore(path, sealer=sealer)
+    assert messages(reopened, EventQuery(stream_names=("s1",))) == [
+        "card 4111-1111-1111-1111 approved"
+    ]
+    with pytest.raises(InvalidBlobError):
+        messages(reopened, EventQuery(stream_names=("s2",)))
+    reopened.close()
 
 
 def messages(
