@@ -39,6 +39,13 @@ class Settings:
     async_retry_base_delay_s: float = 60.0
     environment_keep_alive_s: float = 300.0
     environment_max_lifetime_s: float = 14 * 3600.0
+    # The audit trail rolls its journal into signed files this often (and on shutdown).
+    audit_period_s: float = 300.0
+    audit_data_events: bool = False  # Invoke and queue message operations too
+
+    @property
+    def audit(self) -> Path:
+        return self.data_dir / "audit"
 
     @property
     def database(self) -> Path:

@@ -61,13 +61,13 @@ def secret_key(path: Path, size: int = 32) -> bytes:
     except FileNotFoundError:
         pass
     key = secrets.token_bytes(size)
-    _write_private(path, key)
+    write_private(path, key)
     return key
 
 
 def write_client_files(settings: Settings, admin: AdminCredentials) -> None:
     """Shared credentials/config files so that boto3 and the AWS CLI work as-is."""
-    _write_private(
+    write_private(
         settings.credentials_file,
         (
             f"[{PROFILE}]\n"
@@ -82,7 +82,7 @@ def write_config_file(settings: Settings) -> None:
     lines = f"[profile {PROFILE}]\nregion = {settings.region}\nendpoint_url = {settings.url}\n"
     if settings.ca_bundle is not None:
         lines += f"ca_bundle = {settings.ca_bundle.resolve()}\n"
-    _write_private(settings.config_file, lines.encode())
+    write_private(settings.config_file, lines.encode())
 
 
 def write_endpoint(settings: Settings, account_id: str) -> None:
@@ -96,7 +96,7 @@ def write_endpoint(settings: Settings, account_id: str) -> None:
     }
     if settings.ca_bundle is not None:
         document["ca_bundle"] = str(settings.ca_bundle.resolve())
-    _write_private(settings.endpoint_file, (json.dumps(document, indent=2) + "\n").encode())
+    write_private(settings.endpoint_file, (json.dumps(document, indent=2) + "\n").encode())
 
 
 def read_endpoint(data_dir: Path) -> dict[str, str] | None:
@@ -107,7 +107,7 @@ def read_endpoint(data_dir: Path) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else None
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -145,8 +145,8 @@ def server_tls(settings: Settings, root: RootKeyProvider) -> ServerTls | None:
     if not fresh:
         hosts = sorted({"localhost", settings.host} - {"0.0.0.0", "::", "127.0.0.1", "::1"})  # noqa: S104
         issued = tls.issue_local_tls(root, hosts or ["localhost"], ["127.0.0.1", "::1"], "Stockade")
-        _write_private(directory / "ca.pem", issued.ca_pem)
-        _write_private(key, issued.key_pem)
-        _write_private(wrapped, issued.wrapped_password)
-        _write_private(cert, issued.server_pem)
+        write_private(directory / "ca.pem", issued.ca_pem)
+        write_private(key, issued.key_pem)
+        write_private(wrapped, issued.wrapped_password)
+        write_private(cert, issued.server_pem)
     return ServerTls(cert, key, tls.key_password(root, wrapped.read_bytes()))

@@ -17,15 +17,23 @@ from pathlib import Path
 
 from stockade import datadir
 from stockade.api.app import StockadeApp
+from stockade.api.audit_edge import AuditSink
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
 from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
+from stockade.audit.trail import AuditTrail
 from stockade.clock import Clock, SystemClock
 from stockade.config import Settings
-from stockade.crypto import EnvelopeCipher, EnvelopeSealer, OsKeyFiles, load_root_key
+from stockade.crypto import (
+    Ed25519Signer,
+    EnvelopeCipher,
+    EnvelopeSealer,
+    OsKeyFiles,
+    load_root_key,
+)
 from stockade.crypto.root_key import AesRootKey
 from stockade.domain import limits
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
@@ -83,10 +91,13 @@ class Stockade:
     _lock_fd: int
     queues: SqliteQueueEngine | None = None
     keys: SqliteKeyStore | None = None
+    trail: AuditTrail | None = None
     tls: TlsFiles | None = None
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        if self.trail is not None:
+            self.trail.close()  # seals the open period with a digest
         self.logs.close()
         if self.queues is not None:
             self.queues.close()
@@ -206,6 +217,8 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             kms.operations(),
         ),
     }
+    trail = AuditTrail(settings.audit, _audit_signer(settings, at_rest.root), clock,
+                       settings.region)  # fmt: skip
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
     events = AsyncInvocations(
         lambda_service.invoker,
@@ -215,7 +228,8 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         retry_base_delay_s=settings.async_retry_base_delay_s,
     )
     lambda_service.invoker.events = events
-    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms)
+    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
+                           settings.audit_period_s)  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -227,10 +241,11 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         # server before it listens, with a message naming it.
         on_startup=lifecycle.start,
         on_shutdown=lifecycle.stop,
+        audit=AuditSink(trail, clock, settings.region, account_id, settings.audit_data_events),
     )
     return Stockade(
         settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, queues,
-        at_rest.keys,
+        at_rest.keys, trail,
         None if server_tls is None else TlsFiles(
             server_tls.cert_file, server_tls.key_file, server_tls.key_password
         ),
@@ -270,6 +285,17 @@ class _AtRest:
         return cls(root, keys, cipher, EnvelopeSealer(PlatformDataKeys(keys, cipher, clock)))
 
 
+def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:
+    """The trail's digest-signing key: created on first start, kept wrapped by the root key."""
+    path = settings.keys / "audit-signing.key"
+    context = {"stockade:purpose": "audit-digest-signing"}
+    if path.exists():
+        return Ed25519Signer.from_wrapped(root, path.read_bytes(), context)
+    signer = Ed25519Signer.generate()
+    datadir.write_private(path, signer.wrapped(root, context))
+    return signer
+
+
 def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callable[[], None]:
     def forget() -> None:
         identities.forget()
@@ -295,11 +321,15 @@ class _Lifecycle:
         lambda_service: LambdaService,
         events: AsyncInvocations,
         kms: KmsService,
+        trail: AuditTrail,
+        audit_period_s: float,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._lambda = lambda_service
         self._events = events
         self._kms = kms
+        self._trail, self._audit_period_s = trail, audit_period_s
+        self._roller: asyncio.Task[None] | None = None
         self._saver: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._keys: asyncio.Task[None] | None = None
@@ -313,9 +343,10 @@ class _Lifecycle:
         self._saver = loop.create_task(self._save_forever())
         self._poller = loop.create_task(self._events.run())
         self._keys = loop.create_task(self._maintain_keys_forever())
+        self._roller = loop.create_task(self._roll_audit_forever())
 
     async def stop(self) -> None:
-        for task in (self._saver, self._keys):
+        for task in (self._saver, self._keys, self._roller):
             if task is not None:
                 task.cancel()
         await self._events.stop()
@@ -323,6 +354,14 @@ class _Lifecycle:
             self._poller.cancel()
         await self._pool.close()
         self._sink.save(self._counters.snapshot())
+
+    async def _roll_audit_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._audit_period_s)
+            try:
+                await asyncio.to_thread(self._trail.roll)
+            except Exception:  # the journal keeps the records for the next roll
+                LOG.exception("could not deliver the audit journal")
 
     async def _maintain_keys_forever(self) -> None:
         # Due rotations and deletions whose waiting period is over: at start, then hourly.

@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from botocore.model import OperationModel
+
 from stockade.api import sigv4
+from stockade.api.audit_edge import AuditSink, Seen
 from stockade.api.authn import CredentialResolver, authenticate
 from stockade.api.endpoints import Endpoint, is_async
 from stockade.api.errors import (
@@ -81,6 +84,7 @@ class StockadeApp:
         executor: ThreadPoolExecutor,
         on_startup: Callable[[], Awaitable[None]] | None = None,
         on_shutdown: Callable[[], Awaitable[None]] | None = None,
+        audit: AuditSink | None = None,
     ) -> None:
         self._endpoints = dict(endpoints)
         self._credentials = credentials
@@ -91,6 +95,7 @@ class StockadeApp:
         self._on_startup = on_startup
         self._on_shutdown = on_shutdown
         self._request_ids = RequestIds()
+        self._audit = audit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -124,7 +129,12 @@ class StockadeApp:
             body = await _read_body(receive, head.headers, 0, None)
             response = await self._internal.respond(head.request(body), request_id)
         else:
-            response = await self._serve(head, receive, request_id)
+            seen = Seen()
+            response = await self._serve(head, receive, request_id, seen)
+            if self._audit is not None and seen.service is not None:
+                # On disk before the response leaves: an answered request is never unaudited.
+                user_agent = head.headers.get("user-agent", "")
+                await self._audit.record_request(seen, head.client_ip, user_agent, request_id)
         await _send(send, response)
         ACCESS_LOG.info(
             "%s %s %d %.1fms %s",
@@ -135,23 +145,33 @@ class StockadeApp:
             request_id,
         )
 
-    async def _serve(self, head: _Head, receive: Receive, request_id: RequestId) -> HttpResponse:
+    async def _serve(
+        self, head: _Head, receive: Receive, request_id: RequestId, seen: Seen
+    ) -> HttpResponse:
         endpoint = self._endpoint_for(head)
         try:
             if endpoint is None:
                 raise MissingAuthenticationTokenError("Missing Authentication Token")
+            seen.service, seen.protocol = endpoint.service, endpoint.protocol
             query = head.request().query()
             limit, operation = endpoint.body_limit(head.method, head.raw_path, query)
             body = await _read_body(receive, head.headers, limit, operation)
             request = head.request(body)
             # On the loop: verifying a signature is a few microseconds of hashing, and the
             # credential lookup is cached; a thread hop would cost more than the work.
-            principal = authenticate(
-                request, endpoint.service, self._region, self._clock.now(), self._credentials
-            )
+            try:
+                principal = authenticate(
+                    request, endpoint.service, self._region, self._clock.now(), self._credentials
+                )
+            except ApiError:
+                seen.operation = _operation_or_none(endpoint, request)  # for the audit record
+                raise
+            seen.principal = principal
             routed = endpoint.route(request)
+            seen.operation = routed.operation
             handler = endpoint.handler(routed.operation)
             params = endpoint.parse(routed, request)
+            seen.params = params
             if routed.operation.input_shape is not None:
                 problems = validate(routed.operation.input_shape, params)
                 if problems:
@@ -170,8 +190,10 @@ class StockadeApp:
                 result = await handler(ctx, params)
             else:
                 result = await self._run(handler, ctx, params)
+            seen.result = result
             return endpoint.serialize(routed.operation, result, request_id)
         except ApiError as error:
+            seen.error = error
             return self._error(endpoint, error, request_id)
         except Exception as exc:
             # A bug: log the type and place only (exception messages can quote request
@@ -179,6 +201,7 @@ class StockadeApp:
             LOG.error("unhandled %s serving request %s at %s", type(exc).__name__, request_id,
                       _where(exc))  # fmt: skip
             failure = _InternalFailure("An internal error occurred.")
+            seen.error = failure
             return self._error(endpoint, failure, request_id)
 
     def _error(self, endpoint: Endpoint | None, error: ApiError, request_id: str) -> HttpResponse:
@@ -196,6 +219,13 @@ class StockadeApp:
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args))
+
+
+def _operation_or_none(endpoint: Endpoint, request: HttpRequest) -> OperationModel | None:
+    try:
+        return endpoint.route(request).operation
+    except ApiError:
+        return None
 
 
 def _read_head(scope: Scope) -> _Head:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,15 @@ class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, adopter: ConnectionAdopter | None) -> None:
         super().__init__(config)
         self._adopter = adopter
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            # uvicorn re-raises the signal that stopped it once it is done, which would kill the
+            # process before the caller closes its stores (and seals the audit trail); the
+            # caller exits normally instead.
+            self._captured_signals.clear()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         if self._adopter is not None:

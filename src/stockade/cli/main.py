@@ -6,6 +6,7 @@ import click
 
 from stockade import __version__
 from stockade.cli.accounts import accounts
+from stockade.cli.audit import audit
 from stockade.cli.functions import deploy, functions
 from stockade.cli.invoke import invoke
 from stockade.cli.logs import logs
@@ -21,6 +22,7 @@ def cli() -> None:
 
 cli.add_command(serve)
 cli.add_command(accounts)
+cli.add_command(audit)
 cli.add_command(status)
 cli.add_command(deploy)
 cli.add_command(functions)

@@ -54,6 +54,18 @@ from stockade.datadir import DataDirError, read_endpoint
     is_flag=True,
     help="DEVELOPMENT ONLY: serve plain HTTP instead of HTTPS.",
 )
+@click.option(
+    "--audit-period",
+    type=click.FloatRange(1, 3600),
+    default=300.0,
+    show_default=True,
+    help="Seconds between deliveries of the audit journal into signed log and digest files.",
+)
+@click.option(
+    "--audit-data-events",
+    is_flag=True,
+    help="Audit data events too (Invoke, queue message operations), not only management events.",
+)
 @data_dir_option
 def serve(
     host: str,
@@ -64,6 +76,8 @@ def serve(
     tls_cert: Path | None,
     tls_key: Path | None,
     insecure_http: bool,
+    audit_period: float,
+    audit_data_events: bool,
     data_dir: Path,
 ) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
@@ -83,6 +97,8 @@ def serve(
         tls_cert_file=tls_cert,
         tls_key_file=tls_key,
         insecure_http=insecure_http,
+        audit_period_s=audit_period,
+        audit_data_events=audit_data_events,
     )
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")

@@ -1,0 +1,103 @@
+"""Audit events in CloudTrail's record format (eventVersion 1.09).
+
+An `AuditEvent` is built by the API edge for every request it answers, allowed or denied; it
+holds request parameters and response elements already redacted (the edge knows which members
+its service model marks sensitive). `record()` is the CloudTrail JSON object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+EVENT_VERSION = "1.09"
+HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's own placeholder
+
+
+@dataclass(frozen=True)
+class UserIdentity:
+    """CloudTrail's userIdentity: who signed the request (type IAMUser, AssumedRole, ...)."""
+
+    type: str
+    principal_id: str
+    arn: str
+    account_id: str
+    access_key_id: str | None = None
+    user_name: str | None = None
+    role_arn: str | None = None  # the role behind an AssumedRole session
+
+    def record(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "type": self.type,
+            "principalId": self.principal_id,
+            "arn": self.arn,
+            "accountId": self.account_id,
+        }
+        if self.access_key_id:
+            found["accessKeyId"] = self.access_key_id
+        if self.user_name and self.type == "IAMUser":
+            found["userName"] = self.user_name
+        if self.role_arn:
+            role_name = self.role_arn.rsplit("/", 1)[-1]
+            found["sessionContext"] = {
+                "sessionIssuer": {
+                    "type": "Role",
+                    "principalId": self.principal_id.split(":", 1)[0],
+                    "arn": self.role_arn,
+                    "accountId": self.account_id,
+                    "userName": role_name,
+                },
+            }
+        return found
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    event_id: str
+    event_time: datetime
+    event_source: str  # e.g. lambda.amazonaws.com
+    event_name: str  # the operation, e.g. CreateFunction20150331
+    region: str
+    source_ip: str
+    user_agent: str
+    request_id: str
+    recipient_account_id: str
+    user_identity: UserIdentity | None  # None: the request could not be authenticated
+    read_only: bool
+    management_event: bool = True
+    error_code: str | None = None
+    error_message: str | None = None
+    request_parameters: Mapping[str, Any] | None = field(default=None, repr=False)
+    response_elements: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    def record(self) -> dict[str, Any]:
+        identity = (
+            self.user_identity.record()
+            if self.user_identity is not None
+            else {"type": "Unknown", "accountId": self.recipient_account_id}
+        )
+        found: dict[str, Any] = {
+            "eventVersion": EVENT_VERSION,
+            "userIdentity": identity,
+            "eventTime": self.event_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "eventSource": self.event_source,
+            "eventName": self.event_name,
+            "awsRegion": self.region,
+            "sourceIPAddress": self.source_ip,
+            "userAgent": self.user_agent,
+            "requestParameters": self.request_parameters,
+            "responseElements": self.response_elements,
+            "requestID": self.request_id,
+            "eventID": self.event_id,
+            "readOnly": self.read_only,
+            "eventType": "AwsApiCall",
+            "managementEvent": self.management_event,
+            "recipientAccountId": self.recipient_account_id,
+            "eventCategory": "Management" if self.management_event else "Data",
+        }
+        if self.error_code is not None:
+            found["errorCode"] = self.error_code
+            found["errorMessage"] = self.error_message or ""
+        return found

@@ -1,0 +1,277 @@
+"""The audit trail: a durable journal, rolled into signed, chained CloudTrail files.
+
+`append` puts a record in the journal (`journal.jsonl`, one `seq<TAB>json` line each) and
+returns once it is fsync'd; concurrent appends share one fsync (group commit), so the edge can
+wait for it before it answers: a record is never lost once its response is sent. `roll` (every
+period, and on a clean shutdown) moves the journalled records into one gzipped log file per
+account, then writes each account's digest: the log files' SHA-256, the previous digest's hash
+and signature (a chain), signed with the trail's Ed25519 key; then it records how far it got
+(`state.json`, replaced atomically) and empties the journal. One writer thread does both, so a
+roll never races an append. A crash mid-roll can deliver records twice; it cannot lose one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import json
+import logging
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from stockade.audit import layout
+from stockade.audit.events import AuditEvent
+from stockade.clock import Clock
+
+LOG = logging.getLogger(__name__)
+JOURNAL = "journal.jsonl"
+STATE = "state.json"
+_BATCH_MAX = 512
+
+
+class DigestSigner(Protocol):
+    def sign(self, data: bytes) -> bytes: ...
+
+    def public_key_pem(self) -> bytes: ...
+
+
+@dataclass
+class _Append:
+    line: bytes
+    future: Future[None]
+
+
+@dataclass
+class _Roll:
+    future: Future[int]
+
+
+class AuditTrail:
+    def __init__(self, root: Path, signer: DigestSigner, clock: Clock, region: str) -> None:
+        self._root = root
+        self._signer = signer
+        self._clock = clock
+        self._region = region
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._state = _read_state(root / STATE)
+        self._seq = max(self._state["delivered"], _last_seq(root / JOURNAL))
+        self._journal = open(root / JOURNAL, "ab")  # noqa: SIM115 - held for the trail's life
+        self._ops: queue.SimpleQueue[_Append | _Roll | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._write_forever, name="audit", daemon=True)
+        self._thread.start()
+        fingerprint = hashlib.sha256(signer.public_key_pem()).hexdigest()
+        self._fingerprint = fingerprint
+        (root / "digest-public-key.pem").write_bytes(signer.public_key_pem())
+
+    def __repr__(self) -> str:
+        return f"AuditTrail({self._root.name!r})"
+
+    # -- appending ---------------------------------------------------------------------------
+    def append(self, event: AuditEvent) -> Future[None]:
+        """Journal `event`; the future completes once it is on disk."""
+        text = json.dumps(event.record(), separators=(",", ":"), default=str)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the audit trail is closed")
+            self._seq += 1
+            line = f"{self._seq}\t{text}\n".encode()
+            op = _Append(line, Future())
+            self._ops.put(op)  # under the lock: journal order is sequence order
+        return op.future
+
+    async def record(self, event: AuditEvent) -> None:
+        await asyncio.wrap_future(self.append(event))
+
+    def roll(self) -> int:
+        """Deliver what the journal holds into signed files; returns how many records."""
+        op = _Roll(Future())
+        self._ops.put(op)
+        return op.future.result()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._ops.put(None)
+        self._thread.join()
+        self._journal.close()
+
+    # -- the writer thread -------------------------------------------------------------------
+    def _write_forever(self) -> None:
+        while True:
+            first = self._ops.get()
+            if first is None:
+                self._safely(self._roll)  # a clean shutdown seals the open period
+                return
+            batch: list[_Append | _Roll | None] = [first]
+            while len(batch) < _BATCH_MAX:
+                try:
+                    batch.append(self._ops.get_nowait())
+                except queue.Empty:
+                    break
+            appends = [op for op in batch if isinstance(op, _Append)]
+            if appends:
+                self._write(appends)
+            for op in batch:
+                if isinstance(op, _Roll):
+                    try:
+                        op.future.set_result(self._roll())
+                    except Exception as exc:  # reported to the caller; the journal is kept
+                        op.future.set_exception(exc)
+            if None in batch:
+                self._safely(self._roll)
+                return
+
+    def _write(self, appends: list[_Append]) -> None:
+        try:
+            self._journal.write(b"".join(op.line for op in appends))
+            self._journal.flush()
+            os.fsync(self._journal.fileno())
+        except OSError as exc:
+            for op in appends:
+                op.future.set_exception(exc)
+            return
+        for op in appends:
+            op.future.set_result(None)
+
+    def _safely(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except Exception:
+            LOG.exception("the audit trail could not roll its journal; it is kept for next time")
+
+    def _roll(self) -> int:
+        records = _pending(self._root / JOURNAL, self._state["delivered"])
+        now = self._clock.now()
+        by_account: dict[str, list[dict[str, Any]]] = {}
+        for _, record in records:
+            by_account.setdefault(str(record.get("recipientAccountId", "")), []).append(record)
+        accounts = sorted(set(by_account) | set(self._state["chains"]))
+        for account in accounts:
+            files = []
+            found = by_account.get(account, [])
+            if found:
+                files.append(self._write_log(account, found, now))
+            self._write_digest(account, files, now)
+        if records:
+            self._state["delivered"] = records[-1][0]
+        _write_state(self._root / STATE, self._state)
+        self._journal.truncate(0)
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
+        return len(records)
+
+    def _write_log(
+        self, account: str, records: list[dict[str, Any]], now: datetime
+    ) -> dict[str, Any]:
+        relative = layout.log_file_path(account, self._region, now, secrets.token_hex(8))
+        data = gzip.compress(json.dumps({"Records": records}).encode(), mtime=0)
+        _write_durably(self._root / relative, data)
+        times = sorted(str(r.get("eventTime", "")) for r in records)
+        return {
+            "s3Bucket": "audit",
+            "s3Object": str(relative),
+            "hashValue": hashlib.sha256(data).hexdigest(),
+            "hashAlgorithm": "SHA-256",
+            "oldestEventTime": times[0],
+            "newestEventTime": times[-1],
+        }
+
+    def _write_digest(self, account: str, files: list[dict[str, Any]], now: datetime) -> None:
+        chain = self._state["chains"].get(account)
+        start = datetime.fromisoformat(chain["end"]) if chain else now
+        end = now.astimezone(UTC).replace(microsecond=0)
+        if chain and end <= start:  # names carry seconds: keep them strictly increasing
+            end = start + timedelta(seconds=1)
+        relative = str(layout.digest_path(account, self._region, end))
+        previous_signature = chain["signature"] if chain else ""
+        digest = {
+            "awsAccountId": account,
+            "digestStartTime": layout.iso(start),
+            "digestEndTime": layout.iso(end),
+            "digestS3Bucket": "audit",
+            "digestS3Object": relative,
+            "digestPublicKeyFingerprint": self._fingerprint,
+            "digestSignatureAlgorithm": "Ed25519",
+            "previousDigestS3Bucket": "audit" if chain else None,
+            "previousDigestS3Object": chain["path"] if chain else None,
+            "previousDigestHashValue": chain["hash"] if chain else None,
+            "previousDigestHashAlgorithm": "SHA-256" if chain else None,
+            "previousDigestSignature": previous_signature or None,
+            "logFiles": files,
+        }
+        data = gzip.compress(json.dumps(digest).encode(), mtime=0)
+        signature = self._signer.sign(
+            layout.signing_string(layout.iso(end), relative, data, previous_signature)
+        ).hex()
+        _write_durably(self._root / relative, data)
+        _write_durably(self._root / (relative + layout.SIGNATURE_SUFFIX), signature.encode())
+        self._state["chains"][account] = {
+            "path": relative,
+            "hash": hashlib.sha256(data).hexdigest(),
+            "signature": signature,
+            "end": end.isoformat(),
+        }
+
+
+def _pending(journal: Path, delivered: int) -> list[tuple[int, dict[str, Any]]]:
+    found: list[tuple[int, dict[str, Any]]] = []
+    if not journal.exists():
+        return found
+    for raw in journal.read_bytes().splitlines():
+        seq_text, _, text = raw.partition(b"\t")
+        try:
+            seq, record = int(seq_text), json.loads(text)
+        except ValueError:
+            continue  # a torn last line: never acknowledged, so never promised
+        if seq > delivered:
+            found.append((seq, record))
+    return found
+
+
+def pending_count(root: Path) -> int:
+    """Journalled records that no digest covers yet."""
+    return len(_pending(root / JOURNAL, _read_state(root / STATE)["delivered"]))
+
+
+def _last_seq(journal: Path) -> int:
+    records = _pending(journal, 0)
+    return records[-1][0] if records else 0
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {"delivered": 0, "chains": {}}
+    state: dict[str, Any] = json.loads(path.read_text())
+    return state
+
+
+def _write_state(path: Path, state: dict[str, Any]) -> None:
+    _write_durably(path, json.dumps(state, indent=1).encode())
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
