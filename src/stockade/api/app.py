@@ -185,6 +185,7 @@ class StockadeApp:
                 secure_transport=head.scheme == "https",
                 received_at=self._clock.now(),
                 base_url=request.base_url,
+                notes=seen.notes,
             )
             if is_async(handler):
                 result = await handler(ctx, params)

@@ -12,6 +12,7 @@ from stockade.audit.events import AuditEvent
 from stockade.clock import Clock
 from stockade.domain.identity import Principal
 from stockade.errors import ApiError
+from stockade.services.context import AuditNotes
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Seen:
     params: dict[str, Any] | None = field(default=None, repr=False)
     result: Any = field(default=None, repr=False)
     error: ApiError | None = None
+    notes: AuditNotes = field(default_factory=AuditNotes)
 
 
 class Journal(Protocol):
@@ -70,5 +72,6 @@ class AuditSink:
             result=seen.result,
             error_code=error.wire_code(seen.protocol) if error is not None else None,
             error_message=error.message if error is not None else None,
+            additional=seen.notes.data(),
         )
         await self._journal.record(event)

@@ -74,6 +74,7 @@ def build_event(
     result: Any,
     error_code: str | None,
     error_message: str | None,
+    additional: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     name = operation.name if operation is not None else "Unknown"
     read_only = is_read_only(service, name)
@@ -107,6 +108,7 @@ def build_event(
             if shows_response and operation is not None
             else None
         ),
+        additional_event_data=dict(additional) if additional else None,
     )
 
 

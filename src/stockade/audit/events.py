@@ -71,6 +71,7 @@ class AuditEvent:
     error_message: str | None = None
     request_parameters: Mapping[str, Any] | None = field(default=None, repr=False)
     response_elements: Mapping[str, Any] | None = field(default=None, repr=False)
+    additional_event_data: Mapping[str, Any] | None = field(default=None, repr=False)
 
     def record(self) -> dict[str, Any]:
         identity = (
@@ -97,6 +98,8 @@ class AuditEvent:
             "recipientAccountId": self.recipient_account_id,
             "eventCategory": "Management" if self.management_event else "Data",
         }
+        if self.additional_event_data:
+            found["additionalEventData"] = dict(self.additional_event_data)
         if self.error_code is not None:
             found["errorCode"] = self.error_code
             found["errorMessage"] = self.error_message or ""

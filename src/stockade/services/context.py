@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from stockade.domain.identity import Principal
 from stockade.types import Region, RequestId
+
+
+class AuditNotes:
+    """What a use case adds to its request's audit record, as CloudTrail's
+    `additionalEventData` (for example a code-signing warning). Values must hold no secret."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, Any] = {}
+
+    def add(self, key: str, value: Any) -> None:
+        self._data[key] = value
+
+    def data(self) -> dict[str, Any]:
+        return dict(self._data)
+
+    def __repr__(self) -> str:
+        return f"AuditNotes(keys={sorted(self._data)})"
 
 
 @dataclass(frozen=True)
@@ -19,3 +37,4 @@ class RequestContext:
     secure_transport: bool
     received_at: datetime
     base_url: str  # how this client reached us; links handed back to it start here
+    notes: AuditNotes = field(default_factory=AuditNotes, compare=False)

@@ -51,3 +51,18 @@ def test_event_kinds() -> None:
     assert is_read_only("logs", "FilterLogEvents")
     assert is_read_only("kms", "Decrypt")
     assert not is_read_only("lambda", "UpdateFunctionCode")
+
+
+def test_notes_a_use_case_adds_become_additional_event_data() -> None:
+    from datetime import UTC, datetime
+
+    from stockade.api.audit_records import build_event
+
+    model = SESSION.get_service_model("lambda").operation_model("CreateFunction")
+    common = dict(service="lambda", operation=model, principal=None, fallback_account="1" * 12,
+                  region="us-east-1", source_ip="127.0.0.1", user_agent="ua", request_id="r",
+                  when=datetime.now(UTC), params={"FunctionName": "f"}, result=None,
+                  error_code=None, error_message=None)  # fmt: skip
+    noted = build_event(**common, additional={"codeSigning": "warning"}).record()
+    assert noted["additionalEventData"] == {"codeSigning": "warning"}
+    assert "additionalEventData" not in build_event(**common).record()
