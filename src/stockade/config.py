@@ -42,6 +42,7 @@ class Settings:
     # The audit trail rolls its journal into signed files this often (and on shutdown).
     audit_period_s: float = 300.0
     audit_data_events: bool = False  # Invoke and queue message operations too
+    audit_retention_days: int = 90  # how far back LookupEvents sees (CloudTrail's event history)
 
     @property
     def audit(self) -> Path:

@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from stockade import datadir
@@ -24,7 +25,7 @@ from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
-from stockade.audit.trail import AuditTrail
+from stockade.audit.trail import AuditTrail, delivered_records
 from stockade.clock import Clock, SystemClock
 from stockade.config import Settings
 from stockade.crypto import (
@@ -41,6 +42,7 @@ from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.services.authz import PolicyAuthorizer
+from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
@@ -60,6 +62,7 @@ from stockade.store.artifacts import FileArtifactStore
 from stockade.store.function_stats import SqliteCounterStore
 from stockade.store.logs import SqliteLogStore
 from stockade.store.sqlite import SqliteStore
+from stockade.store.sqlite_audit import SqliteAuditIndex
 from stockade.store.sqlite_keys import SqliteKeyStore
 from stockade.store.sqlite_queues import SqliteQueueEngine
 
@@ -93,11 +96,14 @@ class Stockade:
     keys: SqliteKeyStore | None = None
     trail: AuditTrail | None = None
     tls: TlsFiles | None = None
+    audit_index: SqliteAuditIndex | None = None
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
         if self.trail is not None:
             self.trail.close()  # seals the open period with a digest
+        if self.audit_index is not None:
+            self.audit_index.close()
         self.logs.close()
         if self.queues is not None:
             self.queues.close()
@@ -179,6 +185,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         counters=counters,
     )
     specs = ServiceSpecs()
+    audit_index, trail = _audit(settings, at_rest.root, clock)
     endpoints: dict[str, Endpoint] = {
         "lambda": RestJsonEndpoint(
             "lambda",
@@ -216,9 +223,14 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             specs.model("kms"),
             kms.operations(),
         ),
+        "cloudtrail": JsonEndpoint(
+            "cloudtrail",
+            specs.model("cloudtrail"),
+            CloudTrailService(
+                audit_index, authorizer, clock, settings.audit_retention_days
+            ).operations(),
+        ),
     }
-    trail = AuditTrail(settings.audit, _audit_signer(settings, at_rest.root), clock,
-                       settings.region)  # fmt: skip
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
     events = AsyncInvocations(
         lambda_service.invoker,
@@ -249,6 +261,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         None if server_tls is None else TlsFiles(
             server_tls.cert_file, server_tls.key_file, server_tls.key_password
         ),
+        audit_index,
     )  # fmt: skip
 
 
@@ -283,6 +296,25 @@ class _AtRest:
         keys = SqliteKeyStore(settings.keys_database)
         cipher = EnvelopeCipher(root)
         return cls(root, keys, cipher, EnvelopeSealer(PlatformDataKeys(keys, cipher, clock)))
+
+
+def _audit(
+    settings: Settings, root: AesRootKey, clock: Clock
+) -> tuple[SqliteAuditIndex, AuditTrail]:
+    """The trail, and the lookup index that follows it. The index can always be rebuilt from
+    the trail: a new one is filled from the log files still within retention, and records the
+    journal holds are (re)added on every start, in case the last run stopped before indexing."""
+    path = settings.audit / "index.db"
+    fresh = not path.exists()
+    settings.audit.mkdir(parents=True, exist_ok=True, mode=0o700)
+    index = SqliteAuditIndex(path, clock, settings.audit_retention_days)
+    if fresh:
+        since = clock.now() - timedelta(days=settings.audit_retention_days)
+        index.add(delivered_records(settings.audit, since))
+    trail = AuditTrail(settings.audit, _audit_signer(settings, root), clock, settings.region,
+                       on_durable=index.add)  # fmt: skip
+    index.add(trail.journalled())
+    return index, trail
 
 
 def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:

@@ -12,8 +12,8 @@ Paths inside digests are relative to the audit root ("the bucket").
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from pathlib import PurePosixPath
+from datetime import UTC, date, datetime
+from pathlib import PurePath, PurePosixPath
 
 TRAIL_NAME = "stockade"
 SIGNATURE_SUFFIX = ".sig"
@@ -29,6 +29,12 @@ def log_file_path(account: str, region: str, moment: datetime, unique: str) -> P
         "AWSLogs", account, "CloudTrail", region, _day(moment),
         f"{account}_CloudTrail_{region}_{stamp}_{unique}.json.gz",
     )  # fmt: skip
+
+
+def day_of(path: PurePath) -> date:
+    """The day folder a log or digest file sits in (…/YYYY/MM/DD/name)."""
+    year, month, day = path.parts[-4:-1]
+    return date(int(year), int(month), int(day))
 
 
 def digest_path(account: str, region: str, end: datetime) -> PurePosixPath:

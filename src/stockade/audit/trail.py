@@ -21,7 +21,7 @@ import os
 import queue
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,6 +47,7 @@ class DigestSigner(Protocol):
 @dataclass
 class _Append:
     line: bytes
+    record: dict[str, Any]
     future: Future[None]
 
 
@@ -56,8 +57,17 @@ class _Roll:
 
 
 class AuditTrail:
-    def __init__(self, root: Path, signer: DigestSigner, clock: Clock, region: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        signer: DigestSigner,
+        clock: Clock,
+        region: str,
+        on_durable: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> None:
         self._root = root
+        # Told of records once they are on disk (the lookup index follows the journal).
+        self._on_durable = on_durable
         self._signer = signer
         self._clock = clock
         self._region = region
@@ -80,18 +90,23 @@ class AuditTrail:
     # -- appending ---------------------------------------------------------------------------
     def append(self, event: AuditEvent) -> Future[None]:
         """Journal `event`; the future completes once it is on disk."""
-        text = json.dumps(event.record(), separators=(",", ":"), default=str)
+        record = event.record()
+        text = json.dumps(record, separators=(",", ":"), default=str)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the audit trail is closed")
             self._seq += 1
             line = f"{self._seq}\t{text}\n".encode()
-            op = _Append(line, Future())
+            op = _Append(line, json.loads(text), Future())
             self._ops.put(op)  # under the lock: journal order is sequence order
         return op.future
 
     async def record(self, event: AuditEvent) -> None:
         await asyncio.wrap_future(self.append(event))
+
+    def journalled(self) -> list[dict[str, Any]]:
+        """Records on disk that no log file holds yet."""
+        return [record for _, record in _pending(self._root / JOURNAL, self._state["delivered"])]
 
     def roll(self) -> int:
         """Deliver what the journal holds into signed files; returns how many records."""
@@ -145,6 +160,11 @@ class AuditTrail:
             return
         for op in appends:
             op.future.set_result(None)
+        if self._on_durable is not None:
+            try:
+                self._on_durable([op.record for op in appends])
+            except Exception:  # the journal holds them; the index catches up on restart
+                LOG.exception("audit records could not be passed on for indexing")
 
     def _safely(self, action: Callable[[], object]) -> None:
         try:
@@ -239,6 +259,20 @@ def _pending(journal: Path, delivered: int) -> list[tuple[int, dict[str, Any]]]:
         if seq > delivered:
             found.append((seq, record))
     return found
+
+
+def delivered_records(root: Path, since: datetime) -> Iterator[dict[str, Any]]:
+    """Every record in the trail's log files from `since`'s day on (to rebuild an index)."""
+    for path in sorted(root.glob("AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz")):
+        if layout.day_of(path) < since.astimezone(UTC).date():
+            continue
+        try:
+            records = json.loads(gzip.decompress(path.read_bytes()))["Records"]
+        except (OSError, ValueError, KeyError, EOFError):
+            LOG.warning("audit log file %s could not be read; its records are not indexed",
+                        path.name)  # fmt: skip
+            continue
+        yield from records
 
 
 def pending_count(root: Path) -> int:

@@ -66,6 +66,13 @@ from stockade.datadir import DataDirError, read_endpoint
     is_flag=True,
     help="Audit data events too (Invoke, queue message operations), not only management events.",
 )
+@click.option(
+    "--audit-retention-days",
+    type=click.IntRange(1, 3650),
+    default=90,
+    show_default=True,
+    help="How many days of audit events LookupEvents keeps (the signed trail keeps all).",
+)
 @data_dir_option
 def serve(
     host: str,
@@ -78,6 +85,7 @@ def serve(
     insecure_http: bool,
     audit_period: float,
     audit_data_events: bool,
+    audit_retention_days: int,
     data_dir: Path,
 ) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
@@ -99,6 +107,7 @@ def serve(
         insecure_http=insecure_http,
         audit_period_s=audit_period,
         audit_data_events=audit_data_events,
+        audit_retention_days=audit_retention_days,
     )
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")

@@ -1,0 +1,1 @@
+"""CloudTrail's event history (LookupEvents) over Stockade's own audit records."""

@@ -1,0 +1,49 @@
+"""CloudTrail's API errors for LookupEvents, as its model names them (all 400 but access).
+
+ApiError
+├── InvalidLookupAttributesError   400 InvalidLookupAttributesException
+├── InvalidTimeRangeError          400 InvalidTimeRangeException
+├── InvalidMaxResultsError         400 InvalidMaxResultsException
+├── InvalidNextTokenError          400 InvalidNextTokenException
+├── InvalidEventCategoryError      400 InvalidEventCategoryException
+└── AccessDeniedError              403 AccessDeniedException (common error)
+"""
+
+from __future__ import annotations
+
+from stockade.errors import ApiError
+
+
+class InvalidLookupAttributesError(ApiError):
+    code = "InvalidLookupAttributesException"
+    http_status = 400
+    sender_fault = True
+
+
+class InvalidTimeRangeError(ApiError):
+    code = "InvalidTimeRangeException"
+    http_status = 400
+    sender_fault = True
+
+
+class InvalidMaxResultsError(ApiError):
+    code = "InvalidMaxResultsException"
+    http_status = 400
+    sender_fault = True
+
+
+class InvalidNextTokenError(ApiError):
+    code = "InvalidNextTokenException"
+    http_status = 400
+    sender_fault = True
+
+
+class InvalidEventCategoryError(ApiError):
+    code = "InvalidEventCategoryException"
+    http_status = 400
+    sender_fault = True
+
+
+class AccessDeniedError(ApiError):
+    code = "AccessDeniedException"
+    http_status = 403
