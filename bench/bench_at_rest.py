@@ -27,11 +27,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from stockade.audit.trail import AuditTrail
 from stockade.clock import SystemClock
 from stockade.crypto import EnvelopeCipher, EnvelopeSealer
 from stockade.crypto.aead import new_key, open_, seal
 from stockade.crypto.root_key import OsKeyFiles, file_root_key
+from stockade.crypto.signing import Ed25519Signer
 from stockade.domain.identity import Principal, PrincipalKind
+from stockade.services.audit_log import DiscardingAuditLog
 from stockade.services.authz import PolicyAuthorizer
 from stockade.services.context import RequestContext
 from stockade.services.identity import ADMIN_USER, BASIC_EXECUTION_ROLE, Identities
@@ -76,16 +79,23 @@ def environment_bench(tmp: Path, rounds: int) -> None:
     role = Principal(PrincipalKind.ASSUMED_ROLE, account,
                      f"arn:aws:sts::{account}:assumed-role/{BASIC_EXECUTION_ROLE}/bench",
                      "AROABENCH:bench", "bench", role_arn=role_arn)  # fmt: skip
-    env_keys = LambdaEnvironmentKeys(kms, REGION)
+    trail = AuditTrail(tmp / "audit", Ed25519Signer.generate(), clock, REGION)
+    env_keys = LambdaEnvironmentKeys(kms, REGION, DiscardingAuditLog())
+    audited_keys = LambdaEnvironmentKeys(kms, REGION, trail)
     plaintext = json.dumps(VARIABLES, separators=(",", ":")).encode()
     sealed = env_keys.encrypt(admin, key_arn, function_arn, plaintext)
     assert env_keys.decrypt_for_function(role, function_arn, sealed) == plaintext
     opened = per_call_us(lambda: env_keys.decrypt_for_function(role, function_arn, sealed), rounds)
+    audited = per_call_us(
+        lambda: audited_keys.decrypt_for_function(role, function_arn, sealed), rounds
+    )
+    trail.close()
     key = new_key()
     nonce, ciphertext = seal(key, plaintext, b"aad")
     floor = per_call_us(lambda: open_(key, nonce, ciphertext, b"aad"), rounds)
     print(f"env open    {opened:8.1f} us per cold start ({len(plaintext)} bytes of variables,"
           f" customer key, p50 of {rounds})")  # fmt: skip
+    print(f"  audited   {audited:8.1f} us the same, with its KMS audit record journalled (fsync)")
     print(f"baseline    {floor:8.1f} us AES-256-GCM decryption of the same bytes alone;"
           f" ratio {opened / floor:5.1f}x")  # fmt: skip
     store.close()

@@ -129,6 +129,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     server_tls = datadir.server_tls(settings, at_rest.root)
     store = SqliteStore(settings.database, at_rest.sealer)
     artifacts = FileArtifactStore(settings.artifacts, at_rest.sealer)
+    audit_index, trail = _audit(settings, at_rest.root, clock)
     identities = Identities(store, clock)
 
     admin = None
@@ -159,7 +160,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         region=settings.region,
         host_arch=host_architecture(),
         code_urls=CodeUrlSigner(datadir.secret_key(settings.keys / "code-url.key")),
-        environments=EnvironmentVariables(LambdaEnvironmentKeys(kms, settings.region)),
+        environments=EnvironmentVariables(LambdaEnvironmentKeys(kms, settings.region, trail)),
     )
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database, sealer=at_rest.sealer)
@@ -185,7 +186,6 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         counters=counters,
     )
     specs = ServiceSpecs()
-    audit_index, trail = _audit(settings, at_rest.root, clock)
     endpoints: dict[str, Endpoint] = {
         "lambda": RestJsonEndpoint(
             "lambda",

@@ -201,3 +201,40 @@ def test_the_pipeline_encrypts_and_only_the_functions_role_decrypts(
         'os.environ["AWS_LAMBDA_FUNCTION_NAME"]', repr(name)),
         Environment={"Variables": {"ENCRYPTED": encrypted}})  # fmt: skip
     assert invoke(server, other) == {"error": "AccessDeniedException"}
+
+
+def test_lambdas_use_of_the_key_is_audited(server: RunningServer) -> None:
+    kms = server.client("kms")
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    name = unique("audited-key")
+    secret = f"canary-{uuid.uuid4().hex}"
+    create(server, name, basic_role(server), SHOW_ENV, KMSKeyArn=key_arn,
+           Environment={"Variables": {"SECRET_VALUE": secret}})  # fmt: skip
+    assert invoke(server, name) == secret
+    kms.disable_key(KeyId=key_arn)
+    time.sleep(SETTLE_S)
+    assert invoke_error(server, name)[0] == "KMSDisabledException"
+    kms.enable_key(KeyId=key_arn)
+
+    events = server.client("cloudtrail").lookup_events(
+        LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": key_arn}]
+    )["Events"]
+    records = [json.loads(e["CloudTrailEvent"]) for e in events]
+    on_behalf = [r for r in records if r["userIdentity"].get("invokedBy") == "lambda.amazonaws.com"]
+    function_arn = f"arn:aws:lambda:{server.region}:{server.account_id}:function:{name}"
+    for record in on_behalf:
+        assert record["eventSource"] == "kms.amazonaws.com"
+        assert record["requestParameters"]["EncryptionContext"] == {
+            "aws:lambda:FunctionArn": function_arn
+        }
+        assert secret not in json.dumps(record)
+    encrypts = [r for r in on_behalf if r["eventName"] == "Encrypt"]
+    assert [r["userIdentity"]["type"] for r in encrypts] == ["IAMUser"]  # for the deployer
+    assert "lambdaRequestID" in encrypts[0]["additionalEventData"]  # CreateFunction's request
+    decrypts = [r for r in on_behalf if r["eventName"] == "Decrypt"]
+    by_role = [r for r in decrypts if r["userIdentity"]["type"] == "AssumedRole"]
+    assert {r.get("errorCode") for r in by_role} == {None, "DisabledException"}
+    assert all(
+        r["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] == basic_role(server)
+        for r in by_role
+    )

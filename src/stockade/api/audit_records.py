@@ -47,18 +47,6 @@ def is_read_only(service: str, operation: str) -> bool:
     )
 
 
-def identity_of(principal: Principal) -> UserIdentity:
-    return UserIdentity(
-        type=principal.kind.value,
-        principal_id=principal.principal_id,
-        arn=principal.arn,
-        account_id=principal.account_id,
-        access_key_id=principal.access_key_id,
-        user_name=principal.name,
-        role_arn=principal.role_arn,
-    )
-
-
 def build_event(
     *,
     service: str,
@@ -93,7 +81,7 @@ def build_event(
         user_agent=user_agent[:1024],
         request_id=request_id,
         recipient_account_id=principal.account_id if principal is not None else fallback_account,
-        user_identity=identity_of(principal) if principal is not None else None,
+        user_identity=UserIdentity.of(principal) if principal is not None else None,
         read_only=read_only,
         management_event=not is_data_event(service, name),
         error_code=error_code,

@@ -1,8 +1,9 @@
 """Audit events in CloudTrail's record format (eventVersion 1.09).
 
-An `AuditEvent` is built by the API edge for every request it answers, allowed or denied; it
-holds request parameters and response elements already redacted (the edge knows which members
-its service model marks sensitive). `record()` is the CloudTrail JSON object.
+An `AuditEvent` is built by the API edge for every request it answers, allowed or denied, and
+by a service for what it does on a user's behalf (Lambda using KMS for a function); it holds
+request parameters and response elements already redacted (the edge knows which members its
+service model marks sensitive). `record()` is the CloudTrail JSON object.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from stockade.domain.identity import Principal
 
 EVENT_VERSION = "1.09"
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's own placeholder
@@ -27,6 +30,20 @@ class UserIdentity:
     access_key_id: str | None = None
     user_name: str | None = None
     role_arn: str | None = None  # the role behind an AssumedRole session
+    invoked_by: str | None = None  # the service that acted for this identity
+
+    @classmethod
+    def of(cls, principal: Principal, invoked_by: str | None = None) -> UserIdentity:
+        return cls(
+            type=principal.kind.value,
+            principal_id=principal.principal_id,
+            arn=principal.arn,
+            account_id=principal.account_id,
+            access_key_id=principal.access_key_id,
+            user_name=principal.name,
+            role_arn=principal.role_arn,
+            invoked_by=invoked_by,
+        )
 
     def record(self) -> dict[str, Any]:
         found: dict[str, Any] = {
@@ -50,6 +67,8 @@ class UserIdentity:
                     "userName": role_name,
                 },
             }
+        if self.invoked_by:
+            found["invokedBy"] = self.invoked_by
         return found
 
 

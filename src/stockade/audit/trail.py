@@ -104,6 +104,10 @@ class AuditTrail:
     async def record(self, event: AuditEvent) -> None:
         await asyncio.wrap_future(self.append(event))
 
+    def write(self, event: AuditEvent) -> None:
+        """Journal `event` and wait until it is on disk (from worker threads)."""
+        self.append(event).result()
+
     def journalled(self) -> list[dict[str, Any]]:
         """Records on disk that no log file holds yet."""
         return [record for _, record in _pending(self._root / JOURNAL, self._state["delivered"])]

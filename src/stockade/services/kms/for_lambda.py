@@ -13,11 +13,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from stockade.audit.events import AuditEvent, UserIdentity
 from stockade.domain.function import EncryptedEnvironment
 from stockade.domain.identity import Principal
+from stockade.services.audit_log import AuditLog
 from stockade.services.context import RequestContext
 from stockade.services.kms import errors as kms
 from stockade.services.kms.service import KmsService
@@ -25,6 +28,7 @@ from stockade.services.lambda_ import errors as lam
 from stockade.services.lambda_.environment_keys import CONTEXT_KEY
 from stockade.types import Region, RequestId
 
+_LAMBDA = "lambda.amazonaws.com"
 _WHY: dict[type[kms.KmsError], tuple[Callable[[str], lam.KmsKeyError], str]] = {
     kms.DisabledError: (lam.KmsDisabledError, "the KMS key used is disabled"),
     kms.InvalidStateError: (
@@ -40,19 +44,22 @@ _WHY: dict[type[kms.KmsError], tuple[Callable[[str], lam.KmsKeyError], str]] = {
 
 
 class LambdaEnvironmentKeys:
-    def __init__(self, service: KmsService, region: Region) -> None:
+    def __init__(self, service: KmsService, region: Region, audit: AuditLog) -> None:
         self._service = service
         self._region = region
         self._via = f"lambda.{region}.amazonaws.com"
+        self._audit = audit
 
     def encrypt(
         self, ctx: RequestContext, key_arn: str | None, function_arn: str, plaintext: bytes
     ) -> EncryptedEnvironment:
         ref = key_arn or self._service.managed_key(ctx.principal.account_id, ctx.region).arn
+        context = {CONTEXT_KEY: function_arn}
         try:
-            key, blob = self._service.keys.encrypt(
-                ctx, ref, plaintext, {CONTEXT_KEY: function_arn}, via_service=self._via
-            )
+            with self._audited(ctx, "Encrypt", ref, context):
+                key, blob = self._service.keys.encrypt(
+                    ctx, ref, plaintext, context, via_service=self._via
+                )
         except kms.KmsError as error:  # configuring, not running: Lambda's wording for it
             raise lam.InvalidParameterValueError(
                 "Lambda was unable to configure access to your environment variables because"
@@ -64,9 +71,13 @@ class LambdaEnvironmentKeys:
     def decrypt_for_caller(
         self, ctx: RequestContext, function_arn: str, environment: EncryptedEnvironment
     ) -> bytes:
-        with _as_lambda_error("decrypt", "Decrypt"):
+        context = {CONTEXT_KEY: function_arn}
+        with (
+            _as_lambda_error("decrypt", "Decrypt"),
+            self._audited(ctx, "Decrypt", environment.key_arn, context),
+        ):
             return self._service.keys.decrypt(
-                ctx, _blob(environment), {CONTEXT_KEY: function_arn}, via_service=self._via
+                ctx, _blob(environment), context, via_service=self._via
             ).plaintext
 
     def decrypt_for_function(
@@ -83,11 +94,52 @@ class LambdaEnvironmentKeys:
             base_url="",
         )
         context = {CONTEXT_KEY: function_arn}
-        with _as_lambda_error("decrypt", "Decrypt"):
+        with (
+            _as_lambda_error("decrypt", "Decrypt"),
+            self._audited(ctx, "Decrypt", environment.key_arn, context),
+        ):
             return self._service.keys.decrypt(
                 ctx, _blob(environment), context, via_service=self._via,
                 grant=lambda_grant(role.role_arn or role.arn, context),
             ).plaintext  # fmt: skip
+
+    @contextmanager
+    def _audited(
+        self, ctx: RequestContext, operation: str, key_ref: str, context: dict[str, str]
+    ) -> Iterator[None]:
+        error: kms.KmsError | None = None
+        try:
+            yield
+        except kms.KmsError as exc:
+            error = exc
+            raise
+        finally:
+            self._audit.write(
+                AuditEvent(
+                    event_id=str(uuid.uuid4()),
+                    event_time=self._service.deps.clock.now(),
+                    event_source="kms.amazonaws.com",
+                    event_name=operation,
+                    region=self._region,
+                    source_ip=_LAMBDA,
+                    user_agent=_LAMBDA,
+                    request_id=str(uuid.uuid4()),  # KMS's own request
+                    recipient_account_id=ctx.principal.account_id,
+                    user_identity=UserIdentity.of(ctx.principal, invoked_by=_LAMBDA),
+                    read_only=True,
+                    error_code=None if error is None else error.code,
+                    error_message=None if error is None else error.message,
+                    request_parameters={
+                        "KeyId": key_ref,
+                        "EncryptionContext": dict(context),
+                        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                    },
+                    # Links the use to the user's request behind it (none for a cold start).
+                    additional_event_data=(
+                        {"lambdaRequestID": ctx.request_id} if ctx.request_id else None
+                    ),
+                )
+            )
 
 
 def lambda_grant(grantee: str, context: dict[str, str]) -> str:
