@@ -42,6 +42,7 @@ from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.services.authz import PolicyAuthorizer
+from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
@@ -59,6 +60,7 @@ from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore
+from stockade.store.event_selectors import FileEventSelectorStore
 from stockade.store.function_stats import SqliteCounterStore
 from stockade.store.logs import SqliteLogStore
 from stockade.store.sqlite import SqliteStore
@@ -186,6 +188,10 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         counters=counters,
     )
     specs = ServiceSpecs()
+    selectors = TrailSelectors(
+        FileEventSelectorStore(settings.audit / "event-selectors.json"), authorizer,
+        settings.region,
+    )  # fmt: skip
     endpoints: dict[str, Endpoint] = {
         "lambda": RestJsonEndpoint(
             "lambda",
@@ -227,7 +233,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             "cloudtrail",
             specs.model("cloudtrail"),
             CloudTrailService(
-                audit_index, authorizer, clock, settings.audit_retention_days
+                audit_index, selectors, authorizer, clock, settings.audit_retention_days
             ).operations(),
         ),
     }
@@ -253,7 +259,14 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         # server before it listens, with a message naming it.
         on_startup=lifecycle.start,
         on_shutdown=lifecycle.stop,
-        audit=AuditSink(trail, clock, settings.region, account_id, settings.audit_data_events),
+        audit=AuditSink(
+            trail,
+            clock,
+            settings.region,
+            account_id,
+            settings.audit_data_events,
+            records_invocation=selectors.records_invocation,
+        ),
     )
     return Stockade(
         settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, queues,

@@ -176,3 +176,55 @@ def test_the_index_is_rebuilt_from_the_trail(fresh_server: RunningServer) -> Non
         assert [e["EventName"] for e in found] == ["GetFunction"]
     finally:
         restarted.stop()
+
+
+def test_an_account_selects_the_invocations_it_records(server: RunningServer) -> None:
+    trail, lam = server.client("cloudtrail"), server.client("lambda")
+    watched, other = unique_function(server), unique_function(server)
+    arn = lam.get_function_configuration(FunctionName=watched)["FunctionArn"]
+    default = trail.get_event_selectors(TrailName="stockade")
+    assert default["TrailARN"].endswith(f":{server.account_id}:trail/stockade")
+    assert default["EventSelectors"][0]["DataResources"] == []
+    lam.invoke(FunctionName=watched, Payload=b"{}")  # not selected yet: not recorded
+
+    function_data = [{"Type": "AWS::Lambda::Function", "Values": [arn]}]
+    selectors = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                  "DataResources": function_data}]  # fmt: skip
+    trail.put_event_selectors(TrailName="stockade", EventSelectors=selectors)
+    assert aws(server, "cloudtrail", "get-event-selectors", "--trail-name",
+               default["TrailARN"])["EventSelectors"] == selectors  # fmt: skip
+    recorded = lam.invoke(FunctionName=watched, Payload=b'{"card": "4111"}')
+    lam.invoke(FunctionName=other, Payload=b"{}")
+
+    invokes = lookup(server, "EventName", "Invoke")
+    names = [json.loads(e["CloudTrailEvent"])["requestParameters"]["FunctionName"]
+             for e in invokes]  # fmt: skip
+    assert names.count(watched) == 1
+    assert other not in names
+    record = json.loads(invokes[names.index(watched)]["CloudTrailEvent"])
+    assert record["requestID"] == recorded["ResponseMetadata"]["RequestId"]
+    assert record["managementEvent"] is False
+    assert record["eventCategory"] == "Data"
+    assert "4111" not in invokes[names.index(watched)]["CloudTrailEvent"]  # the payload
+
+    def code(**kwargs: Any) -> str:
+        with pytest.raises(ClientError) as exc:
+            trail.put_event_selectors(**kwargs)
+        return str(exc.value.response["Error"]["Code"])
+
+    assert code(TrailName="another", EventSelectors=selectors) == "TrailNotFoundException"
+    no_management = [{**selectors[0], "IncludeManagementEvents": False}]
+    assert code(TrailName="stockade", EventSelectors=no_management) == (
+        "InvalidEventSelectorsException"
+    )
+    trail.put_event_selectors(TrailName="stockade", EventSelectors=default["EventSelectors"])
+
+
+def unique_function(server: RunningServer) -> str:
+    name = f"selected-{uuid.uuid4().hex[:6]}"
+    server.client("lambda").create_function(
+        FunctionName=name, Runtime="python3.11", Handler="app.handler",
+        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+        Code={"ZipFile": make_zip({"app.py": PYTHON_ECHO})},
+    )  # fmt: skip
+    return name

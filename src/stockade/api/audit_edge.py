@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -10,6 +11,8 @@ from botocore.model import OperationModel
 from stockade.api.audit_records import build_event, is_data_event
 from stockade.audit.events import AuditEvent
 from stockade.clock import Clock
+from stockade.domain.arn import function_arn, parse_function_name
+from stockade.domain.errors import DomainError
 from stockade.domain.identity import Principal
 from stockade.errors import ApiError
 from stockade.services.context import AuditNotes
@@ -41,13 +44,16 @@ class AuditSink:
         region: str,
         operator_account: str,
         data_events: bool = False,
+        records_invocation: Callable[[str, str], bool] | None = None,
     ) -> None:
         self._journal = journal
         self._clock = clock
         self._region = region
         # Requests no account can be attributed to (an unknown key) go to the operator's trail.
         self._operator_account = operator_account
+        # Data events: every account's (the operator's switch), or as each account selects.
         self._data_events = data_events
+        self._records_invocation = records_invocation
 
     async def record_request(
         self, seen: Seen, source_ip: str, user_agent: str, request_id: str
@@ -55,7 +61,7 @@ class AuditSink:
         if seen.service is None:
             return
         name = seen.operation.name if seen.operation is not None else ""
-        if is_data_event(seen.service, name) and not self._data_events:
+        if is_data_event(seen.service, name) and not self._wants_data_event(seen):
             return
         error = seen.error
         event = build_event(
@@ -75,3 +81,20 @@ class AuditSink:
             additional=seen.notes.data(),
         )
         await self._journal.record(event)
+
+    def _wants_data_event(self, seen: Seen) -> bool:
+        if self._data_events:
+            return True
+        if (
+            self._records_invocation is None or seen.service != "lambda"
+            or seen.principal is None or seen.params is None
+        ):  # fmt: skip
+            return False
+        try:
+            ref = parse_function_name(str(seen.params.get("FunctionName", "")),
+                                      seen.principal.account_id)  # fmt: skip
+        except DomainError:
+            return False  # refused before it reached a function: nothing was invoked
+        qualifier = seen.params.get("Qualifier") or ref.qualifier
+        arn = function_arn(ref.region or self._region, ref.account_id, ref.name, qualifier)
+        return self._records_invocation(seen.principal.account_id, arn)

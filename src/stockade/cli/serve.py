@@ -64,7 +64,8 @@ from stockade.datadir import DataDirError, read_endpoint
 @click.option(
     "--audit-data-events",
     is_flag=True,
-    help="Audit data events too (Invoke, queue message operations), not only management events.",
+    help="Audit every account's data events (Invoke, queue message operations), not only"
+    " management events and the invocations accounts select with PutEventSelectors.",
 )
 @click.option(
     "--audit-retention-days",

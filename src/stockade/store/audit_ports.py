@@ -47,3 +47,13 @@ class AuditIndex(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class EventSelectorStore(Protocol):
+    """Each account's event selectors for its trail, as it last put them (None: never)."""
+
+    def get(self, account_id: str) -> list[dict[str, Any]] | None: ...
+
+    def put(self, account_id: str, selectors: list[dict[str, Any]]) -> None:
+        """Durably, before it returns."""
+        ...

@@ -1,4 +1,4 @@
-"""CloudTrail's API errors for LookupEvents, as its model names them (all 400 but access).
+"""CloudTrail's API errors, as its model names them (all 400 but access).
 
 ApiError
 ├── InvalidLookupAttributesError   400 InvalidLookupAttributesException
@@ -6,6 +6,8 @@ ApiError
 ├── InvalidMaxResultsError         400 InvalidMaxResultsException
 ├── InvalidNextTokenError          400 InvalidNextTokenException
 ├── InvalidEventCategoryError      400 InvalidEventCategoryException
+├── TrailNotFoundError             400 TrailNotFoundException
+├── InvalidEventSelectorsError     400 InvalidEventSelectorsException
 └── AccessDeniedError              403 AccessDeniedException (common error)
 """
 
@@ -47,3 +49,15 @@ class InvalidEventCategoryError(ApiError):
 class AccessDeniedError(ApiError):
     code = "AccessDeniedException"
     http_status = 403
+
+
+class TrailNotFoundError(ApiError):
+    code = "TrailNotFoundException"
+    http_status = 400
+    sender_fault = True
+
+
+class InvalidEventSelectorsError(ApiError):
+    code = "InvalidEventSelectorsException"
+    http_status = 400
+    sender_fault = True

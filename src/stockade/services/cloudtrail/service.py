@@ -1,4 +1,6 @@
-"""LookupEvents: an account's audit records, newest first, filtered by one attribute.
+"""CloudTrail's API over Stockade's trail: event history (LookupEvents) and event selectors.
+
+LookupEvents: an account's audit records, newest first, filtered by one attribute.
 
 As CloudTrail's event history: at most one lookup attribute, a time range (by default the whole
 retention period, ending now), pages of at most 50 events, and a NextToken that is bound to the
@@ -26,6 +28,7 @@ from stockade.services.cloudtrail.errors import (
     InvalidNextTokenError,
     InvalidTimeRangeError,
 )
+from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.context import RequestContext
 from stockade.store.audit_ports import AuditIndex, IndexedEvent, LookupQuery
 
@@ -39,15 +42,25 @@ class Operation(Protocol):
 
 class CloudTrailService:
     def __init__(
-        self, index: AuditIndex, authorizer: Authorizer, clock: Clock, retention_days: int
+        self,
+        index: AuditIndex,
+        selectors: TrailSelectors,
+        authorizer: Authorizer,
+        clock: Clock,
+        retention_days: int,
     ) -> None:
         self._index = index
+        self._selectors = selectors
         self._authorizer = authorizer
         self._clock = clock
         self._retention = timedelta(days=retention_days)
 
     def operations(self) -> Mapping[str, Operation]:
-        return {"LookupEvents": self.lookup_events}
+        return {
+            "LookupEvents": self.lookup_events,
+            "PutEventSelectors": self._selectors.put_event_selectors,
+            "GetEventSelectors": self._selectors.get_event_selectors,
+        }
 
     def lookup_events(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         self._authorizer.authorize(ctx, "cloudtrail:LookupEvents", "*", AccessDeniedError)
