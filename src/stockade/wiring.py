@@ -28,6 +28,7 @@ from stockade.audit.trail import AuditTrail
 from stockade.clock import Clock, SystemClock
 from stockade.config import Settings
 from stockade.crypto import (
+    CodeSigningKeys,
     Ed25519Signer,
     EnvelopeCipher,
     EnvelopeSealer,
@@ -53,6 +54,7 @@ from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
+from stockade.services.signer import SignerService
 from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
@@ -215,6 +217,13 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             "kms",
             specs.model("kms"),
             kms.operations(),
+        ),
+        "signer": RestJsonEndpoint(
+            "signer",
+            specs.model("signer"),
+            SignerService(
+                store, CodeSigningKeys(at_rest.root), clock, authorizer, settings.region
+            ).operations(),
         ),
     }
     trail = AuditTrail(settings.audit, _audit_signer(settings, at_rest.root), clock,
