@@ -29,6 +29,7 @@ from stockade.audit.trail import AuditTrail, delivered_records
 from stockade.clock import Clock, SystemClock
 from stockade.config import Settings
 from stockade.crypto import (
+    CodeSigningKeys,
     Ed25519Signer,
     EnvelopeCipher,
     EnvelopeSealer,
@@ -56,6 +57,7 @@ from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
+from stockade.services.signer import SignerService
 from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
@@ -234,6 +236,13 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             specs.model("cloudtrail"),
             CloudTrailService(
                 audit_index, selectors, authorizer, clock, settings.audit_retention_days
+            ).operations(),
+        ),
+        "signer": RestJsonEndpoint(
+            "signer",
+            specs.model("signer"),
+            SignerService(
+                store, CodeSigningKeys(at_rest.root), clock, authorizer, settings.region
             ).operations(),
         ),
     }

@@ -66,9 +66,14 @@ def modelled_errors(services: tuple[str, ...] = ("lambda", "iam", "sts", "sqs"))
 def test_error_codes_and_statuses_come_from_the_models(error: type[ApiError]) -> None:
     # Common errors win: the sts model lists ExpiredTokenException as 400, while an expired
     # token at the signature check is a 403 on every AWS endpoint.
-    # KMS's errors are KMS's own (its KMSInvalidStateException is a 400, Lambda's a 502).
-    own = {"stockade.services.kms.": ("kms",), "stockade.services.logs.": ("logs",),
-           "stockade.services.cloudtrail.": ("cloudtrail",)}  # fmt: skip
+    # KMS's errors are KMS's own (its KMSInvalidStateException is a 400, Lambda's a 502);
+    # Signer's too (its ResourceNotFoundException is a 404 like Lambda's, but its own).
+    own = {
+        "stockade.services.kms.": ("kms",),
+        "stockade.services.logs.": ("logs",),
+        "stockade.services.signer.": ("signer",),
+        "stockade.services.cloudtrail.": ("cloudtrail",),
+    }
     models = next((m for p, m in own.items() if error.__module__.startswith(p)), None)
     known = {**(modelled_errors(models) if models else modelled_errors()), **COMMON_ERRORS}
     assert error.code in known, f"{error.code} is neither modelled nor a common AWS error"

@@ -11,6 +11,7 @@ from stockade.cli.functions import deploy, functions
 from stockade.cli.invoke import invoke
 from stockade.cli.logs import logs
 from stockade.cli.serve import serve, status
+from stockade.cli.signing import sign, signing, verify
 from stockade.cli.stats import stats
 
 
@@ -29,6 +30,9 @@ cli.add_command(functions)
 cli.add_command(invoke)
 cli.add_command(logs)
 cli.add_command(stats)
+cli.add_command(sign)
+cli.add_command(verify)
+cli.add_command(signing)
 
 
 def main() -> None:

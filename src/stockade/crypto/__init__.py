@@ -5,11 +5,13 @@
   bound to an encryption context (what the KMS service builds on).
 - `sealer`: the store's `Sealer` with a per-object data key from a `DataKeySource`.
 - `signing`: Ed25519 for the audit layer.
+- `code_signing`: ECDSA P-384 / SHA-384 keys for signing deployment packages.
 """
 
 from __future__ import annotations
 
 from stockade.crypto.aead import same as constant_time_equal
+from stockade.crypto.code_signing import CodeSigningKey, CodeSigningKeys, verify_code_signature
 from stockade.crypto.envelope import BlobHeader, EnvelopeCipher, KeyVersion, read_header
 from stockade.crypto.errors import (
     CryptoError,
@@ -40,6 +42,8 @@ __all__ = [
     "ROOT_KEY_FILE_ENV",
     "AesRootKey",
     "BlobHeader",
+    "CodeSigningKey",
+    "CodeSigningKeys",
     "CryptoError",
     "DataKeySource",
     "Ed25519Signer",
@@ -63,4 +67,5 @@ __all__ = [
     "operator_root_key",
     "read_header",
     "verify",
+    "verify_code_signature",
 ]

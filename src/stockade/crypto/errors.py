@@ -7,7 +7,7 @@ StockadeError
     │   ├── TamperedBlobError      authentication failed: modified, wrong key or wrong context
     │   └── KeyMismatchError       the blob names another key, key version or root key
     ├── RootKeyError               root key unusable: missing, wrong size, too-open permissions
-    └── InvalidSignatureError      an Ed25519 signature does not verify
+    └── InvalidSignatureError      an Ed25519 or ECDSA signature does not verify
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 DomainError
 ├── InvalidArnError          text is not an ARN of the expected kind
 ├── InvalidConfigurationError  a function configuration breaks one of Lambda's rules
+├── SignedPackageError       a signature manifest inside a package is malformed
 └── ArchiveError             a deployment package is unacceptable (see domain/archive.py)
     ├── CorruptArchiveError   not a readable zip
     ├── HostileArchiveError   paths, links, duplicates or overlaps that could escape or bomb
@@ -24,6 +25,10 @@ class InvalidArnError(DomainError):
 
 class InvalidConfigurationError(DomainError):
     """A function configuration breaks one of Lambda's rules; the message is caller-safe."""
+
+
+class SignedPackageError(DomainError):
+    """A package's signature manifest is unreadable or malformed (see domain/signed_package.py)."""
 
 
 class ArchiveError(DomainError):

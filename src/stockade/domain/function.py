@@ -28,12 +28,22 @@ class UpdateStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class CodeSignature:
+    """Who signed a package, once its signature was checked (GetFunction and GetLayerVersion
+    show it as `SigningProfileVersionArn` and `SigningJobArn`)."""
+
+    profile_version_arn: str
+    job_arn: str
+
+
+@dataclass(frozen=True)
 class Code:
     """A deployment package, addressed by the SHA-256 of its bytes."""
 
     sha256: Sha256Hex
     size: int
     unzipped_size: int
+    signature: CodeSignature | None = None
 
     @property
     def sha256_base64(self) -> str:
@@ -121,6 +131,7 @@ class Function:
     # Asynchronous invocation settings, by qualifier ("$LATEST", a version or an alias).
     event_invoke_configs: Mapping[str, EventInvokeConfig] = field(default_factory=dict)
     provisioned: Mapping[str, ProvisionedConfig] = field(default_factory=dict)
+    code_signing_config_arn: str | None = None  # deployments are checked against it
 
 
 @dataclass(frozen=True)

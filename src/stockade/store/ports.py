@@ -24,6 +24,11 @@ from stockade.domain.iam import (
 )
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.domain.resource_policy import ResourcePolicy
+from stockade.store.signing_ports import (
+    CodeSigningConfigRepository,
+    SigningJobRepository,
+    SigningProfileRepository,
+)
 from stockade.types import AccessKeyId, AccountId, Sha256Hex
 
 
@@ -219,6 +224,12 @@ class Transaction(Protocol):
     def sessions(self) -> SessionRepository: ...
     @property
     def resource_policies(self) -> ResourcePolicyRepository: ...
+    @property
+    def signing_profiles(self) -> SigningProfileRepository: ...
+    @property
+    def signing_jobs(self) -> SigningJobRepository: ...
+    @property
+    def code_signing_configs(self) -> CodeSigningConfigRepository: ...
 
 
 class Store(Protocol):

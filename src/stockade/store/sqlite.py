@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from stockade.domain.account import AccessKey, Account, IamUser
 from stockade.domain.arn import LATEST
@@ -28,7 +28,9 @@ from stockade.domain.iam import (
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.domain.resource_policy import ResourcePolicy
 from stockade.store import codec
+from stockade.store.sqlite_docs import Docs as _Docs
 from stockade.store.sqlite_schema import MIGRATIONS
+from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
 from stockade.types import AccessKeyId, AccountId, Sha256Hex
 
 T = TypeVar("T")
@@ -111,21 +113,6 @@ class SqliteStore:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
-
-
-class _Docs:
-    """Shared plumbing: one table of JSON documents keyed by some columns."""
-
-    def __init__(self, conn: sqlite3.Connection, doc_codec: codec.DocCodec) -> None:
-        self.conn = conn
-        self.codec = doc_codec
-
-    def one(self, cls: type[T], sql: str, *args: Any) -> T | None:
-        row = self.conn.execute(sql, args).fetchone()
-        return self.codec.loads(cls, row[0]) if row else None
-
-    def many(self, cls: type[T], sql: str, *args: Any) -> list[T]:
-        return [self.codec.loads(cls, row[0]) for row in self.conn.execute(sql, args)]
 
 
 class _Accounts(_Docs):
@@ -702,3 +689,6 @@ class SqliteTransaction:
         self.policies = _Policies(conn, doc_codec)
         self.sessions = _Sessions(conn, doc_codec)
         self.resource_policies = _ResourcePolicies(conn, doc_codec)
+        self.signing_profiles = SigningProfiles(conn, doc_codec)
+        self.signing_jobs = SigningJobs(conn, doc_codec)
+        self.code_signing_configs = CodeSigningConfigs(conn, doc_codec)

@@ -165,4 +165,33 @@ MIGRATIONS: tuple[str, ...] = (
             WHERE account_id = OLD.account_id AND name = OLD.name AND version = OLD.version;
     END;
     """,
+    # 4: code signing: Signer's profiles, profile versions (each with its own wrapped key) and
+    # signing jobs; Lambda's code signing configs (a function names its config in its doc).
+    """
+    CREATE TABLE signing_profiles (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    );
+    CREATE TABLE signing_profile_versions (
+        arn TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        profile_name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE signing_jobs (
+        job_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX signing_jobs_by_account ON signing_jobs (account_id, job_id);
+    CREATE TABLE code_signing_configs (
+        account_id TEXT NOT NULL,
+        config_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, config_id)
+    );
+    """,
 )

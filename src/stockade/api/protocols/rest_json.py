@@ -184,7 +184,11 @@ def _load_json(body: bytes) -> Any:
 
 # Stockade's own response metadata, outside Lambda's model: sent as a body member (SDKs ignore
 # unknown members) and as a header. Any other unmodelled member is a bug and fails loudly.
-EXTENSION_MEMBERS = {"StockadePublicAccess": "x-stockade-public-access"}
+EXTENSION_MEMBERS = {
+    "StockadePublicAccess": "x-stockade-public-access",
+    # GetSigningProfile: the PEM public key that verifies the profile version's signatures.
+    "StockadePublicKey": "x-stockade-public-key",
+}
 
 
 def serialize_response(

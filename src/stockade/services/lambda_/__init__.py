@@ -8,6 +8,7 @@ from typing import Any
 from stockade.domain import limits
 from stockade.services.context import RequestContext
 from stockade.services.lambda_.aliases import Aliases
+from stockade.services.lambda_.code_signing_configs import CodeSigningConfigs
 from stockade.services.lambda_.concurrency import ConcurrencyGate, FunctionConcurrency
 from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
@@ -53,6 +54,7 @@ class LambdaService:
         self.settings = AccountSettings(deps, self.gate)
         self.downloads = CodeDownloads(deps)
         self.permissions = Permissions(deps)
+        self.code_signing = CodeSigningConfigs(deps)
 
     def operations(self) -> Mapping[str, Operation]:
         """Operation name (as in botocore's model) -> use case."""
@@ -116,4 +118,19 @@ class LambdaService:
             "AddLayerVersionPermission": p.add_layer_version_permission,
             "RemoveLayerVersionPermission": p.remove_layer_version_permission,
             "GetLayerVersionPolicy": p.get_layer_version_policy,
+            **self._code_signing_operations(),
+        }
+
+    def _code_signing_operations(self) -> Mapping[str, Operation]:
+        c = self.code_signing
+        return {
+            "CreateCodeSigningConfig": c.create_code_signing_config,
+            "GetCodeSigningConfig": c.get_code_signing_config,
+            "UpdateCodeSigningConfig": c.update_code_signing_config,
+            "DeleteCodeSigningConfig": c.delete_code_signing_config,
+            "ListCodeSigningConfigs": c.list_code_signing_configs,
+            "ListFunctionsByCodeSigningConfig": c.list_functions_by_code_signing_config,
+            "PutFunctionCodeSigningConfig": c.put_function_code_signing_config,
+            "GetFunctionCodeSigningConfig": c.get_function_code_signing_config,
+            "DeleteFunctionCodeSigningConfig": c.delete_function_code_signing_config,
         }

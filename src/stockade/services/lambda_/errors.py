@@ -6,6 +6,9 @@ ApiError
 ├── InvalidParameterValueError     400 InvalidParameterValueException
 ├── PreconditionFailedError        412 PreconditionFailedException
 ├── CodeStorageExceededError       400 CodeStorageExceededException
+├── CodeVerificationFailedError    400 CodeVerificationFailedException (untrusted, Enforce)
+├── InvalidCodeSignatureError      400 InvalidCodeSignatureException (integrity check failed)
+├── CodeSigningConfigNotFoundError 404 CodeSigningConfigNotFoundException
 ├── AccessDeniedError              403 AccessDeniedException
 ├── ServiceError                   500 ServiceException
 ├── PolicyLengthExceededError      400 PolicyLengthExceededException (resource policy > 20 KB)
@@ -56,6 +59,24 @@ class PreconditionFailedError(ApiError):
 class CodeStorageExceededError(ApiError):
     code = "CodeStorageExceededException"
     http_status = 400
+    sender_fault = True
+
+
+class CodeVerificationFailedError(ApiError):
+    code = "CodeVerificationFailedException"
+    http_status = 400
+    sender_fault = True
+
+
+class InvalidCodeSignatureError(ApiError):
+    code = "InvalidCodeSignatureException"
+    http_status = 400
+    sender_fault = True
+
+
+class CodeSigningConfigNotFoundError(ApiError):
+    code = "CodeSigningConfigNotFoundException"
+    http_status = 404
     sender_fault = True
 
 

@@ -20,8 +20,11 @@ from stockade.domain.function import (
 from stockade.domain.function_rules import check_config, check_environment
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names, packages, presenters, roles, tags
+from stockade.services.lambda_.code_signing_configs import load as load_code_signing_config
+from stockade.services.lambda_.code_verification import check_deployment
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
+    CodeSigningConfigNotFoundError,
     InvalidParameterValueError,
     PreconditionFailedError,
     ResourceConflictError,
@@ -53,6 +56,11 @@ class Functions:
             if tx.functions.get(target.account_id, target.name) is not None:
                 raise _exists(target.name)
             layers = _resolve_layers(deps, ctx, tx, request.get("Layers", ()))
+            signing_config = request.get("CodeSigningConfigArn") or None
+            if signing_config is not None:
+                load_code_signing_config(
+                    tx, target.account_id, signing_config, CodeSigningConfigNotFoundError
+                )
         config = FunctionConfig(
             runtime=request.get("Runtime", ""),
             handler=request.get("Handler", ""),
@@ -77,6 +85,10 @@ class Functions:
         )
         _check(deps, config)
         code = packages.store_package(deps, zip_bytes, sum(a.code.unzipped_size for a in layers))
+        signature = check_deployment(
+            deps, ctx, target.account_id, signing_config, zip_bytes, layers
+        )
+        code = replace(code, signature=signature)
         now = deps.clock.now()
         latest = FunctionVersion(
             account_id=target.account_id,
@@ -87,7 +99,13 @@ class Functions:
             revision_id=str(uuid.uuid4()),
             last_modified=now,
         )
-        function = Function(target.account_id, target.name, created=now, tags=new_tags)
+        function = Function(
+            target.account_id,
+            target.name,
+            created=now,
+            tags=new_tags,
+            code_signing_config_arn=signing_config,
+        )
         with deps.store.write() as tx:
             if tx.functions.get(target.account_id, target.name) is not None:
                 raise _exists(target.name)
@@ -174,11 +192,15 @@ class Functions:
         zip_bytes = refuse_non_zip_code(request)
         with deps.store.read() as tx:
             current = _latest(tx, target)
+            function = tx.functions.get(target.account_id, target.name)
         architecture = _architecture(request.get("Architectures", [current.config.architecture]))
         config = replace(current.config, architecture=architecture)
         _check(deps, config)
         layers_size = sum(a.code.unzipped_size for a in config.layers)
         code = packages.store_package(deps, zip_bytes, layers_size)
+        signing_config = function.code_signing_config_arn if function is not None else None
+        signature = check_deployment(deps, ctx, target.account_id, signing_config, zip_bytes)
+        code = replace(code, signature=signature)
         if request.get("DryRun"):
             return presenters.shown(deps, ctx, replace(current, code=code))
         return self._replace_latest(
@@ -201,6 +223,13 @@ class Functions:
                 _resolve_layers(deps, ctx, tx, request["Layers"])
                 if "Layers" in request
                 else current.layers
+            )
+            function = tx.functions.get(target.account_id, target.name)
+        if "Layers" in request and function is not None:
+            # Layers newly attached are deployments too: checked like code.
+            added = [layer for layer in layers if layer not in current.layers]
+            check_deployment(
+                deps, ctx, target.account_id, function.code_signing_config_arn, None, added
             )
         changes: dict[str, Any] = {"layers": layers}
         simple = {

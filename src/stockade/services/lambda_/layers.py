@@ -10,6 +10,7 @@ from stockade.domain.errors import InvalidArnError
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names, packages, presenters
+from stockade.services.lambda_.code_verification import signature_of
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, ResourceNotFoundError
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
@@ -36,6 +37,7 @@ class Layers:
         zip_bytes = refuse_non_zip_code(request["Content"])
         architectures = tuple(request.get("CompatibleArchitectures", ()))
         code = packages.store_package(deps, zip_bytes)
+        code = replace(code, signature=signature_of(deps, zip_bytes))
         with deps.store.write() as tx:
             packages.check_storage_quota(tx, ref.account_id, code)
             layer = tx.layers.get(ref.account_id, ref.name) or Layer(ref.account_id, ref.name)
@@ -171,13 +173,20 @@ class Layers:
             ctx.base_url, version.account_id, version.code.sha256, deps.clock.now()
         )
         summary = presenters.layer_version_summary(version, deps.region)
+        content: shapes.LayerVersionContentOutput = {
+            "Location": location,
+            "CodeSha256": version.code.sha256_base64,
+            "CodeSize": version.code.size,
+        }
+        if version.code.signature is not None:
+            content = {
+                **content,
+                "SigningProfileVersionArn": version.code.signature.profile_version_arn,
+                "SigningJobArn": version.code.signature.job_arn,
+            }
         return {
             **summary,
-            "Content": {
-                "Location": location,
-                "CodeSha256": version.code.sha256_base64,
-                "CodeSize": version.code.size,
-            },
+            "Content": content,
             "LayerArn": version.layer_arn(deps.region),
         }
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from stockade.domain.function import Alias, FunctionVersion
+from stockade.domain.function import Alias, FunctionVersion, LayerAttachment
 from stockade.domain.layer import LayerVersion
 from stockade.services.context import RequestContext
 from stockade.services.lambda_.deps import LambdaDeps
@@ -68,11 +68,25 @@ def configuration(
     if config.kms_key_arn:
         result = {**result, "KMSKeyArn": config.kms_key_arn}
     if config.layers:
+        result = {**result, "Layers": [_layer(layer) for layer in config.layers]}
+    if version.code.signature is not None:
         result = {
             **result,
-            "Layers": [{"Arn": layer.arn, "CodeSize": layer.code.size} for layer in config.layers],
+            "SigningProfileVersionArn": version.code.signature.profile_version_arn,
+            "SigningJobArn": version.code.signature.job_arn,
         }
     return result
+
+
+def _layer(layer: LayerAttachment) -> shapes.Layer:
+    shown: shapes.Layer = {"Arn": layer.arn, "CodeSize": layer.code.size}
+    if layer.code.signature is not None:
+        shown = {
+            **shown,
+            "SigningProfileVersionArn": layer.code.signature.profile_version_arn,
+            "SigningJobArn": layer.code.signature.job_arn,
+        }
+    return shown
 
 
 def alias(value: Alias, region: str) -> shapes.AliasConfiguration:

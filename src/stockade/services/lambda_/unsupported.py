@@ -12,7 +12,6 @@ from typing import Any
 from stockade.services.lambda_.errors import InvalidParameterValueError
 
 _NOT_YET = {
-    "CodeSigningConfigArn": "code signing is not available yet",
     "FileSystemConfigs": "file systems cannot be mounted into Stockade environments",
     "ImageConfig": "container images are not supported; use Zip packages",
     "TenancyConfig": "tenant isolation mode is not supported",

@@ -1,0 +1,231 @@
+"""Code signing configs: which signing profile versions may publish a function's code, and
+what happens to untrusted code (Warn or Enforce); attached to functions one to one."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import replace
+from typing import Any
+
+from stockade.domain.signing import CodeSigningConfig, UntrustedArtifactPolicy
+from stockade.services.context import RequestContext
+from stockade.services.lambda_ import names, tags
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.errors import (
+    CodeSigningConfigNotFoundError,
+    InvalidParameterValueError,
+    ResourceConflictError,
+    ResourceNotFoundError,
+)
+from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.store.ports import Transaction
+from stockade.types import AccountId
+
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class CodeSigningConfigs:
+    def __init__(self, deps: LambdaDeps) -> None:
+        self._deps = deps
+
+    def create_code_signing_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        names.authorize(deps, ctx, "lambda:CreateCodeSigningConfig", "*")
+        account = ctx.principal.account_id
+        config_id = "csc-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(17))
+        config = CodeSigningConfig(
+            account_id=account,
+            config_id=config_id,
+            arn=f"arn:aws:lambda:{deps.region}:{account}:code-signing-config:{config_id}",
+            allowed_publishers=_publishers(request["AllowedPublishers"]),
+            policy=_policy(request.get("CodeSigningPolicies")),
+            last_modified=deps.clock.now(),
+            description=request.get("Description", ""),
+            tags=tags.checked_tags(request.get("Tags", {})),
+        )
+        with deps.store.write() as tx:
+            tx.code_signing_configs.put(config)
+        return {"CodeSigningConfig": described(config)}
+
+    def get_code_signing_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        arn = request["CodeSigningConfigArn"]
+        names.authorize(deps, ctx, "lambda:GetCodeSigningConfig", arn)
+        with deps.store.read() as tx:
+            config = load(tx, ctx.principal.account_id, arn, ResourceNotFoundError)
+        return {"CodeSigningConfig": described(config)}
+
+    def update_code_signing_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        arn = request["CodeSigningConfigArn"]
+        names.authorize(deps, ctx, "lambda:UpdateCodeSigningConfig", arn)
+        changes: dict[str, Any] = {"last_modified": deps.clock.now()}
+        if "AllowedPublishers" in request:
+            changes["allowed_publishers"] = _publishers(request["AllowedPublishers"])
+        if "CodeSigningPolicies" in request:
+            changes["policy"] = _policy(request["CodeSigningPolicies"])
+        if "Description" in request:
+            changes["description"] = request["Description"]
+        with deps.store.write() as tx:
+            config = replace(
+                load(tx, ctx.principal.account_id, arn, ResourceNotFoundError), **changes
+            )
+            tx.code_signing_configs.put(config)
+        return {"CodeSigningConfig": described(config)}
+
+    def delete_code_signing_config(self, ctx: RequestContext, request: dict[str, Any]) -> None:
+        deps = self._deps
+        arn = request["CodeSigningConfigArn"]
+        names.authorize(deps, ctx, "lambda:DeleteCodeSigningConfig", arn)
+        account = ctx.principal.account_id
+        with deps.store.write() as tx:
+            config = load(tx, account, arn, ResourceNotFoundError)
+            if tx.code_signing_configs.functions_using(account, arn, None, 1):
+                raise ResourceConflictError(
+                    "The code signing configuration cannot be deleted because it is used by"
+                    " one or more functions."
+                )
+            tx.code_signing_configs.delete(account, config.config_id)
+
+    def list_code_signing_configs(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        names.authorize(deps, ctx, "lambda:ListCodeSigningConfigs", "*")
+        limit = page_size(request.get("MaxItems"))
+        after = decode_marker(request.get("Marker"), 1)
+        with deps.store.read() as tx:
+            found = tx.code_signing_configs.page(
+                ctx.principal.account_id, str(after[0]) if after else None, limit + 1
+            )
+        result: dict[str, Any] = {"CodeSigningConfigs": [described(c) for c in found[:limit]]}
+        if len(found) > limit:
+            result["NextMarker"] = encode_marker(found[limit - 1].config_id)
+        return result
+
+    def list_functions_by_code_signing_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        arn = request["CodeSigningConfigArn"]
+        names.authorize(deps, ctx, "lambda:ListFunctionsByCodeSigningConfig", arn)
+        account = ctx.principal.account_id
+        limit = page_size(request.get("MaxItems"))
+        after = decode_marker(request.get("Marker"), 1)
+        with deps.store.read() as tx:
+            load(tx, account, arn, ResourceNotFoundError)
+            found = tx.code_signing_configs.functions_using(
+                account, arn, str(after[0]) if after else None, limit + 1
+            )
+        result: dict[str, Any] = {
+            "FunctionArns": [
+                names.Target(account, name, None, deps.region).unqualified_arn
+                for name in found[:limit]
+            ]
+        }
+        if len(found) > limit:
+            result["NextMarker"] = encode_marker(found[limit - 1])
+        return result
+
+    def put_function_code_signing_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        target = _function(deps, ctx, request["FunctionName"])
+        arn = request["CodeSigningConfigArn"]
+        names.authorize(deps, ctx, "lambda:PutFunctionCodeSigningConfig", target.arn)
+        with deps.store.write() as tx:
+            load(tx, target.account_id, arn, CodeSigningConfigNotFoundError)
+            function = tx.functions.get(target.account_id, target.name)
+            if function is None:
+                raise names.not_found(target)
+            # Code already deployed keeps running; the config checks the next deployments.
+            tx.functions.put(replace(function, code_signing_config_arn=arn))
+        return {"CodeSigningConfigArn": arn, "FunctionName": target.name}
+
+    def get_function_code_signing_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        deps = self._deps
+        target = _function(deps, ctx, request["FunctionName"])
+        names.authorize(deps, ctx, "lambda:GetFunctionCodeSigningConfig", target.arn)
+        with deps.store.read() as tx:
+            function = tx.functions.get(target.account_id, target.name)
+        if function is None:
+            raise names.not_found(target)
+        return {
+            "CodeSigningConfigArn": function.code_signing_config_arn or "",
+            "FunctionName": target.name,
+        }
+
+    def delete_function_code_signing_config(
+        self, ctx: RequestContext, request: dict[str, Any]
+    ) -> None:
+        deps = self._deps
+        target = _function(deps, ctx, request["FunctionName"])
+        names.authorize(deps, ctx, "lambda:DeleteFunctionCodeSigningConfig", target.arn)
+        with deps.store.write() as tx:
+            function = tx.functions.get(target.account_id, target.name)
+            if function is None:
+                raise names.not_found(target)
+            if function.code_signing_config_arn is None:
+                raise CodeSigningConfigNotFoundError(
+                    f"The function {target.name} has no code signing configuration."
+                )
+            tx.functions.put(replace(function, code_signing_config_arn=None))
+
+
+def load(
+    tx: Transaction, account: AccountId, arn: str, missing: type[Exception]
+) -> CodeSigningConfig:
+    parts = arn.split(":")
+    config = None
+    if len(parts) == 7 and parts[4] == account and parts[5] == "code-signing-config":
+        config = tx.code_signing_configs.get(account, parts[6])
+    if config is None or config.arn != arn:
+        raise missing(
+            f"The code signing configuration cannot be found. Check that the provided"
+            f" configuration is not deleted: {arn[:200]}."
+        )
+    return config
+
+
+def described(config: CodeSigningConfig) -> dict[str, Any]:
+    return {
+        "CodeSigningConfigId": config.config_id,
+        "CodeSigningConfigArn": config.arn,
+        "Description": config.description,
+        "AllowedPublishers": {"SigningProfileVersionArns": list(config.allowed_publishers)},
+        "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": config.policy.value},
+        "LastModified": config.last_modified.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000",
+    }
+
+
+def _function(deps: LambdaDeps, ctx: RequestContext, name: str) -> names.Target:
+    target = names.resolve(deps, ctx, name)
+    if target.qualifier is not None:
+        raise InvalidParameterValueError("Code signing configs apply to unqualified functions.")
+    return target
+
+
+def _publishers(allowed: dict[str, Any]) -> tuple[str, ...]:
+    arns = tuple(dict.fromkeys(allowed["SigningProfileVersionArns"]))
+    for arn in arns:
+        parts = arn.split(":")
+        if len(parts) != 6 or parts[2] != "signer" or not parts[5].startswith("/signing-profiles/"):
+            raise InvalidParameterValueError(
+                f"{arn[:200]} is not a signing profile version ARN"
+                " (arn:aws:signer:REGION:ACCOUNT:/signing-profiles/NAME/VERSION)."
+            )
+    return arns
+
+
+def _policy(policies: dict[str, Any] | None) -> UntrustedArtifactPolicy:
+    return UntrustedArtifactPolicy((policies or {}).get("UntrustedArtifactOnDeployment", "Warn"))
