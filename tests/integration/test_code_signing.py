@@ -138,8 +138,8 @@ class Scenario:
         job_id = json.loads(world.cli["sign-revoked"].stdout)["jobArn"].rsplit("/", 1)[1]
         signer.revoke_signature(jobId=job_id, reason="leaked build")
         world.facts["revoked_job"] = signer.describe_signing_job(jobId=job_id)
-        # Signatures made after the effective time no longer count: an honest way to end the
-        # doomed profile's signatures without waiting out a validity period.
+        # Signatures made after the effective time no longer count (a signature past its
+        # validity period is the next file's test).
         signer.revoke_signing_profile(
             profileName="doomed",
             profileVersion=versions["doomed"].rsplit("/", 1)[1],
@@ -203,7 +203,7 @@ class Scenario:
             "unsigned": unsigned,
             "other": by_other,
             "revoked": revoked,
-            "expired": doomed,
+            "profile-revoked": doomed,
             "modified": modified,
         }
         for policy, arn in configs.items():
@@ -250,7 +250,7 @@ ENFORCED = {
     "unsigned": "CodeVerificationFailedException",
     "other": "CodeVerificationFailedException",
     "revoked": "CodeVerificationFailedException",
-    "expired": "CodeVerificationFailedException",
+    "profile-revoked": "CodeVerificationFailedException",
     "modified": "InvalidCodeSignatureException",
     "unsigned-layer": "CodeVerificationFailedException",
     "signed-layer": None,

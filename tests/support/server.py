@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,10 +113,12 @@ class RunningServer:
         return self.process.returncode
 
 
-def start_server(data_dir: Path, port: int | None = None, *extra: str) -> RunningServer:
+def start_server(
+    data_dir: Path, port: int | None = None, *extra: str, env_extra: Mapping[str, str] | None = None
+) -> RunningServer:
     port = port or free_port()
     log_path = data_dir.parent / f"{data_dir.name}-server-{port}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | dict(env_extra or {})
     with log_path.open("ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
             [sys.executable, "-m", "stockade", "serve", "--port", str(port), "--data-dir",
