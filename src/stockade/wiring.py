@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import platform
@@ -42,6 +43,7 @@ from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
+from stockade.sandbox.limits import default_policy_dir
 from stockade.services.authz import PolicyAuthorizer
 from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
@@ -487,4 +489,5 @@ def discover_runtimes() -> RuntimeCatalog:
         if match := re.fullmatch(r"v(\d+)\..*", version):
             name = f"nodejs{match[1]}.x"
             runtimes[name] = RuntimeInfo(name, RuntimeFamily.NODEJS, str(node))
-    return RuntimeCatalog(runtimes)
+    schedule = json.loads((default_policy_dir() / "runtimes.json").read_text(encoding="utf-8"))
+    return RuntimeCatalog.with_lifecycles(runtimes, schedule)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date
 
 from stockade.domain import limits
 from stockade.domain.errors import InvalidConfigurationError
@@ -18,8 +19,17 @@ from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily
 _SCRIPT_HANDLER = re.compile(r"[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.[A-Za-z_$][A-Za-z0-9_$]*")
 
 
-def check_config(config: FunctionConfig, catalog: RuntimeCatalog, host_arch: str) -> None:
+def check_config(
+    config: FunctionConfig,
+    catalog: RuntimeCatalog,
+    host_arch: str,
+    today: date,
+    creating: bool,
+) -> None:
     """Raise InvalidConfigurationError on the first broken rule."""
+    refusal = catalog.blocked(config.runtime, today, creating)
+    if refusal is not None:
+        raise InvalidConfigurationError(refusal)
     _check_runtime_and_handler(config, catalog)
     _check_range("MemorySize", config.memory_size, limits.MEMORY_MB_MIN, limits.MEMORY_MB_MAX)
     _check_range("Timeout", config.timeout, limits.TIMEOUT_S_MIN, limits.TIMEOUT_S_MAX)

@@ -83,7 +83,7 @@ class Functions:
             log_group=request.get("LoggingConfig", {}).get("LogGroup"),
             dead_letter_arn=_dead_letter(deps, request),
         )
-        _check(deps, config)
+        _check(deps, config, creating=True)
         code = packages.store_package(deps, zip_bytes, sum(a.code.unzipped_size for a in layers))
         signature = check_deployment(
             deps, ctx, target.account_id, signing_config, zip_bytes, layers
@@ -370,9 +370,10 @@ def _sealed_environment(
     return deps.environments.seal(ctx, key_arn, target.unqualified_arn, variables)
 
 
-def _check(deps: LambdaDeps, config: FunctionConfig) -> None:
+def _check(deps: LambdaDeps, config: FunctionConfig, creating: bool = False) -> None:
     try:
-        check_config(config, deps.runtimes, deps.host_arch)
+        today = deps.clock.now().date()
+        check_config(config, deps.runtimes, deps.host_arch, today, creating)
     except InvalidConfigurationError as exc:
         raise InvalidParameterValueError(str(exc)) from exc
 
