@@ -7,6 +7,7 @@ import json
 import pytest
 
 from stockade import policy
+from stockade.domain.public_access import is_public
 from stockade.domain.resource_policy import (
     FunctionGrant,
     InvalidPermissionError,
@@ -16,7 +17,7 @@ from stockade.domain.resource_policy import (
     layer_statement,
     principal_element,
 )
-from stockade.services.lambda_.resource_policy import governing, is_public, qualifier_key
+from stockade.services.lambda_.resource_policy import governing, qualifier_key
 
 FN = "arn:aws:lambda:us-east-1:111122223333:function:f"
 LAYER = "arn:aws:lambda:us-east-1:111122223333:layer:l:3"

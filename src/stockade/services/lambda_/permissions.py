@@ -15,6 +15,7 @@ from typing_extensions import ReadOnly
 
 from stockade import policy
 from stockade.domain.arn import LATEST, layer_arn
+from stockade.domain.public_access import is_public
 from stockade.domain.resource_policy import (
     POLICY_BYTES_MAX,
     POLICY_ID,
@@ -37,7 +38,7 @@ from stockade.services.lambda_.errors import (
     ResourceNotFoundError,
 )
 from stockade.services.lambda_.layers import layer_ref
-from stockade.services.lambda_.resource_policy import is_public, qualifier_key
+from stockade.services.lambda_.resource_policy import qualifier_key
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
 from stockade.types import AccountId

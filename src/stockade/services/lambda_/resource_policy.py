@@ -2,86 +2,22 @@
 
 A function's policy is per qualifier: the unqualified function (and `$LATEST`) has one, each
 version and alias has its own. A layer version has its own. `is_public` is the rule the audit
-and compliance layers use: an Allow for everyone (`*`, `{"AWS": "*"}` or a `NotPrincipal`) with
-no condition that ties it to a source or an organisation.
+and compliance layers use (domain/public_access.py).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from stockade import policy
 from stockade.domain.arn import LATEST, Arn
 from stockade.domain.errors import InvalidArnError
+from stockade.domain.public_access import is_public
 from stockade.domain.resource_policy import ResourcePolicy
 from stockade.policy import AttachedPolicy, PolicyKind
 from stockade.store.ports import Transaction
 from stockade.types import AccountId
-
-# Condition keys that confine an Allow for everyone to a known source, account or organisation.
-_RESTRICTING_KEYS = frozenset(
-    key.lower()
-    for key in (
-        "aws:SourceArn",
-        "aws:SourceAccount",
-        "aws:SourceOwner",
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:SourceVpc",
-        "aws:SourceVpce",
-        "aws:SourceIp",
-        "lambda:EventSourceToken",
-    )
-)
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _names_everyone(statement: dict[str, Any]) -> bool:
-    if "NotPrincipal" in statement:
-        return True  # everyone but a few
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True
-    return isinstance(principal, dict) and "*" in _listed(principal.get("AWS", []))
-
-
-def _restricted(condition: Any) -> bool:
-    if not isinstance(condition, dict):
-        return False
-    for operator, clause in condition.items():
-        negated = "Not" in operator or operator.endswith("IfExists") or operator == "Null"
-        if negated or not isinstance(clause, dict):
-            continue
-        if any(str(key).lower() in _RESTRICTING_KEYS for key in clause):
-            return True
-    return False
-
-
-def is_public(document: str) -> bool:
-    """Whether the policy lets anyone at all in (principal `*` with no restricting condition)."""
-    try:
-        data = json.loads(document)
-    except ValueError:
-        return False
-    if not isinstance(data, dict):
-        return False
-    for statement in _listed(data.get("Statement", [])):
-        if (
-            isinstance(statement, dict)
-            and statement.get("Effect") == "Allow"
-            and _names_everyone(statement)
-            and not _restricted(statement.get("Condition"))
-        ):
-            return True
-    return False
 
 
 @dataclass(frozen=True)
