@@ -39,6 +39,7 @@ from stockade.crypto import (
 )
 from stockade.crypto.root_key import AesRootKey
 from stockade.domain import limits
+from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
@@ -167,6 +168,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         host_arch=host_architecture(),
         code_urls=CodeUrlSigner(datadir.secret_key(settings.keys / "code-url.key")),
         environments=EnvironmentVariables(LambdaEnvironmentKeys(kms, settings.region, trail)),
+        network=NetworkMode.HOST if settings.unsafe_no_sandbox else NetworkMode.ISOLATED,
     )
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database, sealer=at_rest.sealer)

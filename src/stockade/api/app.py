@@ -186,6 +186,7 @@ class StockadeApp:
                 received_at=self._clock.now(),
                 base_url=request.base_url,
                 notes=seen.notes,
+                operation=routed.operation.name,
             )
             if is_async(handler):
                 result = await handler(ctx, params)

@@ -49,13 +49,17 @@ class RuntimeCatalog:
         lifecycle = self.lifecycles.get(identifier)
         if lifecycle is None or not lifecycle.blocks(today, creating):
             return None
-        family = next((f for f in self.recommended if identifier.startswith(f)), None)
-        newer = self.recommended.get(family or "", "")
+        newer = self.recommended_for(identifier)
         return (
             f"The runtime parameter of {identifier} is no longer supported for creating or"
             f" updating AWS Lambda functions. We recommend you use the new runtime ({newer})"
             " while creating or updating functions."
         )
+
+    def recommended_for(self, identifier: str) -> str:
+        """The runtime Lambda recommends instead, for the family of `identifier`."""
+        family = next((f for f in self.recommended if identifier.startswith(f)), None)
+        return self.recommended.get(family or "", "")
 
     @classmethod
     def with_lifecycles(

@@ -38,3 +38,5 @@ class RequestContext:
     received_at: datetime
     base_url: str  # how this client reached us; links handed back to it start here
     notes: AuditNotes = field(default_factory=AuditNotes, compare=False)
+    # The operation's name in its model: its audit record's eventName.
+    operation: str = ""

@@ -24,6 +24,7 @@ from stockade.domain.iam import (
 )
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.domain.resource_policy import ResourcePolicy
+from stockade.store.compliance_ports import ComplianceRepository, ConfigurationItemRepository
 from stockade.store.signing_ports import (
     CodeSigningConfigRepository,
     SigningJobRepository,
@@ -190,6 +191,10 @@ class ResourcePolicyRepository(Protocol):
     def delete_function_policy(
         self, account_id: AccountId, function: str, qualifier: str
     ) -> None: ...
+    def function_policies(self, account_id: AccountId, function: str) -> dict[str, ResourcePolicy]:
+        """Every policy of the function, its versions and aliases, by qualifier."""
+        ...
+
     def get_layer_policy(
         self, account_id: AccountId, name: str, version: int
     ) -> ResourcePolicy | None: ...
@@ -230,6 +235,10 @@ class Transaction(Protocol):
     def signing_jobs(self) -> SigningJobRepository: ...
     @property
     def code_signing_configs(self) -> CodeSigningConfigRepository: ...
+    @property
+    def configuration_items(self) -> ConfigurationItemRepository: ...
+    @property
+    def compliance(self) -> ComplianceRepository: ...
 
 
 class Store(Protocol):

@@ -28,6 +28,7 @@ from stockade.domain.iam import (
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.domain.resource_policy import ResourcePolicy
 from stockade.store import codec
+from stockade.store.sqlite_compliance import Compliance, ConfigurationItems
 from stockade.store.sqlite_docs import Docs as _Docs
 from stockade.store.sqlite_schema import MIGRATIONS
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
@@ -646,6 +647,14 @@ class _ResourcePolicies(_Docs):
             (account_id, function, qualifier),
         )
 
+    def function_policies(self, account_id: AccountId, function: str) -> dict[str, ResourcePolicy]:
+        rows = self.conn.execute(
+            "SELECT qualifier, doc FROM function_policies WHERE account_id=? AND function_name=?"
+            " ORDER BY qualifier",
+            (account_id, function),
+        )
+        return {str(q): self.codec.loads(ResourcePolicy, doc) for q, doc in rows}
+
     def get_layer_policy(
         self, account_id: AccountId, name: str, version: int
     ) -> ResourcePolicy | None:
@@ -692,3 +701,5 @@ class SqliteTransaction:
         self.signing_profiles = SigningProfiles(conn, doc_codec)
         self.signing_jobs = SigningJobs(conn, doc_codec)
         self.code_signing_configs = CodeSigningConfigs(conn, doc_codec)
+        self.configuration_items = ConfigurationItems(conn, doc_codec)
+        self.compliance = Compliance(conn, doc_codec)

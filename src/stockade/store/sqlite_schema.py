@@ -194,4 +194,44 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account_id, config_id)
     );
     """,
+    # 5: configuration history and compliance: an item per change of a function (written in
+    # the change's transaction), enabled rules and webhooks per account, each function's
+    # current result per rule, and every change of a result with its webhook delivery.
+    """
+    CREATE TABLE configuration_items (
+        account_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        state_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, resource_id, state_id)
+    );
+    CREATE TABLE compliance_rules (
+        account_id TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, rule)
+    );
+    CREATE TABLE compliance_webhooks (
+        account_id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    );
+    CREATE TABLE compliance_states (
+        account_id TEXT NOT NULL,
+        function_name TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, function_name, rule)
+    );
+    CREATE TABLE compliance_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        change_id TEXT NOT NULL UNIQUE,
+        account_id TEXT NOT NULL,
+        delivery TEXT NOT NULL,
+        due TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX compliance_changes_by_account ON compliance_changes (account_id, seq);
+    CREATE INDEX compliance_changes_due ON compliance_changes (delivery, due);
+    """,
 )

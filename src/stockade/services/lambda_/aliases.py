@@ -10,6 +10,7 @@ from stockade.domain.arn import LATEST
 from stockade.domain.function import Alias
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names, presenters
+from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
@@ -101,6 +102,7 @@ class Aliases:
                 raise names.not_found(target)
             # Deleting an alias that does not exist succeeds, as in Lambda.
             tx.aliases.delete(target.account_id, target.name, request["Name"])
+            record_change(deps, ctx, tx, target.account_id, target.name)  # its policy went too
 
     def list_aliases(
         self, ctx: RequestContext, request: shapes.ListAliasesRequest

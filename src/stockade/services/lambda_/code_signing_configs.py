@@ -11,6 +11,7 @@ from typing import Any
 from stockade.domain.signing import CodeSigningConfig, UntrustedArtifactPolicy
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names, tags
+from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     CodeSigningConfigNotFoundError,
@@ -148,6 +149,7 @@ class CodeSigningConfigs:
                 raise names.not_found(target)
             # Code already deployed keeps running; the config checks the next deployments.
             tx.functions.put(replace(function, code_signing_config_arn=arn))
+            record_change(deps, ctx, tx, target.account_id, target.name)
         return {"CodeSigningConfigArn": arn, "FunctionName": target.name}
 
     def get_function_code_signing_config(
@@ -180,6 +182,7 @@ class CodeSigningConfigs:
                     f"The function {target.name} has no code signing configuration."
                 )
             tx.functions.put(replace(function, code_signing_config_arn=None))
+            record_change(deps, ctx, tx, target.account_id, target.name)
 
 
 def load(

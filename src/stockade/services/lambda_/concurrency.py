@@ -18,6 +18,7 @@ from stockade.domain import limits
 from stockade.domain.function import Function
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
+from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
@@ -126,6 +127,7 @@ class FunctionConcurrency:
                     f" [{limits.UNRESERVED_CONCURRENCY_MIN}]."
                 )
             tx.functions.put(replace(function, reserved_concurrency=wanted))
+            record_change(deps, ctx, tx, target.account_id, target.name)
         self._gate.forget_reservations(target.account_id)
         return {"ReservedConcurrentExecutions": wanted}
 
@@ -154,6 +156,7 @@ class FunctionConcurrency:
             if function is None:
                 raise names.not_found(target)
             tx.functions.put(replace(function, reserved_concurrency=None))
+            record_change(deps, ctx, tx, target.account_id, target.name)
         self._gate.forget_reservations(target.account_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stockade.clock import Clock
+from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog
 from stockade.services.authz import Authorizer
 from stockade.services.lambda_.code_urls import CodeUrlSigner
@@ -24,3 +25,5 @@ class LambdaDeps:
     host_arch: str
     code_urls: CodeUrlSigner
     environments: EnvironmentVariables
+    # How function environments reach the network, as configuration items record it.
+    network: NetworkMode = NetworkMode.ISOLATED

@@ -11,6 +11,7 @@ from stockade.domain.event_invoke import EventInvokeConfig, check_destination
 from stockade.domain.function import Function
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
+from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, ResourceNotFoundError
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
@@ -57,6 +58,7 @@ class EventInvokeConfigs:
                 raise _missing(target)
             remaining = {k: v for k, v in function.event_invoke_configs.items() if k != qualifier}
             tx.functions.put(replace(function, event_invoke_configs=remaining))
+            record_change(deps, ctx, tx, target.account_id, target.name)
 
     def list_function_event_invoke_configs(
         self, ctx: RequestContext, request: dict[str, Any]
@@ -122,6 +124,7 @@ class EventInvokeConfigs:
             )
             configs = {**function.event_invoke_configs, qualifier: config}
             tx.functions.put(replace(function, event_invoke_configs=configs))
+            record_change(deps, ctx, tx, target.account_id, target.name)
         return self._present(target, config)
 
     def _present(self, target: names.Target, config: EventInvokeConfig) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names, packages, presenters, roles, tags
 from stockade.services.lambda_.code_signing_configs import load as load_code_signing_config
 from stockade.services.lambda_.code_verification import check_deployment
+from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     CodeSigningConfigNotFoundError,
@@ -113,6 +114,8 @@ class Functions:
             tx.functions.put(function)
             tx.versions.put(latest)
             shown = publish(tx, function, latest, now) if request.get("Publish") else latest
+            variables = request.get("Environment", {}).get("Variables", {})
+            record_change(deps, ctx, tx, target.account_id, target.name, list(variables))
         return presenters.shown(deps, ctx, shown)
 
     def get_function(
@@ -243,6 +246,7 @@ class Functions:
         for member, field_name in simple.items():
             if member in request:
                 changes[field_name] = request[member]  # type: ignore[literal-required]
+        environment_names = None
         if "Environment" in request or "KMSKeyArn" in request:
             key_arn = (
                 request.get("KMSKeyArn") or None if "KMSKeyArn" in request else current.kms_key_arn
@@ -253,6 +257,7 @@ class Functions:
                 else deps.environments.current(ctx, target.unqualified_arn, current)
             )
             changes["environment"] = _sealed_environment(deps, ctx, target, key_arn, variables)
+            environment_names = list(variables)
             changes["kms_key_arn"] = key_arn
         if "EphemeralStorage" in request:
             changes["ephemeral_storage"] = request["EphemeralStorage"]["Size"]
@@ -264,7 +269,9 @@ class Functions:
             changes["dead_letter_arn"] = _dead_letter(deps, request)
         config = replace(current, **changes)
         _check(deps, config)
-        return self._replace_latest(ctx, target, request.get("RevisionId"), False, config=config)
+        return self._replace_latest(
+            ctx, target, request.get("RevisionId"), False, environment_names, config=config
+        )
 
     def _replace_latest(
         self,
@@ -272,6 +279,7 @@ class Functions:
         target: names.Target,
         revision_id: str | None,
         publish_after: bool,
+        environment_names: list[str] | None = None,
         **changes: Any,
     ) -> shapes.FunctionConfiguration:
         deps = self._deps
@@ -290,6 +298,7 @@ class Functions:
                 if function is None:  # pragma: no cover - $LATEST exists only with its function
                     raise names.not_found(target)
                 shown = publish(tx, function, updated, now)
+            record_change(deps, ctx, tx, target.account_id, target.name, environment_names)
         return presenters.shown(deps, ctx, shown)
 
     def delete_function(
@@ -308,6 +317,7 @@ class Functions:
                 tx.aliases.delete_function(target.account_id, target.name)
                 tx.versions.delete_function(target.account_id, target.name)
                 tx.functions.delete(target.account_id, target.name)
+                record_change(deps, ctx, tx, target.account_id, target.name)
                 return {}
             if qualifier == LATEST:
                 raise InvalidParameterValueError(
@@ -329,6 +339,7 @@ class Functions:
                     f"Unable to delete version because the following aliases reference it: {users}"
                 )
             tx.versions.delete(target.account_id, target.name, qualifier)
+            record_change(deps, ctx, tx, target.account_id, target.name)  # its policy went too
         return {}
 
 

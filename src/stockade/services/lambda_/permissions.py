@@ -29,6 +29,7 @@ from stockade.domain.resource_policy import (
 )
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
+from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
@@ -130,6 +131,7 @@ class Permissions:
             existing = tx.resource_policies.get_function_policy(target.account_id, target.name, key)
             updated = _added(existing, statement, request.get("RevisionId"), current)
             tx.resource_policies.put_function_policy(target.account_id, target.name, key, updated)
+            record_change(deps, ctx, tx, target.account_id, target.name)
         return {"Statement": statement.text}
 
     def remove_permission(
@@ -149,6 +151,7 @@ class Permissions:
                 tx.resource_policies.put_function_policy(
                     target.account_id, target.name, key, updated
                 )
+            record_change(deps, ctx, tx, target.account_id, target.name)
 
     def get_policy(self, ctx: RequestContext, request: shapes.GetPolicyRequest) -> GetPolicyResult:
         deps = self._deps

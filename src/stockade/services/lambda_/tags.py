@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
+from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError
 from stockade.shapes import lambda_ as shapes
@@ -47,6 +48,7 @@ class Tags:
                 raise names.not_found(target)
             merged = checked_tags({**function.tags, **request["Tags"]})
             tx.functions.put(replace(function, tags=merged))
+            record_change(self._deps, ctx, tx, target.account_id, target.name)
 
     def untag_resource(self, ctx: RequestContext, request: shapes.UntagResourceRequest) -> None:
         target = self._target(ctx, request["Resource"], "lambda:UntagResource")
@@ -56,6 +58,7 @@ class Tags:
                 raise names.not_found(target)
             remaining = {k: v for k, v in function.tags.items() if k not in request["TagKeys"]}
             tx.functions.put(replace(function, tags=remaining))
+            record_change(self._deps, ctx, tx, target.account_id, target.name)
 
     def list_tags(
         self, ctx: RequestContext, request: shapes.ListTagsRequest

@@ -1,0 +1,75 @@
+"""The configuration recorder: every use case that changes a function calls `record_change`
+inside its write transaction, so a committed change always has its configuration item (linked
+to the request's audit record by request id and event name) and its compliance results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from stockade.domain.arn import LATEST, function_arn
+from stockade.domain.compliance_records import Cause
+from stockade.domain.configuration_item import (
+    ConfigurationItem,
+    ItemStatus,
+    RelatedEvent,
+    canonical,
+)
+from stockade.domain.function_snapshot import function_configuration
+from stockade.services.compliance.evaluation import evaluate_item
+from stockade.services.context import RequestContext
+from stockade.services.lambda_.deps import LambdaDeps
+from stockade.store.ports import Transaction
+from stockade.types import AccountId
+
+
+def record_change(
+    deps: LambdaDeps,
+    ctx: RequestContext,
+    tx: Transaction,
+    account: AccountId,
+    name: str,
+    environment_names: Sequence[str] | None = None,
+) -> ConfigurationItem | None:
+    """A new item if the function's configuration differs from its last item (or the function
+    is gone); `environment_names` when the request set the variables (None: unchanged)."""
+    previous = tx.configuration_items.latest(account, name)
+    live = previous is not None and previous.status is not ItemStatus.DELETED
+    function = tx.functions.get(account, name)
+    latest = tx.versions.get(account, name, LATEST)
+    if function is None or latest is None:
+        if not live:
+            return None
+        status, text = ItemStatus.DELETED, "{}"
+    else:
+        if environment_names is None:
+            environment_names = (
+                previous.configuration["environment"]["variableNames"]
+                if previous is not None and live
+                else ()
+            )
+        configuration = function_configuration(
+            function, latest, deps.region, tx.resource_policies.function_policies(account, name),
+            environment_names, deps.network,
+        )  # fmt: skip
+        text = canonical(configuration)
+        if previous is not None and live and previous.configuration_json == text:
+            return None  # e.g. a version published, an alias moved: nothing recorded changed
+        status = ItemStatus.OK if live else ItemStatus.DISCOVERED
+    now = deps.clock.now()
+    item = ConfigurationItem(
+        account_id=account,
+        region=deps.region,
+        resource_id=name,
+        arn=function_arn(deps.region, account, name),
+        state_id=previous.state_id + 1 if previous is not None else 1,
+        captured_at=now,
+        status=status,
+        configuration_json=text,
+        related_events=(RelatedEvent(ctx.operation, ctx.request_id),),
+    )
+    tx.configuration_items.add(item)
+    cause = Cause(ctx.operation, ctx.request_id, item.state_id)
+    evaluate_item(tx, item, cause, now, deps.runtimes)
+    ctx.notes.add("configurationItem", {"configurationStateId": str(item.state_id),
+                                        "configurationItemStatus": status.value})  # fmt: skip
+    return item
