@@ -11,8 +11,9 @@ import platform
 import re
 import resource
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
+from stockade.api.webhooks import UrllibPoster
 from stockade.audit.trail import AuditTrail, delivered_records
 from stockade.clock import Clock, SystemClock
 from stockade.config import Settings
@@ -48,6 +50,8 @@ from stockade.sandbox.limits import default_policy_dir
 from stockade.services.authz import PolicyAuthorizer
 from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
+from stockade.services.compliance.admin import ComplianceAdmin
+from stockade.services.compliance.webhooks import WebhookDeliveries
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
@@ -56,6 +60,7 @@ from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService
 from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
+from stockade.services.lambda_.configuration_items import record_at_start
 from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.logs import LogsService
@@ -82,6 +87,8 @@ _CODE_UPLOADS = ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion")
 _INVOKE_BODY_LIMIT = limits.SYNC_PAYLOAD_BYTES_MAX + 64 * 1024
 _COUNTER_SAVE_INTERVAL_S = 1.0
 _KEY_MAINTENANCE_INTERVAL_S = 3600.0
+_WEBHOOK_ROUND_INTERVAL_S = 0.5
+_WEBHOOK_RETRY_BASE_DELAY_S = 1.0  # then 2, 4, 8 s: five attempts within about 15 s
 # A 256 KiB message (or batch) JSON-escaped, with room for its attributes.
 _SQS_BODY_LIMIT = 2 * 1024 * 1024
 
@@ -170,6 +177,9 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         environments=EnvironmentVariables(LambdaEnvironmentKeys(kms, settings.region, trail)),
         network=NetworkMode.HOST if settings.unsafe_no_sandbox else NetworkMode.ISOLATED,
     )
+    recorded = record_at_start(deps)
+    if recorded:
+        LOG.info("recorded %d configuration items changed while the server was down", recorded)
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database, sealer=at_rest.sealer)
     queues = SqliteQueueEngine(settings.queues_database, at_rest.sealer, clock)
@@ -259,8 +269,9 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         retry_base_delay_s=settings.async_retry_base_delay_s,
     )
     lambda_service.invoker.events = events
+    webhooks = WebhookDeliveries(store, UrllibPoster(), clock, _WEBHOOK_RETRY_BASE_DELAY_S)
     lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
-                           settings.audit_period_s)  # fmt: skip
+                           settings.audit_period_s, webhooks)  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -302,6 +313,24 @@ def create_account(settings: Settings, name: str) -> NewAccount:
     store = SqliteStore(settings.database, at_rest.sealer)
     try:
         return Identities(store, SystemClock()).create_account(name)
+    finally:
+        store.close()
+        at_rest.keys.close()
+
+
+@contextmanager
+def compliance_admin(settings: Settings) -> Iterator[ComplianceAdmin]:
+    """Operator commands on configuration history and compliance, straight on the data dir's
+    store (SQLite WAL lets this run while the server is up; the server delivers webhooks)."""
+    if not settings.database.is_file():
+        raise datadir.DataDirError(
+            f"No Stockade data in {settings.data_dir}; start the server first."
+        )
+    clock = SystemClock()
+    at_rest = _AtRest.open(settings, clock)
+    store = SqliteStore(settings.database, at_rest.sealer)
+    try:
+        yield ComplianceAdmin(store, clock, discover_runtimes())
     finally:
         store.close()
         at_rest.keys.close()
@@ -381,6 +410,7 @@ class _Lifecycle:
         kms: KmsService,
         trail: AuditTrail,
         audit_period_s: float,
+        webhooks: WebhookDeliveries,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._lambda = lambda_service
@@ -391,6 +421,8 @@ class _Lifecycle:
         self._saver: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
         self._keys: asyncio.Task[None] | None = None
+        self._webhooks = webhooks
+        self._deliverer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._pool.start()
@@ -402,9 +434,10 @@ class _Lifecycle:
         self._poller = loop.create_task(self._events.run())
         self._keys = loop.create_task(self._maintain_keys_forever())
         self._roller = loop.create_task(self._roll_audit_forever())
+        self._deliverer = loop.create_task(self._deliver_webhooks_forever())
 
     async def stop(self) -> None:
-        for task in (self._saver, self._keys, self._roller):
+        for task in (self._saver, self._keys, self._roller, self._deliverer):
             if task is not None:
                 task.cancel()
         await self._events.stop()
@@ -420,6 +453,15 @@ class _Lifecycle:
                 await asyncio.to_thread(self._trail.roll)
             except Exception:  # the journal keeps the records for the next roll
                 LOG.exception("could not deliver the audit journal")
+
+    async def _deliver_webhooks_forever(self) -> None:
+        # Off the request path: a slow or failing receiver delays only its own notifications.
+        while True:
+            await asyncio.sleep(_WEBHOOK_ROUND_INTERVAL_S)
+            try:
+                await asyncio.to_thread(self._webhooks.deliver_due)
+            except Exception:  # the changes stay queued for the next round
+                LOG.exception("compliance webhook round failed")
 
     async def _maintain_keys_forever(self) -> None:
         # Due rotations and deletions whose waiting period is over: at start, then hourly.

@@ -7,6 +7,8 @@ import click
 from stockade import __version__
 from stockade.cli.accounts import accounts
 from stockade.cli.audit import audit
+from stockade.cli.compliance import compliance
+from stockade.cli.config_history import config
 from stockade.cli.functions import deploy, functions
 from stockade.cli.invoke import invoke
 from stockade.cli.logs import logs
@@ -33,6 +35,8 @@ cli.add_command(stats)
 cli.add_command(sign)
 cli.add_command(verify)
 cli.add_command(signing)
+cli.add_command(compliance)
+cli.add_command(config)
 
 
 def main() -> None:

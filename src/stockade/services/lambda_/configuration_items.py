@@ -4,6 +4,7 @@ to the request's audit record by request id and event name) and its compliance r
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from stockade.domain.arn import LATEST, function_arn
@@ -21,6 +22,8 @@ from stockade.services.lambda_.deps import LambdaDeps
 from stockade.store.ports import Transaction
 from stockade.types import AccountId
 
+SERVER_START = "StockadeServerStart"
+
 
 def record_change(
     deps: LambdaDeps,
@@ -32,6 +35,39 @@ def record_change(
 ) -> ConfigurationItem | None:
     """A new item if the function's configuration differs from its last item (or the function
     is gone); `environment_names` when the request set the variables (None: unchanged)."""
+    event = RelatedEvent(ctx.operation, ctx.request_id)
+    item = _record(deps, tx, account, name, event, environment_names)
+    if item is not None:
+        noted = {"configurationStateId": str(item.state_id),
+                 "configurationItemStatus": item.status.value}  # fmt: skip
+        ctx.notes.add("configurationItem", noted)
+    return item
+
+
+def record_at_start(deps: LambdaDeps) -> int:
+    """Record what changed while the server was down (e.g. its sandbox, hence the functions'
+    network); returns how many items were recorded. Event: StockadeServerStart, own id."""
+    event = RelatedEvent(SERVER_START, str(uuid.uuid4()))
+    recorded = 0
+    with deps.store.write() as tx:
+        for account in tx.accounts.all():
+            after: str | None = None
+            while page := tx.functions.page(account.account_id, after, 500):
+                for function in page:
+                    if _record(deps, tx, account.account_id, function.name, event, None):
+                        recorded += 1
+                after = page[-1].name
+    return recorded
+
+
+def _record(
+    deps: LambdaDeps,
+    tx: Transaction,
+    account: AccountId,
+    name: str,
+    event: RelatedEvent,
+    environment_names: Sequence[str] | None,
+) -> ConfigurationItem | None:
     previous = tx.configuration_items.latest(account, name)
     live = previous is not None and previous.status is not ItemStatus.DELETED
     function = tx.functions.get(account, name)
@@ -65,11 +101,9 @@ def record_change(
         captured_at=now,
         status=status,
         configuration_json=text,
-        related_events=(RelatedEvent(ctx.operation, ctx.request_id),),
+        related_events=(event,),
     )
     tx.configuration_items.add(item)
-    cause = Cause(ctx.operation, ctx.request_id, item.state_id)
+    cause = Cause(event.event_name, event.request_id, item.state_id)
     evaluate_item(tx, item, cause, now, deps.runtimes)
-    ctx.notes.add("configurationItem", {"configurationStateId": str(item.state_id),
-                                        "configurationItemStatus": status.value})  # fmt: skip
     return item

@@ -1,0 +1,133 @@
+"""`stockade compliance`: rules per account, the webhook, and the report (operator commands on
+the data dir; the running server delivers the webhook notifications they cause)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from stockade.cli.operator import account_of, account_options, admin
+from stockade.domain.compliance_rules import PARAMETERS, RUNTIME_DEPRECATION, Compliance
+
+
+@click.group(invoke_without_command=True)
+@account_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def compliance(ctx: click.Context, account: str | None, data_dir: Path, as_json: bool) -> None:
+    """Evaluate every function against the account's rules now and print the report."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with admin(data_dir) as use:
+        reports = use.evaluate(account_of(data_dir, account))
+    rows = [
+        {"function": report.function_name, "rule": state.rule,
+         "compliance": state.compliance.value, "reason": state.reason,
+         "configurationStateId": str(report.configuration_state_id)}
+        for report in reports for state in report.results
+    ]  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No functions.")
+        return
+    header: list[tuple[str, ...]] = [("FUNCTION", "RULE", "COMPLIANCE", "REASON")]
+    _table(header + [(r["function"], r["rule"], r["compliance"], r["reason"]) for r in rows])
+    deprecated = [r for r in rows if r["rule"] == RUNTIME_DEPRECATION
+                  and r["compliance"] == Compliance.NON_COMPLIANT.value]  # fmt: skip
+    if deprecated:
+        click.echo("\nFunctions on deprecated runtimes:")
+        for row in deprecated:
+            click.echo(f"  {row['function']}: {row['reason']}")
+
+
+@compliance.command("enable")
+@click.argument("rule", type=click.Choice(sorted(PARAMETERS)))
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A rule parameter (AWS's names), repeatable.")  # fmt: skip
+@account_options
+def enable(rule: str, params: tuple[str, ...], account: str | None, data_dir: Path) -> None:
+    """Enable RULE for the account (again to change its parameters); re-evaluates now."""
+    parameters = {}
+    for param in params:
+        name, sep, value = param.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{param!r} is not NAME=VALUE", param_hint="--param")
+        parameters[name.strip()] = value.strip()
+    with admin(data_dir) as use:
+        setting = use.enable(account_of(data_dir, account), rule, parameters)
+    click.echo(f"enabled {setting.rule} {json.dumps(dict(setting.parameters), sort_keys=True)}")
+
+
+@compliance.command("disable")
+@click.argument("rule")
+@account_options
+def disable(rule: str, account: str | None, data_dir: Path) -> None:
+    """Disable RULE for the account; its results are dropped."""
+    with admin(data_dir) as use:
+        removed = use.disable(account_of(data_dir, account), rule)
+    click.echo(f"disabled {rule}" if removed else f"{rule} was not enabled")
+
+
+@compliance.command("rules")
+@account_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def rules(account: str | None, data_dir: Path, as_json: bool) -> None:
+    """The account's enabled rules and their parameters (and the webhook's origin)."""
+    chosen = account_of(data_dir, account)
+    with admin(data_dir) as use:
+        enabled, origin = use.rules(chosen), use.webhook_origin(chosen)
+    listed = [{"rule": s.rule, "parameters": dict(s.parameters)} for s in enabled]
+    listed.append({"rule": RUNTIME_DEPRECATION, "parameters": {}})  # always on
+    if as_json:
+        click.echo(json.dumps({"rules": listed, "webhook": origin}, indent=2))
+        return
+    for entry in listed:
+        click.echo(f"{entry['rule']} {json.dumps(entry['parameters'], sort_keys=True)}")
+    click.echo(f"webhook: {origin or 'none'}")
+
+
+@compliance.command("webhook")
+@click.argument("url", required=False)
+@click.option("--clear", is_flag=True, help="Remove the account's webhook.")
+@account_options
+def webhook(url: str | None, clear: bool, account: str | None, data_dir: Path) -> None:
+    """Send the account's compliance changes to URL (POST, JSON)."""
+    if (url is None) == (not clear):
+        raise click.UsageError("give a URL or --clear")
+    with admin(data_dir) as use:
+        use.set_webhook(account_of(data_dir, account), None if clear else url)
+    click.echo("webhook removed" if clear else "webhook set")
+
+
+@compliance.command("changes")
+@account_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def changes(account: str | None, data_dir: Path, as_json: bool) -> None:
+    """Every recorded change of compliance, oldest first, with its cause and delivery."""
+    with admin(data_dir) as use:
+        found = use.changes(account_of(data_dir, account))
+    rows = [
+        {"time": c.recorded_at.isoformat(), "function": c.function_name, "rule": c.rule,
+         "before": c.before.value if c.before else None, "after": c.after.value,
+         "reason": c.reason, "eventName": c.cause.event_name, "requestID": c.cause.request_id,
+         "delivery": c.delivery.value, "attempts": c.attempts, "lastError": c.last_error}
+        for c in found
+    ]  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        cause = f"{r['eventName']} {r['requestID'] or ''}".strip()
+        click.echo(f"{r['time']} {r['function']} {r['rule']}: {r['before']} -> {r['after']}"
+                   f" ({cause}) webhook {r['delivery']}")  # fmt: skip
+
+
+def _table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]))

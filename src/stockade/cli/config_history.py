@@ -1,0 +1,55 @@
+"""`stockade config history NAME`: a function's configuration items, oldest first, with what
+changed between each and the one before (operator command on the data dir)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from stockade.cli.operator import account_of, account_options, admin
+from stockade.domain.configuration_item import changes
+
+
+@click.group("config")
+def config() -> None:
+    """A function's configuration history (configuration items, as AWS Config records them)."""
+
+
+@config.command("history")
+@click.argument("name")
+@account_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def history(name: str, account: str | None, data_dir: Path, as_json: bool) -> None:
+    """Print function NAME's configuration items, oldest first."""
+    with admin(data_dir) as use:
+        items = use.history(account_of(data_dir, account), name)
+    if not items:
+        raise click.ClickException(f"No configuration history for {name}.")
+    entries = []
+    before: dict[str, Any] = {}
+    for item in items:
+        after = item.configuration
+        entry = item.as_aws()
+        entry["changes"] = [
+            {"path": c.path, "before": c.before, "after": c.after} for c in changes(before, after)
+        ]
+        entries.append(entry)
+        before = after
+    if as_json:
+        click.echo(json.dumps(entries, indent=2))
+        return
+    for entry in entries:
+        events = ", ".join(f"{e['eventName']} {e['requestID']}" for e in entry["relatedEvents"])
+        click.echo(f"#{entry['configurationStateId']} {entry['configurationItemCaptureTime']}"
+                   f" {entry['configurationItemStatus']} ({events})")  # fmt: skip
+        for change in entry["changes"]:
+            click.echo(f"    {change['path']}: {_short(change['before'])} ->"
+                       f" {_short(change['after'])}")  # fmt: skip
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 100 else text[:97] + "..."

@@ -1,0 +1,128 @@
+"""Operator use cases (the `stockade compliance` and `stockade config` commands): enable and
+disable rules per account, set the webhook, evaluate on demand, read the history and results.
+
+Evaluating on demand re-evaluates each function's latest configuration item with today's date
+and the account's rules as they are now: a rule enabled or re-parameterised, or a runtime that
+became deprecated since the last change, shows up as a recorded (and delivered) change."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from stockade.clock import Clock
+from stockade.domain.compliance_records import (
+    Cause,
+    ComplianceChange,
+    ComplianceState,
+    RuleSetting,
+    Webhook,
+)
+from stockade.domain.compliance_rules import InvalidRuleError, check_parameters
+from stockade.domain.configuration_item import ConfigurationItem
+from stockade.domain.runtimes import RuntimeCatalog
+from stockade.errors import StockadeError
+from stockade.services.compliance.evaluation import evaluate_item
+from stockade.store.ports import Store, Transaction
+from stockade.types import AccountId
+
+EVALUATION = "StockadeComplianceEvaluation"
+RULE_ENABLED = "StockadeComplianceRuleEnabled"
+RULE_DISABLED = "StockadeComplianceRuleDisabled"
+
+
+class ComplianceAdminError(StockadeError):
+    """An operator's request that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class FunctionReport:
+    function_name: str
+    configuration_state_id: int
+    results: tuple[ComplianceState, ...]
+
+
+class ComplianceAdmin:
+    def __init__(self, store: Store, clock: Clock, catalog: RuntimeCatalog) -> None:
+        self._store, self._clock, self._catalog = store, clock, catalog
+
+    def enable(self, account: AccountId, rule: str, parameters: Mapping[str, str]) -> RuleSetting:
+        try:
+            check_parameters(rule, parameters)
+        except InvalidRuleError as exc:
+            raise ComplianceAdminError(str(exc)) from exc
+        setting = RuleSetting(account, rule, dict(parameters))
+        with self._store.write() as tx:
+            _account(tx, account)
+            tx.compliance.put_rule(setting)
+            self._evaluate_all(tx, account, RULE_ENABLED)
+        return setting
+
+    def disable(self, account: AccountId, rule: str) -> bool:
+        with self._store.write() as tx:
+            _account(tx, account)
+            removed = tx.compliance.delete_rule(account, rule)
+            self._evaluate_all(tx, account, RULE_DISABLED)
+        return removed
+
+    def rules(self, account: AccountId) -> list[RuleSetting]:
+        with self._store.read() as tx:
+            _account(tx, account)
+            return tx.compliance.rules(account)
+
+    def set_webhook(self, account: AccountId, url: str | None) -> None:
+        if url is not None:
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ComplianceAdminError("The webhook must be an http:// or https:// URL.")
+        with self._store.write() as tx:
+            _account(tx, account)
+            if url is None:
+                tx.compliance.delete_webhook(account)
+            else:
+                tx.compliance.put_webhook(Webhook(account, url))
+
+    def webhook_origin(self, account: AccountId) -> str | None:
+        """Scheme, host and port of the webhook: enough to recognise it, no path or token."""
+        with self._store.read() as tx:
+            webhook = tx.compliance.webhook(account)
+        if webhook is None:
+            return None
+        parts = urllib.parse.urlsplit(webhook.url)
+        return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+    def evaluate(self, account: AccountId) -> list[FunctionReport]:
+        """Evaluate every function now (changes recorded and queued), then report."""
+        with self._store.write() as tx:
+            _account(tx, account)
+            items = self._evaluate_all(tx, account, EVALUATION)
+            return [
+                FunctionReport(item.resource_id, item.state_id,
+                               tuple(tx.compliance.states(account, item.resource_id)))
+                for item in items
+            ]  # fmt: skip
+
+    def history(self, account: AccountId, function_name: str) -> list[ConfigurationItem]:
+        with self._store.read() as tx:
+            _account(tx, account)
+            return tx.configuration_items.history(account, function_name)
+
+    def changes(self, account: AccountId) -> list[ComplianceChange]:
+        with self._store.read() as tx:
+            _account(tx, account)
+            return tx.compliance.changes(account)
+
+    def _evaluate_all(
+        self, tx: Transaction, account: AccountId, event_name: str
+    ) -> list[ConfigurationItem]:
+        now = self._clock.now()
+        items = tx.configuration_items.current(account)
+        for item in items:
+            evaluate_item(tx, item, Cause(event_name, None, item.state_id), now, self._catalog)
+        return items
+
+
+def _account(tx: Transaction, account: AccountId) -> None:
+    if tx.accounts.get(account) is None:
+        raise ComplianceAdminError(f"No account {account} in this data dir.")
