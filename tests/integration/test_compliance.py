@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.test_audit_trail import records as audit_records
 from tests.support.packages import PYTHON_ECHO
 from tests.support.server import REPO, RunningServer, running_server
 
@@ -229,3 +230,53 @@ def test_inside_vpc_follows_the_sandbox_network(tmp_path: Path) -> None:
     assert history[-1]["changes"] == [
         {"path": "network.mode", "before": "StockadeApiOnly", "after": "Host"}
     ]
+
+
+def test_config_history_links_create_update_delete_to_their_audit_records(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    secret = f"canary-{uuid.uuid4().hex}"
+    with running_server(data_dir, "--audit-period", "3600") as server:
+        lam = server.client("lambda")
+        name = f"history-{uuid.uuid4().hex[:6]}"
+        made = [("CreateFunction", rid(lam.create_function(
+            FunctionName=name, Runtime="python3.11", Handler="app.handler",
+            Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+            Code={"ZipFile": PYTHON_ECHO},
+        )))]  # fmt: skip
+        made.append(("UpdateFunctionConfiguration", rid(lam.update_function_configuration(
+            FunctionName=name, MemorySize=256,
+            Environment={"Variables": {"DB_PASSWORD": secret}},
+        ))))  # fmt: skip
+        arn = f"arn:aws:lambda:{server.region}:{server.account_id}:function:{name}"
+        made.append(("TagResource", rid(lam.tag_resource(Resource=arn, Tags={"team": "a"}))))
+        lam.publish_version(FunctionName=name)  # changes nothing an item records
+        made.append(("DeleteFunction", rid(lam.delete_function(FunctionName=name))))
+        shown = stockade("config", "history", name, "--json", "--data-dir", str(data_dir))
+        text = stockade("config", "history", name, "--data-dir", str(data_dir)).stdout
+    items = json.loads(shown.stdout)
+    assert secret not in shown.stdout
+    assert secret not in text
+    assert [i["configurationItemStatus"] for i in items] == [
+        "ResourceDiscovered", "OK", "OK", "ResourceDeleted"]  # fmt: skip
+    assert [i["configurationStateId"] for i in items] == ["1", "2", "3", "4"]
+    assert all(i["resourceType"] == "AWS::Lambda::Function" and i["resourceId"] == name
+               for i in items)  # fmt: skip
+    assert items[0]["configuration"]["runtime"] == "python3.11"
+    assert items[0]["configuration"]["network"]["mode"] == "StockadeApiOnly"
+    assert {c["path"]: (c["before"], c["after"]) for c in items[1]["changes"]} == {
+        "memorySize": (128, 256),
+        "environment.variableNames": ([], ["DB_PASSWORD"]),
+        "environment.encrypted": (False, True),
+    }
+    assert items[2]["changes"] == [{"path": "tags.team", "before": None, "after": "a"}]
+    assert items[3]["configuration"] == {}
+    assert "memorySize: 128 -> 256" in text
+
+    audit = {r["requestID"]: r for r in audit_records(data_dir)}  # delivered at shutdown
+    for item, (event_name, request_id) in zip(items, made, strict=True):
+        (related,) = item["relatedEvents"]
+        assert related == {"eventName": event_name, "requestID": request_id}
+        record = audit[request_id]
+        assert record["eventName"] == event_name
+        noted = record["additionalEventData"]["configurationItem"]
+        assert noted["configurationStateId"] == item["configurationStateId"]

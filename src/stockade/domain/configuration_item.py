@@ -103,8 +103,9 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]
 
 
 def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
-    # Mappings are walked into; lists stay whole (layers, names) so a change reads as one.
-    if isinstance(value, Mapping) and (value or not prefix):
+    # Mappings are walked into (an empty one has no leaves, so a first entry reads as added);
+    # lists stay whole (layers, names) so that a change reads as one.
+    if isinstance(value, Mapping):
         found: dict[str, Any] = {}
         for key, item in value.items():
             found.update(_leaves(item, f"{prefix}.{key}" if prefix else str(key)))
