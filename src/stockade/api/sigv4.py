@@ -147,7 +147,7 @@ def _claim(
     if "host" not in signed or list(signed) != sorted(signed):
         raise IncompleteSignatureError("SignedHeaders must be sorted and must include 'host'.")
     try:
-        timestamp = datetime.strptime(amz_date, _AMZ_DATE).replace(tzinfo=UTC)
+        timestamp = _parse_amz_date(amz_date)
     except ValueError as exc:
         raise IncompleteSignatureError(
             "X-Amz-Date must be in ISO 8601 basic format (YYYYMMDD'T'HHMMSS'Z')."
@@ -171,8 +171,35 @@ def _claim(
     )
 
 
+def _parse_amz_date(text: str) -> datetime:
+    """YYYYMMDD'T'HHMMSS'Z', strictly (ASCII digits, no other spelling); ValueError if not.
+
+    Parsed by hand: strptime costs more than verifying the signature's HMACs.
+    """
+    digits = text[0:8] + text[9:15]
+    if (
+        len(text) != 16
+        or text[8] != "T"
+        or text[15] != "Z"
+        or not (digits.isascii() and digits.isdigit())
+    ):
+        raise ValueError(text)
+    return datetime(
+        int(text[0:4]), int(text[4:6]), int(text[6:8]),
+        int(text[9:11]), int(text[11:13]), int(text[13:15]), tzinfo=UTC,
+    )  # fmt: skip
+
+
+class _Stamp:
+    def __init__(self, when: datetime) -> None:
+        self._when = when
+
+    def __format__(self, spec: str) -> str:
+        return self._when.strftime(_AMZ_DATE)
+
+
 def check_freshness(claim: SignatureClaim, now: datetime) -> None:
-    stamp = claim.timestamp.strftime(_AMZ_DATE)
+    stamp = _Stamp(claim.timestamp)  # formatted only for a refusal's message
     if claim.presigned:
         lifetime = timedelta(seconds=claim.expires_s or 0)
         if now > claim.timestamp + lifetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import regex
@@ -22,6 +22,21 @@ _JAVA_SUPPLEMENTARY = "\\uD800\\uDC00-\\uDBFF\\uDFFF"  # UTF-16 spelling of U+10
 @cache
 def _compile(pattern: str) -> regex.Pattern[str]:
     return regex.compile(pattern.replace(_JAVA_SUPPLEMENTARY, "\\U00010000-\\U0010FFFF"))
+
+
+# Names, ARNs and qualifiers recur on every request; matching them is the costliest check.
+_MEMO_MAX_CHARS = 256
+
+
+@lru_cache(maxsize=4096)
+def _memo_fullmatch(pattern: str, value: str) -> bool:
+    return _compile(pattern).fullmatch(value) is not None
+
+
+def _fullmatch(pattern: str, value: str) -> bool:
+    if len(value) > _MEMO_MAX_CHARS:  # long values would crowd the memo out
+        return _compile(pattern).fullmatch(value) is not None
+    return _memo_fullmatch(pattern, value)
 
 
 def _wire_name(member: str) -> str:
@@ -93,7 +108,7 @@ def _value(shape: Shape, value: Any, path: str, out: _Collector) -> None:
         if enum and value not in enum:
             out.add(shape, value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]")
         pattern = meta.get("pattern")
-        if pattern and not _compile(pattern).fullmatch(value):
+        if pattern and not _fullmatch(pattern, value):
             out.add(
                 shape, value, path, f"Member must satisfy regular expression pattern: {pattern}"
             )

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -682,24 +683,80 @@ class _ResourcePolicies(_Docs):
 
 
 class SqliteTransaction:
-    """One transaction; repositories share its connection."""
+    """One transaction; repositories share its connection.
+
+    Repositories are made on first use: most transactions touch two or three of them, and
+    hot paths (an invoke, a queued event) open a transaction per request.
+    """
 
     def __init__(self, conn: sqlite3.Connection, doc_codec: codec.DocCodec) -> None:
         self.conn = conn
-        self.accounts = _Accounts(conn, doc_codec)
-        self.users = _Users(conn, doc_codec)
-        self.access_keys = _AccessKeys(conn, doc_codec)
-        self.functions = _Functions(conn, doc_codec)
-        self.versions = _Versions(conn, doc_codec)
-        self.aliases = _Aliases(conn, doc_codec)
-        self.layers = _Layers(conn, doc_codec)
-        self.roles = _Roles(conn, doc_codec)
-        self.groups = _Groups(conn, doc_codec)
-        self.policies = _Policies(conn, doc_codec)
-        self.sessions = _Sessions(conn, doc_codec)
-        self.resource_policies = _ResourcePolicies(conn, doc_codec)
-        self.signing_profiles = SigningProfiles(conn, doc_codec)
-        self.signing_jobs = SigningJobs(conn, doc_codec)
-        self.code_signing_configs = CodeSigningConfigs(conn, doc_codec)
-        self.configuration_items = ConfigurationItems(conn, doc_codec)
-        self.compliance = Compliance(conn, doc_codec)
+        self._codec = doc_codec
+
+    @cached_property
+    def accounts(self) -> _Accounts:
+        return _Accounts(self.conn, self._codec)
+
+    @cached_property
+    def users(self) -> _Users:
+        return _Users(self.conn, self._codec)
+
+    @cached_property
+    def access_keys(self) -> _AccessKeys:
+        return _AccessKeys(self.conn, self._codec)
+
+    @cached_property
+    def functions(self) -> _Functions:
+        return _Functions(self.conn, self._codec)
+
+    @cached_property
+    def versions(self) -> _Versions:
+        return _Versions(self.conn, self._codec)
+
+    @cached_property
+    def aliases(self) -> _Aliases:
+        return _Aliases(self.conn, self._codec)
+
+    @cached_property
+    def layers(self) -> _Layers:
+        return _Layers(self.conn, self._codec)
+
+    @cached_property
+    def roles(self) -> _Roles:
+        return _Roles(self.conn, self._codec)
+
+    @cached_property
+    def groups(self) -> _Groups:
+        return _Groups(self.conn, self._codec)
+
+    @cached_property
+    def policies(self) -> _Policies:
+        return _Policies(self.conn, self._codec)
+
+    @cached_property
+    def sessions(self) -> _Sessions:
+        return _Sessions(self.conn, self._codec)
+
+    @cached_property
+    def resource_policies(self) -> _ResourcePolicies:
+        return _ResourcePolicies(self.conn, self._codec)
+
+    @cached_property
+    def signing_profiles(self) -> SigningProfiles:
+        return SigningProfiles(self.conn, self._codec)
+
+    @cached_property
+    def signing_jobs(self) -> SigningJobs:
+        return SigningJobs(self.conn, self._codec)
+
+    @cached_property
+    def code_signing_configs(self) -> CodeSigningConfigs:
+        return CodeSigningConfigs(self.conn, self._codec)
+
+    @cached_property
+    def configuration_items(self) -> ConfigurationItems:
+        return ConfigurationItems(self.conn, self._codec)
+
+    @cached_property
+    def compliance(self) -> Compliance:
+        return Compliance(self.conn, self._codec)

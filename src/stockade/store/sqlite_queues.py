@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -706,6 +707,8 @@ def _settings_to_json(settings: QueueSettings) -> str:
     })  # fmt: skip
 
 
+# Every send reads its queue's settings; they change rarely and the result is immutable.
+@lru_cache(maxsize=4096)
 def _settings_from_json(text: str) -> QueueSettings:
     data = json.loads(text)
     redrive = data.get("redrive")

@@ -107,6 +107,26 @@ def test_request_older_than_five_minutes_is_rejected() -> None:
         verify(request, now + timedelta(minutes=5, seconds=2))
 
 
+def test_expiry_message_names_the_request_time() -> None:
+    request, now = signed()
+    stamp = request.headers["x-amz-date"]
+    with pytest.raises(InvalidSignatureError, match=f"Signature expired: {stamp} is now earlier"):
+        verify(request, now + timedelta(minutes=6))
+
+
+@pytest.mark.parametrize(
+    "amz_date",
+    ["2026112T041500Z", "20261123T041500", "20261123 041500Z", "20261323T041500Z",
+     "20261123T041560Z", "2026-11-23T04:15:00Z", "\uff12\uff10261123T041500Z", ""],
+)  # fmt: skip
+def test_request_time_must_be_iso8601_basic(amz_date: str) -> None:
+    request, _ = signed()
+    headers = dict(request.headers) | {"x-amz-date": amz_date}
+    forged = HttpRequest(request.method, request.raw_path, request.query_string, headers, b"")
+    with pytest.raises(IncompleteSignatureError, match="ISO 8601 basic format"):
+        sigv4.parse_claim(forged)
+
+
 def test_request_from_the_future_is_rejected() -> None:
     request, now = signed()
     with pytest.raises(InvalidSignatureError, match="not yet current"):
