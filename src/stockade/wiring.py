@@ -87,6 +87,7 @@ _CODE_UPLOADS = ("CreateFunction", "UpdateFunctionCode", "PublishLayerVersion")
 _INVOKE_BODY_LIMIT = limits.SYNC_PAYLOAD_BYTES_MAX + 64 * 1024
 _COUNTER_SAVE_INTERVAL_S = 1.0
 _KEY_MAINTENANCE_INTERVAL_S = 3600.0
+_COMPLIANCE_INTERVAL_S = 3600.0
 _WEBHOOK_ROUND_INTERVAL_S = 0.5
 _WEBHOOK_RETRY_BASE_DELAY_S = 1.0  # then 2, 4, 8 s: five attempts within about 15 s
 # A 256 KiB message (or batch) JSON-escaped, with room for its attributes.
@@ -271,7 +272,8 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     lambda_service.invoker.events = events
     webhooks = WebhookDeliveries(store, UrllibPoster(), clock, _WEBHOOK_RETRY_BASE_DELAY_S)
     lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
-                           settings.audit_period_s, webhooks)  # fmt: skip
+                           settings.audit_period_s, webhooks,
+                           ComplianceAdmin(store, clock, deps.runtimes))  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -411,6 +413,7 @@ class _Lifecycle:
         trail: AuditTrail,
         audit_period_s: float,
         webhooks: WebhookDeliveries,
+        compliance: ComplianceAdmin,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._lambda = lambda_service
@@ -423,6 +426,8 @@ class _Lifecycle:
         self._keys: asyncio.Task[None] | None = None
         self._webhooks = webhooks
         self._deliverer: asyncio.Task[None] | None = None
+        self._compliance = compliance
+        self._evaluator: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._pool.start()
@@ -435,9 +440,10 @@ class _Lifecycle:
         self._keys = loop.create_task(self._maintain_keys_forever())
         self._roller = loop.create_task(self._roll_audit_forever())
         self._deliverer = loop.create_task(self._deliver_webhooks_forever())
+        self._evaluator = loop.create_task(self._evaluate_compliance_forever())
 
     async def stop(self) -> None:
-        for task in (self._saver, self._keys, self._roller, self._deliverer):
+        for task in (self._saver, self._keys, self._roller, self._deliverer, self._evaluator):
             if task is not None:
                 task.cancel()
         await self._events.stop()
@@ -462,6 +468,18 @@ class _Lifecycle:
                 await asyncio.to_thread(self._webhooks.deliver_due)
             except Exception:  # the changes stay queued for the next round
                 LOG.exception("compliance webhook round failed")
+
+    async def _evaluate_compliance_forever(self) -> None:
+        # At start, then hourly: a runtime's deprecation date passes without any request, and
+        # so may have passed while the server was down.
+        while True:
+            try:
+                recorded = await asyncio.to_thread(self._compliance.evaluate_scheduled)
+                if recorded:
+                    LOG.info("scheduled compliance evaluation: %d changes recorded", recorded)
+            except Exception:  # retried at the next round; the server keeps serving
+                LOG.exception("scheduled compliance evaluation failed")
+            await asyncio.sleep(_COMPLIANCE_INTERVAL_S)
 
     async def _maintain_keys_forever(self) -> None:
         # Due rotations and deletions whose waiting period is over: at start, then hourly.

@@ -30,6 +30,7 @@ from stockade.types import AccountId
 EVALUATION = "StockadeComplianceEvaluation"
 RULE_ENABLED = "StockadeComplianceRuleEnabled"
 RULE_DISABLED = "StockadeComplianceRuleDisabled"
+SCHEDULED = "StockadeScheduledEvaluation"
 
 
 class ComplianceAdminError(StockadeError):
@@ -102,6 +103,21 @@ class ComplianceAdmin:
                                tuple(tx.compliance.states(account, item.resource_id)))
                 for item in items
             ]  # fmt: skip
+
+    def evaluate_scheduled(self) -> int:
+        """Evaluate every account's functions, as the server does at start and then hourly:
+        what depends on the date (a runtime's deprecation) changes without any request.
+        Returns how many changes of compliance were recorded."""
+        with self._store.read() as tx:
+            accounts = [account.account_id for account in tx.accounts.all()]
+        recorded = 0
+        for account in accounts:  # one transaction per account: the write lock is shared
+            with self._store.write() as tx:
+                now = self._clock.now()
+                for item in tx.configuration_items.current(account):
+                    cause = Cause(SCHEDULED, None, item.state_id)
+                    recorded += len(evaluate_item(tx, item, cause, now, self._catalog))
+        return recorded
 
     def history(self, account: AccountId, function_name: str) -> list[ConfigurationItem]:
         with self._store.read() as tx:
