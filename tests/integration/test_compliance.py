@@ -4,6 +4,7 @@ when the receiver fails; functions on deprecated runtimes are listed."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from stockade.crypto.webhook_signature import verify
 from tests.integration.test_audit_trail import records as audit_records
 from tests.support.packages import PYTHON_ECHO
 from tests.support.server import REPO, RunningServer, running_server
@@ -50,6 +52,7 @@ class Receiver:
         self.failures = failures
         self.attempts = 0
         self.received: list[dict[str, Any]] = []
+        self.signed: list[tuple[str, bytes]] = []  # every POST's signature and body
         self.lock = threading.Lock()
         owner = self
 
@@ -57,6 +60,7 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 with owner.lock:
+                    owner.signed.append((self.headers.get("Stockade-Signature", ""), body))
                     owner.attempts += 1
                     failing = owner.attempts <= owner.failures
                     if not failing:
@@ -114,7 +118,8 @@ def test_each_rule_flips_as_the_configuration_changes_and_the_webhook_hears_it(
 ) -> None:
     with receiving(failures=1) as receiver, running_server(tmp_path / "data") as server:
         data = str(server.data_dir)
-        stockade("compliance", "webhook", receiver.url, "--data-dir", data)
+        told = stockade("compliance", "webhook", receiver.url, "--data-dir", data).stdout
+        secret = told.split("signing secret: ", 1)[1].split()[0]
         for rule, *params in (
             (CONCURRENCY, "ConcurrencyLimitHigh=10"),
             (DLQ,),
@@ -199,9 +204,28 @@ def test_each_rule_flips_as_the_configuration_changes_and_the_webhook_hears_it(
         assert sorted(c["attempts"] for c in mine)[-1] == 2
         log = server.log()
     # The URL may carry a token: never logged, sealed at rest.
+    # Every POST, retried ones included, is signed with the secret the operator was shown.
+    now = int(time.time())
+    assert receiver.signed
+    assert all(verify(secret, sig, body, now, tolerance_s=600) for sig, body in receiver.signed)
+    # The refused first POST was retried: the same change, signed afresh for its own time.
+    refused_sig, refused_body = receiver.signed[0]
+    retried = [sig for sig, body in receiver.signed[1:] if body == refused_body]
+    assert len(retried) == 1
+    assert retried[0] != refused_sig
+    # The URL may carry a token, and the signing secret is a secret: never logged, sealed.
+    forms = [
+        b"s3cret",
+        secret.encode(),
+        bytes.fromhex(secret),
+        base64.b64encode(bytes.fromhex(secret)),
+    ]
     assert "s3cret" not in log
-    for stored in server.data_dir.glob("stockade.db*"):
-        assert b"s3cret" not in stored.read_bytes(), stored.name
+    assert secret not in log
+    for stored in server.data_dir.rglob("*"):
+        if stored.is_file():
+            raw = stored.read_bytes()
+            assert not any(form in raw for form in forms), stored.name
     notice = receiver.notices(name)[0]
     assert notice["messageType"] == "ComplianceChangeNotification"
     assert notice["resourceType"] == "AWS::Lambda::Function"

@@ -10,6 +10,7 @@ import urllib.request
 from typing import Any, NoReturn
 
 from stockade import __version__
+from stockade.crypto import webhook_signature
 from stockade.services.compliance.webhooks import WebhookDeliveryError
 
 _TIMEOUT_S = 5.0
@@ -27,12 +28,16 @@ class UrllibPoster:
         )
         self._timeout_s = timeout_s
 
-    def post(self, url: str, body: bytes) -> None:
+    def post(self, url: str, body: bytes, signature: str) -> None:
         request = urllib.request.Request(  # noqa: S310 - http(s) only, checked when configured
             url,
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": f"stockade/{__version__}"},
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": f"stockade/{__version__}",
+                webhook_signature.HEADER: signature,
+            },
         )
         try:
             with self._opener.open(request, timeout=self._timeout_s) as response:

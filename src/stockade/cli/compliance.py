@@ -95,12 +95,21 @@ def rules(account: str | None, data_dir: Path, as_json: bool) -> None:
 @click.option("--clear", is_flag=True, help="Remove the account's webhook.")
 @account_options
 def webhook(url: str | None, clear: bool, account: str | None, data_dir: Path) -> None:
-    """Send the account's compliance changes to URL (POST, JSON)."""
+    """Send the account's compliance changes to URL (POST, JSON, signed).
+
+    Prints the new signing secret once: each delivery carries
+    `Stockade-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`.
+    Setting the webhook again rotates the secret."""
     if (url is None) == (not clear):
         raise click.UsageError("give a URL or --clear")
     with admin(data_dir) as use:
-        use.set_webhook(account_of(data_dir, account), None if clear else url)
-    click.echo("webhook removed" if clear else "webhook set")
+        secret = use.set_webhook(account_of(data_dir, account), None if clear else url)
+    if secret is None:
+        click.echo("webhook removed")
+        return
+    click.echo("webhook set")
+    click.echo(f"signing secret: {secret}")
+    click.echo("(shown only now: keep it where your receiver verifies Stockade-Signature)")
 
 
 @compliance.command("changes")

@@ -29,10 +29,12 @@ class RuleSetting:
 @dataclass(frozen=True)
 class Webhook:
     """Where an account's compliance changes are POSTed. A webhook URL often carries a token,
-    so it is sealed at rest and never logged or shown whole."""
+    so it is sealed at rest and never logged or shown whole; so is the signing secret."""
 
     account_id: AccountId
     url: str = field(metadata=SECRET, repr=False)
+    # Signs every delivery (HMAC-SHA256); shown to the operator once, when the webhook is set.
+    signing_secret: str = field(metadata=SECRET, repr=False)
 
 
 @dataclass(frozen=True)

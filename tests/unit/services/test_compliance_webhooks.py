@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from stockade.clock import FakeClock
+from stockade.crypto.webhook_signature import verify
 from stockade.domain.account import Account
 from stockade.domain.compliance_records import DELIVERY_ATTEMPTS_MAX, Delivery, Webhook
 from stockade.domain.configuration_item import ConfigurationItem, ItemStatus, canonical
@@ -29,9 +30,11 @@ class FlakyPoster:
     def __init__(self, failures: int) -> None:
         self.failures = failures
         self.bodies: list[dict[str, object]] = []
+        self.attempts: list[tuple[str, bytes]] = []  # (signature, body), failed ones included
 
-    def post(self, url: str, body: bytes) -> None:
+    def post(self, url: str, body: bytes, signature: str) -> None:
         assert url == URL
+        self.attempts.append((signature, body))
         if self.failures > 0:
             self.failures -= 1
             raise WebhookDeliveryError("HTTP 503")
@@ -60,7 +63,8 @@ def with_function(store: SqliteStore, clock: FakeClock, dead_letter: str | None)
 def test_a_change_is_retried_with_backoff_then_delivered(store: SqliteStore) -> None:
     clock = FakeClock()
     admin = ComplianceAdmin(store, clock, CATALOG)
-    admin.set_webhook(ACCOUNT, URL)
+    secret = admin.set_webhook(ACCOUNT, URL)
+    assert secret is not None
     with_function(store, clock, None)
     admin.enable(ACCOUNT, "lambda-dlq-check", {})
     poster = FlakyPoster(failures=4)  # two changes, each failing twice
@@ -82,6 +86,12 @@ def test_a_change_is_retried_with_backoff_then_delivered(store: SqliteStore) -> 
     notice = next(b for b in poster.bodies if b["configRuleName"] == "lambda-dlq-check")
     assert notice["newEvaluationResult"]["complianceType"] == "NON_COMPLIANT"  # type: ignore[index]
     assert notice["cause"]["eventName"] == "StockadeComplianceRuleEnabled"  # type: ignore[index]
+    # Every attempt is signed with the secret, at its own time (retries too).
+    now = int(clock.now().timestamp())
+    assert all(verify(secret, sig, body, now) for sig, body in poster.attempts)
+    stamps = [sig.split(",")[0] for sig, body in poster.attempts if b"lambda-dlq-check" in body]
+    assert len(stamps) == 3
+    assert len(set(stamps)) == 3
 
     # The same result again is no change; a different one is.
     admin.evaluate(ACCOUNT)
@@ -121,6 +131,14 @@ def test_the_webhook_is_sealed_and_checked(store: SqliteStore) -> None:
         admin.set_webhook(ACCOUNT, "file:///etc/passwd")
     with pytest.raises(ComplianceAdminError, match="No account"):
         admin.set_webhook(AccountId("999999999999"), URL)
-    admin.set_webhook(ACCOUNT, URL)
+    first = admin.set_webhook(ACCOUNT, URL)
     assert admin.webhook_origin(ACCOUNT) == "https://hooks.example"
-    assert "t0ken" not in repr(Webhook(ACCOUNT, URL))
+    assert "t0ken" not in repr(Webhook(ACCOUNT, URL, "5ecret"))
+    assert "5ecret" not in repr(Webhook(ACCOUNT, URL, "5ecret"))
+    # Setting the webhook again rotates its secret; removing it removes the secret too.
+    second = admin.set_webhook(ACCOUNT, URL)
+    assert first is not None
+    assert second is not None
+    assert first != second
+    assert admin.set_webhook(ACCOUNT, None) is None
+    assert admin.webhook_origin(ACCOUNT) is None

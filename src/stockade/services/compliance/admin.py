@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from stockade.clock import Clock
+from stockade.crypto import webhook_signature
 from stockade.domain.compliance_records import (
     Cause,
     ComplianceChange,
@@ -72,7 +73,9 @@ class ComplianceAdmin:
             _account(tx, account)
             return tx.compliance.rules(account)
 
-    def set_webhook(self, account: AccountId, url: str | None) -> None:
+    def set_webhook(self, account: AccountId, url: str | None) -> str | None:
+        """Set (or with None, remove) the account's webhook. Returns the new signing secret:
+        setting the webhook again replaces it, so that is also how it is rotated."""
         if url is not None:
             parts = urllib.parse.urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -81,8 +84,10 @@ class ComplianceAdmin:
             _account(tx, account)
             if url is None:
                 tx.compliance.delete_webhook(account)
-            else:
-                tx.compliance.put_webhook(Webhook(account, url))
+                return None
+            secret = webhook_signature.new_secret()
+            tx.compliance.put_webhook(Webhook(account, url, secret))
+            return secret
 
     def webhook_origin(self, account: AccountId) -> str | None:
         """Scheme, host and port of the webhook: enough to recognise it, no path or token."""

@@ -9,6 +9,7 @@ import logging
 from typing import Protocol
 
 from stockade.clock import Clock
+from stockade.crypto import webhook_signature
 from stockade.domain.compliance_records import ComplianceChange
 from stockade.errors import StockadeError
 from stockade.store.ports import Store
@@ -22,8 +23,9 @@ class WebhookDeliveryError(StockadeError):
 
 
 class WebhookPoster(Protocol):
-    def post(self, url: str, body: bytes) -> None:
-        """POST `body` (JSON); raise WebhookDeliveryError unless the answer is 2xx."""
+    def post(self, url: str, body: bytes, signature: str) -> None:
+        """POST `body` (JSON) with `signature` in the Stockade-Signature header; raise
+        WebhookDeliveryError unless the answer is 2xx."""
         ...
 
 
@@ -58,8 +60,10 @@ class WebhookDeliveries:
             return change.failed_attempt("the account has no webhook any more", now,
                                          self._base_delay_s)  # fmt: skip
         body = json.dumps(change.notification(), separators=(",", ":")).encode()
+        # Signed per attempt: a retry carries its own time, within the receiver's tolerance.
+        signature = webhook_signature.sign(webhook.signing_secret, int(now.timestamp()), body)
         try:
-            self._poster.post(webhook.url, body)
+            self._poster.post(webhook.url, body, signature)
         except WebhookDeliveryError as exc:
             return change.failed_attempt(str(exc), now, self._base_delay_s)
         return change.delivered()
