@@ -227,6 +227,36 @@ def test_versions_and_weighted_alias(server: RunningServer) -> None:
     assert seen == {"1", "2"}  # 40 draws at 50/50: both show up (p of failure ~ 2e-12)
 
 
+def test_every_change_reaches_the_very_next_invoke(server: RunningServer) -> None:
+    """Invoke reuses what it read from the store only until something commits."""
+    lam = server.client("lambda")
+    name = create(server, make_zip({"app.py": "def handler(e, c):\n    return 'one'\n"}))
+    lam.publish_version(FunctionName=name)
+    two = make_zip({"app.py": "def handler(e, c):\n    return 'two'\n"})
+    lam.update_function_code(FunctionName=name, ZipFile=two)
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    for _ in range(3):  # the same target, read again and again
+        assert call(server, name, {}, Qualifier="live")["ExecutedVersion"] == "1"
+    lam.update_alias(FunctionName=name, Name="live", FunctionVersion="2")
+    assert call(server, name, {}, Qualifier="live")["ExecutedVersion"] == "2"
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as throttled:
+        lam.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")
+    assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
+    lam.delete_function_concurrency(FunctionName=name)
+    assert call(server, name, {}, Qualifier="live")["ExecutedVersion"] == "2"
+    lam.delete_alias(FunctionName=name, Name="live")
+    with pytest.raises(ClientError) as gone:
+        lam.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    lam.delete_function(FunctionName=name)
+    with pytest.raises(ClientError) as deleted:
+        lam.invoke(FunctionName=name, Payload=b"{}", InvocationType="Event")
+    assert deleted.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
 def test_dry_run_and_missing_function(server: RunningServer, python_fn: str) -> None:
     lam = server.client("lambda")
     reply = lam.invoke(FunctionName=python_fn, InvocationType="DryRun")

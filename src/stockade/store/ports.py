@@ -7,9 +7,9 @@ so a use case can never write outside one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from stockade.domain.account import AccessKey, Account, IamUser
 from stockade.domain.function import Alias, Function, FunctionVersion
@@ -31,6 +31,8 @@ from stockade.store.signing_ports import (
     SigningProfileRepository,
 )
 from stockade.types import AccessKeyId, AccountId, Sha256Hex
+
+T = TypeVar("T")
 
 
 class AccountRepository(Protocol):
@@ -244,6 +246,17 @@ class Transaction(Protocol):
 class Store(Protocol):
     def read(self) -> AbstractContextManager[Transaction]: ...
     def write(self) -> AbstractContextManager[Transaction]: ...
+    def read_memo(self, key: Hashable, load: Callable[[Transaction], T]) -> T:
+        """`load(tx)` in a read transaction, or the value an earlier `load` for `key` returned
+        if nothing has been committed since: commits through this store are seen by the very
+        next call, commits by other processes on the same data (operator commands) within
+        50 ms.
+
+        For hot paths that read the same rows on every request. `load` must depend only on
+        the store's contents and return immutable values (they are shared between callers).
+        """
+        ...
+
     def referenced_artifacts(self) -> set[Sha256Hex]:
         """Every artifact any stored record points at (for garbage collection)."""
         ...

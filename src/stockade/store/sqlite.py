@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from stockade.domain.account import AccessKey, Account, IamUser
 from stockade.domain.arn import LATEST
@@ -37,6 +38,23 @@ from stockade.types import AccessKeyId, AccountId, Sha256Hex
 
 T = TypeVar("T")
 
+# Entries per thread's memo; it empties whenever anything commits, so this only bounds a
+# read-only stretch that touches very many keys.
+_MEMO_MAX = 4096
+# How often a memo looks for commits by other processes on the same file (operator commands);
+# commits through this store are seen at once.
+_EXTERNAL_CHECK_S = 0.05
+
+
+class _Memo:
+    """One thread's memoised reads, and the state of the store they were read in."""
+
+    def __init__(self) -> None:
+        self.values: dict[Hashable, Any] = {}
+        self.generation = -1
+        self.data_version: int | None = None
+        self.checked = float("-inf")
+
 
 class SqliteStore:
     def __init__(self, path: Path, sealer: codec.FieldSealer | None = None) -> None:
@@ -47,6 +65,7 @@ class SqliteStore:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._writer = self._connect()
+        self._generation = 0  # commits through `write()`; see `read_memo`
         self._migrate()
 
     def _connect(self) -> sqlite3.Connection:
@@ -80,14 +99,49 @@ class SqliteStore:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            self._generation += 1  # under the write lock
 
-    @contextmanager
-    def read(self) -> Iterator[SqliteTransaction]:
+    def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._connect()
             conn.execute("PRAGMA query_only=ON")
             self._local.conn = conn
+            self._local.memo = _Memo()
+        return conn
+
+    def read_memo(self, key: Hashable, load: Callable[[SqliteTransaction], T]) -> T:
+        conn = self._reader()
+        if conn.in_transaction:
+            # Inside an older snapshot a value could be older than the state it would be
+            # filed under: no memo there.
+            with self.read() as tx:
+                return load(tx)
+        memo: _Memo = self._local.memo
+        # Both marks are taken before the snapshot below starts, so a value is never older
+        # than the marks it is filed under (at worst newer: one needless reload).
+        generation = self._generation
+        now = time.monotonic()
+        if generation != memo.generation or now - memo.checked >= _EXTERNAL_CHECK_S:
+            # data_version moves when another connection commits (this thread's reader never
+            # writes); a statement costs as much as the reads it saves, hence the interval.
+            (version,) = conn.execute("PRAGMA data_version").fetchone()
+            if (generation, version) != (memo.generation, memo.data_version):
+                memo.values.clear()
+                memo.generation, memo.data_version = generation, version
+            memo.checked = now
+        if key in memo.values:
+            return memo.values[key]  # type: ignore[no-any-return]
+        with self.read() as tx:
+            value = load(tx)
+        if len(memo.values) >= _MEMO_MAX:
+            memo.values.clear()
+        memo.values[key] = value
+        return value
+
+    @contextmanager
+    def read(self) -> Iterator[SqliteTransaction]:
+        conn = self._reader()
         if conn.in_transaction:
             # A read nested in another read of this thread (e.g. authorisation inside a use
             # case's snapshot) shares the outer snapshot; the outer one ends it.

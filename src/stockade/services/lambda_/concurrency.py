@@ -47,6 +47,10 @@ class ConcurrencyGate:
         with self._lock:
             self._reserved_total.pop(account, None)
 
+    def cached_reserved_total(self, account: AccountId) -> int | None:
+        with self._lock:
+            return self._reserved_total.get(account)
+
     def reserved_total(self, tx: Transaction, account: AccountId) -> int:
         with self._lock:
             cached = self._reserved_total.get(account)

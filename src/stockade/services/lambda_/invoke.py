@@ -38,6 +38,7 @@ from stockade.services.lambda_.errors import (
     ResourceNotReadyError,
     TooManyRequestsError,
 )
+from stockade.services.lambda_.invoke_target import invoke_target
 from stockade.services.lambda_.roles import RoleCredentials, RoleSessions
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import ArtifactStore
@@ -106,16 +107,18 @@ class Invoker:
     ) -> dict[str, Any]:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        with deps.store.read() as tx:
-            names.authorize_in(tx, deps, ctx, "lambda:InvokeFunction", target.arn)
-            version, alias = names.load_version(tx, target)
-            function = tx.functions.get(target.account_id, target.name)
-            reserved_total = self._gate.reserved_total(tx, target.account_id)
-            if alias is not None and alias.routing:
-                chosen = self._route(alias)
-                if chosen != version.version:
-                    routed = tx.versions.get(target.account_id, target.name, chosen)
-                    version = routed if routed is not None else version
+        stored = invoke_target(deps, target)
+        names.authorize_with(deps, ctx, "lambda:InvokeFunction", target.arn,
+                             stored.resource_policy)  # fmt: skip
+        version, alias, function = stored.resolved()
+        reserved_total = self._gate.cached_reserved_total(target.account_id)
+        if reserved_total is None:
+            with deps.store.read() as tx:
+                reserved_total = self._gate.reserved_total(tx, target.account_id)
+        if alias is not None and alias.routing:
+            chosen = self._route(alias)
+            if chosen != version.version:
+                version = stored.routed.get(chosen, version)
         payload = bytes(request.get("Payload") or b"")
         if len(payload) > limits.SYNC_PAYLOAD_BYTES_MAX:
             raise RequestTooLargeError(
@@ -144,8 +147,6 @@ class Invoker:
             raise InvalidRequestContentError(
                 "Could not parse request body into json: the payload is not valid JSON"
             )
-        if function is None:  # deleted between the reads above: a broken invariant
-            raise names.not_found(target)
         if invocation_type == "Event" and self.events is not None:
             # Durably queued before the 202; the request id is the invocation's, as on Lambda.
             await self.events.accept(target, payload, ctx.request_id)

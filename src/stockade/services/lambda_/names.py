@@ -15,7 +15,7 @@ from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
     ResourceNotFoundError,
 )
-from stockade.services.lambda_.resource_policy import governing, stored_policy
+from stockade.services.lambda_.resource_policy import GoverningPolicy, governing, stored_policy
 from stockade.store.ports import Transaction
 from stockade.types import AccountId
 
@@ -73,10 +73,25 @@ def authorize_in(
     tx: Transaction, deps: LambdaDeps, ctx: RequestContext, action: str, resource: str
 ) -> Decision:
     """`authorize` within a read the caller already holds (one transaction per request)."""
+    return authorize_with(deps, ctx, action, resource, resource_policy_of(tx, deps, resource))
+
+
+def resource_policy_of(tx: Transaction, deps: LambdaDeps, resource: str) -> GoverningPolicy | None:
+    """The parsed policy of the function, version, alias or layer version `resource` names."""
     stored = stored_policy(tx, deps.region, resource)
-    if stored is None:
+    return None if stored is None else governing(resource, stored.document())
+
+
+def authorize_with(
+    deps: LambdaDeps,
+    ctx: RequestContext,
+    action: str,
+    resource: str,
+    found: GoverningPolicy | None,
+) -> Decision:
+    """`authorize` given the resource's policy as `resource_policy_of` read it."""
+    if found is None:
         return deps.authorizer.authorize(ctx, action, resource, AccessDeniedError)
-    found = governing(resource, stored.document())
     decision = deps.authorizer.authorize(
         ctx, action, resource, AccessDeniedError, resource_policy=found.attached
     )
