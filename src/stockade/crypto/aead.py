@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hmac
-import secrets
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from stockade import entropy
 from stockade.crypto.errors import TamperedBlobError
 
 KEY_BYTES = 32
@@ -16,13 +16,13 @@ TAG_BYTES = 16
 
 
 def new_key() -> bytes:
-    return secrets.token_bytes(KEY_BYTES)
+    return entropy.token_bytes(KEY_BYTES)
 
 
 def seal(key: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
     """(nonce, ciphertext with tag). Random nonces: far below GCM's 2^32-message bound per key
     for how often one key encrypts here (data keys are per object; key material rotates)."""
-    nonce = secrets.token_bytes(NONCE_BYTES)
+    nonce = entropy.token_bytes(NONCE_BYTES)
     return nonce, AESGCM(key).encrypt(nonce, plaintext, aad)
 
 

@@ -23,7 +23,6 @@ import secrets
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stockade import entropy
 from stockade.clock import Clock
 from stockade.store.ports import Sealer
 from stockade.store.queue_ports import (
@@ -204,7 +204,7 @@ class SqliteQueueEngine:
         # Sealing happens on the caller's thread so that the writer only writes.
         sealed = []
         for message in messages:
-            message_id = str(uuid.uuid4())
+            message_id = str(entropy.uuid4())
             sealed.append((
                 message_id,
                 self._sealer.seal(

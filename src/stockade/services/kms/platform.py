@@ -5,11 +5,11 @@ no account region). `rotate()` adds a version; older objects still open."""
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
 
+from stockade import entropy
 from stockade.clock import Clock
 from stockade.crypto import EnvelopeCipher, KeyMismatchError, KeyVersion, read_header
 from stockade.services.kms.keys import iso
@@ -39,7 +39,7 @@ class PlatformDataKeys:
                 tx.materials.put(MaterialRecord(PLATFORM_KEY_ID, 1, version.wrapped, now))
 
     def generate_data_key(self, context: Mapping[str, str]) -> tuple[bytes, bytes]:
-        data_key = secrets.token_bytes(32)
+        data_key = entropy.token_bytes(32)
         return data_key, self._cipher.encrypt(self._version(self._current), data_key, context)
 
     def decrypt_data_key(self, wrapped: bytes, context: Mapping[str, str]) -> bytes:
