@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from stockade import __version__
+from stockade.cli.access_log import buffered_access_log
 from stockade.cli.options import data_dir_option
 from stockade.config import DEFAULT_HOST, DEFAULT_PORT, PROFILE, Settings
 from stockade.datadir import DataDirError, read_endpoint
@@ -123,7 +124,8 @@ def serve(
         raise click.ClickException(str(exc)) from exc
     try:
         _greet(settings, stockade.account_id, stockade.admin is not None)
-        run_server(stockade.app, host, port, stockade.adopter, stockade.tls)
+        with buffered_access_log(logging.getLogger().handlers[0]):
+            run_server(stockade.app, host, port, stockade.adopter, stockade.tls)
     finally:
         stockade.close()
 
