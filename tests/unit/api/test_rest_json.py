@@ -209,3 +209,18 @@ def test_every_model_operation_has_a_route() -> None:
         found = ROUTER.match(op.http["method"], uri, query)
         assert found is not None, (name, params)
         assert found[0].name == name, (name, params)
+
+
+def test_a_repeated_match_gives_the_same_route_and_its_own_parameters() -> None:
+    router = rest_json.RestJsonRouter(MODEL)
+    path = "/2015-03-31/functions/my%2Dfn/invocations"
+    first = router.match("POST", path, [("Qualifier", "live")])
+    assert first is not None
+    assert first[0].name == "Invoke"
+    assert first[1] == {"FunctionName": "my-fn"}
+    first[1]["FunctionName"] = "changed by a caller"
+    again = router.match("POST", path, [("Qualifier", "live")])
+    assert again is not None
+    assert (again[0].name, again[1]) == ("Invoke", {"FunctionName": "my-fn"})
+    assert router.match("GET", path, []) is None  # the method is part of what is remembered
+    assert router.match("GET", path, []) is None

@@ -56,6 +56,11 @@ def _compile_route(operation: OperationModel) -> _Route:
     return _Route(operation, operation.http["method"], tuple(segments), literal_query)
 
 
+_MatchKey = tuple[str, str, tuple[tuple[str, str], ...]]
+_MATCHED_MAX = 2048
+_MATCHED_KEY_MAX = 512  # characters of path and query
+
+
 class RestJsonRouter:
     """Finds the operation a request is for; most specific template wins."""
 
@@ -66,11 +71,31 @@ class RestJsonRouter:
             if operations is None or name in operations
         ]
         self._routes = sorted(routes, key=lambda r: r.specificity, reverse=True)
+        # Requests repeat their paths (one function invoked again and again), and every request
+        # is matched twice (for its body limit, then for routing); trying each template in turn
+        # was a tenth of accepting an event. Bounded: emptied when full.
+        self._matched: dict[_MatchKey, tuple[OperationModel, Mapping[str, str]] | None] = {}
 
     def match(
         self, method: str, raw_path: str, query: list[tuple[str, str]]
     ) -> tuple[OperationModel, dict[str, str]] | None:
-        parts = raw_path.split("?", 1)[0].strip("/").split("/")
+        path = raw_path.split("?", 1)[0]
+        key = (method, path, tuple(query))
+        try:
+            found = self._matched[key]
+        except KeyError:
+            found = self._match(method, path, query)
+            size = len(path) + sum(len(k) + len(v) for k, v in query)
+            if size <= _MATCHED_KEY_MAX:  # unauthenticated input: bound what it may keep
+                if len(self._matched) >= _MATCHED_MAX:
+                    self._matched.clear()
+                self._matched[key] = found
+        return None if found is None else (found[0], dict(found[1]))
+
+    def _match(
+        self, method: str, path: str, query: list[tuple[str, str]]
+    ) -> tuple[OperationModel, dict[str, str]] | None:
+        parts = path.strip("/").split("/")
         present = set(query)
         for route in self._routes:
             if route.method != method or not all(q in present for q in route.query):
