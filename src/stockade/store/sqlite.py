@@ -15,26 +15,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from stockade.domain.account import AccessKey, Account, IamUser
-from stockade.domain.arn import LATEST
-from stockade.domain.function import Alias, Function, FunctionVersion
-from stockade.domain.iam import (
-    IamGroup,
-    IamRole,
-    InlinePolicy,
-    ManagedPolicy,
-    OwnerKind,
-    PolicyVersion,
-    RoleSession,
-)
-from stockade.domain.layer import Layer, LayerVersion
-from stockade.domain.resource_policy import ResourcePolicy
 from stockade.store import codec
 from stockade.store.sqlite_compliance import Compliance, ConfigurationItems
-from stockade.store.sqlite_docs import Docs as _Docs
+from stockade.store.sqlite_iam import (
+    AccessKeys,
+    Accounts,
+    Groups,
+    Policies,
+    Roles,
+    Sessions,
+    Users,
+)
+from stockade.store.sqlite_lambda import Aliases, Functions, Layers, ResourcePolicies, Versions
 from stockade.store.sqlite_schema import MIGRATIONS
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
-from stockade.types import AccessKeyId, AccountId, Sha256Hex
+from stockade.types import Sha256Hex
 
 T = TypeVar("T")
 
@@ -171,571 +166,6 @@ class SqliteStore:
             self._connections.clear()
 
 
-class _Accounts(_Docs):
-    def get(self, account_id: AccountId) -> Account | None:
-        return self.one(Account, "SELECT doc FROM accounts WHERE account_id=?", account_id)
-
-    def all(self) -> list[Account]:
-        return self.many(Account, "SELECT doc FROM accounts ORDER BY account_id")
-
-    def put(self, account: Account) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO accounts VALUES (?, ?)",
-            (account.account_id, self.codec.dumps(account)),
-        )
-
-
-class _Users(_Docs):
-    def get(self, account_id: AccountId, name: str) -> IamUser | None:
-        return self.one(
-            IamUser, "SELECT doc FROM iam_users WHERE account_id=? AND name=?", account_id, name
-        )
-
-    def all_in(self, account_id: AccountId) -> list[IamUser]:
-        return self.many(
-            IamUser, "SELECT doc FROM iam_users WHERE account_id=? ORDER BY name", account_id
-        )
-
-    def put(self, user: IamUser) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO iam_users VALUES (?, ?, ?)",
-            (user.account_id, user.name, self.codec.dumps(user)),
-        )
-
-    def delete(self, account_id: AccountId, name: str) -> None:
-        self.conn.execute("DELETE FROM iam_users WHERE account_id=? AND name=?", (account_id, name))
-
-
-class _AccessKeys(_Docs):
-    def get(self, access_key_id: AccessKeyId) -> AccessKey | None:
-        return self.one(
-            AccessKey, "SELECT doc FROM access_keys WHERE access_key_id=?", access_key_id
-        )
-
-    def list_for_user(self, account_id: AccountId, user_name: str) -> list[AccessKey]:
-        return self.many(
-            AccessKey,
-            "SELECT doc FROM access_keys WHERE account_id=? AND user_name=? ORDER BY access_key_id",
-            account_id,
-            user_name,
-        )
-
-    def put(self, key: AccessKey) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO access_keys VALUES (?, ?, ?, ?)",
-            (key.access_key_id, key.account_id, key.user_name, self.codec.dumps(key)),
-        )
-
-    def delete(self, access_key_id: AccessKeyId) -> None:
-        self.conn.execute("DELETE FROM access_keys WHERE access_key_id=?", (access_key_id,))
-
-
-class _Functions(_Docs):
-    def get(self, account_id: AccountId, name: str) -> Function | None:
-        return self.one(
-            Function, "SELECT doc FROM functions WHERE account_id=? AND name=?", account_id, name
-        )
-
-    def page(self, account_id: AccountId, after: str | None, limit: int) -> list[Function]:
-        return self.many(
-            Function,
-            "SELECT doc FROM functions WHERE account_id=? AND name>? ORDER BY name LIMIT ?",
-            account_id,
-            after or "",
-            limit,
-        )
-
-    def count(self, account_id: AccountId) -> int:
-        row = self.conn.execute(
-            "SELECT count(*) FROM functions WHERE account_id=?", (account_id,)
-        ).fetchone()
-        return int(row[0])
-
-    def put(self, function: Function) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO functions VALUES (?, ?, ?)",
-            (function.account_id, function.name, self.codec.dumps(function)),
-        )
-
-    def delete(self, account_id: AccountId, name: str) -> None:
-        self.conn.execute("DELETE FROM functions WHERE account_id=? AND name=?", (account_id, name))
-
-
-def _version_order(version: str) -> int:
-    return 0 if version == LATEST else int(version)
-
-
-class _Versions(_Docs):
-    def get(self, account_id: AccountId, function: str, version: str) -> FunctionVersion | None:
-        return self.one(
-            FunctionVersion,
-            "SELECT doc FROM function_versions"
-            " WHERE account_id=? AND function_name=? AND version=?",
-            account_id,
-            function,
-            version,
-        )
-
-    def page(
-        self, account_id: AccountId, function: str, after: str | None, limit: int
-    ) -> list[FunctionVersion]:
-        start = -1 if after is None else _version_order(after)
-        return self.many(
-            FunctionVersion,
-            "SELECT doc FROM function_versions WHERE account_id=? AND function_name=?"
-            " AND version_order>? ORDER BY version_order LIMIT ?",
-            account_id,
-            function,
-            start,
-            limit,
-        )
-
-    def page_all(
-        self, account_id: AccountId, after: tuple[str, str] | None, limit: int
-    ) -> list[FunctionVersion]:
-        name, order = ("", -1) if after is None else (after[0], _version_order(after[1]))
-        return self.many(
-            FunctionVersion,
-            "SELECT doc FROM function_versions WHERE account_id=?"
-            " AND (function_name>? OR (function_name=? AND version_order>?))"
-            " ORDER BY function_name, version_order LIMIT ?",
-            account_id,
-            name,
-            name,
-            order,
-            limit,
-        )
-
-    def put(self, version: FunctionVersion) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO function_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                version.account_id,
-                version.function_name,
-                version.version,
-                _version_order(version.version),
-                version.code.sha256,
-                version.code.size,
-                self.codec.dumps(version),
-            ),
-        )
-
-    def delete(self, account_id: AccountId, function: str, version: str) -> None:
-        self.conn.execute(
-            "DELETE FROM function_versions WHERE account_id=? AND function_name=? AND version=?",
-            (account_id, function, version),
-        )
-
-    def delete_function(self, account_id: AccountId, function: str) -> None:
-        self.conn.execute(
-            "DELETE FROM function_versions WHERE account_id=? AND function_name=?",
-            (account_id, function),
-        )
-
-    def total_code_size(self, account_id: AccountId) -> int:
-        row = self.conn.execute(
-            "SELECT coalesce(sum(code_size), 0) FROM function_versions WHERE account_id=?",
-            (account_id,),
-        ).fetchone()
-        return int(row[0])
-
-
-class _Aliases(_Docs):
-    def get(self, account_id: AccountId, function: str, name: str) -> Alias | None:
-        return self.one(
-            Alias,
-            "SELECT doc FROM aliases WHERE account_id=? AND function_name=? AND name=?",
-            account_id,
-            function,
-            name,
-        )
-
-    def page(
-        self, account_id: AccountId, function: str, after: str | None, limit: int
-    ) -> list[Alias]:
-        return self.many(
-            Alias,
-            "SELECT doc FROM aliases WHERE account_id=? AND function_name=? AND name>?"
-            " ORDER BY name LIMIT ?",
-            account_id,
-            function,
-            after or "",
-            limit,
-        )
-
-    def put(self, alias: Alias) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO aliases VALUES (?, ?, ?, ?)",
-            (alias.account_id, alias.function_name, alias.name, self.codec.dumps(alias)),
-        )
-
-    def delete(self, account_id: AccountId, function: str, name: str) -> None:
-        self.conn.execute(
-            "DELETE FROM aliases WHERE account_id=? AND function_name=? AND name=?",
-            (account_id, function, name),
-        )
-
-    def delete_function(self, account_id: AccountId, function: str) -> None:
-        self.conn.execute(
-            "DELETE FROM aliases WHERE account_id=? AND function_name=?", (account_id, function)
-        )
-
-
-class _Layers(_Docs):
-    def get(self, account_id: AccountId, name: str) -> Layer | None:
-        return self.one(
-            Layer, "SELECT doc FROM layers WHERE account_id=? AND name=?", account_id, name
-        )
-
-    def put(self, layer: Layer) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO layers VALUES (?, ?, ?)",
-            (layer.account_id, layer.name, self.codec.dumps(layer)),
-        )
-
-    def get_version(self, account_id: AccountId, name: str, version: int) -> LayerVersion | None:
-        return self.one(
-            LayerVersion,
-            "SELECT doc FROM layer_versions WHERE account_id=? AND name=? AND version=?",
-            account_id,
-            name,
-            version,
-        )
-
-    def put_version(self, version: LayerVersion) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO layer_versions VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                version.account_id,
-                version.name,
-                version.version,
-                version.code.sha256,
-                version.code.size,
-                self.codec.dumps(version),
-            ),
-        )
-
-    def delete_version(self, account_id: AccountId, name: str, version: int) -> None:
-        self.conn.execute(
-            "DELETE FROM layer_versions WHERE account_id=? AND name=? AND version=?",
-            (account_id, name, version),
-        )
-
-    def list_versions(
-        self, account_id: AccountId, name: str, after: int | None, limit: int
-    ) -> list[LayerVersion]:
-        return self.many(
-            LayerVersion,
-            "SELECT doc FROM layer_versions WHERE account_id=? AND name=? AND version<?"
-            " ORDER BY version DESC LIMIT ?",
-            account_id,
-            name,
-            after if after is not None else 2**62,
-            limit,
-        )
-
-    def list_latest(
-        self, account_id: AccountId, after: str | None, limit: int
-    ) -> list[LayerVersion]:
-        return self.many(
-            LayerVersion,
-            "SELECT v.doc FROM layer_versions v WHERE v.account_id=? AND v.name>?"
-            " AND v.version=(SELECT max(version) FROM layer_versions w"
-            " WHERE w.account_id=v.account_id AND w.name=v.name)"
-            " ORDER BY v.name LIMIT ?",
-            account_id,
-            after or "",
-            limit,
-        )
-
-    def list_every_version(self, account_id: AccountId) -> list[LayerVersion]:
-        return self.many(
-            LayerVersion,
-            "SELECT doc FROM layer_versions WHERE account_id=? ORDER BY name, version DESC",
-            account_id,
-        )
-
-    def total_code_size(self, account_id: AccountId) -> int:
-        row = self.conn.execute(
-            "SELECT coalesce(sum(code_size), 0) FROM layer_versions WHERE account_id=?",
-            (account_id,),
-        ).fetchone()
-        return int(row[0])
-
-
-class _Roles(_Docs):
-    def get(self, account_id: AccountId, name: str) -> IamRole | None:
-        return self.one(
-            IamRole, "SELECT doc FROM iam_roles WHERE account_id=? AND name=?", account_id, name
-        )
-
-    def all_in(self, account_id: AccountId) -> list[IamRole]:
-        return self.many(
-            IamRole, "SELECT doc FROM iam_roles WHERE account_id=? ORDER BY name", account_id
-        )
-
-    def put(self, role: IamRole) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO iam_roles VALUES (?, ?, ?)",
-            (role.account_id, role.name, self.codec.dumps(role)),
-        )
-
-    def delete(self, account_id: AccountId, name: str) -> None:
-        self.conn.execute("DELETE FROM iam_roles WHERE account_id=? AND name=?", (account_id, name))
-
-
-class _Groups(_Docs):
-    def get(self, account_id: AccountId, name: str) -> IamGroup | None:
-        return self.one(
-            IamGroup, "SELECT doc FROM iam_groups WHERE account_id=? AND name=?", account_id, name
-        )
-
-    def all_in(self, account_id: AccountId) -> list[IamGroup]:
-        return self.many(
-            IamGroup, "SELECT doc FROM iam_groups WHERE account_id=? ORDER BY name", account_id
-        )
-
-    def put(self, group: IamGroup) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO iam_groups VALUES (?, ?, ?)",
-            (group.account_id, group.name, self.codec.dumps(group)),
-        )
-
-    def delete(self, account_id: AccountId, name: str) -> None:
-        self.conn.execute(
-            "DELETE FROM iam_groups WHERE account_id=? AND name=?", (account_id, name)
-        )
-
-    def add_member(self, account_id: AccountId, group: str, user: str) -> None:
-        self.conn.execute(
-            "INSERT OR IGNORE INTO iam_group_members VALUES (?, ?, ?)", (account_id, group, user)
-        )
-
-    def remove_member(self, account_id: AccountId, group: str, user: str) -> None:
-        self.conn.execute(
-            "DELETE FROM iam_group_members WHERE account_id=? AND group_name=? AND user_name=?",
-            (account_id, group, user),
-        )
-
-    def members(self, account_id: AccountId, group: str) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT user_name FROM iam_group_members WHERE account_id=? AND group_name=?"
-            " ORDER BY user_name",
-            (account_id, group),
-        )
-        return [str(r[0]) for r in rows]
-
-    def groups_of(self, account_id: AccountId, user: str) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT group_name FROM iam_group_members WHERE account_id=? AND user_name=?"
-            " ORDER BY group_name",
-            (account_id, user),
-        )
-        return [str(r[0]) for r in rows]
-
-
-class _Policies(_Docs):
-    def get_inline(
-        self, account_id: AccountId, kind: OwnerKind, owner: str, name: str
-    ) -> InlinePolicy | None:
-        return self.one(
-            InlinePolicy,
-            "SELECT doc FROM iam_inline_policies"
-            " WHERE account_id=? AND owner_kind=? AND owner_name=? AND name=?",
-            account_id,
-            kind.value,
-            owner,
-            name,
-        )
-
-    def list_inline(self, account_id: AccountId, kind: OwnerKind, owner: str) -> list[InlinePolicy]:
-        return self.many(
-            InlinePolicy,
-            "SELECT doc FROM iam_inline_policies WHERE account_id=? AND owner_kind=?"
-            " AND owner_name=? ORDER BY name",
-            account_id,
-            kind.value,
-            owner,
-        )
-
-    def put_inline(self, policy: InlinePolicy) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO iam_inline_policies VALUES (?, ?, ?, ?, ?)",
-            (
-                policy.account_id,
-                policy.owner_kind.value,
-                policy.owner_name,
-                policy.name,
-                self.codec.dumps(policy),
-            ),
-        )
-
-    def delete_inline(self, account_id: AccountId, kind: OwnerKind, owner: str, name: str) -> None:
-        self.conn.execute(
-            "DELETE FROM iam_inline_policies"
-            " WHERE account_id=? AND owner_kind=? AND owner_name=? AND name=?",
-            (account_id, kind.value, owner, name),
-        )
-
-    def get_managed(self, arn: str) -> ManagedPolicy | None:
-        return self.one(ManagedPolicy, "SELECT doc FROM iam_managed_policies WHERE arn=?", arn)
-
-    def list_managed(self, account_id: AccountId) -> list[ManagedPolicy]:
-        return self.many(
-            ManagedPolicy,
-            "SELECT doc FROM iam_managed_policies WHERE account_id=? ORDER BY arn",
-            account_id,
-        )
-
-    def put_managed(self, policy: ManagedPolicy) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO iam_managed_policies VALUES (?, ?, ?)",
-            (policy.arn, policy.account_id, self.codec.dumps(policy)),
-        )
-
-    def delete_managed(self, arn: str) -> None:
-        self.conn.execute("DELETE FROM iam_policy_versions WHERE policy_arn=?", (arn,))
-        self.conn.execute("DELETE FROM iam_managed_policies WHERE arn=?", (arn,))
-
-    def get_version(self, arn: str, version_id: str) -> PolicyVersion | None:
-        return self.one(
-            PolicyVersion,
-            "SELECT doc FROM iam_policy_versions WHERE policy_arn=? AND version_id=?",
-            arn,
-            version_id,
-        )
-
-    def list_versions(self, arn: str) -> list[PolicyVersion]:
-        return self.many(
-            PolicyVersion,
-            "SELECT doc FROM iam_policy_versions WHERE policy_arn=?"
-            " ORDER BY length(version_id), version_id",
-            arn,
-        )
-
-    def put_version(self, version: PolicyVersion) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO iam_policy_versions VALUES (?, ?, ?)",
-            (version.policy_arn, version.version_id, self.codec.dumps(version)),
-        )
-
-    def delete_version(self, arn: str, version_id: str) -> None:
-        self.conn.execute(
-            "DELETE FROM iam_policy_versions WHERE policy_arn=? AND version_id=?",
-            (arn, version_id),
-        )
-
-    def attach(self, account_id: AccountId, kind: OwnerKind, owner: str, arn: str) -> None:
-        self.conn.execute(
-            "INSERT OR IGNORE INTO iam_attachments VALUES (?, ?, ?, ?)",
-            (account_id, kind.value, owner, arn),
-        )
-
-    def detach(self, account_id: AccountId, kind: OwnerKind, owner: str, arn: str) -> None:
-        self.conn.execute(
-            "DELETE FROM iam_attachments"
-            " WHERE account_id=? AND owner_kind=? AND owner_name=? AND policy_arn=?",
-            (account_id, kind.value, owner, arn),
-        )
-
-    def attached(self, account_id: AccountId, kind: OwnerKind, owner: str) -> list[str]:
-        rows = self.conn.execute(
-            "SELECT policy_arn FROM iam_attachments"
-            " WHERE account_id=? AND owner_kind=? AND owner_name=? ORDER BY policy_arn",
-            (account_id, kind.value, owner),
-        )
-        return [str(r[0]) for r in rows]
-
-    def attachment_count(self, arn: str) -> int:
-        row = self.conn.execute(
-            "SELECT count(*) FROM iam_attachments WHERE policy_arn=?", (arn,)
-        ).fetchone()
-        return int(row[0])
-
-
-class _Sessions(_Docs):
-    def get(self, access_key_id: AccessKeyId) -> RoleSession | None:
-        return self.one(
-            RoleSession, "SELECT doc FROM sts_sessions WHERE access_key_id=?", access_key_id
-        )
-
-    def put(self, session: RoleSession) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO sts_sessions VALUES (?, ?, ?, ?)",
-            (
-                session.access_key_id,
-                session.account_id,
-                session.expires.isoformat(),
-                self.codec.dumps(session),
-            ),
-        )
-
-    def delete_expired(self, before: str) -> int:
-        cursor = self.conn.execute("DELETE FROM sts_sessions WHERE expires<?", (before,))
-        return int(cursor.rowcount)
-
-
-class _ResourcePolicies(_Docs):
-    def get_function_policy(
-        self, account_id: AccountId, function: str, qualifier: str
-    ) -> ResourcePolicy | None:
-        return self.one(
-            ResourcePolicy,
-            "SELECT doc FROM function_policies"
-            " WHERE account_id=? AND function_name=? AND qualifier=?",
-            account_id,
-            function,
-            qualifier,
-        )
-
-    def put_function_policy(
-        self, account_id: AccountId, function: str, qualifier: str, policy: ResourcePolicy
-    ) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO function_policies VALUES (?, ?, ?, ?)",
-            (account_id, function, qualifier, self.codec.dumps(policy)),
-        )
-
-    def delete_function_policy(self, account_id: AccountId, function: str, qualifier: str) -> None:
-        self.conn.execute(
-            "DELETE FROM function_policies WHERE account_id=? AND function_name=? AND qualifier=?",
-            (account_id, function, qualifier),
-        )
-
-    def function_policies(self, account_id: AccountId, function: str) -> dict[str, ResourcePolicy]:
-        rows = self.conn.execute(
-            "SELECT qualifier, doc FROM function_policies WHERE account_id=? AND function_name=?"
-            " ORDER BY qualifier",
-            (account_id, function),
-        )
-        return {str(q): self.codec.loads(ResourcePolicy, doc) for q, doc in rows}
-
-    def get_layer_policy(
-        self, account_id: AccountId, name: str, version: int
-    ) -> ResourcePolicy | None:
-        return self.one(
-            ResourcePolicy,
-            "SELECT doc FROM layer_version_policies WHERE account_id=? AND name=? AND version=?",
-            account_id,
-            name,
-            version,
-        )
-
-    def put_layer_policy(
-        self, account_id: AccountId, name: str, version: int, policy: ResourcePolicy
-    ) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO layer_version_policies VALUES (?, ?, ?, ?)",
-            (account_id, name, version, self.codec.dumps(policy)),
-        )
-
-    def delete_layer_policy(self, account_id: AccountId, name: str, version: int) -> None:
-        self.conn.execute(
-            "DELETE FROM layer_version_policies WHERE account_id=? AND name=? AND version=?",
-            (account_id, name, version),
-        )
-
-
 class SqliteTransaction:
     """One transaction; repositories share its connection.
 
@@ -748,52 +178,52 @@ class SqliteTransaction:
         self._codec = doc_codec
 
     @cached_property
-    def accounts(self) -> _Accounts:
-        return _Accounts(self.conn, self._codec)
+    def accounts(self) -> Accounts:
+        return Accounts(self.conn, self._codec)
 
     @cached_property
-    def users(self) -> _Users:
-        return _Users(self.conn, self._codec)
+    def users(self) -> Users:
+        return Users(self.conn, self._codec)
 
     @cached_property
-    def access_keys(self) -> _AccessKeys:
-        return _AccessKeys(self.conn, self._codec)
+    def access_keys(self) -> AccessKeys:
+        return AccessKeys(self.conn, self._codec)
 
     @cached_property
-    def functions(self) -> _Functions:
-        return _Functions(self.conn, self._codec)
+    def functions(self) -> Functions:
+        return Functions(self.conn, self._codec)
 
     @cached_property
-    def versions(self) -> _Versions:
-        return _Versions(self.conn, self._codec)
+    def versions(self) -> Versions:
+        return Versions(self.conn, self._codec)
 
     @cached_property
-    def aliases(self) -> _Aliases:
-        return _Aliases(self.conn, self._codec)
+    def aliases(self) -> Aliases:
+        return Aliases(self.conn, self._codec)
 
     @cached_property
-    def layers(self) -> _Layers:
-        return _Layers(self.conn, self._codec)
+    def layers(self) -> Layers:
+        return Layers(self.conn, self._codec)
 
     @cached_property
-    def roles(self) -> _Roles:
-        return _Roles(self.conn, self._codec)
+    def roles(self) -> Roles:
+        return Roles(self.conn, self._codec)
 
     @cached_property
-    def groups(self) -> _Groups:
-        return _Groups(self.conn, self._codec)
+    def groups(self) -> Groups:
+        return Groups(self.conn, self._codec)
 
     @cached_property
-    def policies(self) -> _Policies:
-        return _Policies(self.conn, self._codec)
+    def policies(self) -> Policies:
+        return Policies(self.conn, self._codec)
 
     @cached_property
-    def sessions(self) -> _Sessions:
-        return _Sessions(self.conn, self._codec)
+    def sessions(self) -> Sessions:
+        return Sessions(self.conn, self._codec)
 
     @cached_property
-    def resource_policies(self) -> _ResourcePolicies:
-        return _ResourcePolicies(self.conn, self._codec)
+    def resource_policies(self) -> ResourcePolicies:
+        return ResourcePolicies(self.conn, self._codec)
 
     @cached_property
     def signing_profiles(self) -> SigningProfiles:
