@@ -1,11 +1,12 @@
 """The queue engine on SQLite: one database file, one writer thread, group commit.
 
 Every state change (send, receive, delete, visibility, queue admin) is an operation handed to
-the writer thread. The writer takes whatever operations are queued, runs each inside its own
-savepoint (one failing operation does not undo the others), commits them in one transaction
-with `synchronous=FULL` and only then completes their futures: a send has returned only once
-its messages are on stable storage, and under load many sends share one fsync. Reads (queue
-lookups, counts, listings) use a separate connection and see committed state (WAL).
+the writer thread (`sqlite_queue_writer`). It takes whatever operations are queued, runs each
+in its own savepoint (one failing operation does not undo the others), commits them in one
+transaction with `synchronous=FULL` and only then completes their futures: a send has returned
+only once its messages are on stable storage, and under load many sends share one fsync.
+Reads (queue lookups, counts, listings) use a separate connection and see committed state
+(WAL).
 
 Long polls wait on the caller's asyncio loop: a waiter registers an event per queue before it
 looks, and the writer sets it (thread-safely) after committing anything that made a message
@@ -17,16 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import queue
 import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,53 +42,21 @@ from stockade.store.queue_ports import (
     QueueSettings,
     ReceiptHandleInvalidError,
     ReceivedMessage,
-    RedrivePolicy,
     SentMessage,
 )
+from stockade.store.sqlite_queue_rows import (
+    SCHEMA,
+    QueueRow,
+    connect,
+    find_queue,
+    require_queue,
+    settings_columns,
+)
+from stockade.store.sqlite_queue_writer import QueueWriter
 
 T = TypeVar("T")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS queues (
-    qid INTEGER PRIMARY KEY,
-    account_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    settings TEXT NOT NULL,
-    retention_ms INTEGER NOT NULL,
-    dlq_account TEXT,
-    dlq_name TEXT,
-    created_ms INTEGER NOT NULL,
-    modified_ms INTEGER NOT NULL,
-    UNIQUE (account_id, name)
-);
-CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY,
-    qid INTEGER NOT NULL,
-    message_id TEXT NOT NULL,
-    body BLOB NOT NULL,
-    attributes BLOB NOT NULL,
-    sent_ms INTEGER NOT NULL,
-    visible_at_ms INTEGER NOT NULL,
-    receive_count INTEGER NOT NULL DEFAULT 0,
-    first_received_ms INTEGER NOT NULL DEFAULT 0,
-    receipt TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS messages_ready ON messages (qid, visible_at_ms, seq);
-"""
-_BATCH_MAX = 512
 _SWEEP_INTERVAL_S = 30.0
-
-
-@dataclass
-class _Op:
-    run: Callable[[sqlite3.Connection, int, set[QueueId]], Any]
-    future: Future[Any] = field(default_factory=Future)
-
-
-@dataclass(frozen=True)
-class _Row:
-    qid: int
-    info: QueueInfo
 
 
 class SqliteQueueEngine:
@@ -100,24 +64,23 @@ class SqliteQueueEngine:
         self._path = path
         self._sealer = sealer
         self._clock = clock
-        self._ops: queue.SimpleQueue[_Op | None] = queue.SimpleQueue()
         self._waiters: dict[QueueId, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
         self._waiters_lock = threading.Lock()
         self._round = 0
-        with contextlib.closing(_connect(path)) as db:
-            db.executescript(_SCHEMA)
+        with contextlib.closing(connect(path)) as db:
+            db.executescript(SCHEMA)
         path.chmod(0o600)
-        self._reader = _connect(path)
+        self._reader = connect(path)
         self._reader_lock = threading.Lock()
         self._closed = False
-        self._writer = threading.Thread(target=self._write_forever, name="queue-writer",
-                                        daemon=True)  # fmt: skip
-        self._writer.start()
+        self._writer = QueueWriter(
+            lambda: connect(path), lambda: _now_ms(clock), self._notify, _sweep, _SWEEP_INTERVAL_S
+        )
 
     # -- queues ------------------------------------------------------------------------------
     def create_queue(self, queue_id: QueueId, settings: QueueSettings) -> QueueInfo:
         def run(db: sqlite3.Connection, now: int, wake: set[QueueId]) -> QueueInfo:
-            found = _queue(db, queue_id)
+            found = find_queue(db, queue_id)
             if found is not None:
                 if found.info.settings != settings:
                     raise QueueExistsError(f"A queue named {queue_id.name} already exists.")
@@ -125,38 +88,38 @@ class SqliteQueueEngine:
             db.execute(
                 "INSERT INTO queues (account_id, name, settings, retention_ms, dlq_account,"
                 " dlq_name, created_ms, modified_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (queue_id.account_id, queue_id.name, *_settings_columns(settings), now, now),
+                (queue_id.account_id, queue_id.name, *settings_columns(settings), now, now),
             )
             return QueueInfo(queue_id, settings, now, now)
 
-        return self._call(run)
+        return self._writer.call(run)
 
     def get_queue(self, queue_id: QueueId) -> QueueInfo | None:
         with self._reader_lock:
-            found = _queue(self._reader, queue_id)
+            found = find_queue(self._reader, queue_id)
         return None if found is None else found.info
 
     def set_settings(self, queue_id: QueueId, settings: QueueSettings) -> QueueInfo:
         def run(db: sqlite3.Connection, now: int, wake: set[QueueId]) -> QueueInfo:
-            found = _require(db, queue_id)
+            found = require_queue(db, queue_id)
             db.execute(
                 "UPDATE queues SET settings = ?, retention_ms = ?, dlq_account = ?, dlq_name = ?,"
                 " modified_ms = ? WHERE qid = ?",
-                (*_settings_columns(settings), now, found.qid),
+                (*settings_columns(settings), now, found.qid),
             )
             wake.add(queue_id)  # a waiter may need to re-evaluate (e.g. a shorter delay)
             return QueueInfo(queue_id, settings, found.info.created_ms, now)
 
-        return self._call(run)
+        return self._writer.call(run)
 
     def delete_queue(self, queue_id: QueueId) -> None:
         def run(db: sqlite3.Connection, now: int, wake: set[QueueId]) -> None:
-            found = _require(db, queue_id)
+            found = require_queue(db, queue_id)
             db.execute("DELETE FROM messages WHERE qid = ?", (found.qid,))
             db.execute("DELETE FROM queues WHERE qid = ?", (found.qid,))
             wake.add(queue_id)
 
-        self._call(run)
+        self._writer.call(run)
 
     def list_queues(
         self, account_id: str | None, prefix: str = "", after: str = "", limit: int = 1000
@@ -188,13 +151,13 @@ class SqliteQueueEngine:
 
     # -- messages ----------------------------------------------------------------------------
     def send(self, queue_id: QueueId, messages: Sequence[OutgoingMessage]) -> list[SentMessage]:
-        return self._call(self._send_op(queue_id, messages))
+        return self._writer.call(self._send_op(queue_id, messages))
 
     async def send_async(
         self, queue_id: QueueId, messages: Sequence[OutgoingMessage]
     ) -> list[SentMessage]:
         result: list[SentMessage] = await asyncio.wrap_future(
-            self._submit(self._send_op(queue_id, messages))
+            self._writer.submit(self._send_op(queue_id, messages))
         )
         return result
 
@@ -215,7 +178,7 @@ class SqliteQueueEngine:
             ))  # fmt: skip
 
         def run(db: sqlite3.Connection, now: int, wake: set[QueueId]) -> list[SentMessage]:
-            found = _require(db, queue_id)
+            found = require_queue(db, queue_id)
             default_delay = found.info.settings.delay_s
             sent = []
             for message_id, body, attributes, delay_s in sealed:
@@ -238,7 +201,9 @@ class SqliteQueueEngine:
         max_messages: int,
         visibility_timeout_s: int | None = None,
     ) -> list[ReceivedMessage]:
-        received, _ = self._call(self._receive_op(queue_ids, max_messages, visibility_timeout_s))
+        received, _ = self._writer.call(
+            self._receive_op(queue_ids, max_messages, visibility_timeout_s)
+        )
         return received
 
     async def receive(
@@ -269,7 +234,9 @@ class SqliteQueueEngine:
             self._watch(queue_ids, waiter)
             try:
                 received, next_due_ms = await asyncio.wrap_future(
-                    self._submit(self._receive_op(queue_ids, max_messages, visibility_timeout_s))
+                    self._writer.submit(
+                        self._receive_op(queue_ids, max_messages, visibility_timeout_s)
+                    )
                 )
                 remaining = deadline - time.monotonic()
                 if received or remaining <= 0 or self._closed:
@@ -294,9 +261,9 @@ class SqliteQueueEngine:
         def run(
             db: sqlite3.Connection, now: int, wake: set[QueueId]
         ) -> tuple[list[ReceivedMessage], int | None]:
-            sources: list[tuple[_Row, list[tuple[Any, ...]]]] = []
+            sources: list[tuple[QueueRow, list[tuple[Any, ...]]]] = []
             for queue_id in ordered:
-                found = _queue(db, queue_id)
+                found = find_queue(db, queue_id)
                 if found is None:
                     continue
                 candidates = db.execute(
@@ -335,7 +302,7 @@ class SqliteQueueEngine:
         self,
         db: sqlite3.Connection,
         now: int,
-        found: _Row,
+        found: QueueRow,
         row: tuple[Any, ...],
         visibility_timeout_s: int | None,
     ) -> ReceivedMessage | None:
@@ -346,7 +313,7 @@ class SqliteQueueEngine:
             return None
         redrive = settings.redrive
         if redrive is not None and receive_count >= redrive.max_receive_count:
-            target = _queue(db, redrive.dead_letter_queue)
+            target = find_queue(db, redrive.dead_letter_queue)
             if target is not None and target.qid != found.qid:
                 db.execute(
                     "UPDATE messages SET qid = ?, visible_at_ms = ?, receive_count = 0,"
@@ -386,13 +353,13 @@ class SqliteQueueEngine:
 
     async def ack_async(self, queue_id: QueueId, receipt_handle: str) -> None:
         _raise_first(await asyncio.wrap_future(
-            self._submit(self._delete_op(queue_id, [receipt_handle]))
+            self._writer.submit(self._delete_op(queue_id, [receipt_handle]))
         ))  # fmt: skip
 
     def delete_batch(
         self, queue_id: QueueId, receipt_handles: Sequence[str]
     ) -> list[QueueEngineError | None]:
-        return self._call(self._delete_op(queue_id, receipt_handles))
+        return self._writer.call(self._delete_op(queue_id, receipt_handles))
 
     def _delete_op(
         self, queue_id: QueueId, receipt_handles: Sequence[str]
@@ -400,7 +367,7 @@ class SqliteQueueEngine:
         def run(
             db: sqlite3.Connection, now: int, wake: set[QueueId]
         ) -> list[QueueEngineError | None]:
-            found = _require(db, queue_id)
+            found = require_queue(db, queue_id)
             outcomes: list[QueueEngineError | None] = []
             for handle in receipt_handles:
                 try:
@@ -427,12 +394,12 @@ class SqliteQueueEngine:
         self, queue_id: QueueId, receipt_handle: str, visibility_timeout_s: int
     ) -> None:
         op = self._visibility_op(queue_id, [(receipt_handle, visibility_timeout_s)])
-        _raise_first(await asyncio.wrap_future(self._submit(op)))
+        _raise_first(await asyncio.wrap_future(self._writer.submit(op)))
 
     def change_visibility_batch(
         self, queue_id: QueueId, entries: Sequence[tuple[str, int]]
     ) -> list[QueueEngineError | None]:
-        return self._call(self._visibility_op(queue_id, entries))
+        return self._writer.call(self._visibility_op(queue_id, entries))
 
     def _visibility_op(
         self, queue_id: QueueId, entries: Sequence[tuple[str, int]]
@@ -440,7 +407,7 @@ class SqliteQueueEngine:
         def run(
             db: sqlite3.Connection, now: int, wake: set[QueueId]
         ) -> list[QueueEngineError | None]:
-            found = _require(db, queue_id)
+            found = require_queue(db, queue_id)
             outcomes: list[QueueEngineError | None] = []
             for handle, timeout_s in entries:
                 try:
@@ -468,15 +435,15 @@ class SqliteQueueEngine:
 
     def purge(self, queue_id: QueueId) -> int:
         def run(db: sqlite3.Connection, now: int, wake: set[QueueId]) -> int:
-            found = _require(db, queue_id)
+            found = require_queue(db, queue_id)
             return db.execute("DELETE FROM messages WHERE qid = ?", (found.qid,)).rowcount
 
-        return self._call(run)
+        return self._writer.call(run)
 
     def counts(self, queue_id: QueueId) -> QueueCounts:
         now = _now_ms(self._clock)
         with self._reader_lock:
-            found = _queue(self._reader, queue_id)
+            found = find_queue(self._reader, queue_id)
             if found is None:
                 raise QueueNotFoundError(f"The queue {queue_id.name} does not exist.")
             visible, in_flight, delayed = self._reader.execute(
@@ -496,92 +463,18 @@ class SqliteQueueEngine:
                 (now,),
             ).rowcount
 
-        return self._call(run)
+        return self._writer.call(run)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        self._ops.put(None)
-        self._writer.join(30)
+        self._writer.close()
         with self._reader_lock:
             self._reader.close()
         with self._waiters_lock:
             waiters = [w for ws in self._waiters.values() for w in ws]
         _wake_all(waiters)
-
-    # -- the writer thread -------------------------------------------------------------------
-    def _submit(self, run: Callable[[sqlite3.Connection, int, set[QueueId]], T]) -> Future[T]:
-        if self._closed:
-            raise QueueEngineError("The queue engine is closed.")
-        op = _Op(run)
-        self._ops.put(op)
-        return op.future
-
-    def _call(self, run: Callable[[sqlite3.Connection, int, set[QueueId]], T]) -> T:
-        result: T = self._submit(run).result()
-        return result
-
-    def _write_forever(self) -> None:
-        db = _connect(self._path)
-        last_sweep = time.monotonic()
-        try:
-            while True:
-                try:
-                    first = self._ops.get(timeout=_SWEEP_INTERVAL_S)
-                except queue.Empty:
-                    first = _Op(_sweep)
-                if first is None:
-                    return
-                ops = [first]
-                stop = False
-                with contextlib.suppress(queue.Empty):
-                    while len(ops) < _BATCH_MAX:
-                        item = self._ops.get_nowait()
-                        if item is None:
-                            stop = True
-                            break
-                        ops.append(item)
-                if time.monotonic() - last_sweep > _SWEEP_INTERVAL_S:
-                    last_sweep = time.monotonic()
-                    ops.append(_Op(_sweep))
-                self._run_batch(db, ops)
-                if stop:
-                    return
-        finally:
-            db.close()
-
-    def _run_batch(self, db: sqlite3.Connection, ops: list[_Op]) -> None:
-        now = _now_ms(self._clock)
-        wake: set[QueueId] = set()
-        outcomes: list[tuple[_Op, Any, BaseException | None]] = []
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            for op in ops:
-                db.execute("SAVEPOINT op")
-                try:
-                    outcomes.append((op, op.run(db, now, wake), None))
-                    db.execute("RELEASE op")
-                except Exception as exc:  # the op's own failure; the others go on
-                    db.execute("ROLLBACK TO op")
-                    db.execute("RELEASE op")
-                    outcomes.append((op, None, exc))
-            db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            failure = QueueEngineError("The queue store could not commit.")
-            failure.__cause__ = exc
-            for op in ops:
-                op.future.set_exception(failure)
-            return
-        for op, result, error in outcomes:
-            if error is not None:
-                op.future.set_exception(error)
-            else:
-                op.future.set_result(result)
-        if wake:
-            self._notify(wake)
 
     # -- long-poll waiters -------------------------------------------------------------------
     def _watch(
@@ -658,78 +551,3 @@ def _now_ms(clock: Clock) -> int:
 def _like_prefix(prefix: str) -> str:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"
-
-
-def _require(db: sqlite3.Connection, queue_id: QueueId) -> _Row:
-    found = _queue(db, queue_id)
-    if found is None:
-        raise QueueNotFoundError(f"The queue {queue_id.name} does not exist.")
-    return found
-
-
-def _queue(db: sqlite3.Connection, queue_id: QueueId) -> _Row | None:
-    row = db.execute(
-        "SELECT qid, settings, created_ms, modified_ms FROM queues"
-        " WHERE account_id = ? AND name = ?",
-        (queue_id.account_id, queue_id.name),
-    ).fetchone()
-    if row is None:
-        return None
-    qid, text, created, modified = row
-    return _Row(qid, QueueInfo(queue_id, _settings_from_json(text), created, modified))
-
-
-def _settings_columns(settings: QueueSettings) -> tuple[Any, ...]:
-    redrive = settings.redrive
-    return (
-        _settings_to_json(settings),
-        settings.retention_s * 1000,
-        None if redrive is None else redrive.dead_letter_queue.account_id,
-        None if redrive is None else redrive.dead_letter_queue.name,
-    )
-
-
-def _settings_to_json(settings: QueueSettings) -> str:
-    redrive = settings.redrive
-    return json.dumps({
-        "visibility_timeout_s": settings.visibility_timeout_s,
-        "retention_s": settings.retention_s,
-        "delay_s": settings.delay_s,
-        "max_message_bytes": settings.max_message_bytes,
-        "receive_wait_s": settings.receive_wait_s,
-        "redrive": None if redrive is None else [
-            redrive.dead_letter_queue.account_id,
-            redrive.dead_letter_queue.name,
-            redrive.max_receive_count,
-        ],
-        "policy": settings.policy,
-        "tags": [list(tag) for tag in settings.tags],
-    })  # fmt: skip
-
-
-# Every send reads its queue's settings; they change rarely and the result is immutable.
-@lru_cache(maxsize=4096)
-def _settings_from_json(text: str) -> QueueSettings:
-    data = json.loads(text)
-    redrive = data.get("redrive")
-    return QueueSettings(
-        visibility_timeout_s=data["visibility_timeout_s"],
-        retention_s=data["retention_s"],
-        delay_s=data["delay_s"],
-        max_message_bytes=data["max_message_bytes"],
-        receive_wait_s=data["receive_wait_s"],
-        redrive=None if redrive is None else RedrivePolicy(
-            QueueId(redrive[0], redrive[1]), redrive[2]
-        ),
-        policy=data.get("policy"),
-        tags=tuple((k, v) for k, v in data.get("tags", [])),
-    )  # fmt: skip
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    # Autocommit mode: the writer opens its transactions explicitly.
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")  # a committed send survives power loss
-    db.execute("PRAGMA busy_timeout=5000")
-    return db
