@@ -36,13 +36,20 @@ from stockade.store.log_ports import (
     EventQuery,
     LogEvent,
     LogGroupInfo,
-    LogGroupNotFoundError,
     LogStoreClosedError,
     LogStreamInfo,
     LogStreamNotFoundError,
     Position,
     StreamKey,
     StreamOrder,
+)
+from stockade.store.log_sql import (
+    STREAM_COLUMNS,
+    connect,
+    events_sql,
+    find_group_id,
+    migrate,
+    transaction,
 )
 from stockade.store.ports import Sealer
 
@@ -51,62 +58,6 @@ T = TypeVar("T")
 
 _BATCH_BYTES_MAX = 8 * 1024 * 1024  # commit early rather than hold huge transactions
 _COMMAND_TIMEOUT_S = 60.0
-_SCHEMA_V1 = """
-CREATE TABLE log_groups (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    created_ms INTEGER NOT NULL,
-    stored_bytes INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (account_id, name)
-);
-CREATE TABLE log_streams (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    group_id INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    created_ms INTEGER NOT NULL,
-    first_event_ms INTEGER NOT NULL,
-    last_event_ms INTEGER NOT NULL,
-    last_ingestion_ms INTEGER NOT NULL,
-    stored_bytes INTEGER NOT NULL,
-    UNIQUE (group_id, name)
-);
-CREATE INDEX log_streams_by_last_event ON log_streams (group_id, last_event_ms, name);
-CREATE TABLE log_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    group_id INTEGER NOT NULL,
-    stream_id INTEGER NOT NULL,
-    timestamp_ms INTEGER NOT NULL,
-    ingestion_ms INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    message TEXT NOT NULL
-);
--- Index entries end with the rowid, so both serve ORDER BY timestamp_ms, id.
-CREATE INDEX log_events_by_stream ON log_events (stream_id, timestamp_ms);
-CREATE INDEX log_events_by_group ON log_events (group_id, timestamp_ms);
-"""
-# The first log store (stockade.store.function_logs) kept one flat `events` table; its events
-# move into the new tables, with their timestamps standing in for ingestion times.
-_FROM_FLAT_EVENTS = """
-INSERT INTO log_groups (account_id, name, created_ms, stored_bytes)
-    SELECT account_id, log_group, MIN(timestamp_ms), SUM(length(CAST(message AS BLOB)))
-    FROM events GROUP BY account_id, log_group;
-INSERT INTO log_streams (group_id, name, created_ms, first_event_ms, last_event_ms,
-                         last_ingestion_ms, stored_bytes)
-    SELECT g.id, e.log_stream, MIN(e.timestamp_ms), MIN(e.timestamp_ms), MAX(e.timestamp_ms),
-           MAX(e.timestamp_ms), SUM(length(CAST(e.message AS BLOB)))
-    FROM events e JOIN log_groups g ON g.account_id = e.account_id AND g.name = e.log_group
-    GROUP BY g.id, e.log_stream;
-INSERT INTO log_events (group_id, stream_id, timestamp_ms, ingestion_ms, size, message)
-    SELECT g.id, s.id, e.timestamp_ms, e.timestamp_ms, length(CAST(e.message AS BLOB)), e.message
-    FROM events e
-    JOIN log_groups g ON g.account_id = e.account_id AND g.name = e.log_group
-    JOIN log_streams s ON s.group_id = g.id AND s.name = e.log_stream
-    ORDER BY e.id;
-DROP TABLE events;
-DROP TABLE IF EXISTS group_sizes;
-"""
-_SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -155,8 +106,8 @@ class SqliteLogStore:
         self._closed = False
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
-        with contextlib.closing(_connect(path)) as db:
-            _migrate(db)
+        with contextlib.closing(connect(path)) as db:
+            migrate(db)
         path.chmod(0o600)
         self._writer = threading.Thread(target=self._write_forever, name="log-writer", daemon=True)
         self._writer.start()
@@ -237,7 +188,7 @@ class SqliteLogStore:
 
     # -- the writer thread ----------------------------------------------------------------------
     def _write_forever(self) -> None:
-        db = _connect(self._path)
+        db = connect(self._path)
         try:
             running = True
             while running:
@@ -300,7 +251,7 @@ class SqliteLogStore:
 
     def _store(self, db: sqlite3.Connection, appends: list[_Append], report: bool) -> bool:
         try:
-            with _transaction(db):
+            with transaction(db):
                 touched: set[int] = set()
                 for batch in appends:
                     touched.add(self._insert(db, batch))
@@ -421,7 +372,7 @@ class SqliteLogStore:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             with self._lock:
-                db = _connect(self._path)
+                db = connect(self._path)
                 db.execute("PRAGMA query_only = ON")
                 self._readers.append(db)
             self._local.db = db
@@ -472,9 +423,9 @@ class SqliteLogStore:
 
     def get_stream(self, account_id: str, log_group: str, log_stream: str) -> LogStreamInfo:
         with self._snapshot() as db:
-            group_id = _group_id(db, account_id, log_group)
+            group_id = find_group_id(db, account_id, log_group)
             row = db.execute(
-                f"SELECT {_STREAM_COLUMNS} FROM log_streams WHERE group_id = ? AND name = ?",  # noqa: S608
+                f"SELECT {STREAM_COLUMNS} FROM log_streams WHERE group_id = ? AND name = ?",  # noqa: S608
                 (group_id, log_stream),
             ).fetchone()
         if row is None:
@@ -493,7 +444,7 @@ class SqliteLogStore:
         limit: int,
     ) -> list[LogStreamInfo]:
         compare, direction = ("<", "DESC") if descending else (">", "ASC")
-        sql = f"SELECT {_STREAM_COLUMNS} FROM log_streams WHERE group_id = ?"  # noqa: S608
+        sql = f"SELECT {STREAM_COLUMNS} FROM log_streams WHERE group_id = ?"  # noqa: S608
         args: list[Any] = []
         if prefix:
             sql += " AND name >= ? AND substr(name, 1, ?) = ?"
@@ -509,7 +460,7 @@ class SqliteLogStore:
                 args += [after.last_event_ms, after.name]
             sql += f" ORDER BY last_event_ms {direction}, name {direction}"
         with self._snapshot() as db:
-            group_id = _group_id(db, account_id, log_group)
+            group_id = find_group_id(db, account_id, log_group)
             rows = db.execute(f"{sql} LIMIT ?", (group_id, *args, limit)).fetchall()
         return [LogStreamInfo(*row) for row in rows]
 
@@ -525,8 +476,8 @@ class SqliteLogStore:
         max_bytes: int,
     ) -> EventPage:
         with self._snapshot() as db:
-            group_id = _group_id(db, account_id, log_group)
-            sql, args = _events_sql(db, group_id, query, after, forward)
+            group_id = find_group_id(db, account_id, log_group)
+            sql, args = events_sql(db, group_id, query, after, forward)
             if sql is None:
                 return EventPage([], False)
             events: list[LogEvent] = []
@@ -557,122 +508,16 @@ def _context(account_id: str, log_group: str, log_stream: str) -> tuple[str, ...
     return ("log-event", account_id, log_group, log_stream)
 
 
-_STREAM_COLUMNS = "name, created_ms, first_event_ms, last_event_ms, last_ingestion_ms, stored_bytes"
-
-
-def _events_sql(
-    db: sqlite3.Connection,
-    group_id: int,
-    query: EventQuery,
-    after: Position | None,
-    forward: bool,
-) -> tuple[str | None, list[Any]]:
-    """The SELECT for a read; None when no stream can match. Values are always bound."""
-    where = ["e.group_id = ?"]
-    args: list[Any] = [group_id]
-    if query.stream_names is not None:
-        # Named streams are resolved first, so that the per-stream index does the reading.
-        marks = ", ".join("?" for _ in query.stream_names)
-        stream_ids = [
-            row[0]
-            for row in db.execute(
-                f"SELECT id FROM log_streams WHERE group_id = ? AND name IN ({marks})",  # noqa: S608
-                (group_id, *query.stream_names),
-            )
-        ]
-        if not stream_ids:
-            return None, []
-        # These streams are the group's; without the group condition the planner has only
-        # the per-stream index to choose.
-        where = [f"e.stream_id IN ({', '.join('?' for _ in stream_ids)})"]
-        args = list(stream_ids)
-    if query.stream_prefix:
-        where.append("s.name >= ? AND substr(s.name, 1, ?) = ?")
-        args += [query.stream_prefix, len(query.stream_prefix), query.stream_prefix]
-    if query.start_ms is not None:
-        where.append("e.timestamp_ms >= ?")
-        args.append(query.start_ms)
-    if query.end_ms is not None:
-        where.append("e.timestamp_ms < ?")
-        args.append(query.end_ms)
-    if after is not None:
-        compare = ">" if forward else "<"
-        where.append(f"(e.timestamp_ms, e.id) {compare} (?, ?)")
-        args += [after.timestamp_ms, after.event_id]
-    direction = "ASC" if forward else "DESC"
-    sql = (
-        "SELECT e.id, s.name, e.timestamp_ms, e.ingestion_ms, e.size, e.message"  # noqa: S608
-        " FROM log_events e JOIN log_streams s ON s.id = e.stream_id"
-        f" WHERE {' AND '.join(where)}"
-        f" ORDER BY e.timestamp_ms {direction}, e.id {direction}"
-    )
-    return sql, args
-
-
-def _group_id(db: sqlite3.Connection, account_id: str, log_group: str) -> int:
-    row = db.execute(
-        "SELECT id FROM log_groups WHERE account_id = ? AND name = ?", (account_id, log_group)
-    ).fetchone()
-    if row is None:
-        raise LogGroupNotFoundError("no such log group")
-    return int(row[0])
-
-
 def _run_command(db: sqlite3.Connection, command: _Command) -> None:
     if not command.result.set_running_or_notify_cancel():
         return
     try:
-        with _transaction(db):
+        with transaction(db):
             value = command.run(db)
     except Exception as exc:  # handed to the caller, who decides
         command.result.set_exception(exc)
     else:
         command.result.set_result(value)
-
-
-@contextlib.contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    # IMMEDIATE: take the write lock up front, so that another writer (a second process on the
-    # same file) makes this wait for busy_timeout instead of failing on a lock upgrade.
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        db.execute("COMMIT")
-    except BaseException:
-        # Also after a failed COMMIT: a connection left inside a transaction could never
-        # write again.
-        if db.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-        raise
-
-
-def _migrate(db: sqlite3.Connection) -> None:
-    with _transaction(db):
-        (version,) = db.execute("PRAGMA user_version").fetchone()
-        if version >= _SCHEMA_VERSION:
-            return
-        legacy = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
-        ).fetchone()
-        for statement in _statements(_SCHEMA_V1 + (_FROM_FLAT_EVENTS if legacy else "")):
-            db.execute(statement)
-        db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a script of simple statements (no ';' inside literals), dropping comments."""
-    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
-    for statement in "\n".join(lines).split(";"):
-        if statement.strip():
-            yield statement
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")  # a crash may lose the last batch, never tear it
-    return db
 
 
 def _clean(message: str) -> tuple[str, int]:
