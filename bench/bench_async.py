@@ -42,18 +42,18 @@ def server_cpu_s(server: RunningServer) -> float:
 
 
 def signing_rate(server: RunningServer, name: str, total: int, senders: int, event: bool) -> float:
-    per_sender = total // senders
+    shares = [total // senders + (1 if i < total % senders else 0) for i in range(senders)]
     failures: list[int] = []
 
-    def run() -> None:
+    def run(share: int) -> None:
         conn = SignedConnection(server)
-        for _ in range(per_sender):
+        for _ in range(share):
             status, _ = conn.invoke(name, b"{}", event=event)
             if status not in (200, 202):
                 failures.append(status)
         conn.close()
 
-    threads = [threading.Thread(target=run) for _ in range(senders)]
+    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -62,7 +62,7 @@ def signing_rate(server: RunningServer, name: str, total: int, senders: int, eve
     elapsed = time.perf_counter() - started
     if failures:
         print(f"  ({len(failures)} requests failed: {sorted(set(failures))})")
-    return per_sender * senders / elapsed
+    return total / elapsed
 
 
 def payloads(count: int) -> list[bytes]:

@@ -63,8 +63,11 @@ class RawConnection:
         length = 0
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
+            name = name.strip().lower()
+            if name == b"content-length":
                 length = int(value)
+            elif name == b"transfer-encoding":  # never for Invoke; refuse rather than desync
+                raise ValueError("the load generator reads only Content-Length responses")
         while len(rest) < length:
             rest += self._read()
         self._buffer = rest[length:]
