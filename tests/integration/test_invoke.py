@@ -210,7 +210,8 @@ while True:
     }
 
 
-def test_versions_and_weighted_alias(server: RunningServer) -> None:
+def two_versions(server: RunningServer) -> str:
+    """A function with version 1 returning 'one' and version 2 returning 'two'."""
     lam = server.client("lambda")
     name = create(server, make_zip({"app.py": "def handler(e, c):\n    return 'one'\n"}))
     lam.publish_version(FunctionName=name)
@@ -218,6 +219,12 @@ def test_versions_and_weighted_alias(server: RunningServer) -> None:
     lam.update_function_code(FunctionName=name, ZipFile=two)
     lam.get_waiter("function_updated_v2").wait(FunctionName=name)
     lam.publish_version(FunctionName=name)
+    return name
+
+
+def test_versions_and_weighted_alias(server: RunningServer) -> None:
+    lam = server.client("lambda")
+    name = two_versions(server)
     assert json.loads(call(server, name, {}, Qualifier="1")["Body"]) == "one"
     reply = call(server, name, {}, Qualifier="2")
     assert (json.loads(reply["Body"]), reply["ExecutedVersion"]) == ("two", "2")
@@ -230,12 +237,7 @@ def test_versions_and_weighted_alias(server: RunningServer) -> None:
 def test_every_change_reaches_the_very_next_invoke(server: RunningServer) -> None:
     """Invoke reuses what it read from the store only until something commits."""
     lam = server.client("lambda")
-    name = create(server, make_zip({"app.py": "def handler(e, c):\n    return 'one'\n"}))
-    lam.publish_version(FunctionName=name)
-    two = make_zip({"app.py": "def handler(e, c):\n    return 'two'\n"})
-    lam.update_function_code(FunctionName=name, ZipFile=two)
-    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
-    lam.publish_version(FunctionName=name)
+    name = two_versions(server)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
     for _ in range(3):  # the same target, read again and again
         assert call(server, name, {}, Qualifier="live")["ExecutedVersion"] == "1"

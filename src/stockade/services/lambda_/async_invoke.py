@@ -292,7 +292,7 @@ class AsyncInvocations:
             function = tx.functions.get(target.account_id, target.name)
             if function is None:
                 raise names.not_found(target)
-            reserved_total = invoker.gate.reserved_total(tx, target.account_id)
+            reserved_total = invoker.gate.reserved_total(store, target.account_id)
         return function, version, reserved_total
 
     async def _succeed(

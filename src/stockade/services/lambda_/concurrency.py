@@ -26,7 +26,7 @@ from stockade.services.lambda_.errors import (
     TooManyRequestsError,
 )
 from stockade.shapes import lambda_ as shapes
-from stockade.store.ports import Transaction
+from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
 
 RESERVED_LIMIT_EXCEEDED = "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -47,16 +47,14 @@ class ConcurrencyGate:
         with self._lock:
             self._reserved_total.pop(account, None)
 
-    def cached_reserved_total(self, account: AccountId) -> int | None:
-        with self._lock:
-            return self._reserved_total.get(account)
-
-    def reserved_total(self, tx: Transaction, account: AccountId) -> int:
+    def reserved_total(self, store: Store, account: AccountId) -> int:
+        """The account's reserved concurrency, summed from the store only on a cache miss."""
         with self._lock:
             cached = self._reserved_total.get(account)
         if cached is not None:
             return cached
-        total = sum_reserved(tx, account)
+        with store.read() as tx:
+            total = sum_reserved(tx, account)
         with self._lock:
             self._reserved_total[account] = total
         return total

@@ -111,10 +111,7 @@ class Invoker:
         names.authorize_with(deps, ctx, "lambda:InvokeFunction", target.arn,
                              stored.resource_policy)  # fmt: skip
         version, alias, function = stored.resolved()
-        reserved_total = self._gate.cached_reserved_total(target.account_id)
-        if reserved_total is None:
-            with deps.store.read() as tx:
-                reserved_total = self._gate.reserved_total(tx, target.account_id)
+        reserved_total = self._gate.reserved_total(deps.store, target.account_id)
         if alias is not None and alias.routing:
             chosen = self._route(alias)
             if chosen != version.version:

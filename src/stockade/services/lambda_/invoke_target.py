@@ -42,8 +42,7 @@ class InvokeTarget:
 
 
 def invoke_target(deps: LambdaDeps, target: names.Target) -> InvokeTarget:
-    key = ("invoke-target", target.account_id, target.name, target.qualifier, deps.region)
-    return deps.store.read_memo(key, lambda tx: _load(tx, deps, target))
+    return deps.store.read_memo(("invoke-target", target), lambda tx: _load(tx, deps, target))
 
 
 def _load(tx: Transaction, deps: LambdaDeps, target: names.Target) -> InvokeTarget:
