@@ -34,8 +34,8 @@ from stockade.crypto.aead import new_key, open_, seal
 from stockade.crypto.root_key import OsKeyFiles, file_root_key
 from stockade.crypto.signing import Ed25519Signer
 from stockade.domain.identity import Principal, PrincipalKind
+from stockade.kernel.authorizer import PolicyAuthorizer
 from stockade.services.audit_log import DiscardingAuditLog
-from stockade.services.authz import PolicyAuthorizer
 from stockade.services.context import RequestContext
 from stockade.services.identity import ADMIN_USER, BASIC_EXECUTION_ROLE, Identities
 from stockade.services.kms import KmsService

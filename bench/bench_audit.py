@@ -35,12 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.server import RunningServer, start_server
 
 from bench.bench_invoke import SignedConnection, create, percentiles, timed
-from stockade.api.audit_edge import AuditSink, Seen
 from stockade.audit.trail import AuditTrail
 from stockade.clock import SystemClock
 from stockade.crypto.signing import Ed25519Signer
 from stockade.domain.identity import Principal, PrincipalKind
-from stockade.types import AccessKeyId, AccountId
+from stockade.kernel.auditing import AuditStep, Trace
+from stockade.kernel.exchange import EdgeFacts
+from stockade.types import AccessKeyId, AccountId, RequestId
 
 ACCOUNT = AccountId("111122223333")
 
@@ -116,23 +117,24 @@ def bench_audit_step(tmp: Path, records: int, end_to_end: dict[str, float]) -> N
         "TagResource": {"Resource": function_arn, "Tags": {"team": "payments"}},
     }
     trail = AuditTrail(tmp / "audit", Ed25519Signer.generate(), SystemClock(), "us-east-1")
-    sink = AuditSink(trail, SystemClock(), "us-east-1", ACCOUNT)
+    sink = AuditStep(trail, SystemClock(), "us-east-1", ACCOUNT)
+    facts = EdgeFacts(RequestId("req"), "127.0.0.1", "bench", True, SystemClock().now(), "")
 
-    def seen(operation: str) -> Seen:
-        return Seen(service="lambda", operation=models.operation_model(operation),
-                    principal=principal, params=params[operation], result={})  # fmt: skip
+    def seen(operation: str) -> Trace:
+        return Trace(service="lambda", protocol="rest-json",
+                     operation=models.operation_model(operation), principal=principal,
+                     params=params[operation], result={})  # fmt: skip
 
     async def one_at_a_time(operation: str) -> float:
         started = time.perf_counter()
         for _ in range(records):
-            await sink.record_request(seen(operation), "127.0.0.1", "bench", "req")
+            await sink.record(seen(operation), facts)
         return (time.perf_counter() - started) / records * 1e6
 
     async def sixteen_at_once(operation: str) -> float:
         started = time.perf_counter()
         for _ in range(records // 16):
-            await asyncio.gather(*(sink.record_request(seen(operation), "127.0.0.1", "bench",
-                                                       "req") for _ in range(16)))  # fmt: skip
+            await asyncio.gather(*(sink.record(seen(operation), facts) for _ in range(16)))
         return (time.perf_counter() - started) / (records // 16 * 16) * 1e6
 
     try:

@@ -26,7 +26,7 @@ from stockade.clock import SystemClock
 from stockade.domain.account import IamUser
 from stockade.domain.iam import InlinePolicy, ManagedPolicy, OwnerKind, PolicyVersion
 from stockade.domain.identity import Principal, PrincipalKind
-from stockade.services.authz import PolicyAuthorizer, caller_policies, request_principal
+from stockade.kernel.authorizer import PolicyAuthorizer, caller_policies, request_principal
 from stockade.services.context import RequestContext
 from stockade.services.identity import Identities, new_user_id
 from stockade.services.lambda_.errors import AccessDeniedError

@@ -11,17 +11,18 @@ import platform
 import re
 import resource
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from stockade import datadir
 from stockade.api.app import StockadeApp
-from stockade.api.audit_edge import AuditSink
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
+from stockade.api.errors import ValidationError
 from stockade.api.internal import InternalRoutes
 from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
@@ -41,34 +42,48 @@ from stockade.crypto import (
 )
 from stockade.crypto.root_key import AesRootKey
 from stockade.domain import limits
+from stockade.domain.arn import function_arn, parse_function_name
+from stockade.domain.errors import DomainError
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
+from stockade.kernel import AuditStep, Kernel, PolicyAuthorizer
+from stockade.kernel.errors import InternalFailure
+from stockade.kernel.legacy import undeclared_table
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.sandbox.limits import default_policy_dir
-from stockade.services.authz import PolicyAuthorizer
+from stockade.services.cloudtrail import errors as cloudtrail_errors
 from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
+from stockade.services.context import RequestContext
+from stockade.services.declaration import ServiceErrors
+from stockade.services.iam import errors as iam_errors
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
+from stockade.services.kms import errors as kms_errors
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService
+from stockade.services.lambda_ import errors as lambda_errors
 from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.configuration_items import record_at_start
 from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.logs import LogsService
+from stockade.services.logs import errors as logs_errors
 from stockade.services.maintenance import collect_garbage
 from stockade.services.signer import SignerService
+from stockade.services.signer import errors as signer_errors
 from stockade.services.sqs import SqsService
+from stockade.services.sqs import errors as sqs_errors
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
+from stockade.services.sts import errors as sts_errors
 from stockade.store.artifacts import FileArtifactStore
 from stockade.store.event_selectors import FileEventSelectorStore
 from stockade.store.function_stats import SqliteCounterStore
@@ -213,54 +228,59 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         "lambda": RestJsonEndpoint(
             "lambda",
             specs.model("lambda"),
-            lambda_service.operations(),
             body_limits={
                 **dict.fromkeys(_CODE_UPLOADS, limits.CODE_UPLOAD_REQUEST_BYTES_MAX),
                 "Invoke": _INVOKE_BODY_LIMIT,
             },
         ),
-        "iam": QueryEndpoint(
-            "iam",
-            specs.model("iam"),
+        "iam": QueryEndpoint("iam", specs.model("iam")),
+        "sts": QueryEndpoint("sts", specs.model("sts")),
+        "sqs": JsonEndpoint("sqs", specs.model("sqs"), body_limit=_SQS_BODY_LIMIT),
+        "logs": JsonEndpoint("logs", specs.model("logs"), code_overrides=LOGS_CODE_OVERRIDES),
+        "kms": JsonEndpoint("kms", specs.model("kms")),
+        "cloudtrail": JsonEndpoint("cloudtrail", specs.model("cloudtrail")),
+        "signer": RestJsonEndpoint("signer", specs.model("signer")),
+    }
+    services = {
+        "lambda": (lambda_service.operations(), lambda_errors.AccessDeniedError),
+        "iam": (
             IamService(
                 store, clock, authorizer, on_change=_forgetting(identities, authorizer)
             ).operations(),
+            iam_errors.AccessDeniedError,
         ),
-        "sts": QueryEndpoint(
-            "sts", specs.model("sts"), StsService(store, clock, authorizer).operations()
-        ),
-        "sqs": JsonEndpoint(
-            "sqs",
-            specs.model("sqs"),
+        "sts": (StsService(store, clock, authorizer).operations(), sts_errors.AccessDeniedError),
+        "sqs": (
             SqsService(queues, authorizer, clock, settings.region).operations(),
-            body_limit=_SQS_BODY_LIMIT,
+            sqs_errors.AccessDeniedError,
         ),
-        "logs": JsonEndpoint(
-            "logs",
-            specs.model("logs"),
+        "logs": (
             LogsService(logs, authorizer, settings.region, clock).operations(),
-            code_overrides=LOGS_CODE_OVERRIDES,
+            logs_errors.AccessDeniedError,
         ),
-        "kms": JsonEndpoint(
-            "kms",
-            specs.model("kms"),
-            kms.operations(),
-        ),
-        "cloudtrail": JsonEndpoint(
-            "cloudtrail",
-            specs.model("cloudtrail"),
+        "kms": (kms.operations(), kms_errors.AccessDeniedError),
+        "cloudtrail": (
             CloudTrailService(
                 audit_index, selectors, authorizer, clock, settings.audit_retention_days
             ).operations(),
+            cloudtrail_errors.AccessDeniedError,
         ),
-        "signer": RestJsonEndpoint(
-            "signer",
-            specs.model("signer"),
+        "signer": (
             SignerService(
                 store, CodeSigningKeys(at_rest.root), clock, authorizer, settings.region
             ).operations(),
+            signer_errors.AccessDeniedError,
         ),
     }
+    tables = [
+        undeclared_table(
+            name,
+            operations,
+            ServiceErrors(denied, ValidationError, InternalFailure),
+            resources={"Invoke": _invoked_function} if name == "lambda" else None,
+        )
+        for name, (operations, denied) in services.items()
+    ]
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
     events = AsyncInvocations(
         lambda_service.invoker,
@@ -274,25 +294,31 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
                            settings.audit_period_s, webhooks,
                            ComplianceAdmin(store, clock, deps.runtimes))  # fmt: skip
+    kernel = Kernel(
+        tables,
+        authorizer,
+        AuditStep(
+            trail,
+            clock,
+            settings.region,
+            account_id,
+            settings.audit_data_events,
+            selection=selectors,
+        ),
+        settings.region,
+        executor,
+    )
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
         clock=clock,
         region=settings.region,
         internal=InternalRoutes(lambda_service.downloads.download),
-        executor=executor,
+        kernel=kernel,
         # The sandbox backend proves its isolation primitives here: a missing one stops the
         # server before it listens, with a message naming it.
         on_startup=lifecycle.start,
         on_shutdown=lifecycle.stop,
-        audit=AuditSink(
-            trail,
-            clock,
-            settings.region,
-            account_id,
-            settings.audit_data_events,
-            records_invocation=selectors.records_invocation,
-        ),
     )
     return Stockade(
         settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, queues,
@@ -383,6 +409,16 @@ def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:
     signer = Ed25519Signer.generate()
     datadir.write_private(path, signer.wrapped(root, context))
     return signer
+
+
+def _invoked_function(ctx: RequestContext, params: Any) -> Sequence[str]:
+    """TRANSITIONAL: the function an Invoke names, until Lambda declares its operations."""
+    try:
+        ref = parse_function_name(str(params.get("FunctionName", "")), ctx.principal.account_id)
+    except DomainError:
+        return ()
+    qualifier = params.get("Qualifier") or ref.qualifier
+    return (function_arn(ref.region or ctx.region, ref.account_id, ref.name, qualifier),)
 
 
 def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callable[[], None]:

@@ -1,41 +1,31 @@
-"""The ASGI application: every request passes the same stages, in this order.
+"""The ASGI application: the HTTP edge in front of the operation kernel.
 
-    read head -> pick endpoint (service) -> route -> read body (bounded) -> authenticate (SigV4)
-    -> parse -> validate against the model -> run the use case -> serialize
+    read head -> pick endpoint (service) -> read body (bounded) -> authenticate (SigV4)
+    -> hand the exchange to the kernel (route, parse, validate, authorize, run, audit, serialize)
 
-Each stage's output is the next one's input; anything that fails is answered with the AWS error
-shape of the endpoint's protocol. Nothing below this layer sees HTTP.
+The edge owns the bytes and the signature; the kernel decides everything else. Anything that
+fails is answered with the AWS error shape of the endpoint's protocol.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import traceback
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from botocore.model import OperationModel
-
 from stockade.api import sigv4
-from stockade.api.audit_edge import AuditSink, Seen
 from stockade.api.authn import CredentialResolver, authenticate
-from stockade.api.endpoints import Endpoint, is_async
-from stockade.api.errors import (
-    MissingAuthenticationTokenError,
-    RequestTooLargeError,
-    ValidationError,
-)
+from stockade.api.endpoints import Endpoint
+from stockade.api.errors import MissingAuthenticationTokenError, RequestTooLargeError
+from stockade.api.exchange import HttpExchange
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.internal import InternalRoutes
-from stockade.api.validation import summarize, validate
 from stockade.clock import Clock
 from stockade.errors import ApiError
-from stockade.services.context import RequestContext
+from stockade.kernel import Kernel
+from stockade.kernel.exchange import EdgeFacts
 from stockade.types import Region, RequestId, RequestIds
 
 LOG = logging.getLogger(__name__)
@@ -44,12 +34,6 @@ ACCESS_LOG = logging.getLogger("stockade.access")
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
-
-
-class _InternalFailure(ApiError):
-    code = "ServiceException"
-    http_status = 500
-    sender_fault = False
 
 
 @dataclass(frozen=True)
@@ -81,21 +65,19 @@ class StockadeApp:
         clock: Clock,
         region: Region,
         internal: InternalRoutes,
-        executor: ThreadPoolExecutor,
+        kernel: Kernel,
         on_startup: Callable[[], Awaitable[None]] | None = None,
         on_shutdown: Callable[[], Awaitable[None]] | None = None,
-        audit: AuditSink | None = None,
     ) -> None:
         self._endpoints = dict(endpoints)
         self._credentials = credentials
         self._clock = clock
         self._region = region
         self._internal = internal
-        self._executor = executor
+        self._kernel = kernel
         self._on_startup = on_startup
         self._on_shutdown = on_shutdown
         self._request_ids = RequestIds()
-        self._audit = audit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -129,12 +111,7 @@ class StockadeApp:
             body = await _read_body(receive, head.headers, 0, None)
             response = await self._internal.respond(head.request(body), request_id)
         else:
-            seen = Seen()
-            response = await self._serve(head, receive, request_id, seen)
-            if self._audit is not None and seen.service is not None:
-                # On disk before the response leaves: an answered request is never unaudited.
-                user_agent = head.headers.get("user-agent", "")
-                await self._audit.record_request(seen, head.client_ip, user_agent, request_id)
+            response = await self._serve(head, receive, request_id)
         await _send(send, response)
         ACCESS_LOG.info(
             "%s %s %d %.1fms %s",
@@ -145,70 +122,41 @@ class StockadeApp:
             request_id,
         )
 
-    async def _serve(
-        self, head: _Head, receive: Receive, request_id: RequestId, seen: Seen
-    ) -> HttpResponse:
+    async def _serve(self, head: _Head, receive: Receive, request_id: RequestId) -> HttpResponse:
         endpoint = self._endpoint_for(head)
-        try:
-            if endpoint is None:
-                raise MissingAuthenticationTokenError("Missing Authentication Token")
-            seen.service, seen.protocol = endpoint.service, endpoint.protocol
-            query = head.request().query()
-            limit, operation = endpoint.body_limit(head.method, head.raw_path, query)
-            body = await _read_body(receive, head.headers, limit, operation)
-            request = head.request(body)
-            # On the loop: verifying a signature is a few microseconds of hashing, and the
-            # credential lookup is cached; a thread hop would cost more than the work.
-            try:
-                principal = authenticate(
-                    request, endpoint.service, self._region, self._clock.now(), self._credentials
-                )
-            except ApiError:
-                seen.operation = _operation_or_none(endpoint, request)  # for the audit record
-                raise
-            seen.principal = principal
-            routed = endpoint.route(request)
-            seen.operation = routed.operation
-            handler = endpoint.handler(routed.operation)
-            params = endpoint.parse(routed, request)
-            seen.params = params
-            if routed.operation.input_shape is not None:
-                problems = validate(routed.operation.input_shape, params)
-                if problems:
-                    raise ValidationError(summarize(problems))
-            ctx = RequestContext(
-                request_id=request_id,
-                principal=principal,
-                region=self._region,
-                source_ip=head.client_ip,
-                user_agent=head.headers.get("user-agent", ""),
-                secure_transport=head.scheme == "https",
-                received_at=self._clock.now(),
-                base_url=request.base_url,
-                notes=seen.notes,
-                operation=routed.operation.name,
-            )
-            if is_async(handler):
-                result = await handler(ctx, params)
-            else:
-                result = await self._run(handler, ctx, params)
-            seen.result = result
-            return endpoint.serialize(routed.operation, result, request_id)
-        except ApiError as error:
-            seen.error = error
-            return self._error(endpoint, error, request_id)
-        except Exception as exc:
-            # A bug: log the type and place only (exception messages can quote request
-            # content), and answer generically.
-            LOG.error("unhandled %s serving request %s at %s", type(exc).__name__, request_id,
-                      _where(exc))  # fmt: skip
-            failure = _InternalFailure("An internal error occurred.")
-            seen.error = failure
-            return self._error(endpoint, failure, request_id)
-
-    def _error(self, endpoint: Endpoint | None, error: ApiError, request_id: str) -> HttpResponse:
         if endpoint is None:
-            endpoint = self._endpoints.get("lambda") or next(iter(self._endpoints.values()))
+            error = MissingAuthenticationTokenError("Missing Authentication Token")
+            return self._error(error, request_id)
+        facts = EdgeFacts(
+            request_id=request_id,
+            source_ip=head.client_ip,
+            user_agent=head.headers.get("user-agent", ""),
+            secure_transport=head.scheme == "https",
+            received_at=self._clock.now(),
+            base_url=head.request().base_url,
+        )
+        query = head.request().query()
+        limit, operation = endpoint.body_limit(head.method, head.raw_path, query)
+        try:
+            body = await _read_body(receive, head.headers, limit, operation)
+        except ApiError as refusal:  # the kernel still routes and audits what it can
+            return await self._kernel.handle(
+                HttpExchange(endpoint, head.request(), facts, refusal=refusal)
+            )
+        request = head.request(body)
+        exchange = HttpExchange(endpoint, request, facts)
+        # On the loop: verifying a signature is a few microseconds of hashing, and the
+        # credential lookup is cached; a thread hop would cost more than the work.
+        try:
+            exchange.principal = authenticate(
+                request, endpoint.service, self._region, facts.received_at, self._credentials
+            )
+        except ApiError as refusal:
+            exchange.refusal = refusal
+        return await self._kernel.handle(exchange)
+
+    def _error(self, error: ApiError, request_id: str) -> HttpResponse:
+        endpoint = self._endpoints.get("lambda") or next(iter(self._endpoints.values()))
         return endpoint.serialize_error(error, request_id)
 
     def _endpoint_for(self, head: _Head) -> Endpoint | None:
@@ -216,17 +164,6 @@ class StockadeApp:
         service = sigv4.peek_service(head.request())
         if service is not None:
             return self._endpoints.get(service)
-        return None
-
-    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(*args))
-
-
-def _operation_or_none(endpoint: Endpoint, request: HttpRequest) -> OperationModel | None:
-    try:
-        return endpoint.route(request).operation
-    except ApiError:
         return None
 
 
@@ -297,11 +234,3 @@ async def _send(send: Send, response: HttpResponse) -> None:
 def _loggable_path(raw_path: str) -> str:
     # Download links carry a bearer token in the path; never log it.
     return "/_stockade/code/<token>" if raw_path.startswith("/_stockade/code/") else raw_path
-
-
-def _where(exc: BaseException) -> str:
-    """The innermost frames of a traceback as `module:line in function`, without values."""
-    frames = traceback.extract_tb(exc.__traceback__)[-6:]
-    return " <- ".join(
-        f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}" for frame in reversed(frames)
-    )

@@ -1,21 +1,18 @@
-"""One endpoint per AWS service Stockade speaks: its model, protocol and operation table."""
+"""One endpoint per AWS service Stockade speaks: its model and wire protocol (a codec; what an
+operation does is the kernel's business, from the service's declared table)."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from botocore.model import OperationModel, ServiceModel
 
-from stockade.api.errors import NotImplementedOperationError, UnknownOperationError
+from stockade.api.errors import UnknownOperationError
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.protocols import rest_json
 from stockade.errors import ApiError
-from stockade.services.context import RequestContext
-
-Handler = Callable[[RequestContext, Any], Any] | Callable[[RequestContext, Any], Awaitable[Any]]
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 
@@ -39,28 +36,10 @@ class Endpoint(Protocol):
 
     def route(self, request: HttpRequest) -> Routed: ...
     def parse(self, routed: Routed, request: HttpRequest) -> dict[str, Any]: ...
-    def handler(self, operation: OperationModel) -> Handler: ...
     def serialize(
         self, operation: OperationModel, result: Any, request_id: str
     ) -> HttpResponse: ...
     def serialize_error(self, error: ApiError, request_id: str) -> HttpResponse: ...
-
-
-def find_handler(
-    model: ServiceModel, operations: Mapping[str, Handler], operation: OperationModel
-) -> Handler:
-    """The use case for a modelled operation, or NotImplemented (every model operation routes,
-    so that unimplemented ones say so plainly)."""
-    found = operations.get(operation.name)
-    if found is None:
-        raise NotImplementedOperationError(
-            f"Stockade does not implement the {model.service_name} operation {operation.name}."
-        )
-    return found
-
-
-def is_async(handler: Handler) -> bool:
-    return inspect.iscoroutinefunction(handler)
 
 
 class RestJsonEndpoint:
@@ -70,12 +49,10 @@ class RestJsonEndpoint:
         self,
         service: str,
         model: ServiceModel,
-        operations: Mapping[str, Handler],
         body_limits: Mapping[str, int] | None = None,
     ) -> None:
         self.service = service
         self.model = model
-        self._operations = dict(operations)
         self._body_limits = dict(body_limits or {})
         # Route every operation of the model, so that unimplemented ones say so plainly.
         self._router = rest_json.RestJsonRouter(model)
@@ -97,9 +74,6 @@ class RestJsonEndpoint:
 
     def parse(self, routed: Routed, request: HttpRequest) -> dict[str, Any]:
         return rest_json.parse_request(routed.operation, routed.uri_params, request)
-
-    def handler(self, operation: OperationModel) -> Handler:
-        return find_handler(self.model, self._operations, operation)
 
     def serialize(self, operation: OperationModel, result: Any, request_id: str) -> HttpResponse:
         return rest_json.serialize_response(operation, result or {}, request_id)

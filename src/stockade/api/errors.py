@@ -8,7 +8,6 @@ ApiError (stockade.errors)
 │   ├── UnrecognizedClientError    unknown or inactive access key, bad session token
 │   └── ExpiredTokenError          temporary credentials past their expiry
 ├── UnknownOperationError          no operation matches the request
-├── NotImplementedOperationError   in the spec, deliberately not implemented by Stockade
 ├── RequestTooLargeError
 ├── MalformedRequestError          body or parameter cannot be deserialised
 └── ValidationError                the model's constraints are not met
@@ -62,12 +61,6 @@ class UnknownOperationError(ApiError):
     code = "UnknownOperationException"
     http_status = 404
     sender_fault = True
-
-
-class NotImplementedOperationError(ApiError):
-    code = "NotImplemented"
-    http_status = 501
-    sender_fault = False
 
 
 class RequestTooLargeError(ApiError):

@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.model import OperationModel, ServiceModel
 
-from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Handler, Routed, find_handler
+from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Routed
 from stockade.api.errors import UnknownOperationError
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.protocols import json
@@ -26,13 +26,11 @@ class JsonEndpoint:
         self,
         service: str,
         model: ServiceModel,
-        operations: Mapping[str, Handler],
         body_limit: int = DEFAULT_BODY_LIMIT,
         code_overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.service = service
         self.model = model
-        self._operations = dict(operations)
         self._limit = body_limit
         self._code_overrides = dict(code_overrides or {})
 
@@ -50,9 +48,6 @@ class JsonEndpoint:
 
     def parse(self, routed: Routed, request: HttpRequest) -> dict[str, Any]:
         return json.parse_request(routed.operation, request)
-
-    def handler(self, operation: OperationModel) -> Handler:
-        return find_handler(self.model, self._operations, operation)
 
     def serialize(self, operation: OperationModel, result: Any, request_id: str) -> HttpResponse:
         return json.serialize_response(self.model, operation, result or {}, request_id)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from botocore.model import OperationModel, ServiceModel
 
-from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Handler, Routed, find_handler
+from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Routed
 from stockade.api.errors import MalformedRequestError
 from stockade.api.errors import UnknownOperationError as _UnknownOperation
 from stockade.api.http import HttpRequest, HttpResponse
@@ -22,12 +21,10 @@ class QueryEndpoint:
         self,
         service: str,
         model: ServiceModel,
-        operations: Mapping[str, Handler],
         body_limit: int = DEFAULT_BODY_LIMIT,
     ) -> None:
         self.service = service
         self.model = model
-        self._operations = dict(operations)
         self._limit = body_limit
         self._names = frozenset(model.operation_names)
 
@@ -54,9 +51,6 @@ class QueryEndpoint:
 
     def parse(self, routed: Routed, request: HttpRequest) -> dict[str, Any]:
         return query.parse_request(routed.operation, routed.uri_params)
-
-    def handler(self, operation: OperationModel) -> Handler:
-        return find_handler(self.model, self._operations, operation)
 
     def serialize(self, operation: OperationModel, result: Any, request_id: str) -> HttpResponse:
         return query.serialize_response(self.model, operation, result or {}, request_id)

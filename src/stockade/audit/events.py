@@ -91,6 +91,7 @@ class AuditEvent:
     request_parameters: Mapping[str, Any] | None = field(default=None, repr=False)
     response_elements: Mapping[str, Any] | None = field(default=None, repr=False)
     additional_event_data: Mapping[str, Any] | None = field(default=None, repr=False)
+    resources: tuple[str, ...] = ()  # ARNs of the resources the request named
 
     def record(self) -> dict[str, Any]:
         identity = (
@@ -117,9 +118,31 @@ class AuditEvent:
             "recipientAccountId": self.recipient_account_id,
             "eventCategory": "Management" if self.management_event else "Data",
         }
+        if self.resources:
+            found["resources"] = [_resource(arn) for arn in self.resources]
         if self.additional_event_data:
             found["additionalEventData"] = dict(self.additional_event_data)
         if self.error_code is not None:
             found["errorCode"] = self.error_code
             found["errorMessage"] = self.error_message or ""
         return found
+
+
+def _resource(arn: str) -> dict[str, str]:
+    """CloudTrail's resource entry: the ARN, its account and type (`AWS::Lambda::Function`)."""
+    parts = arn.split(":", 5)
+    found = {"ARN": arn}
+    if len(parts) == 6:
+        if parts[4]:
+            found["accountId"] = parts[4]
+        # An SQS queue's ARN ends in its bare name; other ARNs start with the resource type.
+        kind = "queue" if parts[2] == "sqs" else parts[5].split("/", 1)[0].split(":", 1)[0]
+        words = "".join(word.title() for word in kind.split("-"))
+        found["type"] = f"AWS::{_SERVICE_NAMES.get(parts[2], parts[2].upper())}::{words}"
+    return found
+
+
+_SERVICE_NAMES = {
+    "lambda": "Lambda", "iam": "IAM", "kms": "KMS", "sqs": "SQS", "logs": "Logs",
+    "cloudtrail": "CloudTrail", "signer": "Signer", "sts": "STS",
+}  # fmt: skip

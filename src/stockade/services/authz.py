@@ -1,53 +1,21 @@
-"""The authorisation seam every use case calls before it acts.
+"""TRANSITIONAL: the authorizer seam services called before the operation kernel existed.
 
-`authorize` raises the service's access-denied error, or returns the decision (with the principal
-and the statements that decided it) for the audit trail. `PolicyAuthorizer` is IAM's evaluation:
-the caller's identity policies (a user's inline, attached and group policies, or the role's
-policies for a role session), its permissions boundary, the session policy of a role session,
-and the resource's own policy when the service supplies one, against a request context holding
-the global condition keys.
+Services being moved onto declared operations (stockade.services.declaration) still type
+against this Protocol; the kernel's `PolicyAuthorizer` implements it. Deleted once every
+service is declared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable
 from typing import Protocol
 
-from stockade import policy
-from stockade.domain.iam import OwnerKind
-from stockade.domain.identity import Principal, PrincipalKind
 from stockade.errors import ApiError
-from stockade.policy import (
-    AttachedPolicy,
-    AuthorizationRequest,
-    DecisionKind,
-    Layer,
-    PolicyKind,
-    PolicySet,
-    RequestPrincipal,
-)
+from stockade.policy import AttachedPolicy
 from stockade.services.context import RequestContext
-from stockade.services.iam.managed import AWS_MANAGED
-from stockade.services.ttl_cache import TtlCache
-from stockade.store.ports import Store, Transaction
-from stockade.types import AccountId
+from stockade.services.declaration import ContextKeys, Decision
 
-ContextKeys = Mapping[str, tuple[str, ...]]
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What was decided, about whom, and why (kept for the audit layer)."""
-
-    allowed: bool
-    reason: str
-    action: str = ""
-    resource: str = ""
-    principal: RequestPrincipal | None = None
-    outcome: policy.Decision | None = None
-    public_resource: bool = False  # the resource's own policy lets anyone in (see is_public)
+__all__ = ["Authorizer", "ContextKeys", "Decision", "denial_message"]
 
 
 class Authorizer(Protocol):
@@ -60,13 +28,8 @@ class Authorizer(Protocol):
         *,
         resource_policy: AttachedPolicy | None = None,
         context: ContextKeys | None = None,
-    ) -> Decision:
-        """Allow, or raise `denied(message)` with AWS's access-denied wording.
-
-        `resource_policy` is the resource's own policy (function or layer policy) if it has
-        one; `context` adds the service's condition keys (e.g. `lambda:FunctionArn`).
-        """
-        ...
+        resource_policy_required: bool = False,
+    ) -> Decision: ...
 
 
 def denial_message(ctx: RequestContext, action: str, resource: str, why: str) -> str:
@@ -74,194 +37,3 @@ def denial_message(ctx: RequestContext, action: str, resource: str, why: str) ->
         f"User: {ctx.principal.arn} is not authorized to perform: {action} on resource:"
         f" {resource} {why}"
     )
-
-
-_LAYER_WORDS = {
-    Layer.IDENTITY: "identity-based policy",
-    Layer.RESOURCE: "resource-based policy",
-    Layer.BOUNDARY: "permissions boundary",
-    Layer.SESSION: "session policy",
-    Layer.GUARDRAIL: "service control policy",
-}
-
-
-def why_denied(outcome: policy.Decision, action: str) -> str:
-    """AWS's explanation of a denial (the tail of the AccessDenied message)."""
-    if outcome.kind is DecisionKind.EXPLICIT_DENY and outcome.reasons:
-        return f"with an explicit deny in a{_article(outcome.reasons[0].layer)}"
-    layer = outcome.missing or Layer.IDENTITY
-    return f"because no {_LAYER_WORDS[layer]} allows the {action} action"
-
-
-def _article(layer: Layer) -> str:
-    words = _LAYER_WORDS[layer]
-    return f"n {words}" if words[0] in "aeiou" else f" {words}"
-
-
-@lru_cache(maxsize=4096)
-def parse_identity_policy(text: str) -> policy.PolicyDocument:
-    """Parse (once per distinct text) an identity policy; stored text always parses."""
-    return policy.parse_policy(text, PolicyKind.IDENTITY)
-
-
-@lru_cache(maxsize=4096)
-def request_principal(principal: Principal) -> RequestPrincipal | None:
-    """The policy engine's view of an authenticated caller (None: not a usable principal).
-
-    Cached: both sides are immutable, and building one validates ARNs on the hot path."""
-    if principal.kind is PrincipalKind.IAM_USER:
-        return RequestPrincipal.user(principal.arn)
-    if principal.kind is PrincipalKind.ASSUMED_ROLE and principal.role_arn is not None:
-        return RequestPrincipal.assumed_role(principal.arn, principal.role_arn)
-    return None
-
-
-def _resource_account(resource: str, caller: AccountId) -> str:
-    parts = resource.split(":", 5)
-    account = parts[4] if len(parts) == 6 else ""
-    return account if len(account) == 12 and account.isdigit() else caller
-
-
-@dataclass(frozen=True)
-class CallerPolicies:
-    identity: tuple[AttachedPolicy, ...]
-    boundary: AttachedPolicy | None
-    session: tuple[AttachedPolicy, ...]
-    unique_id: str | None
-    exists: bool
-
-
-def _managed_document(tx: Transaction, arn: str) -> AttachedPolicy | None:
-    aws = AWS_MANAGED.get(arn)
-    if aws is not None:
-        return AttachedPolicy(arn, parse_identity_policy(aws.document))
-    managed = tx.policies.get_managed(arn)
-    if managed is None:
-        return None
-    version = tx.policies.get_version(arn, managed.default_version)
-    if version is None:
-        return None
-    return AttachedPolicy(arn, parse_identity_policy(version.document))
-
-
-def _owner_policies(
-    tx: Transaction, account: AccountId, kind: OwnerKind, name: str, found: list[AttachedPolicy]
-) -> None:
-    for inline in tx.policies.list_inline(account, kind, name):
-        found.append(
-            AttachedPolicy(
-                f"{kind.value}/{name}/{inline.name}", parse_identity_policy(inline.document)
-            )
-        )
-    for arn in tx.policies.attached(account, kind, name):
-        document = _managed_document(tx, arn)
-        if document is not None:
-            found.append(document)
-
-
-def caller_policies(tx: Transaction, principal: Principal) -> CallerPolicies:
-    """Everything on the caller's side of the evaluation, read in one snapshot."""
-    account = principal.account_id
-    identity: list[AttachedPolicy] = []
-    boundary_arn: str | None = None
-    session: tuple[AttachedPolicy, ...] = ()
-    unique_id: str | None = None
-    if principal.kind is PrincipalKind.IAM_USER:
-        user = tx.users.get(account, principal.name)
-        if user is None or user.arn != principal.arn:
-            return CallerPolicies((), None, (), None, exists=False)
-        unique_id = user.user_id
-        boundary_arn = user.permissions_boundary
-        _owner_policies(tx, account, OwnerKind.USER, user.name, identity)
-        for group in tx.groups.groups_of(account, user.name):
-            _owner_policies(tx, account, OwnerKind.GROUP, group, identity)
-    elif principal.kind is PrincipalKind.ASSUMED_ROLE and principal.role_arn is not None:
-        role = tx.roles.get(account, principal.role_arn.rsplit("/", 1)[-1])
-        if role is None or role.arn != principal.role_arn:
-            return CallerPolicies((), None, (), None, exists=False)
-        unique_id = role.role_id
-        boundary_arn = role.permissions_boundary
-        _owner_policies(tx, account, OwnerKind.ROLE, role.name, identity)
-        if principal.session_policy is not None:
-            session = (AttachedPolicy("session", parse_identity_policy(principal.session_policy)),)
-    else:
-        return CallerPolicies((), None, (), None, exists=False)
-    boundary = None if boundary_arn is None else _managed_document(tx, boundary_arn)
-    if boundary_arn is not None and boundary is None:
-        # A boundary that no longer resolves must not widen access: allow nothing.
-        boundary = AttachedPolicy(
-            boundary_arn,
-            parse_identity_policy('{"Version":"2012-10-17","Statement":[{"Effect":"Deny",'
-                                  '"Action":"*","Resource":"*"}]}'),
-        )  # fmt: skip
-    return CallerPolicies(tuple(identity), boundary, session, unique_id, exists=True)
-
-
-class PolicyAuthorizer:
-    """IAM policy evaluation for every request (see the module docstring)."""
-
-    def __init__(self, store: Store, cache_ttl_s: float = 1.0) -> None:
-        self._store = store
-        self._callers: TtlCache[CallerPolicies] = TtlCache(cache_ttl_s)
-
-    def authorize(
-        self,
-        ctx: RequestContext,
-        action: str,
-        resource: str,
-        denied: Callable[[str], ApiError],
-        *,
-        resource_policy: AttachedPolicy | None = None,
-        context: ContextKeys | None = None,
-        resource_policy_required: bool = False,
-    ) -> Decision:
-        """`resource_policy_required`: the resource policy must allow even within the account
-        (KMS key policies; not part of `Authorizer`, see `services.kms`)."""
-        principal = request_principal(ctx.principal)
-        if principal is None:
-            raise denied(
-                denial_message(ctx, action, resource, f"because no identity-based policy allows"
-                               f" the {action} action")
-            )  # fmt: skip
-        caller = self._callers.get_or_load(
-            (ctx.principal.arn, ctx.principal.role_arn, ctx.principal.session_policy),
-            lambda: self._read_caller(ctx.principal),
-        )
-        if not caller.exists:
-            why = f"because no identity-based policy allows the {action} action"
-            raise denied(denial_message(ctx, action, resource, why))
-        keys = policy.global_context(
-            principal,
-            now=ctx.received_at,
-            secure_transport=ctx.secure_transport,
-            source_ip=ctx.source_ip or None,
-            unique_id=caller.unique_id,
-        )
-        if context:
-            keys.update(context)
-        request = AuthorizationRequest(
-            principal,
-            action,
-            resource,
-            _resource_account(resource, ctx.principal.account_id),
-            keys,
-        )
-        policies = PolicySet(
-            identity=caller.identity,
-            resource=resource_policy,
-            boundary=caller.boundary,
-            session=caller.session,
-            resource_policy_required=resource_policy_required,
-        )
-        outcome = policy.evaluate(request, policies)
-        if not outcome.allowed:
-            raise denied(denial_message(ctx, action, resource, why_denied(outcome, action)))
-        return Decision(True, "allowed by policy", action, resource, principal, outcome)
-
-    def forget(self) -> None:
-        """Drop cached caller policies (IAM changed)."""
-        self._callers.clear()
-
-    def _read_caller(self, principal: Principal) -> CallerPolicies:
-        with self._store.read() as tx:
-            return caller_policies(tx, principal)

@@ -14,24 +14,24 @@ from botocore.serialize import create_serializer
 
 from stockade.api.errors import (
     MalformedRequestError,
-    NotImplementedOperationError,
     UnknownOperationError,
     ValidationError,
 )
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
-from stockade.api.validation import summarize, validate
 from stockade.errors import ApiError
+from stockade.kernel.errors import NotImplementedOperationError
+from stockade.kernel.validation import summarize, validate
 from stockade.services.logs.errors import InvalidParameterError, ResourceNotFoundError
 
 SESSION = botocore.session.get_session()
 LOGS = SESSION.get_service_model("logs")
 
 
-def endpoint(service: str = "logs", operations: dict[str, Any] | None = None) -> JsonEndpoint:
+def endpoint(service: str = "logs") -> JsonEndpoint:
     model = SESSION.get_service_model(service)
     overrides = LOGS_CODE_OVERRIDES if service == "logs" else None
-    return JsonEndpoint(service, model, operations or {}, code_overrides=overrides)
+    return JsonEndpoint(service, model, code_overrides=overrides)
 
 
 def client_request(service: str, operation: str, params: dict[str, Any]) -> HttpRequest:
@@ -237,16 +237,6 @@ def test_a_dotted_target_prefix_routes() -> None:
     request = client_request("cloudtrail", "LookupEvents", {})
     assert request.headers["x-amz-target"].count(".") > 1
     assert endpoint("cloudtrail").route(request).operation.name == "LookupEvents"
-
-
-def test_unimplemented_operations_say_so() -> None:
-    def handler(ctx: Any, params: Any) -> dict[str, Any]:
-        return {}
-
-    ep = endpoint(operations={"DescribeLogGroups": handler})
-    assert ep.handler(LOGS.operation_model("DescribeLogGroups")) is handler
-    with pytest.raises(NotImplementedOperationError, match="PutLogEvents"):
-        ep.handler(LOGS.operation_model("PutLogEvents"))
 
 
 def test_parsed_params_are_validated_against_the_model() -> None:

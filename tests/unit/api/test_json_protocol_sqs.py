@@ -21,7 +21,7 @@ URL = "http://localhost:9000/111122223333/orders"
 
 
 def endpoint() -> JsonEndpoint:
-    return JsonEndpoint("sqs", MODEL, {"SendMessage": lambda ctx, params: params})
+    return JsonEndpoint("sqs", MODEL)
 
 
 def wire_request(operation: str, params: dict[str, Any]) -> HttpRequest:

@@ -39,7 +39,7 @@ def _request(service: str, operation: str, params: dict[str, Any]) -> tuple[Any,
 
 def _round_trip_request(service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
     model, request = _request(service, operation, params)
-    endpoint = QueryEndpoint(service, model, {})
+    endpoint = QueryEndpoint(service, model)
     routed = endpoint.route(request)
     assert routed.operation.name == operation
     return endpoint.parse(routed, request)
@@ -154,7 +154,7 @@ def test_unknown_action_is_refused() -> None:
         "POST", "/", "", {"content-type": "application/x-www-form-urlencoded"}, b"Action=Nope"
     )
     with pytest.raises(UnknownOperationError):
-        QueryEndpoint("iam", model, {}).route(request)
+        QueryEndpoint("iam", model).route(request)
 
 
 def test_repeated_parameters_are_refused() -> None:
@@ -167,5 +167,5 @@ def test_repeated_parameters_are_refused() -> None:
 
 def test_get_requests_read_the_query_string() -> None:
     request = HttpRequest("GET", "/", "Action=GetCallerIdentity&Version=2011-06-15", {}, b"")
-    endpoint = QueryEndpoint("sts", SESSION.get_service_model("sts"), {})
+    endpoint = QueryEndpoint("sts", SESSION.get_service_model("sts"))
     assert endpoint.route(request).operation.name == "GetCallerIdentity"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import botocore.session
 
-from stockade.api.audit_records import is_data_event, is_read_only, redact
 from stockade.audit.events import HIDDEN
+from stockade.kernel.audit_records import is_data_event, is_read_only, redact
 
 SESSION = botocore.session.get_session()
 
@@ -56,7 +56,7 @@ def test_event_kinds() -> None:
 def test_notes_a_use_case_adds_become_additional_event_data() -> None:
     from datetime import UTC, datetime
 
-    from stockade.api.audit_records import build_event
+    from stockade.kernel.audit_records import build_event
 
     model = SESSION.get_service_model("lambda").operation_model("CreateFunction")
     common = dict(service="lambda", operation=model, principal=None, fallback_account="1" * 12,

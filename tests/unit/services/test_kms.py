@@ -17,7 +17,7 @@ from stockade.crypto import AesRootKey, EnvelopeCipher, EnvelopeSealer
 from stockade.domain.account import IamUser
 from stockade.domain.iam import InlinePolicy, OwnerKind
 from stockade.domain.identity import Principal, PrincipalKind
-from stockade.services.authz import PolicyAuthorizer
+from stockade.kernel.authorizer import PolicyAuthorizer
 from stockade.services.context import RequestContext
 from stockade.services.identity import Identities
 from stockade.services.kms import KmsService

@@ -102,6 +102,7 @@ class RecordingAuthorizer:
         *,
         resource_policy: AttachedPolicy | None = None,
         context: ContextKeys | None = None,
+        resource_policy_required: bool = False,
     ) -> Decision:
         self.seen.append((resource, resource_policy))
         return Decision(True, "recorded", action, resource)

@@ -5,6 +5,7 @@ turns on data events (Lambda invocations) for all or some of its functions. The 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from stockade.audit.selectors import (
@@ -35,6 +36,12 @@ class TrailSelectors:
 
     def trail_arn(self, account_id: str) -> str:
         return f"arn:aws:cloudtrail:{self._region}:{account_id}:trail/{TRAIL_NAME}"
+
+    def records(self, account_id: str, service: str, resources: Sequence[str]) -> bool:
+        """Whether the account records data events on these resources (the kernel asks)."""
+        return service == "lambda" and any(
+            self.records_invocation(account_id, arn) for arn in resources
+        )
 
     def records_invocation(self, account_id: str, function_arn: str) -> bool:
         selection = self._parsed.get(account_id)

@@ -1,4 +1,4 @@
-"""Audit events for API requests: what the edge knows, redacted by the service model.
+"""Audit events for API requests: what the kernel knows, redacted by the service model.
 
 Members whose shape the model marks `sensitive` (environment variable values, secret keys,
 plaintexts, session tokens, ...) and every blob (zip files, payloads, ciphertexts) are replaced
@@ -9,7 +9,7 @@ Data events (Invoke, queue message operations) are recorded only when enabled.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -63,13 +63,21 @@ def build_event(
     error_code: str | None,
     error_message: str | None,
     additional: Mapping[str, Any] | None = None,
+    read_only: bool | None = None,
+    data_event: bool | None = None,
+    resources: Sequence[str] = (),
 ) -> AuditEvent:
+    """`read_only` and `data_event` are the operation's declared classification (by name for
+    requests that reached no declared operation)."""
     name = operation.name if operation is not None else "Unknown"
-    read_only = is_read_only(service, name)
+    if read_only is None:
+        read_only = is_read_only(service, name)
+    if data_event is None:
+        data_event = is_data_event(service, name)
     # As CloudTrail: read-only calls and data events record no response elements.
     shows_response = (
         operation is not None and error_code is None and not read_only
-        and not is_data_event(service, name) and isinstance(result, Mapping)
+        and not data_event and isinstance(result, Mapping)
     )  # fmt: skip
     return AuditEvent(
         event_id=str(uuid.uuid4()),
@@ -83,7 +91,7 @@ def build_event(
         recipient_account_id=principal.account_id if principal is not None else fallback_account,
         user_identity=UserIdentity.of(principal) if principal is not None else None,
         read_only=read_only,
-        management_event=not is_data_event(service, name),
+        management_event=not data_event,
         error_code=error_code,
         error_message=error_message,
         request_parameters=(
@@ -97,6 +105,7 @@ def build_event(
             else None
         ),
         additional_event_data=dict(additional) if additional else None,
+        resources=tuple(resources),
     )
 
 

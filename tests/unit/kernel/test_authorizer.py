@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from stockade.domain.identity import Principal, PrincipalKind
+from stockade.kernel.authorizer import request_principal, why_denied
 from stockade.policy import Decision, DecisionKind, Effect, Layer, Reason, RequestPrincipal
-from stockade.services.authz import request_principal, why_denied
 from stockade.types import AccountId
 
 ACCOUNT = AccountId("111122223333")

@@ -1,0 +1,26 @@
+"""Errors the kernel itself answers with (services answer with their own, declared in their
+tables: access denied, validation, internal failure).
+
+ApiError (stockade.errors)
+├── NotImplementedOperationError   in the service's model, not served by Stockade
+└── InternalFailure                a bug, for a request that reached no service table
+"""
+
+from __future__ import annotations
+
+from stockade.errors import ApiError
+
+
+class NotImplementedOperationError(ApiError):
+    code = "NotImplemented"
+    http_status = 501
+    sender_fault = False
+
+
+class InternalFailure(ApiError):
+    code = "InternalFailure"
+    http_status = 500
+    sender_fault = False
+
+
+INTERNAL_MESSAGE = "An internal error occurred."
