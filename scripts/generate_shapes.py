@@ -19,6 +19,13 @@ import botocore.session
 SERVICES = {
     # botocore service name -> module under stockade.shapes
     "lambda": "lambda_",
+    "iam": "iam",
+    "sts": "sts",
+    "kms": "kms",
+    "sqs": "sqs",
+    "logs": "logs",
+    "cloudtrail": "cloudtrail",
+    "signer": "signer",
 }
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "src" / "stockade" / "shapes"
@@ -43,6 +50,8 @@ def annotation(shape) -> str:  # type: ignore[no-untyped-def]
     if kind == "map":
         return f"Mapping[{annotation(shape.key)}, {annotation(shape.value)}]"
     if kind == "structure":
+        if shape.metadata.get("exception"):  # an event stream's error event
+            return "Mapping[str, object]"
         return f'"{shape.name}"'
     raise ValueError(f"unsupported shape type {kind} ({shape.name})")
 

@@ -83,7 +83,6 @@ from stockade.services.sqs import SqsService
 from stockade.services.sqs import errors as sqs_errors
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
-from stockade.services.sts import errors as sts_errors
 from stockade.store.artifacts import FileArtifactStore
 from stockade.store.event_selectors import FileEventSelectorStore
 from stockade.store.function_stats import SqliteCounterStore
@@ -249,7 +248,6 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             ).operations(),
             iam_errors.AccessDeniedError,
         ),
-        "sts": (StsService(store, clock, authorizer).operations(), sts_errors.AccessDeniedError),
         "sqs": (
             SqsService(queues, authorizer, clock, settings.region).operations(),
             sqs_errors.AccessDeniedError,
@@ -272,7 +270,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             signer_errors.AccessDeniedError,
         ),
     }
-    tables = [
+    tables = [StsService(store, clock).table()] + [
         undeclared_table(
             name,
             operations,

@@ -5,7 +5,8 @@ ApiError
     ├── MalformedPolicyDocumentError  400 MalformedPolicyDocument
     ├── PackedPolicyTooLargeError     400 PackedPolicyTooLarge
     ├── ValidationError               400 ValidationError (common error)
-    └── AccessDeniedError             403 AccessDenied (common error)
+    ├── AccessDeniedError             403 AccessDenied (common error)
+    └── InternalFailureError          500 InternalFailure (common error)
 """
 
 from __future__ import annotations
@@ -45,3 +46,10 @@ class AccessDeniedError(StsError):
     code = "AccessDeniedException"
     query_code = "AccessDenied"
     http_status = 403
+
+
+class InternalFailureError(StsError):
+    code = "InternalFailure"
+    query_code = "InternalFailure"
+    http_status = 500
+    sender_fault = False
