@@ -53,7 +53,6 @@ from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.sandbox.limits import default_policy_dir
-from stockade.services.cloudtrail import errors as cloudtrail_errors
 from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
@@ -78,7 +77,6 @@ from stockade.services.logs import LogsService
 from stockade.services.logs import errors as logs_errors
 from stockade.services.maintenance import collect_garbage
 from stockade.services.signer import SignerService
-from stockade.services.signer import errors as signer_errors
 from stockade.services.sqs import SqsService
 from stockade.services.sqs import errors as sqs_errors
 from stockade.services.sqs import message_attributes as sqs_attributes
@@ -220,9 +218,8 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     )
     specs = ServiceSpecs()
     selectors = TrailSelectors(
-        FileEventSelectorStore(settings.audit / "event-selectors.json"), authorizer,
-        settings.region,
-    )  # fmt: skip
+        FileEventSelectorStore(settings.audit / "event-selectors.json"), settings.region
+    )
     endpoints: dict[str, Endpoint] = {
         "lambda": RestJsonEndpoint(
             "lambda",
@@ -257,20 +254,12 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             logs_errors.AccessDeniedError,
         ),
         "kms": (kms.operations(), kms_errors.AccessDeniedError),
-        "cloudtrail": (
-            CloudTrailService(
-                audit_index, selectors, authorizer, clock, settings.audit_retention_days
-            ).operations(),
-            cloudtrail_errors.AccessDeniedError,
-        ),
-        "signer": (
-            SignerService(
-                store, CodeSigningKeys(at_rest.root), clock, authorizer, settings.region
-            ).operations(),
-            signer_errors.AccessDeniedError,
-        ),
     }
-    tables = [StsService(store, clock).table()] + [
+    tables = [
+        StsService(store, clock).table(),
+        CloudTrailService(audit_index, selectors, clock, settings.audit_retention_days).table(),
+        SignerService(store, CodeSigningKeys(at_rest.root), clock, settings.region).table(),
+    ] + [
         undeclared_table(
             name,
             operations,

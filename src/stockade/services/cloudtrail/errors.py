@@ -8,7 +8,9 @@ ApiError
 ├── InvalidEventCategoryError      400 InvalidEventCategoryException
 ├── TrailNotFoundError             400 TrailNotFoundException
 ├── InvalidEventSelectorsError     400 InvalidEventSelectorsException
-└── AccessDeniedError              403 AccessDeniedException (common error)
+├── AccessDeniedError              403 AccessDeniedException (common error)
+├── ValidationError                400 ValidationException (common error)
+└── InternalFailureError           500 InternalFailure (common error)
 """
 
 from __future__ import annotations
@@ -61,3 +63,15 @@ class InvalidEventSelectorsError(ApiError):
     code = "InvalidEventSelectorsException"
     http_status = 400
     sender_fault = True
+
+
+class ValidationError(ApiError):
+    code = "ValidationException"
+    http_status = 400
+    sender_fault = True
+
+
+class InternalFailureError(ApiError):
+    code = "InternalFailure"
+    http_status = 500
+    sender_fault = False

@@ -1,6 +1,6 @@
 """Put/GetEventSelectors on the trail every account has (named `stockade`): how an account
-turns on data events (Lambda invocations) for all or some of its functions. The edge asks
-`records_invocation` for every Invoke; answers come from memory."""
+turns on data events (Lambda invocations) for all or some of its functions. The kernel asks
+`records` for every data event; answers come from memory."""
 
 from __future__ import annotations
 
@@ -13,13 +13,9 @@ from stockade.audit.selectors import (
     DataEventSelection,
     SelectorError,
 )
-from stockade.services.authz import Authorizer
-from stockade.services.cloudtrail.errors import (
-    AccessDeniedError,
-    InvalidEventSelectorsError,
-    TrailNotFoundError,
-)
+from stockade.services.cloudtrail.errors import InvalidEventSelectorsError, TrailNotFoundError
 from stockade.services.context import RequestContext
+from stockade.shapes import cloudtrail as shapes
 from stockade.store.audit_ports import EventSelectorStore
 from stockade.types import Region
 
@@ -27,9 +23,8 @@ TRAIL_NAME = "stockade"
 
 
 class TrailSelectors:
-    def __init__(self, store: EventSelectorStore, authorizer: Authorizer, region: Region) -> None:
+    def __init__(self, store: EventSelectorStore, region: Region) -> None:
         self._store = store
-        self._authorizer = authorizer
         self._region = region
         self._parsed: dict[str, DataEventSelection] = {}
         self._lock = threading.Lock()
@@ -51,8 +46,10 @@ class TrailSelectors:
             self._parsed[account_id] = selection
         return selection.records_invocation_of(function_arn)
 
-    def put_event_selectors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        arn = self._trail(ctx, params["TrailName"], "cloudtrail:PutEventSelectors")
+    def put_event_selectors(
+        self, ctx: RequestContext, params: shapes.PutEventSelectorsRequest
+    ) -> dict[str, Any]:
+        arn = self._trail(ctx, params["TrailName"])
         if params.get("AdvancedEventSelectors"):
             raise InvalidEventSelectorsError("Advanced event selectors are not supported.")
         selectors = params.get("EventSelectors")
@@ -64,18 +61,19 @@ class TrailSelectors:
             raise InvalidEventSelectorsError(str(error)) from error
         account = ctx.principal.account_id
         with self._lock:  # the stored and the parsed selectors change together
-            self._store.put(account, list(selectors))
+            self._store.put(account, [dict(s) for s in selectors])
             self._parsed[account] = selection
         return {"TrailARN": arn, "EventSelectors": selectors}
 
-    def get_event_selectors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        arn = self._trail(ctx, params["TrailName"], "cloudtrail:GetEventSelectors")
+    def get_event_selectors(
+        self, ctx: RequestContext, params: shapes.GetEventSelectorsRequest
+    ) -> dict[str, Any]:
+        arn = self._trail(ctx, params["TrailName"])
         stored = self._store.get(ctx.principal.account_id)
         return {"TrailARN": arn, "EventSelectors": stored or [dict(s) for s in DEFAULT_SELECTORS]}
 
-    def _trail(self, ctx: RequestContext, name: str, action: str) -> str:
+    def _trail(self, ctx: RequestContext, name: str) -> str:
         arn = self.trail_arn(ctx.principal.account_id)
-        self._authorizer.authorize(ctx, action, arn, AccessDeniedError)
         if name not in (TRAIL_NAME, arn):
             raise TrailNotFoundError(
                 f"Unknown trail: {name} for the user: {ctx.principal.account_id}"

@@ -14,30 +14,31 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from stockade.clock import Clock
-from stockade.services.authz import Authorizer
 from stockade.services.cloudtrail.errors import (
     AccessDeniedError,
+    InternalFailureError,
     InvalidEventCategoryError,
     InvalidLookupAttributesError,
     InvalidMaxResultsError,
     InvalidNextTokenError,
     InvalidTimeRangeError,
+    ValidationError,
 )
 from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.context import RequestContext
+from stockade.services.declaration import READ, WRITE, Need, ServiceErrors, ServiceTable, operation
+from stockade.shapes import cloudtrail as shapes
 from stockade.store.audit_ports import AuditIndex, IndexedEvent, LookupQuery
 
 MAX_RESULTS_MAX = 50
 _TOKEN_INVALID = "Invalid NextToken."  # noqa: S105 - a message, not a secret
 
-
-class Operation(Protocol):
-    def __call__(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]: ...
+ERRORS = ServiceErrors(AccessDeniedError, ValidationError, InternalFailureError)
 
 
 class CloudTrailService:
@@ -45,25 +46,46 @@ class CloudTrailService:
         self,
         index: AuditIndex,
         selectors: TrailSelectors,
-        authorizer: Authorizer,
         clock: Clock,
         retention_days: int,
     ) -> None:
         self._index = index
         self._selectors = selectors
-        self._authorizer = authorizer
         self._clock = clock
         self._retention = timedelta(days=retention_days)
 
-    def operations(self) -> Mapping[str, Operation]:
-        return {
-            "LookupEvents": self.lookup_events,
-            "PutEventSelectors": self._selectors.put_event_selectors,
-            "GetEventSelectors": self._selectors.get_event_selectors,
-        }
+    def table(self) -> ServiceTable:
+        selectors = self._selectors
+        return ServiceTable.of(
+            "cloudtrail",
+            [
+                operation("LookupEvents", self.lookup_events, _lookup_needs, READ),
+                operation(
+                    "PutEventSelectors",
+                    selectors.put_event_selectors,
+                    self._on_trail("cloudtrail:PutEventSelectors"),
+                    WRITE,
+                ),
+                operation(
+                    "GetEventSelectors",
+                    selectors.get_event_selectors,
+                    self._on_trail("cloudtrail:GetEventSelectors"),
+                    READ,
+                ),
+            ],
+            ERRORS,
+        )
 
-    def lookup_events(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._authorizer.authorize(ctx, "cloudtrail:LookupEvents", "*", AccessDeniedError)
+    def _on_trail(self, action: str) -> Callable[[RequestContext, Any], Sequence[Need]]:
+        def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
+            # Every account has one trail; another name is not found after authorization.
+            return [Need(action, self._selectors.trail_arn(ctx.principal.account_id))]
+
+        return needs
+
+    def lookup_events(
+        self, ctx: RequestContext, params: shapes.LookupEventsRequest
+    ) -> dict[str, Any]:
         if params.get("EventCategory") is not None:
             # Insights events are not produced here; asking for them is asking for nothing.
             raise InvalidEventCategoryError("Event category insight is not supported.")
@@ -95,7 +117,11 @@ class CloudTrailService:
         return found
 
 
-def _attribute(attributes: list[Mapping[str, str]]) -> tuple[str, str] | None:
+def _lookup_needs(ctx: RequestContext, request: shapes.LookupEventsRequest) -> Sequence[Need]:
+    return [Need("cloudtrail:LookupEvents", "*")]
+
+
+def _attribute(attributes: Sequence[shapes.LookupAttribute]) -> tuple[str, str] | None:
     if len(attributes) > 1:
         raise InvalidLookupAttributesError("You can specify only one lookup attribute.")
     if not attributes:

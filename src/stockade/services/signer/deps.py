@@ -1,4 +1,4 @@
-"""What the Signer use cases share: the store, the key holder, the clock, authorisation."""
+"""What the Signer use cases share: the store, the key holder, the clock, ARNs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from stockade.clock import Clock
 from stockade.crypto import CodeSigningKeys
 from stockade.domain.signing import SigningProfile
-from stockade.services.authz import Authorizer, Decision
 from stockade.services.context import RequestContext
 from stockade.services.signer.errors import (
     AccessDeniedError,
@@ -27,11 +26,7 @@ class SignerDeps:
     store: Store
     keys: CodeSigningKeys
     clock: Clock
-    authorizer: Authorizer
     region: Region
-
-    def authorize(self, ctx: RequestContext, action: str, resource: str) -> Decision:
-        return self.authorizer.authorize(ctx, f"signer:{action}", resource, AccessDeniedError)
 
     def profile_arn(self, account: AccountId, name: str) -> str:
         return f"arn:aws:signer:{self.region}:{account}:/signing-profiles/{name}"

@@ -4,7 +4,8 @@ ApiError
 └── SignerError
     ├── ValidationError          400 ValidationException
     ├── AccessDeniedError        403 AccessDeniedException
-    └── ResourceNotFoundError    404 ResourceNotFoundException
+    ├── ResourceNotFoundError    404 ResourceNotFoundException
+    └── InternalServiceError     500 InternalServiceErrorException
 """
 
 from __future__ import annotations
@@ -29,3 +30,9 @@ class AccessDeniedError(SignerError):
 class ResourceNotFoundError(SignerError):
     code = "ResourceNotFoundException"
     http_status = 404
+
+
+class InternalServiceError(SignerError):
+    code = "InternalServiceErrorException"
+    http_status = 500
+    sender_fault = False

