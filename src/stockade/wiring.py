@@ -119,6 +119,7 @@ class Stockade:
     adopter: ConnectionAdopter
     logs: SqliteLogStore
     _lock_fd: int
+    kernel: Kernel | None = None
     queues: SqliteQueueEngine | None = None
     keys: SqliteKeyStore | None = None
     trail: AuditTrail | None = None
@@ -140,18 +141,23 @@ class Stockade:
         os.close(self._lock_fd)
 
 
-def build(settings: Settings) -> Stockade:
+def build(
+    settings: Settings, *, clock: Clock | None = None, sandbox: SandboxBackend | None = None
+) -> Stockade:
+    """The server for `settings`. `clock` and `sandbox` replace the system clock and the
+    settings' isolation backend (in-process tests drive a fake clock and fake guests)."""
     datadir.prepare(settings)
     lock_fd = datadir.lock(settings)
     try:
-        return _build(settings, lock_fd)
+        return _build(settings, lock_fd, clock or SystemClock(), sandbox)
     except BaseException:
         os.close(lock_fd)
         raise
 
 
-def _build(settings: Settings, lock_fd: int) -> Stockade:
-    clock = SystemClock()
+def _build(
+    settings: Settings, lock_fd: int, clock: Clock, sandbox: SandboxBackend | None
+) -> Stockade:
     at_rest = _AtRest.open(settings, clock)
     server_tls = datadir.server_tls(settings, at_rest.root)
     store = SqliteStore(settings.database, at_rest.sealer)
@@ -176,7 +182,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     # No request is in flight yet, so every unreferenced artifact is garbage.
     collect_garbage(store, artifacts, min_age_s=0)
 
-    authorizer = PolicyAuthorizer(store)
+    authorizer = PolicyAuthorizer(store, monotonic=clock.monotonic)
     kms = KmsService(at_rest.keys, at_rest.cipher, clock, authorizer)
     deps = LambdaDeps(
         store=store,
@@ -199,7 +205,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     counter_store = SqliteCounterStore(settings.stats_database, Counters)
     counters = InvocationCounters(counter_store.load())
     pool = EnvironmentPool.local(
-        _sandbox_backend(settings),
+        sandbox or _sandbox_backend(settings),
         logs,
         on_api_connection=adopter,
         settings=PoolSettings(
@@ -308,8 +314,8 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         on_shutdown=lifecycle.stop,
     )
     return Stockade(
-        settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, queues,
-        at_rest.keys, trail,
+        settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, kernel,
+        queues, at_rest.keys, trail,
         None if server_tls is None else TlsFiles(
             server_tls.cert_file, server_tls.key_file, server_tls.key_password
         ),

@@ -30,6 +30,7 @@ class Trace:
 
     service: str
     protocol: str
+    request_id: str = ""
     operation: OperationModel | None = None
     audit: Audit[Any] | None = None  # the operation's declared classification
     principal: Principal | None = None
@@ -37,6 +38,7 @@ class Trace:
     result: Any = field(default=None, repr=False)
     error: ApiError | None = None
     resources: Sequence[str] = ()
+    handled: bool = False  # the handler was called (every need had been allowed)
     notes: AuditNotes = field(default_factory=AuditNotes)
 
     @property

@@ -10,6 +10,7 @@ error in AWS's wording. Nothing else in Stockade evaluates policies for a reques
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -159,9 +160,14 @@ def caller_policies(tx: Transaction, principal: Principal) -> CallerPolicies:
 class PolicyAuthorizer:
     """IAM policy evaluation for every request (see the module docstring)."""
 
-    def __init__(self, store: Store, cache_ttl_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        cache_ttl_s: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store = store
-        self._callers: TtlCache[CallerPolicies] = TtlCache(cache_ttl_s)
+        self._callers: TtlCache[CallerPolicies] = TtlCache(cache_ttl_s, monotonic=monotonic)
 
     def authorize(
         self,
@@ -198,13 +204,17 @@ class PolicyAuthorizer:
         )
         if context:
             keys.update(context)
-        request = AuthorizationRequest(
-            principal,
-            action,
-            resource,
-            _resource_account(resource, ctx.principal.account_id),
-            keys,
-        )
+        try:
+            request = AuthorizationRequest(
+                principal,
+                action,
+                resource,
+                _resource_account(resource, ctx.principal.account_id),
+                keys,
+            )
+        except policy.InvalidAuthorizationInputError:
+            # A question that cannot be asked is not allowed.
+            raise denied(denial_message(ctx, action, resource, "because it is not valid")) from None
         policies = PolicySet(
             identity=caller.identity,
             resource=resource_policy,

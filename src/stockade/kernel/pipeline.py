@@ -56,6 +56,7 @@ class Kernel:
         self._audit = audit
         self._region = region
         self._executor = executor
+        self._observers: list[Callable[[Trace], None]] = []
         # Asked once per operation, not per request.
         self._coroutines = {
             (t.service, name): inspect.iscoroutinefunction(op.handler)
@@ -63,12 +64,16 @@ class Kernel:
             for name, op in t.operations.items()
         }
 
+    def observe(self, observer: Callable[[Trace], None]) -> None:
+        """Tell `observer` every request's final trace, after its audit record."""
+        self._observers.append(observer)
+
     @property
     def tables(self) -> Mapping[str, ServiceTable]:
         return self._tables
 
     async def handle(self, exchange: Exchange[R]) -> R:
-        trace = Trace(exchange.service, exchange.protocol)
+        trace = Trace(exchange.service, exchange.protocol, exchange.facts.request_id)
         table = self._tables.get(exchange.service)
         try:
             response = await self._serve(exchange, table, trace)
@@ -88,7 +93,9 @@ class Kernel:
             # Unaudited means unanswered: the client must not see a success.
             LOG.error("could not journal the audit record of request %s: %s",
                       exchange.facts.request_id, type(exc).__name__)  # fmt: skip
-            return exchange.refuse(_internal(table))
+            response = exchange.refuse(_internal(table))
+        for observer in self._observers:
+            observer(trace)
         return response
 
     async def _serve(self, exchange: Exchange[R], table: ServiceTable | None, trace: Trace) -> R:
@@ -131,11 +138,12 @@ class Kernel:
         if self._coroutines[(table.service, operation.name)]:
             # On the loop: coroutine handlers (Invoke) authorize from memoised reads.
             self._authorize(table, declared, ctx, params)
+            trace.handled = True
             result = await declared.handler(ctx, params)
         else:
             loop = asyncio.get_running_loop()
             result = await loop.run_in_executor(
-                self._executor, self._authorize_and_run, table, declared, ctx, params
+                self._executor, self._authorize_and_run, table, declared, ctx, params, trace
             )
         trace.result = result
         return exchange.respond(operation, result)
@@ -146,8 +154,10 @@ class Kernel:
         declared: Operation[Any],
         ctx: RequestContext,
         params: dict[str, Any],
+        trace: Trace,
     ) -> Any:
         self._authorize(table, declared, ctx, params)
+        trace.handled = True
         return declared.handler(ctx, params)
 
     def _authorize(

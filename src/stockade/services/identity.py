@@ -74,7 +74,9 @@ class Identities:
     def __init__(self, store: Store, clock: Clock, cache_ttl_s: float = 1.0) -> None:
         self._store = store
         self._clock = clock
-        self._credentials: TtlCache[Credential | None] = TtlCache(cache_ttl_s)
+        self._credentials: TtlCache[Credential | None] = TtlCache(
+            cache_ttl_s, monotonic=clock.monotonic
+        )
 
     def create_account(self, name: str) -> NewAccount:
         """A new account with an administrator user (AdministratorAccess) and an access key."""
