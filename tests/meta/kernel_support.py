@@ -45,8 +45,6 @@ def declaration_problems(tables: dict[str, ServiceTable]) -> list[str]:
                 problems.append(f"{service}:{op.name} has no declared access")
             elif (service, op.name) not in REVIEWED_PUBLIC:
                 problems.append(f"{service}:{op.name} is public but not reviewed as public")
-        elif not callable(op.access):
-            problems.append(f"{service}:{op.name} has no needs function")
     return problems
 
 
