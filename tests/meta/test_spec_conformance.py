@@ -80,9 +80,10 @@ def test_error_codes_and_statuses_come_from_the_models(error: type[ApiError]) ->
     assert error.http_status == known[error.code], error.code
 
 
-def test_generated_shapes_are_current() -> None:
+@pytest.mark.parametrize("script", ["generate_shapes.py", "generate_service_catalog.py"])
+def test_generated_files_are_current(script: str) -> None:
     done = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "generate_shapes.py"), "--check"],
+        [sys.executable, str(REPO / "scripts" / script), "--check"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -21,7 +21,7 @@ from typing import Any
 
 from botocore.model import OperationModel
 
-from stockade.api import sigv4
+from stockade.api import sigv4, unsupported
 from stockade.api.audit_edge import AuditSink, Seen
 from stockade.api.authn import CredentialResolver, authenticate
 from stockade.api.endpoints import Endpoint, is_async
@@ -212,11 +212,13 @@ class StockadeApp:
         return endpoint.serialize_error(error, request_id)
 
     def _endpoint_for(self, head: _Head) -> Endpoint | None:
-        """Which service a request is for, from its credential scope; None if unsigned."""
-        service = sigv4.peek_service(head.request())
-        if service is not None:
-            return self._endpoints.get(service)
-        return None
+        """Which service a request is for, from its credential scope; None if unsigned. A
+        service this server does not serve gets an endpoint that refuses in its protocol."""
+        request = head.request()
+        service = sigv4.peek_service(request)
+        if service is None:
+            return None
+        return self._endpoints.get(service) or unsupported.endpoint_for(service, request)
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()

@@ -9,6 +9,7 @@ ApiError (stockade.errors)
 │   └── ExpiredTokenError          temporary credentials past their expiry
 ├── UnknownOperationError          no operation matches the request
 ├── NotImplementedOperationError   in the spec, deliberately not implemented by Stockade
+│   └── UnsupportedServiceError    signed for an AWS service this server does not serve
 ├── RequestTooLargeError
 ├── MalformedRequestError          body or parameter cannot be deserialised
 └── ValidationError                the model's constraints are not met
@@ -29,7 +30,9 @@ class AuthenticationError(ApiError):
     query_code: ClassVar[str] = "AccessDenied"
 
     def wire_code(self, protocol: str) -> str:
-        return self.query_code if protocol == "query" else self.code
+        # The XML protocols (query, and S3's and EC2's, for services this server refuses)
+        # name these errors without the suffix.
+        return self.query_code if protocol in ("query", "rest-xml", "ec2") else self.code
 
 
 class MissingAuthenticationTokenError(AuthenticationError):
@@ -68,6 +71,12 @@ class NotImplementedOperationError(ApiError):
     code = "NotImplemented"
     http_status = 501
     sender_fault = False
+
+
+class UnsupportedServiceError(NotImplementedOperationError):
+    """501 NotImplemented, in the addressed service's own protocol: the code S3 answers for
+    functionality it does not implement, which every SDK surfaces as an error with that code
+    and no SDK retries (they retry 500, 502, 503 and 504)."""
 
 
 class RequestTooLargeError(ApiError):

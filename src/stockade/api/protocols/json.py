@@ -2,8 +2,9 @@
 
 Every request is a POST whose `X-Amz-Target: <targetPrefix>.<Operation>` header names the
 operation (the prefix comes from the model's metadata; it may itself contain dots, as
-CloudTrail's does, and then the JavaScript SDK v3 sends only its last part) and whose body is the input structure as JSON. Unknown members, wrong types
-and malformed JSON are refused with `SerializationException` (400), as AWS's JSON services do.
+CloudTrail's does, and then the JavaScript SDK v3 sends only its last part) and whose body is
+the input structure as JSON. Unknown members, wrong types and malformed JSON are refused with
+`SerializationException` (400), as AWS's JSON services do.
 Responses are the output structure as JSON (timestamps as epoch seconds, blobs base64) with
 `Content-Type: application/x-amz-json-<version>`. Errors are
 `{"__type": "com.amazonaws.<endpoint prefix>#<code>", "message": ...}` plus the error's
