@@ -142,7 +142,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     clock = SystemClock()
     at_rest = _AtRest.open(settings, clock)
     server_tls = datadir.server_tls(settings, at_rest.root)
-    store = SqliteStore(settings.database, at_rest.sealer)
+    store = SqliteStore(settings.database, at_rest.sealer, settings.storage_busy_timeout_s)
     artifacts = FileArtifactStore(settings.artifacts, at_rest.sealer)
     audit_index, trail = _audit(settings, at_rest.root, clock)
     identities = Identities(store, clock)
@@ -183,7 +183,9 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         LOG.info("recorded %d configuration items changed while the server was down", recorded)
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database, sealer=at_rest.sealer)
-    queues = SqliteQueueEngine(settings.queues_database, at_rest.sealer, clock)
+    queues = SqliteQueueEngine(
+        settings.queues_database, at_rest.sealer, clock, settings.storage_busy_timeout_s
+    )
     counter_store = SqliteCounterStore(settings.stats_database, Counters)
     counters = InvocationCounters(counter_store.load())
     pool = EnvironmentPool.local(
@@ -350,7 +352,7 @@ class _AtRest:
     @classmethod
     def open(cls, settings: Settings, clock: Clock) -> _AtRest:
         root = load_root_key(os.environ, settings.keys / "root.key", OsKeyFiles())
-        keys = SqliteKeyStore(settings.keys_database)
+        keys = SqliteKeyStore(settings.keys_database, settings.storage_busy_timeout_s)
         cipher = EnvelopeCipher(root)
         return cls(root, keys, cipher, EnvelopeSealer(PlatformDataKeys(keys, cipher, clock)))
 

@@ -32,10 +32,12 @@ from stockade.api.errors import (
 )
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.internal import InternalRoutes
+from stockade.api.internal_errors import internal_error
 from stockade.api.validation import summarize, validate
 from stockade.clock import Clock
 from stockade.errors import ApiError
 from stockade.services.context import RequestContext
+from stockade.storage_faults import storage_fault
 from stockade.types import Region, RequestId, RequestIds
 
 LOG = logging.getLogger(__name__)
@@ -44,12 +46,6 @@ ACCESS_LOG = logging.getLogger("stockade.access")
 Scope = Mapping[str, Any]
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
-
-
-class _InternalFailure(ApiError):
-    code = "ServiceException"
-    http_status = 500
-    sender_fault = False
 
 
 @dataclass(frozen=True)
@@ -134,7 +130,12 @@ class StockadeApp:
             if self._audit is not None and seen.service is not None:
                 # On disk before the response leaves: an answered request is never unaudited.
                 user_agent = head.headers.get("user-agent", "")
-                await self._audit.record_request(seen, head.client_ip, user_agent, request_id)
+                try:
+                    await self._audit.record_request(seen, head.client_ip, user_agent, request_id)
+                except Exception as exc:  # a 2xx means recorded: this one was not
+                    LOG.error("request %s could not be audited: %s", request_id, _kind(exc))
+                    failure = internal_error(seen.service, exc)
+                    response = self._error(self._endpoint_for(head), failure, request_id)
         await _send(send, response)
         ACCESS_LOG.info(
             "%s %s %d %.1fms %s",
@@ -176,6 +177,8 @@ class StockadeApp:
                 problems = validate(routed.operation.input_shape, params)
                 if problems:
                     raise ValidationError(summarize(problems))
+            if self._audit is not None:
+                self._audit.check_writable()  # what could not be recorded must not happen
             ctx = RequestContext(
                 request_id=request_id,
                 principal=principal,
@@ -198,11 +201,10 @@ class StockadeApp:
             seen.error = error
             return self._error(endpoint, error, request_id)
         except Exception as exc:
-            # A bug: log the type and place only (exception messages can quote request
-            # content), and answer generically.
-            LOG.error("unhandled %s serving request %s at %s", type(exc).__name__, request_id,
-                      _where(exc))  # fmt: skip
-            failure = _InternalFailure("An internal error occurred.")
+            # A storage fault or a bug: log the kind and place only (exception messages can
+            # quote request content), and answer with the service's own internal error.
+            LOG.error("%s serving request %s at %s", _kind(exc), request_id, _where(exc))
+            failure = internal_error(endpoint.service if endpoint else None, exc)
             seen.error = failure
             return self._error(endpoint, failure, request_id)
 
@@ -299,6 +301,11 @@ async def _send(send: Send, response: HttpResponse) -> None:
 def _loggable_path(raw_path: str) -> str:
     # Download links carry a bearer token in the path; never log it.
     return "/_stockade/code/<token>" if raw_path.startswith("/_stockade/code/") else raw_path
+
+
+def _kind(exc: BaseException) -> str:
+    fault = storage_fault(exc)
+    return f"storage {fault.reason}" if fault is not None else f"unhandled {type(exc).__name__}"
 
 
 def _where(exc: BaseException) -> str:

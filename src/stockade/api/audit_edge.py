@@ -35,6 +35,10 @@ class Seen:
 class Journal(Protocol):
     async def record(self, event: AuditEvent) -> None: ...
 
+    def check_writable(self) -> None:
+        """Raise StorageUnavailableError while records cannot be written."""
+        ...
+
 
 class AuditSink:
     def __init__(
@@ -54,6 +58,9 @@ class AuditSink:
         # Data events: every account's (the operator's switch), or as each account selects.
         self._data_events = data_events
         self._records_invocation = records_invocation
+
+    def check_writable(self) -> None:
+        self._journal.check_writable()
 
     async def record_request(
         self, seen: Seen, source_ip: str, user_agent: str, request_id: str
