@@ -12,8 +12,9 @@ import pytest
 from stockade.domain.account import Account
 from stockade.errors import StorageUnavailableError
 from stockade.store.sqlite import SqliteStore
+from stockade.types import AccountId
 
-ACCOUNT = "123456789012"
+ACCOUNT = AccountId("123456789012")
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 
 
