@@ -43,6 +43,9 @@ class Settings:
     audit_period_s: float = 300.0
     audit_data_events: bool = False  # Invoke and queue message operations too
     audit_retention_days: int = 90  # how far back LookupEvents sees (CloudTrail's event history)
+    # How long a write waits for another process's lock on a database (an operator command)
+    # before its request fails with the service's internal error. AWS documents no value.
+    storage_busy_timeout_s: float = 10.0
 
     @property
     def audit(self) -> Path:

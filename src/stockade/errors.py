@@ -3,7 +3,9 @@
     StockadeError
     ├── ApiError                 visible on the wire: carries code, HTTP status and sender fault
     │   └── (one subtree per service: services/<svc>/errors.py, api/errors.py)
-    └── InternalError            a bug or a broken invariant; answered as a generic 500-class error
+    ├── InternalError            a bug or a broken invariant; answered as a generic 500-class error
+    └── StorageUnavailableError  the data dir refused a write (full, read-only, locked, failing);
+                                 answered with the service's own internal error (5xx)
 
 Packages below the API (domain, sandbox, store, ...) raise their own subclasses of
 `StockadeError`; services translate them into `ApiError`s with `raise ... from exc` so that the
@@ -54,3 +56,16 @@ class ApiError(StockadeError):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code}, {self.http_status}, {self.message!r})"
+
+
+class StorageUnavailableError(StockadeError):
+    """The data dir could not take a write: full, read-only, locked past the busy timeout, or
+    failing. Raised by the storage adapters in place of the OS's or SQLite's error, after the
+    write was rolled back: nothing was changed, and the same request may succeed once the fault
+    clears. `reason` is one of `REASONS`; the message names no path or value."""
+
+    REASONS: ClassVar[frozenset[str]] = frozenset({"full", "read-only", "locked", "failing"})
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"storage {reason}" + (f": {detail}" if detail else ""))
+        self.reason = reason

@@ -24,6 +24,7 @@ from stockade.api.app import StockadeApp
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.errors import ValidationError
 from stockade.api.internal import InternalRoutes
+from stockade.api.internal_errors import INTERNAL_ERRORS
 from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
@@ -47,7 +48,6 @@ from stockade.domain.errors import DomainError
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.kernel import AuditStep, Kernel, PolicyAuthorizer
-from stockade.kernel.errors import InternalFailure
 from stockade.kernel.legacy import undeclared_table
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
@@ -160,7 +160,7 @@ def _build(
 ) -> Stockade:
     at_rest = _AtRest.open(settings, clock)
     server_tls = datadir.server_tls(settings, at_rest.root)
-    store = SqliteStore(settings.database, at_rest.sealer)
+    store = SqliteStore(settings.database, at_rest.sealer, settings.storage_busy_timeout_s)
     artifacts = FileArtifactStore(settings.artifacts, at_rest.sealer)
     audit_index, trail = _audit(settings, at_rest.root, clock)
     identities = Identities(store, clock)
@@ -201,7 +201,9 @@ def _build(
         LOG.info("recorded %d configuration items changed while the server was down", recorded)
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database, sealer=at_rest.sealer)
-    queues = SqliteQueueEngine(settings.queues_database, at_rest.sealer, clock)
+    queues = SqliteQueueEngine(
+        settings.queues_database, at_rest.sealer, clock, settings.storage_busy_timeout_s
+    )
     counter_store = SqliteCounterStore(settings.stats_database, Counters)
     counters = InvocationCounters(counter_store.load())
     pool = EnvironmentPool.local(
@@ -269,7 +271,7 @@ def _build(
         undeclared_table(
             name,
             operations,
-            ServiceErrors(denied, ValidationError, InternalFailure),
+            ServiceErrors(denied, ValidationError, INTERNAL_ERRORS[name]),
             resources={"Invoke": _invoked_function} if name == "lambda" else None,
         )
         for name, (operations, denied) in services.items()
@@ -369,7 +371,7 @@ class _AtRest:
     @classmethod
     def open(cls, settings: Settings, clock: Clock) -> _AtRest:
         root = load_root_key(os.environ, settings.keys / "root.key", OsKeyFiles())
-        keys = SqliteKeyStore(settings.keys_database)
+        keys = SqliteKeyStore(settings.keys_database, settings.storage_busy_timeout_s)
         cipher = EnvelopeCipher(root)
         return cls(root, keys, cipher, EnvelopeSealer(PlatformDataKeys(keys, cipher, clock)))
 

@@ -98,6 +98,7 @@ class InProcessServer:
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+            self._loop.close()
             self.built.close()
             self.built = None
 

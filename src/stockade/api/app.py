@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stockade.api import sigv4
+from stockade.api import sigv4, unsupported
 from stockade.api.authn import CredentialResolver, authenticate
 from stockade.api.endpoints import Endpoint
 from stockade.api.errors import MissingAuthenticationTokenError, RequestTooLargeError
@@ -160,11 +160,13 @@ class StockadeApp:
         return endpoint.serialize_error(error, request_id)
 
     def _endpoint_for(self, head: _Head) -> Endpoint | None:
-        """Which service a request is for, from its credential scope; None if unsigned."""
-        service = sigv4.peek_service(head.request())
-        if service is not None:
-            return self._endpoints.get(service)
-        return None
+        """Which service a request is for, from its credential scope; None if unsigned. A
+        service this server does not serve gets an endpoint that refuses in its protocol."""
+        request = head.request()
+        service = sigv4.peek_service(request)
+        if service is None:
+            return None
+        return self._endpoints.get(service) or unsupported.endpoint_for(service, request)
 
 
 def _read_head(scope: Scope) -> _Head:

@@ -8,6 +8,7 @@ ApiError (stockade.errors)
 │   ├── UnrecognizedClientError    unknown or inactive access key, bad session token
 │   └── ExpiredTokenError          temporary credentials past their expiry
 ├── UnknownOperationError          no operation matches the request
+├── UnsupportedServiceError        signed for an AWS service this server does not serve
 ├── RequestTooLargeError
 ├── MalformedRequestError          body or parameter cannot be deserialised
 └── ValidationError                the model's constraints are not met
@@ -18,6 +19,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from stockade.errors import ApiError
+from stockade.kernel.errors import NotImplementedOperationError
 
 
 class AuthenticationError(ApiError):
@@ -28,7 +30,9 @@ class AuthenticationError(ApiError):
     query_code: ClassVar[str] = "AccessDenied"
 
     def wire_code(self, protocol: str) -> str:
-        return self.query_code if protocol == "query" else self.code
+        # The XML protocols (query, and S3's and EC2's, for services this server refuses)
+        # name these errors without the suffix.
+        return self.query_code if protocol in ("query", "rest-xml", "ec2") else self.code
 
 
 class MissingAuthenticationTokenError(AuthenticationError):
@@ -61,6 +65,12 @@ class UnknownOperationError(ApiError):
     code = "UnknownOperationException"
     http_status = 404
     sender_fault = True
+
+
+class UnsupportedServiceError(NotImplementedOperationError):
+    """501 NotImplemented, in the addressed service's own protocol: the code S3 answers for
+    functionality it does not implement, which every SDK surfaces as an error with that code
+    and no SDK retries (they retry 500, 502, 503 and 504)."""
 
 
 class RequestTooLargeError(ApiError):

@@ -33,6 +33,7 @@ class JsonEndpoint:
         self.model = model
         self._limit = body_limit
         self._code_overrides = dict(code_overrides or {})
+        self._prefixes = json.target_prefixes(model)
 
     def body_limit(
         self, method: str, raw_path: str, query_params: list[tuple[str, str]]
@@ -41,7 +42,11 @@ class JsonEndpoint:
         return self._limit, None
 
     def route(self, request: HttpRequest) -> Routed:
-        name = json.target_operation(self.model, request) if request.method == "POST" else None
+        name = (
+            json.target_operation(self.model, request, self._prefixes)
+            if request.method == "POST"
+            else None
+        )
         if name is None:
             raise UnknownOperationError("Unknown operation")
         return Routed(self.model.operation_model(name))

@@ -8,11 +8,16 @@ account, then writes each account's digest: the log files' SHA-256, the previous
 and signature (a chain), signed with the trail's Ed25519 key; then it records how far it got
 (`state.json`, replaced atomically) and empties the journal. One writer thread does both, so a
 roll never races an append. A crash mid-roll can deliver records twice; it cannot lose one.
+A write the disk refuses (full, read-only) fails its appends with StorageUnavailableError, cuts
+off any part of them that was written, and marks the trail unwritable (`check_writable`) until a
+later write or a probe succeeds: the writer thread lives on, and the trail recovers by itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import gzip
 import hashlib
 import json
@@ -31,11 +36,15 @@ from typing import Any, Protocol
 from stockade.audit import layout
 from stockade.audit.events import AuditEvent
 from stockade.clock import Clock
+from stockade.errors import StorageUnavailableError
+from stockade.storage_faults import storage_fault
 
 LOG = logging.getLogger(__name__)
 JOURNAL = "journal.jsonl"
 STATE = "state.json"
 _BATCH_MAX = 512
+_PROBE_INTERVAL_S = 0.2
+_PROBE_BYTES = 4096
 
 
 class DigestSigner(Protocol):
@@ -74,7 +83,15 @@ class AuditTrail:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._state = _read_state(root / STATE)
         self._seq = max(self._state["delivered"], _last_seq(root / JOURNAL))
-        self._journal = open(root / JOURNAL, "ab")  # noqa: SIM115 - held for the trail's life
+        # Unbuffered, so that a failed write leaves nothing queued to be written later; the
+        # journal is cut back to its last whole line (a torn tail from a crash or a full disk
+        # would otherwise swallow the next record).
+        self._journal = open(root / JOURNAL, "ab", buffering=0)  # noqa: SIM115 - held for life
+        self._good_size = _whole_lines_size(root / JOURNAL)
+        self._torn = os.fstat(self._journal.fileno()).st_size != self._good_size
+        # Set while the data dir refuses journal writes (full, read-only, failing); the edge
+        # then refuses requests before they change anything. Cleared by a write or probe.
+        self._fault: StorageUnavailableError | None = None
         self._ops: queue.SimpleQueue[_Append | _Roll | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
@@ -104,6 +121,13 @@ class AuditTrail:
     async def record(self, event: AuditEvent) -> None:
         await asyncio.wrap_future(self.append(event))
 
+    def check_writable(self) -> None:
+        """Raise StorageUnavailableError while the journal cannot be written: a request that
+        went ahead could change state and then not be recorded."""
+        fault = self._fault
+        if fault is not None:
+            raise StorageUnavailableError(fault.reason, "the audit journal cannot be written")
+
     def write(self, event: AuditEvent) -> None:
         """Journal `event` and wait until it is on disk (from worker threads)."""
         self.append(event).result()
@@ -130,7 +154,12 @@ class AuditTrail:
     # -- the writer thread -------------------------------------------------------------------
     def _write_forever(self) -> None:
         while True:
-            first = self._ops.get()
+            try:
+                # While the journal is refused, look every so often whether that has cleared.
+                first = self._ops.get(timeout=_PROBE_INTERVAL_S if self._fault else None)
+            except queue.Empty:
+                self._probe()
+                continue
             if first is None:
                 self._safely(self._roll)  # a clean shutdown seals the open period
                 return
@@ -154,14 +183,24 @@ class AuditTrail:
                 return
 
     def _write(self, appends: list[_Append]) -> None:
+        data = b"".join(op.line for op in appends)
         try:
-            self._journal.write(b"".join(op.line for op in appends))
-            self._journal.flush()
+            self._cut_torn_tail()
+            _write_all(self._journal.fileno(), data)
             os.fsync(self._journal.fileno())
         except OSError as exc:
+            # None of these records is promised: cut off whatever part of them got written.
+            self._torn = True
+            with contextlib.suppress(OSError):
+                self._cut_torn_tail()
+            fault = storage_fault(exc)
+            self._fault = fault or self._fault
+            LOG.error("audit journal write failed: %s", errno.errorcode.get(exc.errno or 0, "?"))
             for op in appends:
-                op.future.set_exception(exc)
+                op.future.set_exception(fault or exc)
             return
+        self._good_size += len(data)
+        self._fault = None
         for op in appends:
             op.future.set_result(None)
         if self._on_durable is not None:
@@ -169,6 +208,30 @@ class AuditTrail:
                 self._on_durable([op.record for op in appends])
             except Exception:  # the journal holds them; the index catches up on restart
                 LOG.exception("audit records could not be passed on for indexing")
+
+    def _cut_torn_tail(self) -> None:
+        if self._torn:
+            os.ftruncate(self._journal.fileno(), self._good_size)
+            self._torn = False
+
+    def _probe(self) -> None:
+        """Whether the journal's directory takes a durable write again (a block-sized file,
+        fsync'd and removed), and the torn tail, if any, can be cut."""
+        probe = self._root / ".probe"
+        try:
+            self._cut_torn_tail()
+            fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                _write_all(fd, bytes(_PROBE_BYTES))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                with contextlib.suppress(OSError):
+                    probe.unlink()
+        except OSError:
+            return
+        LOG.info("the audit journal can be written again")
+        self._fault = None
 
     def _safely(self, action: Callable[[], object]) -> None:
         try:
@@ -193,7 +256,7 @@ class AuditTrail:
             self._state["delivered"] = records[-1][0]
         _write_state(self._root / STATE, self._state)
         self._journal.truncate(0)
-        self._journal.flush()
+        self._good_size = 0
         os.fsync(self._journal.fileno())
         return len(records)
 
@@ -284,6 +347,18 @@ def pending_count(root: Path) -> int:
     return len(_pending(root / JOURNAL, _read_state(root / STATE)["delivered"]))
 
 
+def _whole_lines_size(journal: Path) -> int:
+    data = journal.read_bytes() if journal.exists() else b""
+    return data.rfind(b"\n") + 1
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
 def _last_seq(journal: Path) -> int:
     records = _pending(journal, 0)
     return records[-1][0] if records else 0
@@ -303,11 +378,16 @@ def _write_state(path: Path, state: dict[str, Any]) -> None:
 def _write_durably(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

@@ -75,6 +75,14 @@ from stockade.datadir import DataDirError, read_endpoint
     show_default=True,
     help="How many days of audit events LookupEvents keeps (the signed trail keeps all).",
 )
+@click.option(
+    "--storage-busy-timeout",
+    type=click.FloatRange(0.1, 60),
+    default=10.0,
+    show_default=True,
+    help="Seconds a write waits for another process's lock on the data dir's databases before"
+    " the request fails with its service's internal error (500).",
+)
 @data_dir_option
 def serve(
     host: str,
@@ -88,6 +96,7 @@ def serve(
     audit_period: float,
     audit_data_events: bool,
     audit_retention_days: int,
+    storage_busy_timeout: float,
     data_dir: Path,
 ) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
@@ -110,6 +119,7 @@ def serve(
         audit_period_s=audit_period,
         audit_data_events=audit_data_events,
         audit_retention_days=audit_retention_days,
+        storage_busy_timeout_s=storage_busy_timeout,
     )
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")

@@ -61,6 +61,10 @@ class Trace:
 class Journal(Protocol):
     async def record(self, event: AuditEvent) -> None: ...
 
+    def check_writable(self) -> None:
+        """Raise StorageUnavailableError while records cannot be written."""
+        ...
+
 
 class DataEventSelection(Protocol):
     """Whether an account records data events on these resources (CloudTrail selectors)."""
@@ -86,6 +90,10 @@ class AuditStep:
         # Data events: every account's (the operator's switch), or as each account selects.
         self._data_events = data_events
         self._selection = selection
+
+    def check_writable(self) -> None:
+        """What could not be recorded must not happen: raises while the journal cannot write."""
+        self._journal.check_writable()
 
     def event(self, trace: Trace, facts: EdgeFacts) -> AuditEvent | None:
         """The record for `trace`, or None for a data event nobody asked to record."""

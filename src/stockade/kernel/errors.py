@@ -24,3 +24,7 @@ class InternalFailure(ApiError):
 
 
 INTERNAL_MESSAGE = "An internal error occurred."
+STORAGE_MESSAGE = (
+    "The request could not be completed because the server's storage is unavailable;"
+    " nothing was changed. Retry the request later."
+)

@@ -25,11 +25,17 @@ from botocore.model import OperationModel
 
 from stockade.errors import ApiError
 from stockade.kernel.auditing import AuditStep, Trace
-from stockade.kernel.errors import INTERNAL_MESSAGE, InternalFailure, NotImplementedOperationError
+from stockade.kernel.errors import (
+    INTERNAL_MESSAGE,
+    STORAGE_MESSAGE,
+    InternalFailure,
+    NotImplementedOperationError,
+)
 from stockade.kernel.exchange import Exchange
 from stockade.kernel.validation import summarize, validate
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Decision, Need, Operation, Public, ServiceTable
+from stockade.storage_faults import storage_fault
 from stockade.types import Region
 
 LOG = logging.getLogger(__name__)
@@ -81,19 +87,19 @@ class Kernel:
             trace.error = error
             response = exchange.refuse(error)
         except Exception as exc:
-            # A bug: log the type and place only (exception messages can quote request
-            # content), and answer in the service's own shape.
-            LOG.error("unhandled %s serving request %s at %s", type(exc).__name__,
-                      exchange.facts.request_id, _where(exc))  # fmt: skip
-            trace.error = _internal(table)
+            # A storage fault or a bug: log the kind and place only (exception messages can
+            # quote request content), and answer with the service's own internal error.
+            LOG.error("%s serving request %s at %s", _kind(exc), exchange.facts.request_id,
+                      _where(exc))  # fmt: skip
+            trace.error = _internal(table, exc)
             response = exchange.refuse(trace.error)
         try:
             await self._audit.record(trace, exchange.facts)
         except Exception as exc:
             # Unaudited means unanswered: the client must not see a success.
             LOG.error("could not journal the audit record of request %s: %s",
-                      exchange.facts.request_id, type(exc).__name__)  # fmt: skip
-            response = exchange.refuse(_internal(table))
+                      exchange.facts.request_id, _kind(exc))  # fmt: skip
+            response = exchange.refuse(_internal(table, exc))
         for observer in self._observers:
             observer(trace)
         return response
@@ -135,6 +141,7 @@ class Kernel:
             operation=operation.name,
         )
         trace.resources = _resources(declared, ctx, params)
+        self._audit.check_writable()  # what could not be recorded must not happen
         if self._coroutines[(table.service, operation.name)]:
             # On the loop: coroutine handlers (Invoke) authorize from memoised reads.
             self._authorize(table, declared, ctx, params)
@@ -172,7 +179,7 @@ class Kernel:
             return ()
         needs = access(ctx, params)
         if not needs:  # a declaration that needs nothing must say Public, and why
-            raise _internal(table)
+            raise table.errors.internal(INTERNAL_MESSAGE)
         denied = table.errors.access_denied
         return tuple(self._authorizer.decide(ctx, need, denied) for need in needs)
 
@@ -196,10 +203,16 @@ def _resources(declared: Operation[Any], ctx: RequestContext, params: Any) -> Se
         return ()
 
 
-def _internal(table: ServiceTable | None) -> ApiError:
+def _internal(table: ServiceTable | None, exc: BaseException) -> ApiError:
+    message = STORAGE_MESSAGE if storage_fault(exc) is not None else INTERNAL_MESSAGE
     if table is None:
-        return InternalFailure(INTERNAL_MESSAGE)
-    return table.errors.internal(INTERNAL_MESSAGE)
+        return InternalFailure(message)
+    return table.errors.internal(message)
+
+
+def _kind(exc: BaseException) -> str:
+    fault = storage_fault(exc)
+    return f"storage {fault.reason}" if fault is not None else f"unhandled {type(exc).__name__}"
 
 
 def _where(exc: BaseException) -> str:

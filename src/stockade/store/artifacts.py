@@ -12,8 +12,10 @@ import hashlib
 import os
 import secrets
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from pathlib import Path
 
+from stockade.storage_faults import translated
 from stockade.store.ports import Sealer
 from stockade.types import Sha256Hex
 
@@ -40,10 +42,17 @@ class FileArtifactStore:
         return self._root / sha256[:2] / sha256
 
     def put(self, data: bytes) -> Sha256Hex:
+        """Store `data` durably; a full or read-only disk raises StorageUnavailableError and
+        leaves no partial blob behind."""
         address = Sha256Hex(hashlib.sha256(data).hexdigest())
         path = self._path(address)
         if path.exists():
             return address
+        with translated():
+            self._write(address, path, data)
+        return address
+
+    def _write(self, address: Sha256Hex, path: Path, data: bytes) -> None:
         path.parent.mkdir(mode=0o700, exist_ok=True)
         tmp = path.parent / f".{address}.{secrets.token_hex(8)}.tmp"
         sealed = self._sealer.seal(data, ("artifact", address))
@@ -55,10 +64,10 @@ class FileArtifactStore:
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)
             raise
         _fsync_dir(path.parent)
-        return address
 
     def get(self, sha256: Sha256Hex) -> bytes:
         data = self._sealer.open(self._path(sha256).read_bytes(), ("artifact", sha256))

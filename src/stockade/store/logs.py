@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from stockade.clock import Clock, SystemClock
+from stockade.storage_faults import storage_fault
 from stockade.store.log_ports import (
     EVENT_OVERHEAD_BYTES,
     MESSAGE_BYTES_MAX,
@@ -514,8 +515,8 @@ def _run_command(db: sqlite3.Connection, command: _Command) -> None:
     try:
         with transaction(db):
             value = command.run(db)
-    except Exception as exc:  # handed to the caller, who decides
-        command.result.set_exception(exc)
+    except Exception as exc:  # handed to the caller, who decides (a storage fault as such)
+        command.result.set_exception(storage_fault(exc) or exc)
     else:
         command.result.set_result(value)
 

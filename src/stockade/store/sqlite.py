@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stockade.storage_faults import rollback, translated
 from stockade.store import codec
 from stockade.store.sqlite_compliance import Compliance, ConfigurationItems
 from stockade.store.sqlite_iam import (
@@ -32,6 +33,10 @@ from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, Signi
 from stockade.types import Sha256Hex
 
 T = TypeVar("T")
+
+# How long a write waits for another process's lock (an operator command's transaction) before
+# the request fails with its service's internal error; the server's `--storage-busy-timeout`.
+DEFAULT_BUSY_TIMEOUT_S = 10.0
 
 # Entries per thread's memo; it empties whenever anything commits, so this only bounds a
 # read-only stretch that touches very many keys.
@@ -52,8 +57,14 @@ class _Memo:
 
 
 class SqliteStore:
-    def __init__(self, path: Path, sealer: codec.FieldSealer | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        sealer: codec.FieldSealer | None = None,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> None:
         self._path = path
+        self._busy_timeout_s = busy_timeout_s
         self._codec = codec.DocCodec(sealer)
         self._write_lock = threading.Lock()
         self._local = threading.local()
@@ -65,7 +76,7 @@ class SqliteStore:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            self._path, isolation_level=None, check_same_thread=False, timeout=30.0
+            self._path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout_s
         )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
@@ -85,15 +96,18 @@ class SqliteStore:
 
     @contextmanager
     def write(self) -> Iterator[SqliteTransaction]:
-        with self._write_lock:
+        # A full, read-only or locked database surfaces as StorageUnavailableError, after the
+        # rollback: the connection stays usable, so writes resume once the fault clears.
+        with self._write_lock, translated():
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield SqliteTransaction(conn, self._codec)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # Also after a failed COMMIT (SQLite may already have rolled back).
+                rollback(conn)
                 raise
-            conn.execute("COMMIT")
             self._generation += 1  # under the write lock
 
     def _reader(self) -> sqlite3.Connection:
@@ -142,11 +156,12 @@ class SqliteStore:
             # case's snapshot) shares the outer snapshot; the outer one ends it.
             yield SqliteTransaction(conn, self._codec)
             return
-        conn.execute("BEGIN")
-        try:
-            yield SqliteTransaction(conn, self._codec)
-        finally:
-            conn.execute("ROLLBACK")
+        with translated():
+            conn.execute("BEGIN")
+            try:
+                yield SqliteTransaction(conn, self._codec)
+            finally:
+                rollback(conn)
 
     def referenced_artifacts(self) -> set[Sha256Hex]:
         with self.read() as tx:

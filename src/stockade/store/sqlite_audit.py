@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from stockade.clock import Clock
+from stockade.storage_faults import storage_fault
 from stockade.store.audit_ports import IndexedEvent, LookupQuery
 
 LOG = logging.getLogger(__name__)
+_RETRY_INTERVAL_S = 0.5
+_WAITING_MAX = 10_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -151,31 +154,57 @@ class SqliteAuditIndex:
     def _write_forever(self) -> None:
         db = _connect(self._path)
         last_trim = 0.0
+        # Batches the disk refused (full, read-only, locked), retried in order once it takes
+        # writes again: LookupEvents catches up without a restart. Bounded: past it, the
+        # oldest wait for the rebuild from the trail at the next start.
+        waiting: list[list[Mapping[str, Any]]] = []
         try:
             while True:
-                item = self._queue.get()
+                try:
+                    item = self._queue.get(timeout=_RETRY_INTERVAL_S if waiting else None)
+                except queue.Empty:
+                    item = []
                 if item is None:
                     return
                 if isinstance(item, threading.Event):
+                    self._index(db, waiting)
                     item.set()
                     continue
-                try:
-                    with db:
-                        for record in item:
-                            _insert(db, record)
-                except (sqlite3.Error, KeyError, ValueError, TypeError):
-                    # Never the trail itself: the journal and log files still hold these.
-                    LOG.exception("audit records could not be indexed")
-                    continue
-                if time.monotonic() - last_trim > 60:
+                if item:
+                    waiting.append(item)
+                    del waiting[:-_WAITING_MAX]
+                self._index(db, waiting)
+                if not waiting and time.monotonic() - last_trim > 60:
                     last_trim = time.monotonic()
-                    cutoff = int(self._clock.now().timestamp() * 1000) - self._retention_ms
-                    with db:
-                        db.execute("DELETE FROM resources WHERE seq IN (SELECT seq FROM events"
-                                   " WHERE event_time_ms < ?)", (cutoff,))  # fmt: skip
-                        db.execute("DELETE FROM events WHERE event_time_ms < ?", (cutoff,))
+                    self._trim(db)
         finally:
             db.close()
+
+    def _index(self, db: sqlite3.Connection, waiting: list[list[Mapping[str, Any]]]) -> None:
+        while waiting:
+            try:
+                with db:
+                    for record in waiting[0]:
+                        _insert(db, record)
+            except sqlite3.Error as exc:
+                if storage_fault(exc) is None:
+                    LOG.exception("audit records could not be indexed")
+                    waiting.pop(0)  # never the trail itself: it still holds them
+                    continue
+                return  # the disk: retried later, in order
+            except (KeyError, ValueError, TypeError):
+                LOG.exception("audit records could not be indexed")
+            waiting.pop(0)
+
+    def _trim(self, db: sqlite3.Connection) -> None:
+        cutoff = int(self._clock.now().timestamp() * 1000) - self._retention_ms
+        try:
+            with db:
+                db.execute("DELETE FROM resources WHERE seq IN (SELECT seq FROM events"
+                           " WHERE event_time_ms < ?)", (cutoff,))  # fmt: skip
+                db.execute("DELETE FROM events WHERE event_time_ms < ?", (cutoff,))
+        except sqlite3.Error:  # next time; the writer lives on
+            LOG.warning("old audit index entries could not be trimmed", exc_info=True)
 
 
 def _insert(db: sqlite3.Connection, record: Mapping[str, Any]) -> None:

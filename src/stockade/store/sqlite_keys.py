@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from stockade.storage_faults import rollback, translated
 from stockade.store.key_ports import AliasRecord, KeyManager, KeyRecord, KeyState, MaterialRecord
 from stockade.types import AccountId
 
@@ -225,13 +226,13 @@ class SqliteKeyTransaction:
 
 
 class SqliteKeyStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
         existed = path.exists()
         if not existed:
             path.touch(mode=0o600)
         path.chmod(0o600)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                   timeout=30.0)  # fmt: skip
+                                   timeout=busy_timeout_s)  # fmt: skip
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -244,13 +245,15 @@ class SqliteKeyStore:
             if self._db.in_transaction:  # nested in this thread's own transaction
                 yield SqliteKeyTransaction(self._db)
                 return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield SqliteKeyTransaction(self._db)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+            with translated():
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield SqliteKeyTransaction(self._db)
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    # Also after a failed COMMIT (SQLite may already have rolled back).
+                    rollback(self._db)
+                    raise
 
     @contextmanager
     def read(self) -> Iterator[SqliteKeyTransaction]:
@@ -258,11 +261,12 @@ class SqliteKeyStore:
             if self._db.in_transaction:
                 yield SqliteKeyTransaction(self._db)
                 return
-            self._db.execute("BEGIN")
-            try:
-                yield SqliteKeyTransaction(self._db)
-            finally:
-                self._db.execute("ROLLBACK")
+            with translated():
+                self._db.execute("BEGIN")
+                try:
+                    yield SqliteKeyTransaction(self._db)
+                finally:
+                    rollback(self._db)
 
     def close(self) -> None:
         with self._lock:

@@ -118,10 +118,10 @@ def settings_from_json(text: str) -> QueueSettings:
     )  # fmt: skip
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, busy_timeout_s: float = 5.0) -> sqlite3.Connection:
     # Autocommit mode: the writer opens its transactions explicitly.
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")  # a committed send survives power loss
-    db.execute("PRAGMA busy_timeout=5000")
+    db.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     return db

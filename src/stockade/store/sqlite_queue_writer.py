@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from stockade.storage_faults import storage_fault
 from stockade.store.queue_ports import QueueEngineError, QueueId
 
 T = TypeVar("T")
@@ -115,12 +116,15 @@ class QueueWriter:
                 except Exception as exc:  # the op's own failure; the others go on
                     db.execute("ROLLBACK TO op")
                     db.execute("RELEASE op")
-                    outcomes.append((op, None, exc))
+                    outcomes.append((op, None, storage_fault(exc) or exc))
             db.execute("COMMIT")
         except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            failure = QueueEngineError("The queue store could not commit.")
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            # A full, read-only or locked store fails the batch as a storage fault (the
+            # request gets its service's internal error); the writer goes on with the next.
+            failure = storage_fault(exc) or QueueEngineError("The queue store could not commit.")
             failure.__cause__ = exc
             for op in ops:
                 op.future.set_exception(failure)

@@ -60,7 +60,9 @@ _SWEEP_INTERVAL_S = 30.0
 
 
 class SqliteQueueEngine:
-    def __init__(self, path: Path, sealer: Sealer, clock: Clock) -> None:
+    def __init__(
+        self, path: Path, sealer: Sealer, clock: Clock, busy_timeout_s: float = 5.0
+    ) -> None:
         self._path = path
         self._sealer = sealer
         self._clock = clock
@@ -70,11 +72,15 @@ class SqliteQueueEngine:
         with contextlib.closing(connect(path)) as db:
             db.executescript(SCHEMA)
         path.chmod(0o600)
-        self._reader = connect(path)
+        self._reader = connect(path, busy_timeout_s)
         self._reader_lock = threading.Lock()
         self._closed = False
         self._writer = QueueWriter(
-            lambda: connect(path), lambda: _now_ms(clock), self._notify, _sweep, _SWEEP_INTERVAL_S
+            lambda: connect(path, busy_timeout_s),
+            lambda: _now_ms(clock),
+            self._notify,
+            _sweep,
+            _SWEEP_INTERVAL_S,
         )
 
     # -- queues ------------------------------------------------------------------------------

@@ -250,3 +250,37 @@ def test_parsed_params_are_validated_against_the_model() -> None:
         " 'logGroupNamePrefix' failed to satisfy constraint: Member must satisfy regular"
         " expression pattern: [\\.\\-_/#A-Za-z0-9]+"
     )
+
+
+# The `serviceTarget` each JavaScript SDK v3 client sends (read from the published
+# @aws-sdk/client-* packages: dist-cjs/index.js), and an operation of each service.
+JS_SDK_V3_TARGETS = {
+    "cloudtrail": ("CloudTrail_20131101", "LookupEvents"),
+    "logs": ("Logs_20140328", "DescribeLogGroups"),
+    "kms": ("TrentService", "ListKeys"),
+    "sqs": ("AmazonSQS", "ListQueues"),
+}
+
+
+@pytest.mark.parametrize("service", sorted(JS_SDK_V3_TARGETS))
+def test_both_sdk_target_forms_route(service: str) -> None:
+    short, operation = JS_SDK_V3_TARGETS[service]
+    botocore_form = client_request(service, operation, {}).headers["x-amz-target"]
+    for target in (botocore_form, f"{short}.{operation}"):
+        request = HttpRequest("POST", "/", "", {"x-amz-target": target}, b"{}")
+        assert endpoint(service).route(request).operation.name == operation
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "v20131101.CloudTrail_20131101.LookupEvents",  # a middle piece of the prefix
+        "com.amazonaws.cloudtrail.LookupEvents",
+        "CloudTrail_20131101LookupEvents",
+        ".LookupEvents",
+    ],
+)
+def test_other_parts_of_a_dotted_prefix_do_not_route(target: str) -> None:
+    request = HttpRequest("POST", "/", "", {"x-amz-target": target}, b"{}")
+    with pytest.raises(UnknownOperationError):
+        endpoint("cloudtrail").route(request)

@@ -96,3 +96,18 @@ def test_records_carry_cloudtrail_fields_and_no_unset_error() -> None:
     assert record["eventSource"] == "lambda.amazonaws.com"
     assert "errorCode" not in record
     assert record["eventTime"].endswith("Z")
+
+
+def test_a_record_appended_after_a_torn_tail_is_kept(tmp_path: Path) -> None:
+    signer = Ed25519Signer.generate()
+    trail = AuditTrail(tmp_path, signer, SystemClock(), "us-east-1")
+    trail.append(event("A")).result()
+    with (tmp_path / JOURNAL).open("ab") as journal:
+        journal.write(b'2\t{"torn')  # a write cut short: never acknowledged
+    trail._journal.close()
+    reopened = AuditTrail(tmp_path, signer, SystemClock(), "us-east-1")
+    reopened.append(event("C")).result()
+    # The torn bytes are cut before the next line, which would otherwise be glued to them.
+    assert [r["eventName"] for r in reopened.journalled()] == ["A", "C"]
+    reopened.check_writable()  # nothing refused it
+    reopened.close()

@@ -2,8 +2,9 @@
 
 Every request is a POST whose `X-Amz-Target: <targetPrefix>.<Operation>` header names the
 operation (the prefix comes from the model's metadata; it may itself contain dots, as
-CloudTrail's does) and whose body is the input structure as JSON. Unknown members, wrong types
-and malformed JSON are refused with `SerializationException` (400), as AWS's JSON services do.
+CloudTrail's does, and then the JavaScript SDK v3 sends only its last part) and whose body is
+the input structure as JSON. Unknown members, wrong types and malformed JSON are refused with
+`SerializationException` (400), as AWS's JSON services do.
 Responses are the output structure as JSON (timestamps as epoch seconds, blobs base64) with
 `Content-Type: application/x-amz-json-<version>`. Errors are
 `{"__type": "com.amazonaws.<endpoint prefix>#<code>", "message": ...}` plus the error's
@@ -38,13 +39,25 @@ def content_type(model: ServiceModel) -> str:
     return f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
 
 
-def target_operation(model: ServiceModel, request: HttpRequest) -> str | None:
+def target_prefixes(model: ServiceModel) -> frozenset[str]:
+    """Every `X-Amz-Target` prefix AWS SDKs send for the service: the model's `targetPrefix`
+    (botocore's), and its last dotted part, the Smithy service name, which the JavaScript SDK v3
+    sends instead (`CloudTrail_20131101` for CloudTrail's
+    `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101`; the same for the others)."""
+    prefix = str(model.metadata.get("targetPrefix", ""))
+    return frozenset({prefix, prefix.rpartition(".")[2]} - {""})
+
+
+def target_operation(
+    model: ServiceModel, request: HttpRequest, prefixes: frozenset[str] | None = None
+) -> str | None:
     """The operation named by `X-Amz-Target`, if it is one of the model's; None otherwise."""
     target = request.header("x-amz-target")
     if target is None:
         return None
     prefix, _, name = target.strip().rpartition(".")
-    if prefix != model.metadata.get("targetPrefix") or name not in model.operation_names:
+    accepted = target_prefixes(model) if prefixes is None else prefixes
+    if prefix not in accepted or name not in model.operation_names:
         return None
     return name
 
