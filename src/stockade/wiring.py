@@ -60,7 +60,6 @@ from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
 from stockade.services.context import RequestContext
 from stockade.services.declaration import ServiceErrors
-from stockade.services.iam import errors as iam_errors
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
@@ -242,12 +241,6 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     }
     services = {
         "lambda": (lambda_service.operations(), lambda_errors.AccessDeniedError),
-        "iam": (
-            IamService(
-                store, clock, authorizer, on_change=_forgetting(identities, authorizer)
-            ).operations(),
-            iam_errors.AccessDeniedError,
-        ),
         "sqs": (
             SqsService(queues, authorizer, clock, settings.region).operations(),
             sqs_errors.AccessDeniedError,
@@ -270,7 +263,10 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             signer_errors.AccessDeniedError,
         ),
     }
-    tables = [StsService(store, clock).table()] + [
+    tables = [
+        StsService(store, clock).table(),
+        IamService(store, clock, on_change=_forgetting(identities, authorizer)).table(),
+    ] + [
         undeclared_table(
             name,
             operations,
