@@ -59,7 +59,6 @@ from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
 from stockade.services.context import RequestContext
 from stockade.services.declaration import ServiceErrors
-from stockade.services.iam import errors as iam_errors
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
@@ -247,12 +246,6 @@ def _build(
     }
     services = {
         "lambda": (lambda_service.operations(), lambda_errors.AccessDeniedError),
-        "iam": (
-            IamService(
-                store, clock, authorizer, on_change=_forgetting(identities, authorizer)
-            ).operations(),
-            iam_errors.AccessDeniedError,
-        ),
         "sqs": (
             SqsService(queues, authorizer, clock, settings.region).operations(),
             sqs_errors.AccessDeniedError,
@@ -267,6 +260,7 @@ def _build(
         StsService(store, clock).table(),
         CloudTrailService(audit_index, selectors, clock, settings.audit_retention_days).table(),
         SignerService(store, CodeSigningKeys(at_rest.root), clock, settings.region).table(),
+        IamService(store, clock, on_change=_forgetting(identities, authorizer)).table(),
     ] + [
         undeclared_table(
             name,

@@ -1,24 +1,26 @@
-"""What every IAM use case shares: its ports, authorisation, documents, ARNs and paging."""
+"""What every IAM use case shares: its ports, documents, ARNs, paging and the caller's name."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypedDict, TypeVar
 from urllib.parse import quote
+
+from typing_extensions import ReadOnly
 
 from stockade import policy
 from stockade.clock import Clock
 from stockade.domain.arn import iam_arn
 from stockade.domain.iam import ManagedPolicy
+from stockade.domain.identity import PrincipalKind
 from stockade.policy import PolicyKind
-from stockade.services.authz import Authorizer, Decision
 from stockade.services.context import RequestContext
 from stockade.services.iam.errors import (
-    AccessDeniedError,
     InvalidInputError,
     MalformedPolicyDocumentError,
     NoSuchEntityError,
+    ValidationError,
 )
 from stockade.services.iam.managed import AWS_MANAGED, AWS_POLICY_PREFIX, AwsManagedPolicy
 from stockade.store.ports import Store, Transaction
@@ -31,15 +33,24 @@ DEFAULT_MAX_ITEMS = 100
 class IamDeps:
     store: Store
     clock: Clock
-    authorizer: Authorizer
-
-
-def authorize(deps: IamDeps, ctx: RequestContext, action: str, resource: str) -> Decision:
-    return deps.authorizer.authorize(ctx, f"iam:{action}", resource, AccessDeniedError)
 
 
 def entity_arn(ctx: RequestContext, kind: str, name: str, path: str | None = None) -> str:
     return iam_arn(ctx.principal.account_id, f"{kind}{path or '/'}{name}")
+
+
+def own_name(ctx: RequestContext) -> str:
+    """Operations whose UserName is optional act on the calling user (AWS's wording if none)."""
+    if ctx.principal.kind is not PrincipalKind.IAM_USER:
+        raise ValidationError("Must specify userName when calling with non-User credentials")
+    return ctx.principal.name
+
+
+def refuse_tags(operation: str, request: Mapping[str, object]) -> None:
+    """Tags feed tag conditions (aws:ResourceTag, aws:PrincipalTag) Stockade does not evaluate
+    for IAM entities: dropping them silently would let a tag-based deny miss, so say no."""
+    if request.get("Tags"):
+        raise ValidationError(f"Stockade does not support Tags in {operation}.")
 
 
 def check_document(text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> str:
@@ -63,21 +74,33 @@ def check_path(path: str | None) -> str:
     return path
 
 
-def page(items: Sequence[T], params: dict[str, Any]) -> tuple[list[T], dict[str, Any]]:
+class Paged(TypedDict, total=False):
+    """The paging members every IAM List request has."""
+
+    Marker: ReadOnly[str]
+    MaxItems: ReadOnly[int]
+
+
+class Paging(TypedDict, total=False):
+    """The paging members every IAM List response has."""
+
+    IsTruncated: bool
+    Marker: str
+
+
+def page(items: Sequence[T], request: Paged) -> tuple[list[T], Paging]:
     """One page of `items` after the opaque `Marker`, at most `MaxItems` long."""
-    marker = params.get("Marker")
+    marker = request.get("Marker")
     start = 0
     if marker is not None:
         if not marker.isdigit():
             raise InvalidInputError("Invalid Marker.")
         start = int(marker)
-    limit = int(params.get("MaxItems") or DEFAULT_MAX_ITEMS)
+    limit = request.get("MaxItems") or DEFAULT_MAX_ITEMS
     chunk = list(items[start : start + limit])
-    more = start + limit < len(items)
-    extra: dict[str, Any] = {"IsTruncated": more}
-    if more:
-        extra["Marker"] = str(start + limit)
-    return chunk, extra
+    if start + limit < len(items):
+        return chunk, {"IsTruncated": True, "Marker": str(start + limit)}
+    return chunk, {"IsTruncated": False}
 
 
 def no_such(kind: str, name: str) -> NoSuchEntityError:

@@ -10,7 +10,9 @@ ApiError
     ├── InvalidInputError             400 InvalidInput
     ├── PolicyNotAttachableError      400 PolicyNotAttachable
     ├── UnmodifiableEntityError       400 UnmodifiableEntity
-    └── AccessDeniedError             403 AccessDenied (common error)
+    ├── ValidationError               400 ValidationError (common error: a constraint failed)
+    ├── AccessDeniedError             403 AccessDenied (common error)
+    └── ServiceFailureError           500 ServiceFailure
 """
 
 from __future__ import annotations
@@ -80,3 +82,16 @@ class AccessDeniedError(IamError):
     code = "AccessDeniedException"
     query_code = "AccessDenied"
     http_status = 403
+
+
+class ValidationError(IamError):
+    code = "ValidationException"
+    query_code = "ValidationError"
+    http_status = 400
+
+
+class ServiceFailureError(IamError):
+    code = "ServiceFailureException"
+    query_code = "ServiceFailure"
+    http_status = 500
+    sender_fault = False

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from stockade.domain.iam import IamGroup, OwnerKind
 from stockade.services.context import RequestContext
 from stockade.services.iam import presenters
-from stockade.services.iam.common import IamDeps, authorize, check_path, entity_arn, no_such, page
+from stockade.services.iam.common import IamDeps, check_path, no_such, page
 from stockade.services.iam.errors import DeleteConflictError, EntityAlreadyExistsError
 from stockade.services.iam.owned import has_policies
 from stockade.services.identity import new_unique_id
+from stockade.shapes import iam as shapes
 from stockade.store.ports import Transaction
 
 
@@ -18,9 +17,10 @@ class Groups:
     def __init__(self, deps: IamDeps) -> None:
         self._deps = deps
 
-    def create_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name, path = params["GroupName"], check_path(params.get("Path"))
-        authorize(self._deps, ctx, "CreateGroup", entity_arn(ctx, "group", name, path))
+    def create_group(
+        self, ctx: RequestContext, request: shapes.CreateGroupRequest
+    ) -> shapes.CreateGroupResponse:
+        name, path = request["GroupName"], check_path(request.get("Path"))
         account = ctx.principal.account_id
         with self._deps.store.write() as tx:
             if tx.groups.get(account, name) is not None:
@@ -35,33 +35,34 @@ class Groups:
             raise no_such("group", name)
         return group
 
-    def get_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name = params["GroupName"]
-        authorize(self._deps, ctx, "GetGroup", entity_arn(ctx, "group", name))
+    def get_group(
+        self, ctx: RequestContext, request: shapes.GetGroupRequest
+    ) -> shapes.GetGroupResponse:
+        name = request["GroupName"]
         account = ctx.principal.account_id
         with self._deps.store.read() as tx:
             group = self._group(tx, ctx, name)
             users = [tx.users.get(account, u) for u in tx.groups.members(account, name)]
-        items, extra = page([u for u in users if u is not None], params)
+        items, paging = page([u for u in users if u is not None], request)
         return {
             "Group": presenters.group(group),
             "Users": [presenters.user(u) for u in items],
-            **extra,
+            **paging,
         }
 
-    def list_groups(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        authorize(self._deps, ctx, "ListGroups", entity_arn(ctx, "group", ""))
-        prefix = params.get("PathPrefix") or "/"
+    def list_groups(
+        self, ctx: RequestContext, request: shapes.ListGroupsRequest
+    ) -> shapes.ListGroupsResponse:
+        prefix = request.get("PathPrefix") or "/"
         with self._deps.store.read() as tx:
             groups = [
                 g for g in tx.groups.all_in(ctx.principal.account_id) if g.path.startswith(prefix)
             ]
-        items, extra = page(groups, params)
-        return {"Groups": [presenters.group(g) for g in items], **extra}
+        items, paging = page(groups, request)
+        return {"Groups": [presenters.group(g) for g in items], **paging}
 
-    def delete_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name = params["GroupName"]
-        authorize(self._deps, ctx, "DeleteGroup", entity_arn(ctx, "group", name))
+    def delete_group(self, ctx: RequestContext, request: shapes.DeleteGroupRequest) -> None:
+        name = request["GroupName"]
         account = ctx.principal.account_id
         with self._deps.store.write() as tx:
             self._group(tx, ctx, name)
@@ -75,38 +76,34 @@ class Groups:
                     "Cannot delete entity, must remove users from group first."
                 )
             tx.groups.delete(account, name)
-        return {}
 
-    def _membership(
-        self, ctx: RequestContext, params: dict[str, Any], action: str, add: bool
-    ) -> None:
-        name, user = params["GroupName"], params["UserName"]
-        authorize(self._deps, ctx, action, entity_arn(ctx, "group", name))
+    def _membership(self, ctx: RequestContext, group: str, user: str, *, add: bool) -> None:
         account = ctx.principal.account_id
         with self._deps.store.write() as tx:
-            self._group(tx, ctx, name)
+            self._group(tx, ctx, group)
             if tx.users.get(account, user) is None:
                 raise no_such("user", user)
             if add:
-                tx.groups.add_member(account, name, user)
+                tx.groups.add_member(account, group, user)
             else:
-                tx.groups.remove_member(account, name, user)
+                tx.groups.remove_member(account, group, user)
 
-    def add_user_to_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._membership(ctx, params, "AddUserToGroup", add=True)
-        return {}
+    def add_user_to_group(self, ctx: RequestContext, request: shapes.AddUserToGroupRequest) -> None:
+        self._membership(ctx, request["GroupName"], request["UserName"], add=True)
 
-    def remove_user_from_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._membership(ctx, params, "RemoveUserFromGroup", add=False)
-        return {}
+    def remove_user_from_group(
+        self, ctx: RequestContext, request: shapes.RemoveUserFromGroupRequest
+    ) -> None:
+        self._membership(ctx, request["GroupName"], request["UserName"], add=False)
 
-    def list_groups_for_user(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        user = params["UserName"]
-        authorize(self._deps, ctx, "ListGroupsForUser", entity_arn(ctx, "user", user))
+    def list_groups_for_user(
+        self, ctx: RequestContext, request: shapes.ListGroupsForUserRequest
+    ) -> shapes.ListGroupsForUserResponse:
+        user = request["UserName"]
         account = ctx.principal.account_id
         with self._deps.store.read() as tx:
             if tx.users.get(account, user) is None:
                 raise no_such("user", user)
             groups = [tx.groups.get(account, g) for g in tx.groups.groups_of(account, user)]
-        items, extra = page([g for g in groups if g is not None], params)
-        return {"Groups": [presenters.group(g) for g in items], **extra}
+        items, paging = page([g for g in groups if g is not None], request)
+        return {"Groups": [presenters.group(g) for g in items], **paging}

@@ -1,26 +1,23 @@
 """Policies that belong to a user, group or role: inline policies, attachments, boundaries.
 
-One class serves the three owner kinds; the operation table names them per kind
-(PutUserPolicy, PutRolePolicy, PutGroupPolicy, ...).
+One class serves the three owner kinds, taking the owner's name and the request's members as
+plain values; `owners` gives each kind its typed operations (PutUserPolicy, PutRolePolicy, ...).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from typing import Any
 
 from stockade.domain.account import IamUser
 from stockade.domain.iam import IamGroup, IamRole, InlinePolicy, OwnerKind
 from stockade.services.context import RequestContext
 from stockade.services.iam.common import (
     IamDeps,
-    authorize,
+    Paged,
+    Paging,
     check_document,
-    entity_arn,
     no_such,
     page,
-    quoted,
     resolve_policy,
 )
 from stockade.services.iam.errors import (
@@ -28,6 +25,7 @@ from stockade.services.iam.errors import (
     NoSuchEntityError,
     PolicyNotAttachableError,
 )
+from stockade.shapes import iam as shapes
 from stockade.store.ports import Transaction
 
 Owner = IamUser | IamGroup | IamRole
@@ -36,7 +34,7 @@ _INLINE_LIMITS = {OwnerKind.USER: 2048, OwnerKind.GROUP: 5120, OwnerKind.ROLE: 1
 _ATTACHED_MAX = 20
 
 
-def _label(kind: OwnerKind) -> str:
+def label(kind: OwnerKind) -> str:
     return kind.value.capitalize()
 
 
@@ -44,7 +42,6 @@ class OwnedPolicies:
     def __init__(self, deps: IamDeps, kind: OwnerKind) -> None:
         self._deps = deps
         self._kind = kind
-        self._param = f"{_label(kind)}Name"
 
     def _owner(self, tx: Transaction, ctx: RequestContext, name: str) -> Owner:
         account = ctx.principal.account_id
@@ -59,32 +56,13 @@ class OwnedPolicies:
             raise no_such(self._kind.value, name)
         return found
 
-    def _authorize(self, ctx: RequestContext, action: str, name: str) -> None:
-        authorize(self._deps, ctx, action, entity_arn(ctx, self._kind.value, name))
+    def _no_inline(self, policy_name: str) -> NoSuchEntityError:
+        return NoSuchEntityError(
+            f"The {self._kind.value} policy with name {policy_name} cannot be found."
+        )
 
-    def operations(self) -> Mapping[str, Callable[[RequestContext, Any], Any]]:
-        label = _label(self._kind)
-        table: dict[str, Callable[[RequestContext, Any], Any]] = {
-            f"Put{label}Policy": self.put_policy,
-            f"Get{label}Policy": self.get_policy,
-            f"Delete{label}Policy": self.delete_policy,
-            f"List{label}Policies": self.list_policies,
-            f"Attach{label}Policy": self.attach,
-            f"Detach{label}Policy": self.detach,
-            f"ListAttached{label}Policies": self.list_attached,
-        }
-        if self._kind is not OwnerKind.GROUP:
-            table[f"Put{label}PermissionsBoundary"] = self.put_boundary
-            table[f"Delete{label}PermissionsBoundary"] = self.delete_boundary
-        return table
-
-    def _action(self, verb: str) -> str:
-        return f"{verb}{_label(self._kind)}Policy"
-
-    def put_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name, policy_name = params[self._param], params["PolicyName"]
-        self._authorize(ctx, self._action("Put"), name)
-        document = check_document(params["PolicyDocument"])
+    def put_policy(self, ctx: RequestContext, name: str, policy_name: str, text: str) -> None:
+        document = check_document(text)
         if len("".join(document.split())) > _INLINE_LIMITS[self._kind]:
             raise LimitExceededError(
                 f"Maximum policy size of {_INLINE_LIMITS[self._kind]} bytes exceeded for"
@@ -95,49 +73,32 @@ class OwnedPolicies:
             tx.policies.put_inline(
                 InlinePolicy(ctx.principal.account_id, self._kind, name, policy_name, document)
             )
-        return {}
 
-    def get_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name, policy_name = params[self._param], params["PolicyName"]
-        self._authorize(ctx, self._action("Get"), name)
+    def get_policy(self, ctx: RequestContext, name: str, policy_name: str) -> InlinePolicy:
         with self._deps.store.read() as tx:
             self._owner(tx, ctx, name)
             found = tx.policies.get_inline(ctx.principal.account_id, self._kind, name, policy_name)
         if found is None:
-            raise NoSuchEntityError(
-                f"The {self._kind.value} policy with name {policy_name} cannot be found."
-            )
-        return {
-            self._param: name,
-            "PolicyName": policy_name,
-            "PolicyDocument": quoted(found.document),
-        }
+            raise self._no_inline(policy_name)
+        return found
 
-    def delete_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name, policy_name = params[self._param], params["PolicyName"]
-        self._authorize(ctx, self._action("Delete"), name)
+    def delete_policy(self, ctx: RequestContext, name: str, policy_name: str) -> None:
         account = ctx.principal.account_id
         with self._deps.store.write() as tx:
             self._owner(tx, ctx, name)
             if tx.policies.get_inline(account, self._kind, name, policy_name) is None:
-                raise NoSuchEntityError(
-                    f"The {self._kind.value} policy with name {policy_name} cannot be found."
-                )
+                raise self._no_inline(policy_name)
             tx.policies.delete_inline(account, self._kind, name, policy_name)
-        return {}
 
-    def list_policies(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name = params[self._param]
-        self._authorize(ctx, f"List{_label(self._kind)}Policies", name)
+    def list_policies(
+        self, ctx: RequestContext, name: str, paged: Paged
+    ) -> tuple[list[str], Paging]:
         with self._deps.store.read() as tx:
             self._owner(tx, ctx, name)
             found = tx.policies.list_inline(ctx.principal.account_id, self._kind, name)
-        names, extra = page([p.name for p in found], params)
-        return {"PolicyNames": names, **extra}
+        return page([p.name for p in found], paged)
 
-    def attach(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name, arn = params[self._param], params["PolicyArn"]
-        self._authorize(ctx, self._action("Attach"), name)
+    def attach(self, ctx: RequestContext, name: str, arn: str) -> None:
         account = ctx.principal.account_id
         with self._deps.store.write() as tx:
             self._owner(tx, ctx, name)
@@ -148,26 +109,21 @@ class OwnedPolicies:
             attached = tx.policies.attached(account, self._kind, name)
             if arn not in attached and len(attached) >= _ATTACHED_MAX:
                 raise LimitExceededError(
-                    f"Cannot exceed quota for PoliciesPer{_label(self._kind)}: {_ATTACHED_MAX}"
+                    f"Cannot exceed quota for PoliciesPer{label(self._kind)}: {_ATTACHED_MAX}"
                 )
             tx.policies.attach(account, self._kind, name, arn)
-        return {}
 
-    def detach(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name, arn = params[self._param], params["PolicyArn"]
-        self._authorize(ctx, self._action("Detach"), name)
+    def detach(self, ctx: RequestContext, name: str, arn: str) -> None:
         account = ctx.principal.account_id
         with self._deps.store.write() as tx:
             self._owner(tx, ctx, name)
             if arn not in tx.policies.attached(account, self._kind, name):
                 raise NoSuchEntityError(f"Policy {arn} was not found.")
             tx.policies.detach(account, self._kind, name, arn)
-        return {}
 
-    def list_attached(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name = params[self._param]
-        self._authorize(ctx, f"ListAttached{_label(self._kind)}Policies", name)
-        prefix = params.get("PathPrefix") or "/"
+    def list_attached(
+        self, ctx: RequestContext, name: str, prefix: str | None, paged: Paged
+    ) -> tuple[list[shapes.AttachedPolicy], Paging]:
         with self._deps.store.read() as tx:
             self._owner(tx, ctx, name)
             arns = tx.policies.attached(ctx.principal.account_id, self._kind, name)
@@ -177,17 +133,14 @@ class OwnedPolicies:
                     resolved.append(resolve_policy(tx, ctx, arn))
                 except NoSuchEntityError:
                     continue
-        shown = [
+        shown: list[shapes.AttachedPolicy] = [
             {"PolicyName": r.name, "PolicyArn": r.arn}
             for r in resolved
-            if _path_of(r.arn).startswith(prefix)
+            if _path_of(r.arn).startswith(prefix or "/")
         ]
-        items, extra = page(shown, params)
-        return {"AttachedPolicies": items, **extra}
+        return page(shown, paged)
 
-    def put_boundary(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name, arn = params[self._param], params["PermissionsBoundary"]
-        self._authorize(ctx, f"Put{_label(self._kind)}PermissionsBoundary", name)
+    def put_boundary(self, ctx: RequestContext, name: str, arn: str) -> None:
         with self._deps.store.write() as tx:
             owner = self._owner(tx, ctx, name)
             try:
@@ -195,15 +148,11 @@ class OwnedPolicies:
             except NoSuchEntityError as exc:
                 raise PolicyNotAttachableError(exc.message) from exc
             self._save(tx, owner, arn)
-        return {}
 
-    def delete_boundary(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name = params[self._param]
-        self._authorize(ctx, f"Delete{_label(self._kind)}PermissionsBoundary", name)
+    def delete_boundary(self, ctx: RequestContext, name: str) -> None:
         with self._deps.store.write() as tx:
             owner = self._owner(tx, ctx, name)
             self._save(tx, owner, None)
-        return {}
 
     @staticmethod
     def _save(tx: Transaction, owner: Owner, boundary: str | None) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from stockade.domain.iam import ManagedPolicy, PolicyVersion
 from stockade.services.context import RequestContext
@@ -11,12 +10,12 @@ from stockade.services.iam import presenters
 from stockade.services.iam.common import (
     IamDeps,
     ResolvedPolicy,
-    authorize,
     check_document,
     check_path,
     entity_arn,
     page,
     quoted,
+    refuse_tags,
     resolve_policy,
 )
 from stockade.services.iam.errors import (
@@ -29,6 +28,7 @@ from stockade.services.iam.errors import (
 )
 from stockade.services.iam.managed import AWS_MANAGED, CREATED
 from stockade.services.identity import new_unique_id
+from stockade.shapes import iam as shapes
 from stockade.store.ports import Transaction
 
 _VERSIONS_MAX = 5
@@ -52,17 +52,19 @@ class Policies:
     def __init__(self, deps: IamDeps) -> None:
         self._deps = deps
 
-    def _present(self, tx: Transaction, resolved: ResolvedPolicy) -> dict[str, Any]:
+    def _present(self, tx: Transaction, resolved: ResolvedPolicy) -> shapes.Policy:
         count = tx.policies.attachment_count(resolved.arn)
         if resolved.aws is not None:
             return presenters.aws_policy(resolved.aws, count)
         return presenters.customer_policy(_customer(resolved), count)
 
-    def create_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name, path = params["PolicyName"], check_path(params.get("Path"))
+    def create_policy(
+        self, ctx: RequestContext, request: shapes.CreatePolicyRequest
+    ) -> shapes.CreatePolicyResponse:
+        refuse_tags("CreatePolicy", request)
+        name, path = request["PolicyName"], check_path(request.get("Path"))
         arn = entity_arn(ctx, "policy", name, path)
-        authorize(self._deps, ctx, "CreatePolicy", arn)
-        document = check_document(params["PolicyDocument"])
+        document = check_document(request["PolicyDocument"])
         _check_size(document)
         now = self._deps.clock.now()
         with self._deps.store.write() as tx:
@@ -77,24 +79,26 @@ class Policies:
                 now,
                 now,
                 path=path,
-                description=params.get("Description"),
+                description=request.get("Description"),
             )
             tx.policies.put_managed(policy)
             tx.policies.put_version(PolicyVersion(arn, "v1", document, now))
         return {"Policy": presenters.customer_policy(policy, 0)}
 
-    def get_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        arn = params["PolicyArn"]
-        authorize(self._deps, ctx, "GetPolicy", arn)
+    def get_policy(
+        self, ctx: RequestContext, request: shapes.GetPolicyRequest
+    ) -> shapes.GetPolicyResponse:
+        arn = request["PolicyArn"]
         with self._deps.store.read() as tx:
             return {"Policy": self._present(tx, resolve_policy(tx, ctx, arn))}
 
-    def list_policies(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        authorize(self._deps, ctx, "ListPolicies", entity_arn(ctx, "policy", ""))
-        scope = params.get("Scope") or "All"
-        prefix = params.get("PathPrefix") or "/"
-        only_attached = bool(params.get("OnlyAttached"))
-        shown: list[dict[str, Any]] = []
+    def list_policies(
+        self, ctx: RequestContext, request: shapes.ListPoliciesRequest
+    ) -> shapes.ListPoliciesResponse:
+        scope = request.get("Scope") or "All"
+        prefix = request.get("PathPrefix") or "/"
+        only_attached = bool(request.get("OnlyAttached"))
+        shown: list[shapes.Policy] = []
         with self._deps.store.read() as tx:
             if scope in ("All", "AWS"):
                 for aws in AWS_MANAGED.values():
@@ -106,26 +110,26 @@ class Policies:
         shown = [
             p
             for p in shown
-            if p["Path"].startswith(prefix) and (p["AttachmentCount"] or not only_attached)
+            if p.get("Path", "/").startswith(prefix)
+            and (p.get("AttachmentCount") or not only_attached)
         ]
-        items, extra = page(shown, params)
-        return {"Policies": items, **extra}
+        items, paging = page(shown, request)
+        return {"Policies": items, **paging}
 
-    def delete_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        arn = params["PolicyArn"]
-        authorize(self._deps, ctx, "DeletePolicy", arn)
+    def delete_policy(self, ctx: RequestContext, request: shapes.DeletePolicyRequest) -> None:
+        arn = request["PolicyArn"]
         with self._deps.store.write() as tx:
             _customer(resolve_policy(tx, ctx, arn))
             if tx.policies.attachment_count(arn):
                 raise DeleteConflictError("Cannot delete a policy attached to entities.")
             tx.policies.delete_managed(arn)
-        return {}
 
     # Versions
 
-    def get_policy_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        arn, version_id = params["PolicyArn"], params["VersionId"]
-        authorize(self._deps, ctx, "GetPolicyVersion", arn)
+    def get_policy_version(
+        self, ctx: RequestContext, request: shapes.GetPolicyVersionRequest
+    ) -> shapes.GetPolicyVersionResponse:
+        arn, version_id = request["PolicyArn"], request["VersionId"]
         with self._deps.store.read() as tx:
             resolved = resolve_policy(tx, ctx, arn)
             if resolved.aws is not None:
@@ -145,27 +149,29 @@ class Policies:
             raise _no_version(arn, version_id)
         return {"PolicyVersion": presenters.version(version, policy.default_version)}
 
-    def list_policy_versions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        arn = params["PolicyArn"]
-        authorize(self._deps, ctx, "ListPolicyVersions", arn)
+    def list_policy_versions(
+        self, ctx: RequestContext, request: shapes.ListPolicyVersionsRequest
+    ) -> shapes.ListPolicyVersionsResponse:
+        arn = request["PolicyArn"]
+        shown: list[shapes.PolicyVersion]
         with self._deps.store.read() as tx:
             resolved = resolve_policy(tx, ctx, arn)
             if resolved.aws is not None:
                 shown = [{"VersionId": "v1", "IsDefaultVersion": True, "CreateDate": CREATED}]
             else:
                 policy = _customer(resolved)
-                shown = []
-                for v in tx.policies.list_versions(arn):
-                    entry = presenters.version(v, policy.default_version)
-                    del entry["Document"]  # ListPolicyVersions leaves documents out
-                    shown.append(entry)
-        items, extra = page(shown, params)
-        return {"Versions": items, **extra}
+                shown = [
+                    presenters.version_entry(v, policy.default_version)
+                    for v in tx.policies.list_versions(arn)
+                ]
+        items, paging = page(shown, request)
+        return {"Versions": items, **paging}
 
-    def create_policy_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        arn = params["PolicyArn"]
-        authorize(self._deps, ctx, "CreatePolicyVersion", arn)
-        document = check_document(params["PolicyDocument"])
+    def create_policy_version(
+        self, ctx: RequestContext, request: shapes.CreatePolicyVersionRequest
+    ) -> shapes.CreatePolicyVersionResponse:
+        arn = request["PolicyArn"]
+        document = check_document(request["PolicyDocument"])
         _check_size(document)
         now = self._deps.clock.now()
         with self._deps.store.write() as tx:
@@ -177,7 +183,7 @@ class Policies:
                 )
             version = PolicyVersion(arn, f"v{policy.next_version}", document, now)
             tx.policies.put_version(version)
-            default = version.version_id if params.get("SetAsDefault") else policy.default_version
+            default = version.version_id if request.get("SetAsDefault") else policy.default_version
             tx.policies.put_managed(
                 dataclasses.replace(
                     policy,
@@ -188,9 +194,10 @@ class Policies:
             )
         return {"PolicyVersion": presenters.version(version, default)}
 
-    def delete_policy_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        arn, version_id = params["PolicyArn"], params["VersionId"]
-        authorize(self._deps, ctx, "DeletePolicyVersion", arn)
+    def delete_policy_version(
+        self, ctx: RequestContext, request: shapes.DeletePolicyVersionRequest
+    ) -> None:
+        arn, version_id = request["PolicyArn"], request["VersionId"]
         with self._deps.store.write() as tx:
             policy = _customer(resolve_policy(tx, ctx, arn))
             if tx.policies.get_version(arn, version_id) is None:
@@ -198,13 +205,11 @@ class Policies:
             if version_id == policy.default_version:
                 raise DeleteConflictError("Cannot delete the default version of a policy.")
             tx.policies.delete_version(arn, version_id)
-        return {}
 
     def set_default_policy_version(
-        self, ctx: RequestContext, params: dict[str, Any]
-    ) -> dict[str, Any]:
-        arn, version_id = params["PolicyArn"], params["VersionId"]
-        authorize(self._deps, ctx, "SetDefaultPolicyVersion", arn)
+        self, ctx: RequestContext, request: shapes.SetDefaultPolicyVersionRequest
+    ) -> None:
+        arn, version_id = request["PolicyArn"], request["VersionId"]
         with self._deps.store.write() as tx:
             policy = _customer(resolve_policy(tx, ctx, arn))
             if tx.policies.get_version(arn, version_id) is None:
@@ -214,7 +219,6 @@ class Policies:
                     policy, default_version=version_id, updated=self._deps.clock.now()
                 )
             )
-        return {}
 
 
 def _no_version(arn: str, version_id: str) -> NoSuchEntityError:

@@ -1,47 +1,49 @@
-"""IAM entities as the wire shapes of botocore's iam model."""
+"""IAM entities as the wire shapes of botocore's iam model (unset optional members left out)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from stockade.domain.account import AccessKey, IamUser
 from stockade.domain.iam import IamGroup, IamRole, ManagedPolicy, PolicyVersion
 from stockade.services.iam.common import quoted
 from stockade.services.iam.managed import CREATED, AwsManagedPolicy
+from stockade.shapes import iam as shapes
 
 
-def boundary(arn: str | None) -> dict[str, Any] | None:
-    if arn is None:
-        return None
+def boundary(arn: str) -> shapes.AttachedPermissionsBoundary:
     return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
 
 
-def user(u: IamUser) -> dict[str, Any]:
-    return {
+def user(u: IamUser) -> shapes.User:
+    shown: shapes.User = {
         "Path": u.path,
         "UserName": u.name,
         "UserId": u.user_id,
         "Arn": u.arn,
         "CreateDate": u.created,
-        "PermissionsBoundary": boundary(u.permissions_boundary),
     }
+    if u.permissions_boundary is not None:
+        shown = {**shown, "PermissionsBoundary": boundary(u.permissions_boundary)}
+    return shown
 
 
-def role(r: IamRole, *, with_document: bool = True) -> dict[str, Any]:
-    return {
+def role(r: IamRole) -> shapes.Role:
+    shown: shapes.Role = {
         "Path": r.path,
         "RoleName": r.name,
         "RoleId": r.role_id,
         "Arn": r.arn,
         "CreateDate": r.created,
-        "AssumeRolePolicyDocument": quoted(r.trust_policy) if with_document else None,
-        "Description": r.description,
+        "AssumeRolePolicyDocument": quoted(r.trust_policy),
         "MaxSessionDuration": r.max_session_duration,
-        "PermissionsBoundary": boundary(r.permissions_boundary),
     }
+    if r.description is not None:
+        shown = {**shown, "Description": r.description}
+    if r.permissions_boundary is not None:
+        shown = {**shown, "PermissionsBoundary": boundary(r.permissions_boundary)}
+    return shown
 
 
-def group(g: IamGroup) -> dict[str, Any]:
+def group(g: IamGroup) -> shapes.Group:
     return {
         "Path": g.path,
         "GroupName": g.name,
@@ -51,20 +53,35 @@ def group(g: IamGroup) -> dict[str, Any]:
     }
 
 
-def access_key(key: AccessKey, *, with_secret: bool = False) -> dict[str, Any]:
-    shown: dict[str, Any] = {
+def access_key(key: AccessKey) -> shapes.AccessKeyMetadata:
+    return {
         "UserName": key.user_name,
         "AccessKeyId": key.access_key_id,
         "Status": key.status.value,
         "CreateDate": key.created,
     }
-    if with_secret:
-        shown["SecretAccessKey"] = key.secret_access_key
+
+
+def new_access_key(key: AccessKey) -> shapes.AccessKey:
+    """With its secret: shown once, when the key is created."""
+    return {
+        "UserName": key.user_name,
+        "AccessKeyId": key.access_key_id,
+        "Status": key.status.value,
+        "SecretAccessKey": key.secret_access_key,
+        "CreateDate": key.created,
+    }
+
+
+def last_used(key: AccessKey) -> shapes.AccessKeyLastUsed:
+    shown: shapes.AccessKeyLastUsed = {"ServiceName": "N/A", "Region": "N/A"}
+    if key.last_used is not None:
+        shown = {**shown, "LastUsedDate": key.last_used}
     return shown
 
 
-def customer_policy(p: ManagedPolicy, attachments: int) -> dict[str, Any]:
-    return {
+def customer_policy(p: ManagedPolicy, attachments: int) -> shapes.Policy:
+    shown: shapes.Policy = {
         "PolicyName": p.name,
         "PolicyId": p.policy_id,
         "Arn": p.arn,
@@ -73,13 +90,15 @@ def customer_policy(p: ManagedPolicy, attachments: int) -> dict[str, Any]:
         "AttachmentCount": attachments,
         "PermissionsBoundaryUsageCount": 0,
         "IsAttachable": True,
-        "Description": p.description,
         "CreateDate": p.created,
         "UpdateDate": p.updated,
     }
+    if p.description is not None:
+        shown = {**shown, "Description": p.description}
+    return shown
 
 
-def aws_policy(p: AwsManagedPolicy, attachments: int) -> dict[str, Any]:
+def aws_policy(p: AwsManagedPolicy, attachments: int) -> shapes.Policy:
     return {
         "PolicyName": p.name,
         "PolicyId": p.policy_id,
@@ -95,9 +114,18 @@ def aws_policy(p: AwsManagedPolicy, attachments: int) -> dict[str, Any]:
     }
 
 
-def version(v: PolicyVersion, default: str) -> dict[str, Any]:
+def version(v: PolicyVersion, default: str) -> shapes.PolicyVersion:
     return {
         "Document": quoted(v.document),
+        "VersionId": v.version_id,
+        "IsDefaultVersion": v.version_id == default,
+        "CreateDate": v.created,
+    }
+
+
+def version_entry(v: PolicyVersion, default: str) -> shapes.PolicyVersion:
+    """A version as ListPolicyVersions shows it: without its document."""
+    return {
         "VersionId": v.version_id,
         "IsDefaultVersion": v.version_id == default,
         "CreateDate": v.created,
