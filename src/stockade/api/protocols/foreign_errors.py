@@ -14,18 +14,17 @@ query.py).
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from stockade.api.http import HttpResponse
+from stockade.api.protocols.xml_text import xml_text
 from stockade.errors import ApiError
 
 
 def rest_xml_error(error: ApiError, request_id: str) -> HttpResponse:
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{escape(error.wire_code('rest-xml'))}</Code>"
-        f"<Message>{escape(error.message)}</Message>"
-        f"<RequestId>{escape(request_id)}</RequestId></Error>"
+        f"<Error><Code>{xml_text(error.wire_code('rest-xml'))}</Code>"
+        f"<Message>{xml_text(error.message)}</Message>"
+        f"<RequestId>{xml_text(request_id)}</RequestId></Error>"
     )
     headers = [
         ("x-amz-request-id", request_id),
@@ -39,9 +38,9 @@ def rest_xml_error(error: ApiError, request_id: str) -> HttpResponse:
 def ec2_error(error: ApiError, request_id: str) -> HttpResponse:
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Response><Errors><Error><Code>{escape(error.wire_code('ec2'))}</Code>"
-        f"<Message>{escape(error.message)}</Message></Error></Errors>"
-        f"<RequestID>{escape(request_id)}</RequestID></Response>"
+        f"<Response><Errors><Error><Code>{xml_text(error.wire_code('ec2'))}</Code>"
+        f"<Message>{xml_text(error.message)}</Message></Error></Errors>"
+        f"<RequestID>{xml_text(request_id)}</RequestID></Response>"
     )
     headers = [("x-amzn-RequestId", request_id), ("Content-Type", "text/xml;charset=UTF-8")]
     headers.extend(error.wire_headers().items())

@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from stockade.api.errors import MalformedRequestError
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.protocols import values
+from stockade.api.protocols.xml_text import xml_text
 from stockade.errors import ApiError, InternalError
 
 PROTOCOL = "query"
@@ -146,7 +146,7 @@ def serialize_response(
         parts.append(f"<{wrapper}>")
         _members(shape, result, parts)
         parts.append(f"</{wrapper}>")
-    parts.append(f"<ResponseMetadata><RequestId>{escape(request_id)}</RequestId>")
+    parts.append(f"<ResponseMetadata><RequestId>{xml_text(request_id)}</RequestId>")
     parts.append(f"</ResponseMetadata></{name}Response>")
     return _xml(200, "".join(parts), request_id)
 
@@ -155,9 +155,9 @@ def serialize_error(error: ApiError, request_id: str) -> HttpResponse:
     kind = "Sender" if error.sender_fault else "Receiver"
     body = (
         "<ErrorResponse><Error>"
-        f"<Type>{kind}</Type><Code>{escape(error.wire_code(PROTOCOL))}</Code>"
-        f"<Message>{escape(error.message)}</Message>"
-        f"</Error><RequestId>{escape(request_id)}</RequestId></ErrorResponse>"
+        f"<Type>{kind}</Type><Code>{xml_text(error.wire_code(PROTOCOL))}</Code>"
+        f"<Message>{xml_text(error.message)}</Message>"
+        f"</Error><RequestId>{xml_text(request_id)}</RequestId></ErrorResponse>"
     )
     response = _xml(error.http_status, body, request_id)
     response.headers.extend(error.wire_headers().items())
@@ -219,7 +219,7 @@ def _element(shape: Shape, tag: str, value: Any, parts: list[str]) -> None:
     if kind == "structure":
         _members(shape, value, parts)
     else:
-        parts.append(escape(_text(shape, value)))
+        parts.append(xml_text(_text(shape, value)))
     parts.append(f"</{tag}>")
 
 

@@ -22,6 +22,7 @@ from stockade.services.iam.errors import (
     EntityAlreadyExistsError,
     LimitExceededError,
     NoSuchEntityError,
+    ValidationError,
 )
 from stockade.services.iam.owned import ensure_boundary, has_policies
 from stockade.services.identity import new_access_key_id, new_secret, new_user_id
@@ -131,6 +132,9 @@ class Users:
     ) -> None:
         name = request.get("UserName") or own_name(ctx)
         key_id = AccessKeyId(request["AccessKeyId"])
+        if request["Status"] not in (KeyStatus.ACTIVE, KeyStatus.INACTIVE):
+            # The model's enum also names Expired, which only IAM itself may set.
+            raise ValidationError("An access key's status can be set to Active or Inactive only.")
         status = KeyStatus(request["Status"])
         with self._deps.store.write() as tx:
             key = self._load_key(tx.access_keys.get(key_id), ctx, name, key_id)
