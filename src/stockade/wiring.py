@@ -223,7 +223,14 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             "iam",
             specs.model("iam"),
             IamService(
-                store, clock, authorizer, on_change=_forgetting(identities, authorizer)
+                store,
+                clock,
+                authorizer,
+                on_change=_forgetting(
+                    identities.forget,
+                    authorizer.forget,
+                    lambda_service.invoker.role_sessions.forget,
+                ),
             ).operations(),
         ),
         "sts": QueryEndpoint(
@@ -385,10 +392,12 @@ def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:
     return signer
 
 
-def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callable[[], None]:
+def _forgetting(*caches: Callable[[], None]) -> Callable[[], None]:
+    """One call that drops every cache an IAM change makes stale."""
+
     def forget() -> None:
-        identities.forget()
-        authorizer.forget()
+        for drop in caches:
+            drop()
 
     return forget
 
