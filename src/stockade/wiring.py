@@ -43,6 +43,7 @@ from stockade.crypto.root_key import AesRootKey
 from stockade.domain import limits
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
+from stockade.private_files import make_dir, restrict_tree, restrict_umask, write_file
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
@@ -129,9 +130,14 @@ class Stockade:
 
 
 def build(settings: Settings) -> Stockade:
+    # Nothing the server writes may depend on the umask it was started with.
+    restrict_umask()
     datadir.prepare(settings)
     lock_fd = datadir.lock(settings)
     try:
+        repaired = restrict_tree(settings.data_dir)  # written by a version before these rules
+        if repaired:
+            LOG.info("made %d files and directories of the data dir private", len(repaired))
         return _build(settings, lock_fd)
     except BaseException:
         os.close(lock_fd)
@@ -318,6 +324,7 @@ def create_account(settings: Settings, name: str) -> NewAccount:
         raise datadir.DataDirError(
             f"No Stockade data in {settings.data_dir}; start the server first."
         )
+    restrict_umask()
     at_rest = _AtRest.open(settings, SystemClock())
     store = SqliteStore(settings.database, at_rest.sealer)
     try:
@@ -335,6 +342,7 @@ def compliance_admin(settings: Settings) -> Iterator[ComplianceAdmin]:
         raise datadir.DataDirError(
             f"No Stockade data in {settings.data_dir}; start the server first."
         )
+    restrict_umask()
     clock = SystemClock()
     at_rest = _AtRest.open(settings, clock)
     store = SqliteStore(settings.database, at_rest.sealer)
@@ -370,7 +378,7 @@ def _audit(
     journal holds are (re)added on every start, in case the last run stopped before indexing."""
     path = settings.audit / "index.db"
     fresh = not path.exists()
-    settings.audit.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_dir(settings.audit)
     index = SqliteAuditIndex(path, clock, settings.audit_retention_days)
     if fresh:
         since = clock.now() - timedelta(days=settings.audit_retention_days)
@@ -388,7 +396,7 @@ def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:
     if path.exists():
         return Ed25519Signer.from_wrapped(root, path.read_bytes(), context)
     signer = Ed25519Signer.generate()
-    datadir.write_private(path, signer.wrapped(root, context))
+    write_file(path, signer.wrapped(root, context))
     return signer
 
 

@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from stockade.audit import layout
 from stockade.audit.events import AuditEvent
 from stockade.clock import Clock
+from stockade.private_files import make_dir, open_for_append, open_for_write, write_file
 
 LOG = logging.getLogger(__name__)
 JOURNAL = "journal.jsonl"
@@ -71,10 +72,10 @@ class AuditTrail:
         self._signer = signer
         self._clock = clock
         self._region = region
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_dir(root)
         self._state = _read_state(root / STATE)
         self._seq = max(self._state["delivered"], _last_seq(root / JOURNAL))
-        self._journal = open(root / JOURNAL, "ab")  # noqa: SIM115 - held for the trail's life
+        self._journal = open_for_append(root / JOURNAL)  # held for the trail's life
         self._ops: queue.SimpleQueue[_Append | _Roll | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
@@ -82,7 +83,9 @@ class AuditTrail:
         self._thread.start()
         fingerprint = hashlib.sha256(signer.public_key_pem()).hexdigest()
         self._fingerprint = fingerprint
-        (root / "digest-public-key.pem").write_bytes(signer.public_key_pem())
+        # Public, and still 0600 like everything in the data dir: verifiers read it as the
+        # server's user, or are handed a copy.
+        write_file(root / "digest-public-key.pem", signer.public_key_pem())
 
     def __repr__(self) -> str:
         return f"AuditTrail({self._root.name!r})"
@@ -301,9 +304,9 @@ def _write_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def _write_durably(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_dir(path.parent)
     temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as handle:
+    with open_for_write(temporary) as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())

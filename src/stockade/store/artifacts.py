@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from stockade.private_files import make_dir, write_file
 from stockade.store.ports import Sealer
 from stockade.types import Sha256Hex
 
@@ -32,7 +32,7 @@ class FileArtifactStore:
     def __init__(self, root: Path, sealer: Sealer) -> None:
         self._root = root
         self._sealer = sealer
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_dir(root)
 
     def _path(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -44,19 +44,10 @@ class FileArtifactStore:
         path = self._path(address)
         if path.exists():
             return address
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        tmp = path.parent / f".{address}.{secrets.token_hex(8)}.tmp"
-        sealed = self._sealer.seal(data, ("artifact", address))
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(sealed)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        if not path.parent.is_dir():
+            make_dir(path.parent)
+        # A temporary dot-file, fsync'd, then renamed into place (addresses() skips dot-files).
+        write_file(path, self._sealer.seal(data, ("artifact", address)))
         _fsync_dir(path.parent)
         return address
 
