@@ -1,9 +1,11 @@
 """The data directory: first-start bootstrap, the files tools read, the single-server lock.
 
-Layout (all private to the server user):
-    stockade.db            SQLite store (WAL)
-    artifacts/             content-addressed packages
-    keys/                  server secrets (link-signing key)
+Layout (all private to the server user: files 0600, directories 0700, see private_files):
+    stockade.db            SQLite store (WAL), and logs.db, queues.db, keys.db, stats.db
+    artifacts/             content-addressed packages (sealed)
+    audit/                 journal, signed log and digest files, lookup index, event selectors
+    keys/                  server secrets (root key, link-signing key, audit signing key)
+    tls/                   the local CA and server certificate (when no operator certificate)
     credentials, config    AWS shared-credentials/config files for profile `stockade`
     endpoint.json          where the server is and how to reach it
     server.lock            held while a server runs
@@ -22,6 +24,7 @@ from pathlib import Path
 from stockade.config import PROFILE, Settings
 from stockade.crypto import tls
 from stockade.crypto.root_key import RootKeyProvider
+from stockade.private_files import FILE_MODE, make_dir, write_file
 
 
 class DataDirError(Exception):
@@ -36,14 +39,15 @@ class AdminCredentials:
 
 
 def prepare(settings: Settings) -> None:
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(settings.data_dir, 0o700)
-    settings.keys.mkdir(mode=0o700, exist_ok=True)
+    """The data dir and its keys/ directory, private (see `stockade.private_files`)."""
+    make_dir(settings.data_dir)
+    make_dir(settings.keys)
 
 
 def lock(settings: Settings) -> int:
     """Hold the data dir for this process; a second server on the same dir is refused."""
-    fd = os.open(settings.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(settings.lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as exc:
@@ -61,13 +65,13 @@ def secret_key(path: Path, size: int = 32) -> bytes:
     except FileNotFoundError:
         pass
     key = secrets.token_bytes(size)
-    write_private(path, key)
+    write_file(path, key)
     return key
 
 
 def write_client_files(settings: Settings, admin: AdminCredentials) -> None:
     """Shared credentials/config files so that boto3 and the AWS CLI work as-is."""
-    write_private(
+    write_file(
         settings.credentials_file,
         (
             f"[{PROFILE}]\n"
@@ -82,7 +86,7 @@ def write_config_file(settings: Settings) -> None:
     lines = f"[profile {PROFILE}]\nregion = {settings.region}\nendpoint_url = {settings.url}\n"
     if settings.ca_bundle is not None:
         lines += f"ca_bundle = {settings.ca_bundle.resolve()}\n"
-    write_private(settings.config_file, lines.encode())
+    write_file(settings.config_file, lines.encode())
 
 
 def write_endpoint(settings: Settings, account_id: str) -> None:
@@ -96,7 +100,7 @@ def write_endpoint(settings: Settings, account_id: str) -> None:
     }
     if settings.ca_bundle is not None:
         document["ca_bundle"] = str(settings.ca_bundle.resolve())
-    write_private(settings.endpoint_file, (json.dumps(document, indent=2) + "\n").encode())
+    write_file(settings.endpoint_file, (json.dumps(document, indent=2) + "\n").encode())
 
 
 def read_endpoint(data_dir: Path) -> dict[str, str] | None:
@@ -105,20 +109,6 @@ def read_endpoint(data_dir: Path) -> dict[str, str] | None:
     except (FileNotFoundError, ValueError):
         return None
     return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else None
-
-
-def write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)
@@ -136,7 +126,7 @@ def server_tls(settings: Settings, root: RootKeyProvider) -> ServerTls | None:
     if settings.tls_cert_file is not None and settings.tls_key_file is not None:
         return ServerTls(settings.tls_cert_file, settings.tls_key_file)
     directory = settings.tls_dir
-    directory.mkdir(mode=0o700, exist_ok=True)
+    make_dir(directory)
     cert, key, wrapped = directory / "server.pem", directory / "server.key", directory / "server.pw"
     fresh = cert.exists() and key.exists() and wrapped.exists()
     if fresh:
@@ -145,8 +135,8 @@ def server_tls(settings: Settings, root: RootKeyProvider) -> ServerTls | None:
     if not fresh:
         hosts = sorted({"localhost", settings.host} - {"0.0.0.0", "::", "127.0.0.1", "::1"})  # noqa: S104
         issued = tls.issue_local_tls(root, hosts or ["localhost"], ["127.0.0.1", "::1"], "Stockade")
-        write_private(directory / "ca.pem", issued.ca_pem)
-        write_private(key, issued.key_pem)
-        write_private(wrapped, issued.wrapped_password)
-        write_private(cert, issued.server_pem)
+        write_file(directory / "ca.pem", issued.ca_pem)
+        write_file(key, issued.key_pem)
+        write_file(wrapped, issued.wrapped_password)
+        write_file(cert, issued.server_pem)
     return ServerTls(cert, key, tls.key_password(root, wrapped.read_bytes()))

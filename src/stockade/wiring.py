@@ -49,6 +49,7 @@ from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.kernel import AuditStep, Kernel, PolicyAuthorizer
 from stockade.kernel.legacy import undeclared_table
+from stockade.private_files import make_dir, restrict_tree, restrict_umask, write_file
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
@@ -145,9 +146,14 @@ def build(
 ) -> Stockade:
     """The server for `settings`. `clock` and `sandbox` replace the system clock and the
     settings' isolation backend (in-process tests drive a fake clock and fake guests)."""
+    # Nothing the server writes may depend on the umask it was started with.
+    restrict_umask()
     datadir.prepare(settings)
     lock_fd = datadir.lock(settings)
     try:
+        repaired = restrict_tree(settings.data_dir)  # written by a version before these rules
+        if repaired:
+            LOG.info("made %d files and directories of the data dir private", len(repaired))
         return _build(settings, lock_fd, clock or SystemClock(), sandbox)
     except BaseException:
         os.close(lock_fd)
@@ -260,7 +266,15 @@ def _build(
         StsService(store, clock).table(),
         CloudTrailService(audit_index, selectors, clock, settings.audit_retention_days).table(),
         SignerService(store, CodeSigningKeys(at_rest.root), clock, settings.region).table(),
-        IamService(store, clock, on_change=_forgetting(identities, authorizer)).table(),
+        IamService(
+            store,
+            clock,
+            on_change=_forgetting(
+                identities.forget,
+                authorizer.forget,
+                lambda_service.invoker.role_sessions.forget,
+            ),
+        ).table(),
     ] + [
         undeclared_table(
             name,
@@ -326,6 +340,7 @@ def create_account(settings: Settings, name: str) -> NewAccount:
         raise datadir.DataDirError(
             f"No Stockade data in {settings.data_dir}; start the server first."
         )
+    restrict_umask()
     at_rest = _AtRest.open(settings, SystemClock())
     store = SqliteStore(settings.database, at_rest.sealer)
     try:
@@ -343,6 +358,7 @@ def compliance_admin(settings: Settings) -> Iterator[ComplianceAdmin]:
         raise datadir.DataDirError(
             f"No Stockade data in {settings.data_dir}; start the server first."
         )
+    restrict_umask()
     clock = SystemClock()
     at_rest = _AtRest.open(settings, clock)
     store = SqliteStore(settings.database, at_rest.sealer)
@@ -378,7 +394,7 @@ def _audit(
     journal holds are (re)added on every start, in case the last run stopped before indexing."""
     path = settings.audit / "index.db"
     fresh = not path.exists()
-    settings.audit.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_dir(settings.audit)
     index = SqliteAuditIndex(path, clock, settings.audit_retention_days)
     if fresh:
         since = clock.now() - timedelta(days=settings.audit_retention_days)
@@ -396,7 +412,7 @@ def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:
     if path.exists():
         return Ed25519Signer.from_wrapped(root, path.read_bytes(), context)
     signer = Ed25519Signer.generate()
-    datadir.write_private(path, signer.wrapped(root, context))
+    write_file(path, signer.wrapped(root, context))
     return signer
 
 
@@ -410,10 +426,12 @@ def _invoked_function(ctx: RequestContext, params: Any) -> Sequence[str]:
     return (function_arn(ref.region or ctx.region, ref.account_id, ref.name, qualifier),)
 
 
-def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callable[[], None]:
+def _forgetting(*caches: Callable[[], None]) -> Callable[[], None]:
+    """One call that drops every cache an IAM change makes stale."""
+
     def forget() -> None:
-        identities.forget()
-        authorizer.forget()
+        for drop in caches:
+            drop()
 
     return forget
 

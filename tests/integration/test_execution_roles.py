@@ -140,3 +140,37 @@ def test_basic_execution_role_cannot_call_the_api(server: RunningServer) -> None
         FunctionName=name, Payload=json.dumps({"targets": [name]}).encode()
     )
     assert json.loads(reply["Payload"].read())[name] == "AccessDeniedException"
+
+
+WHO_AM_I = """
+import boto3
+from botocore.exceptions import ClientError
+
+def handler(event, context):
+    try:
+        return boto3.client("sts").get_caller_identity()["UserId"]
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+"""
+
+
+def test_a_role_created_again_under_the_same_name_gets_fresh_sessions(
+    server: RunningServer,
+) -> None:
+    iam, lam = server.client("iam"), server.client("lambda")
+    role = make_role(server, LAMBDA_TRUST, None)
+    role_name = role.rsplit("/", 1)[-1]
+    first_id = iam.get_role(RoleName=role_name)["Role"]["RoleId"]
+    name = unique("whoami")
+    create(server, name, role, WHO_AM_I)
+    reply = lam.invoke(FunctionName=name, Payload=b"{}")
+    assert json.loads(reply["Payload"].read()) == f"{first_id}:{name}"
+
+    iam.delete_role(RoleName=role_name)
+    second_id = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(
+        LAMBDA_TRUST))["Role"]["RoleId"]  # fmt: skip
+    # As in AWS, a trivial configuration update replaces environments started with the old
+    # role's credentials; the new ones must get a session of the new role, not a cached one.
+    lam.update_function_configuration(FunctionName=name, Description="role re-created")
+    reply = lam.invoke(FunctionName=name, Payload=b"{}")
+    assert json.loads(reply["Payload"].read()) == f"{second_id}:{name}"

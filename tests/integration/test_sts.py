@@ -165,3 +165,52 @@ def test_the_aws_cli_speaks_iam_and_sts(server: RunningServer) -> None:
     users = aws("iam", "list-users")["Users"]
     assert name in {u["UserName"] for u in users}
     aws("iam", "delete-user", "--user-name", name)
+
+
+def test_a_role_deleted_and_created_again_does_not_revive_old_sessions(
+    server: RunningServer,
+) -> None:
+    user, creds = new_user(server)
+    trust = document(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": user_arn(server, user)},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    iam = server.client("iam")
+    name = unique("reborn")
+    first_id = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["RoleId"]
+    iam.attach_role_policy(RoleName=name, PolicyArn=LAMBDA_READ_ONLY)
+    role_arn = f"arn:aws:iam::{server.account_id}:role/{name}"
+    sts = server.client("sts", credentials=creds)
+    old = sts.assume_role(RoleArn=role_arn, RoleSessionName="before")["Credentials"]
+    old_sts, old_lambda = session_client(server, "sts", old), session_client(server, "lambda", old)
+    assert old_sts.get_caller_identity()["UserId"] == f"{first_id}:before"
+    assert "Functions" in old_lambda.list_functions()
+
+    iam.detach_role_policy(RoleName=name, PolicyArn=LAMBDA_READ_ONLY)
+    iam.delete_role(RoleName=name)
+    second_id = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["RoleId"]
+    iam.attach_role_policy(RoleName=name, PolicyArn=LAMBDA_READ_ONLY)
+    assert second_id != first_id
+
+    # The old session names a role that no longer exists: unknown credentials, in each
+    # protocol's own words (query services and Lambda's REST-JSON).
+    with pytest.raises(ClientError) as refused:
+        old_sts.get_caller_identity()
+    assert error(refused) == (
+        "InvalidClientTokenId", "The security token included in the request is invalid.", 403
+    )  # fmt: skip
+    with pytest.raises(ClientError) as refused_lambda:
+        old_lambda.list_functions()
+    assert error(refused_lambda) == (
+        "UnrecognizedClientException", "The security token included in the request is invalid.",
+        403,
+    )  # fmt: skip
+
+    new = sts.assume_role(RoleArn=role_arn, RoleSessionName="after")["Credentials"]
+    assert session_client(server, "sts", new).get_caller_identity()["UserId"] == (
+        f"{second_id}:after"
+    )
+    assert "Functions" in session_client(server, "lambda", new).list_functions()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -138,6 +139,42 @@ def test_sdk_endpoint_reaches_the_api_connection_callback() -> None:
 
     assert json.loads(asyncio.run(scenario())) == "pong"
     assert seen == [b"ping"]
+
+
+def test_the_servers_private_umask_does_not_reach_the_sandbox() -> None:
+    """The server runs with umask 0o077 (its data dir is private); the sandbox's directories
+    must still be searchable by the guest uid, and functions get the conventional 0o022."""
+    reason = real_sandbox_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    # A scratch parent of its own, created under the private umask, as on a fresh host.
+    parent = Path(f"/run/stockade-umask-test-{os.getpid()}")
+    code = (
+        "import os\ndef handler(event, context):\n    open('/tmp/f', 'w').close()\n"
+        "    return oct(os.stat('/tmp/f').st_mode & 0o777)\n"
+    )
+
+    async def scenario() -> bytes:
+        settings = NamespaceSettings(
+            instance=f"umask-{os.getpid()}", scratch_parent=parent, prewarm_shells=0
+        )
+        pool = EnvironmentPool.local(NamespaceBackend(settings), InMemoryLogSink())
+        await pool.start()
+        try:
+            spec = make_spec(make_zip({"app.py": code}), name="umask")
+            result = await pool.invoke(spec, make_request(spec))
+            assert result.function_error is None, result.payload
+            return result.payload
+        finally:
+            await pool.close()
+
+    previous = os.umask(0o077)
+    try:
+        assert json.loads(asyncio.run(scenario())) == "0o644"
+    finally:
+        os.umask(previous)
+        with contextlib.suppress(OSError):
+            parent.rmdir()
 
 
 def test_unsafe_backend_runs_functions_without_isolation() -> None:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,21 +113,31 @@ class RunningServer:
         return self.process.returncode
 
 
+# How the server is started by default: this interpreter, with the worktree's package.
+STOCKADE = (sys.executable, "-m", "stockade")
+
+
 def start_server(
-    data_dir: Path, port: int | None = None, *extra: str, env_extra: Mapping[str, str] | None = None
+    data_dir: Path,
+    port: int | None = None,
+    *extra: str,
+    env_extra: Mapping[str, str] | None = None,
+    command: Sequence[str] = STOCKADE,
+    cwd: Path = REPO,
 ) -> RunningServer:
+    """`command serve ...` (`command`: how to run `stockade`, e.g. an installed script, or a
+    shell that sets the umask first and then execs it)."""
     port = port or free_port()
     log_path = data_dir.parent / f"{data_dir.name}-server-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | dict(env_extra or {})
     with log_path.open("ab") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "stockade", "serve", "--port", str(port), "--data-dir",
-             str(data_dir), *extra],
+            [*command, "serve", "--port", str(port), "--data-dir", str(data_dir), *extra],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=REPO,
-        )  # fmt: skip
+            cwd=cwd,
+        )
     server = RunningServer(data_dir, port, process, log_path)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -37,6 +37,7 @@ from stockade.audit import layout
 from stockade.audit.events import AuditEvent
 from stockade.clock import Clock
 from stockade.errors import StorageUnavailableError
+from stockade.private_files import make_dir, open_for_append, open_for_write, write_file
 from stockade.storage_faults import storage_fault
 
 LOG = logging.getLogger(__name__)
@@ -80,13 +81,13 @@ class AuditTrail:
         self._signer = signer
         self._clock = clock
         self._region = region
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_dir(root)
         self._state = _read_state(root / STATE)
         self._seq = max(self._state["delivered"], _last_seq(root / JOURNAL))
         # Unbuffered, so that a failed write leaves nothing queued to be written later; the
         # journal is cut back to its last whole line (a torn tail from a crash or a full disk
         # would otherwise swallow the next record).
-        self._journal = open(root / JOURNAL, "ab", buffering=0)  # noqa: SIM115 - held for life
+        self._journal = open_for_append(root / JOURNAL, buffering=0)  # held for the trail's life
         self._good_size = _whole_lines_size(root / JOURNAL)
         self._torn = os.fstat(self._journal.fileno()).st_size != self._good_size
         # Set while the data dir refuses journal writes (full, read-only, failing); the edge
@@ -99,7 +100,9 @@ class AuditTrail:
         self._thread.start()
         fingerprint = hashlib.sha256(signer.public_key_pem()).hexdigest()
         self._fingerprint = fingerprint
-        (root / "digest-public-key.pem").write_bytes(signer.public_key_pem())
+        # Public, and still 0600 like everything in the data dir: verifiers read it as the
+        # server's user, or are handed a copy.
+        write_file(root / "digest-public-key.pem", signer.public_key_pem())
 
     def __repr__(self) -> str:
         return f"AuditTrail({self._root.name!r})"
@@ -376,10 +379,10 @@ def _write_state(path: Path, state: dict[str, Any]) -> None:
 
 
 def _write_durably(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_dir(path.parent)
     temporary = path.with_name(path.name + ".tmp")
     try:
-        with open(temporary, "wb") as handle:
+        with open_for_write(temporary) as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

@@ -1,6 +1,6 @@
 """The runtime catalog: which Lambda runtimes this host can actually run, and Lambda's
-deprecation schedule (policies/runtimes.json): a runtime past its block date is refused for
-new functions, then for updates, with Lambda's own message, whether or not the host has it."""
+deprecation schedule (stockade/policies/runtimes.json): a runtime past its block date is refused
+for new functions, then for updates, with Lambda's own message, whether or not the host has it."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class RuntimeCatalog:
     def with_lifecycles(
         cls, runtimes: Mapping[str, RuntimeInfo], schedule: Mapping[str, object]
     ) -> RuntimeCatalog:
-        """`runtimes` dated from the schedule (policies/runtimes.json's parsed content)."""
+        """`runtimes` dated from the schedule (stockade/policies/runtimes.json, parsed)."""
         entries = schedule.get("runtimes")
         recommended = schedule.get("recommended")
         if (

@@ -11,6 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 GUEST_DIR = Path(__file__).resolve().parent / "guest"
+# The umask guest-side processes start with, whatever the server's (the server runs with 0o077
+# so that its data dir stays private): the zygote's directories must be searchable by the
+# sandbox uid, and functions see the conventional 0o022, as under an ordinary login.
+GUEST_UMASK = 0o022
 
 _TEMPLATE = """\
 import sys

@@ -1,4 +1,5 @@
-"""The limits data file (policies/limits.json) and the arithmetic that turns a spec into limits."""
+"""The limits data file (stockade/policies/limits.json) and the arithmetic that turns a spec
+into limits."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 
 def default_policy_dir() -> Path:
-    # src/stockade/sandbox/limits.py -> repository root / policies
-    return Path(__file__).resolve().parents[3] / "policies"
+    """The versioned policy files shipped inside the package (stockade/policies/). Installed
+    packages are plain files on disk, as the sandbox needs them (it mounts guest/ too)."""
+    return Path(__file__).resolve().parents[1] / "policies"
 
 
 _INT_FIELDS = (

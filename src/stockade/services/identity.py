@@ -136,7 +136,8 @@ class Identities:
     def _resolve_session(self, access_key_id: str) -> Credential | None:
         with self._store.read() as tx:
             session = tx.sessions.get(AccessKeyId(access_key_id))
-        if session is None:
+            role = None if session is None else tx.roles.get(session.account_id, session.role_name)
+        if session is None or not session_of(session, role):
             return None
         principal = Principal(
             kind=PrincipalKind.ASSUMED_ROLE,
@@ -155,6 +156,13 @@ class Identities:
             session_token_sha256=session.token_sha256,
             expires_at=session.expires,
         )
+
+
+def session_of(session: RoleSession, role: IamRole | None) -> bool:
+    """Whether `session` was issued for `role`, the role now bearing its name. Sessions bind
+    to the role's unique id, as AWS's do: a role deleted and created again under the same name
+    is a new role, and the old one's sessions are unknown credentials from then on."""
+    return role is not None and role.role_id == session.role_id and role.arn == session.role_arn
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from collections.abc import Iterator, Sequence
-from contextlib import suppress
 from pathlib import Path
 
+from stockade.private_files import make_dir, write_file
 from stockade.storage_faults import translated
 from stockade.store.ports import Sealer
 from stockade.types import Sha256Hex
@@ -34,7 +33,7 @@ class FileArtifactStore:
     def __init__(self, root: Path, sealer: Sealer) -> None:
         self._root = root
         self._sealer = sealer
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_dir(root)
 
     def _path(self, sha256: str) -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -49,25 +48,12 @@ class FileArtifactStore:
         if path.exists():
             return address
         with translated():
-            self._write(address, path, data)
+            if not path.parent.is_dir():
+                make_dir(path.parent)
+            # A temporary dot-file, fsync'd, then renamed into place (addresses() skips them).
+            write_file(path, self._sealer.seal(data, ("artifact", address)))
+            _fsync_dir(path.parent)
         return address
-
-    def _write(self, address: Sha256Hex, path: Path, data: bytes) -> None:
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        tmp = path.parent / f".{address}.{secrets.token_hex(8)}.tmp"
-        sealed = self._sealer.seal(data, ("artifact", address))
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(sealed)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(path.parent)
 
     def get(self, sha256: Sha256Hex) -> bytes:
         data = self._sealer.open(self._path(sha256).read_bytes(), ("artifact", sha256))

@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from stockade.private_files import open_for_write
+
 
 class FileEventSelectorStore:
     def __init__(self, path: Path) -> None:
@@ -31,9 +33,8 @@ class FileEventSelectorStore:
         with self._lock:
             updated = {**self._all, account_id: copy.deepcopy(selectors)}
             temporary = self._path.with_suffix(".tmp")
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w") as out:
-                json.dump(updated, out, sort_keys=True)
+            with open_for_write(temporary) as out:
+                out.write(json.dumps(updated, sort_keys=True).encode())
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, self._path)

@@ -9,6 +9,8 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from stockade.private_files import private_database
+
 _KEY_COLUMNS = ("account_id", "function_name", "version")
 
 
@@ -24,7 +26,7 @@ class SqliteCounterStore:
         self._type: Any = counters_type
         self._names = [f.name for f in fields(self._type)]
         columns = ", ".join(f"{name} INTEGER NOT NULL DEFAULT 0" for name in self._names)
-        with contextlib.closing(sqlite3.connect(path)) as db:
+        with contextlib.closing(sqlite3.connect(private_database(path))) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS counters (account_id TEXT NOT NULL, function_name"
@@ -32,10 +34,9 @@ class SqliteCounterStore:
                 " PRIMARY KEY (account_id, function_name, version))"
             )
             db.commit()
-        path.chmod(0o600)
 
     def load(self) -> dict[tuple[str, str, str], Any]:
-        with contextlib.closing(sqlite3.connect(self._path)) as db:
+        with contextlib.closing(sqlite3.connect(private_database(self._path))) as db:
             rows = db.execute(
                 f"SELECT {', '.join((*_KEY_COLUMNS, *self._names))} FROM counters"  # noqa: S608
             ).fetchall()
@@ -50,7 +51,7 @@ class SqliteCounterStore:
             f"INSERT INTO counters ({', '.join(names)}) VALUES ({placeholders})"  # noqa: S608
             f" ON CONFLICT (account_id, function_name, version) DO UPDATE SET {updates}"
         )
-        with contextlib.closing(sqlite3.connect(self._path)) as db, db:
+        with contextlib.closing(sqlite3.connect(private_database(self._path))) as db, db:
             db.executemany(statement, rows)
 
 

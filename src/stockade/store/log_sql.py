@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from stockade.private_files import private_database
 from stockade.store.log_ports import EventQuery, LogGroupNotFoundError, Position
 
 _SCHEMA_V1 = """
@@ -168,7 +169,9 @@ def _statements(script: str) -> Iterator[str]:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+    db = sqlite3.connect(
+        private_database(path), isolation_level=None, check_same_thread=False, timeout=10.0
+    )
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")  # a crash may lose the last batch, never tear it
     return db

@@ -109,7 +109,6 @@ class SqliteLogStore:
         self._readers: list[sqlite3.Connection] = []
         with contextlib.closing(connect(path)) as db:
             migrate(db)
-        path.chmod(0o600)
         self._writer = threading.Thread(target=self._write_forever, name="log-writer", daemon=True)
         self._writer.start()
 

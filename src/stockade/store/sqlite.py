@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+from stockade.private_files import private_database
 from stockade.storage_faults import rollback, translated
 from stockade.store import codec
 from stockade.store.sqlite_compliance import Compliance, ConfigurationItems
@@ -76,8 +77,9 @@ class SqliteStore:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            self._path, isolation_level=None, check_same_thread=False, timeout=self._busy_timeout_s
-        )
+            private_database(self._path), isolation_level=None, check_same_thread=False,
+            timeout=self._busy_timeout_s,
+        )  # fmt: skip
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stockade.clock import Clock
+from stockade.private_files import private_database
 from stockade.storage_faults import storage_fault
 from stockade.store.audit_ports import IndexedEvent, LookupQuery
 
@@ -78,7 +79,6 @@ class SqliteAuditIndex:
         self._retention_ms = retention_days * 86_400_000
         with contextlib.closing(_connect(path)) as db:
             db.executescript(_SCHEMA)
-        path.chmod(0o600)
         self._queue: queue.SimpleQueue[list[Mapping[str, Any]] | threading.Event | None] = (
             queue.SimpleQueue()
         )
@@ -239,7 +239,7 @@ def resources_of(parameters: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(private_database(path), isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA busy_timeout=5000")

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from stockade.private_files import private_database
 from stockade.storage_faults import rollback, translated
 from stockade.store.key_ports import AliasRecord, KeyManager, KeyRecord, KeyState, MaterialRecord
 from stockade.types import AccountId
@@ -227,12 +228,8 @@ class SqliteKeyTransaction:
 
 class SqliteKeyStore:
     def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
-        existed = path.exists()
-        if not existed:
-            path.touch(mode=0o600)
-        path.chmod(0o600)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                                   timeout=busy_timeout_s)  # fmt: skip
+        self._db = sqlite3.connect(private_database(path), isolation_level=None,
+                                   check_same_thread=False, timeout=busy_timeout_s)  # fmt: skip
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")

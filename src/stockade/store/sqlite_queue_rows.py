@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from stockade.private_files import private_database
 from stockade.store.queue_ports import (
     QueueId,
     QueueInfo,
@@ -120,7 +121,7 @@ def settings_from_json(text: str) -> QueueSettings:
 
 def connect(path: Path, busy_timeout_s: float = 5.0) -> sqlite3.Connection:
     # Autocommit mode: the writer opens its transactions explicitly.
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db = sqlite3.connect(private_database(path), check_same_thread=False, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")  # a committed send survives power loss
     db.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")

@@ -71,7 +71,6 @@ class SqliteQueueEngine:
         self._round = 0
         with contextlib.closing(connect(path)) as db:
             db.executescript(SCHEMA)
-        path.chmod(0o600)
         self._reader = connect(path, busy_timeout_s)
         self._reader_lock = threading.Lock()
         self._closed = False

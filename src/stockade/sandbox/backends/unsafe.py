@@ -21,7 +21,7 @@ from stockade.sandbox.backend import GuestExit, LaunchConfig, SandboxProcess
 from stockade.sandbox.entrypoint import guest_argv
 from stockade.sandbox.errors import EnvironmentStartError, SandboxUnavailableError
 from stockade.sandbox.guest_env import GuestLayout
-from stockade.sandbox.guest_loader import GUEST_DIR, boot_argv
+from stockade.sandbox.guest_loader import GUEST_DIR, GUEST_UMASK, boot_argv
 from stockade.sandbox.sdk_packages import sdk_package_paths
 from stockade.sandbox.spec import Runtime
 
@@ -168,6 +168,7 @@ class UnsafeBackend:
                 stdout=log_w,
                 stderr=log_w,
                 start_new_session=True,  # its own process group: timeouts kill the whole tree
+                umask=GUEST_UMASK,
             )
         except OSError as exc:
             os.close(log_r)

@@ -1,4 +1,5 @@
-"""Compile the versioned seccomp policy (policies/seccomp/<arch>.json) into a raw BPF program.
+"""Compile the versioned seccomp policy (stockade/policies/seccomp/<arch>.json) into a raw BPF
+program.
 
 Dependency-free: `struct sock_filter` is packed by hand. The program shape is
   1. kill the process on a foreign architecture or the x32 ABI (syscall numbers differ there);

@@ -213,6 +213,10 @@ class Invoker:
         return self._spec(version, self._deps.artifacts, credentials, variables)
 
     @property
+    def role_sessions(self) -> RoleSessions:
+        return self._sessions
+
+    @property
     def runner(self) -> FunctionRunner | None:
         return self._runner
 

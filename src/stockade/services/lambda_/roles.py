@@ -139,6 +139,12 @@ class RoleSessions:
             self._cache[key] = fresh
         return fresh
 
+    def forget(self) -> None:
+        """Drop every cached session (IAM changed): a role deleted and created again under the
+        same name is a new role, and its predecessor's sessions no longer authenticate."""
+        with self._lock:
+            self._cache.clear()
+
     def lifetime_s(self, credentials: RoleCredentials) -> float:
         """How long an environment started now with `credentials` may live."""
         left = (credentials.expires - self._clock.now()).total_seconds()

@@ -45,6 +45,7 @@ SHELL_MEMORY_BYTES = 64 * 1024 * 1024
 PREWARM_CPU_SHARES = 64
 ACTIVE_CPU_SHARES = 1024
 REFILL_DELAY_S = 0.02
+SCRATCH_DIR_MODE = 0o711  # search only: others reach what is below, never list it
 SETUP_TIMEOUT_S = 10.0
 
 
@@ -116,7 +117,7 @@ class NamespaceBackend:
         """
         if not self._s.python.is_file():
             raise SandboxUnavailableError("python3.11", f"{self._s.python} not found")
-        self._scratch.mkdir(parents=True, exist_ok=True)
+        _searchable_dirs(self._scratch)
         try:
             self._cgroups.setup()
             self._cgroups.limit_instance(*_instance_limits(self._s.limits))
@@ -333,6 +334,15 @@ class NamespaceBackend:
         self._cgroups.teardown()
         with contextlib.suppress(OSError):
             self._scratch.rmdir()
+
+
+def _searchable_dirs(scratch: Path) -> None:
+    """The scratch directory and its parent, 0711 whatever the server's umask (0o077): the
+    sandboxes' own user namespaces reach their code through them, as another uid."""
+    scratch.parent.mkdir(mode=SCRATCH_DIR_MODE, parents=True, exist_ok=True)
+    scratch.mkdir(mode=SCRATCH_DIR_MODE, exist_ok=True)
+    for directory in (scratch.parent, scratch):
+        os.chmod(directory, SCRATCH_DIR_MODE)
 
 
 def _remove_quietly(cg: CgroupSet) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from stockade.sandbox.errors import EnvironmentStartError, SandboxUnavailableError
 from stockade.sandbox.guest import channel
-from stockade.sandbox.guest_loader import boot_argv
+from stockade.sandbox.guest_loader import GUEST_UMASK, boot_argv
 
 REPLY_TIMEOUT_S = 10.0
 
@@ -52,6 +52,7 @@ class ZygoteClient:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 close_fds=True,
+                umask=GUEST_UMASK,
             )
         except OSError as exc:
             host.close()
