@@ -26,6 +26,7 @@ COMMON_ERRORS = {
     "NotImplemented": 501,
     "ValidationException": 400,
     "SerializationException": 400,
+    "InternalFailure": 500,
     # Lambda's front end refuses oversized bodies with this (unmodelled) code and the message
     # "Request must be smaller than N bytes for the OPERATION operation".
     "RequestEntityTooLargeException": 413,
@@ -52,12 +53,15 @@ def modelled_errors(services: tuple[str, ...] = ("lambda", "iam", "sts", "sqs"))
     errors: dict[str, int] = {}
     for service in services:
         model = session.get_service_model(service)
+        raw = session.get_service_data(service)["shapes"]  # botocore's shapes omit `fault`
         for shape_name in model.shape_names:
             shape = model.shape_for(shape_name)
             if shape.metadata.get("exception"):
                 # First model wins: sqs leaves statuses out (400) of names Lambda also uses.
+                # Without a status, a server fault is a 500 (logs' ServiceUnavailableException).
+                unstated = 500 if raw[shape_name].get("fault") else 400
                 errors.setdefault(
-                    shape_name, shape.metadata.get("error", {}).get("httpStatusCode", 400)
+                    shape_name, shape.metadata.get("error", {}).get("httpStatusCode", unstated)
                 )
     return errors
 
