@@ -80,7 +80,6 @@ from stockade.services.maintenance import collect_garbage
 from stockade.services.signer import SignerService
 from stockade.services.signer import errors as signer_errors
 from stockade.services.sqs import SqsService
-from stockade.services.sqs import errors as sqs_errors
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore
@@ -248,10 +247,6 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             ).operations(),
             iam_errors.AccessDeniedError,
         ),
-        "sqs": (
-            SqsService(queues, authorizer, clock, settings.region).operations(),
-            sqs_errors.AccessDeniedError,
-        ),
         "logs": (
             LogsService(logs, authorizer, settings.region, clock).operations(),
             logs_errors.AccessDeniedError,
@@ -270,7 +265,10 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             signer_errors.AccessDeniedError,
         ),
     }
-    tables = [StsService(store, clock).table()] + [
+    tables = [
+        StsService(store, clock).table(),
+        SqsService(queues, settings.region).table(),
+    ] + [
         undeclared_table(
             name,
             operations,
