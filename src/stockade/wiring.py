@@ -24,7 +24,7 @@ from stockade.api.app import StockadeApp
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.errors import ValidationError
 from stockade.api.internal import InternalRoutes
-from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
+from stockade.api.json_endpoint import JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
@@ -75,7 +75,6 @@ from stockade.services.lambda_.configuration_items import record_at_start
 from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.logs import LogsService
-from stockade.services.logs import errors as logs_errors
 from stockade.services.maintenance import collect_garbage
 from stockade.services.signer import SignerService
 from stockade.services.signer import errors as signer_errors
@@ -234,7 +233,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         "iam": QueryEndpoint("iam", specs.model("iam")),
         "sts": QueryEndpoint("sts", specs.model("sts")),
         "sqs": JsonEndpoint("sqs", specs.model("sqs"), body_limit=_SQS_BODY_LIMIT),
-        "logs": JsonEndpoint("logs", specs.model("logs"), code_overrides=LOGS_CODE_OVERRIDES),
+        "logs": JsonEndpoint("logs", specs.model("logs")),
         "kms": JsonEndpoint("kms", specs.model("kms")),
         "cloudtrail": JsonEndpoint("cloudtrail", specs.model("cloudtrail")),
         "signer": RestJsonEndpoint("signer", specs.model("signer")),
@@ -246,10 +245,6 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
                 store, clock, authorizer, on_change=_forgetting(identities, authorizer)
             ).operations(),
             iam_errors.AccessDeniedError,
-        ),
-        "logs": (
-            LogsService(logs, authorizer, settings.region, clock).operations(),
-            logs_errors.AccessDeniedError,
         ),
         "kms": (kms.operations(), kms_errors.AccessDeniedError),
         "cloudtrail": (
@@ -268,6 +263,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     tables = [
         StsService(store, clock).table(),
         SqsService(queues, settings.region).table(),
+        LogsService(logs, settings.region, clock).table(),
     ] + [
         undeclared_table(
             name,
