@@ -25,7 +25,7 @@ from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.errors import ValidationError
 from stockade.api.internal import InternalRoutes
 from stockade.api.internal_errors import INTERNAL_ERRORS
-from stockade.api.json_endpoint import LOGS_CODE_OVERRIDES, JsonEndpoint
+from stockade.api.json_endpoint import JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
@@ -74,11 +74,9 @@ from stockade.services.lambda_.configuration_items import record_at_start
 from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.logs import LogsService
-from stockade.services.logs import errors as logs_errors
 from stockade.services.maintenance import collect_garbage
 from stockade.services.signer import SignerService
 from stockade.services.sqs import SqsService
-from stockade.services.sqs import errors as sqs_errors
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore
@@ -245,21 +243,13 @@ def _build(
         "iam": QueryEndpoint("iam", specs.model("iam")),
         "sts": QueryEndpoint("sts", specs.model("sts")),
         "sqs": JsonEndpoint("sqs", specs.model("sqs"), body_limit=_SQS_BODY_LIMIT),
-        "logs": JsonEndpoint("logs", specs.model("logs"), code_overrides=LOGS_CODE_OVERRIDES),
+        "logs": JsonEndpoint("logs", specs.model("logs")),
         "kms": JsonEndpoint("kms", specs.model("kms")),
         "cloudtrail": JsonEndpoint("cloudtrail", specs.model("cloudtrail")),
         "signer": RestJsonEndpoint("signer", specs.model("signer")),
     }
     services = {
         "lambda": (lambda_service.operations(), lambda_errors.AccessDeniedError),
-        "sqs": (
-            SqsService(queues, authorizer, clock, settings.region).operations(),
-            sqs_errors.AccessDeniedError,
-        ),
-        "logs": (
-            LogsService(logs, authorizer, settings.region, clock).operations(),
-            logs_errors.AccessDeniedError,
-        ),
         "kms": (kms.operations(), kms_errors.AccessDeniedError),
     }
     tables = [
@@ -275,6 +265,8 @@ def _build(
                 lambda_service.invoker.role_sessions.forget,
             ),
         ).table(),
+        SqsService(queues, settings.region).table(),
+        LogsService(logs, settings.region, clock).table(),
     ] + [
         undeclared_table(
             name,

@@ -250,6 +250,20 @@ def test_invalid_input_gets_sqs_errors(server: RunningServer) -> None:
     assert too_many.value.response["Error"]["Code"] == "InvalidParameterValue"
 
 
+def test_input_the_model_refuses_gets_sqs_validation_error(server: RunningServer) -> None:
+    url = new_queue(server.client("sqs"))
+    loose = server.client("sqs", validate=False)
+    with pytest.raises(ClientError) as missing:
+        loose.send_message(QueueUrl=url)
+    error = missing.value.response["Error"]
+    assert (error["Code"], error["QueryErrorCode"]) == ("ValidationError", "ValidationException")
+    assert error["Message"] == (
+        "1 validation error detected: Value null at 'messageBody' failed to satisfy constraint:"
+        " Member must not be null"
+    )
+    assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
 def test_user_without_sqs_permissions_is_denied(server: RunningServer) -> None:
     url = new_queue(server.client("sqs"))
     _, creds = new_user(server)

@@ -26,6 +26,7 @@ COMMON_ERRORS = {
     "NotImplemented": 501,
     "ValidationException": 400,
     "SerializationException": 400,
+    "InternalFailure": 500,
     # Lambda's front end refuses oversized bodies with this (unmodelled) code and the message
     # "Request must be smaller than N bytes for the OPERATION operation".
     "RequestEntityTooLargeException": 413,

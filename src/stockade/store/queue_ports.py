@@ -149,7 +149,12 @@ class QueueEngine(Protocol):
         `QueueExistsError` if they differ."""
         ...
 
-    def get_queue(self, queue_id: QueueId) -> QueueInfo | None: ...
+    def get_queue(self, queue_id: QueueId) -> QueueInfo | None:
+        """The queue, or None. Called on every request on a queue, some on the event loop:
+        adapters may memoise it, but a change made through the engine is seen by every lookup
+        after the change has returned."""
+        ...
+
     def set_settings(self, queue_id: QueueId, settings: QueueSettings) -> QueueInfo: ...
     def delete_queue(self, queue_id: QueueId) -> None:
         """Delete the queue and its messages; `QueueNotFoundError` if absent."""

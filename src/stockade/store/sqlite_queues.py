@@ -6,7 +6,9 @@ in its own savepoint (one failing operation does not undo the others), commits t
 transaction with `synchronous=FULL` and only then completes their futures: a send has returned
 only once its messages are on stable storage, and under load many sends share one fsync.
 Reads (queue lookups, counts, listings) use a separate connection and see committed state
-(WAL).
+(WAL). Queue lookups are memoised until this engine next changes a queue (create, settings,
+delete): every request on a queue looks it up, some on the event loop, and only this engine
+writes its database (the data dir is locked to one server).
 
 Long polls wait on the caller's asyncio loop: a waiter registers an event per queue before it
 looks, and the writer sets it (thread-safely) after committing anything that made a message
@@ -57,6 +59,7 @@ from stockade.store.sqlite_queue_writer import QueueWriter
 T = TypeVar("T")
 
 _SWEEP_INTERVAL_S = 30.0
+_LOOKUPS_MAX = 4096  # memoised queue lookups; all are dropped past this
 
 
 class SqliteQueueEngine:
@@ -73,6 +76,10 @@ class SqliteQueueEngine:
             db.executescript(SCHEMA)
         self._reader = connect(path, busy_timeout_s)
         self._reader_lock = threading.Lock()
+        # Moves after every change to a queue has committed; see `get_queue`.
+        self._queues_changed = 0
+        self._change_lock = threading.Lock()  # the mark must never move backwards
+        self._lookups: dict[QueueId, tuple[int, QueueInfo | None]] = {}
         self._closed = False
         self._writer = QueueWriter(
             lambda: connect(path, busy_timeout_s),
@@ -97,12 +104,31 @@ class SqliteQueueEngine:
             )
             return QueueInfo(queue_id, settings, now, now)
 
-        return self._writer.call(run)
+        return self._changing(run)
 
     def get_queue(self, queue_id: QueueId) -> QueueInfo | None:
+        # The mark is taken before the read, so a memoised value is never older than the
+        # mark it is filed under (at worst newer: one needless reload).
+        mark = self._queues_changed
+        memo = self._lookups.get(queue_id)
+        if memo is not None and memo[0] == mark:
+            return memo[1]
         with self._reader_lock:
             found = find_queue(self._reader, queue_id)
-        return None if found is None else found.info
+        info = None if found is None else found.info
+        if len(self._lookups) >= _LOOKUPS_MAX:
+            self._lookups.clear()
+        self._lookups[queue_id] = (mark, info)
+        return info
+
+    def _changing(self, run: Callable[[sqlite3.Connection, int, set[QueueId]], T]) -> T:
+        """Run a change to the queues table; lookups memoised before it are stale once it
+        has committed, which is before its caller hears back."""
+        try:
+            return self._writer.call(run)
+        finally:
+            with self._change_lock:
+                self._queues_changed += 1
 
     def set_settings(self, queue_id: QueueId, settings: QueueSettings) -> QueueInfo:
         def run(db: sqlite3.Connection, now: int, wake: set[QueueId]) -> QueueInfo:
@@ -115,7 +141,7 @@ class SqliteQueueEngine:
             wake.add(queue_id)  # a waiter may need to re-evaluate (e.g. a shorter delay)
             return QueueInfo(queue_id, settings, found.info.created_ms, now)
 
-        return self._writer.call(run)
+        return self._changing(run)
 
     def delete_queue(self, queue_id: QueueId) -> None:
         def run(db: sqlite3.Connection, now: int, wake: set[QueueId]) -> None:
@@ -124,7 +150,7 @@ class SqliteQueueEngine:
             db.execute("DELETE FROM queues WHERE qid = ?", (found.qid,))
             wake.add(queue_id)
 
-        self._writer.call(run)
+        self._changing(run)
 
     def list_queues(
         self, account_id: str | None, prefix: str = "", after: str = "", limit: int = 1000

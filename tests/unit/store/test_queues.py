@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -257,3 +258,45 @@ def test_bodies_pass_through_the_sealer(tmp_path: Path, clock: FakeClock) -> Non
         assert engine.receive_now([Q], 1)[0].body == b"secret-body-123"
     finally:
         engine.close()
+
+
+def test_queue_lookups_follow_every_change_to_a_queue(engine: SqliteQueueEngine) -> None:
+    found = engine.get_queue(Q)
+    assert found is not None
+    assert found.settings.visibility_timeout_s == 30
+    engine.set_settings(Q, QueueSettings(visibility_timeout_s=5))
+    changed = engine.get_queue(Q)
+    assert changed is not None
+    assert changed.settings.visibility_timeout_s == 5
+    later = QueueId(ACCOUNT, "later")
+    assert engine.get_queue(later) is None
+    engine.create_queue(later, QueueSettings())
+    assert engine.get_queue(later) is not None
+    engine.delete_queue(Q)
+    assert engine.get_queue(Q) is None
+
+
+def test_a_change_is_seen_by_the_next_lookup_while_others_look_it_up(
+    engine: SqliteQueueEngine,
+) -> None:
+    # Readers keep filling the memo (some with the state before a change) while one thread
+    # changes the queue: every change must be visible as soon as it has returned.
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            engine.get_queue(Q)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        for timeout in range(1, 21):
+            engine.set_settings(Q, QueueSettings(visibility_timeout_s=timeout))
+            found = engine.get_queue(Q)
+            assert found is not None
+            assert found.settings.visibility_timeout_s == timeout
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(10)

@@ -1,49 +1,56 @@
 """CloudWatch Logs, the subset that reads function logs: groups, streams and events.
 
 Operations: DescribeLogGroups, CreateLogGroup, DeleteLogGroup, DescribeLogStreams, GetLogEvents,
-FilterLogEvents. Every other operation of the model is answered NotImplemented by the endpoint.
-Authorisation is IAM's, with CloudWatch Logs' actions and ARNs:
-`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` (GetLogEvents: `...:log-group:NAME:log-stream:S`,
-DescribeLogGroups: `...:log-group:*`).
+FilterLogEvents, declared in `LogsService.table()`; every other operation of the model is
+answered NotImplemented by the kernel. Authorisation is IAM's, with CloudWatch Logs' actions and
+ARNs (see `resources`). The model's constraint failures answer InvalidParameterException, as
+CloudWatch Logs does ("1 validation error detected: ..."); internal failures answer
+ServiceUnavailableException, the model's server fault.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from stockade.clock import Clock
-from stockade.services.authz import Authorizer
-from stockade.services.context import RequestContext
+from stockade.services.declaration import READ, WRITE, ServiceErrors, ServiceTable, operation
 from stockade.services.logs.deps import LogsDeps
+from stockade.services.logs.errors import (
+    AccessDeniedError,
+    InvalidParameterError,
+    ServiceUnavailableError,
+)
 from stockade.services.logs.events import LogEvents
 from stockade.services.logs.groups import LogGroups
+from stockade.services.logs.resources import LogsNeeds
 from stockade.services.logs.streams import LogStreams
 from stockade.store.log_ports import LogStore
 from stockade.types import Region
 
-Operation = Callable[[RequestContext, Any], Any]
+__all__ = ["ERRORS", "LogsDeps", "LogsService"]
 
-__all__ = ["LogsDeps", "LogsService", "Operation"]
+ERRORS = ServiceErrors(AccessDeniedError, InvalidParameterError, ServiceUnavailableError)
 
 
 class LogsService:
-    def __init__(
-        self, store: LogStore, authorizer: Authorizer, region: Region, clock: Clock
-    ) -> None:
-        self.deps = LogsDeps(store=store, authorizer=authorizer, clock=clock, region=region)
+    def __init__(self, store: LogStore, region: Region, clock: Clock) -> None:
+        self.deps = LogsDeps(store=store, clock=clock, region=region)
         self.groups = LogGroups(self.deps)
         self.streams = LogStreams(self.deps)
         self.events = LogEvents(self.deps)
+        self.needs = LogsNeeds(region)
 
-    def operations(self) -> Mapping[str, Operation]:
-        """Operation name (as in botocore's model) -> use case."""
-        g, s, e = self.groups, self.streams, self.events
-        return {
-            "DescribeLogGroups": g.describe_log_groups,
-            "CreateLogGroup": g.create_log_group,
-            "DeleteLogGroup": g.delete_log_group,
-            "DescribeLogStreams": s.describe_log_streams,
-            "GetLogEvents": e.get_log_events,
-            "FilterLogEvents": e.filter_log_events,
-        }
+    def table(self) -> ServiceTable:
+        g, s, e, n = self.groups, self.streams, self.events, self.needs
+        return ServiceTable.of(
+            "logs",
+            [
+                operation("DescribeLogGroups", g.describe_log_groups, n.describe_log_groups, READ),
+                operation("CreateLogGroup", g.create_log_group, n.create_log_group, WRITE),
+                operation("DeleteLogGroup", g.delete_log_group, n.delete_log_group, WRITE),
+                operation(
+                    "DescribeLogStreams", s.describe_log_streams, n.describe_log_streams, READ
+                ),
+                operation("GetLogEvents", e.get_log_events, n.get_log_events, READ),
+                operation("FilterLogEvents", e.filter_log_events, n.filter_log_events, READ),
+            ],
+            ERRORS,
+        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stockade.clock import Clock
-from stockade.services.authz import Authorizer
 from stockade.store.log_ports import LogStore
 from stockade.types import Region
 
@@ -16,6 +15,5 @@ RESPONSE_BYTES_MAX = 1024 * 1024  # event reads answer at most 1 MB of events, a
 @dataclass(frozen=True)
 class LogsDeps:
     store: LogStore
-    authorizer: Authorizer
     clock: Clock
     region: Region

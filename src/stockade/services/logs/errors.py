@@ -7,8 +7,9 @@ ApiError
 │                                      constraint failures, which other services call
 │                                      ValidationException)
 ├── LimitExceededError             400 LimitExceededException
-└── AccessDeniedError              403 AccessDeniedException (common error; CloudWatch Logs
-                                       itself answers 400, which no client tells apart)
+├── AccessDeniedError              403 AccessDeniedException (common error; CloudWatch Logs
+│                                      itself answers 400, which no client tells apart)
+└── ServiceUnavailableError        500 ServiceUnavailableException (the model's server fault)
 """
 
 from __future__ import annotations
@@ -47,3 +48,9 @@ class AccessDeniedError(ApiError):
     code = "AccessDeniedException"
     http_status = 403
     sender_fault = True
+
+
+class ServiceUnavailableError(ApiError):
+    code = "ServiceUnavailableException"
+    http_status = 500
+    sender_fault = False

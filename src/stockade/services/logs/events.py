@@ -11,9 +11,6 @@ Bounds: GetLogEvents' `endTime` is exclusive, FilterLogEvents' inclusive, as doc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from stockade.services.context import RequestContext
 from stockade.services.logs.deps import RESPONSE_BYTES_MAX, LogsDeps
 from stockade.services.logs.errors import (
@@ -23,8 +20,9 @@ from stockade.services.logs.errors import (
     ResourceNotFoundError,
 )
 from stockade.services.logs.patterns import parse_filter_pattern
-from stockade.services.logs.resources import GroupRef, authorize, check_reachable, named_group
+from stockade.services.logs.resources import check_reachable, named_group
 from stockade.services.logs.tokens import decode_event_token, event_token
+from stockade.shapes import logs as shapes
 from stockade.store.log_ports import (
     EventQuery,
     LogGroupNotFoundError,
@@ -36,8 +34,7 @@ _LIMIT_DEFAULT = 10_000
 _TIME_MAX = 2**62  # far beyond any real timestamp, and within SQLite's 64-bit integers
 
 
-def _time(params: Mapping[str, Any], name: str) -> int | None:
-    value = params.get(name)
+def _time(value: int | None) -> int | None:
     return None if value is None else min(int(value), _TIME_MAX)
 
 
@@ -45,19 +42,19 @@ class LogEvents:
     def __init__(self, deps: LogsDeps) -> None:
         self._deps = deps
 
-    def get_log_events(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    def get_log_events(
+        self, ctx: RequestContext, request: shapes.GetLogEventsRequest
+    ) -> shapes.GetLogEventsResponse:
         deps = self._deps
-        group = named_group(ctx, deps.region, params)
-        stream = params["logStreamName"]
-        authorize(deps.authorizer, ctx, "logs:GetLogEvents", group.stream_arn(stream))
-        self._authorize_unmask(ctx, group, params)
+        group = named_group(ctx, deps.region, request)
+        stream = request["logStreamName"]
         check_reachable(ctx, deps.region, group)
-        token = params.get("nextToken")
-        start_ms, end_ms = _time(params, "startTime"), _time(params, "endTime")
+        token = request.get("nextToken")
+        start_ms, end_ms = _time(request.get("startTime")), _time(request.get("endTime"))
         if token is not None:
             forward, position = decode_event_token(token)
         else:
-            forward = params.get("startFromHead", False)
+            forward = request.get("startFromHead", False)
             position = None
         try:
             deps.store.get_stream(group.account_id, group.name, stream)
@@ -67,7 +64,7 @@ class LogEvents:
                 EventQuery(start_ms=start_ms, end_ms=end_ms, stream_names=(stream,)),
                 after=position,
                 forward=forward,
-                limit=params.get("limit", _LIMIT_DEFAULT),
+                limit=request.get("limit", _LIMIT_DEFAULT),
                 max_bytes=RESPONSE_BYTES_MAX,
             )
         except LogGroupNotFoundError as exc:
@@ -91,31 +88,31 @@ class LogEvents:
             "nextBackwardToken": event_token(False, first),
         }
 
-    def filter_log_events(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    def filter_log_events(
+        self, ctx: RequestContext, request: shapes.FilterLogEventsRequest
+    ) -> shapes.FilterLogEventsResponse:
         deps = self._deps
-        group = named_group(ctx, deps.region, params)
-        authorize(deps.authorizer, ctx, "logs:FilterLogEvents", group.arn)
-        self._authorize_unmask(ctx, group, params)
+        group = named_group(ctx, deps.region, request)
         check_reachable(ctx, deps.region, group)
-        names = params.get("logStreamNames")
-        prefix = params.get("logStreamNamePrefix")
+        names = request.get("logStreamNames")
+        prefix = request.get("logStreamNamePrefix")
         if names is not None and prefix is not None:
             raise InvalidParameterError(
                 "logStreamNames and logStreamNamePrefix are mutually exclusive parameters."
             )
-        end_ms = _time(params, "endTime")
+        end_ms = _time(request.get("endTime"))
         query = EventQuery(
-            start_ms=_time(params, "startTime"),
+            start_ms=_time(request.get("startTime")),
             end_ms=None if end_ms is None else end_ms + 1,
             stream_names=None if names is None else tuple(names),
             stream_prefix=prefix,
-            terms=parse_filter_pattern(params.get("filterPattern")),
+            terms=parse_filter_pattern(request.get("filterPattern")),
         )
-        token = params.get("nextToken")
+        token = request.get("nextToken")
         if token is not None:
             forward, position = decode_event_token(token)
         else:
-            forward, position = params.get("startFromHead", True), None
+            forward, position = request.get("startFromHead", True), None
         try:
             page = deps.store.read_events(
                 group.account_id,
@@ -123,30 +120,21 @@ class LogEvents:
                 query,
                 after=position,
                 forward=forward,
-                limit=params.get("limit", _LIMIT_DEFAULT),
+                limit=request.get("limit", _LIMIT_DEFAULT),
                 max_bytes=RESPONSE_BYTES_MAX,
             )
         except LogGroupNotFoundError as exc:
             raise ResourceNotFoundError(GROUP_NOT_FOUND) from exc
-        result: dict[str, Any] = {
-            "events": [
-                {
-                    "logStreamName": e.log_stream,
-                    "timestamp": e.timestamp_ms,
-                    "message": e.message,
-                    "ingestionTime": e.ingestion_ms,
-                    "eventId": str(e.event_id),
-                }
-                for e in page.events
-            ]
-        }
+        events: list[shapes.FilteredLogEvent] = [
+            {
+                "logStreamName": e.log_stream,
+                "timestamp": e.timestamp_ms,
+                "message": e.message,
+                "ingestionTime": e.ingestion_ms,
+                "eventId": str(e.event_id),
+            }
+            for e in page.events
+        ]
         if page.more:
-            result["nextToken"] = event_token(forward, page.events[-1].position)
-        return result
-
-    def _authorize_unmask(
-        self, ctx: RequestContext, group: GroupRef, params: Mapping[str, Any]
-    ) -> None:
-        # Nothing is masked in Stockade, but asking to unmask takes the permission it takes.
-        if params.get("unmask"):
-            authorize(self._deps.authorizer, ctx, "logs:Unmask", group.arn)
+            return {"events": events, "nextToken": event_token(forward, page.events[-1].position)}
+        return {"events": events}

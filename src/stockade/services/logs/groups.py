@@ -7,9 +7,6 @@ tags, and bounded in size rather than by a retention period.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from stockade.services.context import RequestContext
 from stockade.services.logs.deps import GROUPS_PER_ACCOUNT_MAX, LogsDeps
 from stockade.services.logs.errors import (
@@ -19,8 +16,9 @@ from stockade.services.logs.errors import (
     ResourceAlreadyExistsError,
     ResourceNotFoundError,
 )
-from stockade.services.logs.resources import GroupRef, all_groups_arn, authorize, own_group
+from stockade.services.logs.resources import GroupRef, own_group
 from stockade.services.logs.tokens import decode_group_token, group_token
+from stockade.shapes import logs as shapes
 from stockade.store.log_ports import LogGroupInfo
 
 _PAGE_DEFAULT = 50
@@ -35,23 +33,24 @@ class LogGroups:
     def __init__(self, deps: LogsDeps) -> None:
         self._deps = deps
 
-    def describe_log_groups(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    def describe_log_groups(
+        self, ctx: RequestContext, request: shapes.DescribeLogGroupsRequest
+    ) -> shapes.DescribeLogGroupsResponse:
         deps = self._deps
-        if params.get("accountIdentifiers") or params.get("includeLinkedAccounts"):
+        if request.get("accountIdentifiers") or request.get("includeLinkedAccounts"):
             raise _unsupported("cross-account log groups (accountIdentifiers)")
-        if params.get("logGroupIdentifiers") is not None:
+        if request.get("logGroupIdentifiers") is not None:
             raise _unsupported("logGroupIdentifiers")
-        prefix = params.get("logGroupNamePrefix")
-        pattern = params.get("logGroupNamePattern")
+        prefix = request.get("logGroupNamePrefix")
+        pattern = request.get("logGroupNamePattern")
         if prefix is not None and pattern is not None:
             raise InvalidParameterError(
                 "LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive parameters."
             )
-        authorize(deps.authorizer, ctx, "logs:DescribeLogGroups", all_groups_arn(ctx, deps.region))
-        after = decode_group_token(params.get("nextToken"))
-        if params.get("logGroupClass", _STANDARD) != _STANDARD:
+        after = decode_group_token(request.get("nextToken"))
+        if request.get("logGroupClass", _STANDARD) != _STANDARD:
             return {"logGroups": []}
-        limit = params.get("limit", _PAGE_DEFAULT)
+        limit = request.get("limit", _PAGE_DEFAULT)
         found = deps.store.list_groups(
             ctx.principal.account_id,
             prefix=prefix or "",
@@ -60,24 +59,21 @@ class LogGroups:
             limit=limit + 1,
         )
         page = found[:limit]
-        result: dict[str, Any] = {
-            "logGroups": [_present(own_group(ctx, deps.region, g.name), g) for g in page]
-        }
+        groups = [_present(own_group(ctx, deps.region, g.name), g) for g in page]
         if len(found) > limit:
-            result["nextToken"] = group_token(page[-1].name)
-        return result
+            return {"logGroups": groups, "nextToken": group_token(page[-1].name)}
+        return {"logGroups": groups}
 
-    def create_log_group(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    def create_log_group(self, ctx: RequestContext, request: shapes.CreateLogGroupRequest) -> None:
         deps = self._deps
-        group = own_group(ctx, deps.region, params["logGroupName"])
-        authorize(deps.authorizer, ctx, "logs:CreateLogGroup", group.arn)
-        if params.get("kmsKeyId") is not None:
+        group = own_group(ctx, deps.region, request["logGroupName"])
+        if request.get("kmsKeyId") is not None:
             raise _unsupported("encrypting log groups with a KMS key (kmsKeyId)")
-        if params.get("tags"):
+        if request.get("tags"):
             raise _unsupported("tags on log groups")
-        if params.get("logGroupClass", _STANDARD) != _STANDARD:
+        if request.get("logGroupClass", _STANDARD) != _STANDARD:
             raise _unsupported("log group classes other than STANDARD")
-        if params.get("deletionProtectionEnabled"):
+        if request.get("deletionProtectionEnabled"):
             raise _unsupported("deletion protection")
         if group.name.lower().startswith("aws/"):
             raise InvalidParameterError("Log groups starting with AWS/ are reserved for AWS.")
@@ -86,18 +82,15 @@ class LogGroups:
         now_ms = int(deps.clock.now().timestamp() * 1000)
         if not deps.store.create_group(group.account_id, group.name, now_ms):
             raise ResourceAlreadyExistsError("The specified log group already exists")
-        return {}
 
-    def delete_log_group(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    def delete_log_group(self, ctx: RequestContext, request: shapes.DeleteLogGroupRequest) -> None:
         deps = self._deps
-        group = own_group(ctx, deps.region, params["logGroupName"])
-        authorize(deps.authorizer, ctx, "logs:DeleteLogGroup", group.arn)
+        group = own_group(ctx, deps.region, request["logGroupName"])
         if not deps.store.delete_group(group.account_id, group.name):
             raise ResourceNotFoundError(GROUP_NOT_FOUND)
-        return {}
 
 
-def _present(group: GroupRef, info: LogGroupInfo) -> dict[str, Any]:
+def _present(group: GroupRef, info: LogGroupInfo) -> shapes.LogGroup:
     return {
         "logGroupName": info.name,
         "creationTime": info.created_ms,

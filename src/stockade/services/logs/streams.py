@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from stockade.services.context import RequestContext
 from stockade.services.logs.deps import LogsDeps
 from stockade.services.logs.errors import GROUP_NOT_FOUND, InvalidParameterError
 from stockade.services.logs.errors import ResourceNotFoundError as _NotFound
-from stockade.services.logs.resources import (
-    GroupRef,
-    authorize,
-    check_reachable,
-    named_group,
-)
+from stockade.services.logs.resources import GroupRef, check_reachable, named_group
 from stockade.services.logs.tokens import decode_stream_token, stream_token
+from stockade.shapes import logs as shapes
 from stockade.store.log_ports import LogGroupNotFoundError, LogStreamInfo, StreamKey, StreamOrder
 
 _PAGE_DEFAULT = 50
@@ -26,38 +19,38 @@ class LogStreams:
         self._deps = deps
 
     def describe_log_streams(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.DescribeLogStreamsRequest
+    ) -> shapes.DescribeLogStreamsResponse:
         deps = self._deps
-        group = named_group(ctx, deps.region, params)
-        authorize(deps.authorizer, ctx, "logs:DescribeLogStreams", group.arn)
+        group = named_group(ctx, deps.region, request)
         check_reachable(ctx, deps.region, group)
-        order = StreamOrder(params.get("orderBy", StreamOrder.NAME.value))
-        prefix = params.get("logStreamNamePrefix")
+        order = StreamOrder(request.get("orderBy", StreamOrder.NAME.value))
+        prefix = request.get("logStreamNamePrefix")
         if order is StreamOrder.LAST_EVENT_TIME and prefix is not None:
             raise InvalidParameterError("Cannot order by LastEventTime with a logStreamNamePrefix.")
-        limit = params.get("limit", _PAGE_DEFAULT)
+        limit = request.get("limit", _PAGE_DEFAULT)
         try:
             found = deps.store.list_streams(
                 group.account_id,
                 group.name,
                 prefix=prefix or "",
                 order=order,
-                descending=params.get("descending", False),
-                after=decode_stream_token(params.get("nextToken")),
+                descending=request.get("descending", False),
+                after=decode_stream_token(request.get("nextToken")),
                 limit=limit + 1,
             )
         except LogGroupNotFoundError as exc:
             raise _NotFound(GROUP_NOT_FOUND) from exc
         page = found[:limit]
-        result: dict[str, Any] = {"logStreams": [_present(group, s) for s in page]}
+        streams = [_present(group, s) for s in page]
         if len(found) > limit:
             last = page[-1]
-            result["nextToken"] = stream_token(StreamKey(last.last_event_ms, last.name))
-        return result
+            token = stream_token(StreamKey(last.last_event_ms, last.name))
+            return {"logStreams": streams, "nextToken": token}
+        return {"logStreams": streams}
 
 
-def _present(group: GroupRef, stream: LogStreamInfo) -> dict[str, Any]:
+def _present(group: GroupRef, stream: LogStreamInfo) -> shapes.LogStream:
     # storedBytes is left out: CloudWatch Logs reports it as 0 for streams since 2019.
     return {
         "logStreamName": stream.name,

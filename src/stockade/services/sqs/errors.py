@@ -15,7 +15,10 @@ ApiError
     │   BatchEntryIdsNotDistinctError, InvalidBatchEntryIdError, BatchRequestTooLongError
     ├── UnsupportedOperationError      AWS.SimpleQueueService.UnsupportedOperation
     ├── InvalidParameterValueError     ValidationException / InvalidParameterValue (common)
-    └── AccessDeniedError              403 AccessDeniedException / AccessDenied (common)
+    ├── ValidationError                ValidationException / ValidationError (common): the
+    │                                  model's constraints, as the kernel checks them
+    ├── AccessDeniedError              403 AccessDeniedException / AccessDenied (common)
+    └── InternalFailureError           500 InternalFailure / InternalError (receiver fault)
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from stockade.errors import ApiError
 
 
 class SqsError(ApiError):
-    sender_fault = True  # every SQS error is the caller's; each declares its status (400)
+    sender_fault = True  # the caller's, but for the internal failure; each declares its status
     query_code: ClassVar[str] = ""
 
     def wire_code(self, protocol: str) -> str:
@@ -128,3 +131,20 @@ class AccessDeniedError(SqsError):
     code = "AccessDeniedException"
     query_code = "AccessDenied"
     http_status = 403
+
+
+class ValidationError(SqsError):
+    # SQS's common error for input that fails the model's constraints ("1 validation error
+    # detected: ..."); its legacy code is the query protocol's ValidationError.
+    code = "ValidationException"
+    query_code = "ValidationError"
+    http_status = 400
+
+
+class InternalFailureError(SqsError):
+    # Unmodelled: the common InternalFailure (500) as the JSON type, and InternalError, the
+    # code SQS has always sent for its own failures, as the legacy code botocore shows.
+    code = "InternalFailure"
+    query_code = "InternalError"
+    http_status = 500
+    sender_fault = False
