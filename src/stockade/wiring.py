@@ -64,7 +64,6 @@ from stockade.services.iam import errors as iam_errors
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
-from stockade.services.kms import errors as kms_errors
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService
@@ -179,7 +178,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
     collect_garbage(store, artifacts, min_age_s=0)
 
     authorizer = PolicyAuthorizer(store)
-    kms = KmsService(at_rest.keys, at_rest.cipher, clock, authorizer)
+    kms = KmsService(at_rest.keys, at_rest.cipher, clock)
     deps = LambdaDeps(
         store=store,
         artifacts=artifacts,
@@ -189,7 +188,9 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         region=settings.region,
         host_arch=host_architecture(),
         code_urls=CodeUrlSigner(datadir.secret_key(settings.keys / "code-url.key")),
-        environments=EnvironmentVariables(LambdaEnvironmentKeys(kms, settings.region, trail)),
+        environments=EnvironmentVariables(
+            LambdaEnvironmentKeys(kms, authorizer, settings.region, trail)
+        ),
         network=NetworkMode.HOST if settings.unsafe_no_sandbox else NetworkMode.ISOLATED,
     )
     recorded = record_at_start(deps)
@@ -256,7 +257,6 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             LogsService(logs, authorizer, settings.region, clock).operations(),
             logs_errors.AccessDeniedError,
         ),
-        "kms": (kms.operations(), kms_errors.AccessDeniedError),
         "cloudtrail": (
             CloudTrailService(
                 audit_index, selectors, authorizer, clock, settings.audit_retention_days
@@ -270,7 +270,7 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             signer_errors.AccessDeniedError,
         ),
     }
-    tables = [StsService(store, clock).table()] + [
+    tables = [StsService(store, clock).table(), kms.table()] + [
         undeclared_table(
             name,
             operations,

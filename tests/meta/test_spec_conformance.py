@@ -56,8 +56,10 @@ def modelled_errors(services: tuple[str, ...] = ("lambda", "iam", "sts", "sqs"))
             shape = model.shape_for(shape_name)
             if shape.metadata.get("exception"):
                 # First model wins: sqs leaves statuses out (400) of names Lambda also uses.
+                # A shape marked `fault` is the service's own failure: a 500 unless it says.
+                unsaid = 500 if shape._shape_model.get("fault") else 400
                 errors.setdefault(
-                    shape_name, shape.metadata.get("error", {}).get("httpStatusCode", 400)
+                    shape_name, shape.metadata.get("error", {}).get("httpStatusCode", unsaid)
                 )
     return errors
 
