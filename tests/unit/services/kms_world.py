@@ -40,6 +40,7 @@ class World:
     user: RequestContext  # has kms:* in its identity policy
     keys: SqliteKeyStore
     stranger: RequestContext  # the administrator of another account
+    nobody: RequestContext  # a user of the first account with no policy at all
 
     def call(self, ctx: RequestContext, op: str, **params: Any) -> Any:
         return call(self.kms.table(), self.authorizer, fresh(ctx), op, params)
@@ -76,8 +77,10 @@ def open_world(tmp_path: Path) -> Iterator[World]:
     admin = _administrator(store, identities, "a")
     account_id = admin.principal.account_id
     user = IamUser(account_id, "bob", "AIDABOB", clock.now())
+    nobody = IamUser(account_id, "nobody", "AIDANOBODY", clock.now())
     with store.write() as tx:
         tx.users.put(user)
+        tx.users.put(nobody)
         tx.policies.put_inline(InlinePolicy(account_id, OwnerKind.USER, "bob", "kms", json.dumps(
             {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]})))  # fmt: skip
@@ -87,7 +90,8 @@ def open_world(tmp_path: Path) -> Iterator[World]:
     bob = context_of(Principal(PrincipalKind.IAM_USER, account_id, user.arn, user.user_id, "bob"))
     try:
         yield World(kms, PolicyAuthorizer(store, cache_ttl_s=0), clock, admin, bob, keys,
-                    stranger)  # fmt: skip
+                    stranger, context_of(Principal(PrincipalKind.IAM_USER, account_id, nobody.arn,
+                                                   nobody.user_id, "nobody")))  # fmt: skip
     finally:
         keys.close()
         store.close()
