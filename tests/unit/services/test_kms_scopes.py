@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from stockade.errors import InternalError
 from stockade.services.declaration import Need
 from stockade.services.kms.errors import (
     AccessDeniedError,
@@ -17,7 +18,7 @@ from stockade.services.kms.errors import (
     NotFoundError,
 )
 from stockade.services.kms.platform import PLATFORM_KEY_ID, PlatformDataKeys
-from stockade.services.kms.scopes import AliasScope, CiphertextKeyScope
+from stockade.services.kms.scopes import AliasScope, CiphertextKeyScope, FoundKey
 from stockade.store.key_ports import AliasRecord
 from tests.support.tables import call, needs_of
 from tests.unit.services.kms_world import REGION, World, fresh
@@ -172,3 +173,16 @@ def test_an_alias_has_no_policy_and_must_exist_or_name_a_local_key(world: World)
     foreign = world.call(world.stranger, "CreateKey")["KeyMetadata"]["Arn"]
     with pytest.raises(NotFoundError, match="does not exist"):
         AliasScope(finder, foreign).locate(world.admin, "alias/new")
+
+
+def test_a_found_key_answers_for_itself_only(world: World) -> None:
+    key = world.kms.finder.find(world.admin, world.new_key())
+    grant = (
+        '{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}'
+    )
+    located = FoundKey(key, grant).locate(world.admin, key.arn)
+    assert (located.arn, located.policy_required) == (key.arn, True)
+    assert located.policy is not None
+    assert len(located.policy.document.statements) == 2  # the key policy's, and the grant
+    with pytest.raises(InternalError):
+        FoundKey(key).locate(world.admin, _arn(world, world.new_key()))

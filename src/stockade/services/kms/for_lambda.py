@@ -28,7 +28,7 @@ from stockade.services.declaration import Decider, Need
 from stockade.services.kms import errors as kms
 from stockade.services.kms.key_use import check_plaintext, header_of
 from stockade.services.kms.policies import request_keys
-from stockade.services.kms.scopes import CiphertextKeyScope
+from stockade.services.kms.scopes import FoundKey
 from stockade.services.kms.service import KmsService
 from stockade.services.lambda_ import errors as lam
 from stockade.services.lambda_.environment_keys import CONTEXT_KEY
@@ -68,7 +68,7 @@ class LambdaEnvironmentKeys:
             with self._audited(ctx, "Encrypt", ref, context):
                 check_plaintext(plaintext)
                 key = self._service.finder.find(ctx, ref)
-                need = Need("kms:Encrypt", key.arn, self._service.keys,
+                need = Need("kms:Encrypt", key.arn, FoundKey(key),
                             request_keys(ctx, context, self._via))  # fmt: skip
                 self._decider.decide(ctx, need, kms.AccessDeniedError)
                 blob = self._service.key_use.encrypt(key, plaintext, context)
@@ -116,11 +116,10 @@ class LambdaEnvironmentKeys:
     ) -> bytes:
         """kms:Decrypt through Lambda on the key the ciphertext names (with Lambda's grant for
         the function's role, when the role decrypts at a cold start)."""
-        key_id = header_of(blob).key_id
-        scope = CiphertextKeyScope(self._service.finder, grant=grant)
-        need = Need("kms:Decrypt", key_id, scope, request_keys(ctx, context, self._via))
+        key = self._service.finder.of_ciphertext(ctx, header_of(blob).key_id)
+        need = Need("kms:Decrypt", key.arn, FoundKey(key, grant),
+                    request_keys(ctx, context, self._via))  # fmt: skip
         self._decider.decide(ctx, need, kms.AccessDeniedError)
-        key = self._service.finder.of_ciphertext(ctx, key_id)
         return self._service.key_use.decrypt(key, blob, context)
 
     @contextmanager

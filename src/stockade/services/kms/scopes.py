@@ -4,8 +4,9 @@ A key's policy is required: a request is allowed only if the key policy allows i
 by naming the account (which delegates to IAM policies), as in AWS. A key is named by key id,
 key ARN, alias name or alias ARN (`KeyScope`), or by the header of a ciphertext
 (`CiphertextKeyScope`); a key that does not exist is KMS's NotFoundException before any access
-decision, as KMS answers. Aliases have no policy of their own: only IAM policies decide on the
-alias ARN (`AliasScope`).
+decision, as KMS answers. A service using a key for its caller finds it first, with the same
+errors, and asks about that key (`FoundKey`). Aliases have no policy of their own: only IAM
+policies decide on the alias ARN (`AliasScope`).
 
 An alias may be re-pointed between authorization and the handler: `KeyScope.key` gives the
 handler the key that was authorized for its request, not whatever the alias names by then.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from stockade.errors import InternalError
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Located
 from stockade.services.kms.errors import IncorrectKeyError, NotFoundError
@@ -85,10 +87,9 @@ class CiphertextKeyScope:
     """The key a ciphertext names (the reference is the key id in its header), in any account.
     `named`: the KeyId the request gives too, which must be that key (IncorrectKeyException)."""
 
-    def __init__(self, finder: KeyFinder, named: str | None = None, grant: str | None = None):
+    def __init__(self, finder: KeyFinder, named: str | None = None) -> None:
         self._finder = finder
         self._named = named
-        self._grant = grant
 
     def locate(self, ctx: RequestContext, reference: str) -> Located:
         key = self._finder.of_ciphertext(ctx, reference)
@@ -97,7 +98,21 @@ class CiphertextKeyScope:
                 "The key ID in the request does not identify a KMS key that can perform this"
                 " operation."
             )
-        return located(key, self._grant)
+        return located(key)
+
+
+class FoundKey:
+    """A key its user has already found (Lambda, using a key for its caller), so that the key
+    decided on is the key used: its required policy, with a grant the user holds on it."""
+
+    def __init__(self, key: KeyRecord, grant: str | None = None) -> None:
+        self._key = key
+        self._grant = grant
+
+    def locate(self, ctx: RequestContext, reference: str) -> Located:
+        if reference != self._key.arn:  # a need naming another key is a bug: allow nothing
+            raise InternalError("a found key's scope was asked about another resource")
+        return located(self._key, self._grant)
 
 
 class AliasScope:
