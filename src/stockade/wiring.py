@@ -63,7 +63,6 @@ from stockade.services.declaration import ServiceErrors
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
-from stockade.services.kms import errors as kms_errors
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService
@@ -186,7 +185,7 @@ def _build(
     collect_garbage(store, artifacts, min_age_s=0)
 
     authorizer = PolicyAuthorizer(store, monotonic=clock.monotonic)
-    kms = KmsService(at_rest.keys, at_rest.cipher, clock, authorizer)
+    kms = KmsService(at_rest.keys, at_rest.cipher, clock)
     deps = LambdaDeps(
         store=store,
         artifacts=artifacts,
@@ -196,7 +195,9 @@ def _build(
         region=settings.region,
         host_arch=host_architecture(),
         code_urls=CodeUrlSigner(datadir.secret_key(settings.keys / "code-url.key")),
-        environments=EnvironmentVariables(LambdaEnvironmentKeys(kms, settings.region, trail)),
+        environments=EnvironmentVariables(
+            LambdaEnvironmentKeys(kms, authorizer, settings.region, trail)
+        ),
         network=NetworkMode.HOST if settings.unsafe_no_sandbox else NetworkMode.ISOLATED,
     )
     recorded = record_at_start(deps)
@@ -250,10 +251,10 @@ def _build(
     }
     services = {
         "lambda": (lambda_service.operations(), lambda_errors.AccessDeniedError),
-        "kms": (kms.operations(), kms_errors.AccessDeniedError),
     }
     tables = [
         StsService(store, clock).table(),
+        kms.table(),
         CloudTrailService(audit_index, selectors, clock, settings.audit_retention_days).table(),
         SignerService(store, CodeSigningKeys(at_rest.root), clock, settings.region).table(),
         IamService(

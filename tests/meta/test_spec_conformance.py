@@ -30,8 +30,6 @@ COMMON_ERRORS = {
     # Lambda's front end refuses oversized bodies with this (unmodelled) code and the message
     # "Request must be smaller than N bytes for the OPERATION operation".
     "RequestEntityTooLargeException": 413,
-    # What AWS answers when a request fails on its side and the model names nothing else.
-    "InternalFailure": 500,
 }
 
 

@@ -1,26 +1,16 @@
-"""The KMS use cases on the real key store, a real root key and IAM's real authorizer."""
+"""The KMS operations on the real key store, a real root key and the kernel's real authorizer
+(called in the kernel's order: validate, decide every declared need, run; see `kms_world`)."""
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from stockade.clock import FakeClock
-from stockade.crypto import AesRootKey, EnvelopeCipher, EnvelopeSealer
-from stockade.domain.account import IamUser
-from stockade.domain.iam import InlinePolicy, OwnerKind
-from stockade.domain.identity import Principal, PrincipalKind
-from stockade.kernel.authorizer import PolicyAuthorizer
-from stockade.services.context import RequestContext
-from stockade.services.identity import Identities
-from stockade.services.kms import KmsService
+from stockade.crypto import EnvelopeSealer
+from stockade.services.audit_log import DiscardingAuditLog
 from stockade.services.kms.errors import (
     AccessDeniedError,
     AlreadyExistsError,
@@ -34,60 +24,10 @@ from stockade.services.kms.errors import (
     UnsupportedOperationError,
     ValidationError,
 )
+from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
-from stockade.store.sqlite import SqliteStore
-from stockade.store.sqlite_keys import SqliteKeyStore
-from stockade.types import AccountId, Region, RequestId
-
-REGION = Region("us-east-1")
-
-
-@dataclass
-class World:
-    kms: KmsService
-    clock: FakeClock
-    admin: RequestContext
-    user: RequestContext  # has kms:* in its identity policy
-    keys: SqliteKeyStore
-
-    def call(self, ctx: RequestContext, op: str, **params: Any) -> Any:
-        return self.kms.operations()[op](ctx, params)
-
-    def new_key(self, **params: Any) -> str:
-        key_id: str = self.call(self.admin, "CreateKey", **params)["KeyMetadata"]["KeyId"]
-        return key_id
-
-
-def _ctx(principal: Principal) -> RequestContext:
-    from datetime import UTC, datetime
-
-    return RequestContext(RequestId("r"), principal, REGION, "127.0.0.1", "test", True,
-                          datetime(2026, 1, 1, tzinfo=UTC), "")  # fmt: skip
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    clock = FakeClock()
-    store = SqliteStore(tmp_path / "stockade.db")
-    account = Identities(store, clock).create_account("a").account
-    account_id = AccountId(account.account_id)
-    with store.read() as tx:
-        admin_user = tx.users.all_in(account_id)[0]
-    user = IamUser(account_id, "bob", "AIDABOB", clock.now())
-    with store.write() as tx:
-        tx.users.put(user)
-        tx.policies.put_inline(InlinePolicy(account_id, OwnerKind.USER, "bob", "kms", json.dumps(
-            {"Version": "2012-10-17",
-             "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]})))  # fmt: skip
-    keys = SqliteKeyStore(tmp_path / "keys.db")
-    kms = KmsService(keys, EnvelopeCipher(AesRootKey(os.urandom(32))), clock,
-                     PolicyAuthorizer(store, cache_ttl_s=0))  # fmt: skip
-    admin = _ctx(Principal(PrincipalKind.IAM_USER, account_id, admin_user.arn, admin_user.user_id,
-                           admin_user.name))  # fmt: skip
-    bob = _ctx(Principal(PrincipalKind.IAM_USER, account_id, user.arn, user.user_id, "bob"))
-    yield World(kms, clock, admin, bob, keys)
-    keys.close()
-    store.close()
+from stockade.services.lambda_.errors import KmsAccessDeniedError
+from tests.unit.services.kms_world import REGION, World
 
 
 def test_encrypt_and_decrypt_round_trip_with_context(world: World) -> None:
@@ -271,11 +211,16 @@ def test_the_aws_lambda_key_is_created_on_demand_and_usable_only_via_lambda(
     assert world.kms.managed_key(world.admin.principal.account_id, REGION).key_id == meta["KeyId"]
     with pytest.raises(AccessDeniedError):
         world.call(world.admin, "Encrypt", KeyId="alias/aws/lambda", Plaintext=b"x")
-    _, blob = world.kms.keys.encrypt(world.admin, "alias/aws/lambda", b"env", {},
-                                     via_service="lambda.us-east-1.amazonaws.com")  # fmt: skip
-    found = world.kms.keys.decrypt(world.user, blob, {},
-                                   via_service="lambda.us-east-1.amazonaws.com")  # fmt: skip
-    assert found.plaintext == b"env"
+    through_lambda = LambdaEnvironmentKeys(world.kms, world.authorizer, REGION,
+                                           DiscardingAuditLog())  # fmt: skip
+    function = f"arn:aws:lambda:{REGION}:{world.admin.principal.account_id}:function:f"
+    sealed = through_lambda.encrypt(world.admin, None, function, b"env")
+    assert sealed.key_arn == meta["Arn"]
+    assert through_lambda.decrypt_for_caller(world.user, function, sealed) == b"env"
+    outsider = replace(world.user, principal=replace(world.user.principal,
+                       arn=world.user.principal.arn.replace("bob", "nobody")))  # fmt: skip
+    with pytest.raises(KmsAccessDeniedError):  # an unknown caller, even through Lambda
+        through_lambda.decrypt_for_caller(outsider, function, sealed)
     with pytest.raises(AccessDeniedError):  # its key policy allows no management
         world.call(world.admin, "ScheduleKeyDeletion", KeyId=meta["KeyId"])
 

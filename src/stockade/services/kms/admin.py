@@ -1,15 +1,19 @@
-"""Key management: create, describe, list, enable/disable, deletion, rotation, key policies."""
+"""Key management: create, describe, list, enable/disable, deletion, rotation, key policies.
+
+Handlers run once the kernel has allowed their needs (`needs`); those on a key take the key that
+was authorized from the `KeyScope`. Maintenance (`rotate`, called by `KmsService.maintain`) is
+the service's own schedule, not a request."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from stockade.services.context import RequestContext
 from stockade.services.kms.deps import KmsDeps, metadata, when
 from stockade.services.kms.errors import (
-    AccessDeniedError,
     DisabledError,
     InvalidMarkerError,
     UnsupportedOperationError,
@@ -17,7 +21,9 @@ from stockade.services.kms.errors import (
 )
 from stockade.services.kms.keys import iso
 from stockade.services.kms.policies import default_key_policy, parse_key_policy
+from stockade.services.kms.scopes import KeyScope
 from stockade.services.kms.states import KeyEvent, next_state, require_not_pending_deletion
+from stockade.shapes import kms as shapes
 from stockade.store.key_ports import KeyManager, KeyRecord, KeyState, MaterialRecord
 
 DESCRIPTION_MAX = 8192
@@ -27,30 +33,36 @@ LIST_LIMIT_MAX = 1000
 
 
 class KeyAdmin:
-    def __init__(self, deps: KmsDeps) -> None:
+    def __init__(self, deps: KmsDeps, keys: KeyScope, keys_by_id: KeyScope) -> None:
         self._deps = deps
+        self._keys = keys
+        self._keys_by_id = keys_by_id  # key policies are named by key id or key ARN only
 
-    def create_key(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def create_key(
+        self, ctx: RequestContext, request: shapes.CreateKeyRequest
+    ) -> shapes.CreateKeyResponse:
         deps = self._deps
         account = ctx.principal.account_id
-        deps.authorizer.authorize(
-            ctx, "kms:CreateKey", "*", AccessDeniedError, context={"kms:CallerAccount": (account,)}
-        )
+        given: Mapping[str, object] = request
         for name, allowed in (("KeyUsage", "ENCRYPT_DECRYPT"), ("KeySpec", "SYMMETRIC_DEFAULT"),
                               ("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"),
                               ("Origin", "AWS_KMS")):  # fmt: skip
-            if params.get(name, allowed) != allowed:
+            value = given.get(name, allowed)
+            if value != allowed:
                 raise UnsupportedOperationError(
-                    f"Stockade supports only {name} {allowed} (got {str(params[name])[:40]})."
+                    f"Stockade supports only {name} {allowed} (got {str(value)[:40]})."
                 )
-        if params.get("MultiRegion"):
+        if request.get("MultiRegion"):
             raise UnsupportedOperationError("Stockade does not support multi-Region keys.")
-        if params.get("CustomKeyStoreId") or params.get("XksKeyId"):
+        if request.get("CustomKeyStoreId") or request.get("XksKeyId"):
             raise UnsupportedOperationError("Stockade does not support custom key stores.")
-        description = params.get("Description") or ""
+        if request.get("Tags"):
+            # Tag conditions (aws:ResourceTag) could not be honoured on an untagged key.
+            raise UnsupportedOperationError("Stockade does not support tags on keys.")
+        description = request.get("Description") or ""
         if len(description) > DESCRIPTION_MAX:
             raise ValidationError(f"Description is longer than {DESCRIPTION_MAX} characters.")
-        key_policy = params.get("Policy") or default_key_policy(account)
+        key_policy = request.get("Policy") or default_key_policy(account)
         parse_key_policy(key_policy)
         with deps.store.write() as tx:
             key = deps.finder.create(
@@ -58,54 +70,56 @@ class KeyAdmin:
             )
         return {"KeyMetadata": metadata(key)}
 
-    def describe_key(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        key = self._deps.finder.find(ctx, params["KeyId"])
-        self._deps.authorize(ctx, key, "kms:DescribeKey")
-        return {"KeyMetadata": metadata(key)}
+    def describe_key(
+        self, ctx: RequestContext, request: shapes.DescribeKeyRequest
+    ) -> shapes.DescribeKeyResponse:
+        return {"KeyMetadata": metadata(self._keys.key(ctx, request["KeyId"]))}
 
-    def list_keys(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def list_keys(
+        self, ctx: RequestContext, request: shapes.ListKeysRequest
+    ) -> shapes.ListKeysResponse:
         deps = self._deps
-        deps.authorize_identity(ctx, "kms:ListKeys", "*")
-        limit = _limit(params)
-        marker = params.get("Marker")
+        limit = request.get("Limit", 100)
+        if not 1 <= limit <= LIST_LIMIT_MAX:
+            raise ValidationError(f"Limit must be between 1 and {LIST_LIMIT_MAX}.")
+        marker = request.get("Marker")
         if marker is not None and (not marker or len(marker) > 320):
             raise InvalidMarkerError("The marker is not valid.")
         with deps.store.read() as tx:
             found = tx.keys.page(ctx.principal.account_id, ctx.region, marker, limit + 1)
         page = found[:limit]
-        result: dict[str, Any] = {
-            "Keys": [{"KeyId": k.key_id, "KeyArn": k.arn} for k in page],
-            "Truncated": len(found) > limit,
-        }
+        keys: list[shapes.KeyListEntry] = [{"KeyId": k.key_id, "KeyArn": k.arn} for k in page]
         if len(found) > limit:
-            result["NextMarker"] = page[-1].key_id
-        return result
+            return {"Keys": keys, "Truncated": True, "NextMarker": page[-1].key_id}
+        return {"Keys": keys, "Truncated": False}
 
-    def enable_key(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._transition(ctx, params["KeyId"], "kms:EnableKey", KeyEvent.ENABLE)
-        return {}
+    def enable_key(self, ctx: RequestContext, request: shapes.EnableKeyRequest) -> None:
+        self._transition(ctx, request["KeyId"], "kms:EnableKey", KeyEvent.ENABLE)
 
-    def disable_key(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._transition(ctx, params["KeyId"], "kms:DisableKey", KeyEvent.DISABLE)
-        return {}
+    def disable_key(self, ctx: RequestContext, request: shapes.DisableKeyRequest) -> None:
+        self._transition(ctx, request["KeyId"], "kms:DisableKey", KeyEvent.DISABLE)
 
-    def schedule_key_deletion(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        days = params.get("PendingWindowInDays", DELETION_DAYS_DEFAULT)
+    def schedule_key_deletion(
+        self, ctx: RequestContext, request: shapes.ScheduleKeyDeletionRequest
+    ) -> shapes.ScheduleKeyDeletionResponse:
+        days = request.get("PendingWindowInDays", DELETION_DAYS_DEFAULT)
         if not DELETION_DAYS_MIN <= days <= DELETION_DAYS_MAX:
             raise ValidationError(
                 f"PendingWindowInDays must be between {DELETION_DAYS_MIN} and {DELETION_DAYS_MAX}."
             )
         date = self._deps.clock.now() + timedelta(days=days)
         key = self._transition(
-            ctx, params["KeyId"], "kms:ScheduleKeyDeletion", KeyEvent.SCHEDULE_DELETION,
+            ctx, request["KeyId"], "kms:ScheduleKeyDeletion", KeyEvent.SCHEDULE_DELETION,
             deletion_date=iso(date),
         )  # fmt: skip
         return {"KeyId": key.arn, "DeletionDate": date, "KeyState": key.state.value,
                 "PendingWindowInDays": days}  # fmt: skip
 
-    def cancel_key_deletion(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    def cancel_key_deletion(
+        self, ctx: RequestContext, request: shapes.CancelKeyDeletionRequest
+    ) -> shapes.CancelKeyDeletionResponse:
         key = self._transition(
-            ctx, params["KeyId"], "kms:CancelKeyDeletion", KeyEvent.CANCEL_DELETION,
+            ctx, request["KeyId"], "kms:CancelKeyDeletion", KeyEvent.CANCEL_DELETION,
             deletion_date=None,
         )  # fmt: skip
         return {"KeyId": key.arn}
@@ -114,8 +128,7 @@ class KeyAdmin:
         self, ctx: RequestContext, ref: str, action: str, event: KeyEvent, **changes: Any
     ) -> KeyRecord:
         deps = self._deps
-        key = deps.finder.find(ctx, ref)
-        deps.authorize(ctx, key, action)
+        key = self._keys.key(ctx, ref)
         _customer_managed(key, action)
         with deps.store.write() as tx:
             current = tx.keys.get(key.key_id) or key
@@ -124,38 +137,38 @@ class KeyAdmin:
         return updated
 
     # -- rotation ------------------------------------------------------------------------------
-    def enable_key_rotation(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        period = params.get("RotationPeriodInDays", ROTATION_DAYS_DEFAULT)
+    def enable_key_rotation(
+        self, ctx: RequestContext, request: shapes.EnableKeyRotationRequest
+    ) -> None:
+        period = request.get("RotationPeriodInDays", ROTATION_DAYS_DEFAULT)
         if not ROTATION_DAYS_MIN <= period <= ROTATION_DAYS_MAX:
             raise ValidationError(
                 f"RotationPeriodInDays must be between {ROTATION_DAYS_MIN} and {ROTATION_DAYS_MAX}."
             )
         nxt = iso(self._deps.clock.now() + timedelta(days=period))
-        self._configure(ctx, params["KeyId"], "kms:EnableKeyRotation", rotation_enabled=True,
+        self._configure(ctx, request["KeyId"], "kms:EnableKeyRotation", rotation_enabled=True,
                         rotation_period_days=period, next_rotation=nxt)  # fmt: skip
-        return {}
 
-    def disable_key_rotation(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._configure(ctx, params["KeyId"], "kms:DisableKeyRotation", rotation_enabled=False,
+    def disable_key_rotation(
+        self, ctx: RequestContext, request: shapes.DisableKeyRotationRequest
+    ) -> None:
+        self._configure(ctx, request["KeyId"], "kms:DisableKeyRotation", rotation_enabled=False,
                         next_rotation=None)  # fmt: skip
-        return {}
 
     def get_key_rotation_status(
-        self, ctx: RequestContext, params: dict[str, Any]
-    ) -> dict[str, Any]:
-        key = self._deps.finder.find(ctx, params["KeyId"])
-        self._deps.authorize(ctx, key, "kms:GetKeyRotationStatus")
-        result: dict[str, Any] = {"KeyRotationEnabled": key.rotation_enabled,
-                                  "KeyId": key.arn}  # fmt: skip
-        if key.rotation_enabled:
-            result["RotationPeriodInDays"] = key.rotation_period_days
-            result["NextRotationDate"] = when(key.next_rotation)
-        return result
+        self, ctx: RequestContext, request: shapes.GetKeyRotationStatusRequest
+    ) -> shapes.GetKeyRotationStatusResponse:
+        key = self._keys.key(ctx, request["KeyId"])
+        if not key.rotation_enabled or key.next_rotation is None:
+            return {"KeyRotationEnabled": key.rotation_enabled, "KeyId": key.arn}
+        return {"KeyRotationEnabled": True, "KeyId": key.arn,
+                "RotationPeriodInDays": key.rotation_period_days,
+                "NextRotationDate": when(key.next_rotation)}  # fmt: skip
 
-    def rotate_key_on_demand(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        deps = self._deps
-        key = deps.finder.find(ctx, params["KeyId"])
-        deps.authorize(ctx, key, "kms:RotateKeyOnDemand")
+    def rotate_key_on_demand(
+        self, ctx: RequestContext, request: shapes.RotateKeyOnDemandRequest
+    ) -> shapes.RotateKeyOnDemandResponse:
+        key = self._keys.key(ctx, request["KeyId"])
         _customer_managed(key, "kms:RotateKeyOnDemand")
         if key.state is KeyState.DISABLED:
             raise next_state_error(key)
@@ -182,29 +195,26 @@ class KeyAdmin:
         return updated
 
     # -- key policies --------------------------------------------------------------------------
-    def get_key_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name = params.get("PolicyName", "default")
-        if name != "default":
+    def get_key_policy(
+        self, ctx: RequestContext, request: shapes.GetKeyPolicyRequest
+    ) -> shapes.GetKeyPolicyResponse:
+        if request.get("PolicyName", "default") != "default":
             raise ValidationError("PolicyName must be 'default'.")
-        key = self._deps.finder.find(ctx, params["KeyId"], aliases=False)
-        self._deps.authorize(ctx, key, "kms:GetKeyPolicy")
+        key = self._keys_by_id.key(ctx, request["KeyId"])
         return {"Policy": key.policy, "PolicyName": "default"}
 
-    def put_key_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        name = params.get("PolicyName", "default")
-        if name != "default":
+    def put_key_policy(self, ctx: RequestContext, request: shapes.PutKeyPolicyRequest) -> None:
+        if request.get("PolicyName", "default") != "default":
             raise ValidationError("PolicyName must be 'default'.")
-        text = params["Policy"]
+        text = request["Policy"]
         parse_key_policy(text)
-        self._configure(ctx, params["KeyId"], "kms:PutKeyPolicy", policy=text, aliases=False)
-        return {}
+        self._configure(ctx, request["KeyId"], "kms:PutKeyPolicy", policy=text, by_id=True)
 
     def _configure(
-        self, ctx: RequestContext, ref: str, action: str, aliases: bool = True, **changes: Any
+        self, ctx: RequestContext, ref: str, action: str, by_id: bool = False, **changes: Any
     ) -> KeyRecord:
         deps = self._deps
-        key = deps.finder.find(ctx, ref, aliases=aliases)
-        deps.authorize(ctx, key, action)
+        key = (self._keys_by_id if by_id else self._keys).key(ctx, ref)
         _customer_managed(key, action)
         require_not_pending_deletion(key)
         if key.state is KeyState.DISABLED and action.endswith("KeyRotation"):
@@ -224,10 +234,3 @@ def _customer_managed(key: KeyRecord, action: str) -> None:
         raise UnsupportedOperationError(
             f"{key.arn} is an AWS managed key; {action} is not supported on it."
         )
-
-
-def _limit(params: dict[str, Any]) -> int:
-    limit = params.get("Limit", 100)
-    if not 1 <= limit <= LIST_LIMIT_MAX:
-        raise ValidationError(f"Limit must be between 1 and {LIST_LIMIT_MAX}.")
-    return int(limit)

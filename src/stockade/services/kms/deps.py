@@ -1,20 +1,15 @@
-"""What the KMS use cases share: stores, the cipher, the clock, and key-policy authorisation."""
+"""What the KMS use cases share: the key store, the cipher, the clock and the key finder."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from stockade.clock import Clock
 from stockade.crypto import EnvelopeCipher, KeyVersion
 from stockade.errors import InternalError
-from stockade.services.authz import Decision
-from stockade.services.context import RequestContext
-from stockade.services.kms.errors import AccessDeniedError
 from stockade.services.kms.keys import KeyFinder
-from stockade.services.kms.policies import KeyPolicyAuthorizer, attached, request_keys
+from stockade.shapes import kms as shapes
 from stockade.store.key_ports import KeyRecord, KeyState, KeyStore
 
 
@@ -23,34 +18,7 @@ class KmsDeps:
     store: KeyStore
     cipher: EnvelopeCipher
     clock: Clock
-    authorizer: KeyPolicyAuthorizer
     finder: KeyFinder
-
-    def authorize(
-        self,
-        ctx: RequestContext,
-        key: KeyRecord,
-        action: str,
-        encryption_context: Mapping[str, str] | None = None,
-        via_service: str | None = None,
-        grant: str | None = None,
-    ) -> Decision:
-        """`grant`: a statement (JSON) a service holds on the key, evaluated with its policy."""
-        return self.authorizer.authorize(
-            ctx,
-            action,
-            key.arn,
-            AccessDeniedError,
-            resource_policy=attached(key, grant),
-            context=request_keys(ctx, encryption_context, via_service),
-            resource_policy_required=True,
-        )
-
-    def authorize_identity(self, ctx: RequestContext, action: str, resource: str) -> Decision:
-        """Operations on no key (ListKeys, ListAliases) or on an alias: IAM policies only."""
-        return self.authorizer.authorize(
-            ctx, action, resource, AccessDeniedError, context=request_keys(ctx)
-        )
 
     def version(self, key: KeyRecord, number: int | None = None) -> KeyVersion:
         wanted = key.current_version if number is None else number
@@ -61,13 +29,13 @@ class KmsDeps:
         return KeyVersion(key.key_id, material.version, material.wrapped)
 
 
-def when(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+def when(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
-def metadata(key: KeyRecord) -> dict[str, Any]:
+def metadata(key: KeyRecord) -> shapes.KeyMetadata:
     """KMS's KeyMetadata shape."""
-    found: dict[str, Any] = {
+    found: shapes.KeyMetadata = {
         "AWSAccountId": key.account_id,
         "KeyId": key.key_id,
         "Arn": key.arn,
@@ -84,5 +52,5 @@ def metadata(key: KeyRecord) -> dict[str, Any]:
         "MultiRegion": False,
     }
     if key.deletion_date is not None:
-        found["DeletionDate"] = when(key.deletion_date)
+        return {**found, "DeletionDate": when(key.deletion_date)}
     return found

@@ -1,4 +1,5 @@
-"""KMS's API errors, as botocore's `kms` model names them (all HTTP 400, as KMS answers).
+"""KMS's API errors, as botocore's `kms` model names them (HTTP 400 for the caller's faults, as
+KMS answers; 500 for its own).
 
 ApiError
 └── KmsError
@@ -15,7 +16,8 @@ ApiError
     ├── MalformedPolicyDocumentError   MalformedPolicyDocumentException
     ├── UnsupportedOperationError      UnsupportedOperationException
     ├── ValidationError                ValidationException (common error)
-    └── AccessDeniedError              AccessDeniedException (common error, 403)
+    ├── AccessDeniedError              AccessDeniedException (common error, 403)
+    └── KmsInternalError               KMSInternalException (a fault: 500)
 """
 
 from __future__ import annotations
@@ -95,3 +97,9 @@ class ValidationError(KmsError):
 class AccessDeniedError(KmsError):
     code = "AccessDeniedException"
     http_status = 403
+
+
+class KmsInternalError(KmsError):
+    code = "KMSInternalException"
+    http_status = 500
+    sender_fault = False

@@ -1,11 +1,13 @@
 """The key service as Lambda uses it for functions' environment variables.
 
-Implements `services.lambda_.environment_keys.EnvironmentKeys`: every use goes through the key
-policy with `kms:ViaService` = lambda.<region>.amazonaws.com and the function's ARN as
-encryption context. Environments decrypt as the function's execution role under a grant that
-Lambda holds for it (as AWS Lambda creates one when a function is configured with a key): the
-grant allows kms:Decrypt for that role and that function's context only, and an explicit deny in
-the key policy or the role's policies still wins. KMS errors become Lambda's KMS* errors.
+Implements `services.lambda_.environment_keys.EnvironmentKeys`: every use is decided by the
+kernel (`Decider`) against the key policy with `kms:ViaService` = lambda.<region>.amazonaws.com
+and the function's ARN as encryption context, then done by the cryptographic core (`key_use`).
+Environments decrypt as the function's execution role under a grant that Lambda holds for it
+(as AWS Lambda creates one when a function is configured with a key): the grant allows
+kms:Decrypt for that role and that function's context only, and an explicit deny in the key
+policy or the role's policies still wins. Each use leaves a KMS audit record invoked by Lambda,
+and KMS errors become Lambda's KMS* errors.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from stockade.domain.function import EncryptedEnvironment
 from stockade.domain.identity import Principal
 from stockade.services.audit_log import AuditLog
 from stockade.services.context import RequestContext
+from stockade.services.declaration import Decider, Need
 from stockade.services.kms import errors as kms
+from stockade.services.kms.key_use import check_plaintext, header_of
+from stockade.services.kms.policies import request_keys
+from stockade.services.kms.scopes import FoundKey
 from stockade.services.kms.service import KmsService
 from stockade.services.lambda_ import errors as lam
 from stockade.services.lambda_.environment_keys import CONTEXT_KEY
@@ -44,8 +50,11 @@ _WHY: dict[type[kms.KmsError], tuple[Callable[[str], lam.KmsKeyError], str]] = {
 
 
 class LambdaEnvironmentKeys:
-    def __init__(self, service: KmsService, region: Region, audit: AuditLog) -> None:
+    def __init__(
+        self, service: KmsService, decider: Decider, region: Region, audit: AuditLog
+    ) -> None:
         self._service = service
+        self._decider = decider
         self._region = region
         self._via = f"lambda.{region}.amazonaws.com"
         self._audit = audit
@@ -57,9 +66,12 @@ class LambdaEnvironmentKeys:
         context = {CONTEXT_KEY: function_arn}
         try:
             with self._audited(ctx, "Encrypt", ref, context):
-                key, blob = self._service.keys.encrypt(
-                    ctx, ref, plaintext, context, via_service=self._via
-                )
+                check_plaintext(plaintext)
+                key = self._service.finder.find(ctx, ref)
+                need = Need("kms:Encrypt", key.arn, FoundKey(key),
+                            request_keys(ctx, context, self._via))  # fmt: skip
+                self._decider.decide(ctx, need, kms.AccessDeniedError)
+                blob = self._service.key_use.encrypt(key, plaintext, context)
         except kms.KmsError as error:  # configuring, not running: Lambda's wording for it
             raise lam.InvalidParameterValueError(
                 "Lambda was unable to configure access to your environment variables because"
@@ -76,9 +88,7 @@ class LambdaEnvironmentKeys:
             _as_lambda_error("decrypt", "Decrypt"),
             self._audited(ctx, "Decrypt", environment.key_arn, context),
         ):
-            return self._service.keys.decrypt(
-                ctx, _blob(environment), context, via_service=self._via
-            ).plaintext
+            return self._decrypt(ctx, _blob(environment), context, grant=None)
 
     def decrypt_for_function(
         self, role: Principal, function_arn: str, environment: EncryptedEnvironment
@@ -98,10 +108,19 @@ class LambdaEnvironmentKeys:
             _as_lambda_error("decrypt", "Decrypt"),
             self._audited(ctx, "Decrypt", environment.key_arn, context),
         ):
-            return self._service.keys.decrypt(
-                ctx, _blob(environment), context, via_service=self._via,
-                grant=lambda_grant(role.role_arn or role.arn, context),
-            ).plaintext  # fmt: skip
+            grant = lambda_grant(role.role_arn or role.arn, context)
+            return self._decrypt(ctx, _blob(environment), context, grant)
+
+    def _decrypt(
+        self, ctx: RequestContext, blob: bytes, context: dict[str, str], grant: str | None
+    ) -> bytes:
+        """kms:Decrypt through Lambda on the key the ciphertext names (with Lambda's grant for
+        the function's role, when the role decrypts at a cold start)."""
+        key = self._service.finder.of_ciphertext(ctx, header_of(blob).key_id)
+        need = Need("kms:Decrypt", key.arn, FoundKey(key, grant),
+                    request_keys(ctx, context, self._via))  # fmt: skip
+        self._decider.decide(ctx, need, kms.AccessDeniedError)
+        return self._service.key_use.decrypt(key, blob, context)
 
     @contextmanager
     def _audited(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from stockade.clock import Clock
 from stockade.crypto import EnvelopeCipher
 from stockade.services.context import RequestContext
-from stockade.services.kms.errors import InvalidArnError, NotFoundError
+from stockade.services.kms.errors import InvalidArnError, InvalidCiphertextError, NotFoundError
 from stockade.services.kms.policies import service_key_policy
 from stockade.store.key_ports import (
     AliasRecord,
@@ -88,35 +88,65 @@ class KeyFinder:
     def find(self, ctx: RequestContext, text: str, aliases: bool = True) -> KeyRecord:
         """The key named by `text`, or NotFoundException."""
         ref = parse_ref(ctx, text, aliases)
-        with self._store.write() as tx:
-            key = self._find(tx, ref)
-            if key is None:
-                raise NotFoundError(ref.describe())
-            return key
+        # Read first: writing is needed only to create a managed key or drop an expired one.
+        with self._store.read() as tx:
+            key = self._find(tx, ref, repair=False)
+        if key is None:
+            with self._store.write() as tx:
+                key = self._find(tx, ref, repair=True)
+        if key is None:
+            raise NotFoundError(ref.describe())
+        return key
 
     def by_id(self, key_id: str) -> KeyRecord | None:
+        with self._store.read() as tx:
+            key = tx.keys.get(key_id)
+            if key is None or not self._expired(key):
+                return key
         with self._store.write() as tx:
             key = tx.keys.get(key_id)
             return None if key is None else self._unless_deleted(tx, key)
 
-    def _find(self, tx: KeyTransaction, ref: KeyRef) -> KeyRecord | None:
+    def alias_exists(self, account: AccountId, region: str, name: str) -> bool:
+        with self._store.read() as tx:
+            return tx.aliases.get(account, region, name) is not None
+
+    def of_ciphertext(self, ctx: RequestContext, key_id: str) -> KeyRecord:
+        """The key a ciphertext's header names, in any account (its policy decides), or the
+        error KMS gives for a ciphertext naming no key."""
+        key = self.by_id(key_id)
+        if key is None or not key.region:  # (the platform's own key is no account's)
+            if _is_uuid(key_id):
+                raise NotFoundError(
+                    f"Key '{key_arn(ctx.region, ctx.principal.account_id, key_id)}' does not exist"
+                )
+            raise InvalidCiphertextError("The ciphertext names no key.")
+        return key
+
+    def _find(self, tx: KeyTransaction, ref: KeyRef, repair: bool) -> KeyRecord | None:
         key_id = ref.key_id
         if ref.alias is not None:
             alias = tx.aliases.get(ref.account, ref.region, ref.alias)
             if alias is None:
                 service = ref.alias.removeprefix("alias/aws/")
-                if ref.alias.startswith("alias/aws/") and service in MANAGED_SERVICES:
+                managed = ref.alias.startswith("alias/aws/") and service in MANAGED_SERVICES
+                if managed and repair:
                     return self.create_managed(tx, ref.account, ref.region, service)
                 return None
             key_id = alias.target_key_id
         key = None if key_id is None else tx.keys.get(key_id)
         if key is None or key.account_id != ref.account or key.region != ref.region:
             return None
+        if not repair:
+            return None if self._expired(key) else key
         return self._unless_deleted(tx, key)
 
-    def _unless_deleted(self, tx: KeyTransaction, key: KeyRecord) -> KeyRecord | None:
+    def _expired(self, key: KeyRecord) -> bool:
         now = iso(self._clock.now())
-        if key.state is KeyState.PENDING_DELETION and (key.deletion_date or now) <= now:
+        return key.state is KeyState.PENDING_DELETION and (key.deletion_date or now) <= now
+
+    def _unless_deleted(self, tx: KeyTransaction, key: KeyRecord) -> KeyRecord | None:
+        if self._expired(key):
             tx.keys.delete(key.key_id)
             return None
         return key
@@ -170,3 +200,10 @@ class KeyFinder:
         version = self._cipher.new_version(key_id, 1)
         tx.materials.put(MaterialRecord(key_id, 1, version.wrapped, iso(now)))
         return key
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False

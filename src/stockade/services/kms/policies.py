@@ -1,44 +1,23 @@
-"""Key policies: the defaults KMS writes, parsing, and authorisation against them.
+"""Key policies: the defaults KMS writes, parsing, and the condition keys of KMS requests.
 
-A key policy is the key's resource policy and, as in AWS, it is required: a request is allowed
-only if the key policy allows it, directly or by naming the account (which delegates to the
-caller's IAM policies). Requests carry `kms:CallerAccount`, `kms:ViaService` (when a service
-such as Lambda acts for the caller), `kms:EncryptionContext:<key>` and
-`kms:EncryptionContextKeys`.
+A key policy is the key's resource policy and, as in AWS, it is required (see `scopes`).
+Requests carry `kms:CallerAccount`, `kms:ViaService` (when a service such as Lambda acts for
+the caller), `kms:EncryptionContext:<key>` and `kms:EncryptionContextKeys`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Protocol
 
 from stockade import policy
-from stockade.errors import ApiError
 from stockade.policy import AttachedPolicy, PolicyKind
-from stockade.services.authz import ContextKeys, Decision
 from stockade.services.context import RequestContext
 from stockade.services.kms.errors import MalformedPolicyDocumentError
 from stockade.store.key_ports import KeyRecord
 
 POLICY_MAX = 32768
-
-
-class KeyPolicyAuthorizer(Protocol):
-    """`services.authz.PolicyAuthorizer`: the `Authorizer` plus a required resource policy."""
-
-    def authorize(
-        self,
-        ctx: RequestContext,
-        action: str,
-        resource: str,
-        denied: Callable[[str], ApiError],
-        *,
-        resource_policy: AttachedPolicy | None = None,
-        context: ContextKeys | None = None,
-        resource_policy_required: bool = False,
-    ) -> Decision: ...
 
 
 def default_key_policy(account: str) -> str:
