@@ -58,6 +58,7 @@ class Environment:
         on_api_connection: ApiConnectionHandler | None = None,
         on_teardown: Callable[[], None] | None = None,
         output_rates: OutputRates | None = None,
+        read_buffer: bytearray | None = None,
     ) -> None:
         self.spec = spec
         self.env_id = env_id
@@ -73,6 +74,7 @@ class Environment:
         self._in_invocation = False
         self._output_rates = output_rates or _UNMETERED
         self._output: OutputReader | None = None
+        self._read_buffer = read_buffer  # shared by the environments of one event loop
         self._process: SandboxProcess | None = None
         self._server: RuntimeApiServer | None = None
         self._session: RuntimeSession | None = None
@@ -121,7 +123,12 @@ class Environment:
             loop = asyncio.get_running_loop()
             meter = OutputMeter(self._output_rates, loop.time())
             self._output = OutputReader(
-                self._process.log_fd, meter, self._lines, self._now_ms, self._on_output
+                self._process.log_fd,
+                meter,
+                self._lines,
+                self._now_ms,
+                self._on_output,
+                self._read_buffer,
             )
             self._output.start()
             self._server = RuntimeApiServer(self._session)

@@ -36,6 +36,7 @@ class OutputReader:
         lines: LineBuffer,
         now_ms: Callable[[], int],
         on_output: Callable[[], None],
+        buffer: bytearray | None = None,
     ) -> None:
         self._fd = fd
         self._meter = meter
@@ -43,7 +44,9 @@ class OutputReader:
         self._now_ms = now_ms
         self._on_output = on_output  # lines (or a marker) were added
         self._loop = asyncio.get_running_loop()
-        self._buffer = bytearray(CHUNK_BYTES)
+        # Readers on one event loop may share one buffer: each read is parsed or counted, and
+        # what is kept copied out, before the callback returns.
+        self._buffer = buffer if buffer is not None else bytearray(CHUNK_BYTES)
         self._watching = False
         self._dropping = False
         self._drain_timer: asyncio.TimerHandle | None = None

@@ -18,6 +18,7 @@ from stockade.sandbox.codecache import CodeCache, CodeLease, Extractor, default_
 from stockade.sandbox.environment import ApiConnectionHandler, Environment
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
 from stockade.sandbox.logs import LogSink
+from stockade.sandbox.output_reader import CHUNK_BYTES
 from stockade.sandbox.spec import EnvironmentSpec
 
 
@@ -51,6 +52,8 @@ class LocalPlacement:
     ) -> None:
         self.backend = backend
         self._limits = limits or LimitsPolicy.load(default_policy_dir() / "limits.json")
+        # One read buffer for every environment's output: they are all read on one event loop.
+        self._read_buffer = bytearray(CHUNK_BYTES)
         self._sink = log_sink
         self._clock = clock or SystemClock()
         self._on_api_connection = on_api_connection
@@ -83,6 +86,7 @@ class LocalPlacement:
             on_api_connection=self._on_api_connection,
             on_teardown=release_code,
             output_rates=self._limits.output_rates(spec.memory_mb),
+            read_buffer=self._read_buffer,
         )
         opt_dir = leases[1].path if len(leases) > 1 else None
         await env.start(leases[0].path, opt_dir)  # tears itself down (and releases) on failure
