@@ -302,3 +302,24 @@ def host_facts(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ),
         "hostname": socket.gethostname(),
     }
+
+
+def files_naming(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Files under `root` whose bytes contain any of `needles` (bounded walk)."""
+    needles = [n.encode() for n in event["needles"]]
+    found: list[str] = []
+    scanned = 0
+    for directory, _, names in os.walk(event["root"]):
+        for name in names:
+            path = os.path.join(directory, name)
+            scanned += 1
+            if scanned > 20_000:
+                return {"found": found, "scanned": scanned}
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(8 << 20)
+            except OSError:
+                continue
+            if any(n in data for n in needles):
+                found.append(path)
+    return {"found": found, "scanned": scanned}
