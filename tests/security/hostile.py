@@ -230,16 +230,18 @@ def healthy(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 # -- output floods ---------------------------------------------------------------------------
 # Raw writes to fd 1 bypass Python's buffering: the fastest a function can produce output.
-# The worst case for whoever reads it is many tiny lines, so the chunks are all newlines.
-_FLOOD_CHUNK = b"x\n" * 32768  # 64 KiB of 2-byte lines
+# The worst case for whoever reads it is many tiny lines (64 KiB of 2-byte lines per write);
+# long lines test the byte rate instead.
 
 
-def _pour(seconds: float) -> int:
+def _pour(seconds: float, line_bytes: int = 2) -> int:
+    line = b"x" * (line_bytes - 1) + b"\n"
+    chunk = line * max(1, 65536 // len(line))
     written = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:  # bounded in time
         try:
-            written += os.write(1, _FLOOD_CHUNK)
+            written += os.write(1, chunk)
         except OSError:
             break
     return written
@@ -249,7 +251,8 @@ def flood_after_return(event: dict[str, Any], context: Any) -> str:
     """Leave a thread writing to stdout after the handler returned (outside any invocation)."""
     import threading
 
-    threading.Thread(target=_pour, args=(float(event["seconds"]),), daemon=True).start()
+    args = (float(event["seconds"]), int(event.get("line_bytes", 2)))
+    threading.Thread(target=_pour, args=args, daemon=True).start()
     return "pouring"
 
 

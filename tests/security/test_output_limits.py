@@ -169,21 +169,28 @@ def drop_markers(server: RunningServer, name: str) -> list[tuple[int, int]]:
     ]
 
 
-def test_output_flood_outside_invocation_is_rate_limited(server: RunningServer) -> None:
+@pytest.mark.parametrize("line_bytes", [2, 1024], ids=["tiny-lines", "long-lines"])
+def test_output_flood_outside_invocation_is_rate_limited(
+    server: RunningServer, line_bytes: int
+) -> None:
     bystander = Bystander(server)
     quiet = cpu_per_second(server, lambda: bystander.run(3.0))
     flooder = create(server, "app.flood_after_return", 1769)
-    reply = invoke(server, flooder, {"seconds": 8})
+    reply = invoke(server, flooder, {"seconds": 6, "line_bytes": line_bytes})
     assert reply["Body"] == "pouring"  # the handler returned; its thread keeps writing
     flooding = cpu_per_second(server, lambda: bystander.run(5.0))
     print(f"server CPU: {quiet:.3f} s/s quiet, {flooding:.3f} s/s during the flood")
     assert flooding - quiet < FLOOD_CPU_ALLOWANCE, (quiet, flooding)
     bystander.assert_served_normally()
     bystander.assert_logs_intact()
+
     # Output written outside any invocation reaches the log without waiting for another one.
-    markers = until(lambda: drop_markers(server, flooder))
-    assert markers, "no drop marker in the flooding function's log"
-    assert sum(size for size, _ in markers) > 1_000_000
+    def dropped_a_lot() -> list[tuple[int, int]]:
+        markers = drop_markers(server, flooder)
+        return markers if sum(size for size, _ in markers) > 1_000_000 else []
+
+    markers = until(dropped_a_lot)
+    assert markers, "no drop marker (of over 1 MB) in the flooding function's log"
     assert all(lines > 0 for _, lines in markers)
 
 
@@ -208,7 +215,7 @@ def test_output_flood_inside_invocation_is_capped_with_marker(server: RunningSer
     reply = outcome["reply"]
     assert "FunctionError" not in reply, reply["Body"]
     written = reply["Body"]["written"]
-    assert written > 4 * 1024 * 1024  # the function was slowed, not stopped
+    assert written > 1024 * 1024  # the function was slowed, not stopped
     bystander.assert_served_normally()
     bystander.assert_logs_intact()
 
