@@ -53,7 +53,7 @@ from stockade.private_files import make_dir, restrict_tree, restrict_umask, writ
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
-from stockade.sandbox.limits import default_policy_dir
+from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
 from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
@@ -210,8 +210,9 @@ def _build(
     )
     counter_store = SqliteCounterStore(settings.stats_database, Counters)
     counters = InvocationCounters(counter_store.load())
+    sandbox_limits = LimitsPolicy.load(default_policy_dir() / "limits.json")
     pool = EnvironmentPool.local(
-        sandbox or _sandbox_backend(settings),
+        sandbox or _sandbox_backend(settings, sandbox_limits),
         logs,
         on_api_connection=adopter,
         settings=PoolSettings(
@@ -219,6 +220,7 @@ def _build(
             scale_up_per_10s=settings.scale_up_per_10s,
         ),
         clock=clock,
+        limits=sandbox_limits,
     )
     lambda_service = LambdaService(
         deps,
@@ -537,7 +539,7 @@ class _Lifecycle:
                 LOG.exception("could not save function counters")
 
 
-def _sandbox_backend(settings: Settings) -> SandboxBackend:
+def _sandbox_backend(settings: Settings, limits: LimitsPolicy) -> SandboxBackend:
     if settings.unsafe_no_sandbox:
         LOG.warning(
             "RUNNING FUNCTION CODE WITHOUT A SANDBOX (--unsafe-no-sandbox): functions run as"
@@ -548,7 +550,7 @@ def _sandbox_backend(settings: Settings) -> SandboxBackend:
     # and removes the cgroups the crashed run left behind.
     digest = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
     _raise_fd_limit()
-    return NamespaceBackend(NamespaceSettings(instance=f"srv-{digest}"))
+    return NamespaceBackend(NamespaceSettings(instance=f"srv-{digest}", limits=limits))
 
 
 def _raise_fd_limit() -> None:

@@ -226,3 +226,103 @@ def infinite_loop(event: dict[str, Any], context: Any) -> None:
 
 def healthy(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"echo": event, "request_id": context.aws_request_id}
+
+
+# -- output floods ---------------------------------------------------------------------------
+# Raw writes to fd 1 bypass Python's buffering: the fastest a function can produce output.
+# The worst case for whoever reads it is many tiny lines (64 KiB of 2-byte lines per write);
+# long lines test the byte rate instead.
+
+
+def _pour(seconds: float, line_bytes: int = 2) -> int:
+    line = b"x" * (line_bytes - 1) + b"\n"
+    chunk = line * max(1, 65536 // len(line))
+    written = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:  # bounded in time
+        try:
+            written += os.write(1, chunk)
+        except OSError:
+            break
+    return written
+
+
+def flood_after_return(event: dict[str, Any], context: Any) -> str:
+    """Leave a thread writing to stdout after the handler returned (outside any invocation)."""
+    import threading
+
+    args = (float(event["seconds"]), int(event.get("line_bytes", 2)))
+    threading.Thread(target=_pour, args=args, daemon=True).start()
+    return "pouring"
+
+
+def flood_inside(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Write to stdout as fast as possible for a while, inside the invocation, then log once."""
+    print("before the flood", flush=True)
+    written = _pour(float(event["seconds"]))
+    time.sleep(0.3)  # a quiet moment: the environment's output budget refills
+    print("after the flood", flush=True)
+    return {"written": written}
+
+
+def chatty(event: dict[str, Any], context: Any) -> int:
+    """Legitimate logging: numbered lines that must all arrive, in order."""
+    for i in range(int(event["lines"])):
+        print(f"{event['tag']} line {i}")
+    return int(event["lines"])
+
+
+# -- host facts ------------------------------------------------------------------------------
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read(1 << 20).decode("utf-8", "replace")
+    except OSError as exc:
+        return f"<{errno.errorcode.get(exc.errno or 0, str(exc.errno))}>"
+
+
+def host_facts(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Everything a function can read that might name the host: the files given, its own
+    interpreter's view (argv, modules' files) and what the masked /proc entries hold."""
+    import sys
+
+    files = {path: _read(path) for path in event["files"]}
+    masked = {}
+    for path in event["masked"]:
+        if os.path.isdir(path):
+            masked[path] = "dir:" + ",".join(sorted(os.listdir(path)))
+        else:
+            masked[path] = _read(path)
+    writable = {path: _try(lambda p=path: open(p, "wb").close()) for path in event["read_only"]}
+    return {
+        "files": files,
+        "masked": masked,
+        "writable": writable,
+        "argv": list(sys.argv),
+        "orig_argv": list(getattr(sys, "orig_argv", [])),
+        "module_files": sorted(
+            str(getattr(m, "__file__", None) or "") for m in list(sys.modules.values())
+        ),
+        "hostname": socket.gethostname(),
+    }
+
+
+def files_naming(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Files under `root` whose bytes contain any of `needles` (bounded walk)."""
+    needles = [n.encode() for n in event["needles"]]
+    found: list[str] = []
+    scanned = 0
+    for directory, _, names in os.walk(event["root"]):
+        for name in names:
+            path = os.path.join(directory, name)
+            scanned += 1
+            if scanned > 20_000:
+                return {"found": found, "scanned": scanned}
+            try:
+                with open(path, "rb") as f:
+                    data = f.read(8 << 20)
+            except OSError:
+                continue
+            if any(n in data for n in needles):
+                found.append(path)
+    return {"found": found, "scanned": scanned}

@@ -3,6 +3,10 @@
 Owns the sandbox process, its Runtime API server and its log stream. Function failures become
 `InvocationResult`s; after a timeout, crash or out-of-memory the environment is dead and the
 pool discards it. Lifecycle moves go through `states.Lifecycle` (illegal ones raise).
+
+The function's output is read under its own rates (`output_reader`) and handed to the sink as
+it accumulates: at once outside an invocation (init, or a thread still writing after the
+handler returned), in batches of `logs.DELIVER_BYTES` during one, and at its END.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import os
 import socket
 import time
 from collections.abc import Callable
@@ -20,6 +23,8 @@ from stockade.clock import Clock
 from stockade.sandbox import function_errors, logs
 from stockade.sandbox.backend import GuestExit, LaunchConfig, SandboxBackend, SandboxProcess
 from stockade.sandbox.guest_env import lambda_environment
+from stockade.sandbox.output_meter import OutputMeter, OutputRates
+from stockade.sandbox.output_reader import OutputReader
 from stockade.sandbox.runtime_api import routes
 from stockade.sandbox.runtime_api.server import RuntimeApiServer
 from stockade.sandbox.runtime_api.session import Invocation, Outcome, RuntimeSession
@@ -29,6 +34,14 @@ from stockade.sandbox.states import EnvState, Lifecycle
 INIT_LIMIT_S = 10.0  # Lambda's init phase limit for on-demand environments
 SHUTDOWN_GRACE_S = 0.5
 _ACCEPTS_PER_WAKEUP = 16
+
+# Environments built without rates (unit tests of other parts) are bounded only by the buffers.
+_UNMETERED = OutputRates(
+    bytes_per_s=float(1 << 40),
+    events_per_s=float(1 << 40),
+    burst_bytes=1 << 40,
+    burst_events=1 << 40,
+)
 
 ApiConnectionHandler = Callable[[socket.socket], None]
 """Receives each connection a guest opens to AWS_ENDPOINT_URL; owns (and closes) the socket."""
@@ -44,6 +57,8 @@ class Environment:
         clock: Clock,
         on_api_connection: ApiConnectionHandler | None = None,
         on_teardown: Callable[[], None] | None = None,
+        output_rates: OutputRates | None = None,
+        read_buffer: bytearray | None = None,
     ) -> None:
         self.spec = spec
         self.env_id = env_id
@@ -55,6 +70,11 @@ class Environment:
         self.lifecycle = Lifecycle()
         self.log_stream = logs.log_stream_name(clock.now(), spec.version)
         self._lines = logs.LineBuffer()
+        self._tail = logs.Tail()
+        self._in_invocation = False
+        self._output_rates = output_rates or _UNMETERED
+        self._output: OutputReader | None = None
+        self._read_buffer = read_buffer  # shared by the environments of one event loop
         self._process: SandboxProcess | None = None
         self._server: RuntimeApiServer | None = None
         self._session: RuntimeSession | None = None
@@ -101,8 +121,16 @@ class Environment:
         try:
             self._process = await self._backend.launch(config)
             loop = asyncio.get_running_loop()
-            os.set_blocking(self._process.log_fd, False)
-            loop.add_reader(self._process.log_fd, self._read_logs)
+            meter = OutputMeter(self._output_rates, loop.time())
+            self._output = OutputReader(
+                self._process.log_fd,
+                meter,
+                self._lines,
+                self._now_ms,
+                self._on_output,
+                self._read_buffer,
+            )
+            self._output.start()
             self._server = RuntimeApiServer(self._session)
             await self._server.start(self._process.runtime_api_socket)
             sdk = self._process.sdk_api_socket
@@ -131,26 +159,23 @@ class Environment:
             except Exception:
                 conn.close()
 
-    def _read_logs(self) -> None:
-        if self._process is None:
+    def _on_output(self) -> None:
+        """New lines are buffered: outside an invocation they go to the sink now, during one
+        once a batch is worth it (the END of the invocation delivers the rest)."""
+        if not self._in_invocation or self._lines.buffered_bytes >= logs.DELIVER_BYTES:
+            self._deliver()
+
+    def _deliver(self) -> None:
+        events = self._lines.take()
+        if not events:
             return
-        fd = self._process.log_fd
-        for _ in range(16):  # bounded per wake-up; the loop calls us again if more is waiting
-            try:
-                data = os.read(fd, 65536)
-            except BlockingIOError:
-                return
-            except OSError:
-                data = b""
-            if not data:
-                with contextlib.suppress(Exception):
-                    asyncio.get_running_loop().remove_reader(fd)
-                return
-            self._lines.feed(data, self._now_ms())
+        if self._in_invocation:
+            self._tail.extend(events)
+        self._sink.append(self.spec.account_id, self.spec.log_group, self.log_stream, events)
 
     def _drain_logs(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self._read_logs()
+        if self._output is not None:
+            self._output.settle()
         self._lines.flush_partial(self._now_ms())
 
     def _now_ms(self) -> int:
@@ -163,6 +188,9 @@ class Environment:
             raise RuntimeError("environment was not started")
         spec = self.spec
         rid = request.request_id
+        self._deliver()  # what came before this invocation is not part of it
+        self._tail.reset()
+        self._in_invocation = True  # a cold start's init output is, as on Lambda's log tail
         if self.state is EnvState.INITIALIZING:
             early = await self._await_init(rid)
             if early is not None:
@@ -171,7 +199,7 @@ class Environment:
         started = time.monotonic()
         deadline = request.deadline if request.deadline is not None else started + spec.timeout_s
         budget = max(0.0, deadline - started)
-        self._lines.add(logs.start_line(rid, spec.version), self._now_ms(), platform=True)
+        self._lines.add(logs.start_line(rid, spec.version), self._now_ms())
         invocation = Invocation(
             request_id=rid,
             deadline_epoch_ms=self._now_ms() + int(budget * 1000),
@@ -240,7 +268,7 @@ class Environment:
         payload, error_type = function_errors.runtime_exited(rid, reason, gone.oom_killed)
         self._drain_logs()
         for line in function_errors.exit_log_lines(rid, reason, error_type):
-            self._lines.add(line, self._now_ms(), platform=True)
+            self._lines.add(line, self._now_ms())
         return self._finish(rid, payload, error_type, duration_ms, keep=False)
 
     def _timed_out(self, rid: str, duration_ms: float, limit_s: float) -> InvocationResult:
@@ -249,7 +277,7 @@ class Environment:
         self._drain_logs()
         now = self._clock.now()
         message = function_errors.timed_out_message(now, rid, limit_s)
-        self._lines.add(message, self._now_ms(), platform=True)
+        self._lines.add(message, self._now_ms())
         payload = function_errors.timed_out(now, rid, limit_s)
         return self._finish(
             rid, payload, function_errors.TIMEDOUT, max(duration_ms, limit_s * 1000), keep=False
@@ -266,11 +294,13 @@ class Environment:
         init_ms = None if self._init_reported else self._init_ms
         self._init_reported = True
         now = self._now_ms()
-        self._lines.add(logs.end_line(rid), now, platform=True)
+        self._lines.add(logs.end_line(rid), now)
         report = logs.report_line(rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms)
-        self._lines.add(report, now, platform=True)
-        events = self._lines.take()
-        self._sink.append(spec.account_id, spec.log_group, self.log_stream, events)
+        self._lines.add(report, now)
+        self._deliver()
+        self._in_invocation = False
+        log_tail = self._tail.value()
+        self._tail.reset()
         self.last_used = self._clock.monotonic()
         if keep and self.state is EnvState.INVOKING:
             self.lifecycle.move(EnvState.IDLE)
@@ -280,7 +310,7 @@ class Environment:
             payload=payload,
             function_error="Unhandled" if error_type is not None else None,
             error_type=error_type,
-            log_tail=logs.tail(events),
+            log_tail=log_tail,
             duration_ms=round(duration_ms, 2),
             billed_duration_ms=billed,
             init_duration_ms=round(init_ms, 2) if init_ms is not None else None,
@@ -317,13 +347,10 @@ class Environment:
                 self._session.close()
             if self._process is not None:
                 self._drain_logs()
-                leftover = self._lines.take()
-                if leftover:
-                    self._sink.append(
-                        self.spec.account_id, self.spec.log_group, self.log_stream, leftover
-                    )
-                with contextlib.suppress(Exception):
-                    loop.remove_reader(self._process.log_fd)
+                self._in_invocation = False
+                self._deliver()
+                if self._output is not None:
+                    self._output.close()
                 sdk = self._process.sdk_api_socket
                 if sdk is not None and sdk.fileno() >= 0:
                     with contextlib.suppress(Exception):

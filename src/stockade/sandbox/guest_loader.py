@@ -4,6 +4,10 @@ Importing it through `stockade` would run stockade/sandbox/__init__.py and pull 
 host-side package (asyncio, the pool, ...) into the zygote, and from there into every sandbox's
 memory. The interpreter is started `-I -S` with an explicit environment, so nothing of the
 host's Python setup (site-packages, .pth files, PYTHON* variables) applies.
+
+The zygote is started from an inherited descriptor of `guest/` instead of its path: every
+sandbox is a fork of the zygote, so its argv (/proc/1/cmdline, `sys.orig_argv`) and its
+modules' file names are what tenant code sees, and they must not name the host's source tree.
 """
 
 from __future__ import annotations
@@ -33,3 +37,13 @@ def boot_argv(python: Path, module: str, function: str, args: list[str]) -> list
     """argv running `stockade_guest.<module>.<function>(args)` in a clean interpreter."""
     source = _TEMPLATE.format(module=module, function=function)
     return [str(python), "-I", "-S", "-c", source, str(GUEST_DIR), *args]
+
+
+def boot_argv_from_fd(
+    python: Path, module: str, function: str, guest_fd: int, args: list[str]
+) -> list[str]:
+    """The same, loading `guest/` through `guest_fd` (an inherited descriptor of it): the
+    package is then named /proc/self/fd/<n>, and no host path appears in argv or in the
+    modules' file names."""
+    source = _TEMPLATE.format(module=module, function=function)
+    return [str(python), "-I", "-S", "-c", source, f"/proc/self/fd/{guest_fd}", *args]

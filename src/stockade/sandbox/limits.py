@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from stockade.sandbox.output_meter import OutputRates
+
 
 def default_policy_dir() -> Path:
     """The versioned policy files shipped inside the package (stockade/policies/). Installed
@@ -21,6 +23,12 @@ _INT_FIELDS = (
     "cpu_min_quota_us",
     "rlimit_nofile",
     "rlimit_core",
+    "output_bytes_per_vcpu_second",
+    "output_events_per_vcpu_second",
+    "output_burst_bytes",
+    "output_burst_events",
+    "output_event_overhead_bytes",
+    "output_drain_interval_ms",
 )
 
 
@@ -35,6 +43,12 @@ class LimitsPolicy:
     init_cpu_boost: bool = True
     instance_pids_fraction: float = 0.5
     instance_memory_fraction: float = 0.8
+    output_bytes_per_vcpu_second: int = 5 * 1024 * 1024
+    output_events_per_vcpu_second: int = 5_000
+    output_burst_bytes: int = 1_048_576
+    output_burst_events: int = 10_000
+    output_event_overhead_bytes: int = 26
+    output_drain_interval_ms: int = 50
 
     @classmethod
     def load(cls, path: Path) -> LimitsPolicy:
@@ -59,3 +73,16 @@ class LimitsPolicy:
         """During init (bounded by the 10 s init limit) a whole vCPU at least, when boosted."""
         steady = self.cpu_quota_us(memory_mb, host_cpus)
         return max(steady, self.cpu_period_us) if self.init_cpu_boost else steady
+
+    def output_rates(self, memory_mb: int) -> OutputRates:
+        """What an environment's output may cost: rates proportional to its CPU share (memory),
+        like the CPU quota; bursts are the same for every size."""
+        share = memory_mb / self.cpu_mb_per_vcpu
+        return OutputRates(
+            bytes_per_s=max(1.0, self.output_bytes_per_vcpu_second * share),
+            events_per_s=max(1.0, self.output_events_per_vcpu_second * share),
+            burst_bytes=self.output_burst_bytes,
+            burst_events=self.output_burst_events,
+            event_overhead_bytes=self.output_event_overhead_bytes,
+            drain_interval_s=self.output_drain_interval_ms / 1000,
+        )

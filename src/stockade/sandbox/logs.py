@@ -1,8 +1,10 @@
 """Log capture for environments: the LogSink port, its fake, platform lines and bounded buffers.
 
-Guest stdout/stderr arrive on one pipe; lines are split on '\\n' only (the Python runtime joins
-a multi-line error with '\\r' so it stays one event, as in CloudWatch). Every line and every
-invocation's total are capped; the last 4 KB of an invocation's lines is its `log_tail`.
+Guest stdout/stderr arrive on one pipe, read under the environment's output rates (see
+`output_meter` and `output_reader`); lines are split on '\\n' only (the Python runtime joins a
+multi-line error with '\\r' so it stays one event, as in CloudWatch). Every line is capped, and
+buffered lines are handed to the sink as they accumulate, so memory stays bounded however long
+an invocation runs; the last 4 KB of an invocation's lines is its `log_tail`.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from datetime import datetime
 from typing import Protocol
 
 MAX_LINE_BYTES = 64 * 1024
-MAX_INVOCATION_LOG_BYTES = 1024 * 1024
 MAX_PENDING_BYTES = 256 * 1024  # partial line waiting for its newline
+DELIVER_BYTES = 64 * 1024  # buffered lines go to the sink once this much waits
 TAIL_BYTES = 4096
 TRUNCATED = " [truncated]"
 
@@ -94,13 +96,16 @@ def _clip(line: str) -> str:
 
 
 class LineBuffer:
-    """Turns pipe bytes into bounded (epoch ms, line) events for the current invocation."""
+    """Turns pipe bytes into bounded (epoch ms, line) events, held until `take`."""
 
     def __init__(self) -> None:
         self._pending = bytearray()
         self._events: list[tuple[int, str]] = []
         self._bytes = 0
-        self._dropped = False
+
+    @property
+    def buffered_bytes(self) -> int:
+        return self._bytes
 
     def feed(self, data: bytes, now_ms: int) -> None:
         self._pending += data
@@ -120,24 +125,40 @@ class LineBuffer:
             self.add(bytes(self._pending).decode("utf-8", "replace"), now_ms)
             self._pending.clear()
 
-    def add(self, line: str, now_ms: int, platform: bool = False) -> None:
+    def add(self, line: str, now_ms: int) -> None:
         line = _clip(line)
-        size = len(line) + 1
-        if not platform and self._bytes + size > MAX_INVOCATION_LOG_BYTES:
-            if not self._dropped:
-                self._dropped = True
-                self._events.append((now_ms, "[stockade] log output truncated for this invocation"))
-            return
-        self._bytes += size
+        self._bytes += len(line) + 1
         self._events.append((now_ms, line))
 
     def take(self) -> list[tuple[int, str]]:
         events, self._events = self._events, []
         self._bytes = 0
-        self._dropped = False
         return events
 
 
+class Tail:
+    """The last TAIL_BYTES of an invocation's lines, across the batches it was delivered in."""
+
+    def __init__(self) -> None:
+        self._data = b""
+
+    def reset(self) -> None:
+        self._data = b""
+
+    def extend(self, events: Sequence[tuple[int, str]]) -> None:
+        self._data = (self._data + tail(events))[-TAIL_BYTES:]
+
+    def value(self) -> bytes:
+        return self._data
+
+
 def tail(events: Sequence[tuple[int, str]], limit: int = TAIL_BYTES) -> bytes:
-    data = "".join(line + "\n" for _, line in events).encode("utf-8", "replace")
-    return data[-limit:]
+    parts: list[bytes] = []
+    size = 0
+    for _, line in reversed(events):  # only the last lines matter, however many there are
+        part = (line + "\n").encode("utf-8", "replace")
+        parts.append(part)
+        size += len(part)
+        if size >= limit:
+            break
+    return b"".join(reversed(parts))[-limit:]

@@ -2,7 +2,8 @@
 
 The pool decides WHEN an environment is needed (no idle one for the warm key) and keeps reuse,
 bounds and reaping; a placement decides WHERE and HOW one is built. `LocalPlacement` builds on
-this host: code from the code cache, isolation from a `SandboxBackend`, logs to a `LogSink`.
+this host: code from the code cache, isolation from a `SandboxBackend`, logs to a `LogSink`
+at the output rates the limits policy gives each environment's size.
 A multi-host placement would implement the same Protocol.
 """
 
@@ -15,7 +16,9 @@ from stockade.clock import Clock, SystemClock
 from stockade.sandbox.backend import SandboxBackend
 from stockade.sandbox.codecache import CodeCache, CodeLease, Extractor, default_extractor
 from stockade.sandbox.environment import ApiConnectionHandler, Environment
+from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
 from stockade.sandbox.logs import LogSink
+from stockade.sandbox.output_reader import CHUNK_BYTES
 from stockade.sandbox.spec import EnvironmentSpec
 
 
@@ -45,8 +48,12 @@ class LocalPlacement:
         on_api_connection: ApiConnectionHandler | None = None,
         extract: Extractor = default_extractor,
         code_cache_ttl_s: float = 60.0,
+        limits: LimitsPolicy | None = None,
     ) -> None:
         self.backend = backend
+        self._limits = limits or LimitsPolicy.load(default_policy_dir() / "limits.json")
+        # One read buffer for every environment's output: they are all read on one event loop.
+        self._read_buffer = bytearray(CHUNK_BYTES)
         self._sink = log_sink
         self._clock = clock or SystemClock()
         self._on_api_connection = on_api_connection
@@ -78,6 +85,8 @@ class LocalPlacement:
             self._clock,
             on_api_connection=self._on_api_connection,
             on_teardown=release_code,
+            output_rates=self._limits.output_rates(spec.memory_mb),
+            read_buffer=self._read_buffer,
         )
         opt_dir = leases[1].path if len(leases) > 1 else None
         await env.start(leases[0].path, opt_dir)  # tears itself down (and releases) on failure

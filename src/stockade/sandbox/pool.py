@@ -28,6 +28,7 @@ from stockade.sandbox.codecache import Extractor, default_extractor
 from stockade.sandbox.entrypoint import EntrypointNotFoundError
 from stockade.sandbox.environment import SHUTDOWN_GRACE_S, ApiConnectionHandler, Environment
 from stockade.sandbox.errors import CapacityError, PlacementClosedError
+from stockade.sandbox.limits import LimitsPolicy
 from stockade.sandbox.logs import LogSink
 from stockade.sandbox.placement import LocalPlacement, Placement
 from stockade.sandbox.spec import EnvironmentSpec, InvocationRequest, InvocationResult, WarmKey
@@ -115,9 +116,15 @@ class EnvironmentPool:
         settings: PoolSettings | None = None,
         clock: Clock | None = None,
         extract: Extractor = default_extractor,
+        limits: LimitsPolicy | None = None,
     ) -> EnvironmentPool:
         placement = LocalPlacement(
-            backend, log_sink, clock=clock, on_api_connection=on_api_connection, extract=extract
+            backend,
+            log_sink,
+            clock=clock,
+            on_api_connection=on_api_connection,
+            extract=extract,
+            limits=limits,
         )
         return cls(placement, settings, clock)
 

@@ -38,3 +38,12 @@ def test_unknown_limits_version_is_rejected(tmp_path: Path) -> None:
     path.write_text('{"version": 2}')
     with pytest.raises(ValueError, match="unsupported limits version"):
         LimitsPolicy.load(path)
+
+
+def test_output_limits_are_read_from_the_policy_file() -> None:
+    policy = LimitsPolicy.load(default_policy_dir() / "limits.json")
+    assert policy.output_burst_bytes == 1_048_576  # one PutLogEvents batch
+    assert policy.output_burst_events == 10_000
+    assert policy.output_event_overhead_bytes == 26
+    assert policy.output_bytes_per_vcpu_second > 0
+    assert policy.output_drain_interval_ms > 0

@@ -50,22 +50,12 @@ def test_overlong_line_is_clipped_and_marked() -> None:
     assert event.endswith(logs.TRUNCATED)
 
 
-def test_invocation_log_volume_is_capped_but_platform_lines_survive() -> None:
+def test_take_hands_over_the_buffered_lines_and_empties_the_buffer() -> None:
     buf = logs.LineBuffer()
-    chunk = (b"y" * 1000 + b"\n") * 100
-    for _ in range(20):  # 2 MB offered, 1 MB allowed
-        buf.feed(chunk, 1)
-    buf.add("REPORT RequestId: r", 2, platform=True)
-    events = buf.take()
-    assert sum(len(line) + 1 for _, line in events) <= logs.MAX_INVOCATION_LOG_BYTES + 200
-    assert any("truncated" in line for _, line in events)
-    assert events[-1][1] == "REPORT RequestId: r"
-
-
-def test_take_resets_the_per_invocation_budget() -> None:
-    buf = logs.LineBuffer()
-    buf.feed(b"a\n", 1)
-    buf.take()
+    buf.feed(b"a\nbb\n", 1)
+    assert buf.buffered_bytes == 5
+    assert buf.take() == [(1, "a"), (1, "bb")]
+    assert buf.buffered_bytes == 0
     assert buf.take() == []
 
 
@@ -74,6 +64,22 @@ def test_tail_is_the_last_4_kb() -> None:
     tail = logs.tail(events)
     assert len(tail) == logs.TAIL_BYTES
     assert tail.endswith(b"line 00999\n")
+
+
+def test_tail_of_many_lines_reads_only_the_last_ones() -> None:
+    events = [(1, "z" * 100)] * 100_000
+    assert logs.tail(events) == (("z" * 100 + "\n") * 41)[-logs.TAIL_BYTES :].encode()
+
+
+def test_tail_keeps_the_last_4_kb_across_batches() -> None:
+    tail = logs.Tail()
+    tail.extend([(1, "first")])
+    tail.extend([(2, "second")])
+    assert tail.value() == b"first\nsecond\n"
+    tail.extend([(3, "w" * 5000)])
+    assert tail.value() == (("w" * 5000) + "\n").encode()[-logs.TAIL_BYTES :]
+    tail.reset()
+    assert tail.value() == b""
 
 
 def test_in_memory_sink_keeps_streams_per_group() -> None:

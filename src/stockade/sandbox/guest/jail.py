@@ -15,6 +15,7 @@ import os
 import resource
 import signal
 import socket
+import stat
 import struct
 
 # PyDLL keeps the GIL across the call: the clone child must come back holding it.
@@ -179,7 +180,9 @@ def _bind_ro(src: str, dst: str) -> None:
 TREE_POINTS = ("/var/task", "/opt", "/var/runtime")
 
 
-def build_generic_root(new_root: str, uid: int, gid: int) -> None:
+def build_generic_root(
+    new_root: str, uid: int, gid: int, masked: list[str], read_only: list[str]
+) -> None:
     """Pivot into a read-only tmpfs root that holds nothing function-specific yet.
 
     Done while the shell is pre-warmed: detaching the old root costs an RCU grace period
@@ -204,12 +207,40 @@ def build_generic_root(new_root: str, uid: int, gid: int) -> None:
     for i, name in enumerate(("stdin", "stdout", "stderr")):
         os.symlink(f"/proc/self/fd/{i}", f"{r}/dev/{name}")
     mount("proc", f"{r}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    mask_proc(r, masked, read_only)
     mount(None, f"{r}/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
     mount(None, r, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chdir(r)
     _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b"."), "pivot_root")
     _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
     os.chdir("/")
+
+
+def mask_proc(root: str, masked: list[str], read_only: list[str]) -> None:
+    """OCI-style masks over our own /proc (policies/proc_masks.json): /dev/null over masked
+    files, an empty read-only tmpfs over masked directories, read-only binds of the rest.
+    The guest cannot undo them: it has no capabilities and seccomp refuses (u)mount."""
+    empty_dir: str | None = None
+    for path in masked:
+        target = f"{root}{path}"
+        try:
+            mode = os.lstat(target).st_mode
+        except FileNotFoundError:
+            continue  # not on this host
+        if not stat.S_ISDIR(mode):
+            mount(f"{root}/dev/null", target, None, MS_BIND)
+        elif empty_dir is None:
+            flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
+            mount("tmpfs", target, "tmpfs", flags, "size=4k,nr_inodes=1,mode=555")
+            empty_dir = target
+        else:  # one empty filesystem serves every masked directory
+            mount(empty_dir, target, None, MS_BIND)
+    for path in read_only:
+        target = f"{root}{path}"
+        if not os.path.lexists(target):
+            continue
+        mount(target, target, None, MS_BIND | MS_REC)
+        mount(None, target, None, _RO_BIND | MS_NOEXEC)
 
 
 def _write_etc(etc: str, uid: int, gid: int) -> None:

@@ -6,8 +6,8 @@ the uid maps, attaches the cgroups and says GO. From there:
 
   pre-warm (no tenant yet, off the cold-start path)
     become namespace root, unshare the cgroup ns, hostname, lo up, open the two listening
-    sockets, pivot into the generic read-only root, empty the capability bounding set, hand
-    the sockets to the host (SHELL_READY)
+    sockets, pivot into the generic read-only root (its /proc masked as OCI runtimes do),
+    empty the capability bounding set, hand the sockets to the host (SHELL_READY)
   launch
     wait for CONFIGURE (per-environment, may hold secrets; never seen by the zygote) with the
     function's detached trees as fds; attach them, mount /tmp, rlimits, drop privileges,
@@ -38,7 +38,12 @@ SDK_API_PORT = 9000
 
 
 def shell_main(
-    ctrl_fd: int, log_fd: int, seccomp: bytes, new_root: str, ids: tuple[int, int]
+    ctrl_fd: int,
+    log_fd: int,
+    seccomp: bytes,
+    new_root: str,
+    ids: tuple[int, int],
+    proc_masks: dict[str, list[str]],
 ) -> NoReturn:
     try:
         jail.set_parent_death_signal()
@@ -57,7 +62,7 @@ def shell_main(
         jail.bring_loopback_up()
         rapi = jail.listen_tcp(RUNTIME_API_PORT)
         sdk = jail.listen_tcp(SDK_API_PORT)
-        jail.build_generic_root(new_root, uid, gid)
+        jail.build_generic_root(new_root, uid, gid, proc_masks["masked"], proc_masks["read_only"])
         jail.drop_bounding_set()
         channel.send(ctrl, channel.SHELL_READY, {}, [rapi.fileno(), sdk.fileno()])
         rapi.close()

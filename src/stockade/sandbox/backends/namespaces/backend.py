@@ -34,6 +34,7 @@ from stockade.sandbox.guest import channel, jail
 from stockade.sandbox.guest_env import GuestLayout
 from stockade.sandbox.guest_loader import GUEST_DIR
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
+from stockade.sandbox.proc_masks import ProcMasks
 from stockade.sandbox.sdk_packages import sdk_package_paths
 from stockade.sandbox.spec import Runtime
 
@@ -64,7 +65,10 @@ class NamespaceSettings:
     )
     # boto3 & co., assembled into /var/runtime for Python guests, as Lambda ships them.
     python_packages: tuple[Path, ...] = field(default_factory=sdk_package_paths)
-    node_runtime_dir: Path = GUEST_DIR / "node"
+    node_runtime_dir: Path | None = GUEST_DIR / "node"  # copied by the zygote; None: no Node.js
+    proc_masks: ProcMasks = field(
+        default_factory=lambda: ProcMasks.load(default_policy_dir() / "proc_masks.json")
+    )
     cgroup_parent: str | None = None
     cgroup_root: Path = Path("/sys/fs/cgroup")  # where the v1 controllers are mounted
     prewarm_shells: int = 2
@@ -126,6 +130,8 @@ class NamespaceBackend:
                 self._s.scratch_mb,
                 self._s.seccomp_policy,
                 list(self._s.python_packages),
+                self._s.node_runtime_dir,
+                self._s.proc_masks,
             )
             results = await self.probe()
             for primitive, outcome in results.items():
@@ -298,8 +304,8 @@ class NamespaceBackend:
             wanted.append(("/opt", self._in_zygote(config.opt_dir), False))
         runtime_dir = self._runtime_dir(config)
         if runtime_dir is not None:
-            # The Python runtime dir is itself a stack of package binds: clone it recursively.
-            wanted.append(("/var/runtime", runtime_dir, True))
+            # A plain directory of the zygote's tmpfs (copies, not binds of host paths).
+            wanted.append(("/var/runtime", runtime_dir, False))
         request = {
             "op": "trees",
             "trees": [{"path": str(path), "recursive": rec} for _, path, rec in wanted],
@@ -315,8 +321,8 @@ class NamespaceBackend:
         """Lambda's /var/runtime: paths as the zygote's mount namespace sees them."""
         if config.runtime is Runtime.PYTHON311:
             return self._scratch / "runtime-python"
-        if config.runtime is Runtime.NODEJS20:
-            return self._s.node_runtime_dir
+        if config.runtime is Runtime.NODEJS20 and self._s.node_runtime_dir is not None:
+            return self._scratch / "runtime-node"
         return None
 
     async def close(self) -> None:

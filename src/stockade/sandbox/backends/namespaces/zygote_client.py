@@ -1,14 +1,17 @@
 """Host side of the zygote: start it clean, send requests with fds, receive replies with fds.
 
-The zygote is `/usr/bin/python3.11 -I -S` with an empty environment and exactly one inherited
-fd (a SOCK_SEQPACKET socket). Requests are serialised by a lock: the zygote is single-threaded
-and answers in order, and each request takes about a millisecond.
+The zygote is `/usr/bin/python3.11 -I -S` with an empty environment and inherited fds: a
+SOCK_SEQPACKET socket, its own code's directory, and the trees it copies for the runtimes (it
+closes those once copied). No host path reaches it in argv or settings, except the scratch
+directory it mounts its tmpfs on. Requests are serialised by a lock: the zygote is
+single-threaded and answers in order, and each request takes about a millisecond.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -17,7 +20,8 @@ from typing import Any
 
 from stockade.sandbox.errors import EnvironmentStartError, SandboxUnavailableError
 from stockade.sandbox.guest import channel
-from stockade.sandbox.guest_loader import GUEST_UMASK, boot_argv
+from stockade.sandbox.guest_loader import GUEST_DIR, GUEST_UMASK, boot_argv_from_fd
+from stockade.sandbox.proc_masks import ProcMasks
 
 REPLY_TIMEOUT_S = 10.0
 
@@ -31,24 +35,46 @@ class ZygoteClient:
         self.pid = 0
 
     async def start(
-        self, scratch: Path, scratch_mb: int, seccomp_policy: Path, python_packages: list[Path]
+        self,
+        scratch: Path,
+        scratch_mb: int,
+        seccomp_policy: Path,
+        python_packages: list[Path],
+        node_runtime_dir: Path | None,
+        proc_masks: ProcMasks,
     ) -> None:
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        # Settings travel over the socket, not argv: every sandbox is a fork of the zygote, and
-        # its /proc/self/cmdline is the zygote's, readable by tenant code.
-        settings = {
-            "host_pid": os.getpid(),
-            "scratch": str(scratch),
-            "scratch_mb": scratch_mb,
-            "seccomp_policy": str(seccomp_policy),
-            "python_packages": [str(p) for p in python_packages],
-        }
+        inherited: list[int] = []
         try:
+            guest_fd = _open_tree(GUEST_DIR)
+            inherited.append(guest_fd)
+            packages: list[tuple[str, int]] = []
+            for package in python_packages:
+                fd = _open_tree(package)
+                inherited.append(fd)
+                packages.append((package.name, fd))
+            node_fd = _open_tree(node_runtime_dir) if node_runtime_dir is not None else None
+            if node_fd is not None:
+                inherited.append(node_fd)
+            # Settings travel over the socket, not argv: every sandbox is a fork of the zygote,
+            # and its /proc/self/cmdline is the zygote's, readable by tenant code.
+            settings = {
+                "host_pid": os.getpid(),
+                "scratch": str(scratch),
+                "scratch_mb": scratch_mb,
+                "seccomp_policy": json.loads(seccomp_policy.read_text(encoding="utf-8")),
+                "python_packages": packages,
+                "node_runtime": node_fd,
+                "proc_masks": proc_masks.to_wire(),
+            }
+            argv = boot_argv_from_fd(
+                self._python, "zygote", "main", guest_fd, [str(child.fileno())]
+            )
             # Popen from the event-loop thread: the zygote's PDEATHSIG follows this thread.
             self._proc = subprocess.Popen(  # noqa: S603 - fixed interpreter, our own boot code
-                boot_argv(self._python, "zygote", "main", [str(child.fileno())]),
+                argv,
                 env={},
-                pass_fds=[child.fileno()],
+                pass_fds=[child.fileno(), *inherited],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 close_fds=True,
@@ -59,6 +85,8 @@ class ZygoteClient:
             raise SandboxUnavailableError("zygote", f"cannot start {self._python}: {exc}") from exc
         finally:
             child.close()
+            for fd in inherited:
+                os.close(fd)
         try:
             channel.send(host, channel.REQUEST, settings)
         except OSError as exc:
@@ -149,3 +177,9 @@ def _discard_reply(exchange: asyncio.Future[tuple[dict[str, Any], list[int]]]) -
     for fd in exchange.result()[1]:
         with contextlib.suppress(OSError):
             os.close(fd)
+
+
+def _open_tree(path: Path) -> int:
+    """A read-only descriptor of a file or directory the zygote copies or loads from."""
+    flags = os.O_RDONLY | os.O_CLOEXEC | (os.O_DIRECTORY if path.is_dir() else 0)
+    return os.open(path, flags)
