@@ -10,6 +10,7 @@ unknown members, mixed with valid values so that deeper members are reached too.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -62,26 +63,36 @@ def _number(shape: Shape) -> st.SearchStrategy[Any]:
     return st.integers(low, min(high, low + 10_000))
 
 
-def valid(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
+Named = Mapping[str, st.SearchStrategy[Any]]
+
+
+def valid(shape: Shape, depth: int = 0, named: Named | None = None) -> st.SearchStrategy[Any]:
+    """`named`: strategies for members of these names, where the model's shape says less than
+    the service checks (an SQS queue URL is a plain string in the model)."""
     kind, meta = shape.type_name, shape.metadata
     if kind == "structure":
-        required = {name: valid(m, depth + 1) for name, m in shape.members.items()
+        found = named or {}
+
+        def member(name: str, m: Shape) -> st.SearchStrategy[Any]:
+            return found[name] if name in found else valid(m, depth + 1, named)
+
+        required = {name: member(name, m) for name, m in shape.members.items()
                     if name in shape.required_members}  # fmt: skip
         optional: dict[str, st.SearchStrategy[Any]] = {}
         if depth < _MAX_DEPTH:
             optional = {
-                name: valid(m, depth + 1)
+                name: member(name, m)
                 for name, m in shape.members.items()
                 if name not in shape.required_members and not _streaming(m)
             }
         return st.fixed_dictionaries(required, optional=optional)
     if kind == "list":
         low = meta.get("min", 0)
-        return st.lists(valid(shape.member, depth + 1), min_size=low,
+        return st.lists(valid(shape.member, depth + 1, named), min_size=low,
                         max_size=max(low, min(meta.get("max", _SMALL), _SMALL)))  # fmt: skip
     if kind == "map":
         low = meta.get("min", 0)
-        return st.dictionaries(valid(shape.key, depth + 1), valid(shape.value, depth + 1),
+        return st.dictionaries(valid(shape.key, depth + 1), valid(shape.value, depth + 1, named),
                                min_size=low,
                                max_size=max(low, min(meta.get("max", _SMALL), _SMALL)))  # fmt: skip
     if kind == "string":
