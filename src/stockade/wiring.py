@@ -11,13 +11,12 @@ import platform
 import re
 import resource
 import subprocess
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from stockade import datadir
 from stockade.api.app import StockadeApp
@@ -42,8 +41,6 @@ from stockade.crypto import (
 )
 from stockade.crypto.root_key import AesRootKey
 from stockade.domain import limits
-from stockade.domain.arn import function_arn, parse_function_name
-from stockade.domain.errors import DomainError
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.kernel import AuditStep, Kernel, PolicyAuthorizer
@@ -58,7 +55,6 @@ from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
-from stockade.services.context import RequestContext
 from stockade.services.declaration import ServiceErrors
 from stockade.services.iam import errors as iam_errors
 from stockade.services.iam.service import IamService
@@ -68,7 +64,6 @@ from stockade.services.kms import errors as kms_errors
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService
-from stockade.services.lambda_ import errors as lambda_errors
 from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.configuration_items import record_at_start
@@ -184,7 +179,6 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         store=store,
         artifacts=artifacts,
         clock=clock,
-        authorizer=authorizer,
         runtimes=discover_runtimes(),
         region=settings.region,
         host_arch=host_architecture(),
@@ -241,7 +235,6 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
         "signer": RestJsonEndpoint("signer", specs.model("signer")),
     }
     services = {
-        "lambda": (lambda_service.operations(), lambda_errors.AccessDeniedError),
         "iam": (
             IamService(
                 store, clock, authorizer, on_change=_forgetting(identities, authorizer)
@@ -270,13 +263,8 @@ def _build(settings: Settings, lock_fd: int) -> Stockade:
             signer_errors.AccessDeniedError,
         ),
     }
-    tables = [StsService(store, clock).table()] + [
-        undeclared_table(
-            name,
-            operations,
-            ServiceErrors(denied, ValidationError, InternalFailure),
-            resources={"Invoke": _invoked_function} if name == "lambda" else None,
-        )
+    tables = [StsService(store, clock).table(), lambda_service.table()] + [
+        undeclared_table(name, operations, ServiceErrors(denied, ValidationError, InternalFailure))
         for name, (operations, denied) in services.items()
     ]
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
@@ -407,16 +395,6 @@ def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:
     signer = Ed25519Signer.generate()
     datadir.write_private(path, signer.wrapped(root, context))
     return signer
-
-
-def _invoked_function(ctx: RequestContext, params: Any) -> Sequence[str]:
-    """TRANSITIONAL: the function an Invoke names, until Lambda declares its operations."""
-    try:
-        ref = parse_function_name(str(params.get("FunctionName", "")), ctx.principal.account_id)
-    except DomainError:
-        return ()
-    qualifier = params.get("Qualifier") or ref.qualifier
-    return (function_arn(ref.region or ctx.region, ref.account_id, ref.name, qualifier),)
 
 
 def _forgetting(identities: Identities, authorizer: PolicyAuthorizer) -> Callable[[], None]:
