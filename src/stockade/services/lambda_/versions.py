@@ -13,6 +13,7 @@ from stockade.services.lambda_ import names, presenters
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, PreconditionFailedError
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.services.lambda_.unsupported import refuse_unsupported
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
 
@@ -66,6 +67,7 @@ class Versions:
     ) -> shapes.FunctionConfiguration:
         deps = self._deps
         target = publishing_target(deps, ctx, request["FunctionName"])
+        refuse_unsupported(request)  # PublishTo
         with deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
             latest = tx.versions.get(target.account_id, target.name, LATEST)
