@@ -11,20 +11,17 @@ import platform
 import re
 import resource
 import subprocess
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from stockade import datadir
 from stockade.api.app import StockadeApp
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
-from stockade.api.errors import ValidationError
 from stockade.api.internal import InternalRoutes
-from stockade.api.internal_errors import INTERNAL_ERRORS
 from stockade.api.json_endpoint import JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
@@ -43,12 +40,9 @@ from stockade.crypto import (
 )
 from stockade.crypto.root_key import AesRootKey
 from stockade.domain import limits
-from stockade.domain.arn import function_arn, parse_function_name
-from stockade.domain.errors import DomainError
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.kernel import AuditStep, Kernel, PolicyAuthorizer
-from stockade.kernel.legacy import undeclared_table
 from stockade.private_files import make_dir, restrict_tree, restrict_umask, write_file
 from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
@@ -58,15 +52,12 @@ from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
-from stockade.services.context import RequestContext
-from stockade.services.declaration import ServiceErrors
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities, NewAccount
 from stockade.services.kms import KmsService
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService
-from stockade.services.lambda_ import errors as lambda_errors
 from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.configuration_items import record_at_start
@@ -190,7 +181,6 @@ def _build(
         store=store,
         artifacts=artifacts,
         clock=clock,
-        authorizer=authorizer,
         runtimes=discover_runtimes(),
         region=settings.region,
         host_arch=host_architecture(),
@@ -251,10 +241,8 @@ def _build(
         "cloudtrail": JsonEndpoint("cloudtrail", specs.model("cloudtrail")),
         "signer": RestJsonEndpoint("signer", specs.model("signer")),
     }
-    services = {
-        "lambda": (lambda_service.operations(), lambda_errors.AccessDeniedError),
-    }
     tables = [
+        lambda_service.table(),
         StsService(store, clock).table(),
         kms.table(),
         CloudTrailService(audit_index, selectors, clock, settings.audit_retention_days).table(),
@@ -270,14 +258,6 @@ def _build(
         ).table(),
         SqsService(queues, settings.region).table(),
         LogsService(logs, settings.region, clock).table(),
-    ] + [
-        undeclared_table(
-            name,
-            operations,
-            ServiceErrors(denied, ValidationError, INTERNAL_ERRORS[name]),
-            resources={"Invoke": _invoked_function} if name == "lambda" else None,
-        )
-        for name, (operations, denied) in services.items()
     ]
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
     events = AsyncInvocations(
@@ -409,16 +389,6 @@ def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:
     signer = Ed25519Signer.generate()
     write_file(path, signer.wrapped(root, context))
     return signer
-
-
-def _invoked_function(ctx: RequestContext, params: Any) -> Sequence[str]:
-    """TRANSITIONAL: the function an Invoke names, until Lambda declares its operations."""
-    try:
-        ref = parse_function_name(str(params.get("FunctionName", "")), ctx.principal.account_id)
-    except DomainError:
-        return ()
-    qualifier = params.get("Qualifier") or ref.qualifier
-    return (function_arn(ref.region or ctx.region, ref.account_id, ref.name, qualifier),)
 
 
 def _forgetting(*caches: Callable[[], None]) -> Callable[[], None]:

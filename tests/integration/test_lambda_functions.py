@@ -167,6 +167,10 @@ def test_publish_versions_and_aliases_with_routing(server: RunningServer) -> Non
     with pytest.raises(ClientError) as exc:
         lam.publish_version(FunctionName=name, CodeSha256="AAAA")
     assert error_code(exc) == "InvalidParameterValueException"
+    with pytest.raises(ClientError) as exc:  # capacity providers' publishing: not provided
+        lam.publish_version(FunctionName=name, PublishTo="LATEST_PUBLISHED")
+    assert error_code(exc) == "InvalidParameterValueException"
+    assert "PublishTo is not supported by Stockade" in exc.value.response["Error"]["Message"]
 
     alias = lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1",
                              RoutingConfig={"AdditionalVersionWeights": {"2": 0.1}})  # fmt: skip

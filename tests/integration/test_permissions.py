@@ -349,3 +349,36 @@ def test_identity_policies_still_gate_permission_management(server: RunningServe
     with pytest.raises(ClientError) as none_yet:
         lam.get_policy(FunctionName=fn)
     assert error(none_yet)[0] == "ResourceNotFoundException"
+
+
+def test_lambdas_condition_keys_reach_the_caller_policies(server: RunningServer) -> None:
+    owner = server.client("lambda")
+    content = {"ZipFile": make_zip({"python/shared.py": "X = 1\n"})}
+    approved = owner.publish_layer_version(LayerName=unique("approved"), Content=content)
+    other = owner.publish_layer_version(LayerName=unique("other"), Content=content)
+    only_approved = {"ForAllValues:StringEquals": {"lambda:Layer": [approved["LayerVersionArn"]]}}
+    only_s3 = {"StringEquals": {"lambda:Principal": "s3.amazonaws.com"}}
+    _, user_creds = new_user(
+        server,
+        allow("lambda:CreateFunction", Condition=only_approved),
+        allow(["iam:PassRole", "lambda:GetLayerVersion"]),
+        allow("lambda:AddPermission", Condition=only_s3),
+    )
+    lam = server.client("lambda", credentials=user_creds)
+    create = {
+        "Runtime": "python3.11", "Handler": "app.handler", "Code": {"ZipFile": PYTHON_ECHO},
+        "Role": f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+    }  # fmt: skip
+    refused(lam.create_function, FunctionName=unique("fn"), Layers=[other["LayerVersionArn"]],
+            **create)  # fmt: skip
+    fn = lam.create_function(
+        FunctionName=unique("fn"), Layers=[approved["LayerVersionArn"]], **create
+    )["FunctionName"]
+
+    refused(lam.add_permission, FunctionName=fn, StatementId="account",
+            Action="lambda:InvokeFunction", Principal=server.account_id)  # fmt: skip
+    added = lam.add_permission(
+        FunctionName=fn, StatementId="bucket", Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com", SourceAccount=server.account_id,
+    )  # fmt: skip
+    assert json.loads(added["Statement"])["Principal"] == {"Service": "s3.amazonaws.com"}

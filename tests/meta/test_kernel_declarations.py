@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from stockade.kernel.legacy import undeclared_table
 from stockade.services.declaration import (
     READ,
     Operation,
@@ -101,10 +100,9 @@ def test_an_operation_added_without_a_declaration_is_caught(
     kernel_server: InProcessServer,
 ) -> None:
     known = tables(kernel_server)
-    errors = known["lambda"].errors
-    # Registered the transitional way: the handler would authorize itself, if it remembered.
-    bypass = undeclared_table("lambda", {"GetFunctionRecursionConfig": _handler}, errors)
-    added = _with(known["lambda"], bypass.operations["GetFunctionRecursionConfig"])
+    # A handler put in the table with no access declared: it would run for anyone.
+    bypass = Operation("GetFunctionRecursionConfig", _handler, Public(""), READ)
+    added = _with(known["lambda"], bypass)
     assert declaration_problems({**known, "lambda": added}) == [
         "lambda:GetFunctionRecursionConfig has no declared access"
     ]

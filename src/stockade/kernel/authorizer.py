@@ -28,13 +28,20 @@ from stockade.policy import (
     PolicySet,
     RequestPrincipal,
 )
-from stockade.services.authz import denial_message
 from stockade.services.context import RequestContext
 from stockade.services.declaration import ContextKeys, Decision, Located, Need
 from stockade.services.iam.managed import AWS_MANAGED
 from stockade.services.ttl_cache import TtlCache
 from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
+
+
+def denial_message(ctx: RequestContext, action: str, resource: str, why: str) -> str:
+    return (
+        f"User: {ctx.principal.arn} is not authorized to perform: {action} on resource:"
+        f" {resource} {why}"
+    )
+
 
 _LAYER_WORDS = {
     Layer.IDENTITY: "identity-based policy",
@@ -181,7 +188,7 @@ class PolicyAuthorizer:
         resource_policy_required: bool = False,
     ) -> Decision:
         """`resource_policy_required`: the resource policy must allow even within the account
-        (KMS key policies; not part of `Authorizer`, see `services.kms`)."""
+        (KMS key policies, role trust policies)."""
         principal = request_principal(ctx.principal)
         if principal is None:
             raise denied(

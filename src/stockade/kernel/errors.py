@@ -9,6 +9,8 @@ ApiError (stockade.errors)
 from __future__ import annotations
 
 from stockade.errors import ApiError
+from stockade.services.declaration import ServiceErrors
+from stockade.storage_faults import storage_fault
 
 
 class NotImplementedOperationError(ApiError):
@@ -28,3 +30,12 @@ STORAGE_MESSAGE = (
     "The request could not be completed because the server's storage is unavailable;"
     " nothing was changed. Retry the request later."
 )
+
+
+def internal_failure(errors: ServiceErrors | None, exc: BaseException) -> ApiError:
+    """The answer to a failure that is not the caller's: the service's own internal error,
+    saying so when the data dir's storage is what failed (a retry may then succeed)."""
+    message = STORAGE_MESSAGE if storage_fault(exc) is not None else INTERNAL_MESSAGE
+    if errors is None:
+        return InternalFailure(message)
+    return errors.internal(message)

@@ -27,9 +27,9 @@ from stockade.errors import ApiError
 from stockade.kernel.auditing import AuditStep, Trace
 from stockade.kernel.errors import (
     INTERNAL_MESSAGE,
-    STORAGE_MESSAGE,
     InternalFailure,
     NotImplementedOperationError,
+    internal_failure,
 )
 from stockade.kernel.exchange import Exchange
 from stockade.kernel.validation import summarize, validate
@@ -204,10 +204,7 @@ def _resources(declared: Operation[Any], ctx: RequestContext, params: Any) -> Se
 
 
 def _internal(table: ServiceTable | None, exc: BaseException) -> ApiError:
-    message = STORAGE_MESSAGE if storage_fault(exc) is not None else INTERNAL_MESSAGE
-    if table is None:
-        return InternalFailure(message)
-    return table.errors.internal(message)
+    return internal_failure(None if table is None else table.errors, exc)
 
 
 def _kind(exc: BaseException) -> str:

@@ -1,31 +1,52 @@
-"""The Lambda control plane: one class per resource, assembled into an operation table."""
+"""The Lambda control plane: one class per resource, assembled into a declared operation table.
+
+Every operation's needs come from `access.LambdaAccess`; no handler authorizes anything itself.
+Invoke is a data event whose resource is the invoked ARN (its qualifier included); everything
+else is a management event, read-only for Get* and List*.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from stockade.domain import limits
-from stockade.services.context import RequestContext
-from stockade.services.lambda_.aliases import Aliases
-from stockade.services.lambda_.code_signing_configs import CodeSigningConfigs
-from stockade.services.lambda_.concurrency import ConcurrencyGate, FunctionConcurrency
+from stockade.services.declaration import (
+    READ,
+    WRITE,
+    Audit,
+    Operation,
+    ServiceErrors,
+    ServiceTable,
+    operation,
+)
+from stockade.services.lambda_.access import LambdaAccess
+from stockade.services.lambda_.aliases import Aliases, function_target
+from stockade.services.lambda_.code_signing_configs import (
+    CodeSigningConfigs,
+    signed_function_target,
+)
+from stockade.services.lambda_.concurrency import (
+    ConcurrencyGate,
+    FunctionConcurrency,
+    concurrency_target,
+)
 from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.downloads import CodeDownloads
+from stockade.services.lambda_.errors import AccessDeniedError, ServiceError, ValidationError
 from stockade.services.lambda_.event_invoke import EventInvokeConfigs
-from stockade.services.lambda_.functions import Functions
+from stockade.services.lambda_.functions import Functions, latest_target
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
 from stockade.services.lambda_.permissions import Permissions
 from stockade.services.lambda_.provisioned import ProvisionedConcurrency
 from stockade.services.lambda_.settings import AccountSettings
-from stockade.services.lambda_.tags import Tags
-from stockade.services.lambda_.versions import Versions
+from stockade.services.lambda_.tags import Tags, tagged_target
+from stockade.services.lambda_.versions import Versions, publishing_target
 
-Operation = Callable[[RequestContext, Any], Any]
+__all__ = ["ERRORS", "FunctionRunner", "LambdaDeps", "LambdaService"]
 
-__all__ = ["FunctionRunner", "LambdaDeps", "LambdaService", "Operation"]
+ERRORS = ServiceErrors(AccessDeniedError, ValidationError, ServiceError)
 
 
 class LambdaService:
@@ -55,82 +76,149 @@ class LambdaService:
         self.downloads = CodeDownloads(deps)
         self.permissions = Permissions(deps)
         self.code_signing = CodeSigningConfigs(deps)
+        self.access = LambdaAccess(deps)
 
-    def operations(self) -> Mapping[str, Operation]:
-        """Operation name (as in botocore's model) -> use case."""
-        f, v, a, ly, t = self.functions, self.versions, self.aliases, self.layers, self.tags
-        p = self.permissions
-        return {
-            "CreateFunction": f.create_function,
-            "GetFunction": f.get_function,
-            "GetFunctionConfiguration": f.get_function_configuration,
-            "ListFunctions": f.list_functions,
-            "UpdateFunctionCode": f.update_function_code,
-            "UpdateFunctionConfiguration": f.update_function_configuration,
-            "DeleteFunction": f.delete_function,
-            "PublishVersion": v.publish_version,
-            "ListVersionsByFunction": v.list_versions_by_function,
-            "CreateAlias": a.create_alias,
-            "GetAlias": a.get_alias,
-            "UpdateAlias": a.update_alias,
-            "DeleteAlias": a.delete_alias,
-            "ListAliases": a.list_aliases,
-            "PublishLayerVersion": ly.publish_layer_version,
-            "GetLayerVersion": ly.get_layer_version,
-            "GetLayerVersionByArn": ly.get_layer_version_by_arn,
-            "ListLayers": ly.list_layers,
-            "ListLayerVersions": ly.list_layer_versions,
-            "DeleteLayerVersion": ly.delete_layer_version,
-            "TagResource": t.tag_resource,
-            "UntagResource": t.untag_resource,
-            "ListTags": t.list_tags,
-            "GetAccountSettings": self.settings.get_account_settings,
-            "Invoke": self.invoker.invoke,
-            "PutFunctionConcurrency": self.concurrency.put_function_concurrency,
-            "GetFunctionConcurrency": self.concurrency.get_function_concurrency,
-            "DeleteFunctionConcurrency": self.concurrency.delete_function_concurrency,
-            "PutFunctionEventInvokeConfig": self.event_invoke.put_function_event_invoke_config,
-            "UpdateFunctionEventInvokeConfig": (
-                self.event_invoke.update_function_event_invoke_config
-            ),
-            "GetFunctionEventInvokeConfig": self.event_invoke.get_function_event_invoke_config,
-            "DeleteFunctionEventInvokeConfig": (
-                self.event_invoke.delete_function_event_invoke_config
-            ),
-            "PutProvisionedConcurrencyConfig": (
-                self.provisioned.put_provisioned_concurrency_config
-            ),
-            "GetProvisionedConcurrencyConfig": (
-                self.provisioned.get_provisioned_concurrency_config
-            ),
-            "DeleteProvisionedConcurrencyConfig": (
-                self.provisioned.delete_provisioned_concurrency_config
-            ),
-            "ListProvisionedConcurrencyConfigs": (
-                self.provisioned.list_provisioned_concurrency_configs
-            ),
-            "ListFunctionEventInvokeConfigs": (
-                self.event_invoke.list_function_event_invoke_configs
-            ),
-            "AddPermission": p.add_permission,
-            "RemovePermission": p.remove_permission,
-            "GetPolicy": p.get_policy,
-            "AddLayerVersionPermission": p.add_layer_version_permission,
-            "RemoveLayerVersionPermission": p.remove_layer_version_permission,
-            "GetLayerVersionPolicy": p.get_layer_version_policy,
-            **self._code_signing_operations(),
-        }
+    def table(self) -> ServiceTable:
+        """Every Lambda operation Stockade serves, what it needs and how it is audited."""
+        return ServiceTable.of(
+            "lambda",
+            [
+                *self._function_operations(),
+                *self._layer_operations(),
+                *self._configuration_operations(),
+                *self._permission_operations(),
+                *self._code_signing_operations(),
+            ],
+            ERRORS,
+        )
 
-    def _code_signing_operations(self) -> Mapping[str, Operation]:
-        c = self.code_signing
-        return {
-            "CreateCodeSigningConfig": c.create_code_signing_config,
-            "GetCodeSigningConfig": c.get_code_signing_config,
-            "UpdateCodeSigningConfig": c.update_code_signing_config,
-            "DeleteCodeSigningConfig": c.delete_code_signing_config,
-            "ListCodeSigningConfigs": c.list_code_signing_configs,
-            "ListFunctionsByCodeSigningConfig": c.list_functions_by_code_signing_config,
-            "PutFunctionCodeSigningConfig": c.put_function_code_signing_config,
-            "GetFunctionCodeSigningConfig": c.get_function_code_signing_config,
-            "DeleteFunctionCodeSigningConfig": c.delete_function_code_signing_config,
-        }
+    def _function_operations(self) -> list[Operation[Any]]:
+        f, v, a, t, need = self.functions, self.versions, self.aliases, self.tags, self.access
+        return [
+            operation("CreateFunction", f.create_function, need.create_function, WRITE),
+            operation("GetFunction", f.get_function, need.on_function("lambda:GetFunction"),
+                      READ),
+            operation("GetFunctionConfiguration", f.get_function_configuration,
+                      need.on_function("lambda:GetFunctionConfiguration"), READ),
+            operation("ListFunctions", f.list_functions, need.anywhere("lambda:ListFunctions"),
+                      READ),
+            operation("UpdateFunctionCode", f.update_function_code,
+                      need.on_whole_function("lambda:UpdateFunctionCode", latest_target), WRITE),
+            operation("UpdateFunctionConfiguration", f.update_function_configuration,
+                      need.update_function_configuration, WRITE),
+            operation("DeleteFunction", f.delete_function,
+                      need.on_function("lambda:DeleteFunction"), WRITE),
+            operation("PublishVersion", v.publish_version,
+                      need.on_whole_function("lambda:PublishVersion", publishing_target), WRITE),
+            operation("ListVersionsByFunction", v.list_versions_by_function,
+                      need.on_whole_function("lambda:ListVersionsByFunction"), READ),
+            operation("CreateAlias", a.create_alias, need.on_alias("lambda:CreateAlias"), WRITE),
+            operation("GetAlias", a.get_alias, need.on_alias("lambda:GetAlias"), READ),
+            operation("UpdateAlias", a.update_alias, need.on_alias("lambda:UpdateAlias"), WRITE),
+            operation("DeleteAlias", a.delete_alias, need.on_alias("lambda:DeleteAlias"), WRITE),
+            operation("ListAliases", a.list_aliases,
+                      need.on_whole_function("lambda:ListAliases", function_target), READ),
+            operation("TagResource", t.tag_resource,
+                      need.on_whole_function("lambda:TagResource", tagged_target, "Resource"),
+                      WRITE),
+            operation("UntagResource", t.untag_resource,
+                      need.on_whole_function("lambda:UntagResource", tagged_target, "Resource"),
+                      WRITE),
+            operation("ListTags", t.list_tags,
+                      need.on_whole_function("lambda:ListTags", tagged_target, "Resource"), READ),
+            operation("GetAccountSettings", self.settings.get_account_settings,
+                      need.anywhere("lambda:GetAccountSettings"), READ),
+            operation("Invoke", self.invoker.invoke, need.invoke,
+                      Audit(read_only=False, data_event=True, resources=need.invoked)),
+        ]  # fmt: skip
+
+    def _layer_operations(self) -> list[Operation[Any]]:
+        ly, need = self.layers, self.access
+        return [
+            operation("PublishLayerVersion", ly.publish_layer_version,
+                      need.on_layer("lambda:PublishLayerVersion"), WRITE),
+            operation("GetLayerVersion", ly.get_layer_version,
+                      need.on_layer_version("lambda:GetLayerVersion"), READ),
+            operation("GetLayerVersionByArn", ly.get_layer_version_by_arn,
+                      need.get_layer_version_by_arn, READ),
+            operation("ListLayers", ly.list_layers, need.anywhere("lambda:ListLayers"), READ),
+            operation("ListLayerVersions", ly.list_layer_versions,
+                      need.on_layer("lambda:ListLayerVersions"), READ),
+            operation("DeleteLayerVersion", ly.delete_layer_version,
+                      need.on_layer_version("lambda:DeleteLayerVersion"), WRITE),
+        ]  # fmt: skip
+
+    def _configuration_operations(self) -> list[Operation[Any]]:
+        c, e, pc, need = self.concurrency, self.event_invoke, self.provisioned, self.access
+        return [
+            operation("PutFunctionConcurrency", c.put_function_concurrency,
+                      need.on_whole_function("lambda:PutFunctionConcurrency",
+                                             concurrency_target), WRITE),
+            operation("GetFunctionConcurrency", c.get_function_concurrency,
+                      need.on_whole_function("lambda:GetFunctionConcurrency",
+                                             concurrency_target), READ),
+            operation("DeleteFunctionConcurrency", c.delete_function_concurrency,
+                      need.on_whole_function("lambda:DeleteFunctionConcurrency",
+                                             concurrency_target), WRITE),
+            operation("PutFunctionEventInvokeConfig", e.put_function_event_invoke_config,
+                      need.on_function("lambda:PutFunctionEventInvokeConfig"), WRITE),
+            operation("UpdateFunctionEventInvokeConfig", e.update_function_event_invoke_config,
+                      need.on_function("lambda:UpdateFunctionEventInvokeConfig"), WRITE),
+            operation("GetFunctionEventInvokeConfig", e.get_function_event_invoke_config,
+                      need.on_function("lambda:GetFunctionEventInvokeConfig"), READ),
+            operation("DeleteFunctionEventInvokeConfig", e.delete_function_event_invoke_config,
+                      need.on_function("lambda:DeleteFunctionEventInvokeConfig"), WRITE),
+            operation("ListFunctionEventInvokeConfigs", e.list_function_event_invoke_configs,
+                      need.on_whole_function("lambda:ListFunctionEventInvokeConfigs"), READ),
+            operation("PutProvisionedConcurrencyConfig", pc.put_provisioned_concurrency_config,
+                      need.on_provisioned("lambda:PutProvisionedConcurrencyConfig"), WRITE),
+            operation("GetProvisionedConcurrencyConfig", pc.get_provisioned_concurrency_config,
+                      need.on_provisioned("lambda:GetProvisionedConcurrencyConfig"), READ),
+            operation("DeleteProvisionedConcurrencyConfig",
+                      pc.delete_provisioned_concurrency_config,
+                      need.on_provisioned("lambda:DeleteProvisionedConcurrencyConfig"), WRITE),
+            operation("ListProvisionedConcurrencyConfigs",
+                      pc.list_provisioned_concurrency_configs,
+                      need.on_function("lambda:ListProvisionedConcurrencyConfigs"), READ),
+        ]  # fmt: skip
+
+    def _permission_operations(self) -> list[Operation[Any]]:
+        p, need = self.permissions, self.access
+        return [
+            operation("AddPermission", p.add_permission, need.add_permission, WRITE),
+            operation("RemovePermission", p.remove_permission,
+                      need.on_function("lambda:RemovePermission"), WRITE),
+            operation("GetPolicy", p.get_policy, need.on_function("lambda:GetPolicy"), READ),
+            operation("AddLayerVersionPermission", p.add_layer_version_permission,
+                      need.on_layer_version("lambda:AddLayerVersionPermission"), WRITE),
+            operation("RemoveLayerVersionPermission", p.remove_layer_version_permission,
+                      need.on_layer_version("lambda:RemoveLayerVersionPermission"), WRITE),
+            operation("GetLayerVersionPolicy", p.get_layer_version_policy,
+                      need.on_layer_version("lambda:GetLayerVersionPolicy"), READ),
+        ]  # fmt: skip
+
+    def _code_signing_operations(self) -> list[Operation[Any]]:
+        c, need = self.code_signing, self.access
+        return [
+            operation("CreateCodeSigningConfig", c.create_code_signing_config,
+                      need.anywhere("lambda:CreateCodeSigningConfig"), WRITE),
+            operation("GetCodeSigningConfig", c.get_code_signing_config,
+                      need.on_code_signing_config("lambda:GetCodeSigningConfig"), READ),
+            operation("UpdateCodeSigningConfig", c.update_code_signing_config,
+                      need.on_code_signing_config("lambda:UpdateCodeSigningConfig"), WRITE),
+            operation("DeleteCodeSigningConfig", c.delete_code_signing_config,
+                      need.on_code_signing_config("lambda:DeleteCodeSigningConfig"), WRITE),
+            operation("ListCodeSigningConfigs", c.list_code_signing_configs,
+                      need.anywhere("lambda:ListCodeSigningConfigs"), READ),
+            operation("ListFunctionsByCodeSigningConfig", c.list_functions_by_code_signing_config,
+                      need.on_code_signing_config("lambda:ListFunctionsByCodeSigningConfig"),
+                      READ),
+            operation("PutFunctionCodeSigningConfig", c.put_function_code_signing_config,
+                      need.put_function_code_signing_config, WRITE),
+            operation("GetFunctionCodeSigningConfig", c.get_function_code_signing_config,
+                      need.on_whole_function("lambda:GetFunctionCodeSigningConfig",
+                                             signed_function_target), READ),
+            operation("DeleteFunctionCodeSigningConfig", c.delete_function_code_signing_config,
+                      need.on_whole_function("lambda:DeleteFunctionCodeSigningConfig",
+                                             signed_function_target), WRITE),
+        ]  # fmt: skip

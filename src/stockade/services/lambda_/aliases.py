@@ -33,9 +33,8 @@ class Aliases:
         self, ctx: RequestContext, request: shapes.CreateAliasRequest
     ) -> shapes.AliasConfiguration:
         deps = self._deps
-        target = _function(deps, ctx, request["FunctionName"])
+        target = function_target(deps, ctx, request["FunctionName"])
         alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
-        names.authorize(deps, ctx, "lambda:CreateAlias", alias_target.arn)
         if request["Name"] == LATEST:
             raise InvalidParameterValueError("An alias cannot be named $LATEST.")
         routing = _routing(request.get("RoutingConfig"))
@@ -59,9 +58,8 @@ class Aliases:
         self, ctx: RequestContext, request: shapes.GetAliasRequest
     ) -> shapes.AliasConfiguration:
         deps = self._deps
-        target = _function(deps, ctx, request["FunctionName"])
+        target = function_target(deps, ctx, request["FunctionName"])
         alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
-        names.authorize(deps, ctx, "lambda:GetAlias", alias_target.arn)
         with deps.store.read() as tx:
             alias = _load(tx, alias_target)
         return presenters.alias(alias, deps.region)
@@ -70,9 +68,8 @@ class Aliases:
         self, ctx: RequestContext, request: shapes.UpdateAliasRequest
     ) -> shapes.AliasConfiguration:
         deps = self._deps
-        target = _function(deps, ctx, request["FunctionName"])
+        target = function_target(deps, ctx, request["FunctionName"])
         alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
-        names.authorize(deps, ctx, "lambda:UpdateAlias", alias_target.arn)
         with deps.store.write() as tx:
             alias = _load(tx, alias_target)
             if request.get("RevisionId") not in (None, alias.revision_id):
@@ -94,9 +91,7 @@ class Aliases:
 
     def delete_alias(self, ctx: RequestContext, request: shapes.DeleteAliasRequest) -> None:
         deps = self._deps
-        target = _function(deps, ctx, request["FunctionName"])
-        alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
-        names.authorize(deps, ctx, "lambda:DeleteAlias", alias_target.arn)
+        target = function_target(deps, ctx, request["FunctionName"])
         with deps.store.write() as tx:
             if tx.functions.get(target.account_id, target.name) is None:
                 raise names.not_found(target)
@@ -108,8 +103,7 @@ class Aliases:
         self, ctx: RequestContext, request: shapes.ListAliasesRequest
     ) -> shapes.ListAliasesResponse:
         deps = self._deps
-        target = _function(deps, ctx, request["FunctionName"])
-        names.authorize(deps, ctx, "lambda:ListAliases", target.unqualified_arn)
+        target = function_target(deps, ctx, request["FunctionName"])
         limit = page_size(request.get("MaxItems"))
         after = decode_marker(request.get("Marker"), 1)
         wanted = request.get("FunctionVersion")
@@ -132,11 +126,20 @@ class Aliases:
         return response
 
 
-def _function(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
+def function_target(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
+    """The function whose aliases an operation reads or changes (a qualifier is refused)."""
     target = names.resolve(deps, ctx, function_name)
     if target.qualifier is not None:
         raise InvalidParameterValueError("Specify the function name without a qualifier.")
     return target
+
+
+def named_alias(
+    deps: LambdaDeps, ctx: RequestContext, function_name: str, alias_name: str
+) -> names.Target:
+    """The alias `alias_name` of the function `function_name` names."""
+    target = function_target(deps, ctx, function_name)
+    return names.Target(target.account_id, target.name, alias_name, deps.region)
 
 
 def _load(tx: Transaction, target: names.Target) -> Alias:

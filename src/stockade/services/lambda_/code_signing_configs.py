@@ -20,6 +20,7 @@ from stockade.services.lambda_.errors import (
     ResourceNotFoundError,
 )
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
 from stockade.types import AccountId
 
@@ -31,10 +32,9 @@ class CodeSigningConfigs:
         self._deps = deps
 
     def create_code_signing_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.CreateCodeSigningConfigRequest
+    ) -> shapes.CreateCodeSigningConfigResponse:
         deps = self._deps
-        names.authorize(deps, ctx, "lambda:CreateCodeSigningConfig", "*")
         account = ctx.principal.account_id
         config_id = "csc-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(17))
         config = CodeSigningConfig(
@@ -52,21 +52,19 @@ class CodeSigningConfigs:
         return {"CodeSigningConfig": described(config)}
 
     def get_code_signing_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.GetCodeSigningConfigRequest
+    ) -> shapes.GetCodeSigningConfigResponse:
         deps = self._deps
         arn = request["CodeSigningConfigArn"]
-        names.authorize(deps, ctx, "lambda:GetCodeSigningConfig", arn)
         with deps.store.read() as tx:
             config = load(tx, ctx.principal.account_id, arn, ResourceNotFoundError)
         return {"CodeSigningConfig": described(config)}
 
     def update_code_signing_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.UpdateCodeSigningConfigRequest
+    ) -> shapes.UpdateCodeSigningConfigResponse:
         deps = self._deps
         arn = request["CodeSigningConfigArn"]
-        names.authorize(deps, ctx, "lambda:UpdateCodeSigningConfig", arn)
         changes: dict[str, Any] = {"last_modified": deps.clock.now()}
         if "AllowedPublishers" in request:
             changes["allowed_publishers"] = _publishers(request["AllowedPublishers"])
@@ -81,10 +79,11 @@ class CodeSigningConfigs:
             tx.code_signing_configs.put(config)
         return {"CodeSigningConfig": described(config)}
 
-    def delete_code_signing_config(self, ctx: RequestContext, request: dict[str, Any]) -> None:
+    def delete_code_signing_config(
+        self, ctx: RequestContext, request: shapes.DeleteCodeSigningConfigRequest
+    ) -> None:
         deps = self._deps
         arn = request["CodeSigningConfigArn"]
-        names.authorize(deps, ctx, "lambda:DeleteCodeSigningConfig", arn)
         account = ctx.principal.account_id
         with deps.store.write() as tx:
             config = load(tx, account, arn, ResourceNotFoundError)
@@ -96,27 +95,27 @@ class CodeSigningConfigs:
             tx.code_signing_configs.delete(account, config.config_id)
 
     def list_code_signing_configs(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.ListCodeSigningConfigsRequest
+    ) -> shapes.ListCodeSigningConfigsResponse:
         deps = self._deps
-        names.authorize(deps, ctx, "lambda:ListCodeSigningConfigs", "*")
         limit = page_size(request.get("MaxItems"))
         after = decode_marker(request.get("Marker"), 1)
         with deps.store.read() as tx:
             found = tx.code_signing_configs.page(
                 ctx.principal.account_id, str(after[0]) if after else None, limit + 1
             )
-        result: dict[str, Any] = {"CodeSigningConfigs": [described(c) for c in found[:limit]]}
+        result: shapes.ListCodeSigningConfigsResponse = {
+            "CodeSigningConfigs": [described(c) for c in found[:limit]]
+        }
         if len(found) > limit:
-            result["NextMarker"] = encode_marker(found[limit - 1].config_id)
+            result = {**result, "NextMarker": encode_marker(found[limit - 1].config_id)}
         return result
 
     def list_functions_by_code_signing_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.ListFunctionsByCodeSigningConfigRequest
+    ) -> shapes.ListFunctionsByCodeSigningConfigResponse:
         deps = self._deps
         arn = request["CodeSigningConfigArn"]
-        names.authorize(deps, ctx, "lambda:ListFunctionsByCodeSigningConfig", arn)
         account = ctx.principal.account_id
         limit = page_size(request.get("MaxItems"))
         after = decode_marker(request.get("Marker"), 1)
@@ -125,23 +124,22 @@ class CodeSigningConfigs:
             found = tx.code_signing_configs.functions_using(
                 account, arn, str(after[0]) if after else None, limit + 1
             )
-        result: dict[str, Any] = {
+        result: shapes.ListFunctionsByCodeSigningConfigResponse = {
             "FunctionArns": [
                 names.Target(account, name, None, deps.region).unqualified_arn
                 for name in found[:limit]
             ]
         }
         if len(found) > limit:
-            result["NextMarker"] = encode_marker(found[limit - 1])
+            result = {**result, "NextMarker": encode_marker(found[limit - 1])}
         return result
 
     def put_function_code_signing_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.PutFunctionCodeSigningConfigRequest
+    ) -> shapes.PutFunctionCodeSigningConfigResponse:
         deps = self._deps
-        target = _function(deps, ctx, request["FunctionName"])
+        target = signed_function_target(deps, ctx, request["FunctionName"])
         arn = request["CodeSigningConfigArn"]
-        names.authorize(deps, ctx, "lambda:PutFunctionCodeSigningConfig", target.arn)
         with deps.store.write() as tx:
             load(tx, target.account_id, arn, CodeSigningConfigNotFoundError)
             function = tx.functions.get(target.account_id, target.name)
@@ -153,11 +151,10 @@ class CodeSigningConfigs:
         return {"CodeSigningConfigArn": arn, "FunctionName": target.name}
 
     def get_function_code_signing_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.GetFunctionCodeSigningConfigRequest
+    ) -> shapes.GetFunctionCodeSigningConfigResponse:
         deps = self._deps
-        target = _function(deps, ctx, request["FunctionName"])
-        names.authorize(deps, ctx, "lambda:GetFunctionCodeSigningConfig", target.arn)
+        target = signed_function_target(deps, ctx, request["FunctionName"])
         with deps.store.read() as tx:
             function = tx.functions.get(target.account_id, target.name)
         if function is None:
@@ -168,11 +165,10 @@ class CodeSigningConfigs:
         }
 
     def delete_function_code_signing_config(
-        self, ctx: RequestContext, request: dict[str, Any]
+        self, ctx: RequestContext, request: shapes.DeleteFunctionCodeSigningConfigRequest
     ) -> None:
         deps = self._deps
-        target = _function(deps, ctx, request["FunctionName"])
-        names.authorize(deps, ctx, "lambda:DeleteFunctionCodeSigningConfig", target.arn)
+        target = signed_function_target(deps, ctx, request["FunctionName"])
         with deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
             if function is None:
@@ -200,7 +196,7 @@ def load(
     return config
 
 
-def described(config: CodeSigningConfig) -> dict[str, Any]:
+def described(config: CodeSigningConfig) -> shapes.CodeSigningConfig:
     return {
         "CodeSigningConfigId": config.config_id,
         "CodeSigningConfigArn": config.arn,
@@ -211,14 +207,15 @@ def described(config: CodeSigningConfig) -> dict[str, Any]:
     }
 
 
-def _function(deps: LambdaDeps, ctx: RequestContext, name: str) -> names.Target:
+def signed_function_target(deps: LambdaDeps, ctx: RequestContext, name: str) -> names.Target:
+    """The function whose code signing config is read or set (a qualifier is refused)."""
     target = names.resolve(deps, ctx, name)
     if target.qualifier is not None:
         raise InvalidParameterValueError("Code signing configs apply to unqualified functions.")
     return target
 
 
-def _publishers(allowed: dict[str, Any]) -> tuple[str, ...]:
+def _publishers(allowed: shapes.AllowedPublishers) -> tuple[str, ...]:
     arns = tuple(dict.fromkeys(allowed["SigningProfileVersionArns"]))
     for arn in arns:
         parts = arn.split(":")
@@ -230,5 +227,5 @@ def _publishers(allowed: dict[str, Any]) -> tuple[str, ...]:
     return arns
 
 
-def _policy(policies: dict[str, Any] | None) -> UntrustedArtifactPolicy:
+def _policy(policies: shapes.CodeSigningPolicies | None) -> UntrustedArtifactPolicy:
     return UntrustedArtifactPolicy((policies or {}).get("UntrustedArtifactOnDeployment", "Warn"))

@@ -114,8 +114,7 @@ class FunctionConcurrency:
         self, ctx: RequestContext, request: shapes.PutFunctionConcurrencyRequest
     ) -> shapes.Concurrency:
         deps = self._deps
-        target = _unqualified(names.resolve(deps, ctx, request["FunctionName"]))
-        names.authorize(deps, ctx, "lambda:PutFunctionConcurrency", target.unqualified_arn)
+        target = concurrency_target(deps, ctx, request["FunctionName"])
         wanted = request["ReservedConcurrentExecutions"]
         with deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
@@ -137,8 +136,7 @@ class FunctionConcurrency:
         self, ctx: RequestContext, request: shapes.GetFunctionConcurrencyRequest
     ) -> shapes.GetFunctionConcurrencyResponse:
         deps = self._deps
-        target = _unqualified(names.resolve(deps, ctx, request["FunctionName"]))
-        names.authorize(deps, ctx, "lambda:GetFunctionConcurrency", target.unqualified_arn)
+        target = concurrency_target(deps, ctx, request["FunctionName"])
         with deps.store.read() as tx:
             function = tx.functions.get(target.account_id, target.name)
         if function is None:
@@ -151,8 +149,7 @@ class FunctionConcurrency:
         self, ctx: RequestContext, request: shapes.DeleteFunctionConcurrencyRequest
     ) -> None:
         deps = self._deps
-        target = _unqualified(names.resolve(deps, ctx, request["FunctionName"]))
-        names.authorize(deps, ctx, "lambda:DeleteFunctionConcurrency", target.unqualified_arn)
+        target = concurrency_target(deps, ctx, request["FunctionName"])
         with deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
             if function is None:
@@ -162,7 +159,10 @@ class FunctionConcurrency:
         self._gate.forget_reservations(target.account_id)
 
 
-def _unqualified(target: names.Target) -> names.Target:
+def concurrency_target(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
+    """The function whose reserved concurrency is read or set (a qualifier names no such
+    function, as Lambda answers)."""
+    target = names.resolve(deps, ctx, function_name)
     if target.qualifier is not None:
         raise ResourceNotFoundError(f"Function not found: {target.arn}")
     return target

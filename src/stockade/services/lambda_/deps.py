@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from stockade.clock import Clock
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog
-from stockade.services.authz import Authorizer
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.store.ports import ArtifactStore, Store
@@ -19,7 +18,6 @@ class LambdaDeps:
     store: Store
     artifacts: ArtifactStore
     clock: Clock
-    authorizer: Authorizer
     runtimes: RuntimeCatalog
     region: Region
     host_arch: str

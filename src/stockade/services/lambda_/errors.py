@@ -4,6 +4,8 @@ ApiError
 ├── ResourceNotFoundError          404 ResourceNotFoundException
 ├── ResourceConflictError          409 ResourceConflictException
 ├── InvalidParameterValueError     400 InvalidParameterValueException
+├── ValidationError                400 ValidationException (the request breaks the model's
+│                                      constraints; AWS's common error, checked by the kernel)
 ├── PreconditionFailedError        412 PreconditionFailedException
 ├── CodeStorageExceededError       400 CodeStorageExceededException
 ├── CodeVerificationFailedError    400 CodeVerificationFailedException (untrusted, Enforce)
@@ -40,6 +42,12 @@ class ResourceConflictError(ApiError):
 
 class InvalidParameterValueError(ApiError):
     code = "InvalidParameterValueException"
+    http_status = 400
+    sender_fault = True
+
+
+class ValidationError(ApiError):
+    code = "ValidationException"
     http_status = 400
     sender_fault = True
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from stockade.domain.arn import LATEST
 from stockade.domain.errors import InvalidConfigurationError
@@ -15,7 +14,12 @@ from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, ResourceNotFoundError
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
+
+WriteRequest = (
+    shapes.PutFunctionEventInvokeConfigRequest | shapes.UpdateFunctionEventInvokeConfigRequest
+)
 
 
 class EventInvokeConfigs:
@@ -23,21 +27,20 @@ class EventInvokeConfigs:
         self._deps = deps
 
     def put_function_event_invoke_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._write(ctx, request, "lambda:PutFunctionEventInvokeConfig", merge=False)
+        self, ctx: RequestContext, request: shapes.PutFunctionEventInvokeConfigRequest
+    ) -> shapes.FunctionEventInvokeConfig:
+        return self._write(ctx, request, merge=False)
 
     def update_function_event_invoke_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._write(ctx, request, "lambda:UpdateFunctionEventInvokeConfig", merge=True)
+        self, ctx: RequestContext, request: shapes.UpdateFunctionEventInvokeConfigRequest
+    ) -> shapes.FunctionEventInvokeConfig:
+        return self._write(ctx, request, merge=True)
 
     def get_function_event_invoke_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.GetFunctionEventInvokeConfigRequest
+    ) -> shapes.FunctionEventInvokeConfig:
         deps = self._deps
-        target = self._target(ctx, request)
-        names.authorize(deps, ctx, "lambda:GetFunctionEventInvokeConfig", target.arn)
+        target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         with deps.store.read() as tx:
             function = _function(tx, target)
         found = function.event_invoke_configs.get(target.qualifier or LATEST)
@@ -46,11 +49,10 @@ class EventInvokeConfigs:
         return self._present(target, found)
 
     def delete_function_event_invoke_config(
-        self, ctx: RequestContext, request: dict[str, Any]
+        self, ctx: RequestContext, request: shapes.DeleteFunctionEventInvokeConfigRequest
     ) -> None:
         deps = self._deps
-        target = self._target(ctx, request)
-        names.authorize(deps, ctx, "lambda:DeleteFunctionEventInvokeConfig", target.arn)
+        target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         qualifier = target.qualifier or LATEST
         with deps.store.write() as tx:
             function = _function(tx, target)
@@ -61,11 +63,10 @@ class EventInvokeConfigs:
             record_change(deps, ctx, tx, target.account_id, target.name)
 
     def list_function_event_invoke_configs(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.ListFunctionEventInvokeConfigsRequest
+    ) -> shapes.ListFunctionEventInvokeConfigsResponse:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"])
-        names.authorize(deps, ctx, "lambda:ListFunctionEventInvokeConfigs", target.unqualified_arn)
         with deps.store.read() as tx:
             function = _function(tx, target)
         position = decode_marker(request.get("Marker"), 1)
@@ -74,25 +75,21 @@ class EventInvokeConfigs:
         ordered = sorted(function.event_invoke_configs.items())
         remaining = [(k, v) for k, v in ordered if after is None or k > after]
         page = remaining[:limit]
-        response: dict[str, Any] = {
+        response: shapes.ListFunctionEventInvokeConfigsResponse = {
             "FunctionEventInvokeConfigs": [
                 self._present(replace(target, qualifier=k), v) for k, v in page
             ]
         }
         if len(remaining) > limit:
-            response["NextMarker"] = encode_marker(page[-1][0])
+            response = {**response, "NextMarker": encode_marker(page[-1][0])}
         return response
 
     # -- helpers -----------------------------------------------------------------------------
-    def _target(self, ctx: RequestContext, request: dict[str, Any]) -> names.Target:
-        return names.resolve(self._deps, ctx, request["FunctionName"], request.get("Qualifier"))
-
     def _write(
-        self, ctx: RequestContext, request: dict[str, Any], action: str, *, merge: bool
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: WriteRequest, *, merge: bool
+    ) -> shapes.FunctionEventInvokeConfig:
         deps = self._deps
-        target = self._target(ctx, request)
-        names.authorize(deps, ctx, action, target.arn)
+        target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         qualifier = target.qualifier or LATEST
         destinations = request.get("DestinationConfig") or {}
         on_success = (destinations.get("OnSuccess") or {}).get("Destination")
@@ -127,20 +124,25 @@ class EventInvokeConfigs:
             record_change(deps, ctx, tx, target.account_id, target.name)
         return self._present(target, config)
 
-    def _present(self, target: names.Target, config: EventInvokeConfig) -> dict[str, Any]:
+    def _present(
+        self, target: names.Target, config: EventInvokeConfig
+    ) -> shapes.FunctionEventInvokeConfig:
         arn = names.Target(target.account_id, target.name, config.qualifier, target.region).arn
-        response: dict[str, Any] = {"LastModified": config.last_modified, "FunctionArn": arn}
+        response: shapes.FunctionEventInvokeConfig = {
+            "LastModified": config.last_modified,
+            "FunctionArn": arn,
+        }
         if config.maximum_retry_attempts is not None:
-            response["MaximumRetryAttempts"] = config.maximum_retry_attempts
+            response = {**response, "MaximumRetryAttempts": config.maximum_retry_attempts}
         if config.maximum_event_age_s is not None:
-            response["MaximumEventAgeInSeconds"] = config.maximum_event_age_s
-        destinations: dict[str, Any] = {}
+            response = {**response, "MaximumEventAgeInSeconds": config.maximum_event_age_s}
+        destinations: shapes.DestinationConfig = {}
         if config.on_success:
-            destinations["OnSuccess"] = {"Destination": config.on_success}
+            destinations = {**destinations, "OnSuccess": {"Destination": config.on_success}}
         if config.on_failure:
-            destinations["OnFailure"] = {"Destination": config.on_failure}
+            destinations = {**destinations, "OnFailure": {"Destination": config.on_failure}}
         if destinations:
-            response["DestinationConfig"] = destinations
+            response = {**response, "DestinationConfig": destinations}
         return response
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from stockade.domain import limits
@@ -35,6 +35,7 @@ from stockade.services.lambda_.unsupported import refuse_non_zip_code, refuse_un
 from stockade.services.lambda_.versions import publish
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
+from stockade.types import AccountId
 
 
 class Functions:
@@ -45,12 +46,9 @@ class Functions:
         self, ctx: RequestContext, request: shapes.CreateFunctionRequest
     ) -> shapes.FunctionConfiguration:
         deps = self._deps
-        target = names.resolve(deps, ctx, request["FunctionName"])
-        if target.qualifier is not None:
-            raise InvalidParameterValueError("A function name cannot carry a qualifier here.")
-        names.authorize(deps, ctx, "lambda:CreateFunction", target.unqualified_arn)
+        target = new_function_target(deps, ctx, request["FunctionName"])
         refuse_unsupported(request)
-        roles.check_role(deps, ctx, target.account_id, request["Role"])
+        roles.check_role(deps, target.account_id, request["Role"])
         zip_bytes = refuse_non_zip_code(request["Code"])
         new_tags = tags.checked_tags(request.get("Tags", {}))
         with deps.store.read() as tx:
@@ -123,7 +121,6 @@ class Functions:
     ) -> shapes.GetFunctionResponse:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        names.authorize(deps, ctx, "lambda:GetFunction", target.arn)
         with deps.store.read() as tx:
             version, _ = names.load_version(tx, target)
             function = tx.functions.get(target.account_id, target.name)
@@ -148,7 +145,6 @@ class Functions:
     ) -> shapes.FunctionConfiguration:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        names.authorize(deps, ctx, "lambda:GetFunctionConfiguration", target.arn)
         with deps.store.read() as tx:
             version, _ = names.load_version(tx, target)
         return presenters.shown(deps, ctx, version)
@@ -157,7 +153,6 @@ class Functions:
         self, ctx: RequestContext, request: shapes.ListFunctionsRequest
     ) -> shapes.ListFunctionsResponse:
         deps = self._deps
-        names.authorize(deps, ctx, "lambda:ListFunctions", "*")
         account = ctx.principal.account_id
         limit = page_size(request.get("MaxItems"))
         every_version = request.get("FunctionVersion") == "ALL"
@@ -189,8 +184,7 @@ class Functions:
         self, ctx: RequestContext, request: shapes.UpdateFunctionCodeRequest
     ) -> shapes.FunctionConfiguration:
         deps = self._deps
-        target = _unqualified(names.resolve(deps, ctx, request["FunctionName"]))
-        names.authorize(deps, ctx, "lambda:UpdateFunctionCode", target.unqualified_arn)
+        target = latest_target(deps, ctx, request["FunctionName"])
         refuse_unsupported(request)
         zip_bytes = refuse_non_zip_code(request)
         with deps.store.read() as tx:
@@ -215,11 +209,10 @@ class Functions:
         self, ctx: RequestContext, request: shapes.UpdateFunctionConfigurationRequest
     ) -> shapes.FunctionConfiguration:
         deps = self._deps
-        target = _unqualified(names.resolve(deps, ctx, request["FunctionName"]))
-        names.authorize(deps, ctx, "lambda:UpdateFunctionConfiguration", target.unqualified_arn)
+        target = latest_target(deps, ctx, request["FunctionName"])
         refuse_unsupported(request)
         if "Role" in request:
-            roles.check_role(deps, ctx, target.account_id, request["Role"])
+            roles.check_role(deps, target.account_id, request["Role"])
         with deps.store.read() as tx:
             current = _latest(tx, target).config
             layers = (
@@ -306,7 +299,6 @@ class Functions:
     ) -> shapes.DeleteFunctionResponse:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        names.authorize(deps, ctx, "lambda:DeleteFunction", target.arn)
         qualifier = target.qualifier
         with deps.store.write() as tx:
             if tx.functions.get(target.account_id, target.name) is None:
@@ -347,12 +339,50 @@ def _exists(name: str) -> ResourceConflictError:
     return ResourceConflictError(f"Function already exist: {name}")
 
 
-def _unqualified(target: names.Target) -> names.Target:
+def new_function_target(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
+    """The function CreateFunction names (never a version or alias)."""
+    target = names.resolve(deps, ctx, function_name)
+    if target.qualifier is not None:
+        raise InvalidParameterValueError("A function name cannot carry a qualifier here.")
+    return target
+
+
+def latest_target(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
+    """The function whose $LATEST an update changes (a qualifier is refused)."""
+    target = names.resolve(deps, ctx, function_name)
     if target.qualifier is not None:
         raise InvalidParameterValueError(
             "This operation applies to $LATEST only; remove the qualifier from the function name."
         )
     return target
+
+
+@dataclass(frozen=True)
+class LayerChoice:
+    """A layer version a function is to attach: the ARN as given, and what it names."""
+
+    arn: str
+    account_id: AccountId
+    name: str
+    version: int
+    region: str
+
+
+def layer_choices(ctx: RequestContext, arns: Sequence[str]) -> list[LayerChoice]:
+    """The layer versions a function would attach; refused before any lookup or authorization
+    when there are too many or one is not a layer version ARN."""
+    if len(arns) > limits.LAYERS_MAX:
+        raise InvalidParameterValueError(f"Cannot reference more than {limits.LAYERS_MAX} layers.")
+    choices = []
+    for text in arns:
+        try:
+            ref = parse_layer_name(text, ctx.principal.account_id)
+        except InvalidArnError as exc:
+            raise InvalidParameterValueError(str(exc)) from exc
+        if ref.version is None or ref.region is None:
+            raise InvalidParameterValueError(f"Layer version ARN expected: {text[:200]}")
+        choices.append(LayerChoice(text, ref.account_id, ref.name, ref.version, ref.region))
+    return choices
 
 
 def _latest(tx: Transaction, target: names.Target) -> FunctionVersion:
@@ -392,32 +422,23 @@ def _check(deps: LambdaDeps, config: FunctionConfig, creating: bool = False) -> 
 def _resolve_layers(
     deps: LambdaDeps, ctx: RequestContext, tx: Transaction, arns: Sequence[str]
 ) -> tuple[LayerAttachment, ...]:
-    if len(arns) > limits.LAYERS_MAX:  # before any lookup or authorisation
-        raise InvalidParameterValueError(f"Cannot reference more than {limits.LAYERS_MAX} layers.")
     attachments = []
     seen: dict[str, str] = {}
-    for text in arns:
-        try:
-            ref = parse_layer_name(text, ctx.principal.account_id)
-        except InvalidArnError as exc:
-            raise InvalidParameterValueError(str(exc)) from exc
-        if ref.version is None or ref.region is None:
-            raise InvalidParameterValueError(f"Layer version ARN expected: {text[:200]}")
-        names.authorize(deps, ctx, "lambda:GetLayerVersion", text)
+    for ref in layer_choices(ctx, arns):
         layer_key = f"{ref.account_id}:{ref.name}"
         if layer_key in seen:
             raise InvalidParameterValueError(
                 "Two different versions of the same layer are not allowed to be referenced in"
                 " the same function."
             )
-        seen[layer_key] = text
+        seen[layer_key] = ref.arn
         version = (
             tx.layers.get_version(ref.account_id, ref.name, ref.version)
             if ref.region == deps.region
             else None
         )
         if version is None:
-            raise InvalidParameterValueError(f"Layer version {text} does not exist.")
+            raise InvalidParameterValueError(f"Layer version {ref.arn} does not exist.")
         attachments.append(LayerAttachment(version.arn(deps.region), version.code))
     return tuple(attachments)
 

@@ -1,7 +1,9 @@
-"""Invoke: resolve the version (weighted alias routing), authorise, run it in an environment.
+"""Invoke: resolve the version (weighted alias routing) and run it in an environment.
 
-The use case is async: it awaits the execution environment. Everything that can be refused is
-refused before an environment is asked for.
+The use case is async: it awaits the execution environment. It runs once its declared need
+(lambda:InvokeFunction on the invoked ARN) was allowed, from the same memoised read of the
+target (`invoke_target`). Everything that can be refused is refused before an environment is
+asked for.
 """
 
 from __future__ import annotations
@@ -108,9 +110,8 @@ class Invoker:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         stored = invoke_target(deps, target)
-        names.authorize_with(deps, ctx, "lambda:InvokeFunction", target.arn,
-                             stored.resource_policy)  # fmt: skip
         version, alias, function = stored.resolved()
+        _refuse_unsupported(request)
         reserved_total = self._gate.reserved_total(deps.store, target.account_id)
         if alias is not None and alias.routing:
             chosen = self._route(alias)
@@ -294,6 +295,19 @@ def _response(result: InvocationResult, tail: bool) -> dict[str, Any]:
     if tail:
         response["LogResult"] = base64.b64encode(result.log_tail[-LOG_TAIL_BYTES:]).decode()
     return response
+
+
+def _refuse_unsupported(request: shapes.InvocationRequest) -> None:
+    # A tenant's invocations would share environments with others': refused, not ignored.
+    if request.get("TenantId"):
+        raise InvalidParameterValueError(
+            "TenantId is not supported by Stockade: tenant isolation mode is not supported."
+        )
+    if request.get("DurableExecutionName"):
+        raise InvalidParameterValueError(
+            "DurableExecutionName is not supported by Stockade: durable functions are not"
+            " supported."
+        )
 
 
 def _check_client_context(value: str) -> None:

@@ -16,7 +16,7 @@ from stockade.domain.function import Alias, Function, FunctionVersion
 from stockade.services.lambda_ import names
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import ResourceNotFoundError
-from stockade.services.lambda_.resource_policy import GoverningPolicy
+from stockade.services.lambda_.resource_policy import GoverningPolicy, function_policy
 from stockade.store.ports import Transaction
 
 
@@ -30,8 +30,8 @@ class InvokeTarget:
     function: Function | None
     # Versions an alias's weighted routing may choose besides its own.
     routed: Mapping[str, FunctionVersion] = field(default_factory=dict)
-    # Why the target does not resolve (version and function are then None); raised only after
-    # authorisation, as before.
+    # Why the target does not resolve (version and function are then None); raised by the
+    # handler, after authorization.
     missing: str | None = None
 
     def resolved(self) -> tuple[FunctionVersion, Alias | None, Function]:
@@ -46,7 +46,7 @@ def invoke_target(deps: LambdaDeps, target: names.Target) -> InvokeTarget:
 
 
 def _load(tx: Transaction, deps: LambdaDeps, target: names.Target) -> InvokeTarget:
-    policy = names.resource_policy_of(tx, deps, target.arn)
+    policy = function_policy(tx, deps.region, target.arn)
     try:
         version, alias = names.load_version(tx, target)
     except ResourceNotFoundError as exc:

@@ -9,7 +9,7 @@ from stockade.domain.arn import LayerRef, layer_arn, parse_layer_name
 from stockade.domain.errors import InvalidArnError
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names, packages, presenters
+from stockade.services.lambda_ import packages, presenters
 from stockade.services.lambda_.code_verification import signature_of
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, ResourceNotFoundError
@@ -28,12 +28,6 @@ class Layers:
     ) -> shapes.PublishLayerVersionResponse:
         deps = self._deps
         ref = self._ref(ctx, request["LayerName"])
-        names.authorize(
-            deps,
-            ctx,
-            "lambda:PublishLayerVersion",
-            layer_arn(deps.region, ref.account_id, ref.name),
-        )
         zip_bytes = refuse_non_zip_code(request["Content"])
         architectures = tuple(request.get("CompatibleArchitectures", ()))
         code = packages.store_package(deps, zip_bytes)
@@ -67,9 +61,7 @@ class Layers:
         self, ctx: RequestContext, request: shapes.GetLayerVersionByArnRequest
     ) -> shapes.GetLayerVersionResponse:
         ref = self._ref(ctx, request["Arn"])
-        if ref.version is None:
-            raise InvalidParameterValueError("A layer version ARN is required.")
-        return self._get(ctx, ref.account_id, ref.name, ref.version)
+        return self._get(ctx, ref.account_id, ref.name, version_of(ref))
 
     def delete_layer_version(
         self, ctx: RequestContext, request: shapes.DeleteLayerVersionRequest
@@ -77,12 +69,6 @@ class Layers:
         deps = self._deps
         ref = self._ref(ctx, request["LayerName"])
         number = int(request["VersionNumber"])
-        names.authorize(
-            deps,
-            ctx,
-            "lambda:DeleteLayerVersion",
-            layer_arn(deps.region, ref.account_id, ref.name, number),
-        )
         # Functions that use the version keep their copy (the artifact stays referenced);
         # deleting a version that does not exist succeeds, as in Lambda.
         with deps.store.write() as tx:
@@ -92,7 +78,6 @@ class Layers:
         self, ctx: RequestContext, request: shapes.ListLayersRequest
     ) -> shapes.ListLayersResponse:
         deps = self._deps
-        names.authorize(deps, ctx, "lambda:ListLayers", "*")
         limit = page_size(request.get("MaxItems"))
         after = decode_marker(request.get("Marker"), 1)
         start = str(after[0]) if after else ""
@@ -127,12 +112,6 @@ class Layers:
     ) -> shapes.ListLayerVersionsResponse:
         deps = self._deps
         ref = self._ref(ctx, request["LayerName"])
-        names.authorize(
-            deps,
-            ctx,
-            "lambda:ListLayerVersions",
-            layer_arn(deps.region, ref.account_id, ref.name),
-        )
         limit = page_size(request.get("MaxItems"))
         after = decode_marker(request.get("Marker"), 1)
         with deps.store.read() as tx:
@@ -158,7 +137,6 @@ class Layers:
     ) -> shapes.GetLayerVersionResponse:
         deps = self._deps
         arn = layer_arn(deps.region, account, name, number)
-        names.authorize(deps, ctx, "lambda:GetLayerVersion", arn)
         with deps.store.read() as tx:
             version = tx.layers.get_version(AccountId(account), name, number)
         if version is None:
@@ -205,6 +183,13 @@ def layer_ref(deps: LambdaDeps, ctx: RequestContext, text: str) -> LayerRef:
             f"Region {ref.region} does not match the region of this endpoint."
         )
     return ref
+
+
+def version_of(ref: LayerRef) -> int:
+    """The version a layer version ARN names (a layer ARN without one is refused)."""
+    if ref.version is None:
+        raise InvalidParameterValueError("A layer version ARN is required.")
+    return ref.version
 
 
 def _matches(version: LayerVersion, runtime: str | None, architecture: str | None) -> bool:

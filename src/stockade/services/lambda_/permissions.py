@@ -105,7 +105,6 @@ class Permissions:
     ) -> shapes.AddPermissionResponse:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        names.authorize(deps, ctx, "lambda:AddPermission", target.arn)
         if target.qualifier == LATEST:
             raise InvalidParameterValueError("We currently do not support adding policies for"
                                              " $LATEST.")  # fmt: skip
@@ -139,7 +138,6 @@ class Permissions:
     ) -> None:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        names.authorize(deps, ctx, "lambda:RemovePermission", target.arn)
         key = qualifier_key(target.qualifier)
         with deps.store.write() as tx:
             _target_revision(tx, target)
@@ -156,7 +154,6 @@ class Permissions:
     def get_policy(self, ctx: RequestContext, request: shapes.GetPolicyRequest) -> GetPolicyResult:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        names.authorize(deps, ctx, "lambda:GetPolicy", target.arn)
         with deps.store.read() as tx:
             _target_revision(tx, target)
             found = tx.resource_policies.get_function_policy(
@@ -173,7 +170,6 @@ class Permissions:
         account, name, number, arn = self._layer_version(
             ctx, request["LayerName"], request["VersionNumber"]
         )
-        names.authorize(deps, ctx, "lambda:AddLayerVersionPermission", arn)
         statement = _checked(
             layer_statement(
                 request["StatementId"],
@@ -197,7 +193,6 @@ class Permissions:
         account, name, number, arn = self._layer_version(
             ctx, request["LayerName"], request["VersionNumber"]
         )
-        names.authorize(deps, ctx, "lambda:RemoveLayerVersionPermission", arn)
         with deps.store.write() as tx:
             _layer_version_exists(tx, account, name, number, arn)
             existing = tx.resource_policies.get_layer_policy(account, name, number)
@@ -214,7 +209,6 @@ class Permissions:
         account, name, number, arn = self._layer_version(
             ctx, request["LayerName"], request["VersionNumber"]
         )
-        names.authorize(deps, ctx, "lambda:GetLayerVersionPolicy", arn)
         with deps.store.read() as tx:
             _layer_version_exists(tx, account, name, number, arn)
             found = tx.resource_policies.get_layer_policy(account, name, number)
@@ -225,14 +219,17 @@ class Permissions:
     def _layer_version(
         self, ctx: RequestContext, layer_name: str, version_number: int
     ) -> tuple[AccountId, str, int, str]:
-        ref = layer_ref(self._deps, ctx, layer_name)
-        number = int(version_number)
-        return (
-            ref.account_id,
-            ref.name,
-            number,
-            layer_arn(self._deps.region, ref.account_id, ref.name, number),
-        )
+        return layer_version(self._deps, ctx, layer_name, version_number)
+
+
+def layer_version(
+    deps: LambdaDeps, ctx: RequestContext, layer_name: str, version_number: int
+) -> tuple[AccountId, str, int, str]:
+    """The account, name, number and ARN of the layer version a request names."""
+    ref = layer_ref(deps, ctx, layer_name)
+    number = int(version_number)
+    arn = layer_arn(deps.region, ref.account_id, ref.name, number)
+    return ref.account_id, ref.name, number, arn
 
 
 def _target_revision(tx: Transaction, target: names.Target) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from typing import Any
 
 from stockade.domain.arn import LATEST
 from stockade.domain.function import Function, FunctionVersion
@@ -29,9 +28,22 @@ from stockade.services.lambda_.errors import (
 from stockade.services.lambda_.invoke import Invoker
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
 from stockade.services.lambda_.presenters import lambda_time
+from stockade.shapes import lambda_ as shapes
 from stockade.types import AccountId
 
 _log = logging.getLogger(__name__)
+
+
+def provisioned_target(
+    deps: LambdaDeps, ctx: RequestContext, function_name: str, qualifier: str
+) -> names.Target:
+    """The version or alias a provisioned concurrency config is for ($LATEST is refused)."""
+    target = names.resolve(deps, ctx, function_name, qualifier)
+    if target.qualifier in (None, LATEST):
+        raise InvalidParameterValueError(
+            "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+        )
+    return target
 
 
 class ProvisionedConcurrency:
@@ -41,11 +53,10 @@ class ProvisionedConcurrency:
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def put_provisioned_concurrency_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.PutProvisionedConcurrencyConfigRequest
+    ) -> shapes.PutProvisionedConcurrencyConfigResponse:
         deps = self._deps
-        target = self._qualified(ctx, request)
-        names.authorize(deps, ctx, "lambda:PutProvisionedConcurrencyConfig", target.arn)
+        target = provisioned_target(deps, ctx, request["FunctionName"], request["Qualifier"])
         wanted = request["ProvisionedConcurrentExecutions"]
         if self._invoker.runner is None:
             raise ResourceNotReadyError("Function execution is not available on this server.")
@@ -70,11 +81,10 @@ class ProvisionedConcurrency:
         return _present(config)
 
     async def get_provisioned_concurrency_config(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.GetProvisionedConcurrencyConfigRequest
+    ) -> shapes.GetProvisionedConcurrencyConfigResponse:
         deps = self._deps
-        target = self._qualified(ctx, request)
-        names.authorize(deps, ctx, "lambda:GetProvisionedConcurrencyConfig", target.arn)
+        target = provisioned_target(deps, ctx, request["FunctionName"], request["Qualifier"])
         with deps.store.read() as tx:
             function = tx.functions.get(target.account_id, target.name)
         if function is None:
@@ -87,11 +97,10 @@ class ProvisionedConcurrency:
         return _present(config)
 
     async def delete_provisioned_concurrency_config(
-        self, ctx: RequestContext, request: dict[str, Any]
+        self, ctx: RequestContext, request: shapes.DeleteProvisionedConcurrencyConfigRequest
     ) -> None:
         deps = self._deps
-        target = self._qualified(ctx, request)
-        names.authorize(deps, ctx, "lambda:DeleteProvisionedConcurrencyConfig", target.arn)
+        target = provisioned_target(deps, ctx, request["FunctionName"], request["Qualifier"])
         with deps.store.write() as tx:
             version, _ = names.load_version(tx, target)
             function = tx.functions.get(target.account_id, target.name)
@@ -108,11 +117,10 @@ class ProvisionedConcurrency:
             runner.unprovision((await self._invoker.spec_for(version)).warm_key)
 
     async def list_provisioned_concurrency_configs(
-        self, ctx: RequestContext, request: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, ctx: RequestContext, request: shapes.ListProvisionedConcurrencyConfigsRequest
+    ) -> shapes.ListProvisionedConcurrencyConfigsResponse:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"])
-        names.authorize(deps, ctx, "lambda:ListProvisionedConcurrencyConfigs", target.arn)
         with deps.store.read() as tx:
             function = tx.functions.get(target.account_id, target.name)
         if function is None:
@@ -124,13 +132,15 @@ class ProvisionedConcurrency:
         ]
         limit = page_size(request.get("MaxItems"))
         page = ordered[:limit]
-        items = []
+        items: list[shapes.ProvisionedConcurrencyConfigListItem] = []
         for qualifier, config in page:
             arn = names.Target(target.account_id, target.name, qualifier, target.region).arn
             items.append({"FunctionArn": arn, **_present(config)})
-        response: dict[str, Any] = {"ProvisionedConcurrencyConfigs": items}
+        response: shapes.ListProvisionedConcurrencyConfigsResponse = {
+            "ProvisionedConcurrencyConfigs": items
+        }
         if len(ordered) > limit:
-            response["NextMarker"] = encode_marker(page[-1][0])
+            response = {**response, "NextMarker": encode_marker(page[-1][0])}
         return response
 
     async def restore(self) -> int:
@@ -165,15 +175,6 @@ class ProvisionedConcurrency:
                 if len(page) < 500:
                     return found
                 after = page[-1].name
-
-    def _qualified(self, ctx: RequestContext, request: dict[str, Any]) -> names.Target:
-        target = names.resolve(self._deps, ctx, request["FunctionName"], request.get("Qualifier"))
-        if target.qualifier in (None, LATEST):
-            raise InvalidParameterValueError(
-                "Provisioned Concurrency Configs cannot be applied to unpublished function"
-                " versions."
-            )
-        return target
 
     def _start(
         self, account: AccountId, name: str, version: FunctionVersion, config: ProvisionedConfig
@@ -225,8 +226,8 @@ class ProvisionedConcurrency:
             )
 
 
-def _present(config: ProvisionedConfig) -> dict[str, Any]:
-    response: dict[str, Any] = {
+def _present(config: ProvisionedConfig) -> shapes.GetProvisionedConcurrencyConfigResponse:
+    response: shapes.GetProvisionedConcurrencyConfigResponse = {
         "RequestedProvisionedConcurrentExecutions": config.requested,
         "AllocatedProvisionedConcurrentExecutions": config.allocated,
         "AvailableProvisionedConcurrentExecutions": config.allocated,
@@ -234,5 +235,5 @@ def _present(config: ProvisionedConfig) -> dict[str, Any]:
         "LastModified": lambda_time(config.last_modified),
     }
     if config.status_reason:
-        response["StatusReason"] = config.status_reason
+        response = {**response, "StatusReason": config.status_reason}
     return response

@@ -14,7 +14,6 @@ from stockade import policy
 from stockade.domain.arn import LATEST, Arn
 from stockade.domain.errors import InvalidArnError
 from stockade.domain.public_access import is_public
-from stockade.domain.resource_policy import ResourcePolicy
 from stockade.policy import AttachedPolicy, PolicyKind
 from stockade.store.ports import Transaction
 from stockade.types import AccountId
@@ -40,8 +39,37 @@ def qualifier_key(qualifier: str | None) -> str:
     return "" if qualifier in (None, "", LATEST) else str(qualifier)
 
 
-def stored_policy(tx: Transaction, region: str, resource: str) -> ResourcePolicy | None:
-    """The policy of the function, version, alias or layer version that `resource` names."""
+def function_policy(tx: Transaction, region: str, resource: str) -> GoverningPolicy | None:
+    """The policy of the function, version or alias the ARN `resource` names, if any."""
+    named = _named(region, resource, "function")
+    if named is None:
+        return None
+    account, rest = named
+    name, _, qualifier = rest.partition(":")
+    found = tx.resource_policies.get_function_policy(account, name, qualifier_key(qualifier))
+    if found is None or not found.statements:
+        return None
+    return governing(resource, found.document())
+
+
+def layer_version_policy(tx: Transaction, region: str, resource: str) -> GoverningPolicy | None:
+    """The policy of the layer version the ARN `resource` names, if any (a layer ARN
+    without a version has none)."""
+    named = _named(region, resource, "layer")
+    if named is None:
+        return None
+    account, rest = named
+    name, _, version = rest.partition(":")
+    if not version.isdigit():
+        return None
+    found = tx.resource_policies.get_layer_policy(account, name, int(version))
+    if found is None or not found.statements:
+        return None
+    return governing(resource, found.document())
+
+
+def _named(region: str, resource: str, kind: str) -> tuple[AccountId, str] | None:
+    """The account and the rest of a Lambda ARN of `kind` in `region` (else None)."""
     if not resource.startswith("arn:"):
         return None
     try:
@@ -50,16 +78,5 @@ def stored_policy(tx: Transaction, region: str, resource: str) -> ResourcePolicy
         return None
     if arn.service != "lambda" or arn.region != region:
         return None
-    account = AccountId(arn.account)
-    kind, _, rest = arn.resource.partition(":")
-    if kind == "function":
-        name, _, qualifier = rest.partition(":")
-        found = tx.resource_policies.get_function_policy(account, name, qualifier_key(qualifier))
-    elif kind == "layer":
-        name, _, version = rest.partition(":")
-        if not version.isdigit():
-            return None
-        found = tx.resource_policies.get_layer_policy(account, name, int(version))
-    else:
-        return None
-    return found if found is not None and found.statements else None
+    found, _, rest = arn.resource.partition(":")
+    return (AccountId(arn.account), rest) if found == kind else None

@@ -1,12 +1,12 @@
 """Execution roles: checked when given to a function, assumed for it when it runs.
 
 Giving a role to a function needs `iam:PassRole` on the role (with `iam:PassedToService`
-= lambda.amazonaws.com), and the role must exist in the function's account and trust
-`lambda.amazonaws.com`. At invocation the Lambda service principal assumes the role (the trust
-policy is evaluated again: a role whose trust was withdrawn stops working) and the temporary
-credentials are handed to the environment as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
-AWS_SESSION_TOKEN. Sessions are cached per role and renewed well before they expire; an
-environment never outlives the credentials it was started with.
+= lambda.amazonaws.com; the operations declare it), and the role must exist in the function's
+account and trust `lambda.amazonaws.com`. At invocation the Lambda service principal assumes the
+role (the trust policy is evaluated again: a role whose trust was withdrawn stops working) and
+the temporary credentials are handed to the environment as AWS_ACCESS_KEY_ID /
+AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN. Sessions are cached per role and renewed well before
+they expire; an environment never outlives the credentials it was started with.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from stockade.policy import (
     PolicySet,
     RequestPrincipal,
 )
-from stockade.services.context import RequestContext
+from stockade.services.declaration import Need
 from stockade.services.identity import issue_role_session
 from stockade.services.lambda_.deps import LambdaDeps
-from stockade.services.lambda_.errors import AccessDeniedError, InvalidParameterValueError
+from stockade.services.lambda_.errors import InvalidParameterValueError
 from stockade.store.ports import Store
 from stockade.types import AccountId
 
@@ -57,15 +57,13 @@ class RoleCredentials:
         }
 
 
-def check_role(deps: LambdaDeps, ctx: RequestContext, account_id: AccountId, role_arn: str) -> None:
-    """Refuse a role the caller may not pass, or that Lambda could not assume."""
-    deps.authorizer.authorize(
-        ctx,
-        "iam:PassRole",
-        role_arn,
-        AccessDeniedError,
-        context={"iam:PassedToService": (LAMBDA_SERVICE,)},
-    )
+def pass_role_need(role_arn: str) -> Need:
+    """What giving `role_arn` to a function needs of the caller."""
+    return Need("iam:PassRole", role_arn, context={"iam:PassedToService": (LAMBDA_SERVICE,)})
+
+
+def check_role(deps: LambdaDeps, account_id: AccountId, role_arn: str) -> None:
+    """Refuse a role Lambda could not assume (passing it was authorized: `pass_role_need`)."""
     with deps.store.read() as tx:
         role = _load(tx.roles.get, account_id, role_arn)
     if role is None or not trusts_lambda(role, deps.clock):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from stockade.domain import limits
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names
 from stockade.services.lambda_.concurrency import ConcurrencyGate, sum_reserved
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.shapes import lambda_ as shapes
@@ -19,7 +18,6 @@ class AccountSettings:
         self, ctx: RequestContext, request: shapes.GetAccountSettingsRequest
     ) -> shapes.GetAccountSettingsResponse:
         deps = self._deps
-        names.authorize(deps, ctx, "lambda:GetAccountSettings", "*")
         account = ctx.principal.account_id
         with deps.store.read() as tx:
             code_size = tx.versions.total_code_size(account) + tx.layers.total_code_size(account)

@@ -26,22 +26,23 @@ def checked_tags(tags: Mapping[str, str]) -> dict[str, str]:
     return dict(tags)
 
 
+def tagged_target(deps: LambdaDeps, ctx: RequestContext, resource: str) -> names.Target:
+    """The function a tagging operation names (versions and aliases carry no tags)."""
+    target = names.resolve(deps, ctx, resource)
+    if target.qualifier is not None:
+        raise InvalidParameterValueError(
+            "Tags on function aliases and versions are not supported. Please specify a"
+            " function ARN."
+        )
+    return target
+
+
 class Tags:
     def __init__(self, deps: LambdaDeps) -> None:
         self._deps = deps
 
-    def _target(self, ctx: RequestContext, resource: str, action: str) -> names.Target:
-        target = names.resolve(self._deps, ctx, resource)
-        if target.qualifier is not None:
-            raise InvalidParameterValueError(
-                "Tags on function aliases and versions are not supported. Please specify a"
-                " function ARN."
-            )
-        names.authorize(self._deps, ctx, action, target.unqualified_arn)
-        return target
-
     def tag_resource(self, ctx: RequestContext, request: shapes.TagResourceRequest) -> None:
-        target = self._target(ctx, request["Resource"], "lambda:TagResource")
+        target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
             if function is None:
@@ -51,7 +52,7 @@ class Tags:
             record_change(self._deps, ctx, tx, target.account_id, target.name)
 
     def untag_resource(self, ctx: RequestContext, request: shapes.UntagResourceRequest) -> None:
-        target = self._target(ctx, request["Resource"], "lambda:UntagResource")
+        target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
             if function is None:
@@ -63,7 +64,7 @@ class Tags:
     def list_tags(
         self, ctx: RequestContext, request: shapes.ListTagsRequest
     ) -> shapes.ListTagsResponse:
-        target = self._target(ctx, request["Resource"], "lambda:ListTags")
+        target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.read() as tx:
             function = tx.functions.get(target.account_id, target.name)
         if function is None:

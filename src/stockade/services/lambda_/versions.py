@@ -13,6 +13,7 @@ from stockade.services.lambda_ import names, presenters
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, PreconditionFailedError
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.services.lambda_.unsupported import refuse_unsupported
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
 
@@ -49,6 +50,14 @@ def publish(
     return version
 
 
+def publishing_target(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
+    """The function PublishVersion snapshots (a qualifier is refused)."""
+    target = names.resolve(deps, ctx, function_name)
+    if target.qualifier is not None:
+        raise InvalidParameterValueError("PublishVersion applies to the function, not a qualifier.")
+    return target
+
+
 class Versions:
     def __init__(self, deps: LambdaDeps) -> None:
         self._deps = deps
@@ -57,12 +66,8 @@ class Versions:
         self, ctx: RequestContext, request: shapes.PublishVersionRequest
     ) -> shapes.FunctionConfiguration:
         deps = self._deps
-        target = names.resolve(deps, ctx, request["FunctionName"])
-        if target.qualifier is not None:
-            raise InvalidParameterValueError(
-                "PublishVersion applies to the function, not a qualifier."
-            )
-        names.authorize(deps, ctx, "lambda:PublishVersion", target.unqualified_arn)
+        target = publishing_target(deps, ctx, request["FunctionName"])
+        refuse_unsupported(request)  # PublishTo
         with deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
             latest = tx.versions.get(target.account_id, target.name, LATEST)
@@ -85,7 +90,6 @@ class Versions:
     ) -> shapes.ListVersionsByFunctionResponse:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"])
-        names.authorize(deps, ctx, "lambda:ListVersionsByFunction", target.unqualified_arn)
         limit = page_size(request.get("MaxItems"))
         after = decode_marker(request.get("Marker"), 1)
         with deps.store.read() as tx:
