@@ -10,11 +10,13 @@ test suite).
 
 from __future__ import annotations
 
+import json
 import keyword
 import sys
 from pathlib import Path
 
 import botocore.session
+from botocore.model import ServiceModel
 
 SERVICES = {
     # botocore service name -> module under stockade.shapes
@@ -29,6 +31,13 @@ SERVICES = {
 }
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "src" / "stockade" / "shapes"
+# Stockade's own API (operator commands), in botocore's model format.
+OWN_MODELS = {
+    "stockade": (
+        Path(__file__).resolve().parent.parent / "src/stockade/services/operator/model.json",
+        "operator",
+    ),
+}
 SCALARS = {
     "string": "str",
     "integer": "int",
@@ -52,16 +61,28 @@ def annotation(shape) -> str:  # type: ignore[no-untyped-def]
     if kind == "structure":
         if shape.metadata.get("exception"):  # an event stream's error event
             return "Mapping[str, object]"
+        if shape.metadata.get("document"):  # any JSON value
+            return "object"
         return f'"{shape.name}"'
     raise ValueError(f"unsupported shape type {kind} ({shape.name})")
 
 
+def load(service: str) -> ServiceModel:
+    if service in OWN_MODELS:
+        return ServiceModel(json.loads(OWN_MODELS[service][0].read_text()), service)
+    return botocore.session.get_session().get_service_model(service)
+
+
 def render(service: str) -> str:
-    model = botocore.session.get_session().get_service_model(service)
+    model = load(service)
     structures = {}
     for name in model.shape_names:
         shape = model.shape_for(name)
-        if shape.type_name == "structure" and not shape.metadata.get("exception"):
+        if (
+            shape.type_name == "structure"
+            and not shape.metadata.get("exception")
+            and not shape.metadata.get("document")
+        ):
             structures[name] = shape
     lines = [
         f'"""Typed shapes of the `{service}` API {model.api_version}.',
@@ -113,7 +134,8 @@ def render(service: str) -> str:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for service, module in SERVICES.items():
+    every = {**SERVICES, **{name: module for name, (_, module) in OWN_MODELS.items()}}
+    for service, module in every.items():
         path = OUT_DIR / f"{module}.py"
         text = render(service)
         if check:

@@ -173,7 +173,7 @@ def _read_head(scope: Scope) -> _Head:
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope["headers"]:
         name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
+        value = _header_text(raw_value)
         headers[name] = f"{headers[name]},{value}" if name in headers else value
     client = scope.get("client") or ("", 0)
     raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -185,6 +185,24 @@ def _read_head(scope: Scope) -> _Head:
         client_ip=client[0],
         scheme=scope.get("scheme", "http"),
     )
+
+
+def _header_text(raw: bytes) -> str:
+    """A header value as the client meant it: AWS SDKs send (and sign) non-ASCII values as
+    UTF-8; bytes that are not UTF-8 are kept one character per byte."""
+    if raw.isascii():
+        return raw.decode("ascii")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _header_bytes(text: str) -> bytes:
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:  # quoted from a request: as the SDKs send it
+        return text.encode("utf-8", "replace")
 
 
 _DRAIN_SLACK_BYTES = 16 * 1024 * 1024
@@ -227,7 +245,7 @@ async def _discard(receive: Receive) -> None:
 
 
 async def _send(send: Send, response: HttpResponse) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers = [(k.encode("latin-1"), _header_bytes(v)) for k, v in response.headers]
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})

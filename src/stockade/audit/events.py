@@ -54,7 +54,7 @@ class UserIdentity:
         }
         if self.access_key_id:
             found["accessKeyId"] = self.access_key_id
-        if self.user_name and self.type == "IAMUser":
+        if self.user_name and self.type in ("IAMUser", "StockadeOperator"):
             found["userName"] = self.user_name
         if self.role_arn:
             role_name = self.role_arn.rsplit("/", 1)[-1]

@@ -14,6 +14,8 @@ class PrincipalKind(StrEnum):
     IAM_USER = "IAMUser"
     ASSUMED_ROLE = "AssumedRole"
     AWS_SERVICE = "AWSService"
+    # The person running the server, on its own host (operator commands): no IAM identity.
+    OPERATOR = "StockadeOperator"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,21 @@ class Principal:
     access_key_id: AccessKeyId | None = None
     role_arn: str | None = None  # the role behind a role session
     session_policy: str | None = field(default=None, repr=False)  # inline session policy text
+
+
+OPERATOR_ACTIONS = "stockade:"  # the actions operator commands need, and nothing else does
+
+
+def operator_principal(account_id: AccountId, user: str, uid: int) -> Principal:
+    """The host user running an operator command (from the operator socket's peer, or the
+    process itself when no server runs), named in the audit trail as who did it."""
+    return Principal(
+        PrincipalKind.OPERATOR,
+        account_id,
+        arn=f"arn:stockade:operator::{account_id}:user/{user}",
+        principal_id=f"operator:{uid}",
+        name=user,
+    )
 
 
 class KeyStatus(StrEnum):

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from stockade import policy
 from stockade.domain.iam import OwnerKind
-from stockade.domain.identity import Principal, PrincipalKind
+from stockade.domain.identity import OPERATOR_ACTIONS, Principal, PrincipalKind
 from stockade.errors import ApiError
 from stockade.policy import (
     AttachedPolicy,
@@ -81,6 +81,25 @@ def request_principal(principal: Principal) -> RequestPrincipal | None:
     if principal.kind is PrincipalKind.ASSUMED_ROLE and principal.role_arn is not None:
         return RequestPrincipal.assumed_role(principal.arn, principal.role_arn)
     return None
+
+
+def _operator(ctx: RequestContext) -> bool:
+    return ctx.principal.kind is PrincipalKind.OPERATOR
+
+
+def _operator_decision(
+    ctx: RequestContext, need: Need, denied: Callable[[str], ApiError]
+) -> Decision:
+    """The operator may do operator actions and nothing else; nobody else may do them, whatever
+    an IAM policy says (an administrator's `"Action": "*"` does not reach the host)."""
+    if _operator(ctx) and need.action.startswith(OPERATOR_ACTIONS):
+        return Decision(True, "the host's operator", need.action, need.resource)
+    why = (
+        "because only the host's operator may"
+        if not _operator(ctx)
+        else ("because operator commands reach no service")
+    )
+    raise denied(denial_message(ctx, need.action, need.resource, why))
 
 
 def _resource_account(resource: str, caller: AccountId) -> str:
@@ -239,6 +258,8 @@ class PolicyAuthorizer:
     ) -> Decision:
         """Allow `need`, or raise `denied(message)`; its scope (if any) is asked for the
         resource's ARN and policy first, and may itself answer not-found."""
+        if _operator(ctx) or need.action.startswith(OPERATOR_ACTIONS):
+            return _operator_decision(ctx, need, denied)
         if need.scope is None:
             return self.authorize(ctx, need.action, need.resource, denied, context=need.context)
         located = need.scope.locate(ctx, need.resource)

@@ -91,6 +91,8 @@ def _join(path: str, member: str) -> str:
 def _value(shape: Shape, value: Any, path: str, out: _Collector) -> None:
     kind = shape.type_name
     meta = shape.metadata
+    if kind == "structure" and meta.get("document"):
+        return  # any JSON value; the handler reads what it needs
     if kind == "structure":
         _structure(shape, value, path, out)
     elif kind == "list":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -26,6 +27,8 @@ def from_json(shape: Shape, value: Any, path: str = "", depth: int = 0) -> Any:
     if depth > _MAX_DEPTH:
         raise MalformedRequestError("Request body is nested too deeply.")
     kind = shape.type_name
+    if kind == "structure" and shape.metadata.get("document"):
+        return value  # any JSON value (Stockade's own model only)
     if kind == "structure":
         if not isinstance(value, dict):
             raise _mismatch(path, "an object")
@@ -58,11 +61,11 @@ def _scalar_from_json(shape: Shape, value: Any, path: str) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise _mismatch(path, "a string")
-        return value
+        return _unicode(value, path)
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise _mismatch(path, "an integer")
-        return value
+        return _in_range(kind, value, path)
     if kind in ("float", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _mismatch(path, "a number")
@@ -86,6 +89,8 @@ def _scalar_from_json(shape: Shape, value: Any, path: str) -> Any:
 def to_json(shape: Shape, value: Any) -> Any:
     """Convert a Python value to JSON-ready data for `shape` (as the service would send it)."""
     kind = shape.type_name
+    if kind == "structure" and shape.metadata.get("document"):
+        return value
     if kind == "structure":
         if not isinstance(value, Mapping):
             raise InternalError(f"{shape.name} must be serialised from a mapping")
@@ -121,9 +126,10 @@ def from_text(shape: Shape, text: str, path: str) -> Any:
         return text
     if kind in ("integer", "long"):
         try:
-            return int(text)
+            number = int(text)
         except ValueError as exc:
             raise _mismatch(path, "an integer") from exc
+        return _in_range(kind, number, path)
     if kind in ("float", "double"):
         try:
             return float(text)
@@ -156,12 +162,15 @@ def parse_timestamp(value: Any, path: str) -> datetime:
     if isinstance(value, bool):
         raise _mismatch(path, "a timestamp")
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError) as exc:  # past what a datetime holds
+            raise _mismatch(path, "a timestamp") from exc
     if isinstance(value, str):
         for parse in (_iso, parsedate_to_datetime, _epoch_text):
             try:
                 parsed = parse(value)
-            except (ValueError, TypeError, IndexError):
+            except (ValueError, TypeError, IndexError, OverflowError, OSError):
                 continue
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise _mismatch(path, "a timestamp")
@@ -173,6 +182,25 @@ def _iso(text: str) -> datetime:
 
 def _epoch_text(text: str) -> datetime:
     return datetime.fromtimestamp(float(text), UTC)
+
+
+# What the wire types hold (AWS's services are Java: int and long); outside, nothing parses.
+_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _in_range(kind: str, value: int, path: str) -> int:
+    low, high = _RANGES[kind]
+    if not low <= value <= high:
+        raise _mismatch(path, f"a {kind} between {low} and {high}")
+    return value
+
+
+def _unicode(value: str, path: str) -> str:
+    """A JSON string escapes lone UTF-16 surrogates (`\\ud800`); no Unicode text holds one."""
+    if not value.isascii() and _SURROGATE.search(value) is not None:
+        raise _mismatch(path, "valid Unicode text")
+    return value
 
 
 def _join(path: str, key: str) -> str:

@@ -38,6 +38,10 @@ class ComplianceAdminError(StockadeError):
     """An operator's request that cannot be done; the message says why."""
 
 
+class UnknownAccountError(ComplianceAdminError):
+    """The account named is not in this data dir."""
+
+
 @dataclass(frozen=True)
 class FunctionReport:
     function_name: str
@@ -146,4 +150,4 @@ class ComplianceAdmin:
 
 def _account(tx: Transaction, account: AccountId) -> None:
     if tx.accounts.get(account) is None:
-        raise ComplianceAdminError(f"No account {account} in this data dir.")
+        raise UnknownAccountError(f"No account {account} in this data dir.")
