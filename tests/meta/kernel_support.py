@@ -14,6 +14,8 @@ from botocore.parsers import create_parser
 
 from stockade.kernel import Trace
 from stockade.services.declaration import Operation, Public, ServiceTable
+from stockade.services.operator import SERVICE as OPERATOR
+from stockade.services.operator import model_text
 from tests.support.inprocess import InProcessServer
 
 SESSION = botocore.session.get_session()
@@ -24,6 +26,8 @@ REVIEWED_PUBLIC = {
 
 
 def model(service: str) -> ServiceModel:
+    if service == OPERATOR:  # Stockade's own API, in botocore's format
+        return ServiceModel(json.loads(model_text()), OPERATOR)
     return SESSION.get_service_model(service)
 
 

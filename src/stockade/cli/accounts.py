@@ -1,4 +1,4 @@
-"""`stockade accounts create`: an operator command on the server's data dir."""
+"""`stockade accounts create`: an operator command (see `stockade.cli.operator`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
+from stockade.cli.operator import operator_call
 from stockade.cli.options import data_dir_option
-from stockade.config import Settings
-from stockade.datadir import DataDirError
 
 
 @click.group()
@@ -26,26 +25,21 @@ def create(name: str, data_dir: Path, as_json: bool) -> None:
 
     The secret access key is printed once and cannot be shown again.
     """
-    from stockade.wiring import create_account  # noqa: PLC0415 - heavy import
-
     if not name.strip() or len(name) > 64:
         raise click.BadParameter("must be 1 to 64 characters", param_hint="NAME")
-    try:
-        created = create_account(Settings(data_dir=data_dir.resolve()), name)
-    except DataDirError as exc:
-        raise click.ClickException(str(exc)) from exc
+    created = operator_call(data_dir, "CreateAccount", {"Name": name})
     if as_json:
         click.echo(
             json.dumps(
                 {
-                    "account_id": created.account.account_id,
-                    "AccessKeyId": created.access_key_id,
-                    "SecretAccessKey": created.secret_access_key,
+                    "account_id": created["AccountId"],
+                    "AccessKeyId": created["AccessKeyId"],
+                    "SecretAccessKey": created["SecretAccessKey"],
                 }
             )
         )
         return
-    click.echo(f"Account {created.account.account_id} ({name})")
-    click.echo(f"AccessKeyId:     {created.access_key_id}")
-    click.echo(f"SecretAccessKey: {created.secret_access_key}")
+    click.echo(f"Account {created['AccountId']} ({name})")
+    click.echo(f"AccessKeyId:     {created['AccessKeyId']}")
+    click.echo(f"SecretAccessKey: {created['SecretAccessKey']}")
     click.echo("The secret access key is shown only now; store it safely.")

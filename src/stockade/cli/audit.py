@@ -1,14 +1,19 @@
-"""`stockade audit`: operator commands on the audit trail in a data dir (offline)."""
+"""`stockade audit`: check the audit trail's files and export its key.
+
+Verification reads the signed files itself and trusts nothing the server says (an auditor's
+check must not depend on what it checks); what it found is then recorded in the trail, through
+the operator API, as evidence that the trail was checked, by whom and when."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from stockade.audit.verify import verify_trail
+from stockade.cli.operator import operator_call
 from stockade.cli.options import data_dir_option
 from stockade.config import Settings
 from stockade.crypto import InvalidSignatureError
@@ -67,6 +72,19 @@ def verify(data_dir: Path, public_key: Path | None, start: str | None, end: str 
     )
     if public_key is None:
         click.echo("(checked with the data dir's own copy of the public key)", err=True)
+    if Settings(data_dir=data_dir).database.is_file():
+        found: dict[str, Any] = {
+            "Digests": report.digests, "LogFiles": report.log_files,
+            "Problems": len(report.problems), "PendingRecords": report.pending_records,
+            "OwnPublicKey": public_key is None,
+        }  # fmt: skip
+        for member, text in (("From", start), ("To", end)):
+            moment = _moment(text)
+            if moment is not None:
+                found[member] = moment.timestamp()
+        operator_call(data_dir, "RecordTrailVerification", found)
+    else:
+        click.echo("(a copy of a trail, not a data dir: the check is not recorded)", err=True)
     if not report.ok:
         raise SystemExit(1)
 
@@ -76,8 +94,8 @@ def verify(data_dir: Path, public_key: Path | None, start: str | None, end: str 
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def export_public_key(data_dir: Path, output: Path) -> None:
     """Copy the trail's digest-signing public key (PEM) out, for later verification."""
-    source = Settings(data_dir=data_dir).audit / _PUBLIC_KEY
-    if not source.is_file():
+    if not (Settings(data_dir=data_dir).audit / _PUBLIC_KEY).is_file():
         raise click.ClickException(f"No audit trail in {data_dir}; start the server first.")
-    shutil.copyfile(source, output)
+    pem = operator_call(data_dir, "GetAuditDigestPublicKey", {})["PublicKeyPem"]
+    output.write_text(pem, encoding="ascii")
     click.echo(str(output))

@@ -1,5 +1,5 @@
-"""`stockade compliance`: rules per account, the webhook, and the report (operator commands on
-the data dir; the running server delivers the webhook notifications they cause)."""
+"""`stockade compliance`: rules per account, the webhook, and the report (operator commands,
+see `stockade.cli.operator`; the running server delivers the webhook notifications)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from stockade.cli.operator import account_of, account_options, admin
+from stockade.cli.operator import account_options, operator_call, with_account
 from stockade.domain.compliance_rules import PARAMETERS, RUNTIME_DEPRECATION, Compliance
 
 
@@ -20,14 +20,7 @@ def compliance(ctx: click.Context, account: str | None, data_dir: Path, as_json:
     """Evaluate every function against the account's rules now and print the report."""
     if ctx.invoked_subcommand is not None:
         return
-    with admin(data_dir) as use:
-        reports = use.evaluate(account_of(data_dir, account))
-    rows = [
-        {"function": report.function_name, "rule": state.rule,
-         "compliance": state.compliance.value, "reason": state.reason,
-         "configurationStateId": str(report.configuration_state_id)}
-        for report in reports for state in report.results
-    ]  # fmt: skip
+    rows = operator_call(data_dir, "EvaluateCompliance", with_account({}, account))["Report"]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -57,9 +50,9 @@ def enable(rule: str, params: tuple[str, ...], account: str | None, data_dir: Pa
         if not sep or not name:
             raise click.BadParameter(f"{param!r} is not NAME=VALUE", param_hint="--param")
         parameters[name.strip()] = value.strip()
-    with admin(data_dir) as use:
-        setting = use.enable(account_of(data_dir, account), rule, parameters)
-    click.echo(f"enabled {setting.rule} {json.dumps(dict(setting.parameters), sort_keys=True)}")
+    request = with_account({"Rule": rule, "Parameters": parameters}, account)
+    setting = operator_call(data_dir, "EnableComplianceRule", request)["Rule"]
+    click.echo(f"enabled {setting['rule']} {json.dumps(setting['parameters'], sort_keys=True)}")
 
 
 @compliance.command("disable")
@@ -67,8 +60,8 @@ def enable(rule: str, params: tuple[str, ...], account: str | None, data_dir: Pa
 @account_options
 def disable(rule: str, account: str | None, data_dir: Path) -> None:
     """Disable RULE for the account; its results are dropped."""
-    with admin(data_dir) as use:
-        removed = use.disable(account_of(data_dir, account), rule)
+    request = with_account({"Rule": rule}, account)
+    removed = operator_call(data_dir, "DisableComplianceRule", request)["Disabled"]
     click.echo(f"disabled {rule}" if removed else f"{rule} was not enabled")
 
 
@@ -77,15 +70,12 @@ def disable(rule: str, account: str | None, data_dir: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def rules(account: str | None, data_dir: Path, as_json: bool) -> None:
     """The account's enabled rules and their parameters (and the webhook's origin)."""
-    chosen = account_of(data_dir, account)
-    with admin(data_dir) as use:
-        enabled, origin = use.rules(chosen), use.webhook_origin(chosen)
-    listed = [{"rule": s.rule, "parameters": dict(s.parameters)} for s in enabled]
-    listed.append({"rule": RUNTIME_DEPRECATION, "parameters": {}})  # always on
+    found = operator_call(data_dir, "ListComplianceRules", with_account({}, account))["Rules"]
     if as_json:
-        click.echo(json.dumps({"rules": listed, "webhook": origin}, indent=2))
+        click.echo(json.dumps(found, indent=2))
         return
-    for entry in listed:
+    origin = found["webhook"]
+    for entry in found["rules"]:
         click.echo(f"{entry['rule']} {json.dumps(entry['parameters'], sort_keys=True)}")
     click.echo(f"webhook: {origin or 'none'}")
 
@@ -102,11 +92,12 @@ def webhook(url: str | None, clear: bool, account: str | None, data_dir: Path) -
     Setting the webhook again rotates the secret."""
     if (url is None) == (not clear):
         raise click.UsageError("give a URL or --clear")
-    with admin(data_dir) as use:
-        secret = use.set_webhook(account_of(data_dir, account), None if clear else url)
-    if secret is None:
+    if clear:
+        operator_call(data_dir, "DeleteComplianceWebhook", with_account({}, account))
         click.echo("webhook removed")
         return
+    request = with_account({"Url": url}, account)
+    secret = operator_call(data_dir, "PutComplianceWebhook", request)["Secret"]
     click.echo("webhook set")
     click.echo(f"signing secret: {secret}")
     click.echo("(shown only now: keep it where your receiver verifies Stockade-Signature)")
@@ -117,15 +108,7 @@ def webhook(url: str | None, clear: bool, account: str | None, data_dir: Path) -
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def changes(account: str | None, data_dir: Path, as_json: bool) -> None:
     """Every recorded change of compliance, oldest first, with its cause and delivery."""
-    with admin(data_dir) as use:
-        found = use.changes(account_of(data_dir, account))
-    rows = [
-        {"time": c.recorded_at.isoformat(), "function": c.function_name, "rule": c.rule,
-         "before": c.before.value if c.before else None, "after": c.after.value,
-         "reason": c.reason, "eventName": c.cause.event_name, "requestID": c.cause.request_id,
-         "delivery": c.delivery.value, "attempts": c.attempts, "lastError": c.last_error}
-        for c in found
-    ]  # fmt: skip
+    rows = operator_call(data_dir, "ListComplianceChanges", with_account({}, account))["Changes"]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from stockade.cli.operator import account_of, account_options, admin
-from stockade.domain.configuration_item import changes
+from stockade.cli.operator import account_options, operator_call, with_account
 
 
 @click.group("config")
@@ -24,20 +23,8 @@ def config() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def history(name: str, account: str | None, data_dir: Path, as_json: bool) -> None:
     """Print function NAME's configuration items, oldest first."""
-    with admin(data_dir) as use:
-        items = use.history(account_of(data_dir, account), name)
-    if not items:
-        raise click.ClickException(f"No configuration history for {name}.")
-    entries = []
-    before: dict[str, Any] = {}
-    for item in items:
-        after = item.configuration
-        entry = item.as_aws()
-        entry["changes"] = [
-            {"path": c.path, "before": c.before, "after": c.after} for c in changes(before, after)
-        ]
-        entries.append(entry)
-        before = after
+    request = with_account({"FunctionName": name}, account)
+    entries = operator_call(data_dir, "GetConfigurationHistory", request)["Items"]
     if as_json:
         click.echo(json.dumps(entries, indent=2))
         return

@@ -1,17 +1,15 @@
-"""`stockade stats`: a function's counters from the server's data dir (operator command)."""
+"""`stockade stats`: a function's counters, as the server saved them (operator command, see
+`stockade.cli.operator`)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import click
 
+from stockade.cli.operator import operator_call, with_account
 from stockade.cli.options import data_dir_option
-from stockade.config import Settings
-from stockade.datadir import read_endpoint
-from stockade.store.function_stats import read_counters
 
 _COLUMNS = (
     ("version", "VERSION"),
@@ -34,16 +32,8 @@ _COLUMNS = (
 @data_dir_option
 def stats(name: str, account: str | None, as_json: bool, data_dir: Path) -> None:
     """Print the counters of function NAME, per version (saved by the server every second)."""
-    account = account or (read_endpoint(data_dir) or {}).get("account_id")
-    if not account:
-        raise click.UsageError("no account: pass --account or point --data-dir at a server")
-    path = Settings(data_dir=data_dir).stats_database
-    if not path.exists():
-        raise click.ClickException(f"no counters in {data_dir}")
-    try:
-        rows = read_counters(path, str(account), name)
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot read the counters: {exc}") from exc
+    request = with_account({"FunctionName": name}, account)
+    rows = operator_call(data_dir, "GetFunctionStats", request)["Versions"]
     if as_json:
         click.echo(json.dumps([{k: row[k] for k, _ in _COLUMNS} for row in rows], indent=2))
         return

@@ -37,6 +37,13 @@ _READ_ONLY: Mapping[str, frozenset[str]] = {
 _DEPTH_MAX = 20
 
 
+OPERATOR_EVENT_SOURCE = "operator.stockade"  # Stockade's own operator API is no AWS service
+
+
+def event_source(service: str) -> str:
+    return OPERATOR_EVENT_SOURCE if service == "stockade" else f"{service}.amazonaws.com"
+
+
 def is_data_event(service: str, operation: str) -> bool:
     return operation in DATA_EVENTS.get(service, frozenset())
 
@@ -82,7 +89,7 @@ def build_event(
     return AuditEvent(
         event_id=str(uuid.uuid4()),
         event_time=when,
-        event_source=f"{service}.amazonaws.com",
+        event_source=event_source(service),
         event_name=name,
         region=region,
         source_ip=source_ip,

@@ -11,9 +11,8 @@ import platform
 import re
 import resource
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +22,7 @@ from stockade.api.app import StockadeApp
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
 from stockade.api.json_endpoint import JsonEndpoint
+from stockade.api.operator_channel import OperatorChannel
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
@@ -53,7 +53,7 @@ from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
 from stockade.services.iam.service import IamService
-from stockade.services.identity import Identities, NewAccount
+from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
@@ -77,6 +77,8 @@ from stockade.store.sqlite import SqliteStore
 from stockade.store.sqlite_audit import SqliteAuditIndex
 from stockade.store.sqlite_keys import SqliteKeyStore
 from stockade.store.sqlite_queues import SqliteQueueEngine
+from stockade.types import AccountId
+from stockade.wiring.operator import operator_endpoint, operator_service
 
 LOG = logging.getLogger(__name__)
 
@@ -259,6 +261,9 @@ def _build(
         SqsService(queues, settings.region).table(),
         LogsService(logs, settings.region, clock).table(),
     ]
+    compliance = ComplianceAdmin(store, clock, deps.runtimes)
+    operator = operator_service(settings, identities, compliance, AccountId(account_id))
+    tables.append(operator.table())
     executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="stockade")
     events = AsyncInvocations(
         lambda_service.invoker,
@@ -269,9 +274,6 @@ def _build(
     )
     lambda_service.invoker.events = events
     webhooks = WebhookDeliveries(store, UrllibPoster(), clock, _WEBHOOK_RETRY_BASE_DELAY_S)
-    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
-                           settings.audit_period_s, webhooks,
-                           ComplianceAdmin(store, clock, deps.runtimes))  # fmt: skip
     kernel = Kernel(
         tables,
         authorizer,
@@ -286,6 +288,11 @@ def _build(
         settings.region,
         executor,
     )
+    channel = OperatorChannel(
+        settings.data_dir, kernel, operator_endpoint(), clock, AccountId(account_id)
+    )
+    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
+                           settings.audit_period_s, webhooks, compliance, channel)  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -306,42 +313,6 @@ def _build(
         ),
         audit_index,
     )  # fmt: skip
-
-
-def create_account(settings: Settings, name: str) -> NewAccount:
-    """Operator command: a new account with its administrator key, written straight into the
-    data dir's store (SQLite WAL lets this run while the server is up)."""
-    if not settings.database.is_file():
-        raise datadir.DataDirError(
-            f"No Stockade data in {settings.data_dir}; start the server first."
-        )
-    restrict_umask()
-    at_rest = _AtRest.open(settings, SystemClock())
-    store = SqliteStore(settings.database, at_rest.sealer)
-    try:
-        return Identities(store, SystemClock()).create_account(name)
-    finally:
-        store.close()
-        at_rest.keys.close()
-
-
-@contextmanager
-def compliance_admin(settings: Settings) -> Iterator[ComplianceAdmin]:
-    """Operator commands on configuration history and compliance, straight on the data dir's
-    store (SQLite WAL lets this run while the server is up; the server delivers webhooks)."""
-    if not settings.database.is_file():
-        raise datadir.DataDirError(
-            f"No Stockade data in {settings.data_dir}; start the server first."
-        )
-    restrict_umask()
-    clock = SystemClock()
-    at_rest = _AtRest.open(settings, clock)
-    store = SqliteStore(settings.database, at_rest.sealer)
-    try:
-        yield ComplianceAdmin(store, clock, discover_runtimes())
-    finally:
-        store.close()
-        at_rest.keys.close()
 
 
 @dataclass
@@ -422,6 +393,7 @@ class _Lifecycle:
         audit_period_s: float,
         webhooks: WebhookDeliveries,
         compliance: ComplianceAdmin,
+        channel: OperatorChannel,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._lambda = lambda_service
@@ -435,6 +407,7 @@ class _Lifecycle:
         self._webhooks = webhooks
         self._deliverer: asyncio.Task[None] | None = None
         self._compliance = compliance
+        self._channel = channel
         self._evaluator: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -449,8 +422,10 @@ class _Lifecycle:
         self._roller = loop.create_task(self._roll_audit_forever())
         self._deliverer = loop.create_task(self._deliver_webhooks_forever())
         self._evaluator = loop.create_task(self._evaluate_compliance_forever())
+        await self._channel.start()
 
     async def stop(self) -> None:
+        await self._channel.stop()
         for task in (self._saver, self._keys, self._roller, self._deliverer, self._evaluator):
             if task is not None:
                 task.cancel()
