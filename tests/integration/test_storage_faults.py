@@ -33,7 +33,7 @@ from tests.support.server import RunningServer, start_server
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 IMAGE_BYTES = 96 * 1024 * 1024
-EXPECTED = {"lambda": "ServiceException", "sqs": "InternalFailure", "iam": "ServiceFailure",
+EXPECTED = {"lambda": "ServiceException", "sqs": "InternalError", "iam": "ServiceFailure",
             "kms": "KMSInternalException"}  # fmt: skip
 FUNCTION = "fault-function"
 HANDLER = "def handler(event, context):\n    return event\n"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
@@ -103,7 +104,12 @@ class InProcessServer:
             self.built = None
 
     async def _build(self) -> Stockade:
-        return build(self._settings, clock=self.clock, sandbox=self._sandbox)
+        umask = os.umask(0o077)
+        try:
+            return build(self._settings, clock=self.clock, sandbox=self._sandbox)
+        finally:
+            os.umask(umask)  # the server makes its files private whatever the umask; the
+            # tests that run after this one in the same process keep theirs
 
     async def _startup(self) -> None:
         assert self.built is not None
