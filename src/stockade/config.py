@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from stockade.api.edge_limits import EdgeLimits
 from stockade.types import Region
 
 DEFAULT_PORT = 9000
@@ -43,6 +44,10 @@ class Settings:
     audit_period_s: float = 300.0
     audit_data_events: bool = False  # Invoke and queue message operations too
     audit_retention_days: int = 90  # how far back LookupEvents sees (CloudTrail's event history)
+    # The HTTP edge's limits (docs/limits.md), and the proxies whose forwarded-for headers are
+    # believed (CIDRs; none by default: the socket's peer is the client).
+    edge: EdgeLimits = field(default_factory=EdgeLimits)
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def audit(self) -> Path:

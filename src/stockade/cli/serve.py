@@ -14,7 +14,9 @@ from pathlib import Path
 import click
 
 from stockade import __version__
+from stockade.api.edge_limits import EdgeLimits
 from stockade.cli.access_log import buffered_access_log
+from stockade.cli.edge_options import edge_options
 from stockade.cli.options import data_dir_option
 from stockade.config import DEFAULT_HOST, DEFAULT_PORT, PROFILE, Settings
 from stockade.datadir import DataDirError, read_endpoint
@@ -75,6 +77,7 @@ from stockade.datadir import DataDirError, read_endpoint
     show_default=True,
     help="How many days of audit events LookupEvents keeps (the signed trail keeps all).",
 )
+@edge_options
 @data_dir_option
 def serve(
     host: str,
@@ -89,8 +92,11 @@ def serve(
     audit_data_events: bool,
     audit_retention_days: int,
     data_dir: Path,
+    edge: EdgeLimits,
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
+    from stockade.api.forwarded import TrustedProxies  # noqa: PLC0415
     from stockade.api.server import serve as run_server  # noqa: PLC0415 - heavy import
     from stockade.wiring import build  # noqa: PLC0415
 
@@ -110,6 +116,8 @@ def serve(
         audit_period_s=audit_period,
         audit_data_events=audit_data_events,
         audit_retention_days=audit_retention_days,
+        edge=edge,
+        trusted_proxies=trusted_proxies,
     )
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
@@ -125,7 +133,15 @@ def serve(
     try:
         _greet(settings, stockade.account_id, stockade.admin is not None)
         with buffered_access_log(logging.getLogger().handlers[0]):
-            run_server(stockade.app, host, port, stockade.adopter, stockade.tls)
+            run_server(
+                stockade.app,
+                host,
+                port,
+                stockade.adopter,
+                stockade.tls,
+                settings.edge,
+                TrustedProxies.parse(settings.trusted_proxies),
+            )
     finally:
         stockade.close()
 

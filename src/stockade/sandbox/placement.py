@@ -14,8 +14,9 @@ from typing import Protocol
 from stockade.clock import Clock, SystemClock
 from stockade.sandbox.backend import SandboxBackend
 from stockade.sandbox.codecache import CodeCache, CodeLease, Extractor, default_extractor
-from stockade.sandbox.environment import ApiConnectionHandler, Environment
+from stockade.sandbox.environment import Environment
 from stockade.sandbox.logs import LogSink
+from stockade.sandbox.sdk_channel import ApiConnectionHandler
 from stockade.sandbox.spec import EnvironmentSpec
 
 
