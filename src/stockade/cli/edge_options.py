@@ -47,7 +47,8 @@ _LIMITS: tuple[tuple[str, str, click.ParamType[Any], str], ...] = (
      "Seconds an open connection may wait for its next request."),
 )  # fmt: skip
 
-OPTION_NAMES = (*(option for option, *_ in _LIMITS), "--trusted-proxy")
+LIMIT_OPTIONS = tuple((option, field) for option, field, *_ in _LIMITS)
+OPTION_NAMES = (*(option for option, _ in LIMIT_OPTIONS), "--trusted-proxy")
 
 
 def _check_proxies(
