@@ -118,6 +118,11 @@ class TcpAcceptor:
                 self._loop.remove_reader(self._listening.fileno())
         self._listening.close()
 
+    async def wait_closed(self) -> None:
+        """What uvicorn awaits last at shutdown: TLS handshakes still under way are abandoned."""
+        for task in list(self._edge.opening):
+            task.cancel()
+
     def _accept_ready(self) -> None:
         for _ in range(ACCEPTS_PER_WAKEUP):  # bounded; the loop calls again while more wait
             try:

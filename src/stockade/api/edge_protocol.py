@@ -113,7 +113,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             self.send_400_response("Invalid HTTP request received.")
             return
         except httptools.HttpParserUpgrade:
-            self._unsupported_upgrade_warning()  # no upgrades here; the request goes on as HTTP
+            pass  # no upgrades here: the request is answered as plain HTTP (and not logged, so
+            # that a client cannot fill the log with them)
         if not self.transport.is_closing():
             self._arm_deadline()
 
