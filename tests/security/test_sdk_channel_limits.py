@@ -74,6 +74,29 @@ def endless_head(event, context):
     return {"sent": sent, "answer": answer.decode("latin-1")}
 """
 
+SPOOFER = """
+import boto3
+from botocore.exceptions import ClientError
+
+CLAIMS = {"X-Forwarded-For": "203.0.113.7", "Forwarded": "for=203.0.113.7;proto=https",
+          "X-Forwarded-Proto": "https"}
+
+def _claim(request, **kwargs):
+    request.headers.update(CLAIMS)
+
+def handler(event, context):
+    lam = boto3.client("lambda")
+    lam.meta.events.register("before-send.lambda.*", _claim)
+    out = {}
+    for name, call in (("list", lam.list_functions), ("settings", lam.get_account_settings)):
+        try:
+            call()
+            out[name] = "allowed"
+        except ClientError as e:
+            out[name] = e.response["Error"]["Code"]
+    return out
+"""
+
 SDK_CALLER = """
 import boto3
 
@@ -127,6 +150,36 @@ def tenants(server: RunningServer) -> dict[str, Any]:
     assert _invoke(server, b_creds, bystander, {}) == {"account": b_account}  # warm, and works
     return {"a": a_creds, "b": b_creds, "b_account": b_account,
             "flood": flood, "endless": endless, "bystander": bystander}  # fmt: skip
+
+
+def test_a_function_cannot_claim_another_source_address_or_tls_through_its_channel(
+    server: RunningServer,
+) -> None:
+    """The channel reaches the server from the sandbox's loopback address, which uvicorn's own
+    proxy-header handling used to trust: a function could then claim any aws:SourceIp and,
+    over the channel's plain HTTP, aws:SecureTransport."""
+    iam = server.client("iam")
+    role = f"spoof-{uuid.uuid4().hex[:8]}"
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "lambda.amazonaws.com"}}]}  # fmt: skip
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust))
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:ListFunctions", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
+        {"Effect": "Allow", "Action": "lambda:GetAccountSettings", "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}},
+    ]}  # fmt: skip
+    iam.put_role_policy(RoleName=role, PolicyName="claims", PolicyDocument=json.dumps(policy))
+    lam = server.client("lambda")
+    name = f"spoofer-{uuid.uuid4().hex[:8]}"
+    lam.create_function(
+        FunctionName=name, Runtime="python3.11", Handler="app.handler", Timeout=30,
+        Role=f"arn:aws:iam::{server.account_id}:role/{role}",
+        Code={"ZipFile": make_zip({"app.py": SPOOFER})},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    answer = _invoke(server, server.credentials(), name, {})
+    assert answer == {"list": "AccessDeniedException", "settings": "AccessDeniedException"}, answer
 
 
 def _rss_mib(server: RunningServer) -> float:
