@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from stockade.api.edge_limits import EdgeLimits
 from stockade.types import Region
 
 DEFAULT_PORT = 9000
@@ -46,6 +47,10 @@ class Settings:
     # How long a write waits for another process's lock on a database (an operator command)
     # before its request fails with the service's internal error. AWS documents no value.
     storage_busy_timeout_s: float = 10.0
+    # The HTTP edge's limits (docs/limits.md), and the proxies whose forwarded-for headers are
+    # believed (CIDRs; none by default: the socket's peer is the client).
+    edge: EdgeLimits = field(default_factory=EdgeLimits)
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def audit(self) -> Path:

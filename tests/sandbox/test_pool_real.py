@@ -12,10 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from stockade.sandbox import EnvironmentPool, InMemoryLogSink, SandboxUnavailableError
+from stockade.sandbox import (
+    ChannelOrigin,
+    EnvironmentPool,
+    InMemoryLogSink,
+    SandboxUnavailableError,
+)
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from tests.sandbox.support import (
+    ACCOUNT,
     SandboxHarness,
     make_request,
     make_spec,
@@ -115,13 +121,16 @@ def test_sdk_endpoint_reaches_the_api_connection_callback() -> None:
         "        return s.recv(16).decode()\n"
     )
     seen: list[bytes] = []
+    origins: list[ChannelOrigin] = []
 
-    def on_api_connection(conn: socket.socket) -> None:
+    def on_api_connection(conn: socket.socket, origin: ChannelOrigin) -> bool:
+        origins.append(origin)
         with conn:
             conn.setblocking(True)
             conn.settimeout(5)
             seen.append(conn.recv(16))
             conn.sendall(b"pong")
+        return True
 
     async def scenario() -> bytes:
         backend = NamespaceBackend(
@@ -139,6 +148,7 @@ def test_sdk_endpoint_reaches_the_api_connection_callback() -> None:
 
     assert json.loads(asyncio.run(scenario())) == "pong"
     assert seen == [b"ping"]
+    assert [origin.account_id for origin in origins] == [ACCOUNT]
 
 
 def test_the_servers_private_umask_does_not_reach_the_sandbox() -> None:

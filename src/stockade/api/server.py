@@ -1,20 +1,29 @@
-"""Run the ASGI app on uvicorn (the only module that knows the server library)."""
+"""Run the ASGI app on uvicorn (with edge_gate and edge_protocol, the only modules that know
+the server library): uvicorn's lifecycle and HTTP protocol, the edge's accept and limits."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 import ssl
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from stockade.api.app import StockadeApp
+from stockade.api.descriptors import ensure_descriptors
+from stockade.api.edge_gate import Edge, TcpAcceptor, listen
+from stockade.api.edge_limits import Admission, EdgeLimits
+from stockade.api.forwarded import TrustedProxies
+from stockade.sandbox import ChannelOrigin
 
 LOG = logging.getLogger(__name__)
 
@@ -24,56 +33,63 @@ class ConnectionAdopter:
 
     Execution environments have no network; the SDKs inside them reach Stockade through a
     channel the sandbox provides, whose host end arrives here as a connected socket. Each one
-    gets the same protocol stack (and therefore the same SigV4 authentication) as a TCP client.
+    gets the same protocol stack (and therefore the same SigV4 authentication and edge limits)
+    as a TCP client, and is counted against the channel's connection limits: overall, for its
+    account and for its execution environment.
     """
 
     def __init__(self) -> None:
         self._server: uvicorn.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._edge: Edge | None = None
 
-    def attach(self, server: uvicorn.Server, loop: asyncio.AbstractEventLoop) -> None:
-        self._server, self._loop = server, loop
+    def attach(self, server: uvicorn.Server, loop: asyncio.AbstractEventLoop, edge: Edge) -> None:
+        self._server, self._loop, self._edge = server, loop, edge
 
-    def __call__(self, sock: socket.socket) -> None:
-        if self._server is None or self._loop is None:
+    def __call__(self, sock: socket.socket, origin: ChannelOrigin) -> bool:
+        """Serve `sock`; False (and the socket closed) when it is refused."""
+        if self._server is None or self._loop is None or self._edge is None:
             sock.close()  # not serving (yet, or any more): refuse rather than queue
-            return
+            return False
         loop = self._loop
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
-            self._adopt(sock)
-        else:
-            loop.call_soon_threadsafe(self._adopt, sock)
+            return self._adopt(sock, origin)
+        loop.call_soon_threadsafe(self._adopt, sock, origin)
+        return True
 
-    def _adopt(self, sock: socket.socket) -> None:
+    def _adopt(self, sock: socket.socket, origin: ChannelOrigin) -> bool:
         assert self._server is not None
         assert self._loop is not None
-        server, loop = self._server, self._loop
-        config = server.config
+        assert self._edge is not None
+        server, loop, edge = self._server, self._loop, self._edge
+        admission = edge.admit_channel(origin.account_id, origin.environment_id)
+        if admission is None:
+            sock.close()
+            return False
+        protocol = edge.protocol(
+            server.config, server.server_state, server.lifespan.state, admission, channel=True
+        )
+        task = loop.create_task(loop.connect_accepted_socket(lambda: protocol, sock))
+        task.add_done_callback(functools.partial(_report_failure, admission, sock))
+        return True
 
-        def protocol() -> Any:
-            return config.http_protocol_class(  # type: ignore[call-arg]
-                config=config,
-                server_state=server.server_state,
-                app_state=server.lifespan.state,
-            )
 
-        task = loop.create_task(loop.connect_accepted_socket(protocol, sock))
-        task.add_done_callback(_report_failure)
-
-
-def _report_failure(task: asyncio.Task[Any]) -> None:
+def _report_failure(admission: Admission, sock: socket.socket, task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
+        admission.release()
+        sock.close()
         LOG.warning("could not serve a sandbox API connection: %s", type(task.exception()).__name__)
 
 
 class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, adopter: ConnectionAdopter | None) -> None:
+    def __init__(self, config: _Config, adopter: ConnectionAdopter | None) -> None:
         super().__init__(config)
         self._adopter = adopter
+        self._edge = config.edge
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -85,9 +101,27 @@ class _Server(uvicorn.Server):
             self._captured_signals.clear()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn's own startup, except that connections are accepted by the edge (which admits
+        # or refuses each before any TLS or HTTP work) rather than by loop.create_server.
+        await self.lifespan.startup()
+        if self.lifespan.should_exit:
+            sys.exit(STARTUP_FAILURE)
+        config = self.config
+        try:
+            listening = listen(config.host, config.port, config.backlog)
+        except OSError as exc:
+            LOG.error("cannot listen on %s:%d: %s", config.host, config.port, exc.strerror)
+            await self.lifespan.shutdown()
+            sys.exit(STARTUP_FAILURE)
+        acceptor = TcpAcceptor(
+            listening, self._edge, config, self.server_state, self.lifespan.state
+        )
+        acceptor.start()
+        self.servers = [acceptor]  # type: ignore[list-item]  # uvicorn only closes them
         if self._adopter is not None:
-            self._adopter.attach(self, asyncio.get_running_loop())
-        await super().startup(sockets)
+            self._adopter.attach(self, asyncio.get_running_loop(), self._edge)
+        self._log_started_message([listening])
+        self.started = True
 
 
 @dataclass(frozen=True)
@@ -98,11 +132,16 @@ class TlsFiles:
 
 
 class _Config(uvicorn.Config):
+    def __init__(self, app: StockadeApp, edge: Edge, **options: Any) -> None:
+        super().__init__(app, **options)
+        self.edge = edge
+
     def load(self) -> None:
         super().load()
         if self.ssl is not None:
             # TLS 1.2 at least; uvicorn exposes only the protocol constant.
             self.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
+            self.edge.tls = self.ssl
 
 
 def serve(
@@ -111,9 +150,14 @@ def serve(
     port: int,
     adopter: ConnectionAdopter | None = None,
     tls: TlsFiles | None = None,
+    limits: EdgeLimits | None = None,
+    trusted: TrustedProxies | None = None,
 ) -> None:
+    limits = limits or EdgeLimits()
+    ensure_descriptors(limits)
     config = _Config(
         app,
+        Edge(limits, trusted or TrustedProxies()),
         host=host,
         port=port,
         lifespan="on",
@@ -121,6 +165,11 @@ def serve(
         access_log=False,
         server_header=False,
         log_config=None,
+        # Forwarded headers are honoured only from configured trusted proxies (edge_protocol);
+        # uvicorn's own handling would trust any loopback peer, execution environments included.
+        proxy_headers=False,
+        ws="none",
+        timeout_keep_alive=limits.keep_alive_timeout_s,
         timeout_graceful_shutdown=10,
         ssl_certfile=None if tls is None else str(tls.cert_file),
         ssl_keyfile=None if tls is None else str(tls.key_file),

@@ -14,7 +14,9 @@ from pathlib import Path
 import click
 
 from stockade import __version__
+from stockade.api.edge_limits import EdgeLimits
 from stockade.cli.access_log import buffered_access_log
+from stockade.cli.edge_options import edge_options
 from stockade.cli.options import data_dir_option
 from stockade.config import DEFAULT_HOST, DEFAULT_PORT, PROFILE, Settings
 from stockade.datadir import DataDirError, read_endpoint
@@ -83,6 +85,7 @@ from stockade.datadir import DataDirError, read_endpoint
     help="Seconds a write waits for another process's lock on the data dir's databases before"
     " the request fails with its service's internal error (500).",
 )
+@edge_options
 @data_dir_option
 def serve(
     host: str,
@@ -98,8 +101,11 @@ def serve(
     audit_retention_days: int,
     storage_busy_timeout: float,
     data_dir: Path,
+    edge: EdgeLimits,
+    trusted_proxies: tuple[str, ...],
 ) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
+    from stockade.api.forwarded import TrustedProxies  # noqa: PLC0415
     from stockade.api.server import serve as run_server  # noqa: PLC0415 - heavy import
     from stockade.wiring import build  # noqa: PLC0415
 
@@ -120,6 +126,8 @@ def serve(
         audit_data_events=audit_data_events,
         audit_retention_days=audit_retention_days,
         storage_busy_timeout_s=storage_busy_timeout,
+        edge=edge,
+        trusted_proxies=trusted_proxies,
     )
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
@@ -135,7 +143,15 @@ def serve(
     try:
         _greet(settings, stockade.account_id, stockade.admin is not None)
         with buffered_access_log(logging.getLogger().handlers[0]):
-            run_server(stockade.app, host, port, stockade.adopter, stockade.tls)
+            run_server(
+                stockade.app,
+                host,
+                port,
+                stockade.adopter,
+                stockade.tls,
+                settings.edge,
+                TrustedProxies.parse(settings.trusted_proxies),
+            )
     finally:
         stockade.close()
 

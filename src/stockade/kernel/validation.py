@@ -1,14 +1,20 @@
 """Validate parsed parameters against a botocore input shape, as AWS services do.
 
 Checks what the model declares (required members, types, lengths, ranges, patterns, enums) and
-reports every violation in AWS's ValidationException wording. Values of shapes marked
-`sensitive` (environment values, payloads, ...) are never echoed.
+reports violations in AWS's ValidationException wording. Values of shapes marked `sensitive`
+(environment values, payloads, ...) are never echoed.
+
+The cost stays linear in the request and bounded before any authorization: a list or map longer
+than its bound (the model's `max`, or UNMODELLED_COLLECTION_MAX where the model sets none) is
+reported as too long and its elements are not checked one by one; at most MAX_REPORTED_ERRORS
+violations are collected; an echoed value is rendered no further than the 256 characters shown.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
@@ -39,8 +45,18 @@ def _fullmatch(pattern: str, value: str) -> bool:
     return _memo_fullmatch(pattern, value)
 
 
+# Stockade's own bounds (AWS documents none): docs/limits.md.
+UNMODELLED_COLLECTION_MAX = 1000
+MAX_REPORTED_ERRORS = 100
+_SHOWN_CHARS = 256
+
+
 def _wire_name(member: str) -> str:
     return member[:1].lower() + member[1:]
+
+
+class _Enough(Exception):  # a signal: the report is full
+    pass
 
 
 class _Collector:
@@ -50,6 +66,8 @@ class _Collector:
     def add(self, shape: Shape, value: Any, path: str, constraint: str) -> None:
         shown = _describe(shape, value)
         self.errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+        if len(self.errors) >= MAX_REPORTED_ERRORS:
+            raise _Enough
 
 
 def _describe(shape: Shape, value: Any) -> str:
@@ -57,14 +75,39 @@ def _describe(shape: Shape, value: Any) -> str:
         return "null"
     if shape.metadata.get("sensitive") or shape.type_name == "blob":
         return "'***'"
-    text = str(value)
-    return f"'{text[:256]}'"
+    text = _shown(value, _SHOWN_CHARS) if isinstance(value, (list, dict)) else str(value)
+    return f"'{text[:_SHOWN_CHARS]}'"
+
+
+def _shown(value: Any, limit: int) -> str:
+    """The start of `str(value)` (at least `limit` characters of it when it is that long),
+    without rendering a long list or map whole."""
+    if isinstance(value, list):
+        opening, closing = "[", "]"
+        pieces: Iterator[str] = (_shown(item, limit) for item in value)
+    elif isinstance(value, dict):
+        opening, closing = "{", "}"
+        pieces = (f"{key!r}: {_shown(item, limit)}" for key, item in value.items())
+    else:
+        return repr(value)
+    parts = [opening]
+    size = 1
+    for index, piece in enumerate(pieces):
+        if size > limit:
+            return "".join(parts)
+        text = f", {piece}" if index else piece
+        parts.append(text)
+        size += len(text)
+    parts.append(closing)
+    return "".join(parts)
 
 
 def validate(shape: Shape, params: Mapping[str, Any]) -> list[str]:
-    """Return AWS-style messages for every violation; empty when the input is valid."""
+    """Return AWS-style messages for the violations (up to MAX_REPORTED_ERRORS); empty when
+    the input is valid."""
     collector = _Collector()
-    _structure(shape, params, "", collector)
+    with contextlib.suppress(_Enough):
+        _structure(shape, params, "", collector)
     return collector.errors
 
 
@@ -96,11 +139,13 @@ def _value(shape: Shape, value: Any, path: str, out: _Collector) -> None:
     if kind == "structure":
         _structure(shape, value, path, out)
     elif kind == "list":
-        _length(shape, len(value), value, path, out)
+        if not _collection_length(shape, value, path, out):
+            return
         for index, item in enumerate(value, start=1):
             _value(shape.member, item, f"{path}.{index}.member", out)
     elif kind == "map":
-        _length(shape, len(value), value, path, out)
+        if not _collection_length(shape, value, path, out):
+            return
         for key, item in value.items():
             _value(shape.key, key, f"{path}.key", out)
             _value(shape.value, item, f"{path}.{key}" if not meta.get("sensitive") else path, out)
@@ -120,6 +165,29 @@ def _value(shape: Shape, value: Any, path: str, out: _Collector) -> None:
         _range(shape, value, path, out)
     elif kind == "timestamp" and not isinstance(value, datetime):  # pragma: no cover - parser
         out.add(shape, value, path, "Member must be a timestamp")
+
+
+def collection_bound(shape: Shape) -> int:
+    """The most elements a list or map shape accepts. Parsers stop reading a longer one after
+    one element more than this: it fails validation whatever the rest holds."""
+    bound: int = shape.metadata.get("max", UNMODELLED_COLLECTION_MAX)
+    return bound
+
+
+def _collection_length(shape: Shape, value: Any, path: str, out: _Collector) -> bool:
+    """Check a list's or map's length; False when it is too long for its elements to be
+    checked one by one."""
+    meta = shape.metadata
+    length = len(value)
+    if "min" in meta and length < meta["min"]:
+        out.add(
+            shape, value, path, f"Member must have length greater than or equal to {meta['min']}"
+        )
+    bound = collection_bound(shape)
+    if length > bound:
+        out.add(shape, value, path, f"Member must have length less than or equal to {bound}")
+        return False
+    return True
 
 
 def _length(shape: Shape, length: int, value: Any, path: str, out: _Collector) -> None:

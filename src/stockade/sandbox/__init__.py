@@ -7,7 +7,6 @@ in `stockade.sandbox.backends.*` and are constructed only by wiring, tests and b
 from __future__ import annotations
 
 from stockade.sandbox.backend import SandboxBackend, SandboxProcess
-from stockade.sandbox.environment import ApiConnectionHandler
 from stockade.sandbox.errors import (
     CapacityError,
     EnvironmentStartError,
@@ -19,6 +18,7 @@ from stockade.sandbox.errors import (
 from stockade.sandbox.logs import InMemoryLogSink, LogSink
 from stockade.sandbox.placement import LocalPlacement, Placement
 from stockade.sandbox.pool import EnvironmentPool, KeyStats, PoolSettings, PoolStats
+from stockade.sandbox.sdk_channel import ApiConnectionHandler, ChannelOrigin
 from stockade.sandbox.spec import (
     CodeSource,
     EnvironmentSpec,
@@ -31,6 +31,7 @@ from stockade.sandbox.spec import (
 __all__ = [
     "ApiConnectionHandler",
     "CapacityError",
+    "ChannelOrigin",
     "CodeSource",
     "EnvironmentPool",
     "EnvironmentSpec",

@@ -12,9 +12,7 @@ handler returned), in batches of `logs.DELIVER_BYTES` during one, and at its END
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,12 +26,12 @@ from stockade.sandbox.output_reader import OutputReader
 from stockade.sandbox.runtime_api import routes
 from stockade.sandbox.runtime_api.server import RuntimeApiServer
 from stockade.sandbox.runtime_api.session import Invocation, Outcome, RuntimeSession
+from stockade.sandbox.sdk_channel import ApiConnectionHandler, ChannelOrigin, SdkChannel
 from stockade.sandbox.spec import EnvironmentSpec, InvocationRequest, InvocationResult, WarmKey
 from stockade.sandbox.states import EnvState, Lifecycle
 
 INIT_LIMIT_S = 10.0  # Lambda's init phase limit for on-demand environments
 SHUTDOWN_GRACE_S = 0.5
-_ACCEPTS_PER_WAKEUP = 16
 
 # Environments built without rates (unit tests of other parts) are bounded only by the buffers.
 _UNMETERED = OutputRates(
@@ -42,9 +40,6 @@ _UNMETERED = OutputRates(
     burst_bytes=1 << 40,
     burst_events=1 << 40,
 )
-
-ApiConnectionHandler = Callable[[socket.socket], None]
-"""Receives each connection a guest opens to AWS_ENDPOINT_URL; owns (and closes) the socket."""
 
 
 class Environment:
@@ -77,6 +72,7 @@ class Environment:
         self._read_buffer = read_buffer  # shared by the environments of one event loop
         self._process: SandboxProcess | None = None
         self._server: RuntimeApiServer | None = None
+        self._sdk: SdkChannel | None = None
         self._session: RuntimeSession | None = None
         self._init_ms: float | None = None
         self._init_reported = False
@@ -138,26 +134,12 @@ class Environment:
                 if self._on_api_connection is None:
                     sdk.close()  # nobody serves it: connects are refused instead of hanging
                 else:
-                    sdk.setblocking(False)
-                    loop.add_reader(sdk.fileno(), self._accept_sdk, sdk)
+                    origin = ChannelOrigin(spec.account_id, self.env_id)
+                    self._sdk = SdkChannel(sdk, self._on_api_connection, origin, loop)
+                    self._sdk.start()
         except BaseException:
             await self._teardown()
             raise
-
-    def _accept_sdk(self, listening: socket.socket) -> None:
-        handler = self._on_api_connection
-        for _ in range(_ACCEPTS_PER_WAKEUP):  # bounded; the loop calls again while more wait
-            try:
-                conn, _ = listening.accept()
-            except OSError:  # BlockingIOError included: nothing left to accept
-                return
-            if handler is None:
-                conn.close()
-                continue
-            try:
-                handler(conn)
-            except Exception:
-                conn.close()
 
     def _on_output(self) -> None:
         """New lines are buffered: outside an invocation they go to the sink now, during one
@@ -339,7 +321,6 @@ class Environment:
             self.lifecycle.move(EnvState.SHUTTING_DOWN)
 
     async def _teardown(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             if self._server is not None:
                 await self._server.close()
@@ -351,10 +332,8 @@ class Environment:
                 self._deliver()
                 if self._output is not None:
                     self._output.close()
-                sdk = self._process.sdk_api_socket
-                if sdk is not None and sdk.fileno() >= 0:
-                    with contextlib.suppress(Exception):
-                        loop.remove_reader(sdk.fileno())
+                if self._sdk is not None:
+                    self._sdk.close()
                 await self._process.release()
         finally:
             if self.state is not EnvState.DEAD:

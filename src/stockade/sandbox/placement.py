@@ -15,10 +15,11 @@ from typing import Protocol
 from stockade.clock import Clock, SystemClock
 from stockade.sandbox.backend import SandboxBackend
 from stockade.sandbox.codecache import CodeCache, CodeLease, Extractor, default_extractor
-from stockade.sandbox.environment import ApiConnectionHandler, Environment
+from stockade.sandbox.environment import Environment
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
 from stockade.sandbox.logs import LogSink
 from stockade.sandbox.output_reader import CHUNK_BYTES
+from stockade.sandbox.sdk_channel import ApiConnectionHandler
 from stockade.sandbox.spec import EnvironmentSpec
 
 

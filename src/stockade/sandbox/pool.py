@@ -26,11 +26,12 @@ from stockade.sandbox import function_errors
 from stockade.sandbox.backend import SandboxBackend
 from stockade.sandbox.codecache import Extractor, default_extractor
 from stockade.sandbox.entrypoint import EntrypointNotFoundError
-from stockade.sandbox.environment import SHUTDOWN_GRACE_S, ApiConnectionHandler, Environment
+from stockade.sandbox.environment import SHUTDOWN_GRACE_S, Environment
 from stockade.sandbox.errors import CapacityError, PlacementClosedError
 from stockade.sandbox.limits import LimitsPolicy
 from stockade.sandbox.logs import LogSink
 from stockade.sandbox.placement import LocalPlacement, Placement
+from stockade.sandbox.sdk_channel import ApiConnectionHandler
 from stockade.sandbox.spec import EnvironmentSpec, InvocationRequest, InvocationResult, WarmKey
 from stockade.sandbox.states import EnvState
 

@@ -427,33 +427,32 @@ def test_init_longer_than_the_init_limit_times_out(monkeypatch: pytest.MonkeyPat
 def test_failing_api_connection_handler_never_breaks_the_environment() -> None:
     import socket
 
-    from stockade.sandbox.environment import Environment
+    from stockade.sandbox import ChannelOrigin
+    from stockade.sandbox.sdk_channel import SdkChannel
 
-    calls: list[int] = []
+    calls: list[ChannelOrigin] = []
 
-    def broken(conn: socket.socket) -> None:
-        calls.append(conn.fileno())
+    def broken(conn: socket.socket, origin: ChannelOrigin) -> bool:
+        calls.append(origin)
         raise RuntimeError("api side failed")
 
     async def main() -> None:
-        backend = FakeBackend(HANDLERS)
-        await backend.start()
-        env = Environment(
-            make_spec(CODE), "e1", backend, InMemoryLogSink(), FakeClock(), on_api_connection=broken
-        )
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
-        listener.setblocking(False)
+        channel = SdkChannel(
+            listener, broken, ChannelOrigin("111122223333", "e1"), asyncio.get_running_loop()
+        )
+        channel.start()
         client = socket.create_connection(listener.getsockname())
         await asyncio.sleep(0.05)
-        env._accept_sdk(listener)
+        channel.accept_ready()
+        channel.close()
         client.close()
         listener.close()
-        await backend.close()
 
     asyncio.run(main())
-    assert len(calls) == 1
+    assert calls == [ChannelOrigin("111122223333", "e1")]
 
 
 def test_provisioned_environments_are_ready_first_kept_and_replaced() -> None:

@@ -14,7 +14,7 @@ import base64
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -23,10 +23,10 @@ from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.protocols import values
 from stockade.api.protocols.xml_text import xml_text
 from stockade.errors import ApiError, InternalError
+from stockade.kernel.validation import collection_bound
 
 PROTOCOL = "query"
 _MAX_DEPTH = 16
-_MAX_LIST = 10_000
 
 
 def form_params(request: HttpRequest) -> dict[str, str]:
@@ -43,7 +43,7 @@ def form_params(request: HttpRequest) -> dict[str, str]:
         text = request.query_string
     params: dict[str, str] = {}
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+        pairs = _pairs(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedRequestError("The query string is malformed.") from exc
     for key, value in pairs:
@@ -53,42 +53,110 @@ def form_params(request: HttpRequest) -> dict[str, str]:
     return params
 
 
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """`parse_qsl(text, keep_blank_values=True, errors="strict")`, without decoding the (many)
+    names and values that need no decoding: a request with 10,000 tags has 20,000 of them."""
+    pairs = []
+    for part in text.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        pairs.append((_unquoted(key), _unquoted(value)))
+    return pairs
+
+
+def _unquoted(text: str) -> str:
+    if "%" not in text and "+" not in text:
+        return text
+    return unquote(text.replace("+", " "), errors="strict")
+
+
 def parse_request(operation: OperationModel, params: Mapping[str, str]) -> dict[str, Any]:
     """The operation's input parameters from the flattened form (not yet validated)."""
     shape = operation.input_shape
     if shape is None:
         return {}
-    parsed = _structure(shape, params, "", 0)
+    parsed = _structure(shape, _Node.of(params), "", 0)
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _structure(shape: Shape, params: Mapping[str, str], prefix: str, depth: int) -> Any:
+class _Node:
+    """The flattened parameters as a tree of dotted segments, split only where the shape looks.
+
+    Looking a member up by scanning every parameter name made parsing quadratic: a request with
+    10,000 tags took seconds. A level is split once, when the shape first looks into it, and a
+    child becomes a node only when looked up, so parsing is linear in the size of the
+    parameters and names the shape never asks for are never split further.
+    """
+
+    __slots__ = ("_children", "_groups", "_pending", "value")
+
+    def __init__(self, value: str | None, pending: list[tuple[str, str]]) -> None:
+        self.value = value
+        self._pending = pending
+        # segment -> (value of the parameter that ends there, the longer names under it)
+        self._groups: dict[str, tuple[list[str], list[tuple[str, str]]]] | None = None
+        self._children: dict[str, _Node] = {}
+
+    @classmethod
+    def of(cls, params: Mapping[str, str]) -> _Node:
+        return cls(None, list(params.items()))
+
+    def child(self, segment: str) -> _Node | None:
+        found = self._children.get(segment)
+        if found is None:
+            group = self._split().get(segment)
+            if group is None:
+                return None
+            exact, pending = group
+            found = self._children[segment] = _Node(exact[0] if exact else None, pending)
+        return found
+
+    def has_children(self) -> bool:
+        return bool(self._split())
+
+    def _split(self) -> dict[str, tuple[list[str], list[tuple[str, str]]]]:
+        if self._groups is None:
+            groups: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+            for name, value in self._pending:
+                head, dot, rest = name.partition(".")
+                group = groups.get(head)
+                if group is None:
+                    group = groups[head] = ([], [])
+                if dot:
+                    group[1].append((rest, value))
+                else:
+                    group[0].append(value)
+            self._groups, self._pending = groups, []
+        return self._groups
+
+
+def _structure(shape: Shape, node: _Node, prefix: str, depth: int) -> Any:
     if depth > _MAX_DEPTH:
         raise MalformedRequestError("The request nests too deeply.")
     result: dict[str, Any] = {}
     for name, member in shape.members.items():
-        key = f"{prefix}{member.serialization.get('name', name)}"
-        value = _value(member, params, key, depth + 1)
+        wire = member.serialization.get("name", name)
+        found = node.child(wire)
+        if found is None:
+            continue
+        value = _value(member, found, f"{prefix}{wire}", depth + 1)
         if value is not None:
             result[name] = value
     return result
 
 
-def _has_prefix(params: Mapping[str, str], prefix: str) -> bool:
-    return any(k.startswith(prefix) for k in params)
-
-
-def _value(shape: Shape, params: Mapping[str, str], key: str, depth: int) -> Any:
+def _value(shape: Shape, node: _Node, key: str, depth: int) -> Any:
     kind = shape.type_name
     if kind == "structure":
-        if not _has_prefix(params, key + "."):
+        if not node.has_children():
             return None
-        return _structure(shape, params, key + ".", depth)
+        return _structure(shape, node, key + ".", depth)
     if kind == "list":
-        return _list(shape, params, key, depth)
+        return _list(shape, node, key, depth)
     if kind == "map":
-        return _map(shape, params, key, depth)
-    text = params.get(key)
+        return _map(shape, node, key, depth)
+    text = node.value
     if text is None:
         return None
     if kind == "blob":
@@ -99,40 +167,54 @@ def _value(shape: Shape, params: Mapping[str, str], key: str, depth: int) -> Any
     return values.from_text(shape, text, key)
 
 
-def _list(shape: Shape, params: Mapping[str, str], key: str, depth: int) -> list[Any] | None:
+def _list(shape: Shape, node: _Node, key: str, depth: int) -> list[Any] | None:
     member = shape.member
-    if shape.serialization.get("flattened"):
-        base = f"{key}."
-    else:
-        base = f"{key}.{member.serialization.get('name', 'member')}."
-    if key in params and params[key] == "":
+    if node.value == "":
         return []  # botocore sends `Name=` for an empty list
-    if not _has_prefix(params, base):
+    if shape.serialization.get("flattened"):
+        base: _Node | None = node
+        prefix = f"{key}."
+    else:
+        name = member.serialization.get("name", "member")
+        base = node.child(name)
+        prefix = f"{key}.{name}."
+    if base is None or not base.has_children():
         return None
     items: list[Any] = []
-    for index in range(1, _MAX_LIST + 1):
-        item = _value(member, params, f"{base}{index}", depth + 1)
+    for index in range(1, collection_bound(shape) + 2):
+        found = base.child(str(index))
+        item = None if found is None else _value(member, found, f"{prefix}{index}", depth + 1)
         if item is None:
             break
         items.append(item)
     return items
 
 
-def _map(shape: Shape, params: Mapping[str, str], key: str, depth: int) -> dict[str, Any] | None:
-    flattened = shape.serialization.get("flattened")
-    base = f"{key}." if flattened else f"{key}.entry."
-    if not _has_prefix(params, base):
+def _map(shape: Shape, node: _Node, key: str, depth: int) -> dict[str, Any] | None:
+    base = node if shape.serialization.get("flattened") else node.child("entry")
+    prefix = f"{key}." if shape.serialization.get("flattened") else f"{key}.entry."
+    if base is None or not base.has_children():
         return None
     key_name = shape.key.serialization.get("name", "key")
     value_name = shape.value.serialization.get("name", "value")
     result: dict[str, Any] = {}
-    for index in range(1, _MAX_LIST + 1):
-        entry = f"{base}{index}."
-        map_key = params.get(f"{entry}{key_name}")
-        if map_key is None:
+    for index in range(1, collection_bound(shape) + 2):
+        entry = base.child(str(index))
+        map_key = None if entry is None else _text_of(entry, key_name)
+        if entry is None or map_key is None:
             break
-        result[map_key] = _value(shape.value, params, f"{entry}{value_name}", depth + 1)
+        found = entry.child(value_name)
+        result[map_key] = (
+            None
+            if found is None
+            else _value(shape.value, found, f"{prefix}{index}.{value_name}", depth + 1)
+        )
     return result
+
+
+def _text_of(node: _Node, segment: str) -> str | None:
+    found = node.child(segment)
+    return None if found is None else found.value
 
 
 def serialize_response(

@@ -12,12 +12,14 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from itertools import islice
 from typing import Any
 
 from botocore.model import Shape
 
 from stockade.api.errors import MalformedRequestError
 from stockade.errors import InternalError
+from stockade.kernel.validation import collection_bound
 
 _MAX_DEPTH = 32
 
@@ -45,13 +47,15 @@ def from_json(shape: Shape, value: Any, path: str = "", depth: int = 0) -> Any:
     if kind == "list":
         if not isinstance(value, list):
             raise _mismatch(path, "a list")
-        return [from_json(shape.member, item, path, depth + 1) for item in value]
+        # Past its bound a list fails validation whatever it holds: convert no more of it.
+        kept = islice(value, collection_bound(shape) + 1)
+        return [from_json(shape.member, item, path, depth + 1) for item in kept]
     if kind == "map":
         if not isinstance(value, dict):
             raise _mismatch(path, "an object")
         return {
             from_json(shape.key, k, path, depth + 1): from_json(shape.value, v, path, depth + 1)
-            for k, v in value.items()
+            for k, v in islice(value.items(), collection_bound(shape) + 1)
         }
     return _scalar_from_json(shape, value, path)
 
