@@ -233,18 +233,24 @@ class InProcessServer:
         }
         return self._call(lambda: self._asgi(scope, body))  # type: ignore[no-any-return]
 
-    async def _asgi(self, scope: dict[str, Any], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def feed(
+        self, scope: dict[str, Any], messages: list[dict[str, Any]]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The app given exactly these receive messages (a body cut off, say); status 0 if it
+        answered nothing."""
+        return self._call(lambda: self._asgi(scope, b"", messages))  # type: ignore[no-any-return]
+
+    async def _asgi(
+        self, scope: dict[str, Any], body: bytes, messages: list[dict[str, Any]] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         assert self.built is not None
-        sent = False
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
+        whole = [{"type": "http.request", "body": body, "more_body": False}]
+        pending = list(messages) if messages is not None else whole
 
         async def receive() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return pending.pop(0) if pending else {"type": "http.disconnect"}
 
         async def send(message: Mapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -253,6 +259,8 @@ class InProcessServer:
                 chunks.append(message.get("body", b""))
 
         await self.built.app(scope, receive, send)
+        if not start:
+            return 0, {}, b""
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
         return start["status"], headers, b"".join(chunks)
 

@@ -18,7 +18,11 @@ from typing import Any
 from stockade.api import sigv4, unsupported
 from stockade.api.authn import CredentialResolver, authenticate
 from stockade.api.endpoints import Endpoint
-from stockade.api.errors import MissingAuthenticationTokenError, RequestTooLargeError
+from stockade.api.errors import (
+    MalformedRequestError,
+    MissingAuthenticationTokenError,
+    RequestTooLargeError,
+)
 from stockade.api.exchange import HttpExchange
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.internal import InternalRoutes
@@ -108,7 +112,10 @@ class StockadeApp:
         request_id = RequestId(self._request_ids())
         head = _read_head(scope)
         if self._internal.handles(head.raw_path):
-            body = await _read_body(receive, head.headers, 0, None)
+            try:
+                body = await _read_body(receive, head.headers, 0, None)
+            except MalformedRequestError:
+                return  # the client is gone: nobody to answer
             response = await self._internal.respond(head.request(body), request_id)
         else:
             response = await self._serve(head, receive, request_id)
@@ -226,7 +233,9 @@ async def _read_body(
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            # Cut off (by the client, or by the edge's body deadline): nothing may run on part
+            # of a body, even one whose payload is not signed.
+            raise MalformedRequestError("The request ended before its body was received.")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
