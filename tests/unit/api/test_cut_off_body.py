@@ -15,7 +15,7 @@ from stockade.kernel import Trace
 from tests.support.inprocess import ENDPOINT, REGION, InProcessServer
 
 
-class _BodyKeepingQueryAuth(S3SigV4QueryAuth):
+class _BodyKeepingQueryAuth(S3SigV4QueryAuth):  # type: ignore[misc]
     """A presigned URL over a body that stays the body (botocore's own presigner would move a
     body into the query string), its hash UNSIGNED-PAYLOAD."""
 
