@@ -83,6 +83,9 @@ class InProcessServer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._lifespan: asyncio.Queue[dict[str, Any]] | None = None
         self.built: Stockade | None = None
+        # Called after a client's request is signed, before the app sees it (a test may move
+        # the clock in between).
+        self.in_flight: list[Callable[[], None]] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> InProcessServer:
@@ -177,6 +180,8 @@ class InProcessServer:
 
     def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
         _signing_clock.set(None)
+        for step in self.in_flight:
+            step()
         status, headers, body = self.request(
             request.method or "GET",
             request.url or "/",
@@ -184,6 +189,21 @@ class InProcessServer:
             _body_bytes(request.body),
         )
         return AWSResponse(request.url, status, headers, _Raw(body))
+
+    # What end-to-end tests use of a RunningServer, so that a test module can run either way.
+    url = ENDPOINT
+    region = REGION
+
+    def credentials(self) -> tuple[str, str]:
+        return self.admin_credentials()
+
+    def sign(self, request: AWSRequest, service: str, key: str, secret: str) -> None:
+        """SigV4-sign `request` at the fake clock's time."""
+        token = _signing_clock.set(self.clock)
+        try:
+            SigV4Auth(Credentials(key, secret), service, REGION).add_auth(request)
+        finally:
+            _signing_clock.reset(token)
 
     def signed(
         self,
@@ -198,11 +218,7 @@ class InProcessServer:
         key, secret = credentials or self.admin_credentials()
         request = AWSRequest(method, f"{ENDPOINT}{path_and_query}", data=body,
                              headers=dict(headers))  # fmt: skip
-        token = _signing_clock.set(self.clock)
-        try:
-            SigV4Auth(Credentials(key, secret), service, REGION).add_auth(request)
-        finally:
-            _signing_clock.reset(token)
+        self.sign(request, service, key, secret)
         return self.request(method, f"{ENDPOINT}{path_and_query}", dict(request.headers), body)
 
     # -- raw ASGI ----------------------------------------------------------------------------

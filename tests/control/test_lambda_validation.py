@@ -1,28 +1,33 @@
-"""Bad input gets Lambda's error code and status, never a 500 and never a half-written state."""
+"""Bad input gets Lambda's error code and status, never a 500 and never a half-written state.
+
+Control-plane checks: the real composition in-process (tests/support/inprocess.py), boto3 and
+raw requests through the whole ASGI app, no subprocess and no socket."""
 
 from __future__ import annotations
 
 import datetime
 import io
 import json
-import urllib.request
 import uuid
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from tests.support.inprocess import InProcessServer
 from tests.support.packages import PYTHON_ECHO, make_zip
-from tests.support.server import RunningServer
-
-pytestmark = pytest.mark.integration
 
 
-def base(server: RunningServer, **extra: Any) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
+    with InProcessServer(tmp_path_factory.mktemp("validation") / "data") as running:
+        yield running
+
+
+def base(server: InProcessServer, **extra: Any) -> dict[str, Any]:
     params: dict[str, Any] = {
         "FunctionName": f"v-{uuid.uuid4().hex[:10]}",
         "Runtime": "python3.11",
@@ -34,7 +39,7 @@ def base(server: RunningServer, **extra: Any) -> dict[str, Any]:
     return params
 
 
-def refused(server: RunningServer, params: dict[str, Any]) -> tuple[str, int, str]:
+def refused(server: InProcessServer, params: dict[str, Any]) -> tuple[str, int, str]:
     # Client-side validation off: the server must enforce every constraint on its own.
     lam = server.client("lambda", validate=False)
     with pytest.raises(ClientError) as exc:
@@ -86,13 +91,13 @@ def refused(server: RunningServer, params: dict[str, Any]) -> tuple[str, int, st
     ],
 )
 def test_invalid_configuration_is_refused(
-    server: RunningServer, change: dict[str, Any], code: str
+    server: InProcessServer, change: dict[str, Any], code: str
 ) -> None:
     got_code, status, _ = refused(server, base(server, **change))
     assert (got_code, status) == (code, 400)
 
 
-def test_environment_values_never_appear_in_errors(server: RunningServer) -> None:
+def test_environment_values_never_appear_in_errors(server: InProcessServer) -> None:
     secret = "canary-" + uuid.uuid4().hex
     _, _, message = refused(
         server, base(server, Environment={"Variables": {"AWS_REGION": secret, "BIG": secret * 200}})
@@ -127,12 +132,12 @@ def symlink_entry() -> zipfile.ZipInfo:
         pytest.param(zip_with([("bomb.bin", b"\0" * (263 * 1024 * 1024))]), id="zip-bomb"),
     ],
 )
-def test_hostile_archives_are_refused(server: RunningServer, package: bytes) -> None:
+def test_hostile_archives_are_refused(server: InProcessServer, package: bytes) -> None:
     code, status, _ = refused(server, base(server, Code={"ZipFile": package}))
     assert (code, status) in {("InvalidParameterValueException", 400)}
 
 
-def test_duplicate_entries_are_refused(server: RunningServer) -> None:
+def test_duplicate_entries_are_refused(server: InProcessServer) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("app.py", b"a")
@@ -143,7 +148,7 @@ def test_duplicate_entries_are_refused(server: RunningServer) -> None:
 
 
 def raw(
-    server: RunningServer,
+    server: InProcessServer,
     method: str,
     path: str,
     body: bytes = b"",
@@ -155,22 +160,15 @@ def raw(
     request = AWSRequest(method=method, url=f"{server.url}{path}", data=body, headers=headers or {})
     if sign:
         key, real_secret = server.credentials()
-        creds = Credentials(key, secret or real_secret)
-        SigV4Auth(creds, "lambda", server.region).add_auth(request)
-    prepared = request.prepare()
-    http = urllib.request.Request(prepared.url, data=body or None, method=method,
-                                  headers=dict(prepared.headers))  # fmt: skip
-    try:
-        with urllib.request.urlopen(http, timeout=30, context=server.ssl_context()) as reply:
-            status, reply_headers, payload = reply.status, reply.headers, reply.read()
-    except urllib.error.HTTPError as error:
-        status, reply_headers, payload = error.code, error.headers, error.read()
+        server.sign(request, "lambda", key, secret or real_secret)
+    status, reply_headers, payload = server.request(method, f"{server.url}{path}",
+                                                    dict(request.headers), body)  # fmt: skip
     # HTTP header names are case-insensitive; compare them in lower case.
     lowered = {name.lower(): value for name, value in reply_headers.items()}
     return status, lowered, json.loads(payload) if payload else {}
 
 
-def test_unsigned_request_is_refused(server: RunningServer) -> None:
+def test_unsigned_request_is_refused(server: InProcessServer) -> None:
     status, headers, body = raw(server, "GET", "/2015-03-31/functions/", sign=False)
     assert status == 403
     assert headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
@@ -179,12 +177,12 @@ def test_unsigned_request_is_refused(server: RunningServer) -> None:
     assert headers["x-amzn-requestid"]
 
 
-def test_bad_signature_is_refused(server: RunningServer) -> None:
+def test_bad_signature_is_refused(server: InProcessServer) -> None:
     status, headers, _ = raw(server, "GET", "/2015-03-31/functions/", secret="wrong" * 8)
     assert (status, headers["x-amzn-errortype"]) == (403, "InvalidSignatureException")
 
 
-def test_unknown_access_key_is_refused(server: RunningServer) -> None:
+def test_unknown_access_key_is_refused(server: InProcessServer) -> None:
     lam = server.client("lambda", credentials=("AKIAUNKNOWNUNKNOWN00", "x" * 40))
     with pytest.raises(ClientError) as exc:
         lam.list_functions()
@@ -192,7 +190,7 @@ def test_unknown_access_key_is_refused(server: RunningServer) -> None:
 
 
 def test_expired_timestamp_is_refused(
-    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+    server: InProcessServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Sign correctly, but six minutes ago: outside the five-minute window.
     signed_at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=6)
@@ -202,37 +200,37 @@ def test_expired_timestamp_is_refused(
     assert "Signature expired" in body["message"]
 
 
-def test_malformed_json_is_refused(server: RunningServer) -> None:
+def test_malformed_json_is_refused(server: InProcessServer) -> None:
     status, headers, _ = raw(server, "POST", "/2015-03-31/functions", b"{not json")
     assert (status, headers["x-amzn-errortype"]) == (400, "InvalidRequestContentException")
 
 
-def test_wrong_json_types_are_refused(server: RunningServer) -> None:
+def test_wrong_json_types_are_refused(server: InProcessServer) -> None:
     body = json.dumps({"FunctionName": "f", "Role": "r", "Code": {}, "MemorySize": "big"})
     status, headers, _ = raw(server, "POST", "/2015-03-31/functions", body.encode())
     assert (status, headers["x-amzn-errortype"]) == (400, "InvalidRequestContentException")
 
 
-def test_missing_required_members_are_validation_errors(server: RunningServer) -> None:
+def test_missing_required_members_are_validation_errors(server: InProcessServer) -> None:
     status, headers, body = raw(server, "POST", "/2015-03-31/functions", b"{}")
     assert (status, headers["x-amzn-errortype"]) == (400, "ValidationException")
     assert body["message"].startswith("3 validation errors detected:")
 
 
-def test_unknown_route_is_an_error_not_a_crash(server: RunningServer) -> None:
+def test_unknown_route_is_an_error_not_a_crash(server: InProcessServer) -> None:
     status, headers, _ = raw(server, "GET", "/2015-03-31/nothing-here")
     assert status == 404
     assert headers["x-amzn-errortype"] == "UnknownOperationException"
 
 
-def test_oversized_request_is_refused(server: RunningServer) -> None:
+def test_oversized_request_is_refused(server: InProcessServer) -> None:
     payload = json.dumps({"FunctionName": "f", "Code": {"ZipFile": "A" * 70_000_000}}).encode()
     status, headers, body = raw(server, "POST", "/2015-03-31/functions", payload)
     assert (status, headers["x-amzn-errortype"]) == (413, "RequestEntityTooLargeException")
     assert "CreateFunction" in body["message"]
 
 
-def test_update_code_with_hostile_zip_leaves_function_unchanged(server: RunningServer) -> None:
+def test_update_code_with_hostile_zip_leaves_function_unchanged(server: InProcessServer) -> None:
     lam = server.client("lambda")
     params = base(server)
     created = lam.create_function(**params)
@@ -247,7 +245,7 @@ def test_update_code_with_hostile_zip_leaves_function_unchanged(server: RunningS
     )
 
 
-def test_executable_bits_and_nested_dirs_are_accepted(server: RunningServer) -> None:
+def test_executable_bits_and_nested_dirs_are_accepted(server: InProcessServer) -> None:
     lam = server.client("lambda")
     package = make_zip(
         {"bootstrap": "#!/bin/sh\n", "lib/a/b.py": "x=1\n"}, executable=("bootstrap",)
