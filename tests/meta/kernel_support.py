@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,8 @@ import botocore.session
 from botocore.awsrequest import HeadersDict
 from botocore.model import OperationModel, ServiceModel
 from botocore.parsers import create_parser
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from stockade.kernel import Trace
 from stockade.services.declaration import Operation, Public, ServiceTable
@@ -93,3 +95,29 @@ def error_code(service: str, name: str, status: int, headers: dict[str, str], bo
         service_model.operation_model(name).output_shape,
     )
     return str(parsed.get("Error", {}).get("Code", ""))
+
+
+def each_drawn(
+    drawn: st.SearchStrategy[Any], examples: int, body: Callable[[Any], None]
+) -> Callable[[], None]:
+    """`body(value)` for `examples` values drawn from `drawn`, reproducibly (a fixed seed)."""
+
+    # No shrinking: the first failing request is report enough, and shrinking requests that
+    # change server state would chase moving targets for minutes.
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(value=drawn)
+    def run(value: Any) -> None:
+        body(value)
+
+    return run
+
+
+def report(failures: dict[str, str]) -> str:
+    return "\n" + "\n".join(f"{k}: {v}" for k, v in sorted(failures.items()))

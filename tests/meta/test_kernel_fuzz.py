@@ -16,11 +16,10 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from stockade.services.declaration import ServiceTable
-from tests.meta.kernel_support import Observed, declared, model
+from tests.meta.kernel_support import Observed, declared, each_drawn, model, report
 from tests.support.hostile_wire import wire_request
 from tests.support.inprocess import InProcessServer
 from tests.support.shape_strategies import hostile
@@ -66,25 +65,7 @@ def test_hostile_requests_never_break_the_server(
             assert observed.last().request_id  # the kernel saw it through
 
         try:
-            _fuzz(drawn, send)()
+            each_drawn(drawn, EXAMPLES, send)()
         except Exception as exc:  # gathered so that one report names every operation
             failures[op.name] = f"{type(exc).__name__}: {str(exc)[:600]}"
-    assert not failures, "\n" + "\n".join(f"{k}: {v}" for k, v in sorted(failures.items()))
-
-
-def _fuzz(drawn: st.SearchStrategy[Any], send: Any) -> Any:
-    # No shrinking: the first failing request is report enough, and shrinking requests that
-    # change server state would chase moving targets for minutes.
-    @settings(
-        max_examples=EXAMPLES,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(value=drawn)
-    def run(value: Any) -> None:
-        send(value)
-
-    return run
+    assert not failures, report(failures)
