@@ -30,3 +30,8 @@ class RequestIds:
     def __call__(self) -> str:
         bits = self._random.getrandbits(128)
         return str(uuid.UUID(int=bits, version=4))
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether `text` is a plain decimal number: "²".isdigit() is true, and int() refuses it."""
+    return text.isascii() and text.isdigit()

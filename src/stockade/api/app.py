@@ -30,7 +30,7 @@ from stockade.clock import Clock
 from stockade.errors import ApiError
 from stockade.kernel import Kernel
 from stockade.kernel.exchange import EdgeFacts
-from stockade.types import Region, RequestId, RequestIds
+from stockade.types import Region, RequestId, RequestIds, ascii_digits
 
 LOG = logging.getLogger(__name__)
 ACCESS_LOG = logging.getLogger("stockade.access")
@@ -222,7 +222,7 @@ async def _read_body(
         f"Request must be smaller than {limit} bytes for the {operation or 'requested'} operation"
     )
     declared = headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and ascii_digits(declared) and int(declared) > limit:
         if int(declared) <= limit + _DRAIN_SLACK_BYTES:
             # Read and drop a slightly oversized body so the client, still sending, gets the
             # 413 instead of a connection reset; larger bodies are cut off.

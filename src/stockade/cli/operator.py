@@ -94,7 +94,7 @@ def _read_all(sock: socket.socket) -> bytes:
 def _parse_response(data: bytes) -> tuple[int, bytes]:
     head, _, body = data.partition(b"\r\n\r\n")
     status_line = head.split(b"\r\n", 1)[0].split()
-    if len(status_line) < 2 or not status_line[1].isdigit():
+    if len(status_line) < 2 or not status_line[1].isascii() or not status_line[1].isdigit():
         raise click.ClickException("The server's operator socket gave no HTTP answer.")
     return int(status_line[1]), body
 

@@ -14,6 +14,7 @@ from stockade.domain.errors import DomainError
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.public_access import public_statements
 from stockade.domain.runtimes import RuntimeCatalog
+from stockade.types import ascii_digits
 
 
 class InvalidRuleError(DomainError):
@@ -66,7 +67,7 @@ def check_parameters(rule: str, parameters: Mapping[str, str]) -> None:
     if missing:
         raise InvalidRuleError(f"{rule} requires the parameter {', '.join(missing)}.")
     for name in sorted(set(parameters) & _INTEGERS):
-        if not parameters[name].strip().isdigit():
+        if not ascii_digits(parameters[name].strip()):
             raise InvalidRuleError(f"{rule}: {name} must be a whole number.")
 
 

@@ -33,7 +33,7 @@ from stockade.services.declaration import ContextKeys, Decision, Located, Need
 from stockade.services.iam.managed import AWS_MANAGED
 from stockade.services.ttl_cache import TtlCache
 from stockade.store.ports import Store, Transaction
-from stockade.types import AccountId
+from stockade.types import AccountId, ascii_digits
 
 
 def denial_message(ctx: RequestContext, action: str, resource: str, why: str) -> str:
@@ -105,7 +105,7 @@ def _operator_decision(
 def _resource_account(resource: str, caller: AccountId) -> str:
     parts = resource.split(":", 5)
     account = parts[4] if len(parts) == 6 else ""
-    return account if len(account) == 12 and account.isdigit() else caller
+    return account if len(account) == 12 and ascii_digits(account) else caller
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from stockade import entropy
 from stockade.clock import Clock
 from stockade.store.ports import Sealer
 from stockade.store.queue_ports import (
+    QUEUE_NAME_MAX,
     WAIT_MAX_S,
     MessageNotInFlightError,
     OutgoingMessage,
@@ -55,6 +56,7 @@ from stockade.store.sqlite_queue_rows import (
     settings_columns,
 )
 from stockade.store.sqlite_queue_writer import QueueWriter
+from stockade.types import ascii_digits
 
 T = TypeVar("T")
 
@@ -155,6 +157,8 @@ class SqliteQueueEngine:
     def list_queues(
         self, account_id: str | None, prefix: str = "", after: str = "", limit: int = 1000
     ) -> list[QueueId]:
+        if len(prefix) > QUEUE_NAME_MAX:  # no name is that long (and SQLite bounds LIKE)
+            return []
         pattern = _like_prefix(prefix)
         with self._reader_lock:
             if account_id is None:
@@ -554,7 +558,7 @@ def _raise_first(outcomes: list[QueueEngineError | None]) -> None:
 
 def _parse_handle(handle: str, qid: int) -> tuple[int, str]:
     parts = handle.split(".")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
+    if len(parts) != 3 or not ascii_digits(parts[0]) or not ascii_digits(parts[1]) or not parts[2]:
         raise ReceiptHandleInvalidError("The receipt handle is not valid.")
     if int(parts[0]) != qid:
         raise ReceiptHandleInvalidError("The receipt handle is not valid for this queue.")

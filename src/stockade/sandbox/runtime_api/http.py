@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from stockade.types import ascii_digits
+
 MAX_REQUEST_LINE = 8 * 1024
 MAX_HEADER_BLOCK = 1024 * 1024 + 64 * 1024  # the X-Ray error-cause header may be up to 1 MiB
 MAX_HEADERS = 64
@@ -205,7 +207,7 @@ class RequestParser:
             return self._continue_event() or self._step()
         length = 0
         if cl is not None:
-            if not cl.isdigit() or len(cl) > 12:
+            if not ascii_digits(cl) or len(cl) > 12:
                 return self._fail("bad Content-Length")
             length = int(cl)
         if length > self._max_body:

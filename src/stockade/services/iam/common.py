@@ -24,6 +24,7 @@ from stockade.services.iam.errors import (
 )
 from stockade.services.iam.managed import AWS_MANAGED, AWS_POLICY_PREFIX, AwsManagedPolicy
 from stockade.store.ports import Store, Transaction
+from stockade.types import ascii_digits
 
 T = TypeVar("T")
 DEFAULT_MAX_ITEMS = 100
@@ -93,7 +94,7 @@ def page(items: Sequence[T], request: Paged) -> tuple[list[T], Paging]:
     marker = request.get("Marker")
     start = 0
     if marker is not None:
-        if not marker.isdigit():
+        if not ascii_digits(marker):
             raise InvalidInputError("Invalid Marker.")
         start = int(marker)
     limit = request.get("MaxItems") or DEFAULT_MAX_ITEMS

@@ -35,7 +35,7 @@ from stockade.services.lambda_.unsupported import refuse_non_zip_code, refuse_un
 from stockade.services.lambda_.versions import publish
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
-from stockade.types import AccountId
+from stockade.types import AccountId, ascii_digits
 
 
 class Functions:
@@ -315,7 +315,7 @@ class Functions:
                 raise InvalidParameterValueError(
                     "$LATEST version cannot be deleted without deleting the function."
                 )
-            if not qualifier.isdigit():
+            if not ascii_digits(qualifier):
                 raise InvalidParameterValueError(
                     "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias."
                 )

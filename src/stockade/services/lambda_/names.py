@@ -12,7 +12,7 @@ from stockade.services.context import RequestContext
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, ResourceNotFoundError
 from stockade.store.ports import Transaction
-from stockade.types import AccountId
+from stockade.types import AccountId, ascii_digits
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def not_found(target: Target) -> ResourceNotFoundError:
 def load_version(tx: Transaction, target: Target) -> tuple[FunctionVersion, Alias | None]:
     """The version a target names ($LATEST when unqualified), and the alias it went through."""
     qualifier = target.qualifier or LATEST
-    if qualifier == LATEST or qualifier.isdigit():
+    if qualifier == LATEST or ascii_digits(qualifier):
         version = tx.versions.get(target.account_id, target.name, qualifier)
         if version is None:
             raise not_found(target)

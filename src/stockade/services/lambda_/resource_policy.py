@@ -16,7 +16,7 @@ from stockade.domain.errors import InvalidArnError
 from stockade.domain.public_access import is_public
 from stockade.policy import AttachedPolicy, PolicyKind
 from stockade.store.ports import Transaction
-from stockade.types import AccountId
+from stockade.types import AccountId, ascii_digits
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def layer_version_policy(tx: Transaction, region: str, resource: str) -> Governi
         return None
     account, rest = named
     name, _, version = rest.partition(":")
-    if not version.isdigit():
+    if not ascii_digits(version):
         return None
     found = tx.resource_policies.get_layer_policy(account, name, int(version))
     if found is None or not found.statements:

@@ -32,6 +32,7 @@ from stockade.store.queue_ports import (
     QueueSettings,
     RedrivePolicy,
 )
+from stockade.types import ascii_digits
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _ACCOUNT = re.compile(r"\d{12}")
@@ -137,7 +138,7 @@ def apply(
             raise InvalidAttributeNameError(f"Unknown Attribute {name[:100]}.")
         if name in _RANGES:
             low, high = _RANGES[name]
-            if not text.isdigit() or not low <= int(text) <= high:
+            if not ascii_digits(text) or not low <= int(text) <= high:
                 raise _invalid(name, text)
             fields: dict[str, Any] = {_FIELDS[name]: int(text)}
             settings = replace(settings, **fields)
@@ -180,7 +181,7 @@ def _redrive(text: str, owner: QueueId, region: str) -> RedrivePolicy | None:
         raise _invalid("RedrivePolicy", text)
     target = document.get("deadLetterTargetArn")
     count = document.get("maxReceiveCount")
-    if isinstance(count, str) and count.isdigit():
+    if isinstance(count, str) and ascii_digits(count):
         count = int(count)
     reason = None
     if not isinstance(target, str) or parse_queue_arn(target, region) is None:

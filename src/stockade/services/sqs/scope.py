@@ -16,6 +16,7 @@ from stockade.services.declaration import Located
 from stockade.services.sqs import queue_attributes as qa
 from stockade.services.sqs.errors import InvalidAddressError, QueueDoesNotExistError
 from stockade.store.queue_ports import QueueEngine, QueueId, QueueInfo
+from stockade.types import ascii_digits
 
 _ACCOUNT_DIGITS = 12
 
@@ -43,7 +44,7 @@ def queue_name_arn(region: str, account_id: str, name: str) -> str:
     if (
         name.endswith(".fifo")
         or not qa.is_public_name(name)
-        or not (account_id.isdigit() and len(account_id) == _ACCOUNT_DIGITS)
+        or not (ascii_digits(account_id) and len(account_id) == _ACCOUNT_DIGITS)
     ):
         raise no_queue()
     return qa.queue_arn(region, QueueId(account_id, name))
