@@ -19,6 +19,7 @@ import pwd
 import socket
 import struct
 from collections.abc import Callable
+from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 
@@ -40,6 +41,18 @@ _BODY_MAX = 1024 * 1024
 _HEAD_MAX = 16 * 1024
 _DEADLINE_S = 30.0
 _PEERCRED = struct.Struct("3i")  # pid, uid, gid
+
+
+def operator_facts(request_id: RequestId, now: datetime) -> EdgeFacts:
+    """What an operator request's audit record says of where it came from."""
+    return EdgeFacts(
+        request_id=request_id,
+        source_ip="localhost",
+        user_agent="stockade-operator",
+        secure_transport=True,  # a local socket no one else can open, or this very process
+        received_at=now,
+        base_url="",
+    )
 
 
 def operator_for(account: AccountId, uid: int) -> Principal:
@@ -144,14 +157,7 @@ class OperatorChannel:
 
     async def _answer(self, reader: asyncio.StreamReader, uid: int) -> HttpResponse:
         request_id = RequestId(self._request_ids())
-        facts = EdgeFacts(
-            request_id=request_id,
-            source_ip="localhost",
-            user_agent="stockade-operator",
-            secure_transport=True,  # a local socket no one else can open
-            received_at=self._clock.now(),
-            base_url="",
-        )
+        facts = operator_facts(request_id, self._clock.now())
         try:
             operation, body = await _read(reader)
         except (MalformedRequestError, RequestTooLargeError) as error:

@@ -23,10 +23,10 @@ from botocore.model import ServiceModel
 from stockade import datadir
 from stockade.api.http import HttpResponse
 from stockade.api.json_endpoint import JsonEndpoint
-from stockade.api.operator_channel import call, operator_for
+from stockade.api.operator_channel import call, operator_facts, operator_for
 from stockade.clock import Clock, SystemClock
 from stockade.config import Settings
-from stockade.kernel import AuditStep, EdgeFacts, Kernel, PolicyAuthorizer
+from stockade.kernel import AuditStep, Kernel, PolicyAuthorizer
 from stockade.private_files import restrict_umask
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.identity import Identities
@@ -78,14 +78,7 @@ class OfflineOperator:
         self._request_ids = RequestIds()
 
     def call(self, operation: str, body: bytes) -> HttpResponse:
-        facts = EdgeFacts(
-            request_id=RequestId(self._request_ids()),
-            source_ip="localhost",
-            user_agent="stockade-operator",
-            secure_transport=True,
-            received_at=self._clock.now(),
-            base_url="",
-        )
+        facts = operator_facts(RequestId(self._request_ids()), self._clock.now())
         principal = operator_for(self._account, os.geteuid())
         return asyncio.run(call(self._kernel, self._endpoint, principal, operation, body, facts))
 
