@@ -37,7 +37,10 @@ def offenders(data_dir: Path) -> list[str]:
     """Every path under the data dir whose mode is not 0600 (files) / 0700 (directories)."""
     found = []
     for path in [data_dir, *sorted(data_dir.rglob("*"))]:
-        mode = os.lstat(path).st_mode
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:  # a temporary file renamed into place while we walked
+            continue
         if stat.S_ISLNK(mode):
             found.append(f"{path} (a symlink)")
             continue
