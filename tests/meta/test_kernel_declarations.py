@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from stockade.api.operator_address import TARGET_PREFIX
 from stockade.services.declaration import (
     READ,
     Operation,
@@ -148,3 +149,7 @@ COMMON_CODES = {
     "AccessDeniedException", "ValidationException", "InternalFailure", "ServiceException",
     "InternalServerError",
 }  # fmt: skip
+
+
+def test_the_operator_channel_speaks_the_operator_model() -> None:
+    assert model("stockade").metadata["targetPrefix"] == TARGET_PREFIX

@@ -29,14 +29,13 @@ from stockade.api.errors import MalformedRequestError, RequestTooLargeError
 from stockade.api.exchange import HttpExchange
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.json_endpoint import JsonEndpoint
+from stockade.api.operator_address import SOCKET_NAME, TARGET_PREFIX
 from stockade.clock import Clock
 from stockade.domain.identity import Principal, operator_principal
 from stockade.kernel import EdgeFacts, Kernel
 from stockade.types import AccountId, RequestId, RequestIds
 
 LOG = logging.getLogger(__name__)
-SOCKET_NAME = "operator.sock"
-TARGET_PREFIX = "StockadeOperator_20261207"
 _BODY_MAX = 1024 * 1024
 _HEAD_MAX = 16 * 1024
 _DEADLINE_S = 30.0

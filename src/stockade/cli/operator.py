@@ -13,14 +13,13 @@ from typing import Any, TypeVar
 
 import click
 
+from stockade.api.operator_address import SOCKET_NAME, TARGET_PREFIX
 from stockade.cli.options import data_dir_option
 from stockade.config import Settings
 from stockade.datadir import DataDirError
 from stockade.errors import StockadeError
 
 F = TypeVar("F", bound=Callable[..., Any])
-SOCKET_NAME = "operator.sock"  # stockade.api.operator_channel.SOCKET_NAME
-TARGET_PREFIX = "StockadeOperator_20261207"
 _TIMEOUT_S = 120.0
 _RESPONSE_MAX = 64 * 1024 * 1024
 

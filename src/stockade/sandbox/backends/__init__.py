@@ -1,1 +1,1 @@
-"""Concrete isolation backends; only `wiring.py` (and tests/benchmarks) construct them."""
+"""Concrete isolation backends; only `stockade.wiring` (and tests/benchmarks) construct them."""
