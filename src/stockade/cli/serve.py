@@ -165,20 +165,22 @@ def _greet(settings: Settings, account_id: str, first_start: bool) -> None:
     ]
     if first_start:
         lines.append(f"Created the administrator access key in {settings.credentials_file}")
+    # An AWS_CA_BUNDLE already in the user's environment outranks the config file's ca_bundle
+    # in botocore, so the export names ours too.
+    ca = f" AWS_CA_BUNDLE={settings.ca_bundle}" if settings.ca_bundle is not None else ""
     lines += [
         "",
         "AWS CLI:",
         f"  export AWS_CONFIG_FILE={settings.config_file}"
-        f" AWS_SHARED_CREDENTIALS_FILE={settings.credentials_file} AWS_PROFILE={PROFILE}",
+        f" AWS_SHARED_CREDENTIALS_FILE={settings.credentials_file} AWS_PROFILE={PROFILE}{ca}",
         "  aws lambda list-functions",
-        "boto3 (same environment variables):",
-        f'  boto3.client("lambda", endpoint_url="{settings.url}", region_name="{settings.region}")',
+        "boto3 (same environment variables; endpoint and region come from the profile):",
+        '  boto3.client("lambda")',
         "",
     ]
     if settings.ca_bundle is not None:
         lines += [
             f"TLS: the certificate is signed by this server's own CA, {settings.ca_bundle}",
-            "  (the config file above names it; elsewhere: export AWS_CA_BUNDLE=<that file>)",
             "",
         ]
     click.echo("\n".join(lines), err=True)
