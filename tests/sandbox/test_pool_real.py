@@ -20,6 +20,7 @@ from stockade.sandbox import (
 )
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
+from stockade.sandbox.sdk_address import SdkAddress
 from tests.sandbox.support import (
     ACCOUNT,
     SandboxHarness,
@@ -108,17 +109,30 @@ def test_globals_and_tmp_never_cross_versions_functions_or_accounts(
     assert seen["count"] == 1
 
 
-def test_sdk_endpoint_reaches_the_api_connection_callback() -> None:
+@pytest.mark.parametrize(
+    "address",
+    [
+        SdkAddress("http://127.0.0.1:9000"),
+        # The server's own URL: a non-loopback address joins the guest's lo, a host name its
+        # /etc/hosts, and the CA its /etc.
+        SdkAddress("https://10.11.12.13:9443", ca_pem="-----BEGIN CERTIFICATE-----\nx\n"),
+        SdkAddress("https://stockade.internal:9444"),
+    ],
+    ids=["default", "ipv4", "host-name"],
+)
+def test_sdk_endpoint_reaches_the_api_connection_callback(address: SdkAddress) -> None:
     reason = real_sandbox_unavailable()
     if reason:
         pytest.skip(reason)
     code = (
-        "import os, socket\n"
+        "import os, socket, urllib.parse\n"
         "def handler(event, context):\n"
-        "    host, port = os.environ['AWS_ENDPOINT_URL'].rsplit('/', 1)[1].split(':')\n"
-        "    with socket.create_connection((host, int(port)), timeout=5) as s:\n"
+        "    url = urllib.parse.urlsplit(os.environ['AWS_ENDPOINT_URL'])\n"
+        "    ca = os.environ.get('AWS_CA_BUNDLE')\n"
+        "    assert ca is None or open(ca).read().startswith('-----BEGIN')\n"
+        "    with socket.create_connection((url.hostname, url.port), timeout=5) as s:\n"
         "        s.sendall(b'ping')\n"
-        "        return s.recv(16).decode()\n"
+        "        return s.recv(16).decode() + ' ' + (ca or '')\n"
     )
     seen: list[bytes] = []
     origins: list[ChannelOrigin] = []
@@ -134,7 +148,7 @@ def test_sdk_endpoint_reaches_the_api_connection_callback() -> None:
 
     async def scenario() -> bytes:
         backend = NamespaceBackend(
-            NamespaceSettings(instance=f"sdk-{os.getpid()}", prewarm_shells=0)
+            NamespaceSettings(instance=f"sdk-{os.getpid()}", prewarm_shells=0, sdk=address)
         )
         pool = EnvironmentPool.local(
             backend, InMemoryLogSink(), on_api_connection=on_api_connection
@@ -146,7 +160,7 @@ def test_sdk_endpoint_reaches_the_api_connection_callback() -> None:
         finally:
             await pool.close()
 
-    assert json.loads(asyncio.run(scenario())) == "pong"
+    assert json.loads(asyncio.run(scenario())) == f"pong {address.ca_file or ''}"
     assert seen == [b"ping"]
     assert [origin.account_id for origin in origins] == [ACCOUNT]
 

@@ -20,7 +20,7 @@ from uvicorn.config import STARTUP_FAILURE
 
 from stockade.api.app import StockadeApp
 from stockade.api.descriptors import ensure_descriptors
-from stockade.api.edge_gate import Edge, TcpAcceptor, listen
+from stockade.api.edge_gate import TLS_SHUTDOWN_TIMEOUT_S, Edge, TcpAcceptor, listen
 from stockade.api.edge_limits import Admission, EdgeLimits
 from stockade.api.forwarded import TrustedProxies
 from stockade.sandbox import ChannelOrigin
@@ -73,7 +73,17 @@ class ConnectionAdopter:
         protocol = edge.protocol(
             server.config, server.server_state, server.lifespan.state, admission, channel=True
         )
-        task = loop.create_task(loop.connect_accepted_socket(lambda: protocol, sock))
+        # The guest addresses the server by its own URL (sandbox/sdk_address.py), so the channel
+        # speaks what that URL says: TLS when the server serves TLS.
+        tls = edge.tls
+        opened = loop.connect_accepted_socket(
+            lambda: protocol,
+            sock,
+            ssl=tls,
+            ssl_handshake_timeout=None if tls is None else edge.limits.header_timeout_s,
+            ssl_shutdown_timeout=None if tls is None else TLS_SHUTDOWN_TIMEOUT_S,
+        )
+        task = loop.create_task(opened)
         task.add_done_callback(functools.partial(_report_failure, admission, sock))
         return True
 

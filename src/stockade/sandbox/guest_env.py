@@ -23,6 +23,7 @@ class GuestLayout:
     # Where SDKs in the guest reach Stockade's API (the only other place the guest can reach);
     # None when the backend offers no such channel.
     sdk_endpoint: str | None = "http://127.0.0.1:9000"
+    sdk_ca_file: str | None = None  # the CA that signed the endpoint's certificate, if private
 
 
 EXECUTION_ENV = {
@@ -69,6 +70,11 @@ def lambda_environment(
     }
     if layout.sdk_endpoint is not None:
         lam["AWS_ENDPOINT_URL"] = layout.sdk_endpoint
+    if layout.sdk_ca_file is not None:
+        # The guest has no other network, so trusting only this CA costs nothing.
+        lam["AWS_CA_BUNDLE"] = layout.sdk_ca_file  # botocore
+        lam["NODE_EXTRA_CA_CERTS"] = layout.sdk_ca_file  # Node.js, read at its start
+        lam["SSL_CERT_FILE"] = layout.sdk_ca_file  # OpenSSL's default: urllib and the like
     if spec.runtime in EXECUTION_ENV:
         lam["AWS_EXECUTION_ENV"] = EXECUTION_ENV[spec.runtime]
     if spec.runtime is Runtime.PYTHON311:

@@ -48,6 +48,7 @@ from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
+from stockade.sandbox.sdk_address import SdkAddress
 from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
@@ -495,7 +496,13 @@ def _sandbox_backend(settings: Settings, limits: LimitsPolicy) -> SandboxBackend
     # and removes the cgroups the crashed run left behind.
     digest = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
     _raise_fd_limit()
-    return NamespaceBackend(NamespaceSettings(instance=f"srv-{digest}", limits=limits))
+    # Guests reach the API at the server's own URL; with the server's own CA they trust it too
+    # (an operator's certificate is trusted through the guest's public CAs).
+    ca = settings.ca_bundle
+    sdk = SdkAddress.for_server(
+        settings.url, ca.read_text(encoding="ascii") if ca is not None else None
+    )
+    return NamespaceBackend(NamespaceSettings(instance=f"srv-{digest}", limits=limits, sdk=sdk))
 
 
 def _raise_fd_limit() -> None:

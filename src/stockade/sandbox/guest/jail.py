@@ -162,10 +162,17 @@ def bring_loopback_up() -> None:
         fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", b"lo", flags | 1, b""))
 
 
-def listen_tcp(port: int) -> socket.socket:
+def add_loopback_address(address: str) -> None:
+    """SIOCSIFADDR on an alias of lo: one more IPv4 address that only this namespace has."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        sin = struct.pack("HH4s8s", socket.AF_INET, 0, socket.inet_aton(address), b"")
+        fcntl.ioctl(s, 0x8916, struct.pack("16s16s", b"lo:1", sin))
+
+
+def listen_tcp(port: int, host: str = "127.0.0.1") -> socket.socket:
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
+    s.bind((host, port))
     s.listen(16)
     return s
 
@@ -181,7 +188,12 @@ TREE_POINTS = ("/var/task", "/opt", "/var/runtime")
 
 
 def build_generic_root(
-    new_root: str, uid: int, gid: int, masked: list[str], read_only: list[str]
+    new_root: str,
+    uid: int,
+    gid: int,
+    masked: list[str],
+    read_only: list[str],
+    extra_etc: dict[str, str] | None = None,
 ) -> None:
     """Pivot into a read-only tmpfs root that holds nothing function-specific yet.
 
@@ -197,7 +209,7 @@ def build_generic_root(
     for link, target in (("bin", "usr/bin"), ("lib", "usr/lib"), ("lib64", "usr/lib64")):
         os.symlink(target, f"{r}/{link}")
     os.symlink("usr/sbin", f"{r}/sbin")
-    _write_etc(f"{r}/etc", uid, gid)
+    _write_etc(f"{r}/etc", uid, gid, extra_etc or {})
     _bind_ro("/usr", f"{r}/usr")
     mount("tmpfs", f"{r}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
     for dev in ("null", "zero", "random", "urandom"):
@@ -243,16 +255,18 @@ def mask_proc(root: str, masked: list[str], read_only: list[str]) -> None:
         mount(None, target, None, _RO_BIND | MS_NOEXEC)
 
 
-def _write_etc(etc: str, uid: int, gid: int) -> None:
+def _write_etc(etc: str, uid: int, gid: int, extra: dict[str, str]) -> None:
+    """/etc as the guest sees it; `extra` adds lines to `hosts` and whole files (by name)."""
     name = "sbx_user1051"  # Lambda's sandbox user name
     files = {
         "passwd": f"root:x:0:0::/root:/sbin/nologin\n{name}:x:{uid}:{gid}::/tmp:/sbin/nologin\n",
         "group": f"root:x:0:\n{name}:x:{gid}:\n",
-        "hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost\n",
+        "hosts": "127.0.0.1\tlocalhost\n::1\tlocalhost\n" + extra.get("hosts", ""),
         "resolv.conf": "",
         "hostname": "sandbox\n",
         "nsswitch.conf": "passwd: files\ngroup: files\nhosts: files\n",
     }
+    files.update({k: v for k, v in extra.items() if k != "hosts"})
     for file_name, text in files.items():
         fd = os.open(f"{etc}/{file_name}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:

@@ -34,7 +34,6 @@ from typing import Any, NoReturn
 from . import channel, jail
 
 RUNTIME_API_PORT = 9001
-SDK_API_PORT = 9000
 
 
 def shell_main(
@@ -43,7 +42,7 @@ def shell_main(
     seccomp: bytes,
     new_root: str,
     ids: tuple[int, int],
-    proc_masks: dict[str, list[str]],
+    shell_settings: dict[str, Any],
 ) -> NoReturn:
     try:
         jail.set_parent_death_signal()
@@ -60,9 +59,17 @@ def shell_main(
         jail.unshare(jail.CLONE_NEWCGROUP)  # after the cgroup attach: we see "/" as our cgroup
         jail.set_hostname(b"sandbox")
         jail.bring_loopback_up()
+        # The SDK channel listens where the server does, as the guest addresses the server, so
+        # that any URL the API hands out (a QueueUrl, a code location) works here unchanged.
+        sdk_address: dict[str, Any] = shell_settings["sdk"]
+        for address in sdk_address["loopback_addresses"]:
+            jail.add_loopback_address(address)
         rapi = jail.listen_tcp(RUNTIME_API_PORT)
-        sdk = jail.listen_tcp(SDK_API_PORT)
-        jail.build_generic_root(new_root, uid, gid, proc_masks["masked"], proc_masks["read_only"])
+        sdk = jail.listen_tcp(int(sdk_address["port"]), "0.0.0.0")  # noqa: S104 - only lo here
+        masks: dict[str, list[str]] = shell_settings["proc_masks"]
+        jail.build_generic_root(
+            new_root, uid, gid, masks["masked"], masks["read_only"], sdk_address["etc"]
+        )
         jail.drop_bounding_set()
         channel.send(ctrl, channel.SHELL_READY, {}, [rapi.fileno(), sdk.fileno()])
         rapi.close()

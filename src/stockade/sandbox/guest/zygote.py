@@ -86,7 +86,8 @@ def main(args: list[str]) -> None:
         os.mkdir(os.path.join(scratch, sub), 0o711)
     _copy_runtimes(scratch, settings["python_packages"], settings.get("node_runtime"))
     seccomp = seccomp_bpf.compile_policy(settings["seccomp_policy"])
-    proc_masks: dict[str, list[str]] = settings["proc_masks"]
+    # What every shell is built with: the /proc masks, and where the SDK channel listens.
+    shell_settings: dict[str, Any] = {"proc_masks": settings["proc_masks"], "sdk": settings["sdk"]}
     del (
         settings,
         first,
@@ -105,7 +106,7 @@ def main(args: list[str]) -> None:
             os._exit(0)
         _kind, body, fds = message
         try:
-            reply, reply_fds = _handle(body, fds, seccomp, new_root, proc_masks)
+            reply, reply_fds = _handle(body, fds, seccomp, new_root, shell_settings)
         except Exception as exc:
             reply, reply_fds = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}, []
         finally:
@@ -167,11 +168,11 @@ def _handle(
     fds: list[int],
     seccomp: bytes,
     new_root: str,
-    proc_masks: dict[str, list[str]],
+    shell_settings: dict[str, Any],
 ) -> tuple[dict[str, Any], list[int]]:
     op = body.get("op")
     if op == "spawn":
-        return _spawn(body, fds, seccomp, new_root, proc_masks)
+        return _spawn(body, fds, seccomp, new_root, shell_settings)
     if op == "trees":
         return _trees(body)
     if op == "probe":
@@ -184,7 +185,7 @@ def _spawn(
     fds: list[int],
     seccomp: bytes,
     new_root: str,
-    proc_masks: dict[str, list[str]],
+    shell_settings: dict[str, Any],
 ) -> tuple[dict[str, Any], list[int]]:
     """Clone one sandbox and hand back its pidfd; the host does the rest.
 
@@ -200,7 +201,7 @@ def _spawn(
     # exact wait status itself (waitid on the pidfd) and no reaper process is needed inside.
     pid = jail.clone(jail.SANDBOX_NAMESPACES | jail.CLONE_PARENT)
     if pid == 0:
-        shell.shell_main(ctrl_fd, log_fd, seccomp, new_root, ids, proc_masks)
+        shell.shell_main(ctrl_fd, log_fd, seccomp, new_root, ids, shell_settings)
     try:
         pidfd = jail.pidfd_open(pid)
     except OSError:

@@ -35,6 +35,7 @@ from stockade.sandbox.guest_env import GuestLayout
 from stockade.sandbox.guest_loader import GUEST_DIR
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
 from stockade.sandbox.proc_masks import ProcMasks
+from stockade.sandbox.sdk_address import SdkAddress
 from stockade.sandbox.sdk_packages import sdk_package_paths
 from stockade.sandbox.spec import Runtime
 
@@ -69,6 +70,8 @@ class NamespaceSettings:
     proc_masks: ProcMasks = field(
         default_factory=lambda: ProcMasks.load(default_policy_dir() / "proc_masks.json")
     )
+    # Where guests reach the API: the server's own URL (see sandbox/sdk_address.py).
+    sdk: SdkAddress = field(default_factory=lambda: SdkAddress("http://127.0.0.1:9000"))
     cgroup_parent: str | None = None
     cgroup_root: Path = Path("/sys/fs/cgroup")  # where the v1 controllers are mounted
     prewarm_shells: int = 2
@@ -132,6 +135,7 @@ class NamespaceBackend:
                 list(self._s.python_packages),
                 self._s.node_runtime_dir,
                 self._s.proc_masks,
+                self._s.sdk,
             )
             results = await self.probe()
             for primitive, outcome in results.items():
@@ -254,7 +258,7 @@ class NamespaceBackend:
     async def launch(self, config: LaunchConfig) -> SandboxProcess:
         if self._closed:
             raise EnvironmentStartError("backend closed")
-        layout = GuestLayout()
+        layout = GuestLayout(sdk_endpoint=self._s.sdk.endpoint, sdk_ca_file=self._s.sdk.ca_file)
         argv = guest_argv(config.runtime, layout, config.code_dir, config.opt_dir)
         shell = self._shells.pop() if self._shells else await self._spawn_shell()
         self._schedule_refill()

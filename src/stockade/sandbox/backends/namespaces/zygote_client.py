@@ -22,6 +22,7 @@ from stockade.sandbox.errors import EnvironmentStartError, SandboxUnavailableErr
 from stockade.sandbox.guest import channel
 from stockade.sandbox.guest_loader import GUEST_DIR, GUEST_UMASK, boot_argv_from_fd
 from stockade.sandbox.proc_masks import ProcMasks
+from stockade.sandbox.sdk_address import SdkAddress
 
 REPLY_TIMEOUT_S = 10.0
 
@@ -42,6 +43,7 @@ class ZygoteClient:
         python_packages: list[Path],
         node_runtime_dir: Path | None,
         proc_masks: ProcMasks,
+        sdk: SdkAddress,
     ) -> None:
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         inherited: list[int] = []
@@ -66,6 +68,7 @@ class ZygoteClient:
                 "python_packages": packages,
                 "node_runtime": node_fd,
                 "proc_masks": proc_masks.to_wire(),
+                "sdk": sdk.to_wire(),
             }
             argv = boot_argv_from_fd(
                 self._python, "zygote", "main", guest_fd, [str(child.fileno())]
