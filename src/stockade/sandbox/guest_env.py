@@ -69,6 +69,11 @@ def lambda_environment(
     }
     if layout.sdk_endpoint is not None:
         lam["AWS_ENDPOINT_URL"] = layout.sdk_endpoint
+    if spec.log_controls.is_json:
+        # As Lambda sets them for JSON logging; the runtimes format and pre-filter by them
+        # (the host filters again: see log_controls).
+        lam["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        lam["AWS_LAMBDA_LOG_LEVEL"] = spec.log_controls.application_level.name
     if spec.runtime in EXECUTION_ENV:
         lam["AWS_EXECUTION_ENV"] = EXECUTION_ENV[spec.runtime]
     if spec.runtime is Runtime.PYTHON311:
