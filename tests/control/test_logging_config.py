@@ -11,6 +11,7 @@ controls", "Log-level filtering", "Telemetry API Event schema reference").
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from stockade.sandbox.backends.fake import FakeBackend, FakeContext
+from stockade.sandbox.backends.fake import FakeBackend, FakeContext, GuestCrash
 from tests.support.inprocess import InProcessServer
 from tests.support.packages import PYTHON_ECHO
 
@@ -40,23 +41,34 @@ async def chatty(event: bytes, ctx: FakeContext) -> bytes:
     return b'{"ok": true}'
 
 
+async def hanging(event: bytes, ctx: FakeContext) -> bytes:
+    ctx.log('{"level": "INFO", "message": "about to hang"}')
+    await asyncio.sleep(3600)
+    return b""
+
+
+async def exiting(event: bytes, ctx: FakeContext) -> bytes:
+    raise GuestCrash(1 << 8)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
-    backend = FakeBackend({"app.handler": chatty})
+    backend = FakeBackend({"app.handler": chatty, "app.hang": hanging, "app.exit": exiting})
     with InProcessServer(tmp_path_factory.mktemp("logging") / "data", sandbox=backend) as s:
         yield s
 
 
 def create(server: InProcessServer, **extra: Any) -> dict[str, Any]:
     lam = server.client("lambda", validate=False)
-    reply: dict[str, Any] = lam.create_function(
-        FunctionName=f"log-{uuid.uuid4().hex[:10]}",
-        Runtime="python3.11",
-        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
-        Handler="app.handler",
-        Code={"ZipFile": PYTHON_ECHO},
+    params: dict[str, Any] = {
+        "FunctionName": f"log-{uuid.uuid4().hex[:10]}",
+        "Runtime": "python3.11",
+        "Role": f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+        "Handler": "app.handler",
+        "Code": {"ZipFile": PYTHON_ECHO},
         **extra,
-    )
+    }
+    reply: dict[str, Any] = lam.create_function(**params)
     return reply
 
 
@@ -196,9 +208,9 @@ def test_update_replaces_the_whole_setting_and_omitting_it_keeps_it(
     assert group_only["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/custom/group"}
 
 
-def invoke_tail(server: InProcessServer, name: str) -> list[str]:
+def invoke_tail(server: InProcessServer, name: str, error: str | None = None) -> list[str]:
     reply = server.client("lambda").invoke(FunctionName=name, Payload=b"{}", LogType="Tail")
-    assert "FunctionError" not in reply
+    assert reply.get("FunctionError") == error
     return base64.b64decode(reply["LogResult"]).decode().splitlines()
 
 
@@ -287,3 +299,29 @@ def test_text_format_is_unfiltered_with_lambdas_text_platform_lines(
     assert any(x.startswith("REPORT RequestId: ") for x in tail)
     assert sum(x.startswith('{"level"') for x in tail) == 8  # every line, none dropped
     assert platform(tail) == []
+
+
+@pytest.mark.parametrize(
+    ("handler", "status", "error_type"),
+    [("app.hang", "timeout", "Sandbox.Timedout"), ("app.exit", "failure", "Runtime.ExitError")],
+)
+def test_json_timeouts_and_exits_are_record_statuses_not_text_lines(
+    server: InProcessServer, handler: str, status: str, error_type: str
+) -> None:
+    name = create(
+        server,
+        Handler=handler,
+        Timeout=1,
+        LoggingConfig={"LogFormat": "JSON", "SystemLogLevel": "DEBUG"},
+    )["FunctionName"]
+    tail = invoke_tail(server, name, error="Unhandled")
+    records = platform(tail)
+    assert [r["type"] for r in records] == [
+        "platform.start",
+        "platform.runtimeDone",
+        "platform.report",
+    ]
+    for record in records[1:]:
+        assert record["record"]["status"] == status
+        assert record["record"]["errorType"] == error_type
+    assert all(line.startswith("{") for line in tail)  # no "Task timed out" / exit text lines
