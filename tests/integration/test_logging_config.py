@@ -53,7 +53,7 @@ def until(probe: Callable[[], list[str]], timeout_s: float = 20.0) -> list[str]:
     raise AssertionError("log events did not arrive in time")
 
 
-def create(server: RunningServer, runtime: str, handler: str, files: dict[str, str],
+def create(server: RunningServer, runtime: str, handler: str, files: dict[str, str | bytes],
            logging: dict[str, str]) -> str:  # fmt: skip
     lam = server.client("lambda")
     name = f"logcfg-{uuid.uuid4().hex[:10]}"
