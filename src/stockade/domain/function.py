@@ -87,6 +87,10 @@ class FunctionConfig:
     layers: tuple[LayerAttachment, ...] = ()
     tracing_mode: str = "PassThrough"
     log_group: str | None = None
+    # LoggingConfig: "Text" | "JSON"; the levels are set only with JSON (INFO unless given).
+    log_format: str = "Text"
+    application_log_level: str | None = None
+    system_log_level: str | None = None
     dead_letter_arn: str | None = None  # a queue for events that failed every attempt
 
 

@@ -77,6 +77,18 @@ def function_configuration(
         },
         "tags": dict(sorted(function.tags.items())),
         "tracingConfig": {"mode": config.tracing_mode},
-        "loggingConfig": {"logGroup": latest.log_group()},
+        "loggingConfig": {
+            "logGroup": latest.log_group(),
+            # Only JSON adds members, so a Text function's snapshot is what it always was.
+            **(
+                {
+                    "logFormat": config.log_format,
+                    "applicationLogLevel": config.application_log_level,
+                    "systemLogLevel": config.system_log_level,
+                }
+                if config.log_format == "JSON"
+                else {}
+            ),
+        },
         "network": {"mode": network.value, "vpcConfig": None},
     }

@@ -23,6 +23,7 @@ from stockade.sandbox.backend import GuestExit, LaunchConfig, SandboxBackend, Sa
 from stockade.sandbox.guest_env import lambda_environment
 from stockade.sandbox.output_meter import OutputMeter, OutputRates
 from stockade.sandbox.output_reader import OutputReader
+from stockade.sandbox.platform_log import ERROR, FAILURE, SUCCESS, TIMEOUT, PlatformLog, Report
 from stockade.sandbox.runtime_api import routes
 from stockade.sandbox.runtime_api.server import RuntimeApiServer
 from stockade.sandbox.runtime_api.session import Invocation, Outcome, RuntimeSession
@@ -64,7 +65,8 @@ class Environment:
         self._on_teardown = on_teardown
         self.lifecycle = Lifecycle()
         self.log_stream = logs.log_stream_name(clock.now(), spec.version)
-        self._lines = logs.LineBuffer()
+        self._lines = logs.LineBuffer(spec.log_controls.keeps_application)
+        self._platform = PlatformLog(spec.log_controls, spec.version)
         self._tail = logs.Tail()
         self._in_invocation = False
         self._output_rates = output_rates or _UNMETERED
@@ -181,7 +183,7 @@ class Environment:
         started = time.monotonic()
         deadline = request.deadline if request.deadline is not None else started + spec.timeout_s
         budget = max(0.0, deadline - started)
-        self._lines.add(logs.start_line(rid, spec.version), self._now_ms())
+        self._add_lines(self._platform.start(self._clock.now(), rid))
         invocation = Invocation(
             request_id=rid,
             deadline_epoch_ms=self._now_ms() + int(budget * 1000),
@@ -249,24 +251,38 @@ class Environment:
         reason = gone.describe()
         payload, error_type = function_errors.runtime_exited(rid, reason, gone.oom_killed)
         self._drain_logs()
-        for line in function_errors.exit_log_lines(rid, reason, error_type):
-            self._lines.add(line, self._now_ms())
-        return self._finish(rid, payload, error_type, duration_ms, keep=False)
+        self._add_lines(self._platform.exited(rid, reason, error_type))
+        return self._finish(rid, payload, error_type, duration_ms, keep=False, status=FAILURE)
 
     def _timed_out(self, rid: str, duration_ms: float, limit_s: float) -> InvocationResult:
         assert self._process is not None
         self._process.kill()
         self._drain_logs()
         now = self._clock.now()
-        message = function_errors.timed_out_message(now, rid, limit_s)
-        self._lines.add(message, self._now_ms())
+        self._add_lines(self._platform.timed_out(now, rid, limit_s))
         payload = function_errors.timed_out(now, rid, limit_s)
         return self._finish(
-            rid, payload, function_errors.TIMEDOUT, max(duration_ms, limit_s * 1000), keep=False
+            rid,
+            payload,
+            function_errors.TIMEDOUT,
+            max(duration_ms, limit_s * 1000),
+            keep=False,
+            status=TIMEOUT,
         )
 
+    def _add_lines(self, lines: list[str]) -> None:
+        now = self._now_ms()
+        for line in lines:
+            self._lines.add(line, now)
+
     def _finish(
-        self, rid: str, payload: bytes, error_type: str | None, duration_ms: float, keep: bool
+        self,
+        rid: str,
+        payload: bytes,
+        error_type: str | None,
+        duration_ms: float,
+        keep: bool,
+        status: str | None = None,
     ) -> InvocationResult:
         """Platform lines, log delivery and the result; `error_type` None means success."""
         assert self._process is not None
@@ -275,10 +291,18 @@ class Environment:
         used_mb = math.ceil(self._process.memory_peak_bytes() / (1024 * 1024))
         init_ms = None if self._init_reported else self._init_ms
         self._init_reported = True
-        now = self._now_ms()
-        self._lines.add(logs.end_line(rid), now)
-        report = logs.report_line(rid, duration_ms, billed, spec.memory_mb, used_mb, init_ms)
-        self._lines.add(report, now)
+        report = Report(
+            request_id=rid,
+            status=status or (SUCCESS if error_type is None else ERROR),
+            error_type=error_type,
+            duration_ms=duration_ms,
+            billed_ms=billed,
+            memory_mb=spec.memory_mb,
+            max_used_mb=used_mb,
+            init_ms=init_ms,
+            produced_bytes=len(payload),
+        )
+        self._add_lines(self._platform.finish(self._clock.now(), report))
         self._deliver()
         self._in_invocation = False
         log_tail = self._tail.value()

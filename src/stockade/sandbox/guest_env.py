@@ -75,6 +75,11 @@ def lambda_environment(
         lam["AWS_CA_BUNDLE"] = layout.sdk_ca_file  # botocore
         lam["NODE_EXTRA_CA_CERTS"] = layout.sdk_ca_file  # Node.js, read at its start
         lam["SSL_CERT_FILE"] = layout.sdk_ca_file  # OpenSSL's default: urllib and the like
+    if spec.log_controls.is_json:
+        # As Lambda sets them for JSON logging; the runtimes format and pre-filter by them
+        # (the host filters again: see log_controls).
+        lam["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        lam["AWS_LAMBDA_LOG_LEVEL"] = spec.log_controls.application_level.name
     if spec.runtime in EXECUTION_ENV:
         lam["AWS_EXECUTION_ENV"] = EXECUTION_ENV[spec.runtime]
     if spec.runtime is Runtime.PYTHON311:

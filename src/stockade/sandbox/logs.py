@@ -10,7 +10,7 @@ an invocation runs; the last 4 KB of an invocation's lines is its `log_tail`.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -96,9 +96,13 @@ def _clip(line: str) -> str:
 
 
 class LineBuffer:
-    """Turns pipe bytes into bounded (epoch ms, line) events, held until `take`."""
+    """Turns pipe bytes into bounded (epoch ms, line) events, held until `take`.
 
-    def __init__(self) -> None:
+    `keep` decides which of the guest's lines are kept (the log-level filter); lines the host
+    adds itself (`add`) are not the guest's and do not pass through it."""
+
+    def __init__(self, keep: Callable[[str], bool] | None = None) -> None:
+        self._keep = keep
         self._pending = bytearray()
         self._events: list[tuple[int, str]] = []
         self._bytes = 0
@@ -115,15 +119,20 @@ class LineBuffer:
                 break
             line = bytes(self._pending[:nl])
             del self._pending[: nl + 1]
-            self.add(line.decode("utf-8", "replace"), now_ms)
+            self._guest_line(line, now_ms)
         if len(self._pending) > MAX_PENDING_BYTES:  # a never-ending line: cut it
-            self.add(bytes(self._pending).decode("utf-8", "replace"), now_ms)
+            self._guest_line(bytes(self._pending), now_ms)
             self._pending.clear()
 
     def flush_partial(self, now_ms: int) -> None:
         if self._pending:
-            self.add(bytes(self._pending).decode("utf-8", "replace"), now_ms)
+            self._guest_line(bytes(self._pending), now_ms)
             self._pending.clear()
+
+    def _guest_line(self, raw: bytes, now_ms: int) -> None:
+        line = raw.decode("utf-8", "replace")
+        if self._keep is None or self._keep(line):
+            self.add(line, now_ms)
 
     def add(self, line: str, now_ms: int) -> None:
         line = _clip(line)

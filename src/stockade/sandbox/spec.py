@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from stockade.sandbox.log_controls import LogControls
+
 
 class Runtime(StrEnum):
     PYTHON311 = "python3.11"
@@ -43,6 +45,7 @@ class EnvironmentSpec:
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
     layers: tuple[CodeSource, ...] = ()
     log_group: str = ""  # defaults to /aws/lambda/<function_name>
+    log_controls: LogControls = field(default_factory=LogControls)  # LoggingConfig
     max_lifetime_s: float = 14 * 3600.0
     keep_alive_s: float = 300.0
 

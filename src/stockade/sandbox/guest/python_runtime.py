@@ -19,6 +19,7 @@ import time
 import traceback
 from typing import Any, NoReturn
 
+from . import json_log
 from .rapi_client import RuntimeClient
 
 ERROR_LOG_LINE_TERMINATE = "\r"
@@ -157,7 +158,10 @@ def _indent(line: str) -> str:
     return ERROR_LOG_IDENT * count + line[count:]
 
 
-def log_error(error: dict[str, Any]) -> None:
+def log_error(error: dict[str, Any], json_format: bool = False) -> None:
+    if json_format:
+        sys.stdout.write(json_log.error_line(error))
+        return
     description = "[ERROR]"
     if error.get("errorType"):
         description += " " + error["errorType"]
@@ -201,19 +205,22 @@ class _StdoutHandler(logging.Handler):
         sys.stdout.write(self.format(record))
 
 
-def _setup_logging() -> _RequestIdFilter:
+def _setup_logging(json_format: bool) -> _RequestIdFilter:
     logging.Formatter.converter = time.gmtime
     handler = _StdoutHandler()
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
+    if json_format:
+        handler.setFormatter(json_log.JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
     request_filter = _RequestIdFilter()
     handler.addFilter(request_filter)
     logging.getLogger().addHandler(handler)
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    level = json_log.logging_level(os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
     if level in logging._nameToLevel:
         logging.getLogger().setLevel(level)
     return request_filter
@@ -247,7 +254,8 @@ def main(handler_name: str, opt_root: str = "/opt") -> NoReturn:
     sys.stdout.reconfigure(line_buffering=True, write_through=True)  # type: ignore[union-attr]
     sys.stderr.reconfigure(line_buffering=True, write_through=True)  # type: ignore[union-attr]
     _setup_path(opt_root)
-    request_filter = _setup_logging()
+    json_format = json_log.is_json_format(os.environ.get("AWS_LAMBDA_LOG_FORMAT"))
+    request_filter = _setup_logging(json_format)
     client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     try:
         handler = get_handler(handler_name)
@@ -256,7 +264,7 @@ def main(handler_name: str, opt_root: str = "/opt") -> NoReturn:
             error = make_error(e.msg, e.exception_type, e.trace, None)
         else:
             error = _fault_from_exc_info(None)
-        log_error(error)
+        log_error(error, json_format)
         client.request(
             "POST",
             "/init/error",
@@ -275,7 +283,7 @@ def main(handler_name: str, opt_root: str = "/opt") -> NoReturn:
             os.environ["_X_AMZN_TRACE_ID"] = trace_id
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
-        _handle(client, handler, request_id, headers, body)
+        _handle(client, handler, request_id, headers, body, json_format)
 
 
 def _fault_from_exc_info(request_id: str | None) -> dict[str, Any]:
@@ -292,7 +300,12 @@ def _fault_from_exc_info(request_id: str | None) -> dict[str, Any]:
 
 
 def _handle(
-    client: RuntimeClient, handler: Any, request_id: str, headers: dict[str, str], body: bytes
+    client: RuntimeClient,
+    handler: Any,
+    request_id: str,
+    headers: dict[str, str],
+    body: bytes,
+    json_format: bool,
 ) -> None:
     try:
         context = LambdaContext(
@@ -306,7 +319,7 @@ def _handle(
         result = to_json(handler(event, context)).encode()
     except Exception:
         error = _fault_from_exc_info(request_id)
-        log_error(error)
+        log_error(error, json_format)
         client.request(
             "POST",
             f"/invocation/{request_id}/error",

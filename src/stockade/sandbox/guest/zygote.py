@@ -42,6 +42,7 @@ from typing import Any
 from . import (  # noqa: F401
     channel,
     jail,
+    json_log,
     probes,
     python_runtime,
     rapi_client,

@@ -19,7 +19,7 @@ from stockade.domain.function import (
 )
 from stockade.domain.function_rules import check_config, check_environment
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names, packages, presenters, roles, tags
+from stockade.services.lambda_ import logging_config, names, packages, presenters, roles, tags
 from stockade.services.lambda_.code_signing_configs import load as load_code_signing_config
 from stockade.services.lambda_.code_verification import check_deployment
 from stockade.services.lambda_.configuration_items import record_change
@@ -79,7 +79,7 @@ class Functions:
             kms_key_arn=request.get("KMSKeyArn") or None,
             layers=layers,
             tracing_mode=request.get("TracingConfig", {}).get("Mode", "PassThrough"),
-            log_group=request.get("LoggingConfig", {}).get("LogGroup"),
+            **logging_config.settings(request.get("LoggingConfig")),
             dead_letter_arn=_dead_letter(deps, request),
         )
         _check(deps, config, creating=True)
@@ -257,7 +257,7 @@ class Functions:
         if "TracingConfig" in request:
             changes["tracing_mode"] = request["TracingConfig"].get("Mode", "PassThrough")
         if "LoggingConfig" in request:
-            changes["log_group"] = request["LoggingConfig"].get("LogGroup")
+            changes.update(logging_config.settings(request["LoggingConfig"]))
         if "DeadLetterConfig" in request:
             changes["dead_letter_arn"] = _dead_letter(deps, request)
         config = replace(current, **changes)

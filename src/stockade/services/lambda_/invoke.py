@@ -29,7 +29,7 @@ from stockade.sandbox import (
     WarmKey,
 )
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names
+from stockade.services.lambda_ import logging_config, names
 from stockade.services.lambda_.concurrency import ConcurrencyGate
 from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
@@ -269,6 +269,7 @@ class Invoker:
                 _source(version.account_id, layer.code, artifacts) for layer in config.layers
             ),
             log_group=config.log_group or f"/aws/lambda/{version.function_name}",
+            log_controls=logging_config.controls(config),
             keep_alive_s=self._keep_alive_s,
             # An environment never outlives the credentials it starts with.
             max_lifetime_s=min(self._max_lifetime_s, self._sessions.lifetime_s(credentials)),

@@ -9,6 +9,7 @@ from typing import Any
 from stockade.domain.function import Alias, FunctionVersion, LayerAttachment
 from stockade.domain.layer import LayerVersion
 from stockade.services.context import RequestContext
+from stockade.services.lambda_ import logging_config
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.shapes import lambda_ as shapes
 
@@ -61,7 +62,7 @@ def configuration(
         "Architectures": [config.architecture],
         "EphemeralStorage": {"Size": config.ephemeral_storage},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-        "LoggingConfig": {"LogFormat": "Text", "LogGroup": version.log_group()},
+        "LoggingConfig": logging_config.shown(version),
     }
     if environment is not None:
         result = {**result, "Environment": environment}  # type: ignore[typeddict-item]

@@ -41,13 +41,6 @@ def refuse_unsupported(request: Mapping[str, Any]) -> None:
     snap = request.get("SnapStart") or {}
     if snap.get("ApplyOn", "None") != "None":
         raise InvalidParameterValueError("SnapStart is not supported by Stockade.")
-    logging = request.get("LoggingConfig") or {}
-    if logging.get("LogFormat", "Text") != "Text" or any(
-        k in logging for k in ("ApplicationLogLevel", "SystemLogLevel")
-    ):
-        raise InvalidParameterValueError(
-            "LoggingConfig supports only LogFormat Text and LogGroup in Stockade."
-        )
 
 
 def refuse_non_zip_code(code: Mapping[str, Any]) -> bytes:

@@ -46,18 +46,73 @@ function request(method, pathname, body, headers) {
   });
 }
 
-// --- logging: Lambda's "<time>\t<request id>\t<LEVEL>\t<message>" lines, one event per call.
+// --- logging. Text: Lambda's "<time>\t<request id>\t<LEVEL>\t<message>" lines, one event per
+// call. JSON (AWS_LAMBDA_LOG_FORMAT=JSON, as Lambda's Node runtime does it):
+// {"timestamp", "level", "requestId", "message"}, an Error as {errorType, errorMessage,
+// stackTrace}; methods below AWS_LAMBDA_LOG_LEVEL do nothing (console.fatal always logs).
+const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+const JSON_FORMAT = (process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+
+function errorReplacer(_, value) {
+  if (value instanceof Error) {
+    return Object.assign(
+      {
+        errorType: (value.constructor && value.constructor.name) || "UnknownError",
+        errorMessage: value.message,
+        stackTrace: typeof value.stack === "string" ? value.stack.split("\n") : value.stack,
+      },
+      value,
+    );
+  }
+  return value;
+}
+
+function jsonLine(level, params) {
+  const result = { timestamp: new Date().toISOString(), level, requestId: currentRequestId || undefined };
+  if (params.length === 1) {
+    result.message = params[0];
+    try {
+      return JSON.stringify(result, errorReplacer);
+    } catch (_) {
+      result.message = util.format(params[0]);
+      return JSON.stringify(result);
+    }
+  }
+  result.message = util.format(...params);
+  const err = params.find((p) => p instanceof Error);
+  if (err) {
+    result.errorType = (err.constructor && err.constructor.name) || "UnknownError";
+    result.errorMessage = err.message;
+    result.stackTrace = typeof err.stack === "string" ? err.stack.split("\n") : [];
+  }
+  return JSON.stringify(result);
+}
+
 function patchConsole() {
+  const threshold = LEVELS[(process.env.AWS_LAMBDA_LOG_LEVEL || "").toUpperCase()] || LEVELS.TRACE;
   const write = (level) => (...args) => {
-    const message = util.format(...args).replace(/\n/g, "\r");
-    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId || "undefined"}\t${level}\t${message}\n`);
+    const line = JSON_FORMAT
+      ? jsonLine(level, args)
+      : `${new Date().toISOString()}\t${currentRequestId || "undefined"}\t${level}\t${util.format(...args)}`;
+    process.stdout.write(line.replace(/\n/g, "\r") + "\n");
   };
-  console.log = write("INFO");
-  console.info = write("INFO");
-  console.warn = write("WARN");
-  console.error = write("ERROR");
-  console.debug = write("DEBUG");
-  console.trace = write("TRACE");
+  const method = (level) => (LEVELS[level] >= threshold ? write(level) : () => {});
+  console.trace = method("TRACE");
+  console.debug = method("DEBUG");
+  console.info = method("INFO");
+  console.log = console.info;
+  console.warn = method("WARN");
+  console.error = method("ERROR");
+  console.fatal = write("FATAL");
+}
+
+// An error the runtime reports, logged as Lambda's Node runtime logs it in each format.
+function logInvokeError(label, payload) {
+  if (JSON_FORMAT) {
+    console.error({ errorType: payload.errorType, errorMessage: payload.errorMessage, stackTrace: payload.trace });
+  } else {
+    console.error(`${label} \t${JSON.stringify(payload)}`);
+  }
 }
 
 function errorPayload(err) {
@@ -202,7 +257,7 @@ async function main() {
       });
     } catch (e) {
       const payload = errorPayload(e);
-      console.error(`Invoke Error \t${JSON.stringify(payload)}`);
+      logInvokeError("Invoke Error", payload);
       await request("POST", `/invocation/${id}/error`, JSON.stringify(payload), {
         "Lambda-Runtime-Function-Error-Type": payload.errorType,
         "Content-Type": "application/json",
@@ -218,7 +273,7 @@ process.on("SIGTERM", () => process.exit(0));
 process.on("unhandledRejection", (reason) => {
   const payload = errorPayload(reason);
   payload.errorType = "Runtime.UnhandledPromiseRejection";
-  console.error(`Unhandled Promise Rejection \t${JSON.stringify(payload)}`);
+  logInvokeError("Unhandled Promise Rejection", payload);
   process.exit(128);
 });
 
