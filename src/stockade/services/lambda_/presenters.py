@@ -10,6 +10,7 @@ from stockade.domain.function import Alias, FunctionVersion, LayerAttachment
 from stockade.domain.layer import LayerVersion
 from stockade.services.context import RequestContext
 from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.tenancy import shown as tenancy_shown
 from stockade.shapes import lambda_ as shapes
 
 
@@ -63,6 +64,8 @@ def configuration(
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "LoggingConfig": {"LogFormat": "Text", "LogGroup": version.log_group()},
     }
+    if config.tenancy is not None:
+        result = {**result, "TenancyConfig": tenancy_shown(config.tenancy)}
     if environment is not None:
         result = {**result, "Environment": environment}  # type: ignore[typeddict-item]
     if config.kms_key_arn:
