@@ -195,6 +195,17 @@ def test_each_tenant_gets_its_own_environments_and_reuses_them_warm(
     assert c1["served"] == [longest]
 
 
+def test_surrounding_spaces_are_not_part_of_the_tenant(server: InProcessServer) -> None:
+    # A header value has none (RFC 9110, 5.5); the function must be told the very tenant
+    # whose environment it runs in, and the Runtime API header could not carry them.
+    isolated = create(server, TenancyConfig=PER_TENANT)["FunctionName"]
+    plain = invoke(server, isolated, TenantId="pad")
+    spaced = invoke(server, isolated, TenantId=" pad  ")
+    assert spaced["tenant"] == "pad"
+    assert spaced["env"] == plain["env"]
+    assert spaced["served"] == ["pad", "pad"]
+
+
 def test_asynchronous_invocations_carry_their_tenant(server: InProcessServer) -> None:
     lam = server.client("lambda")
     isolated = create(server, TenancyConfig=PER_TENANT)["FunctionName"]

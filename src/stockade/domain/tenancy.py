@@ -47,6 +47,8 @@ def check_tenant_id(value: str) -> str:
             else "1 validation error detected: Value at 'tenantId' failed to satisfy"
             " constraint: Member must have length greater than or equal to 1"
         )
+    if value != value.strip(" "):  # a header could not carry it to the function as it is
+        raise InvalidConfigurationError("A tenant id cannot begin or end with a space.")
     if _TENANT_ID.fullmatch(value) is None:
         raise InvalidConfigurationError(
             "1 validation error detected: Value at 'tenantId' failed to satisfy constraint:"

@@ -51,7 +51,11 @@ def invocation_tenant(config: FunctionConfig, tenant_id: str | None) -> str | No
         if tenant_id is not None:
             raise InvalidParameterValueError(TENANT_REFUSED)
         return None
-    if tenant_id is None:
+    # A header's value has no surrounding whitespace (RFC 9110, 5.5): " a " IS "a" on the wire,
+    # and the Runtime API header that tells the function its tenant could carry nothing else.
+    # The environment's key and the function's context.tenant_id must be the same string.
+    tenant_id = tenant_id.strip(" ") if tenant_id is not None else None
+    if not tenant_id:
         raise InvalidParameterValueError(TENANT_REQUIRED)
     try:
         return check_tenant_id(tenant_id)
