@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from stockade.clock import FakeClock
-from stockade.sandbox import EnvironmentPool, InMemoryLogSink, LocalPlacement
+from stockade.sandbox import EnvironmentPool, InMemoryLogSink, LocalPlacement, PoolSettings
 from stockade.sandbox.backends.fake import FakeBackend, FakeContext
 from stockade.sandbox.errors import TenantMismatchError
 from tests.sandbox.support import make_request, make_spec, make_zip
@@ -103,5 +103,33 @@ def test_an_environment_refuses_a_request_of_another_tenant() -> None:
         finally:
             await env.shutdown(0.1)
             await placement.close()
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_many_tenants_stay_within_the_bound_and_evictions_never_mix_them() -> None:
+    # A flood of tenant ids cannot grow the pool past its bound: idle environments of other
+    # tenants are shut down (least recently used first), never handed to a new tenant.
+    backend = FakeBackend({"app.handler": served})
+
+    async def main() -> None:
+        pool = EnvironmentPool.local(
+            backend, InMemoryLogSink(), settings=PoolSettings(max_environments=2), clock=FakeClock()
+        )
+        await pool.start()
+        try:
+            base = make_spec(CODE)
+            envs: dict[str, str] = {}
+            for tenant in ("a", "b", "c", "a"):  # bounded: four calls
+                spec = replace(base, tenant_id=tenant)
+                request = replace(make_request(spec), tenant_id=tenant)
+                result = body((await pool.invoke(spec, request)).payload)
+                assert result["tenants"] == [tenant]  # a fresh environment each time here
+                assert result["env"] not in envs.values()
+                envs[tenant] = result["env"]
+                assert pool.stats().total <= 2
+            assert len(backend.launches) == 4  # "a" came back after its eviction: cold again
+        finally:
+            await pool.close()
 
     asyncio.run(asyncio.wait_for(main(), 30))
