@@ -34,7 +34,8 @@ async def tenant_echo(event: bytes, ctx: FakeContext) -> bytes:
     assert isinstance(served, list)
     served.append(ctx.tenant_id)
     reply = {"env": ctx.env_id, "tenant": ctx.tenant_id, "served": list(served)}
-    if json.loads(event or b"{}").get("async"):
+    received = json.loads(event or b"{}")
+    if "async" in received or "requestPayload" in received:  # queued events, destination records
         ASYNC_SEEN.append(reply)
     return json.dumps(reply).encode()
 
@@ -226,6 +227,39 @@ def test_asynchronous_invocations_carry_their_tenant(server: InProcessServer) ->
     assert seen["tenant"] == "async-tenant"
     assert seen["env"] == warm["env"]  # the tenant's warm environment served it
     assert set(seen["served"]) == {"async-tenant"}
+
+
+def test_a_destination_record_without_a_tenant_never_runs_an_isolated_function(
+    server: InProcessServer,
+) -> None:
+    # A success record of a shared function names no tenant: it cannot run in a tenant's
+    # environment, so it is dropped rather than run in a shared one; the poller carries on.
+    lam = server.client("lambda")
+    isolated = create(server, TenancyConfig=PER_TENANT)
+    source = create(server)["FunctionName"]
+    lam.put_function_event_invoke_config(
+        FunctionName=source,
+        DestinationConfig={"OnSuccess": {"Destination": isolated["FunctionArn"]}},
+    )
+    before = len(ASYNC_SEEN)
+    lam.invoke(FunctionName=source, Payload=b'{"async": "source"}', InvocationType="Event")
+    deadline = time.monotonic() + 20
+    while len(ASYNC_SEEN) == before and time.monotonic() < deadline:  # bounded
+        time.sleep(0.05)
+    assert [seen["tenant"] for seen in ASYNC_SEEN[before:]] == [None]  # the source ran
+    time.sleep(1.0)  # the record's turn: it must not run (bounded, fixed wait)
+    follow = lam.invoke(
+        FunctionName=isolated["FunctionName"],
+        Payload=b'{"async": "after"}',
+        InvocationType="Event",
+        TenantId="after",
+    )
+    assert follow["StatusCode"] == 202
+    deadline = time.monotonic() + 20
+    while ASYNC_SEEN[-1]["tenant"] != "after" and time.monotonic() < deadline:  # bounded
+        time.sleep(0.05)
+    tenants = [seen["tenant"] for seen in ASYNC_SEEN[before:]]
+    assert tenants == [None, "after"]  # the record never ran; later events still do
 
 
 def test_provisioned_concurrency_is_refused_for_isolated_functions(
