@@ -268,13 +268,10 @@ def test_dry_run_and_missing_function(server: RunningServer, python_fn: str) -> 
     assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
-@pytest.mark.parametrize(
-    ("member", "value"), [("TenantId", "tenant-a"), ("DurableExecutionName", "run-1")]
-)
+@pytest.mark.parametrize(("member", "value"), [("DurableExecutionName", "run-1")])
 def test_members_asking_for_what_stockade_does_not_provide_are_refused(
     server: RunningServer, python_fn: str, member: str, value: str
 ) -> None:
-    # A tenant's invocations must not quietly share environments with everyone else's.
     with pytest.raises(ClientError) as exc:
         server.client("lambda").invoke(FunctionName=python_fn, Payload=b"{}", **{member: value})
     error = exc.value.response["Error"]

@@ -67,6 +67,12 @@ class _Raw:
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
 
+    def read(self, amt: int | None = None) -> bytes:
+        """For streaming members (Invoke's Payload): botocore reads them on demand."""
+        size = len(self._body) if amt is None else amt
+        data, self._body = self._body[:size], self._body[size:]
+        return data
+
 
 class InProcessServer:
     def __init__(

@@ -11,6 +11,7 @@ from enum import StrEnum
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.event_invoke import EventInvokeConfig
 from stockade.domain.provisioned import ProvisionedConfig
+from stockade.domain.tenancy import TenantIsolationMode
 from stockade.types import AccountId, Sha256Hex
 
 
@@ -92,6 +93,8 @@ class FunctionConfig:
     application_log_level: str | None = None
     system_log_level: str | None = None
     dead_letter_arn: str | None = None  # a queue for events that failed every attempt
+    # Set by CreateFunction only (Lambda refuses to change it); None: environments are shared.
+    tenancy: TenantIsolationMode | None = None
 
 
 @dataclass(frozen=True)

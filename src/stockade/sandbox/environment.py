@@ -20,6 +20,7 @@ from pathlib import Path
 from stockade.clock import Clock
 from stockade.sandbox import function_errors, logs
 from stockade.sandbox.backend import GuestExit, LaunchConfig, SandboxBackend, SandboxProcess
+from stockade.sandbox.errors import TenantMismatchError
 from stockade.sandbox.guest_env import lambda_environment
 from stockade.sandbox.output_meter import OutputMeter, OutputRates
 from stockade.sandbox.output_reader import OutputReader
@@ -171,6 +172,8 @@ class Environment:
         if self._session is None or self._process is None:
             raise RuntimeError("environment was not started")
         spec = self.spec
+        if request.tenant_id != spec.tenant_id:  # dedicated to one tenant, whatever the caller
+            raise TenantMismatchError("the environment is dedicated to another tenant")
         rid = request.request_id
         self._deliver()  # what came before this invocation is not part of it
         self._tail.reset()
@@ -192,6 +195,7 @@ class Environment:
             trace_id=routes.trace_header(request.trace_id),
             client_context_json=routes.client_context_header(request.client_context),
             cognito_identity_json=routes.compact_json_header(request.cognito_identity),
+            tenant_id=request.tenant_id,
         )
         outcome_f = self._session.deliver(invocation)
         exit_f = asyncio.ensure_future(self._process.wait_exit())

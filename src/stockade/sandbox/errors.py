@@ -6,7 +6,8 @@
         ├── EnvironmentStartError    an environment could not be created or initialised
         ├── CapacityError            no room for another environment (limit reached)
         ├── IllegalTransitionError   a lifecycle state machine was asked for a forbidden move
-        └── PlacementClosedError     the pool is shutting down or shut down
+        ├── PlacementClosedError     the pool is shutting down or shut down
+        └── TenantMismatchError      an invocation for one tenant met another tenant's environment
 
 Function-level failures (import errors, handler exceptions, timeouts, out-of-memory, crashes) are
 NOT exceptions: they are `InvocationResult`s carrying Lambda's error payload, exactly as Lambda
@@ -45,3 +46,8 @@ class IllegalTransitionError(SandboxError):
 
 class PlacementClosedError(SandboxError):
     """The placement no longer accepts invocations."""
+
+
+class TenantMismatchError(SandboxError):
+    """An invocation's tenant differs from the one its environment is dedicated to (a bug
+    upstream); refused before anything reaches the guest. Names no tenant."""

@@ -2,7 +2,7 @@
 
 Rules (Lambda's):
   * an environment is reused only for the identical `WarmKey` (account, function ARN, version,
-    configuration); never across versions, functions or accounts;
+    configuration, tenant); never across versions, functions, accounts or tenants;
   * an environment serves one invocation at a time; with none idle, a new one is launched;
   * idle environments are shut down after their keep-alive, and every environment is drained
     and replaced once it reaches its maximum lifetime (it finishes its current invocation, is
@@ -27,7 +27,7 @@ from stockade.sandbox.backend import SandboxBackend
 from stockade.sandbox.codecache import Extractor, default_extractor
 from stockade.sandbox.entrypoint import EntrypointNotFoundError
 from stockade.sandbox.environment import SHUTDOWN_GRACE_S, Environment
-from stockade.sandbox.errors import CapacityError, PlacementClosedError
+from stockade.sandbox.errors import CapacityError, PlacementClosedError, TenantMismatchError
 from stockade.sandbox.limits import LimitsPolicy
 from stockade.sandbox.logs import LogSink
 from stockade.sandbox.placement import LocalPlacement, Placement
@@ -236,6 +236,8 @@ class EnvironmentPool:
         """
         if self._closed:
             raise PlacementClosedError("the environment pool is closed")
+        if request.tenant_id != spec.tenant_id:  # the warm key carries the spec's tenant
+            raise TenantMismatchError("the invocation's tenant is not the environment's")
         env = self._take_idle(spec.warm_key)
         if env is None:
             launched = await self._launch(spec, request)

@@ -48,6 +48,8 @@ class EnvironmentSpec:
     log_controls: LogControls = field(default_factory=LogControls)  # LoggingConfig
     max_lifetime_s: float = 14 * 3600.0
     keep_alive_s: float = 300.0
+    # Tenant isolation mode: the one tenant this environment may ever serve (None: shared).
+    tenant_id: str | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy: the caller's dict may change after the spec is built.
@@ -57,7 +59,9 @@ class EnvironmentSpec:
 
     @property
     def warm_key(self) -> WarmKey:
-        return WarmKey(self.account_id, self.function_arn, self.version, self.config_key)
+        return WarmKey(
+            self.account_id, self.function_arn, self.version, self.config_key, self.tenant_id
+        )
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class WarmKey:
     function_arn: str
     version: str
     config_key: str
+    tenant_id: str | None = None  # environments of one tenant are never another's
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class InvocationRequest:
     client_context: str | None = field(default=None, repr=False)  # base64 JSON, as Lambda has it
     cognito_identity: str | None = field(default=None, repr=False)
     trace_id: str | None = None
+    tenant_id: str | None = None  # must equal the serving environment's spec.tenant_id
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class FakeContext:
     log: Callable[[str], None]
     state: dict[str, object]  # per-environment globals: survives warm invocations
     env_id: str
+    tenant_id: str | None = None  # Lambda-Runtime-Aws-Tenant-Id, as a runtime reads it
 
 
 FakeHandler = Callable[[bytes, FakeContext], Awaitable[bytes]]
@@ -134,6 +135,7 @@ class FakeProcess:
                 log=self._log,
                 state=self.state,
                 env_id=self.config.env_id,
+                tenant_id=headers.get("lambda-runtime-aws-tenant-id"),
             )
             try:
                 result = await self._handler(event, context)

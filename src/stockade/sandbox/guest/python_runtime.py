@@ -84,6 +84,7 @@ class LambdaContext:
         cognito_identity: dict[str, Any] | None,
         deadline_ms: int,
         invoked_function_arn: str | None,
+        tenant_id: str | None = None,
     ) -> None:
         self.aws_request_id = invoke_id
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
@@ -94,6 +95,7 @@ class LambdaContext:
         self.invoked_function_arn = invoked_function_arn
         self.client_context = ClientContext(client_context) if client_context else None
         self.identity = CognitoIdentity(cognito_identity or {})
+        self.tenant_id = tenant_id  # tenant isolation mode; None otherwise (as awslambdaric)
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self) -> int:
@@ -314,6 +316,7 @@ def _handle(
             _json_header(headers.get("lambda-runtime-cognito-identity")),
             int(headers.get("lambda-runtime-deadline-ms", "0")),
             headers.get("lambda-runtime-invoked-function-arn"),
+            headers.get("lambda-runtime-aws-tenant-id"),
         )
         event = json.loads(body) if body else None
         result = to_json(handler(event, context)).encode()

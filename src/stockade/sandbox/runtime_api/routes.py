@@ -90,6 +90,8 @@ def invocation_headers(inv: Invocation) -> dict[str, str]:
         headers["Lambda-Runtime-Client-Context"] = inv.client_context_json
     if inv.cognito_identity_json:
         headers["Lambda-Runtime-Cognito-Identity"] = inv.cognito_identity_json
+    if inv.tenant_id and _TENANT.match(inv.tenant_id):  # read into context.tenant_id
+        headers["Lambda-Runtime-Aws-Tenant-Id"] = inv.tenant_id
     return headers
 
 
@@ -113,6 +115,7 @@ def compact_json_header(value: str | None) -> str | None:
         return None
 
 
+_TENANT = re.compile(r"^[\x20-\x7e]{1,256}$")  # checked upstream; never a header break
 _TRACE = re.compile(r"^[\x21-\x7e]{1,512}$")
 
 

@@ -50,6 +50,7 @@ class Invocation:
     trace_id: str | None = None
     client_context_json: str | None = field(default=None, repr=False)
     cognito_identity_json: str | None = field(default=None, repr=False)
+    tenant_id: str | None = None  # Lambda-Runtime-Aws-Tenant-Id (tenant isolation mode)
 
 
 @dataclass(frozen=True)

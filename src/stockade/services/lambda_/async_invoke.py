@@ -36,6 +36,7 @@ from stockade.domain.function import Function, FunctionVersion
 from stockade.sandbox import InvocationResult
 from stockade.services.lambda_ import names
 from stockade.services.lambda_.errors import (
+    InvalidParameterValueError,
     KmsKeyError,
     ResourceNotFoundError,
     ResourceNotReadyError,
@@ -75,6 +76,7 @@ class Event:
     payload: bytes = field(repr=False)  # tenant data: never in logs or reprs
     enqueued_ms: int
     attempt: int = 0  # function errors so far
+    tenant_id: str | None = None  # a tenant-isolated function's invocations keep their tenant
 
     def encode(self) -> bytes:
         return json.dumps(
@@ -87,6 +89,7 @@ class Event:
                 "payload": base64.b64encode(self.payload).decode(),
                 "enqueuedMs": self.enqueued_ms,
                 "attempt": self.attempt,
+                **({"tenantId": self.tenant_id} if self.tenant_id is not None else {}),
             }
         ).encode()
 
@@ -102,6 +105,7 @@ class Event:
             payload=base64.b64decode(raw["payload"]),
             enqueued_ms=raw["enqueuedMs"],
             attempt=raw["attempt"],
+            tenant_id=raw.get("tenantId"),  # events queued before tenancy existed have none
         )
 
 
@@ -131,8 +135,10 @@ class AsyncInvocations:
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- acceptance ---------------------------------------------------------------------------
-    async def accept(self, target: names.Target, payload: bytes, request_id: str) -> None:
-        """Durably queue the event; returns once it is committed."""
+    async def accept(
+        self, target: names.Target, payload: bytes, request_id: str, tenant_id: str | None = None
+    ) -> None:
+        """Durably queue the event (with its tenant, if any); returns once it is committed."""
         queue = queue_of(target.account_id, target.name)
         event = Event(
             request_id=request_id,
@@ -142,6 +148,7 @@ class AsyncInvocations:
             invoked_arn=target.arn,
             payload=payload,
             enqueued_ms=_now_ms(),
+            tenant_id=tenant_id,
         )
         await self._send(queue, OutgoingMessage(event.encode()))
         self._invoker.counters.async_received(
@@ -257,8 +264,15 @@ class AsyncInvocations:
         try:
             result = await self._invoker.execute(
                 event.invoked_arn, version, function, reserved_total, event.payload,
-                request_id=event.request_id,
+                request_id=event.request_id, tenant_id=event.tenant_id,
             )  # fmt: skip
+        except InvalidParameterValueError:
+            # The event's tenant does not fit the function's mode (e.g. a destination record
+            # for a tenant-isolated function): it can never run, so it is not retried.
+            self._invoker.counters.dropped(key)
+            _log.warning("dropping an async event of %s: tenant mismatch", event.function_name)
+            await self._engine.ack_async(message.queue_id, message.receipt_handle)
+            return
         except (TooManyRequestsError, ResourceNotReadyError, KmsKeyError):
             # (a key that cannot open the variables is a system error: retried until max age)
             await self._hold(message, backoff)

@@ -19,7 +19,15 @@ from stockade.domain.function import (
 )
 from stockade.domain.function_rules import check_config, check_environment
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import logging_config, names, packages, presenters, roles, tags
+from stockade.services.lambda_ import (
+    logging_config,
+    names,
+    packages,
+    presenters,
+    roles,
+    tags,
+    tenancy,
+)
 from stockade.services.lambda_.code_signing_configs import load as load_code_signing_config
 from stockade.services.lambda_.code_verification import check_deployment
 from stockade.services.lambda_.configuration_items import record_change
@@ -81,6 +89,7 @@ class Functions:
             tracing_mode=request.get("TracingConfig", {}).get("Mode", "PassThrough"),
             **logging_config.settings(request.get("LoggingConfig")),
             dead_letter_arn=_dead_letter(deps, request),
+            tenancy=tenancy.requested_mode(request),
         )
         _check(deps, config, creating=True)
         code = packages.store_package(deps, zip_bytes, sum(a.code.unzipped_size for a in layers))

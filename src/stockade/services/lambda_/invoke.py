@@ -14,6 +14,7 @@ import binascii
 import json
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from stockade.domain import limits
@@ -29,7 +30,7 @@ from stockade.sandbox import (
     WarmKey,
 )
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import logging_config, names
+from stockade.services.lambda_ import logging_config, names, tenancy
 from stockade.services.lambda_.concurrency import ConcurrencyGate
 from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
@@ -76,7 +77,9 @@ class FunctionRunner(Protocol):
 class EventAcceptor(Protocol):
     """Where InvocationType=Event requests go (the asynchronous invocation queues)."""
 
-    async def accept(self, target: names.Target, payload: bytes, request_id: str) -> None: ...
+    async def accept(
+        self, target: names.Target, payload: bytes, request_id: str, tenant_id: str | None = None
+    ) -> None: ...
 
 
 ASYNC_PAYLOAD_BYTES_MAX = 256 * 1024
@@ -117,6 +120,7 @@ class Invoker:
             chosen = self._route(alias)
             if chosen != version.version:
                 version = stored.routed.get(chosen, version)
+        tenant_id = tenancy.invocation_tenant(version.config, request.get("TenantId"))
         payload = bytes(request.get("Payload") or b"")
         if len(payload) > limits.SYNC_PAYLOAD_BYTES_MAX:
             raise RequestTooLargeError(
@@ -147,10 +151,10 @@ class Invoker:
             )
         if invocation_type == "Event" and self.events is not None:
             # Durably queued before the 202; the request id is the invocation's, as on Lambda.
-            await self.events.accept(target, payload, ctx.request_id)
+            await self.events.accept(target, payload, ctx.request_id, tenant_id)
             return {"StatusCode": 202}
         result = await self.execute(target.arn, version, function, reserved_total, payload,
-                                    client_context=client_context)  # fmt: skip
+                                    client_context=client_context, tenant_id=tenant_id)  # fmt: skip
         return _response(result, request.get("LogType") == "Tail")
 
     async def execute(
@@ -163,19 +167,25 @@ class Invoker:
         *,
         client_context: str | None = None,
         request_id: str | None = None,
+        tenant_id: str | None = None,
     ) -> InvocationResult:
         """Run one invocation of `version` within the concurrency limits, counting it.
 
-        Shared by synchronous Invoke and the asynchronous event pollers.
+        Shared by synchronous Invoke and the asynchronous event pollers. A tenant-isolated
+        function runs only in environments of `tenant_id` (checked here too: fail closed).
         """
         if self._runner is None:
             raise ResourceNotReadyError("Function execution is not available on this server.")
+        tenant_id = tenancy.invocation_tenant(version.config, tenant_id)
         spec = await self.spec_for(version)
+        if tenant_id is not None:
+            spec = replace(spec, tenant_id=tenant_id)
         call = InvocationRequest(
             request_id=request_id or self._request_ids(),
             invoked_function_arn=invoked_arn,
             payload=payload,
             client_context=client_context,
+            tenant_id=tenant_id,
         )
         key = (version.account_id, version.function_name, version.version)
         try:
@@ -299,11 +309,6 @@ def _response(result: InvocationResult, tail: bool) -> dict[str, Any]:
 
 
 def _refuse_unsupported(request: shapes.InvocationRequest) -> None:
-    # A tenant's invocations would share environments with others': refused, not ignored.
-    if request.get("TenantId"):
-        raise InvalidParameterValueError(
-            "TenantId is not supported by Stockade: tenant isolation mode is not supported."
-        )
     if request.get("DurableExecutionName"):
         raise InvalidParameterValueError(
             "DurableExecutionName is not supported by Stockade: durable functions are not"

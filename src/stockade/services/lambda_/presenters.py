@@ -11,6 +11,7 @@ from stockade.domain.layer import LayerVersion
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import logging_config
 from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.tenancy import shown as tenancy_shown
 from stockade.shapes import lambda_ as shapes
 
 
@@ -64,6 +65,8 @@ def configuration(
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "LoggingConfig": logging_config.shown(version),
     }
+    if config.tenancy is not None:
+        result = {**result, "TenancyConfig": tenancy_shown(config.tenancy)}
     if environment is not None:
         result = {**result, "Environment": environment}  # type: ignore[typeddict-item]
     if config.kms_key_arn:

@@ -17,7 +17,7 @@ from stockade.domain.function import Function, FunctionVersion
 from stockade.domain.provisioned import ProvisionedConfig, ProvisionedStatus
 from stockade.sandbox import EnvironmentSpec
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names
+from stockade.services.lambda_ import names, tenancy
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
@@ -62,6 +62,7 @@ class ProvisionedConcurrency:
             raise ResourceNotReadyError("Function execution is not available on this server.")
         with deps.store.write() as tx:
             version, _ = names.load_version(tx, target)
+            tenancy.refuse_provisioned(version.config)
             function = tx.functions.get(target.account_id, target.name)
             if function is None:
                 raise names.not_found(target)

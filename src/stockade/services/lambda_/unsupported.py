@@ -14,7 +14,6 @@ from stockade.services.lambda_.errors import InvalidParameterValueError
 _NOT_YET = {
     "FileSystemConfigs": "file systems cannot be mounted into Stockade environments",
     "ImageConfig": "container images are not supported; use Zip packages",
-    "TenancyConfig": "tenant isolation mode is not supported",
     "CapacityProviderConfig": "capacity providers are not supported",
     "DurableConfig": "durable functions are not supported",
     "RuntimeConfig": "runtime configuration is not supported",

@@ -191,6 +191,8 @@ function makeContext(headers) {
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     identity: parse(headers["lambda-runtime-cognito-identity"]),
     clientContext: parse(headers["lambda-runtime-client-context"]),
+    // Tenant isolation mode (Lambda's Node.js context has tenantId); undefined otherwise.
+    tenantId: headers["lambda-runtime-aws-tenant-id"] || undefined,
     getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
   };
 }
