@@ -10,6 +10,7 @@ identifier in Lambda function code").
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -129,3 +130,41 @@ def test_the_aws_cli_passes_the_tenant(server: RunningServer, tmp_path: Path) ->
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(out.read_text())["tenant"] == "cli-tenant"
+
+
+JSON_LOGGER = {
+    "app.py": "import logging\n"
+    "def handler(event, context):\n"
+    "    logging.getLogger().info('for %s', context.tenant_id)\n"
+    "    return 1\n",
+    "index.js": "exports.handler = async (event, context) => {\n"
+    "  console.info(`for ${context.tenantId}`);\n"
+    "  return 1;\n"
+    "};\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("runtime", "handler"), [("python3.11", "app.handler"), ("nodejs20.x", "index.handler")]
+)
+def test_json_log_records_name_the_tenant(
+    server: RunningServer, runtime: str, handler: str
+) -> None:
+    """ "The tenantId property is included for platform events (like platform.start and
+    platform.report) and custom logs you print in your function code" (Monitoring Lambda
+    functions with tenant isolation), with JSON logging."""
+    name = create(
+        server, make_zip(JSON_LOGGER), runtime, handler, TenancyConfig=PER_TENANT,
+        LoggingConfig={"LogFormat": "JSON"},
+    )  # fmt: skip
+    reply = server.client("lambda").invoke(FunctionName=name, TenantId="blue", LogType="Tail")
+    records = [json.loads(line) for line in _tail(reply).splitlines() if line.strip()]
+    app = [r for r in records if r.get("message") == "for blue"]
+    assert [r["tenantId"] for r in app] == ["blue"]
+    platform = {r["type"]: r["record"] for r in records if "type" in r}
+    assert platform["platform.start"]["tenantId"] == "blue"
+    assert platform["platform.report"]["tenantId"] == "blue"
+
+
+def _tail(reply: dict[str, Any]) -> str:
+    return base64.b64decode(reply["LogResult"]).decode()

@@ -67,7 +67,7 @@ class Environment:
         self.lifecycle = Lifecycle()
         self.log_stream = logs.log_stream_name(clock.now(), spec.version)
         self._lines = logs.LineBuffer(spec.log_controls.keeps_application)
-        self._platform = PlatformLog(spec.log_controls, spec.version)
+        self._platform = PlatformLog(spec.log_controls, spec.version, spec.tenant_id)
         self._tail = logs.Tail()
         self._in_invocation = False
         self._output_rates = output_rates or _UNMETERED

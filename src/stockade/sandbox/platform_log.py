@@ -48,14 +48,16 @@ def _time(now: datetime) -> str:
 
 
 class PlatformLog:
-    def __init__(self, controls: LogControls, version: str) -> None:
+    def __init__(self, controls: LogControls, version: str, tenant_id: str | None = None) -> None:
         self._controls = controls
         self._version = version
+        self._tenant = {"tenantId": tenant_id} if tenant_id is not None else {}
 
     def _record(self, now: datetime, kind: str, level: Level, record: dict[str, Any]) -> list[str]:
         if not self._controls.keeps_system(level):
             return []
-        doc = {"time": _time(now), "type": kind, "record": record}
+        # Tenant isolation mode: every platform record names the environment's one tenant.
+        doc = {"time": _time(now), "type": kind, "record": {**record, **self._tenant}}
         return [json.dumps(doc, separators=(",", ":"))]
 
     def start(self, now: datetime, request_id: str) -> list[str]:

@@ -44,6 +44,7 @@ _RESERVED = frozenset(
         "process",
         "taskName",
         "aws_request_id",
+        "tenant_id",
     }
 )
 
@@ -76,6 +77,7 @@ class JsonFormatter(logging.Formatter):
             "errorType": exc[0].__name__ if exc and exc[0] else None,
             "errorMessage": str(exc[1]) if exc else None,
             "requestId": getattr(record, "aws_request_id", None),
+            "tenantId": getattr(record, "tenant_id", None),
             "location": f"{record.pathname}:{record.funcName}:{record.lineno}" if exc else None,
         }
         for key, value in record.__dict__.items():

@@ -196,9 +196,11 @@ class _RequestIdFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self.request_id = ""
+        self.tenant_id: str | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.aws_request_id = self.request_id
+        record.tenant_id = self.tenant_id  # JSON records carry it (tenant isolation mode)
         return True
 
 
@@ -280,6 +282,7 @@ def main(handler_name: str, opt_root: str = "/opt") -> NoReturn:
             raise SystemExit(f"runtime API returned {status} for next")
         request_id = headers.get("lambda-runtime-aws-request-id", "")
         request_filter.request_id = request_id
+        request_filter.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
         trace_id = headers.get("lambda-runtime-trace-id")
         if trace_id:
             os.environ["_X_AMZN_TRACE_ID"] = trace_id

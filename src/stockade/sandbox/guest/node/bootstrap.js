@@ -20,6 +20,7 @@ const [HOST, PORT] = [API.slice(0, API.lastIndexOf(":")), Number(API.slice(API.l
 const PREFIX = "/2018-06-01/runtime";
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 let currentRequestId = "";
+let currentTenantId; // tenant isolation mode: JSON records carry it
 
 function request(method, pathname, body, headers) {
   return new Promise((resolve, reject) => {
@@ -68,7 +69,10 @@ function errorReplacer(_, value) {
 }
 
 function jsonLine(level, params) {
-  const result = { timestamp: new Date().toISOString(), level, requestId: currentRequestId || undefined };
+  const result = {
+    timestamp: new Date().toISOString(), level, requestId: currentRequestId || undefined,
+    tenantId: currentTenantId,
+  };
   if (params.length === 1) {
     result.message = params[0];
     try {
@@ -243,6 +247,7 @@ async function main() {
     if (next.status !== 200) throw new Error(`runtime API returned ${next.status} for next`);
     const id = next.headers["lambda-runtime-aws-request-id"];
     currentRequestId = id;
+    currentTenantId = next.headers["lambda-runtime-aws-tenant-id"] || undefined;
     if (next.headers["lambda-runtime-trace-id"]) process.env._X_AMZN_TRACE_ID = next.headers["lambda-runtime-trace-id"];
     else delete process.env._X_AMZN_TRACE_ID;
     let event;
