@@ -233,7 +233,8 @@ def test_oversized_request_is_refused(server: InProcessServer) -> None:
 def test_update_code_with_hostile_zip_leaves_function_unchanged(server: InProcessServer) -> None:
     lam = server.client("lambda")
     params = base(server)
-    created = lam.create_function(**params)
+    lam.create_function(**params)
+    created = lam.get_function_configuration(FunctionName=params["FunctionName"])
     with pytest.raises(ClientError) as exc:
         lam.update_function_code(FunctionName=params["FunctionName"],
                                  ZipFile=zip_with([("../x", b"x")]))  # fmt: skip
