@@ -67,6 +67,12 @@ class _Raw:
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
 
+    def read(self, amt: int | None = None, **_: Any) -> bytes:
+        """A streaming member's body (Invoke's Payload), read as botocore's StreamingBody does."""
+        size = len(self._body) if amt is None else amt
+        chunk, self._body = self._body[:size], self._body[size:]
+        return chunk
+
 
 class InProcessServer:
     def __init__(

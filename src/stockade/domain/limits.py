@@ -6,6 +6,7 @@ model; the numbers here are the tighter limits from Lambda's quota documentation
 
 from __future__ import annotations
 
+FUNCTION_NAME_MAX = 64  # the name itself; the model's 140 bounds the ARN forms
 MEMORY_MB_MIN = 128
 MEMORY_MB_MAX = 10_240
 TIMEOUT_S_MIN = 1

@@ -368,6 +368,13 @@ def new_function_target(deps: LambdaDeps, ctx: RequestContext, function_name: st
     target = names.resolve(deps, ctx, function_name)
     if target.qualifier is not None:
         raise InvalidParameterValueError("A function name cannot carry a qualifier here.")
+    if len(target.name) > limits.FUNCTION_NAME_MAX:
+        # Lambda's code and wording (recorded AWS response); the value is the name as given.
+        raise InvalidParameterValueError(
+            f"1 validation error detected: Value '{function_name}' at 'functionName' failed to"
+            f" satisfy constraint: Member must have length less than or equal to"
+            f" {limits.FUNCTION_NAME_MAX}"
+        )
     return target
 
 
