@@ -91,8 +91,8 @@ def test_the_revision_a_create_answered_is_stale_as_on_aws(server: InProcessServ
     assert refusal(stale) == (
         "PreconditionFailedException",
         412,
-        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction"
-        " API to retrieve the latest Revision Id",
+        "The Revision Id provided does not match the latest Revision Id. Call the"
+        " GetFunction/GetAlias API to retrieve the latest Revision Id",
     )
 
 
@@ -274,11 +274,21 @@ def test_publish_version_preconditions_in_aws_words(server: InProcessServer) -> 
     )
     with pytest.raises(ClientError) as wrong_revision:
         lam.publish_version(FunctionName=name, RevisionId="wrong")
-    assert refusal(wrong_revision)[:2] == ("PreconditionFailedException", 412)
+    assert refusal(wrong_revision) == (
+        "PreconditionFailedException",
+        412,
+        "The Revision Id provided does not match the latest Revision Id. Call the"
+        " GetFunction/GetAlias API to retrieve the latest Revision Id",
+    )
     published = lam.publish_version(
         FunctionName=name, CodeSha256=latest["CodeSha256"], RevisionId=latest["RevisionId"]
     )
     assert (published["Version"], published["State"]) == ("1", "Active")
+    # A publish gives $LATEST a new RevisionId; answering with an existing version does not.
+    after = lam.get_function_configuration(FunctionName=name)["RevisionId"]
+    assert len({latest["RevisionId"], published["RevisionId"], after}) == 3
+    assert lam.publish_version(FunctionName=name)["Version"] == "1"
+    assert lam.get_function_configuration(FunctionName=name)["RevisionId"] == after
 
 
 # -- 3. limits and rules --------------------------------------------------------------------------

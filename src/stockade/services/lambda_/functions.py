@@ -294,7 +294,7 @@ class Functions:
         with deps.store.write() as tx:
             current = _latest(tx, target)
             if revision_id is not None and revision_id != current.revision_id:
-                raise PreconditionFailedError("GetFunction")
+                raise PreconditionFailedError()  # "GetFunction/GetAlias", as Lambda words it
             if "code" in changes:
                 packages.check_storage_quota(tx, target.account_id, changes["code"])
             now = deps.clock.now()

@@ -47,6 +47,8 @@ def publish(
         published_from_description=latest.config.description,
     )
     tx.versions.put(version)
+    # Publishing gives $LATEST a new RevisionId too (recorded AWS responses).
+    tx.versions.put(replace(latest, revision_id=str(uuid.uuid4())))
     tx.functions.put(replace(function, last_published=number))
     return version
 
@@ -87,7 +89,7 @@ class Versions:
             if function is None or latest is None:
                 raise names.not_found(target)
             if request.get("RevisionId") not in (None, latest.revision_id):
-                raise PreconditionFailedError("GetFunction")
+                raise PreconditionFailedError()  # "GetFunction/GetAlias", as Lambda words it
             wanted_sha = request.get("CodeSha256")
             if wanted_sha is not None and wanted_sha != latest.code.sha256_base64:
                 raise InvalidParameterValueError(
