@@ -218,6 +218,30 @@ def test_create_with_publish_answers_version_one_pending(server: InProcessServer
     assert one["RevisionId"] != created["RevisionId"]
 
 
+def test_update_code_with_publish_answers_the_new_version_pending(
+    server: InProcessServer,
+) -> None:
+    lam = server.client("lambda")
+    name = create(server)["FunctionName"]
+    code = make_zip({"app.py": "def handler(e, c):\n    return 3\n"})
+    answered = lam.update_function_code(FunctionName=name, ZipFile=code, Publish=True)
+    assert (answered["Version"], answered["State"], answered["StateReasonCode"]) == (
+        "1",
+        "Pending",
+        "Creating",
+    )
+    assert answered["FunctionArn"].endswith(f":function:{name}:1")
+    one = lam.get_function_configuration(FunctionName=name, Qualifier="1")
+    assert (one["State"], one["CodeSha256"]) == ("Active", answered["CodeSha256"])
+    # Nothing new to publish: the existing version, as it is.
+    again = lam.update_function_code(FunctionName=name, ZipFile=code, Publish=True)
+    assert (again["Version"], again["State"], again["RevisionId"]) == (
+        "1",
+        "Active",
+        one["RevisionId"],
+    )
+
+
 def test_event_invoke_config_always_carries_both_destinations(server: InProcessServer) -> None:
     lam = server.client("lambda")
     name = create(server)["FunctionName"]

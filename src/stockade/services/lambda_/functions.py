@@ -116,10 +116,7 @@ class Functions:
             tx.versions.put(latest.ready)
             shown = latest.accepted
             if request.get("Publish"):  # Lambda answers with version 1, itself pending
-                published = publish(tx, function, latest.ready, now)
-                shown = transition(
-                    published, Deployment.CREATE, _revision(), published.revision_id
-                ).accepted
+                shown = _published(function, publish(tx, function, latest.ready, now))
             variables = request.get("Environment", {}).get("Variables", {})
             record_change(deps, ctx, tx, target.account_id, target.name, list(variables))
         return presenters.shown(deps, ctx, shown)
@@ -310,7 +307,7 @@ class Functions:
                 function = tx.functions.get(target.account_id, target.name)
                 if function is None:  # pragma: no cover - $LATEST exists only with its function
                     raise names.not_found(target)
-                shown = publish(tx, function, updated.ready, now)
+                shown = _published(function, publish(tx, function, updated.ready, now))
             record_change(deps, ctx, tx, target.account_id, target.name, environment_names)
         return presenters.shown(deps, ctx, shown)
 
@@ -357,6 +354,14 @@ class Functions:
 
 def _revision() -> str:
     return str(uuid.uuid4())
+
+
+def _published(before: Function, version: FunctionVersion) -> FunctionVersion:
+    """What a create or code update with Publish answers: a version it published is shown
+    being created (Pending, recorded AWS responses); an existing one as it is."""
+    if version.version == str(before.last_published):
+        return version
+    return transition(version, Deployment.CREATE, _revision(), version.revision_id).accepted
 
 
 def _exists(name: str) -> ResourceConflictError:
