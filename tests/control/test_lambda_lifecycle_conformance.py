@@ -205,6 +205,33 @@ def test_list_entries_carry_exactly_what_aws_lists(server: InProcessServer) -> N
     assert lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"].endswith(name)
 
 
+def test_alias_entries_carry_exactly_what_aws_lists(server: InProcessServer) -> None:
+    lam = server.client("lambda")
+    name = create(server, Publish=True)["FunctionName"]
+    lam.update_function_configuration(FunctionName=name, Timeout=4)
+    lam.publish_version(FunctionName=name)
+    plain = lam.create_alias(FunctionName=name, Name="plain", FunctionVersion="1")
+    routed = lam.create_alias(
+        FunctionName=name,
+        Name="routed",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.2}},
+    )
+    empty = lam.create_alias(
+        FunctionName=name,
+        Name="empty",
+        FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {}},
+    )
+    members = {"AliasArn", "Name", "FunctionVersion", "Description", "RevisionId"}
+    assert set(plain) - {"ResponseMetadata"} == members
+    assert set(empty) - {"ResponseMetadata"} == members  # an empty routing is not echoed
+    assert routed["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.2}}
+    listed = {a["Name"]: a for a in lam.list_aliases(FunctionName=name)["Aliases"]}
+    assert set(listed["plain"]) == members
+    assert set(listed["routed"]) == members | {"RoutingConfig"}
+
+
 def test_create_with_publish_answers_version_one_pending(server: InProcessServer) -> None:
     lam = server.client("lambda")
     created = create(server, Publish=True)
