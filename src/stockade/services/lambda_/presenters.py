@@ -32,7 +32,8 @@ def shown(
 
     `listed`: an entry of ListFunctions/ListVersionsByFunction, which Lambda gives without the
     state members ("To get the additional fields (State, StateReasonCode, StateReason,
-    LastUpdateStatus, ...) use GetFunction", ListFunctions API reference).
+    LastUpdateStatus, ...) for a function or version, use GetFunction", ListFunctions API
+    reference; recorded ListVersionsByFunction answers agree).
     `qualified_latest`: $LATEST named as such (Qualifier=$LATEST, a list of versions), which
     Lambda answers with the ARN ending in :$LATEST."""
     environment = deps.environments.describe(
