@@ -56,13 +56,17 @@ def test_create_and_get_function(server: RunningServer) -> None:
     assert created["CodeSha256"] == base64.b64encode(hashlib.sha256(PYTHON_ECHO).digest()).decode()
     assert created["CodeSize"] == len(PYTHON_ECHO)
     assert created["Version"] == "$LATEST"
-    assert created["State"] == "Active"
-    assert created["LastUpdateStatus"] == "Successful"
+    # Lambda answers a create with the function pending; the next read shows it Active with
+    # a new RevisionId (recorded AWS responses).
+    assert (created["State"], created["StateReasonCode"]) == ("Pending", "Creating")
+    assert "LastUpdateStatus" not in created
     assert created["Environment"]["Variables"] == {"GREETING": "hi"}
     assert (created["MemorySize"], created["Timeout"]) == (256, 10)
 
     fetched = lam.get_function(FunctionName=name)
-    assert fetched["Configuration"]["RevisionId"] == created["RevisionId"]
+    assert fetched["Configuration"]["State"] == "Active"
+    assert fetched["Configuration"]["LastUpdateStatus"] == "Successful"
+    assert fetched["Configuration"]["RevisionId"] != created["RevisionId"]
     assert fetched["Code"]["RepositoryType"] == "S3"
     location = fetched["Code"]["Location"]
     with urllib.request.urlopen(location, timeout=10, context=server.ssl_context()) as reply:
@@ -113,7 +117,8 @@ def test_missing_function_is_not_found(server: RunningServer) -> None:
 def test_update_code_and_configuration_with_revision_ids(server: RunningServer) -> None:
     lam = server.client("lambda")
     name = unique()
-    first = create(lam, server, name)
+    create(lam, server, name)
+    first = lam.get_function_configuration(FunctionName=name)
     new_zip = make_zip({"app.py": "def handler(e, c):\n    return 2\n"})
     updated = lam.update_function_code(FunctionName=name, ZipFile=new_zip,
                                        RevisionId=first["RevisionId"])  # fmt: skip
@@ -123,11 +128,12 @@ def test_update_code_and_configuration_with_revision_ids(server: RunningServer) 
         lam.update_function_configuration(FunctionName=name, MemorySize=512,
                                           RevisionId=first["RevisionId"])  # fmt: skip
     assert error_code(exc) == "PreconditionFailedException"
+    current = lam.get_function_configuration(FunctionName=name)["RevisionId"]
     config = lam.update_function_configuration(
         FunctionName=name,
         MemorySize=512,
         Environment={"Variables": {"MODE": "1"}},
-        RevisionId=updated["RevisionId"],
+        RevisionId=current,
     )
     assert config["MemorySize"] == 512
     assert config["CodeSize"] == len(new_zip)

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.integration
 
 REFUSED = (
     "The runtime parameter of {runtime} is no longer supported for creating or updating AWS"
-    " Lambda functions. We recommend you use the new runtime ({newer}) while creating or"
-    " updating functions."
+    " Lambda functions. We recommend you use a supported runtime while creating or updating"
+    " functions."
 )
 
 

@@ -132,7 +132,7 @@ def test_the_aws_cli_passes_the_tenant(server: RunningServer, tmp_path: Path) ->
     assert json.loads(out.read_text())["tenant"] == "cli-tenant"
 
 
-JSON_LOGGER = {
+JSON_LOGGER: dict[str, str | bytes] = {
     "app.py": "import logging\n"
     "def handler(event, context):\n"
     "    logging.getLogger().info('for %s', context.tenant_id)\n"

@@ -67,11 +67,11 @@ class _Raw:
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
 
-    def read(self, amt: int | None = None) -> bytes:
-        """For streaming members (Invoke's Payload): botocore reads them on demand."""
+    def read(self, amt: int | None = None, **_: Any) -> bytes:
+        """A streaming member's body (Invoke's Payload), read as botocore's StreamingBody does."""
         size = len(self._body) if amt is None else amt
-        data, self._body = self._body[:size], self._body[size:]
-        return data
+        chunk, self._body = self._body[:size], self._body[size:]
+        return chunk
 
 
 class InProcessServer:

@@ -139,14 +139,14 @@ def functions(
     if as_json:
         click.echo(json.dumps(found, indent=2, default=str))
         return
-    rows = [("NAME", "RUNTIME", "MEMORY", "TIMEOUT", "STATE", "LAST MODIFIED")]
+    # ListFunctions entries carry no State (Lambda leaves it to GetFunction).
+    rows = [("NAME", "RUNTIME", "MEMORY", "TIMEOUT", "LAST MODIFIED")]
     rows += [
         (
             f["FunctionName"],
             f.get("Runtime", "-"),
             str(f.get("MemorySize", "-")),
             str(f.get("Timeout", "-")),
-            f.get("State", "-"),
             f.get("LastModified", "-"),
         )
         for f in found

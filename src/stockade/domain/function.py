@@ -95,6 +95,8 @@ class FunctionConfig:
     dead_letter_arn: str | None = None  # a queue for events that failed every attempt
     # Set by CreateFunction only (Lambda refuses to change it); None: environments are shared.
     tenancy: TenantIsolationMode | None = None
+    # Environment given, even empty: Lambda then answers with it ({"Variables": {}}).
+    environment_set: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,9 @@ class FunctionVersion:
     last_modified: datetime
     state: FunctionState = FunctionState.ACTIVE
     last_update_status: UpdateStatus = UpdateStatus.SUCCESSFUL
+    # A published version: the Description $LATEST had when it was published (PublishVersion's
+    # own Description may replace it), so an unchanged $LATEST is recognised. None: the same.
+    published_from_description: str | None = None
 
     @property
     def is_latest(self) -> bool:

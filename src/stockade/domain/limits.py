@@ -6,6 +6,7 @@ model; the numbers here are the tighter limits from Lambda's quota documentation
 
 from __future__ import annotations
 
+FUNCTION_NAME_MAX = 64  # the name itself; the model's 140 bounds the ARN forms
 MEMORY_MB_MIN = 128
 MEMORY_MB_MAX = 10_240
 TIMEOUT_S_MIN = 1
@@ -20,9 +21,10 @@ TOTAL_CODE_BYTES_MAX = 75 * 1024**3  # per account (Lambda: per region)
 CONCURRENT_EXECUTIONS_DEFAULT = 1000
 UNRESERVED_CONCURRENCY_MIN = 100
 SYNC_PAYLOAD_BYTES_MAX = 6 * 1024 * 1024
-# A request carrying a 50 MB zip, base64-encoded in JSON, must be smaller than this (Lambda's
-# RequestEntityTooLargeException quotes the same figure).
-CODE_UPLOAD_REQUEST_BYTES_MAX = 69_905_067
+# A request uploading code must be smaller than this: Lambda's RequestEntityTooLargeException
+# quotes it ("Request must be smaller than 70167211 bytes for the CreateFunction operation",
+# recorded AWS response); a 50 MB zip, base64-encoded in JSON, fits.
+CODE_UPLOAD_REQUEST_BYTES_MAX = 70_167_211
 LIST_PAGE_MAX = 50
 
 # Environment variables Lambda sets itself; a function may not define them. Stockade also

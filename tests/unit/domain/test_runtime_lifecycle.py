@@ -29,8 +29,8 @@ def test_creation_is_blocked_before_updates() -> None:
     refusal = catalog.blocked("python3.9", date(2027, 2, 1), creating=True)
     assert refusal == (
         "The runtime parameter of python3.9 is no longer supported for creating or updating"
-        " AWS Lambda functions. We recommend you use the new runtime (python3.14) while"
-        " creating or updating functions."
+        " AWS Lambda functions. We recommend you use a supported runtime while creating or"
+        " updating functions."
     )
     assert catalog.blocked("python3.9", date(2027, 3, 2), creating=False) is None
     assert catalog.blocked("python3.9", date(2027, 3, 3), creating=False) is not None

@@ -304,9 +304,19 @@ def test_permission_and_code_signing_changes_offer_their_condition_keys(
          " ARN."),
         ("GetFunctionConcurrency", {"FunctionName": V1}, "ResourceNotFoundException",
          f"Function not found: {V1}"),
+        # Lambda's wording differs between Put and Get/Delete (recorded AWS responses).
         ("GetProvisionedConcurrencyConfig", {"FunctionName": "f", "Qualifier": "$LATEST"},
          "InvalidParameterValueException",
+         "The function resource provided must be an alias or a published version."),
+        ("PutProvisionedConcurrencyConfig", {"FunctionName": "f", "Qualifier": "$LATEST",
+                                             "ProvisionedConcurrentExecutions": 1},
+         "InvalidParameterValueException",
          "Provisioned Concurrency Configs cannot be applied to unpublished function versions."),
+        ("PutFunctionConcurrency", {"FunctionName": V1, "ReservedConcurrentExecutions": 1},
+         "InvalidParameterValueException",
+         "This operation is permitted on Lambda functions only. Aliases and versions do not"
+         " support this operation. Please specify either a function name or an unqualified"
+         " function ARN."),
         ("GetLayerVersionByArn", {"Arn": LAYER}, "InvalidParameterValueException",
          "A layer version ARN is required."),
     ],

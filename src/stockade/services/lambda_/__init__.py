@@ -29,6 +29,7 @@ from stockade.services.lambda_.concurrency import (
     ConcurrencyGate,
     FunctionConcurrency,
     concurrency_target,
+    reserving_target,
 )
 from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
@@ -66,7 +67,7 @@ class LambdaService:
         self.invoker = Invoker(deps, runner, self.gate, self.counters, keep_alive_s, max_lifetime_s)
         self.concurrency = FunctionConcurrency(deps, self.gate)
         self.event_invoke = EventInvokeConfigs(deps)
-        self.provisioned = ProvisionedConcurrency(deps, self.invoker)
+        self.provisioned = ProvisionedConcurrency(deps, self.invoker, concurrency_limit)
         self.functions = Functions(deps)
         self.versions = Versions(deps)
         self.aliases = Aliases(deps)
@@ -153,7 +154,7 @@ class LambdaService:
         return [
             operation("PutFunctionConcurrency", c.put_function_concurrency,
                       need.on_whole_function("lambda:PutFunctionConcurrency",
-                                             concurrency_target), WRITE),
+                                             reserving_target), WRITE),
             operation("GetFunctionConcurrency", c.get_function_concurrency,
                       need.on_whole_function("lambda:GetFunctionConcurrency",
                                              concurrency_target), READ),

@@ -98,7 +98,11 @@ class LambdaAccess:
     def on_provisioned(self, action: str) -> Needs[Any]:
         def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
             target = provisioned_target(
-                self._deps, ctx, request["FunctionName"], request["Qualifier"]
+                self._deps,
+                ctx,
+                request["FunctionName"],
+                request["Qualifier"],
+                putting=action == "lambda:PutProvisionedConcurrencyConfig",
             )
             return (Need(action, target.arn, self._functions),)
 

@@ -73,7 +73,7 @@ class Aliases:
         with deps.store.write() as tx:
             alias = _load(tx, alias_target)
             if request.get("RevisionId") not in (None, alias.revision_id):
-                raise PreconditionFailedError("GetAlias")
+                raise PreconditionFailedError()  # "GetFunction/GetAlias", as Lambda words it
             version = request.get("FunctionVersion", alias.function_version)
             routing = (
                 _routing(request["RoutingConfig"]) if "RoutingConfig" in request else alias.routing

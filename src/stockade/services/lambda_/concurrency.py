@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from stockade.domain import limits
+from stockade.domain.arn import LATEST
 from stockade.domain.function import Function
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
@@ -114,18 +115,24 @@ class FunctionConcurrency:
         self, ctx: RequestContext, request: shapes.PutFunctionConcurrencyRequest
     ) -> shapes.Concurrency:
         deps = self._deps
-        target = concurrency_target(deps, ctx, request["FunctionName"])
+        target = reserving_target(deps, ctx, request["FunctionName"])
         wanted = request["ReservedConcurrentExecutions"]
         with deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            if function is None:  # Lambda names $LATEST here
+                raise names.not_found(replace(target, qualifier=LATEST))
             others = sum_reserved(tx, target.account_id, excluding=target.name)
             if self._gate.account_limit - others - wanted < limits.UNRESERVED_CONCURRENCY_MIN:
                 raise InvalidParameterValueError(
                     "Specified ReservedConcurrentExecutions for function decreases account's"
                     " UnreservedConcurrentExecution below its minimum value of"
                     f" [{limits.UNRESERVED_CONCURRENCY_MIN}]."
+                )
+            provisioned = sum(c.requested for c in function.provisioned.values())
+            if provisioned > wanted:  # provisioned environments come out of the reservation
+                raise InvalidParameterValueError(
+                    f" ReservedConcurrentExecutions  {wanted} should not be lower than function's"
+                    f" total provisioned concurrency [{provisioned}]."
                 )
             tx.functions.put(replace(function, reserved_concurrency=wanted))
             record_change(deps, ctx, tx, target.account_id, target.name)
@@ -157,6 +164,19 @@ class FunctionConcurrency:
             tx.functions.put(replace(function, reserved_concurrency=None))
             record_change(deps, ctx, tx, target.account_id, target.name)
         self._gate.forget_reservations(target.account_id)
+
+
+def reserving_target(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
+    """The function PutFunctionConcurrency reserves for; a version or alias is refused with
+    Lambda's message (recorded AWS response)."""
+    target = names.resolve(deps, ctx, function_name)
+    if target.qualifier is not None:
+        raise InvalidParameterValueError(
+            "This operation is permitted on Lambda functions only. Aliases and versions do not"
+            " support this operation. Please specify either a function name or an unqualified"
+            " function ARN."
+        )
+    return target
 
 
 def concurrency_target(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:

@@ -16,6 +16,7 @@ ApiError
 ├── PolicyLengthExceededError      400 PolicyLengthExceededException (resource policy > 20 KB)
 ├── InvalidRequestContentError     400 InvalidRequestContentException (Invoke payload)
 ├── RequestTooLargeError           413 RequestTooLargeException (Invoke payload)
+├── RequestEntityTooLargeError     413 RequestEntityTooLargeException (deployment package)
 ├── TooManyRequestsError           429 TooManyRequestsException (no capacity)
 ├── ResourceNotReadyError          502 ResourceNotReadyException (no sandbox to run in)
 └── KmsKeyError                    502 KMS*Exception (the environment's key cannot be used)
@@ -108,6 +109,12 @@ class ServiceError(ApiError):
 
 class RequestTooLargeError(ApiError):
     code = "RequestTooLargeException"
+    http_status = 413
+    sender_fault = True
+
+
+class RequestEntityTooLargeError(ApiError):
+    code = "RequestEntityTooLargeException"
     http_status = 413
     sender_fault = True
 

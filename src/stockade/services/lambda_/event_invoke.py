@@ -136,14 +136,14 @@ class EventInvokeConfigs:
             response = {**response, "MaximumRetryAttempts": config.maximum_retry_attempts}
         if config.maximum_event_age_s is not None:
             response = {**response, "MaximumEventAgeInSeconds": config.maximum_event_age_s}
-        destinations: shapes.DestinationConfig = {}
-        if config.on_success:
-            destinations = {**destinations, "OnSuccess": {"Destination": config.on_success}}
-        if config.on_failure:
-            destinations = {**destinations, "OnFailure": {"Destination": config.on_failure}}
-        if destinations:
-            response = {**response, "DestinationConfig": destinations}
-        return response
+        # Always both members, empty when unset, as Lambda answers (recorded AWS responses).
+        on_success: shapes.OnSuccess = (
+            {"Destination": config.on_success} if config.on_success else {}
+        )
+        on_failure: shapes.OnFailure = (
+            {"Destination": config.on_failure} if config.on_failure else {}
+        )
+        return {**response, "DestinationConfig": {"OnSuccess": on_success, "OnFailure": on_failure}}
 
 
 def _function(tx: Transaction, target: names.Target) -> Function:

@@ -17,6 +17,7 @@ from stockade.domain.function import (
     FunctionVersion,
     LayerAttachment,
 )
+from stockade.domain.function_lifecycle import Deployment, transition
 from stockade.domain.function_rules import check_config, check_environment
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import (
@@ -90,6 +91,7 @@ class Functions:
             **logging_config.settings(request.get("LoggingConfig")),
             dead_letter_arn=_dead_letter(deps, request),
             tenancy=tenancy.requested_mode(request),
+            environment_set="Environment" in request,
         )
         _check(deps, config, creating=True)
         code = packages.store_package(deps, zip_bytes, sum(a.code.unzipped_size for a in layers))
@@ -98,15 +100,16 @@ class Functions:
         )
         code = replace(code, signature=signature)
         now = deps.clock.now()
-        latest = FunctionVersion(
+        created = FunctionVersion(
             account_id=target.account_id,
             function_name=target.name,
             version=LATEST,
             config=config,
             code=code,
-            revision_id=str(uuid.uuid4()),
+            revision_id="",
             last_modified=now,
         )
+        latest = transition(created, Deployment.CREATE, _revision(), _revision())
         function = Function(
             target.account_id,
             target.name,
@@ -119,8 +122,10 @@ class Functions:
                 raise _exists(target.name)
             packages.check_storage_quota(tx, target.account_id, code)
             tx.functions.put(function)
-            tx.versions.put(latest)
-            shown = publish(tx, function, latest, now) if request.get("Publish") else latest
+            tx.versions.put(latest.ready)
+            shown = latest.accepted
+            if request.get("Publish"):  # Lambda answers with version 1, itself pending
+                shown = _published(function, publish(tx, function, latest.ready, now))
             variables = request.get("Environment", {}).get("Variables", {})
             record_change(deps, ctx, tx, target.account_id, target.name, list(variables))
         return presenters.shown(deps, ctx, shown)
@@ -137,7 +142,9 @@ class Functions:
             ctx.base_url, version.account_id, version.code.sha256, deps.clock.now()
         )
         response: shapes.GetFunctionResponse = {
-            "Configuration": presenters.shown(deps, ctx, version),
+            "Configuration": presenters.shown(
+                deps, ctx, version, qualified_latest=target.qualifier == LATEST
+            ),
             "Code": {"RepositoryType": "S3", "Location": location},
         }
         if function is not None and function.tags:
@@ -156,7 +163,7 @@ class Functions:
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         with deps.store.read() as tx:
             version, _ = names.load_version(tx, target)
-        return presenters.shown(deps, ctx, version)
+        return presenters.shown(deps, ctx, version, qualified_latest=target.qualifier == LATEST)
 
     def list_functions(
         self, ctx: RequestContext, request: shapes.ListFunctionsRequest
@@ -177,7 +184,10 @@ class Functions:
                     v for f in found if (v := tx.versions.get(account, f.name, LATEST)) is not None
                 ]
         response: shapes.ListFunctionsResponse = {
-            "Functions": [presenters.shown(deps, ctx, v) for v in versions[:limit]]
+            "Functions": [
+                presenters.shown(deps, ctx, v, listed=True, qualified_latest=every_version)
+                for v in versions[:limit]
+            ]
         }
         if len(versions) > limit:
             last = versions[limit - 1]
@@ -261,6 +271,8 @@ class Functions:
             changes["environment"] = _sealed_environment(deps, ctx, target, key_arn, variables)
             environment_names = list(variables)
             changes["kms_key_arn"] = key_arn
+            if "Environment" in request:
+                changes["environment_set"] = True
         if "EphemeralStorage" in request:
             changes["ephemeral_storage"] = request["EphemeralStorage"]["Size"]
         if "TracingConfig" in request:
@@ -288,18 +300,23 @@ class Functions:
         with deps.store.write() as tx:
             current = _latest(tx, target)
             if revision_id is not None and revision_id != current.revision_id:
-                raise PreconditionFailedError("GetFunction")
+                raise PreconditionFailedError()  # "GetFunction/GetAlias", as Lambda words it
             if "code" in changes:
                 packages.check_storage_quota(tx, target.account_id, changes["code"])
             now = deps.clock.now()
-            updated = replace(current, revision_id=str(uuid.uuid4()), last_modified=now, **changes)
-            tx.versions.put(updated)
-            shown = updated
+            updated = transition(
+                replace(current, last_modified=now, **changes),
+                Deployment.UPDATE,
+                _revision(),
+                _revision(),
+            )
+            tx.versions.put(updated.ready)
+            shown = updated.accepted
             if publish_after:
                 function = tx.functions.get(target.account_id, target.name)
                 if function is None:  # pragma: no cover - $LATEST exists only with its function
                     raise names.not_found(target)
-                shown = publish(tx, function, updated, now)
+                shown = _published(function, publish(tx, function, updated.ready, now))
             record_change(deps, ctx, tx, target.account_id, target.name, environment_names)
         return presenters.shown(deps, ctx, shown)
 
@@ -344,6 +361,18 @@ class Functions:
         return {}
 
 
+def _revision() -> str:
+    return str(uuid.uuid4())
+
+
+def _published(before: Function, version: FunctionVersion) -> FunctionVersion:
+    """What a create or code update with Publish answers: a version it published is shown
+    being created (Pending, recorded AWS responses); an existing one as it is."""
+    if version.version == str(before.last_published):
+        return version
+    return transition(version, Deployment.CREATE, _revision(), version.revision_id).accepted
+
+
 def _exists(name: str) -> ResourceConflictError:
     return ResourceConflictError(f"Function already exist: {name}")
 
@@ -353,6 +382,13 @@ def new_function_target(deps: LambdaDeps, ctx: RequestContext, function_name: st
     target = names.resolve(deps, ctx, function_name)
     if target.qualifier is not None:
         raise InvalidParameterValueError("A function name cannot carry a qualifier here.")
+    if len(target.name) > limits.FUNCTION_NAME_MAX:
+        # Lambda's code and wording (recorded AWS response); the value is the name as given.
+        raise InvalidParameterValueError(
+            f"1 validation error detected: Value '{function_name}' at 'functionName' failed to"
+            f" satisfy constraint: Member must have length less than or equal to"
+            f" {limits.FUNCTION_NAME_MAX}"
+        )
     return target
 
 

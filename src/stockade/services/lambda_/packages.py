@@ -10,6 +10,7 @@ from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     CodeStorageExceededError,
     InvalidParameterValueError,
+    RequestEntityTooLargeError,
 )
 from stockade.store.ports import Transaction
 from stockade.types import AccountId
@@ -18,8 +19,8 @@ from stockade.types import AccountId
 def store_package(deps: LambdaDeps, data: bytes, layers_unzipped: int = 0) -> Code:
     """Inspect `data` and store it; runs before the transaction that will reference it, so the
     artifact is durable first (an unreferenced artifact is garbage-collected later)."""
-    if len(data) > limits.ZIPPED_BYTES_MAX:
-        raise InvalidParameterValueError(
+    if len(data) > limits.ZIPPED_BYTES_MAX:  # 413, as Lambda answers (recorded AWS response)
+        raise RequestEntityTooLargeError(
             f"Zipped size must be smaller than {limits.ZIPPED_BYTES_MAX} bytes"
         )
     budget = limits.UNZIPPED_BYTES_MAX - layers_unzipped

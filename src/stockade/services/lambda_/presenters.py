@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stockade.domain.function import Alias, FunctionVersion, LayerAttachment
+from stockade.domain.function_lifecycle import reasons
 from stockade.domain.layer import LayerVersion
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import logging_config
@@ -22,21 +23,40 @@ def lambda_time(moment: datetime) -> str:
 
 
 def shown(
-    deps: LambdaDeps, ctx: RequestContext, version: FunctionVersion
+    deps: LambdaDeps,
+    ctx: RequestContext,
+    version: FunctionVersion,
+    *,
+    listed: bool = False,
+    qualified_latest: bool = False,
 ) -> shapes.FunctionConfiguration:
-    """A version's configuration as `ctx`'s caller sees it (variables only if it may decrypt)."""
+    """A version's configuration as `ctx`'s caller sees it (variables only if it may decrypt).
+
+    `listed`: an entry of ListFunctions/ListVersionsByFunction, which Lambda gives without the
+    state members ("To get the additional fields (State, StateReasonCode, StateReason,
+    LastUpdateStatus, ...) for a function or version, use GetFunction", ListFunctions API
+    reference; recorded ListVersionsByFunction answers agree).
+    `qualified_latest`: $LATEST named as such (Qualifier=$LATEST, a list of versions), which
+    Lambda answers with the ARN ending in :$LATEST."""
     environment = deps.environments.describe(
         ctx, version.unqualified_arn(deps.region), version.config
     )
-    return configuration(version, deps.region, environment)
+    if environment is None and version.config.environment_set:
+        environment = {"Variables": {}}  # set empty: Lambda echoes it (recorded responses)
+    return configuration(version, deps.region, environment, listed, qualified_latest)
 
 
 def configuration(
-    version: FunctionVersion, region: str, environment: Mapping[str, Any] | None = None
+    version: FunctionVersion,
+    region: str,
+    environment: Mapping[str, Any] | None = None,
+    listed: bool = False,
+    qualified_latest: bool = False,
 ) -> shapes.FunctionConfiguration:
     """`environment`: Lambda's EnvironmentResponse (variables, or why they are not shown)."""
     config = version.config
-    arn = version.unqualified_arn(region) if version.is_latest else version.arn(region)
+    unqualified = version.is_latest and not qualified_latest
+    arn = version.unqualified_arn(region) if unqualified else version.arn(region)
     result: shapes.FunctionConfiguration = {
         "FunctionName": version.function_name,
         "FunctionArn": arn,
@@ -57,8 +77,6 @@ def configuration(
             else {}
         ),
         "RevisionId": version.revision_id,
-        "State": version.state.value,
-        "LastUpdateStatus": version.last_update_status.value,
         "PackageType": "Zip",
         "Architectures": [config.architecture],
         "EphemeralStorage": {"Size": config.ephemeral_storage},
@@ -67,6 +85,8 @@ def configuration(
     }
     if config.tenancy is not None:
         result = {**result, "TenancyConfig": tenancy_shown(config.tenancy)}
+    if not listed:
+        result = {**result, **_state(version)}
     if environment is not None:
         result = {**result, "Environment": environment}  # type: ignore[typeddict-item]
     if config.kms_key_arn:
@@ -78,6 +98,27 @@ def configuration(
             **result,
             "SigningProfileVersionArn": version.code.signature.profile_version_arn,
             "SigningJobArn": version.code.signature.job_arn,
+        }
+    return result
+
+
+def _state(version: FunctionVersion) -> shapes.FunctionConfiguration:
+    """State and LastUpdateStatus, with the reasons Lambda gives while they are in transition."""
+    why = reasons(version)
+    result: shapes.FunctionConfiguration = {"State": version.state.value}
+    if why.state_reason is not None and why.state_reason_code is not None:
+        result = {
+            **result,
+            "StateReason": why.state_reason,
+            "StateReasonCode": why.state_reason_code,
+        }
+    if why.shows_update_status:
+        result = {**result, "LastUpdateStatus": version.last_update_status.value}
+    if why.update_reason is not None and why.update_reason_code is not None:
+        result = {
+            **result,
+            "LastUpdateStatusReason": why.update_reason,
+            "LastUpdateStatusReasonCode": why.update_reason_code,
         }
     return result
 

@@ -12,16 +12,19 @@ import asyncio
 import logging
 from dataclasses import replace
 
+from stockade.domain import limits
 from stockade.domain.arn import LATEST
 from stockade.domain.function import Function, FunctionVersion
 from stockade.domain.provisioned import ProvisionedConfig, ProvisionedStatus
 from stockade.sandbox import EnvironmentSpec
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names, tenancy
+from stockade.services.lambda_.concurrency import sum_reserved
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import (
     InvalidParameterValueError,
     ProvisionedConcurrencyConfigNotFoundError,
+    ResourceConflictError,
     ResourceNotFoundError,
     ResourceNotReadyError,
 )
@@ -29,34 +32,52 @@ from stockade.services.lambda_.invoke import Invoker
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
 from stockade.services.lambda_.presenters import lambda_time
 from stockade.shapes import lambda_ as shapes
-from stockade.types import AccountId
+from stockade.store.ports import Transaction
+from stockade.types import AccountId, ascii_digits
 
 _log = logging.getLogger(__name__)
 
 
 def provisioned_target(
-    deps: LambdaDeps, ctx: RequestContext, function_name: str, qualifier: str
+    deps: LambdaDeps, ctx: RequestContext, function_name: str, qualifier: str, putting: bool = False
 ) -> names.Target:
-    """The version or alias a provisioned concurrency config is for ($LATEST is refused)."""
+    """The version or alias a provisioned concurrency config is for ($LATEST is refused, in
+    Lambda's words for a Put and for a Get or Delete; recorded AWS responses)."""
     target = names.resolve(deps, ctx, function_name, qualifier)
     if target.qualifier in (None, LATEST):
         raise InvalidParameterValueError(
             "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+            if putting
+            else "The function resource provided must be an alias or a published version."
         )
     return target
 
 
+def _no_config() -> ProvisionedConcurrencyConfigNotFoundError:
+    return ProvisionedConcurrencyConfigNotFoundError(
+        "No Provisioned Concurrency Config found for this function"
+    )
+
+
 class ProvisionedConcurrency:
-    def __init__(self, deps: LambdaDeps, invoker: Invoker) -> None:
+    def __init__(
+        self,
+        deps: LambdaDeps,
+        invoker: Invoker,
+        account_limit: int = limits.CONCURRENT_EXECUTIONS_DEFAULT,
+    ) -> None:
         self._deps = deps
         self._invoker = invoker
+        self._account_limit = account_limit
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def put_provisioned_concurrency_config(
         self, ctx: RequestContext, request: shapes.PutProvisionedConcurrencyConfigRequest
     ) -> shapes.PutProvisionedConcurrencyConfigResponse:
         deps = self._deps
-        target = provisioned_target(deps, ctx, request["FunctionName"], request["Qualifier"])
+        target = provisioned_target(
+            deps, ctx, request["FunctionName"], request["Qualifier"], putting=True
+        )
         wanted = request["ProvisionedConcurrentExecutions"]
         if self._invoker.runner is None:
             raise ResourceNotReadyError("Function execution is not available on this server.")
@@ -75,6 +96,9 @@ class ProvisionedConcurrency:
                     "Requested Provisioned Concurrency should not be greater than the"
                     " reservedConcurrentExecution for function"
                 )
+            if reserved is None:
+                self._check_unreserved(tx, target.account_id, wanted)
+            _check_no_overlap(tx, function, str(target.qualifier))
             config = ProvisionedConfig(str(target.qualifier), wanted, deps.clock.now())
             configs = {**function.provisioned, config.qualifier: config}
             tx.functions.put(replace(function, provisioned=configs))
@@ -92,9 +116,7 @@ class ProvisionedConcurrency:
             raise names.not_found(target)
         config = function.provisioned.get(str(target.qualifier))
         if config is None:
-            raise ProvisionedConcurrencyConfigNotFoundError(
-                f"No Provisioned Concurrency Config found for this function: {target.arn}"
-            )
+            raise _no_config()
         return _present(config)
 
     async def delete_provisioned_concurrency_config(
@@ -106,9 +128,7 @@ class ProvisionedConcurrency:
             version, _ = names.load_version(tx, target)
             function = tx.functions.get(target.account_id, target.name)
             if function is None or str(target.qualifier) not in function.provisioned:
-                raise ProvisionedConcurrencyConfigNotFoundError(
-                    f"No Provisioned Concurrency Config found for this function: {target.arn}"
-                )
+                raise _no_config()
             remaining = {
                 q: c for q, c in function.provisioned.items() if q != str(target.qualifier)
             }
@@ -157,6 +177,22 @@ class ProvisionedConcurrency:
         return started
 
     # -- helpers -----------------------------------------------------------------------------
+    def _check_unreserved(self, tx: Transaction, account: AccountId, wanted: int) -> None:
+        """A function without a reservation provisions out of the account's unreserved pool,
+        which keeps its minimum (Lambda's messages, recorded AWS responses)."""
+        unreserved = self._account_limit - sum_reserved(tx, account)
+        if wanted > unreserved:
+            raise InvalidParameterValueError(
+                "Specified ConcurrentExecutions for function is greater than account's"
+                f" unreserved concurrency [{unreserved}]."
+            )
+        if unreserved - wanted < limits.UNRESERVED_CONCURRENCY_MIN:
+            raise InvalidParameterValueError(
+                "Specified ConcurrentExecutions for function decreases account's"
+                " UnreservedConcurrentExecution below its minimum value of"
+                f" [{limits.UNRESERVED_CONCURRENCY_MIN}]."
+            )
+
     def _stored(
         self, account: AccountId
     ) -> list[tuple[Function, FunctionVersion, ProvisionedConfig]]:
@@ -225,6 +261,25 @@ class ProvisionedConcurrency:
             tx.functions.put(
                 replace(function, provisioned={**function.provisioned, config.qualifier: done})
             )
+
+
+def _check_no_overlap(tx: Transaction, function: Function, qualifier: str) -> None:
+    """A version is provisioned once: directly or through one alias, not both (409s with
+    Lambda's messages, recorded AWS responses)."""
+    if ascii_digits(qualifier):
+        for name in function.provisioned:
+            if ascii_digits(name):
+                continue
+            alias = tx.aliases.get(function.account_id, function.name, name)
+            if alias is not None and alias.function_version == qualifier:
+                raise ResourceConflictError("Version is pointed by a Provisioned Concurrency alias")
+        return
+    alias = tx.aliases.get(function.account_id, function.name, qualifier)
+    if alias is not None and alias.function_version in function.provisioned:
+        raise ResourceConflictError(
+            "Alias can't be used for Provisioned Concurrency configuration on an already"
+            " Provisioned version"
+        )
 
 
 def _present(config: ProvisionedConfig) -> shapes.GetProvisionedConcurrencyConfigResponse:

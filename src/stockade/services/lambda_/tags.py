@@ -21,8 +21,8 @@ def checked_tags(tags: Mapping[str, str]) -> dict[str, str]:
         raise InvalidParameterValueError(
             f"Tag keys starting with 'aws:' are reserved for system use: {', '.join(reserved)}"
         )
-    if len(tags) > MAX_TAGS:
-        raise InvalidParameterValueError(f"A resource can have at most {MAX_TAGS} tags.")
+    if len(tags) > MAX_TAGS:  # counted after merging with the tags already there
+        raise InvalidParameterValueError("Number of tags exceeds resource tag limit.")
     return dict(tags)
 
 
@@ -47,6 +47,10 @@ class Tags:
             function = tx.functions.get(target.account_id, target.name)
             if function is None:
                 raise names.not_found(target)
+            if not request["Tags"]:  # Lambda's answer to an empty map (recorded AWS response)
+                raise InvalidParameterValueError(
+                    "An error occurred and the request cannot be processed."
+                )
             merged = checked_tags({**function.tags, **request["Tags"]})
             tx.functions.put(replace(function, tags=merged))
             record_change(self._deps, ctx, tx, target.account_id, target.name)

@@ -25,14 +25,14 @@ def publish(
     now: datetime,
     description: str | None = None,
 ) -> FunctionVersion:
-    """Snapshot $LATEST as the next version, unless it equals the newest published one."""
+    """Snapshot $LATEST as the next version, unless nothing of it changed since the newest
+    published one: then that version is the answer (PublishVersion API reference: "Lambda
+    doesn't publish a version if the function's configuration and code haven't changed since
+    the last version"). Every member of the configuration counts, the Description of $LATEST
+    too; only PublishVersion's own Description does not (recorded AWS responses)."""
     if function.last_published:
         newest = tx.versions.get(function.account_id, function.name, str(function.last_published))
-        if (
-            newest is not None
-            and newest.code == latest.code
-            and newest.config == replace(latest.config, description=newest.config.description)
-        ):
+        if newest is not None and _same_as_published(newest, latest):
             return newest
     number = function.last_published + 1
     config = (
@@ -44,10 +44,25 @@ def publish(
         config=config,
         revision_id=str(uuid.uuid4()),
         last_modified=now,
+        published_from_description=latest.config.description,
     )
     tx.versions.put(version)
+    # Publishing gives $LATEST a new RevisionId too (recorded AWS responses).
+    tx.versions.put(replace(latest, revision_id=str(uuid.uuid4())))
     tx.functions.put(replace(function, last_published=number))
     return version
+
+
+def _same_as_published(published: FunctionVersion, latest: FunctionVersion) -> bool:
+    source_description = (
+        published.config.description
+        if published.published_from_description is None
+        else published.published_from_description
+    )
+    return (
+        published.code == latest.code
+        and replace(published.config, description=source_description) == latest.config
+    )
 
 
 def publishing_target(deps: LambdaDeps, ctx: RequestContext, function_name: str) -> names.Target:
@@ -74,7 +89,7 @@ class Versions:
             if function is None or latest is None:
                 raise names.not_found(target)
             if request.get("RevisionId") not in (None, latest.revision_id):
-                raise PreconditionFailedError("GetFunction")
+                raise PreconditionFailedError()  # "GetFunction/GetAlias", as Lambda words it
             wanted_sha = request.get("CodeSha256")
             if wanted_sha is not None and wanted_sha != latest.code.sha256_base64:
                 raise InvalidParameterValueError(
@@ -99,7 +114,10 @@ class Versions:
                 target.account_id, target.name, str(after[0]) if after else None, limit + 1
             )
         response: shapes.ListVersionsByFunctionResponse = {
-            "Versions": [presenters.shown(deps, ctx, v) for v in versions[:limit]]
+            "Versions": [
+                presenters.shown(deps, ctx, v, listed=True, qualified_latest=True)
+                for v in versions[:limit]
+            ]
         }
         if len(versions) > limit:
             response = {**response, "NextMarker": encode_marker(versions[limit - 1].version)}
