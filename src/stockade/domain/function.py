@@ -11,6 +11,7 @@ from enum import StrEnum
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.event_invoke import EventInvokeConfig
 from stockade.domain.provisioned import ProvisionedConfig
+from stockade.domain.runtime_management import RuntimeManagement
 from stockade.types import AccountId, Sha256Hex
 
 
@@ -103,6 +104,8 @@ class FunctionVersion:
     last_modified: datetime
     state: FunctionState = FunctionState.ACTIVE
     last_update_status: UpdateStatus = UpdateStatus.SUCCESSFUL
+    # Which version of the runtime's files it runs (Get/PutRuntimeManagementConfig).
+    runtime_management: RuntimeManagement = field(default_factory=RuntimeManagement)
 
     @property
     def is_latest(self) -> bool:

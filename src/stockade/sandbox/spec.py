@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from stockade.sandbox.runtime_bundle import RuntimeVersionSource
+
 
 class Runtime(StrEnum):
     PYTHON311 = "python3.11"
@@ -45,6 +47,8 @@ class EnvironmentSpec:
     log_group: str = ""  # defaults to /aws/lambda/<function_name>
     max_lifetime_s: float = 14 * 3600.0
     keep_alive_s: float = 300.0
+    # The runtime's files to run (a kept version, verified at launch); None: the installed ones.
+    runtime_version: RuntimeVersionSource | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy: the caller's dict may change after the spec is built.

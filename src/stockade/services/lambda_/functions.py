@@ -19,7 +19,7 @@ from stockade.domain.function import (
 )
 from stockade.domain.function_rules import check_config, check_environment
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names, packages, presenters, roles, tags
+from stockade.services.lambda_ import names, packages, presenters, roles, runtime_management, tags
 from stockade.services.lambda_.code_signing_configs import load as load_code_signing_config
 from stockade.services.lambda_.code_verification import check_deployment
 from stockade.services.lambda_.configuration_items import record_change
@@ -89,14 +89,17 @@ class Functions:
         )
         code = replace(code, signature=signature)
         now = deps.clock.now()
-        latest = FunctionVersion(
-            account_id=target.account_id,
-            function_name=target.name,
-            version=LATEST,
-            config=config,
-            code=code,
-            revision_id=str(uuid.uuid4()),
-            last_modified=now,
+        latest = runtime_management.stamped(
+            deps,
+            FunctionVersion(
+                account_id=target.account_id,
+                function_name=target.name,
+                version=LATEST,
+                config=config,
+                code=code,
+                revision_id=str(uuid.uuid4()),
+                last_modified=now,
+            ),
         )
         function = Function(
             target.account_id,
@@ -283,7 +286,9 @@ class Functions:
             if "code" in changes:
                 packages.check_storage_quota(tx, target.account_id, changes["code"])
             now = deps.clock.now()
-            updated = replace(current, revision_id=str(uuid.uuid4()), last_modified=now, **changes)
+            updated = runtime_management.stamped(
+                deps, replace(current, revision_id=str(uuid.uuid4()), last_modified=now, **changes)
+            )
             tx.versions.put(updated)
             shown = updated
             if publish_after:

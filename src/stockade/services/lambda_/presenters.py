@@ -9,6 +9,7 @@ from typing import Any
 from stockade.domain.function import Alias, FunctionVersion, LayerAttachment
 from stockade.domain.layer import LayerVersion
 from stockade.services.context import RequestContext
+from stockade.services.lambda_ import runtime_management
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.shapes import lambda_ as shapes
 
@@ -26,7 +27,11 @@ def shown(
     environment = deps.environments.describe(
         ctx, version.unqualified_arn(deps.region), version.config
     )
-    return configuration(version, deps.region, environment)
+    shown_config = configuration(version, deps.region, environment)
+    runtime_version = runtime_management.version_config(deps, version)
+    if runtime_version is not None:
+        shown_config = {**shown_config, "RuntimeVersionConfig": runtime_version}
+    return shown_config
 
 
 def configuration(
