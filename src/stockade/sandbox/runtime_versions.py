@@ -128,3 +128,36 @@ class RuntimeVersions:
 
     def source(self, digest: str) -> RuntimeVersionSource:
         return RuntimeVersionSource(digest, lambda: self._store.load(digest))
+
+
+class InstalledDigests:
+    """The digest of each runtime's installed files, read once: what the guests run when the
+    version asked for is the installed one (the zygote pre-imported it)."""
+
+    def __init__(self, installed: InstalledRuntimeFiles | None = None) -> None:
+        source = installed or InstalledRuntimeFiles()
+        self._digests = {b.runtime: b.digest for b in source.bundles()}
+
+    def is_installed(self, bundle: RuntimeBundle | None) -> bool:
+        return bundle is None or self._digests.get(bundle.runtime) == bundle.digest
+
+
+def python_sources(bundle: RuntimeBundle) -> dict[str, str]:
+    """A kept Python runtime version as module name -> source, as the guest imports it."""
+    return {
+        name.removesuffix(".py"): data.decode("utf-8")
+        for name, data in bundle.files
+        if name.endswith(".py") and "/" not in name
+    }
+
+
+def node_argv(node: str, bundle: RuntimeBundle) -> list[str]:
+    """argv running a kept Node.js bootstrap: its source evaluated with the file names it has
+    when it is the installed /var/runtime/bootstrap.js."""
+    source = bundle.file("node/bootstrap.js").decode("utf-8")
+    wrapped = (
+        "(function (__filename, __dirname) {\n"
+        f"{source}\n"
+        '})("/var/runtime/bootstrap.js", "/var/runtime");\n'
+    )
+    return [node, "-e", wrapped]

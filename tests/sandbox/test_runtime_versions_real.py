@@ -1,0 +1,107 @@
+"""Kept runtime versions run in real sandboxes: a Stockade runtime update, simulated.
+
+Two "installations" of Stockade ship different runtime files (the installed ones with a marker
+the runtime itself sets at start), one after the other over the same runtime version store. A
+function pinned to the first version still runs the first version's runtime code after the
+update; one that follows the newest runs the second's; the installed version runs the runtime
+the zygote pre-imported. The marker is set by runtime code, so reading it from the handler
+shows which runtime ran, from inside.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from stockade.sandbox import Runtime
+from stockade.sandbox.runtime_bundle import RuntimeBundle, RuntimeVersionSource
+from stockade.sandbox.runtime_versions import (
+    InstalledRuntimeFiles,
+    RuntimeVersions,
+    RuntimeVersionStore,
+)
+from tests.sandbox.support import SandboxHarness, make_spec, make_zip
+
+pytestmark = pytest.mark.slow
+
+PYTHON_APP = make_zip(
+    {
+        "app.py": (
+            "import os\n"
+            "def handler(event, context):\n"
+            "    return {'marker': os.environ.get('RUNTIME_MARKER')}\n"
+        )
+    }
+)
+NODE_APP = make_zip(
+    {"index.js": "exports.handler = async () => ({marker: process.env.RUNTIME_MARKER || null});\n"}
+)
+
+
+class Shipped:
+    """An installation's runtime files: the installed ones, each with a marker its runtime
+    code sets in the environment before any handler runs."""
+
+    def __init__(self, marker: str) -> None:
+        installed = InstalledRuntimeFiles()
+        python = installed.bundle(Runtime.PYTHON311)
+        node = installed.bundle(Runtime.NODEJS20)
+        line = f'\nos.environ["RUNTIME_MARKER"] = "{marker}"\n'.encode()
+        self.python = RuntimeBundle(
+            python.runtime,
+            tuple((n, d + line if n == "python_runtime.py" else d) for n, d in python.files),
+        )
+        js = f'process.env.RUNTIME_MARKER = "{marker}";\n'.encode()
+        self.node = RuntimeBundle(node.runtime, tuple((n, js + d) for n, d in node.files))
+
+    def bundles(self) -> tuple[RuntimeBundle, ...]:
+        return (self.python, self.node)
+
+
+def marker(
+    sandbox: SandboxHarness,
+    name: str,
+    runtime: Runtime,
+    source: RuntimeVersionSource,
+) -> object:
+    node = runtime is Runtime.NODEJS20
+    spec = make_spec(
+        NODE_APP if node else PYTHON_APP,
+        name=name,
+        runtime=runtime,
+        handler="index.handler" if node else "app.handler",
+        memory_mb=512 if node else 256,
+        config_key=source.digest[:16],
+    )
+    spec = replace(spec, runtime_version=source)
+    result = sandbox.invoke(spec)
+    assert result.function_error is None, result.payload
+    return json.loads(result.payload)["marker"]
+
+
+@pytest.mark.parametrize("runtime", [Runtime.PYTHON311, Runtime.NODEJS20])
+def test_a_pinned_function_keeps_its_runtime_after_an_update(
+    sandbox: SandboxHarness, tmp_path: Path, runtime: Runtime
+) -> None:
+    store = RuntimeVersionStore(tmp_path / "runtimes")
+    before = RuntimeVersions(store, Shipped("v1"))
+    pinned = before.newest(runtime.value)
+    assert marker(sandbox, f"pinned-{runtime.name}", runtime, before.source(pinned)) == "v1"
+    after = RuntimeVersions(store, Shipped("v2"))  # Stockade's runtime files were updated
+    newest = after.newest(runtime.value)
+    assert newest != pinned
+    assert after.runtime_of(pinned) == runtime.value  # kept although no longer shipped
+    assert marker(sandbox, f"pinned2-{runtime.name}", runtime, after.source(pinned)) == "v1"
+    assert marker(sandbox, f"auto-{runtime.name}", runtime, after.source(newest)) == "v2"
+
+
+@pytest.mark.parametrize("runtime", [Runtime.PYTHON311, Runtime.NODEJS20])
+def test_the_installed_version_runs_the_installed_runtime(
+    sandbox: SandboxHarness, tmp_path: Path, runtime: Runtime
+) -> None:
+    versions = RuntimeVersions(RuntimeVersionStore(tmp_path / "runtimes"), InstalledRuntimeFiles())
+    source = versions.source(versions.newest(runtime.value))
+    assert marker(sandbox, f"installed-{runtime.name}", runtime, source) is None
