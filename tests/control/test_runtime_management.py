@@ -309,3 +309,28 @@ def test_a_tampered_runtime_copy_is_refused_not_run(tmp_path: Path, v1: Shipped)
         assert code == "InvalidParameterValueException"
     finally:
         second.stop()
+
+
+def test_a_runtime_change_under_manual_is_refused_and_changes_nothing(
+    server: InProcessServer, v1: Shipped
+) -> None:
+    lam = server.client("lambda")
+    name = create(server)
+    lam.put_runtime_management_config(
+        FunctionName=name, UpdateRuntimeOn="Manual", RuntimeVersionArn=arn_of(v1.python)
+    )
+    before = lam.get_function_configuration(FunctionName=name)
+    before.pop("ResponseMetadata")
+    with pytest.raises(ClientError) as caught:
+        lam.update_function_configuration(FunctionName=name, Runtime="nodejs20.x")
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert arn_of(v1.python) in caught.value.response["Error"]["Message"]
+    after = lam.get_function_configuration(FunctionName=name)
+    after.pop("ResponseMetadata")
+    assert after == before
+    # Within the runtime, updates go on and the pin holds.
+    lam.update_function_configuration(FunctionName=name, Timeout=9)
+    assert shown_version(server, name) == arn_of(v1.python)
+    lam.put_runtime_management_config(FunctionName=name, UpdateRuntimeOn="Auto")
+    changed = lam.update_function_configuration(FunctionName=name, Runtime="nodejs20.x")
+    assert changed["RuntimeVersionConfig"] == {"RuntimeVersionArn": arn_of(v1.node)}

@@ -138,8 +138,14 @@ class InstalledDigests:
         source = installed or InstalledRuntimeFiles()
         self._digests = {b.runtime: b.digest for b in source.bundles()}
 
-    def is_installed(self, bundle: RuntimeBundle | None) -> bool:
-        return bundle is None or self._digests.get(bundle.runtime) == bundle.digest
+    def kept(self, bundle: RuntimeBundle | None, runtime: Runtime) -> RuntimeBundle | None:
+        """`bundle` when it is a version other than the installed one, else None; a version
+        of another runtime is refused (it could not run)."""
+        if bundle is None:
+            return None
+        if bundle.runtime != runtime.value:
+            raise RuntimeVersionError(f"a {bundle.runtime} runtime version cannot run {runtime}")
+        return None if self._digests.get(bundle.runtime) == bundle.digest else bundle
 
 
 def python_sources(bundle: RuntimeBundle) -> dict[str, str]:

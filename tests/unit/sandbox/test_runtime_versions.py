@@ -51,8 +51,11 @@ def test_the_installed_files_have_a_stable_identity() -> None:
     assert [b.digest for b in first] == [b.digest for b in second]
     assert {b.runtime for b in first} == {r.value for r in Runtime}
     installed = InstalledDigests()
-    assert all(installed.is_installed(b) for b in first)
-    assert not installed.is_installed(ONE)
+    assert all(installed.kept(b, Runtime(b.runtime)) is None for b in first)
+    assert installed.kept(ONE, Runtime.PYTHON311) is ONE
+    assert installed.kept(None, Runtime.NODEJS20) is None
+    with pytest.raises(RuntimeVersionError, match=r"cannot run nodejs20\.x"):
+        installed.kept(ONE, Runtime.NODEJS20)
 
 
 def test_copies_are_private_and_load_back(tmp_path: Path) -> None:

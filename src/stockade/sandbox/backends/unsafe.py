@@ -155,7 +155,7 @@ class UnsafeBackend:
             sdk_endpoint=f"http://127.0.0.1:{sdk.getsockname()[1]}",
         )
         argv = guest_argv(config.runtime, layout, config.code_dir, config.opt_dir)
-        kept = None if self._installed.is_installed(config.runtime_files) else config.runtime_files
+        kept = self._installed.kept(config.runtime_files, config.runtime)
         if config.runtime is Runtime.PYTHON311 and kept is not None:
             sources = json.dumps(python_sources(kept))
             args = [config.handler, layout.opt_root, sources]

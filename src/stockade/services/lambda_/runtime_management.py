@@ -52,10 +52,23 @@ def version_config(
 
 
 def stamped(deps: LambdaDeps, version: FunctionVersion) -> FunctionVersion:
-    """`version` after a code or configuration update: FunctionUpdate takes the newest."""
+    """`version` after a code or configuration update: FunctionUpdate takes the newest. A
+    runtime change under Manual is refused: the pinned version could not run the new runtime."""
     catalog = deps.runtime_versions
-    newest = catalog.newest(version.config.runtime) if catalog is not None else ""
-    return replace(version, runtime_management=version.runtime_management.stamped(newest))
+    if catalog is None:
+        return version
+    settings = version.runtime_management
+    runtime = version.config.runtime
+    if settings.update_on is UpdateRuntimeOn.MANUAL and catalog.runtime_of(settings.pinned) != (
+        runtime
+    ):
+        raise InvalidParameterValueError(
+            f"The runtime version {runtime_version_arn(deps.region, settings.pinned)} pinned by"
+            f" this function's runtime management configuration is not an available version"
+            f" of {runtime}. Set"
+            " UpdateRuntimeOn to Auto or FunctionUpdate, or pin a version of that runtime, first."
+        )
+    return replace(version, runtime_management=settings.stamped(catalog.newest(runtime)))
 
 
 class RuntimeManagementConfigs:

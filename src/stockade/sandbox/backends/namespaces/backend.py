@@ -258,7 +258,7 @@ class NamespaceBackend:
             raise EnvironmentStartError("backend closed")
         layout = GuestLayout()
         argv = guest_argv(config.runtime, layout, config.code_dir, config.opt_dir)
-        kept = None if self._installed.is_installed(config.runtime_files) else config.runtime_files
+        kept = self._installed.kept(config.runtime_files, config.runtime)
         if kept is not None and config.runtime is Runtime.NODEJS20:
             argv = node_argv(argv[0], kept)
         shell = self._shells.pop() if self._shells else await self._spawn_shell()
