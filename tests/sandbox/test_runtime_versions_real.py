@@ -10,20 +10,22 @@ shows which runtime ran, from inside.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from stockade.sandbox import Runtime
+from stockade.sandbox import EnvironmentPool, InMemoryLogSink, Runtime
+from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.sandbox.runtime_bundle import RuntimeBundle, RuntimeVersionSource
 from stockade.sandbox.runtime_versions import (
     InstalledRuntimeFiles,
     RuntimeVersions,
     RuntimeVersionStore,
 )
-from tests.sandbox.support import SandboxHarness, make_spec, make_zip
+from tests.sandbox.support import SandboxHarness, make_request, make_spec, make_zip
 
 pytestmark = pytest.mark.slow
 
@@ -105,3 +107,35 @@ def test_the_installed_version_runs_the_installed_runtime(
     versions = RuntimeVersions(RuntimeVersionStore(tmp_path / "runtimes"), InstalledRuntimeFiles())
     source = versions.source(versions.newest(runtime.value))
     assert marker(sandbox, f"installed-{runtime.name}", runtime, source) is None
+
+
+@pytest.mark.parametrize("runtime", [Runtime.PYTHON311, Runtime.NODEJS20])
+def test_the_unsafe_backend_runs_kept_versions_too(tmp_path: Path, runtime: Runtime) -> None:
+    """--unsafe-no-sandbox starts a fresh interpreter per environment: same kept copies."""
+    store = RuntimeVersionStore(tmp_path / "runtimes")
+    pinned = RuntimeVersions(store, Shipped("v1")).newest(runtime.value)
+    after = RuntimeVersions(store, Shipped("v2"))
+    node = runtime is Runtime.NODEJS20
+
+    async def scenario() -> list[object]:
+        pool = EnvironmentPool.local(UnsafeBackend(), InMemoryLogSink())
+        await pool.start()
+        markers: list[object] = []
+        try:
+            for digest in (pinned, after.newest(runtime.value)):
+                spec = make_spec(
+                    NODE_APP if node else PYTHON_APP,
+                    name=f"unsafe-{runtime.name}",
+                    runtime=runtime,
+                    handler="index.handler" if node else "app.handler",
+                    config_key=digest[:16],
+                )
+                spec = replace(spec, runtime_version=after.source(digest))
+                result = await pool.invoke(spec, make_request(spec))
+                assert result.function_error is None, result.payload
+                markers.append(json.loads(result.payload)["marker"])
+        finally:
+            await pool.close()
+        return markers
+
+    assert asyncio.run(scenario()) == ["v1", "v2"]
