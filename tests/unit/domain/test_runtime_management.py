@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import pytest
 
+from stockade.domain.function import Code, FunctionConfig, FunctionVersion
 from stockade.domain.runtime_management import (
     RuntimeManagement,
     UpdateRuntimeOn,
     parse_runtime_version_arn,
     runtime_version_arn,
 )
+from stockade.store.codec import decode, encode
 
 OLD, NEW, PIN = "a" * 64, "b" * 64, "c" * 64
 
@@ -59,3 +64,19 @@ def test_runtime_version_arns() -> None:
         f"arn:aws:lambda:us-east-1::runtime:{PIN.upper()}",
     ):
         assert parse_runtime_version_arn(other) is None
+
+
+def test_a_version_stored_before_runtime_management_loads_as_auto() -> None:
+    version = FunctionVersion(
+        "123456789012", "f", "$LATEST", FunctionConfig("python3.11", "app.handler", "r"),
+        Code("0" * 64, 1, 1), "rev", datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    row = encode(version)
+    assert row["runtime_management"] == {"update_on": "Auto", "pinned": "", "at_update": ""}
+    del row["runtime_management"]  # what rows written before this field look like
+    assert decode(FunctionVersion, row).runtime_management == RuntimeManagement()
+    pinned = RuntimeManagement(UpdateRuntimeOn.MANUAL, pinned=PIN)
+
+    assert decode(FunctionVersion, encode(replace(version, runtime_management=pinned))) == (
+        replace(version, runtime_management=pinned)
+    )

@@ -103,7 +103,13 @@ class RuntimeManagementConfigs:
         with deps.store.write() as tx:
             version, _ = names.load_version(tx, target)
             pinned = self._pinned(mode, arn, version)
-            settings = RuntimeManagement(mode, pinned, version.runtime_management.at_update)
+            # A version stored before runtime versions were recorded takes today's newest.
+            at_update = version.runtime_management.at_update or (
+                deps.runtime_versions.newest(version.config.runtime)
+                if deps.runtime_versions is not None
+                else ""
+            )
+            settings = RuntimeManagement(mode, pinned, at_update)
             tx.versions.put(replace(version, runtime_management=settings))
         response: shapes.PutRuntimeManagementConfigResponse = {
             "UpdateRuntimeOn": mode.value,
