@@ -22,31 +22,11 @@ from botocore.exceptions import ClientError
 
 from stockade.sandbox.backends.fake import FakeBackend, FakeContext
 from stockade.sandbox.runtime_bundle import RuntimeBundle
-from stockade.sandbox.runtime_versions import InstalledRuntimeFiles
-from stockade.sandbox.spec import Runtime
 from tests.support.inprocess import InProcessServer
 from tests.support.packages import PYTHON_ECHO
+from tests.support.runtime_files import Shipped
 
 REGION = "us-east-1"
-
-
-class Shipped:
-    """The runtime files of an installation: the installed ones, with a marker in Python's."""
-
-    def __init__(self, marker: str) -> None:
-        installed = InstalledRuntimeFiles()
-        python = installed.bundle(Runtime.PYTHON311)
-        files = tuple(
-            (name, data + f"\nRUNTIME_MARKER = {marker!r}\n".encode())
-            if name == "python_runtime.py"
-            else (name, data)
-            for name, data in python.files
-        )
-        self.python = RuntimeBundle(python.runtime, files)
-        self.node = installed.bundle(Runtime.NODEJS20)
-
-    def bundles(self) -> tuple[RuntimeBundle, ...]:
-        return (self.python, self.node)
 
 
 def arn_of(bundle: RuntimeBundle) -> str:
@@ -239,7 +219,7 @@ def test_a_stockade_runtime_update_moves_auto_but_not_manual_or_published(
         first.stop()
     v2 = Shipped("v2")
     assert v2.python.digest != v1.python.digest
-    assert v2.node.digest == v1.node.digest
+    assert v2.node.digest != v1.node.digest  # each runtime was updated
     second, backend = start(data, v2)
     try:
         lam = second.client("lambda")

@@ -19,13 +19,14 @@ import pytest
 
 from stockade.sandbox import EnvironmentPool, InMemoryLogSink, Runtime
 from stockade.sandbox.backends.unsafe import UnsafeBackend
-from stockade.sandbox.runtime_bundle import RuntimeBundle, RuntimeVersionSource
+from stockade.sandbox.runtime_bundle import RuntimeVersionSource
 from stockade.sandbox.runtime_versions import (
     InstalledRuntimeFiles,
     RuntimeVersions,
     RuntimeVersionStore,
 )
 from tests.sandbox.support import SandboxHarness, make_request, make_spec, make_zip
+from tests.support.runtime_files import Shipped
 
 pytestmark = pytest.mark.slow
 
@@ -41,26 +42,6 @@ PYTHON_APP = make_zip(
 NODE_APP = make_zip(
     {"index.js": "exports.handler = async () => ({marker: process.env.RUNTIME_MARKER || null});\n"}
 )
-
-
-class Shipped:
-    """An installation's runtime files: the installed ones, each with a marker its runtime
-    code sets in the environment before any handler runs."""
-
-    def __init__(self, marker: str) -> None:
-        installed = InstalledRuntimeFiles()
-        python = installed.bundle(Runtime.PYTHON311)
-        node = installed.bundle(Runtime.NODEJS20)
-        line = f'\nos.environ["RUNTIME_MARKER"] = "{marker}"\n'.encode()
-        self.python = RuntimeBundle(
-            python.runtime,
-            tuple((n, d + line if n == "python_runtime.py" else d) for n, d in python.files),
-        )
-        js = f'process.env.RUNTIME_MARKER = "{marker}";\n'.encode()
-        self.node = RuntimeBundle(node.runtime, tuple((n, js + d) for n, d in node.files))
-
-    def bundles(self) -> tuple[RuntimeBundle, ...]:
-        return (self.python, self.node)
 
 
 def marker(

@@ -21,7 +21,8 @@ from stockade.sandbox.runtime_versions import (
     RuntimeVersionStore,
 )
 from tests.sandbox.support import SandboxHarness, make_spec, make_zip
-from tests.sandbox.test_runtime_versions_real import PYTHON_APP, Shipped
+from tests.sandbox.test_runtime_versions_real import PYTHON_APP
+from tests.support.runtime_files import Shipped
 
 pytestmark = pytest.mark.slow
 
