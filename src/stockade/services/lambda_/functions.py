@@ -89,18 +89,16 @@ class Functions:
         )
         code = replace(code, signature=signature)
         now = deps.clock.now()
-        latest = runtime_management.stamped(
-            deps,
-            FunctionVersion(
-                account_id=target.account_id,
-                function_name=target.name,
-                version=LATEST,
-                config=config,
-                code=code,
-                revision_id=str(uuid.uuid4()),
-                last_modified=now,
-            ),
+        latest = FunctionVersion(
+            account_id=target.account_id,
+            function_name=target.name,
+            version=LATEST,
+            config=config,
+            code=code,
+            revision_id=str(uuid.uuid4()),
+            last_modified=now,
         )
+        latest = runtime_management.stamped(deps, latest)
         function = Function(
             target.account_id,
             target.name,
@@ -286,9 +284,8 @@ class Functions:
             if "code" in changes:
                 packages.check_storage_quota(tx, target.account_id, changes["code"])
             now = deps.clock.now()
-            updated = runtime_management.stamped(
-                deps, replace(current, revision_id=str(uuid.uuid4()), last_modified=now, **changes)
-            )
+            updated = replace(current, revision_id=str(uuid.uuid4()), last_modified=now, **changes)
+            updated = runtime_management.stamped(deps, updated)
             tx.versions.put(updated)
             shown = updated
             if publish_after:
