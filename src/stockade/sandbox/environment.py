@@ -15,6 +15,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from stockade.clock import Clock
@@ -103,25 +104,21 @@ class Environment:
         self._launch_started = time.monotonic()
         self._session = RuntimeSession()
         spec = self.spec
+        config = LaunchConfig(
+            env_id=self.env_id,
+            account_id=spec.account_id,
+            runtime=spec.runtime,
+            handler=spec.handler,
+            memory_mb=spec.memory_mb,
+            ephemeral_storage_mb=spec.ephemeral_storage_mb,
+            code_dir=code_dir,
+            opt_dir=opt_dir,
+            build_environment=lambda layout: lambda_environment(spec, self.log_stream, layout),
+        )
         try:
-            # The kept runtime version, checked against its digest (refused, never run, if not).
-            runtime_files = (
-                await asyncio.to_thread(spec.runtime_version.load)
-                if spec.runtime_version is not None
-                else None
-            )
-            config = LaunchConfig(
-                env_id=self.env_id,
-                account_id=spec.account_id,
-                runtime=spec.runtime,
-                handler=spec.handler,
-                memory_mb=spec.memory_mb,
-                ephemeral_storage_mb=spec.ephemeral_storage_mb,
-                code_dir=code_dir,
-                opt_dir=opt_dir,
-                build_environment=lambda layout: lambda_environment(spec, self.log_stream, layout),
-                runtime_files=runtime_files,
-            )
+            if spec.runtime_version is not None:  # a kept version, checked against its digest
+                files = await asyncio.to_thread(spec.runtime_version.load)
+                config = replace(config, runtime_files=files)
             self._process = await self._backend.launch(config)
             loop = asyncio.get_running_loop()
             meter = OutputMeter(self._output_rates, loop.time())
