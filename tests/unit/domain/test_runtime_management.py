@@ -15,6 +15,7 @@ from stockade.domain.runtime_management import (
     runtime_version_arn,
 )
 from stockade.store.codec import decode, encode
+from stockade.types import AccountId, Sha256Hex
 
 OLD, NEW, PIN = "a" * 64, "b" * 64, "c" * 64
 
@@ -68,8 +69,9 @@ def test_runtime_version_arns() -> None:
 
 def test_a_version_stored_before_runtime_management_loads_as_auto() -> None:
     version = FunctionVersion(
-        "123456789012", "f", "$LATEST", FunctionConfig("python3.11", "app.handler", "r"),
-        Code("0" * 64, 1, 1), "rev", datetime(2026, 1, 1, tzinfo=UTC),
+        AccountId("123456789012"), "f", "$LATEST",
+        FunctionConfig("python3.11", "app.handler", "r"), Code(Sha256Hex("0" * 64), 1, 1), "rev",
+        datetime(2026, 1, 1, tzinfo=UTC),
     )  # fmt: skip
     row = encode(version)
     assert row["runtime_management"] == {"update_on": "Auto", "pinned": "", "at_update": ""}
