@@ -11,6 +11,7 @@ from enum import StrEnum
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.event_invoke import EventInvokeConfig
 from stockade.domain.provisioned import ProvisionedConfig
+from stockade.domain.runtime_management import RuntimeManagement
 from stockade.domain.tenancy import TenantIsolationMode
 from stockade.types import AccountId, Sha256Hex
 
@@ -115,6 +116,8 @@ class FunctionVersion:
     # A published version: the Description $LATEST had when it was published (PublishVersion's
     # own Description may replace it), so an unchanged $LATEST is recognised. None: the same.
     published_from_description: str | None = None
+    # Which version of the runtime's files it runs (Get/PutRuntimeManagementConfig).
+    runtime_management: RuntimeManagement = field(default_factory=RuntimeManagement)
 
     @property
     def is_latest(self) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from stockade.sandbox.guest_env import GuestLayout
+from stockade.sandbox.runtime_bundle import RuntimeBundle
 from stockade.sandbox.spec import Runtime
 
 
@@ -31,6 +32,8 @@ class LaunchConfig:
     opt_dir: Path | None
     # Builds the guest's variables once the backend knows the layout; the result is secret.
     build_environment: Callable[[GuestLayout], Mapping[str, str]] = field(repr=False)
+    # The runtime version to run, already verified; None: the files this installation carries.
+    runtime_files: RuntimeBundle | None = None
 
 
 @dataclass(frozen=True)

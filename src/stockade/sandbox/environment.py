@@ -15,6 +15,7 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from stockade.clock import Clock
@@ -118,6 +119,9 @@ class Environment:
             build_environment=lambda layout: lambda_environment(spec, self.log_stream, layout),
         )
         try:
+            if spec.runtime_version is not None:  # a kept version, checked against its digest
+                files = await asyncio.to_thread(spec.runtime_version.load)
+                config = replace(config, runtime_files=files)
             self._process = await self._backend.launch(config)
             loop = asyncio.get_running_loop()
             meter = OutputMeter(self._output_rates, loop.time())

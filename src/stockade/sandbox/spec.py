@@ -12,6 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from stockade.sandbox.log_controls import LogControls
+from stockade.sandbox.runtime_bundle import RuntimeVersionSource
 
 
 class Runtime(StrEnum):
@@ -50,6 +51,8 @@ class EnvironmentSpec:
     keep_alive_s: float = 300.0
     # Tenant isolation mode: the one tenant this environment may ever serve (None: shared).
     tenant_id: str | None = None
+    # The runtime's files to run (a kept version, verified at launch); None: the installed ones.
+    runtime_version: RuntimeVersionSource | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy: the caller's dict may change after the spec is built.

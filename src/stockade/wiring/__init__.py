@@ -48,6 +48,12 @@ from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
+from stockade.sandbox.runtime_versions import (
+    InstalledRuntimeFiles,
+    RuntimeVersions,
+    RuntimeVersionStore,
+    ShippedRuntimeFiles,
+)
 from stockade.sandbox.sdk_address import SdkAddress
 from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
@@ -133,10 +139,15 @@ class Stockade:
 
 
 def build(
-    settings: Settings, *, clock: Clock | None = None, sandbox: SandboxBackend | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    sandbox: SandboxBackend | None = None,
+    runtime_files: ShippedRuntimeFiles | None = None,
 ) -> Stockade:
     """The server for `settings`. `clock` and `sandbox` replace the system clock and the
-    settings' isolation backend (in-process tests drive a fake clock and fake guests)."""
+    settings' isolation backend (in-process tests drive a fake clock and fake guests);
+    `runtime_files` the runtime files this installation ships (tests simulate an update)."""
     # Nothing the server writes may depend on the umask it was started with.
     restrict_umask()
     datadir.prepare(settings)
@@ -145,14 +156,18 @@ def build(
         repaired = restrict_tree(settings.data_dir)  # written by a version before these rules
         if repaired:
             LOG.info("made %d files and directories of the data dir private", len(repaired))
-        return _build(settings, lock_fd, clock or SystemClock(), sandbox)
+        return _build(settings, lock_fd, clock or SystemClock(), sandbox, runtime_files)
     except BaseException:
         os.close(lock_fd)
         raise
 
 
 def _build(
-    settings: Settings, lock_fd: int, clock: Clock, sandbox: SandboxBackend | None
+    settings: Settings,
+    lock_fd: int,
+    clock: Clock,
+    sandbox: SandboxBackend | None,
+    runtime_files: ShippedRuntimeFiles | None = None,
 ) -> Stockade:
     at_rest = _AtRest.open(settings, clock)
     server_tls = datadir.server_tls(settings, at_rest.root)
@@ -192,6 +207,11 @@ def _build(
             LambdaEnvironmentKeys(kms, authorizer, settings.region, trail)
         ),
         network=NetworkMode.HOST if settings.unsafe_no_sandbox else NetworkMode.ISOLATED,
+        # Every runtime version ever shipped stays in the data dir (pinned functions run it).
+        runtime_versions=RuntimeVersions(
+            RuntimeVersionStore(settings.data_dir / "runtimes"),
+            runtime_files or InstalledRuntimeFiles(),
+        ),
     )
     recorded = record_at_start(deps)
     if recorded:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -22,6 +23,7 @@ from stockade.sandbox.entrypoint import guest_argv
 from stockade.sandbox.errors import EnvironmentStartError, SandboxUnavailableError
 from stockade.sandbox.guest_env import GuestLayout
 from stockade.sandbox.guest_loader import GUEST_DIR, GUEST_UMASK, boot_argv
+from stockade.sandbox.runtime_versions import InstalledDigests, node_argv, python_sources
 from stockade.sandbox.sdk_packages import sdk_package_paths
 from stockade.sandbox.spec import Runtime
 
@@ -120,6 +122,7 @@ class UnsafeBackend:
         self._python = python
         self._node = node
         self._root: Path | None = None
+        self._installed = InstalledDigests()
 
     @property
     def isolated(self) -> bool:
@@ -152,10 +155,17 @@ class UnsafeBackend:
             sdk_endpoint=f"http://127.0.0.1:{sdk.getsockname()[1]}",
         )
         argv = guest_argv(config.runtime, layout, config.code_dir, config.opt_dir)
-        if config.runtime is Runtime.PYTHON311:
+        kept = self._installed.kept(config.runtime_files, config.runtime)
+        if config.runtime is Runtime.PYTHON311 and kept is not None:
+            sources = json.dumps(python_sources(kept))
+            args = [config.handler, layout.opt_root, sources]
+            argv = boot_argv(self._python, "runtime_copy", "boot", args)
+        elif config.runtime is Runtime.PYTHON311:
             argv = boot_argv(
                 self._python, "python_runtime", "boot", [config.handler, layout.opt_root]
             )
+        elif config.runtime is Runtime.NODEJS20 and kept is not None:
+            argv = node_argv(str(self._node), kept)
         elif config.runtime is Runtime.NODEJS20:
             argv = [str(self._node), *argv[1:]]
         log_r, log_w = os.pipe2(os.O_CLOEXEC)

@@ -138,7 +138,12 @@ def _guest_main(config: dict[str, Any]) -> NoReturn:
                 sys.stderr.write(f"Couldn't start {argv[0]}: {exc.strerror}\n")
                 _flush_and_exit(127)
         handler: str = config["handler"]
+        sources: dict[str, str] | None = config.get("runtime_sources")
         del config, env  # the runtime reads its variables from os.environ like any other
+        if sources:  # a kept runtime version other than the one pre-imported
+            from . import runtime_copy  # noqa: PLC0415 - pre-imported by the zygote
+
+            runtime_copy.load(sources).main(handler)
         from . import python_runtime  # noqa: PLC0415 - pre-imported by the zygote
 
         python_runtime.main(handler)

@@ -46,6 +46,7 @@ from . import (  # noqa: F401
     probes,
     python_runtime,
     rapi_client,
+    runtime_copy,
     runtime_trees,
     seccomp_bpf,
     shell,

@@ -41,6 +41,7 @@ from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
 from stockade.services.lambda_.permissions import Permissions
 from stockade.services.lambda_.provisioned import ProvisionedConcurrency
+from stockade.services.lambda_.runtime_management import RuntimeManagementConfigs
 from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags, tagged_target
 from stockade.services.lambda_.versions import Versions, publishing_target
@@ -78,6 +79,7 @@ class LambdaService:
         self.permissions = Permissions(deps)
         self.code_signing = CodeSigningConfigs(deps)
         self.access = LambdaAccess(deps)
+        self.runtime_management = RuntimeManagementConfigs(deps)
 
     def table(self) -> ServiceTable:
         """Every Lambda operation Stockade serves, what it needs and how it is audited."""
@@ -89,6 +91,7 @@ class LambdaService:
                 *self._configuration_operations(),
                 *self._permission_operations(),
                 *self._code_signing_operations(),
+                *self._runtime_management_operations(),
             ],
             ERRORS,
         )
@@ -222,4 +225,13 @@ class LambdaService:
             operation("DeleteFunctionCodeSigningConfig", c.delete_function_code_signing_config,
                       need.on_whole_function("lambda:DeleteFunctionCodeSigningConfig",
                                              signed_function_target), WRITE),
+        ]  # fmt: skip
+
+    def _runtime_management_operations(self) -> list[Operation[Any]]:
+        r, need = self.runtime_management, self.access
+        return [
+            operation("GetRuntimeManagementConfig", r.get_runtime_management_config,
+                      need.on_function("lambda:GetRuntimeManagementConfig"), READ),
+            operation("PutRuntimeManagementConfig", r.put_runtime_management_config,
+                      need.on_function("lambda:PutRuntimeManagementConfig"), WRITE),
         ]  # fmt: skip

@@ -9,6 +9,7 @@ from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
+from stockade.services.lambda_.runtime_catalog import RuntimeVersionCatalog
 from stockade.store.ports import ArtifactStore, Store
 from stockade.types import Region
 
@@ -25,3 +26,5 @@ class LambdaDeps:
     environments: EnvironmentVariables
     # How function environments reach the network, as configuration items record it.
     network: NetworkMode = NetworkMode.ISOLATED
+    # The runtime versions kept in the data dir; None: none known (RuntimeVersionConfig unset).
+    runtime_versions: RuntimeVersionCatalog | None = None

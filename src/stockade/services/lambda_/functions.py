@@ -26,6 +26,7 @@ from stockade.services.lambda_ import (
     packages,
     presenters,
     roles,
+    runtime_management,
     tags,
     tenancy,
 )
@@ -109,7 +110,9 @@ class Functions:
             revision_id="",
             last_modified=now,
         )
-        latest = transition(created, Deployment.CREATE, _revision(), _revision())
+        latest = transition(
+            runtime_management.stamped(deps, created), Deployment.CREATE, _revision(), _revision()
+        )
         function = Function(
             target.account_id,
             target.name,
@@ -305,7 +308,7 @@ class Functions:
                 packages.check_storage_quota(tx, target.account_id, changes["code"])
             now = deps.clock.now()
             updated = transition(
-                replace(current, last_modified=now, **changes),
+                runtime_management.stamped(deps, replace(current, last_modified=now, **changes)),
                 Deployment.UPDATE,
                 _revision(),
                 _revision(),

@@ -30,7 +30,7 @@ from stockade.sandbox import (
     WarmKey,
 )
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import logging_config, names, tenancy
+from stockade.services.lambda_ import logging_config, names, runtime_management, tenancy
 from stockade.services.lambda_.concurrency import ConcurrencyGate
 from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
@@ -258,6 +258,7 @@ class Invoker:
         variables: Mapping[str, str],
     ) -> EnvironmentSpec:
         config = version.config
+        runtime = runtime_management.runtime_source(self._deps, version)
         return EnvironmentSpec(
             account_id=version.account_id,
             function_name=version.function_name,
@@ -265,8 +266,11 @@ class Invoker:
                 version.account_id, version.function_name, None, self._deps.region
             ).arn,
             version=version.version,
-            # A new revision of $LATEST or a different version never reuses an environment.
-            config_key=f"{version.version}:{version.revision_id}",
+            # A new revision of $LATEST, a different version or runtime version never reuses
+            # an environment.
+            config_key=f"{version.version}:{version.revision_id}:{runtime.digest[:16]}"
+            if runtime is not None
+            else f"{version.version}:{version.revision_id}",
             runtime=Runtime(config.runtime),
             handler=config.handler,
             memory_mb=config.memory_size,
@@ -283,6 +287,7 @@ class Invoker:
             keep_alive_s=self._keep_alive_s,
             # An environment never outlives the credentials it starts with.
             max_lifetime_s=min(self._max_lifetime_s, self._sessions.lifetime_s(credentials)),
+            runtime_version=runtime,
         )
 
 

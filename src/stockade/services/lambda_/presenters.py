@@ -10,7 +10,7 @@ from stockade.domain.function import Alias, FunctionVersion, LayerAttachment
 from stockade.domain.function_lifecycle import reasons
 from stockade.domain.layer import LayerVersion
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import logging_config
+from stockade.services.lambda_ import logging_config, runtime_management
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.tenancy import shown as tenancy_shown
 from stockade.shapes import lambda_ as shapes
@@ -43,7 +43,11 @@ def shown(
     )
     if environment is None and version.config.environment_set:
         environment = {"Variables": {}}  # set empty: Lambda echoes it (recorded responses)
-    return configuration(version, deps.region, environment, listed, qualified_latest)
+    shown_config = configuration(version, deps.region, environment, listed, qualified_latest)
+    runtime_version = None if listed else runtime_management.version_config(deps, version)
+    if runtime_version is not None:  # list entries leave it out, as Lambda's do
+        shown_config = {**shown_config, "RuntimeVersionConfig": runtime_version}
+    return shown_config
 
 
 def configuration(

@@ -35,6 +35,7 @@ from stockade.sandbox.guest_env import GuestLayout
 from stockade.sandbox.guest_loader import GUEST_DIR
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
 from stockade.sandbox.proc_masks import ProcMasks
+from stockade.sandbox.runtime_versions import InstalledDigests, node_argv, python_sources
 from stockade.sandbox.sdk_address import SdkAddress
 from stockade.sandbox.sdk_packages import sdk_package_paths
 from stockade.sandbox.spec import Runtime
@@ -102,6 +103,7 @@ class NamespaceBackend:
         self._refill: asyncio.Task[None] | None = None
         self._names = itertools.count()
         self._closed = False
+        self._installed = InstalledDigests()
 
     @property
     def isolated(self) -> bool:
@@ -260,6 +262,9 @@ class NamespaceBackend:
             raise EnvironmentStartError("backend closed")
         layout = GuestLayout(sdk_endpoint=self._s.sdk.endpoint, sdk_ca_file=self._s.sdk.ca_file)
         argv = guest_argv(config.runtime, layout, config.code_dir, config.opt_dir)
+        kept = self._installed.kept(config.runtime_files, config.runtime)
+        if kept is not None and config.runtime is Runtime.NODEJS20:
+            argv = node_argv(argv[0], kept)
         shell = self._shells.pop() if self._shells else await self._spawn_shell()
         self._schedule_refill()
         trees: list[int] = []
@@ -282,6 +287,8 @@ class NamespaceBackend:
                 "handler": config.handler,
                 "cwd": layout.task_root,
             }
+            if kept is not None and config.runtime is Runtime.PYTHON311:
+                body["runtime_sources"] = python_sources(kept)
             shell.send(channel.CONFIGURE, body, trees)
             del body  # holds the function's environment (secrets)
             kind, reply, _ = await shell.next_message(SETUP_TIMEOUT_S)
