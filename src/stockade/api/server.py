@@ -71,7 +71,12 @@ class ConnectionAdopter:
             sock.close()
             return False
         protocol = edge.protocol(
-            server.config, server.server_state, server.lifespan.state, admission, channel=True
+            server.config,
+            server.server_state,
+            server.lifespan.state,
+            admission,
+            channel=True,
+            origin=origin,
         )
         task = loop.create_task(loop.connect_accepted_socket(lambda: protocol, sock))
         task.add_done_callback(functools.partial(_report_failure, admission, sock))

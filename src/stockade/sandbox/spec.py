@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from stockade.domain.trace import TraceContext
+
 
 class Runtime(StrEnum):
     PYTHON311 = "python3.11"
@@ -76,6 +78,8 @@ class InvocationRequest:
     client_context: str | None = field(default=None, repr=False)  # base64 JSON, as Lambda has it
     cognito_identity: str | None = field(default=None, repr=False)
     trace_id: str | None = None
+    # The host-side trace (its lineage counts the chain's hops); `trace_id` is its header.
+    trace: TraceContext | None = None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
 from stockade.services.lambda_.permissions import Permissions
 from stockade.services.lambda_.provisioned import ProvisionedConcurrency
+from stockade.services.lambda_.recursion import RecursionConfigs, recursion_target
 from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags, tagged_target
 from stockade.services.lambda_.versions import Versions, publishing_target
@@ -77,6 +78,7 @@ class LambdaService:
         self.permissions = Permissions(deps)
         self.code_signing = CodeSigningConfigs(deps)
         self.access = LambdaAccess(deps)
+        self.recursion = RecursionConfigs(deps)
 
     def table(self) -> ServiceTable:
         """Every Lambda operation Stockade serves, what it needs and how it is audited."""
@@ -88,6 +90,7 @@ class LambdaService:
                 *self._configuration_operations(),
                 *self._permission_operations(),
                 *self._code_signing_operations(),
+                *self._recursion_operations(),
             ],
             ERRORS,
         )
@@ -221,4 +224,15 @@ class LambdaService:
             operation("DeleteFunctionCodeSigningConfig", c.delete_function_code_signing_config,
                       need.on_whole_function("lambda:DeleteFunctionCodeSigningConfig",
                                              signed_function_target), WRITE),
+        ]  # fmt: skip
+
+    def _recursion_operations(self) -> list[Operation[Any]]:
+        r, need = self.recursion, self.access
+        return [
+            operation("GetFunctionRecursionConfig", r.get_function_recursion_config,
+                      need.on_whole_function("lambda:GetFunctionRecursionConfig",
+                                             recursion_target), READ),
+            operation("PutFunctionRecursionConfig", r.put_function_recursion_config,
+                      need.on_whole_function("lambda:PutFunctionRecursionConfig",
+                                             recursion_target), WRITE),
         ]  # fmt: skip

@@ -28,6 +28,7 @@ from stockade.services.sqs.errors import (
     TooManyEntriesInBatchRequestError,
 )
 from stockade.services.sqs.scope import existing_queue, no_queue
+from stockade.services.sqs.trace_header import stored_trace_header
 from stockade.shapes import sqs as shapes
 from stockade.store.queue_ports import (
     MESSAGE_BYTES_MAX,
@@ -264,7 +265,9 @@ def _outgoing(
             {"AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
         ),
     )  # fmt: skip
-    stored = attrs.encode(message_attributes, ctx.principal.principal_id, trace)
+    stored = attrs.encode(
+        message_attributes, ctx.principal.principal_id, stored_trace_header(ctx, trace)
+    )
     return OutgoingMessage(body, stored, delay), digests
 
 
