@@ -38,38 +38,49 @@ def function_key(unqualified_arn: str) -> str:
 
 @dataclass(frozen=True)
 class Lineage:
-    """How many times each function ran in one chain of requests."""
+    """How many times each function ran in one chain of requests.
+
+    Bounded: past `LINEAGE_FUNCTIONS_MAX` functions the least-run are forgotten, and `floor`
+    keeps the highest count forgotten; a function the lineage does not name counts as having
+    run `floor` times, so a chain through many functions cannot reset anyone's count."""
 
     counts: tuple[tuple[str, int], ...] = ()  # (function key, count), sorted by key
+    floor: int = 0
 
     def count(self, key: str) -> int:
-        return dict(self.counts).get(key, 0)
+        return dict(self.counts).get(key, self.floor)
 
     def after(self, key: str) -> Lineage:
         """The lineage of the next invocation of `key` in this chain."""
         counts = dict(self.counts)
-        counts[key] = min(counts.get(key, 0) + 1, LINEAGE_COUNT_MAX)
-        if len(counts) > LINEAGE_FUNCTIONS_MAX:  # bounded: forget the least-invoked
-            kept = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            counts = dict(kept[:LINEAGE_FUNCTIONS_MAX])
-            counts[key] = counts.get(key, 1)
-        return Lineage(tuple(sorted(counts.items())))
+        counts[key] = min(self.count(key) + 1, LINEAGE_COUNT_MAX)
+        floor = self.floor
+        while len(counts) > LINEAGE_FUNCTIONS_MAX:
+            forgotten = min((kv for kv in counts.items() if kv[0] != key),
+                            key=lambda kv: (kv[1], kv[0]))  # fmt: skip
+            floor = max(floor, forgotten[1])
+            del counts[forgotten[0]]
+        return Lineage(tuple(sorted(counts.items())), floor)
 
     def encode(self) -> str:
-        return ",".join(f"{key}:{count}" for key, count in self.counts)
+        return ",".join([f"*:{self.floor}"] + [f"{key}:{count}" for key, count in self.counts])
 
     @classmethod
     def decode(cls, text: str) -> Lineage:
         """Strict: the encoding is Stockade's own (queued events), anything else is refused."""
         counts: dict[str, int] = {}
+        floor = 0
         for part in filter(None, text.split(",")):
             key, _, number = part.partition(":")
-            if not _KEY.match(key) or not number.isdigit():
+            if not (_KEY.match(key) or key == "*") or not number.isdigit():
                 raise ValueError("malformed lineage")
-            counts[key] = min(int(number), LINEAGE_COUNT_MAX)
+            if key == "*":
+                floor = min(int(number), LINEAGE_COUNT_MAX)
+            else:
+                counts[key] = min(int(number), LINEAGE_COUNT_MAX)
         if len(counts) > LINEAGE_FUNCTIONS_MAX:
             raise ValueError("malformed lineage")
-        return cls(tuple(sorted(counts.items())))
+        return cls(tuple(sorted(counts.items())), floor)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class FakeContext:
     log: Callable[[str], None]
     state: dict[str, object]  # per-environment globals: survives warm invocations
     env_id: str
+    trace_id: str | None = None  # Lambda-Runtime-Trace-Id, as the runtime sets _X_AMZN_TRACE_ID
 
 
 FakeHandler = Callable[[bytes, FakeContext], Awaitable[bytes]]
@@ -134,6 +135,7 @@ class FakeProcess:
                 log=self._log,
                 state=self.state,
                 env_id=self.config.env_id,
+                trace_id=headers.get("lambda-runtime-trace-id"),
             )
             try:
                 result = await self._handler(event, context)
