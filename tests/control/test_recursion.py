@@ -83,6 +83,23 @@ def fields(header: str | None) -> dict[str, str]:
     return dict(part.split("=", 1) for part in header.split(";"))
 
 
+def stopped_log_lines(server: InProcessServer, group: str) -> list[str]:
+    """The log group's recursion lines, once the log store has written any (it batches)."""
+    logs = server.client("logs")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            events = logs.filter_log_events(
+                logGroupName=group, filterPattern="RecursiveInvocationException"
+            )["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            events = []
+        if events:
+            return [str(event["message"]) for event in events]
+        time.sleep(0.1)
+    return []
+
+
 def error_of(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     error = caught.value.response["Error"]
     return str(error["Code"]), str(error["Message"])
@@ -180,8 +197,7 @@ def test_the_sixteenth_run_may_invoke_no_further_and_the_caller_is_told(
     assert len(guests.traces) == 1  # it did not run
 
     server.scope_extra.clear()
-    events = server.client("logs").filter_log_events(logGroupName="/aws/lambda/f")["events"]
-    stopped_lines = [e["message"] for e in events if "RecursiveInvocationException" in e["message"]]
+    stopped_lines = stopped_log_lines(server, "/aws/lambda/f")
     assert len(stopped_lines) == 1
     assert ROOT in stopped_lines[0]
     assert "ran 16 times" in stopped_lines[0]
