@@ -164,3 +164,51 @@ def test_with_recursive_loop_allow_the_chain_runs_past_16(server: RunningServer)
     runs = drain(server, report, quiet_s=6)
     assert sorted(run["n"] for run in runs) == list(range(1, 21))
     assert drain(server, failures, quiet_s=1) == []
+
+
+ROOT = "1-5759e988-bd862e3fe1be46a994272793"  # X-Ray's documented example trace id
+TRACE_READERS = {
+    "python3.11": ("app.handler", {"app.py": (
+        "import os\n"
+        "def handler(event, context):\n"
+        "    return os.environ.get('_X_AMZN_TRACE_ID')\n")}),
+    "nodejs20.x": ("index.handler", {"index.js": (
+        "exports.handler = async () => process.env._X_AMZN_TRACE_ID;\n")}),
+    "provided.al2023": ("unused", {"bootstrap": (
+        "#!/usr/bin/env python3\n"
+        "import json, os, urllib.request\n"
+        "api = os.environ['AWS_LAMBDA_RUNTIME_API']\n"
+        "base = f'http://{api}/2018-06-01/runtime/invocation'\n"
+        "while True:\n"
+        "    with urllib.request.urlopen(f'{base}/next') as r:\n"
+        "        rid = r.headers['Lambda-Runtime-Aws-Request-Id']\n"
+        "        trace = r.headers.get('Lambda-Runtime-Trace-Id')\n"
+        "    urllib.request.urlopen(urllib.request.Request(\n"
+        "        f'{base}/{rid}/response',\n"
+        "        data=json.dumps(trace).encode(), method='POST')).read()\n")}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("runtime", sorted(TRACE_READERS))
+def test_each_runtime_sees_the_callers_trace_continued(server: RunningServer, runtime: str) -> None:
+    handler, files = TRACE_READERS[runtime]
+    lam = server.client("lambda")
+    name = unique("trace")
+    lam.create_function(
+        FunctionName=name, Runtime=runtime, Handler=handler,
+        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+        Code={"ZipFile": make_zip(files, executable=("bootstrap",))},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+
+    def stamp(request: Any, **_: Any) -> None:
+        request.headers["X-Amzn-Trace-Id"] = f"Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=0"
+
+    lam.meta.events.register("before-sign.lambda.Invoke", stamp)
+    seen = json.loads(lam.invoke(FunctionName=name)["Payload"].read())
+    parts = dict(part.split("=", 1) for part in seen.split(";"))
+    assert parts["Root"] == ROOT
+    assert parts["Parent"] != "53995c3f42cd8ad8"
+    assert len(parts["Parent"]) == 16
+    assert parts["Sampled"] == "0"
+    assert parts["Lineage"].startswith("1:")
