@@ -271,3 +271,45 @@ def test_a_queued_event_past_the_limit_goes_to_the_dead_letter_queue_unrun(
     assert attributes["ErrorCode"]["StringValue"] == "RecursiveInvocationException"
     assert attributes["RequestID"]["StringValue"] == accepted["ResponseMetadata"]["RequestId"]
     assert guests.traces == []  # never ran
+
+
+# -- SQS: what a sent message keeps as its AWSTraceHeader -----------------------------------------
+
+
+def test_a_message_keeps_its_senders_trace_and_a_functions_cannot_be_forged(
+    server: InProcessServer,
+) -> None:
+    arn = create(server, "f")
+    sqs = server.client("sqs")
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    given = f"Root={ROOT};Sampled=0"
+    forged = "Root=1-00000000-000000000000000000000000;Sampled=0;Lineage=0:00000000:0"
+
+    def send(trace_header: str | None) -> None:
+        extra: dict[str, Any] = {}
+        if trace_header is not None:
+            extra["MessageSystemAttributes"] = {
+                "AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}
+            }
+        sqs.send_message(QueueUrl=url, MessageBody="m", **extra)
+
+    def received() -> str | None:
+        got = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"])
+        message = got["Messages"][0]
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return message.get("Attributes", {}).get("AWSTraceHeader")
+
+    send(given)  # a client's own value is kept
+    assert received() == given
+    send(None)
+    assert received() is None
+
+    sender = at_hop(arn, 3)
+    as_environment(server, sender)  # a function's message carries its invocation's trace
+    send(forged)
+    server.scope_extra.clear()
+    assert received() == sender.header()
+    as_environment(server, sender)
+    send(None)
+    server.scope_extra.clear()
+    assert received() == sender.header()
