@@ -297,7 +297,8 @@ def test_a_message_keeps_its_senders_trace_and_a_functions_cannot_be_forged(
         got = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["AWSTraceHeader"])
         message = got["Messages"][0]
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return message.get("Attributes", {}).get("AWSTraceHeader")
+        header: str | None = message.get("Attributes", {}).get("AWSTraceHeader")
+        return header
 
     send(given)  # a client's own value is kept
     assert received() == given

@@ -167,7 +167,7 @@ def test_with_recursive_loop_allow_the_chain_runs_past_16(server: RunningServer)
 
 
 ROOT = "1-5759e988-bd862e3fe1be46a994272793"  # X-Ray's documented example trace id
-TRACE_READERS = {
+TRACE_READERS: dict[str, tuple[str, dict[str, str | bytes]]] = {
     "python3.11": ("app.handler", {"app.py": (
         "import os\n"
         "def handler(event, context):\n"
