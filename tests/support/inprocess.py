@@ -96,6 +96,9 @@ class InProcessServer:
         # Called after a client's request is signed, before the app sees it (a test may move
         # the clock in between).
         self.in_flight: list[Callable[[], None]] = []
+        # Merged into each request's ASGI scope: what the edge adds (say, for a request from
+        # an execution environment's SDK channel, the host's record of its invocation).
+        self.scope_extra: dict[str, Any] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> InProcessServer:
@@ -265,6 +268,7 @@ class InProcessServer:
                 for k, v in headers.items()
             ],
             "client": (client_ip, 40000),
+            **self.scope_extra,
         }
         return self._call(lambda: self._asgi(scope, body))  # type: ignore[no-any-return]
 

@@ -24,9 +24,11 @@ from stockade.api.errors import (
     RequestTooLargeError,
 )
 from stockade.api.exchange import HttpExchange
-from stockade.api.http import HttpRequest, HttpResponse
+from stockade.api.http import CALLER_TRACE_SCOPE_KEY, HttpRequest, HttpResponse
 from stockade.api.internal import InternalRoutes
 from stockade.clock import Clock
+from stockade.domain import trace
+from stockade.domain.trace import NO_CALLER_TRACE, CallerTrace
 from stockade.errors import ApiError
 from stockade.kernel import Kernel
 from stockade.kernel.exchange import EdgeFacts
@@ -48,6 +50,7 @@ class _Head:
     headers: Mapping[str, str]
     client_ip: str
     scheme: str
+    caller_trace: CallerTrace = NO_CALLER_TRACE
 
     def request(self, body: bytes = b"") -> HttpRequest:
         return HttpRequest(
@@ -141,6 +144,7 @@ class StockadeApp:
             secure_transport=head.scheme == "https",
             received_at=self._clock.now(),
             base_url=head.request().base_url,
+            caller_trace=head.caller_trace,
         )
         query = head.request().query()
         limit, operation = endpoint.body_limit(head.method, head.raw_path, query)
@@ -191,6 +195,10 @@ def _read_head(scope: Scope) -> _Head:
         headers=headers,
         client_ip=client[0],
         scheme=scope.get("scheme", "http"),
+        # From an execution environment, the host's record of its invocation; the guest's own
+        # X-Amzn-Trace-Id is not read. From anyone else, their header.
+        caller_trace=scope.get(CALLER_TRACE_SCOPE_KEY)
+        or CallerTrace(trace=trace.parse_header(headers.get("x-amzn-trace-id"))),
     )
 
 

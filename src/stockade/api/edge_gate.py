@@ -24,6 +24,7 @@ from uvicorn.server import ServerState
 from stockade.api.edge_limits import Admission, ConnectionLedger, EdgeLimits, Quota
 from stockade.api.edge_protocol import EdgeHttpProtocol
 from stockade.api.forwarded import TrustedProxies
+from stockade.sandbox import ChannelOrigin
 
 LOG = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Edge:
         admission: Admission,
         *,
         channel: bool,
+        origin: ChannelOrigin | None = None,
     ) -> EdgeHttpProtocol:
         return EdgeHttpProtocol(
             config,
@@ -77,6 +79,7 @@ class Edge:
             limits=self.limits,
             trusted=_NO_TRUST if channel else self.trusted,
             admission=admission,
+            origin=origin,
         )
 
 

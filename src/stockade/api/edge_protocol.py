@@ -18,7 +18,7 @@ admission back when the connection ends.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import httptools
 from uvicorn.config import Config
@@ -27,6 +27,9 @@ from uvicorn.server import ServerState
 
 from stockade.api import forwarded
 from stockade.api.edge_limits import Admission, EdgeLimits
+from stockade.api.http import CALLER_TRACE_SCOPE_KEY
+from stockade.domain.trace import CallerTrace
+from stockade.sandbox import ChannelOrigin
 
 _REASONS = {
     408: b"Request Timeout",
@@ -51,12 +54,14 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         limits: EdgeLimits,
         trusted: forwarded.TrustedProxies,
         admission: Admission,
+        origin: ChannelOrigin | None = None,
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._limits = limits
         self._trusted = trusted
         self._admission = admission
+        self._origin = origin  # set for the SDK channel of an execution environment
         self._in_head = True  # reading (or waiting for) a request head
         self._head_started = False
         self._wire = 0  # raw bytes of the head so far
@@ -146,6 +151,10 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             )
             self.scope["client"] = (client.ip, self.client[1])
             self.scope["scheme"] = client.scheme
+        if self._origin is not None:
+            # Read when the head arrives: the invocation the environment runs now.
+            caller = CallerTrace(from_environment=True, trace=self._origin.current_trace())
+            cast(dict[str, Any], self.scope)[CALLER_TRACE_SCOPE_KEY] = caller
         self._body_pending = True
         self._body_since = self.loop.time()
         self._body_received = 0

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+# Where the edge puts an SDK channel request's `CallerTrace` in the ASGI scope.
+CALLER_TRACE_SCOPE_KEY = "stockade.caller_trace"
+
 
 @dataclass(frozen=True)
 class HttpRequest:

@@ -71,7 +71,12 @@ class ConnectionAdopter:
             sock.close()
             return False
         protocol = edge.protocol(
-            server.config, server.server_state, server.lifespan.state, admission, channel=True
+            server.config,
+            server.server_state,
+            server.lifespan.state,
+            admission,
+            channel=True,
+            origin=origin,
         )
         # The guest addresses the server by its own URL (sandbox/sdk_address.py), so the channel
         # speaks what that URL says: TLS when the server serves TLS.

@@ -22,6 +22,7 @@ _COLUMNS = (
     ("async_event_age_max_ms", "MAX EVENT AGE MS"),
     ("dropped_events", "DROPPED"),
     ("dead_letter_errors", "DLQ ERRORS"),
+    ("recursive_invocations_dropped", "RECURSION DROPPED"),
 )
 
 

@@ -147,6 +147,9 @@ class Function:
     event_invoke_configs: Mapping[str, EventInvokeConfig] = field(default_factory=dict)
     provisioned: Mapping[str, ProvisionedConfig] = field(default_factory=dict)
     code_signing_config_arn: str | None = None  # deployments are checked against it
+    # Recursive loop detection (PutFunctionRecursionConfig): "Terminate" (Lambda's default)
+    # stops a chain past the hop limit; "Allow" lets it run.
+    recursive_loop: str = "Terminate"
 
 
 @dataclass(frozen=True)

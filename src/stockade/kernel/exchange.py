@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 from botocore.model import OperationModel
 
 from stockade.domain.identity import Principal
+from stockade.domain.trace import NO_CALLER_TRACE, CallerTrace
 from stockade.errors import ApiError
 from stockade.types import RequestId
 
@@ -31,6 +32,7 @@ class EdgeFacts:
     secure_transport: bool
     received_at: datetime
     base_url: str  # how this client reached us; links handed back to it start here
+    caller_trace: CallerTrace = NO_CALLER_TRACE
 
 
 class Exchange(Protocol[R_co]):

@@ -139,6 +139,7 @@ class Kernel:
             base_url=facts.base_url,
             notes=trace.notes,
             operation=operation.name,
+            caller_trace=facts.caller_trace,
         )
         trace.resources = _resources(declared, ctx, params)
         self._audit.check_writable()  # what could not be recorded must not happen

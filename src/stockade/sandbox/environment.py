@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from stockade.clock import Clock
+from stockade.domain.trace import TraceContext
 from stockade.sandbox import function_errors, logs
 from stockade.sandbox.backend import GuestExit, LaunchConfig, SandboxBackend, SandboxProcess
 from stockade.sandbox.errors import TenantMismatchError
@@ -78,6 +79,9 @@ class Environment:
         self._server: RuntimeApiServer | None = None
         self._sdk: SdkChannel | None = None
         self._session: RuntimeSession | None = None
+        # The trace of the invocation running (or last run) here: the SDK channel's calls
+        # count their hops from it, whatever header the guest sends.
+        self._trace: TraceContext | None = None
         self._init_ms: float | None = None
         self._init_reported = False
         self._launch_started = 0.0
@@ -141,12 +145,15 @@ class Environment:
                 if self._on_api_connection is None:
                     sdk.close()  # nobody serves it: connects are refused instead of hanging
                 else:
-                    origin = ChannelOrigin(spec.account_id, self.env_id)
+                    origin = ChannelOrigin(spec.account_id, self.env_id, self.current_trace)
                     self._sdk = SdkChannel(sdk, self._on_api_connection, origin, loop)
                     self._sdk.start()
         except BaseException:
             await self._teardown()
             raise
+
+    def current_trace(self) -> TraceContext | None:
+        return self._trace
 
     def _on_output(self) -> None:
         """New lines are buffered: outside an invocation they go to the sink now, during one
@@ -179,6 +186,8 @@ class Environment:
         if request.tenant_id != spec.tenant_id:  # dedicated to one tenant, whatever the caller
             raise TenantMismatchError("the environment is dedicated to another tenant")
         rid = request.request_id
+        if request.trace is not None:  # kept after the invocation: a late call still counts
+            self._trace = request.trace
         self._deliver()  # what came before this invocation is not part of it
         self._tail.reset()
         self._in_invocation = True  # a cold start's init output is, as on Lambda's log tail

@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from stockade.domain.trace import TraceContext
 
 ACCEPTS_PER_WAKEUP = 16
 REFUSAL_BACKOFF_S = 0.25
@@ -25,6 +27,11 @@ class ChannelOrigin:
 
     account_id: str
     environment_id: str
+    # The trace of the invocation the environment runs (or last ran), read by the host for
+    # each request: what the guest's own calls count their hops from.
+    current_trace: Callable[[], TraceContext | None] = field(
+        default=lambda: None, compare=False, repr=False
+    )
 
 
 ApiConnectionHandler = Callable[[socket.socket, ChannelOrigin], bool]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from stockade.domain.trace import TraceContext
 from stockade.sandbox.log_controls import LogControls
 from stockade.sandbox.runtime_bundle import RuntimeVersionSource
 
@@ -88,6 +89,8 @@ class InvocationRequest:
     cognito_identity: str | None = field(default=None, repr=False)
     trace_id: str | None = None
     tenant_id: str | None = None  # must equal the serving environment's spec.tenant_id
+    # The host-side trace (its lineage counts the chain's hops); `trace_id` is its header.
+    trace: TraceContext | None = None
 
 
 @dataclass(frozen=True)

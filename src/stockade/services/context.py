@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from stockade.domain.identity import Principal
+from stockade.domain.trace import NO_CALLER_TRACE, CallerTrace
 from stockade.types import Region, RequestId
 
 
@@ -40,3 +41,5 @@ class RequestContext:
     notes: AuditNotes = field(default_factory=AuditNotes, compare=False)
     # The operation's name in its model: its audit record's eventName.
     operation: str = ""
+    # The request's trace: an execution environment's invocation, or the client's header.
+    caller_trace: CallerTrace = NO_CALLER_TRACE

@@ -33,6 +33,11 @@ class SqliteCounterStore:
                 f" TEXT NOT NULL, version TEXT NOT NULL, {columns},"
                 " PRIMARY KEY (account_id, function_name, version))"
             )
+            # A counter added since the database was made gets its column (0 for old rows).
+            present = {row[1] for row in db.execute("PRAGMA table_info(counters)")}
+            for name in self._names:
+                if name not in present:
+                    db.execute(f"ALTER TABLE counters ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0")
             db.commit()
 
     def load(self) -> dict[tuple[str, str, str], Any]:

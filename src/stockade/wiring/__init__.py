@@ -294,6 +294,7 @@ def _build(
         retry_base_delay_s=settings.async_retry_base_delay_s,
     )
     lambda_service.invoker.events = events
+    lambda_service.invoker.recursion.log_sink = logs  # stopped loops are logged there
     webhooks = WebhookDeliveries(store, UrllibPoster(), clock, _WEBHOOK_RETRY_BASE_DELAY_S)
     kernel = Kernel(
         tables,

@@ -191,6 +191,10 @@ V1 = function_arn(REGION, ACCOUNT, "f", "1")
          [("lambda:InvokeFunction", function_arn(REGION, OTHER, "theirs"))]),
         ("PutFunctionConcurrency", {"FunctionName": "f", "ReservedConcurrentExecutions": 1},
          [("lambda:PutFunctionConcurrency", FN)]),
+        ("GetFunctionRecursionConfig", {"FunctionName": "f"},
+         [("lambda:GetFunctionRecursionConfig", FN)]),
+        ("PutFunctionRecursionConfig", {"FunctionName": FN, "RecursiveLoop": "Allow"},
+         [("lambda:PutFunctionRecursionConfig", FN)]),
         ("PutFunctionEventInvokeConfig", {"FunctionName": "f", "Qualifier": "1"},
          [("lambda:PutFunctionEventInvokeConfig", V1)]),
         ("ListFunctionEventInvokeConfigs", {"FunctionName": "f"},
@@ -304,6 +308,8 @@ def test_permission_and_code_signing_changes_offer_their_condition_keys(
          " ARN."),
         ("GetFunctionConcurrency", {"FunctionName": V1}, "ResourceNotFoundException",
          f"Function not found: {V1}"),
+        ("PutFunctionRecursionConfig", {"FunctionName": V1, "RecursiveLoop": "Allow"},
+         "ResourceNotFoundException", f"Function not found: {V1}"),
         # Lambda's wording differs between Put and Get/Delete (recorded AWS responses).
         ("GetProvisionedConcurrencyConfig", {"FunctionName": "f", "Qualifier": "$LATEST"},
          "InvalidParameterValueException",
@@ -335,7 +341,9 @@ def test_a_request_naming_no_valid_resource_is_refused_before_any_policy_is_read
 def test_every_operation_is_declared_with_needs_and_get_and_list_are_read_only(
     table: ServiceTable,
 ) -> None:
-    assert len(table.operations) == 54  # + Get/PutRuntimeManagementConfig
+    assert (
+        len(table.operations) == 56
+    )  # 52, Get/PutRuntimeManagementConfig, Get/PutFunctionRecursionConfig
     for name, declared in table.operations.items():
         assert not isinstance(declared.access, Public), name
         assert declared.audit.read_only == name.startswith(("Get", "List")), name

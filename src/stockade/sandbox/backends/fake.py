@@ -48,6 +48,7 @@ class FakeContext:
     state: dict[str, object]  # per-environment globals: survives warm invocations
     env_id: str
     tenant_id: str | None = None  # Lambda-Runtime-Aws-Tenant-Id, as a runtime reads it
+    trace_id: str | None = None  # Lambda-Runtime-Trace-Id, as the runtime sets _X_AMZN_TRACE_ID
 
 
 FakeHandler = Callable[[bytes, FakeContext], Awaitable[bytes]]
@@ -136,6 +137,7 @@ class FakeProcess:
                 state=self.state,
                 env_id=self.config.env_id,
                 tenant_id=headers.get("lambda-runtime-aws-tenant-id"),
+                trace_id=headers.get("lambda-runtime-trace-id"),
             )
             try:
                 result = await self._handler(event, context)

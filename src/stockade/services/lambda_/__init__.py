@@ -41,6 +41,7 @@ from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
 from stockade.services.lambda_.permissions import Permissions
 from stockade.services.lambda_.provisioned import ProvisionedConcurrency
+from stockade.services.lambda_.recursion import RecursionConfigs, recursion_target
 from stockade.services.lambda_.runtime_management import RuntimeManagementConfigs
 from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags, tagged_target
@@ -80,6 +81,7 @@ class LambdaService:
         self.code_signing = CodeSigningConfigs(deps)
         self.access = LambdaAccess(deps)
         self.runtime_management = RuntimeManagementConfigs(deps)
+        self.recursion = RecursionConfigs(deps)
 
     def table(self) -> ServiceTable:
         """Every Lambda operation Stockade serves, what it needs and how it is audited."""
@@ -92,6 +94,7 @@ class LambdaService:
                 *self._permission_operations(),
                 *self._code_signing_operations(),
                 *self._runtime_management_operations(),
+                *self._recursion_operations(),
             ],
             ERRORS,
         )
@@ -234,4 +237,15 @@ class LambdaService:
                       need.on_function("lambda:GetRuntimeManagementConfig"), READ),
             operation("PutRuntimeManagementConfig", r.put_runtime_management_config,
                       need.on_function("lambda:PutRuntimeManagementConfig"), WRITE),
+        ]  # fmt: skip
+
+    def _recursion_operations(self) -> list[Operation[Any]]:
+        r, need = self.recursion, self.access
+        return [
+            operation("GetFunctionRecursionConfig", r.get_function_recursion_config,
+                      need.on_whole_function("lambda:GetFunctionRecursionConfig",
+                                             recursion_target), READ),
+            operation("PutFunctionRecursionConfig", r.put_function_recursion_config,
+                      need.on_whole_function("lambda:PutFunctionRecursionConfig",
+                                             recursion_target), WRITE),
         ]  # fmt: skip

@@ -33,6 +33,7 @@ from typing import Any
 from stockade.domain.arn import LATEST
 from stockade.domain.event_invoke import EventInvokeConfig
 from stockade.domain.function import Function, FunctionVersion
+from stockade.domain.trace import CallerTrace, TraceContext
 from stockade.sandbox import InvocationResult
 from stockade.services.lambda_ import names
 from stockade.services.lambda_.errors import (
@@ -59,6 +60,9 @@ QUEUE_PREFIX = "__stockade_async/"
 FIRST_VISIBILITY_S = 30  # extended to the function's timeout once an event starts running
 THROTTLE_BACKOFF_MAX_S = 60
 PAUSED_POLL_S = 5.0
+# The destination record's condition for an event stopped by recursive loop detection (AWS
+# documents the DLQ/on-failure delivery, not the condition's value: this one is Stockade's).
+RECURSION_CONDITION = "RecursiveInvocationException"
 AttributeEncoder = Callable[[Mapping[str, str]], bytes]
 
 
@@ -77,10 +81,12 @@ class Event:
     enqueued_ms: int
     attempt: int = 0  # function errors so far
     tenant_id: str | None = None  # a tenant-isolated function's invocations keep their tenant
+    trace: TraceContext | None = None  # host-side: its lineage counts the chain's hops
 
     def encode(self) -> bytes:
         return json.dumps(
             {
+                **({} if self.trace is None else {"trace": self.trace.encode()}),
                 "requestId": self.request_id,
                 "accountId": self.account_id,
                 "functionName": self.function_name,
@@ -106,6 +112,7 @@ class Event:
             enqueued_ms=raw["enqueuedMs"],
             attempt=raw["attempt"],
             tenant_id=raw.get("tenantId"),  # events queued before tenancy existed have none
+            trace=TraceContext.decode(raw["trace"]) if "trace" in raw else None,
         )
 
 
@@ -136,9 +143,14 @@ class AsyncInvocations:
 
     # -- acceptance ---------------------------------------------------------------------------
     async def accept(
-        self, target: names.Target, payload: bytes, request_id: str, tenant_id: str | None = None
+        self,
+        target: names.Target,
+        payload: bytes,
+        request_id: str,
+        tenant_id: str | None = None,
+        trace: TraceContext | None = None,
     ) -> None:
-        """Durably queue the event (with its tenant, if any); returns once it is committed."""
+        """Durably queue the event (with its tenant and trace); returns once it is committed."""
         queue = queue_of(target.account_id, target.name)
         event = Event(
             request_id=request_id,
@@ -149,6 +161,7 @@ class AsyncInvocations:
             payload=payload,
             enqueued_ms=_now_ms(),
             tenant_id=tenant_id,
+            trace=trace,
         )
         await self._send(queue, OutgoingMessage(event.encode()))
         self._invoker.counters.async_received(
@@ -260,11 +273,19 @@ class AsyncInvocations:
             )
             await self._hold(message, backoff)
             return
+        guard = self._invoker.recursion
+        if guard.stops(event.trace, function):  # past the hop limit: dropped, not run
+            assert event.trace is not None
+            guard.stopped(key, version.config.log_group, event.request_id, event.trace)
+            await self._fail(event, version, config, RECURSION_CONDITION, None)
+            await self._engine.ack_async(message.queue_id, message.receipt_handle)
+            return
         await self._hold(message, version.config.timeout + 30)  # while it runs
         try:
             result = await self._invoker.execute(
                 event.invoked_arn, version, function, reserved_total, event.payload,
                 request_id=event.request_id, tenant_id=event.tenant_id,
+                trace=event.trace,
             )  # fmt: skip
         except InvalidParameterValueError:
             # The event's tenant does not fit the function's mode (e.g. a destination record
@@ -365,7 +386,11 @@ class AsyncInvocations:
                     destination.split(":")[7] if destination.count(":") >= 7 else None,
                     self._region,
                 )
-                await self.accept(target, body, self._invoker.new_request_id())
+                # The destination's run continues the event's chain (and counts a hop).
+                caller = CallerTrace(from_environment=True, trace=event.trace)
+                unqualified = names.Target(target.account_id, target.name, None, self._region)
+                trace = self._invoker.recursion.trace_for(caller, unqualified.arn)
+                await self.accept(target, body, self._invoker.new_request_id(), trace=trace)
         except (QueueEngineError, ValueError, IndexError):
             self._invoker.counters.dead_letter_error(key)
             _log.warning("could not deliver a destination record of %s", event.function_name)

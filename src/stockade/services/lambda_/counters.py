@@ -25,6 +25,7 @@ class Counters:
     async_event_age_max_ms: int = 0
     dropped_events: int = 0
     dead_letter_errors: int = 0
+    recursive_invocations_dropped: int = 0  # Lambda's RecursiveInvocationsDropped metric
 
 
 class CounterSink(Protocol):
@@ -75,6 +76,9 @@ class InvocationCounters:
 
     def dead_letter_error(self, key: CounterKey) -> None:
         self._bump(key, dead_letter_errors=1)
+
+    def recursion_dropped(self, key: CounterKey) -> None:
+        self._bump(key, recursive_invocations_dropped=1)
 
     def snapshot(self) -> dict[CounterKey, Counters]:
         with self._lock:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from stockade.domain import limits
 from stockade.domain.function import Alias, Code, Function, FunctionVersion
+from stockade.domain.trace import TraceContext
 from stockade.sandbox import (
     CapacityError,
     CodeSource,
@@ -42,6 +43,11 @@ from stockade.services.lambda_.errors import (
     TooManyRequestsError,
 )
 from stockade.services.lambda_.invoke_target import invoke_target
+from stockade.services.lambda_.recursion_guard import (
+    STOPPED_MESSAGE,
+    RecursionGuard,
+    RecursiveInvocationError,
+)
 from stockade.services.lambda_.roles import RoleCredentials, RoleSessions
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import ArtifactStore
@@ -78,7 +84,12 @@ class EventAcceptor(Protocol):
     """Where InvocationType=Event requests go (the asynchronous invocation queues)."""
 
     async def accept(
-        self, target: names.Target, payload: bytes, request_id: str, tenant_id: str | None = None
+        self,
+        target: names.Target,
+        payload: bytes,
+        request_id: str,
+        tenant_id: str | None = None,
+        trace: TraceContext | None = None,
     ) -> None: ...
 
 
@@ -104,6 +115,7 @@ class Invoker:
         self._max_lifetime_s = max_lifetime_s
         self._request_ids = RequestIds()
         self._sessions = RoleSessions(deps.store, deps.clock)
+        self.recursion = RecursionGuard(deps.clock, counters)
         # Traffic splitting is not a security decision; a seeded PRNG is enough.
         self._routing = random.Random()  # noqa: S311
 
@@ -149,12 +161,19 @@ class Invoker:
             raise InvalidRequestContentError(
                 "Could not parse request body into json: the payload is not valid JSON"
             )
+        trace = self.recursion.trace_for(ctx.caller_trace, self._unqualified_arn(target))
         if invocation_type == "Event" and self.events is not None:
             # Durably queued before the 202; the request id is the invocation's, as on Lambda.
-            await self.events.accept(target, payload, ctx.request_id, tenant_id)
+            # A chain past its limit is stopped when the event would run (its failure path).
+            await self.events.accept(target, payload, ctx.request_id, tenant_id, trace)
             return {"StatusCode": 202}
+        if self.recursion.stops(trace, function):
+            key = (version.account_id, version.function_name, version.version)
+            self.recursion.stopped(key, version.config.log_group, ctx.request_id, trace)
+            raise RecursiveInvocationError(STOPPED_MESSAGE)
         result = await self.execute(target.arn, version, function, reserved_total, payload,
-                                    client_context=client_context, tenant_id=tenant_id)  # fmt: skip
+                                    client_context=client_context, tenant_id=tenant_id,
+                                    trace=trace)  # fmt: skip
         return _response(result, request.get("LogType") == "Tail")
 
     async def execute(
@@ -168,6 +187,7 @@ class Invoker:
         client_context: str | None = None,
         request_id: str | None = None,
         tenant_id: str | None = None,
+        trace: TraceContext | None = None,
     ) -> InvocationResult:
         """Run one invocation of `version` within the concurrency limits, counting it.
 
@@ -186,6 +206,8 @@ class Invoker:
             payload=payload,
             client_context=client_context,
             tenant_id=tenant_id,
+            trace_id=None if trace is None else trace.header(),
+            trace=trace,
         )
         key = (version.account_id, version.function_name, version.version)
         try:
@@ -241,6 +263,9 @@ class Invoker:
 
     def new_request_id(self) -> str:
         return self._request_ids()
+
+    def _unqualified_arn(self, target: names.Target) -> str:
+        return names.Target(target.account_id, target.name, None, self._deps.region).arn
 
     def _route(self, alias: Alias) -> str:
         draw = self._routing.random()

@@ -28,6 +28,7 @@ from stockade.services.sqs.errors import (
     TooManyEntriesInBatchRequestError,
 )
 from stockade.services.sqs.scope import existing_queue, no_queue
+from stockade.services.sqs.trace_header import stored_trace_header
 from stockade.shapes import sqs as shapes
 from stockade.store.queue_ports import (
     MESSAGE_BYTES_MAX,
@@ -257,14 +258,15 @@ def _outgoing(
         trace = value.get("StringValue")
         if not trace:
             raise InvalidParameterValueError("AWSTraceHeader must have a StringValue.")
+    stored_trace = stored_trace_header(ctx, trace)
     digests = _Digests(
         attrs.md5_hex(body),
         attrs.md5_of_attributes(message_attributes) if message_attributes else None,
-        None if trace is None else attrs.md5_of_attributes(
-            {"AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
+        None if trace is None or stored_trace is None else attrs.md5_of_attributes(
+            {"AWSTraceHeader": {"DataType": "String", "StringValue": stored_trace}}
         ),
     )  # fmt: skip
-    stored = attrs.encode(message_attributes, ctx.principal.principal_id, trace)
+    stored = attrs.encode(message_attributes, ctx.principal.principal_id, stored_trace)
     return OutgoingMessage(body, stored, delay), digests
 
 
