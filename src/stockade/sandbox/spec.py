@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from stockade.sandbox.response_stream import ResponseSink
+
 
 class Runtime(StrEnum):
     PYTHON311 = "python3.11"
@@ -76,6 +78,8 @@ class InvocationRequest:
     client_context: str | None = field(default=None, repr=False)  # base64 JSON, as Lambda has it
     cognito_identity: str | None = field(default=None, repr=False)
     trace_id: str | None = None
+    # InvokeWithResponseStream: where a streamed response goes as the runtime sends it.
+    response_sink: ResponseSink | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,4 @@ class InvocationResult:
     init_duration_ms: float | None  # None when the environment was warm
     max_memory_used_mb: int
     executed_version: str
+    streamed: bool = False  # the payload went to the request's response sink, not `payload`

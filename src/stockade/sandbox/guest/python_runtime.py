@@ -8,6 +8,7 @@ lines are joined by '\\r' so that one error stays one log event. Standard librar
 
 from __future__ import annotations
 
+import base64
 import decimal
 import importlib
 import json
@@ -17,6 +18,7 @@ import signal
 import sys
 import time
 import traceback
+import types
 from typing import Any, NoReturn
 
 from .rapi_client import RuntimeClient
@@ -303,7 +305,11 @@ def _handle(
             headers.get("lambda-runtime-invoked-function-arn"),
         )
         event = json.loads(body) if body else None
-        result = to_json(handler(event, context)).encode()
+        returned = handler(event, context)
+        if isinstance(returned, types.GeneratorType):
+            _stream(client, request_id, returned)
+            return
+        result = to_json(returned).encode()
     except Exception:
         error = _fault_from_exc_info(request_id)
         log_error(error)
@@ -323,6 +329,44 @@ def _handle(
         result,
         {"Content-Type": "application/json"},
     )
+
+
+STREAM_ERROR_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+
+
+def _stream(
+    client: RuntimeClient, request_id: str, chunks: types.GeneratorType[Any, None, None]
+) -> None:
+    """Stockade's extension: a generator handler streams what it yields (bytes, or str as
+    UTF-8), each piece sent as it is yielded, over the Runtime API's streaming response mode;
+    an exception ends the stream with the error in trailers, as Lambda's streaming runtimes do."""
+    client.begin_stream(
+        f"/invocation/{request_id}/response",
+        {
+            "Lambda-Runtime-Function-Response-Mode": "streaming",
+            "Content-Type": "application/octet-stream",
+            "Trailer": STREAM_ERROR_TRAILERS,
+        },
+    )
+    trailers: dict[str, str] = {}
+    try:
+        for piece in chunks:
+            data = piece.encode("utf-8") if isinstance(piece, str) else piece
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(
+                    f"a streaming handler must yield bytes or str, not {type(piece).__name__}"
+                )
+            client.send_chunk(bytes(data))
+    except Exception:
+        error = _fault_from_exc_info(request_id)
+        log_error(error)
+        trailers = {
+            "Lambda-Runtime-Function-Error-Type": error["errorType"] or "Unknown",
+            "Lambda-Runtime-Function-Error-Body": base64.b64encode(to_json(error).encode()).decode(
+                "ascii"
+            ),
+        }
+    client.end_stream(trailers)
 
 
 def _json_header(value: str | None) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from stockade.sandbox import (
     EnvironmentSpec,
     InvocationRequest,
     InvocationResult,
+    ResponseSink,
     Runtime,
     SandboxError,
     WarmKey,
@@ -163,6 +164,7 @@ class Invoker:
         *,
         client_context: str | None = None,
         request_id: str | None = None,
+        response_sink: ResponseSink | None = None,
     ) -> InvocationResult:
         """Run one invocation of `version` within the concurrency limits, counting it.
 
@@ -176,6 +178,7 @@ class Invoker:
             invoked_function_arn=invoked_arn,
             payload=payload,
             client_context=client_context,
+            response_sink=response_sink,
         )
         key = (version.account_id, version.function_name, version.version)
         try:
@@ -231,6 +234,10 @@ class Invoker:
 
     def new_request_id(self) -> str:
         return self._request_ids()
+
+    def route(self, alias: Alias) -> str:
+        """The version a weighted alias sends this invocation to."""
+        return self._route(alias)
 
     def _route(self, alias: Alias) -> str:
         draw = self._routing.random()
@@ -325,3 +332,8 @@ def _is_json(data: bytes) -> bool:
     except (ValueError, UnicodeDecodeError):
         return False
     return True
+
+
+# Shared with InvokeWithResponseStream (invoke_stream.py), which refuses what Invoke refuses.
+check_client_context = _check_client_context
+is_json = _is_json

@@ -1,0 +1,204 @@
+"""InvokeWithResponseStream through boto3 against a real server: chunks arrive as produced.
+
+AWS facts (Lambda developer guide, configuration-response-streaming; API reference,
+InvokeWithResponseStream): the response is an `application/vnd.amazon.eventstream` of
+PayloadChunk events ended by one InvokeComplete; Node functions stream with
+`awslambda.streamifyResponse`; a function that does not stream answers with its whole payload.
+Stockade's extension: a Python handler that is a generator streams what it yields.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.support.packages import make_zip
+from tests.support.server import RunningServer
+
+pytestmark = pytest.mark.integration
+
+MB = 1024 * 1024
+PIECES = 5
+PIECE_BYTES = 4 * MB  # 5 pieces: a 20 MB response
+PAUSE_S = 0.6  # between pieces: the function runs for at least 2.4 s
+
+PY_STREAMING = f"""
+import time
+
+def handler(event, context):
+    for i in range({PIECES}):
+        if i:
+            time.sleep({PAUSE_S})
+        yield bytes([65 + i]) * {PIECE_BYTES}
+
+def failing(event, context):
+    yield "first part, "
+    time.sleep(0.2)
+    raise ValueError("broke after the first part")
+
+def whole(event, context):
+    print("whole got", event)
+    return {{"whole": event}}
+"""
+
+NODE_STREAMING = f"""
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {{
+  responseStream.setContentType("application/octet-stream");
+  for (let i = 0; i < {PIECES}; i++) {{
+    if (i) await sleep({int(PAUSE_S * 1000)});
+    await new Promise((r) => responseStream.write(Buffer.alloc({PIECE_BYTES}, 65 + i), r));
+  }}
+  responseStream.end();
+}});
+exports.failing = awslambda.streamifyResponse(async (event, responseStream) => {{
+  responseStream.write("first part, ");
+  await sleep(200);
+  throw new TypeError("broke after the first part");
+}});
+exports.http = awslambda.streamifyResponse(async (event, responseStream) => {{
+  const stream = awslambda.HttpResponseStream.from(responseStream, {{ statusCode: 201 }});
+  stream.write("body");
+  stream.end();
+}});
+"""
+
+
+def create(server: RunningServer, code: bytes, runtime: str, handler: str) -> str:
+    lam = server.client("lambda")
+    name = f"stream-{uuid.uuid4().hex[:10]}"
+    lam.create_function(FunctionName=name, Runtime=runtime, Handler=handler, Timeout=30,
+                        MemorySize=256,
+                        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+                        Code={"ZipFile": code})  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return name
+
+
+def stream(server: RunningServer, name: str, **extra: Any) -> tuple[dict[str, Any], list[Any]]:
+    """The reply and its events as (arrival time, event), timed at the client."""
+    reply: dict[str, Any] = server.client("lambda").invoke_with_response_stream(
+        FunctionName=name, Payload=json.dumps({"k": "v"}).encode(), **extra
+    )
+    events = [(time.monotonic(), event) for event in reply.pop("EventStream")]
+    return reply, events
+
+
+def chunks(events: list[Any]) -> list[tuple[float, bytes]]:
+    return [(at, e["PayloadChunk"]["Payload"]) for at, e in events if "PayloadChunk" in e]
+
+
+def completion(events: list[Any]) -> dict[str, Any]:
+    assert "InvokeComplete" in events[-1][1], "the stream must end with InvokeComplete"
+    assert sum("InvokeComplete" in e for _, e in events) == 1
+    done: dict[str, Any] = events[-1][1]["InvokeComplete"]
+    return done
+
+
+@pytest.fixture(scope="module")
+def python_code() -> bytes:
+    return make_zip({"app.py": PY_STREAMING})
+
+
+@pytest.fixture(scope="module")
+def node_code() -> bytes:
+    return make_zip({"index.js": NODE_STREAMING})
+
+
+def check_streamed_20_mb(events: list[Any]) -> None:
+    received = chunks(events)
+    body = b"".join(data for _, data in received)
+    assert len(body) == PIECES * PIECE_BYTES
+    assert body == b"".join(bytes([65 + i]) * PIECE_BYTES for i in range(PIECES))
+    assert len(received) >= PIECES  # several chunks, not one buffered payload
+    assert completion(events) == {}  # success: no ErrorCode
+    # The first piece reached the client while the function was still sleeping between
+    # pieces: its arrival precedes the last one's by most of the function's pauses.
+    first_at = received[0][0]
+    last_piece_at = next(at for at, data in received if data[:1] == bytes([65 + PIECES - 1]))
+    assert last_piece_at - first_at >= (PIECES - 1) * PAUSE_S * 0.75
+
+
+@pytest.mark.slow
+def test_python_generator_streams_20_mb_as_it_is_produced(
+    server: RunningServer, python_code: bytes
+) -> None:
+    name = create(server, python_code, "python3.11", "app.handler")
+    reply, events = stream(server, name)
+    assert reply["StatusCode"] == 200
+    assert reply["ExecutedVersion"] == "$LATEST"
+    assert reply["ResponseStreamContentType"] == "application/vnd.amazon.eventstream"
+    check_streamed_20_mb(events)
+
+
+@pytest.mark.slow
+def test_node_stream_streams_20_mb_as_it_is_produced(
+    server: RunningServer, node_code: bytes
+) -> None:
+    name = create(server, node_code, "nodejs20.x", "index.handler")
+    reply, events = stream(server, name)
+    assert reply["StatusCode"] == 200
+    check_streamed_20_mb(events)
+
+
+@pytest.mark.parametrize(
+    ("runtime", "handler", "error_type"),
+    [("python3.11", "app.failing", "ValueError"), ("nodejs20.x", "index.failing", "TypeError")],
+)
+def test_an_error_mid_stream_ends_it_with_invoke_complete_error(
+    server: RunningServer, python_code: bytes, node_code: bytes,
+    runtime: str, handler: str, error_type: str,
+) -> None:  # fmt: skip
+    code = python_code if runtime == "python3.11" else node_code
+    name = create(server, code, runtime, handler)
+    reply, events = stream(server, name, LogType="Tail")
+    assert reply["StatusCode"] == 200
+    assert b"".join(data for _, data in chunks(events)) == b"first part, "
+    done = completion(events)
+    assert done["ErrorCode"] == error_type
+    details = json.loads(done["ErrorDetails"])
+    assert details["errorType"] == error_type
+    assert details["errorMessage"] == "broke after the first part"
+    assert "broke after the first part" in base64.b64decode(done["LogResult"]).decode()
+
+
+def test_a_handler_that_does_not_stream_answers_in_one_chunk(
+    server: RunningServer, python_code: bytes
+) -> None:
+    name = create(server, python_code, "python3.11", "app.whole")
+    _, events = stream(server, name, LogType="Tail")
+    (only,) = chunks(events)
+    assert json.loads(only[1]) == {"whole": {"k": "v"}}
+    done = completion(events)
+    assert "ErrorCode" not in done
+    assert "whole got" in base64.b64decode(done["LogResult"]).decode()
+
+
+def test_http_response_stream_prelude_reaches_the_client(
+    server: RunningServer, node_code: bytes
+) -> None:
+    name = create(server, node_code, "nodejs20.x", "index.http")
+    _, events = stream(server, name)
+    body = b"".join(data for _, data in chunks(events))
+    prelude, _, rest = body.partition(b"\0" * 8)
+    assert json.loads(prelude) == {"statusCode": 201}
+    assert rest == b"body"
+
+
+def test_dry_run_and_refusals(server: RunningServer, python_code: bytes) -> None:
+    lam = server.client("lambda")
+    name = create(server, python_code, "python3.11", "app.whole")
+    dry = lam.invoke_with_response_stream(FunctionName=name, InvocationType="DryRun")
+    assert dry["StatusCode"] == 204
+    with pytest.raises(ClientError) as missing:
+        lam.invoke_with_response_stream(FunctionName=f"{name}-missing")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as not_json:
+        lam.invoke_with_response_stream(FunctionName=name, Payload=b"{not json")
+    assert not_json.value.response["Error"]["Code"] == "InvalidRequestContentException"
