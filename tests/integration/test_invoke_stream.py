@@ -202,3 +202,81 @@ def test_dry_run_and_refusals(server: RunningServer, python_code: bytes) -> None
     with pytest.raises(ClientError) as not_json:
         lam.invoke_with_response_stream(FunctionName=name, Payload=b"{not json")
     assert not_json.value.response["Error"]["Code"] == "InvalidRequestContentException"
+
+
+def journalled(server: RunningServer, request_id: str) -> list[dict[str, Any]]:
+    """The audit journal's records of one request (what is on disk now)."""
+    path = server.data_dir / "audit" / "journal.jsonl"
+    lines = path.read_bytes().splitlines() if path.exists() else []
+    records = [json.loads(line.split(b"\t", 1)[1]) for line in lines if b"\t" in line]
+    return [r for r in records if r.get("requestID") == request_id]
+
+
+def select_data_events(server: RunningServer, function_arn: str) -> None:
+    server.client("cloudtrail").put_event_selectors(
+        TrailName="stockade",
+        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                         "DataResources": [{"Type": "AWS::Lambda::Function",
+                                            "Values": [function_arn]}]}],
+    )  # fmt: skip
+
+
+SECRET_HANDLER = """
+def handler(event, context):
+    yield "secret-in-response " + event["card"]
+"""
+
+
+def test_the_data_event_is_journalled_before_invoke_complete(server: RunningServer) -> None:
+    name = create(server, make_zip({"app.py": SECRET_HANDLER}), "python3.11", "app.handler")
+    arn = server.client("lambda").get_function_configuration(FunctionName=name)["FunctionArn"]
+    select_data_events(server, arn)
+    reply = server.client("lambda").invoke_with_response_stream(
+        FunctionName=name, Payload=b'{"card": "4111-secret"}'
+    )
+    request_id = reply["ResponseMetadata"]["RequestId"]
+    seen: list[Any] = []
+    on_disk_at_completion: list[dict[str, Any]] = []
+    for event in reply["EventStream"]:
+        seen.append(event)
+        if "InvokeComplete" in event:
+            on_disk_at_completion = journalled(server, request_id)
+    assert b"".join(e["PayloadChunk"]["Payload"] for e in seen if "PayloadChunk" in e) == (
+        b"secret-in-response 4111-secret"
+    )
+    (record,) = on_disk_at_completion
+    assert record["eventName"] == "InvokeWithResponseStream"
+    assert record["eventCategory"] == "Data"
+    assert record["managementEvent"] is False
+    assert record["requestParameters"]["FunctionName"] == name
+    assert "4111" not in json.dumps(record)  # neither the request's nor the response's payload
+
+
+def test_a_client_that_leaves_mid_stream_is_still_audited(server: RunningServer) -> None:
+    slow = """
+import time
+
+def handler(event, context):
+    for i in range(20):
+        yield "x" * 1000
+        time.sleep(0.1)
+"""
+    name = create(server, make_zip({"app.py": slow}), "python3.11", "app.handler")
+    arn = server.client("lambda").get_function_configuration(FunctionName=name)["FunctionArn"]
+    select_data_events(server, arn)
+    reply = server.client("lambda").invoke_with_response_stream(FunctionName=name)
+    request_id = reply["ResponseMetadata"]["RequestId"]
+    events = iter(reply["EventStream"])
+    assert "PayloadChunk" in next(events)
+    reply["EventStream"].close()  # the client goes away mid-stream
+    deadline = time.monotonic() + 10
+    found: list[dict[str, Any]] = []
+    while not found and time.monotonic() < deadline:
+        found = journalled(server, request_id)
+        time.sleep(0.1)
+    (record,) = found
+    assert record["eventName"] == "InvokeWithResponseStream"
+    assert record["additionalEventData"]["streamAbandoned"] is True
+    # The function is not stopped (as on Lambda): the next invocation still answers.
+    _, again = stream(server, name)
+    assert len(b"".join(data for _, data in chunks(again))) == 20 * 1000
