@@ -9,7 +9,8 @@ reference, InvokeWithResponseStream) and audited as a data event, like Invoke. A
 does not stream answers with its whole payload as one PayloadChunk, as on Lambda. A function
 error ends the stream with InvokeComplete's ErrorCode (the runtime's error type) and
 ErrorDetails (the error document the runtime sent). A client that goes away does not stop the
-function (Lambda's documented behaviour); what it still sends is dropped.
+function (Lambda's documented behaviour); what it still sends is dropped. Past the first
+6 MB, chunks are sent at Lambda's 2 MBps (stream_pacing.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from stockade.services.lambda_.invoke import (
     is_json,
 )
 from stockade.services.lambda_.invoke_target import invoke_target
+from stockade.services.lambda_.stream_pacing import Pacer, StreamPacing
 from stockade.services.streamed import Event, Finished, Streamed
 from stockade.shapes import lambda_ as shapes
 
@@ -66,8 +68,9 @@ class QueueSink:
 
 
 class StreamingInvoker:
-    def __init__(self, invoker: Invoker) -> None:
+    def __init__(self, invoker: Invoker, pacing: StreamPacing | None = None) -> None:
         self._invoker = invoker
+        self._pacing = pacing or StreamPacing()
         self._running: set[asyncio.Task[InvocationResult]] = set()  # abandoned, still running
 
     async def invoke_with_response_stream(
@@ -133,7 +136,7 @@ class StreamingInvoker:
                 "ExecutedVersion": version.version,
                 "ResponseStreamContentType": CONTENT_TYPE,
             },
-            events=_events(sink, task),
+            events=_paced(_events(sink, task), Pacer(self._pacing)),
             finish=lambda: _finish(task, tail),
             abandon=lambda: self._abandon(sink, task),
         )
@@ -170,6 +173,19 @@ async def _events(sink: QueueSink, task: asyncio.Task[InvocationResult]) -> Asyn
     result = task.result()
     if not result.streamed and result.function_error is None and result.payload:
         yield {"PayloadChunk": {"Payload": result.payload}}  # a handler that did not stream
+
+
+async def _paced(events: AsyncIterator[Event], pacer: Pacer) -> AsyncIterator[Event]:
+    """`events`, held back to Lambda's streaming bandwidth (stream_pacing.py); while a piece
+    waits, the sink's queue fills and the runtime is held back in turn."""
+    loop = asyncio.get_running_loop()
+    async for event in events:
+        chunk = event.get("PayloadChunk")
+        if chunk is not None:
+            delay = pacer.delay(len(chunk["Payload"]), loop.time())
+            if delay > 0:
+                await asyncio.sleep(delay)
+        yield event
 
 
 async def _finish(task: asyncio.Task[InvocationResult], tail: bool) -> Finished:
