@@ -73,10 +73,12 @@ exports.http = awslambda.streamifyResponse(async (event, responseStream) => {{
 """
 
 
-def create(server: RunningServer, code: bytes, runtime: str, handler: str) -> str:
+def create(
+    server: RunningServer, code: bytes, runtime: str, handler: str, timeout: int = 30
+) -> str:
     lam = server.client("lambda")
     name = f"stream-{uuid.uuid4().hex[:10]}"
-    lam.create_function(FunctionName=name, Runtime=runtime, Handler=handler, Timeout=30,
+    lam.create_function(FunctionName=name, Runtime=runtime, Handler=handler, Timeout=timeout,
                         MemorySize=256,
                         Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
                         Code={"ZipFile": code})  # fmt: skip
@@ -303,3 +305,13 @@ def test_request_payloads_up_to_6_mb_are_accepted(server: RunningServer) -> None
             FunctionName=name, Payload=json.dumps({"pad": "p" * (6 * MB)})
         )
     assert too_large.value.response["Error"]["Code"] == "RequestTooLargeException"
+
+
+def test_a_timeout_mid_stream_ends_it_with_sandbox_timedout(server: RunningServer) -> None:
+    slow = "import time\n\ndef handler(event, context):\n    yield 'started'\n    time.sleep(30)\n"
+    name = create(server, make_zip({"app.py": slow}), "python3.11", "app.handler", timeout=1)
+    _, events = stream(server, name)
+    assert b"".join(data for _, data in chunks(events)) == b"started"
+    done = completion(events)
+    assert done["ErrorCode"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in done["ErrorDetails"]
