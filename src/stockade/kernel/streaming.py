@@ -30,7 +30,7 @@ async def audited_events(
     finished: Callable[[], None],
 ) -> AsyncIterator[Event | ApiError]:
     """`answer`'s events, then its closing event once `record` has journalled the trace."""
-    recorded = False
+    settled = False  # the stream reached its end and its record was written (or tried)
     try:
         try:
             async for event in answer.events:
@@ -38,23 +38,25 @@ async def audited_events(
             done = await answer.finish()
         except ApiError as error:
             trace.error = error
-            recorded = await _record(record, trace)
+            settled = True
+            await _record(record, trace)
             yield error
             return
         except Exception as exc:
             LOG.error("unhandled %s streaming request %s", type(exc).__name__, trace.request_id)
             trace.error = internal(exc)
-            recorded = await _record(record, trace)
+            settled = True
+            await _record(record, trace)
             yield trace.error
             return
         trace.result = {**answer.head, **done.audited}
-        recorded = await _record(record, trace)
-        if not recorded:  # unaudited means unanswered: no InvokeComplete
+        settled = True
+        if not await _record(record, trace):  # unaudited means unanswered: no closing event
             yield internal(RuntimeError("audit record not written"))
             return
         yield done.event
     finally:
-        if not recorded:  # the client went away (or the loop is closing) mid-stream
+        if not settled:  # the client went away (or the server is stopping) mid-stream
             await answer.abandon()
             trace.notes.add(ABANDONED_NOTE, True)
             await _record(record, trace)

@@ -131,3 +131,11 @@ def test_a_client_that_goes_away_stops_the_producer_and_is_still_audited() -> No
     assert producer.abandoned
     assert log[-2:] == ["abandon", "record"]
     assert journal.records[0]["notes"] == {ABANDONED_NOTE: True}
+
+
+def test_a_failed_producer_with_an_unwritable_record_is_not_taken_for_an_abandoned_one() -> None:
+    log: list[str] = []
+    producer = Producer(log, fail=TooManyRequestsError("Rate Exceeded."))
+    out = run(producer, Journal(log, broken=True))
+    assert isinstance(out[-1], TooManyRequestsError)
+    assert not producer.abandoned
