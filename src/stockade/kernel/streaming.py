@@ -11,7 +11,7 @@ producer, and the record is still written (saying so).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from stockade.errors import ApiError
 from stockade.kernel.auditing import Trace
@@ -28,7 +28,7 @@ async def audited_events(
     record: Callable[[], Awaitable[None]],
     internal: Callable[[BaseException], ApiError],
     finished: Callable[[], None],
-) -> AsyncIterator[Event | ApiError]:
+) -> AsyncGenerator[Event | ApiError, None]:
     """`answer`'s events, then its closing event once `record` has journalled the trace."""
     settled = False  # the stream reached its end and its record was written (or tried)
     try:

@@ -14,8 +14,8 @@ from stockade.kernel.streaming import ABANDONED_NOTE, audited_events
 from stockade.services.lambda_.errors import ServiceError, TooManyRequestsError
 from stockade.services.streamed import Event, Finished, Streamed
 
-CHUNK = {"PayloadChunk": {"Payload": b"x"}}
-COMPLETE = {"InvokeComplete": {}}
+CHUNK: Event = {"PayloadChunk": {"Payload": b"x"}}
+COMPLETE: Event = {"InvokeComplete": {}}
 
 
 class Producer:

@@ -21,7 +21,7 @@ import traceback
 import types
 from typing import Any, NoReturn
 
-from .rapi_client import RuntimeClient
+from .rapi_client import RuntimeApiError, RuntimeClient
 
 ERROR_LOG_LINE_TERMINATE = "\r"
 ERROR_LOG_IDENT = "\u00a0"
@@ -356,7 +356,13 @@ def _stream(
                 raise TypeError(
                     f"a streaming handler must yield bytes or str, not {type(piece).__name__}"
                 )
-            client.send_chunk(bytes(data))
+            try:
+                client.send_chunk(bytes(data))
+            except OSError:
+                # The Runtime API ended the response (past its size bound): the invocation is
+                # over; the next request reconnects.
+                chunks.close()
+                return
     except Exception:
         error = _fault_from_exc_info(request_id)
         log_error(error)
@@ -366,7 +372,13 @@ def _stream(
                 "ascii"
             ),
         }
-    client.end_stream(trailers)
+    try:
+        status, _, _ = client.end_stream(trailers)
+    except (OSError, RuntimeApiError):
+        client.close()
+        return  # refused mid-stream (too large): the connection is gone, the next one is new
+    if status >= 400:
+        client.close()  # the Runtime API closes the connection after refusing a response
 
 
 def _json_header(value: str | None) -> dict[str, Any] | None:

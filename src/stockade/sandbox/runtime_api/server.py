@@ -42,7 +42,7 @@ class _Connection(asyncio.Protocol):
     def __init__(self, server: RuntimeApiServer) -> None:
         self._server = server
         self._session = server.session
-        self._parser = RequestParser(_ERROR_BODY_LIMIT, STREAMED_RESPONSE_BYTES_MAX)
+        self._parser = RequestParser(_ERROR_BODY_LIMIT, server.max_streamed)
         self._transport: asyncio.Transport | None = None
         self._queue: list[Request | ParseError | StreamStart | BodyPiece] = []
         self._task: asyncio.Task[None] | None = None
@@ -155,8 +155,11 @@ class _Connection(asyncio.Protocol):
 
 
 class RuntimeApiServer:
-    def __init__(self, session: RuntimeSession) -> None:
+    def __init__(
+        self, session: RuntimeSession, max_streamed: int = STREAMED_RESPONSE_BYTES_MAX
+    ) -> None:
         self.session = session
+        self.max_streamed = max_streamed  # the bound of one streamed response body
         self.connections: set[_Connection] = set()
         self._server: asyncio.Server | None = None
 
