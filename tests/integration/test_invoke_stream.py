@@ -315,3 +315,20 @@ def test_a_timeout_mid_stream_ends_it_with_sandbox_timedout(server: RunningServe
     done = completion(events)
     assert done["ErrorCode"] == "Sandbox.Timedout"
     assert "Task timed out after 1.00 seconds" in done["ErrorDetails"]
+
+
+def test_plain_invoke_of_a_streaming_function_gets_it_buffered(
+    server: RunningServer, node_code: bytes, python_code: bytes
+) -> None:
+    lam = server.client("lambda")
+    node = create(server, node_code, "nodejs20.x", "index.failing")
+    failed = lam.invoke(FunctionName=node, Payload=b"{}")
+    assert failed["FunctionError"] == "Unhandled"
+    assert json.loads(failed["Payload"].read())["errorMessage"] == "broke after the first part"
+    python = create(server, python_code, "python3.11", "app.failing")
+    assert lam.invoke(FunctionName=python, Payload=b"{}")["FunctionError"] == "Unhandled"
+    small = "def handler(event, context):\n    yield b'one, '\n    yield 'two'\n"
+    name = create(server, make_zip({"app.py": small}), "python3.11", "app.handler")
+    reply = lam.invoke(FunctionName=name, Payload=b"{}")
+    assert "FunctionError" not in reply
+    assert reply["Payload"].read() == b"one, two"
