@@ -23,9 +23,16 @@ async def echo(event: bytes, context: FakeContext) -> bytes:
     return b'{"echo": ' + event + b"}"
 
 
+BIG = b'"' + b"x" * 5_000_000 + b'"'
+
+
+async def big(event: bytes, context: FakeContext) -> bytes:
+    return BIG
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
-    backend = FakeBackend({"app.handler": echo})
+    backend = FakeBackend({"app.handler": echo, "app.big": big})
     with InProcessServer(tmp_path_factory.mktemp("stream") / "data", sandbox=backend) as running:
         yield running
 
@@ -111,3 +118,13 @@ def test_an_unknown_invocation_type_is_a_validation_error(
     with pytest.raises(ClientError) as refused:
         lam.invoke_with_response_stream(FunctionName=function, InvocationType="Event")
     assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_a_whole_5_mb_payload_is_one_chunk(server: InProcessServer) -> None:
+    lam = server.client("lambda")
+    name = f"s-{uuid.uuid4().hex[:8]}"
+    lam.create_function(FunctionName=name, Runtime="python3.11", Handler="app.big",
+                        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+                        Code={"ZipFile": PYTHON_ECHO})  # fmt: skip
+    events = list(lam.invoke_with_response_stream(FunctionName=name)["EventStream"])
+    assert events == [{"PayloadChunk": {"Payload": BIG}}, {"InvokeComplete": {}}]
