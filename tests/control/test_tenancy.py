@@ -314,3 +314,22 @@ def test_invocations_record_their_tenant_in_the_audit_trail(
     assert found, "the invocation was not recorded"
     assert found[0]["requestParameters"]["TenantId"] == "t-9"
     assert found[0]["requestParameters"]["FunctionName"] == isolated["FunctionName"]
+
+
+def test_a_streamed_invoke_names_its_tenant_and_runs_in_that_tenants_environment(
+    server: InProcessServer,
+) -> None:
+    """InvokeWithResponseStream has TenantId too (botocore's model): the same rules as Invoke."""
+    lam = server.client("lambda")
+    name = create(server, TenancyConfig=PER_TENANT)["FunctionName"]
+    with pytest.raises(ClientError) as missing:
+        lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}")
+    assert missing.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    streamed = lam.invoke_with_response_stream(FunctionName=name, Payload=b"{}", TenantId="s1")
+    chunks = b"".join(e["PayloadChunk"]["Payload"] for e in streamed["EventStream"]
+                      if "PayloadChunk" in e)  # fmt: skip
+    assert json.loads(chunks)["tenant"] == "s1"
+    plain = create(server)["FunctionName"]
+    with pytest.raises(ClientError) as refused:
+        lam.invoke_with_response_stream(FunctionName=plain, Payload=b"{}", TenantId="s1")
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"

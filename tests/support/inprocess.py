@@ -289,7 +289,11 @@ class InProcessServer:
         pending = list(messages) if messages is not None else whole
 
         async def receive() -> dict[str, Any]:
-            return pending.pop(0) if pending else {"type": "http.disconnect"}
+            if pending:
+                return pending.pop(0)
+            if messages is None:  # a whole request: its client stays until it is answered
+                await asyncio.Event().wait()
+            return {"type": "http.disconnect"}
 
         async def send(message: Mapping[str, Any]) -> None:
             if message["type"] == "http.response.start":

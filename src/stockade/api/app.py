@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stockade.api import sigv4, unsupported
+from stockade.api import sigv4, streaming, unsupported
 from stockade.api.authn import CredentialResolver, authenticate
 from stockade.api.endpoints import Endpoint
 from stockade.api.errors import (
@@ -122,7 +122,10 @@ class StockadeApp:
             response = await self._internal.respond(head.request(body), request_id)
         else:
             response = await self._serve(head, receive, request_id)
-        await _send(send, response)
+        if response.stream is not None:
+            await streaming.send_stream(send, receive, response, _header_bytes)
+        else:
+            await _send(send, response)
         ACCESS_LOG.info(
             "%s %s %d %.1fms %s",
             head.method,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from botocore.model import OperationModel
 from stockade.api.endpoints import Endpoint, Routed
 from stockade.api.errors import UnknownOperationError
 from stockade.api.http import HttpRequest, HttpResponse
+from stockade.api.protocols import event_stream_body
 from stockade.domain.identity import Principal
 from stockade.errors import ApiError
 from stockade.kernel.exchange import EdgeFacts
@@ -43,6 +45,14 @@ class HttpExchange:
 
     def respond(self, operation: OperationModel, result: Any) -> HttpResponse:
         return self.endpoint.serialize(operation, result, self.facts.request_id)
+
+    def respond_stream(
+        self,
+        operation: OperationModel,
+        head: Mapping[str, Any],
+        events: AsyncIterator[Mapping[str, Mapping[str, Any]] | ApiError],
+    ) -> HttpResponse:
+        return event_stream_body.serialize_stream(operation, head, events, self.facts.request_id)
 
     def refuse(self, error: ApiError) -> HttpResponse:
         return self.endpoint.serialize_error(error, self.facts.request_id)

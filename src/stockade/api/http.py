@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -37,3 +37,5 @@ class HttpResponse:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = field(default=b"", repr=False)
+    # A streamed body (an event stream): sent piece by piece, chunked, instead of `body`.
+    stream: AsyncIterator[bytes] | None = field(default=None, repr=False)

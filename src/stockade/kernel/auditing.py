@@ -40,6 +40,7 @@ class Trace:
     resources: Sequence[str] = ()
     handled: bool = False  # the handler was called (every need had been allowed)
     notes: AuditNotes = field(default_factory=AuditNotes)
+    deferred: bool = False  # a streamed answer: recorded when its stream ends
 
     @property
     def name(self) -> str:

@@ -7,6 +7,7 @@ kernel decides everything else and asks the exchange for exactly the steps it al
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -68,5 +69,14 @@ class Exchange(Protocol[R_co]):
         ...
 
     def respond(self, operation: OperationModel, result: Any) -> R_co: ...
+
+    def respond_stream(
+        self,
+        operation: OperationModel,
+        head: Mapping[str, Any],
+        events: AsyncIterator[Mapping[str, Mapping[str, Any]] | ApiError],
+    ) -> R_co:
+        """An answer whose body is an event stream: `head` now, each event as it comes."""
+        ...
 
     def refuse(self, error: ApiError) -> R_co: ...

@@ -32,9 +32,11 @@ from stockade.kernel.errors import (
     internal_failure,
 )
 from stockade.kernel.exchange import Exchange
+from stockade.kernel.streaming import audited_events
 from stockade.kernel.validation import summarize, validate
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Decision, Need, Operation, Public, ServiceTable
+from stockade.services.streamed import Streamed
 from stockade.storage_faults import storage_fault
 from stockade.types import Region
 
@@ -93,6 +95,8 @@ class Kernel:
                       _where(exc))  # fmt: skip
             trace.error = _internal(table, exc)
             response = exchange.refuse(trace.error)
+        if trace.deferred:
+            return response  # a stream: audited before its closing event (kernel/streaming.py)
         try:
             await self._audit.record(trace, exchange.facts)
         except Exception as exc:
@@ -153,8 +157,32 @@ class Kernel:
             result = await loop.run_in_executor(
                 self._executor, self._authorize_and_run, table, declared, ctx, params, trace
             )
+        if isinstance(result, Streamed):
+            return self._stream(exchange, operation, table, result, trace)
         trace.result = result
         return exchange.respond(operation, result)
+
+    def _stream(
+        self,
+        exchange: Exchange[R],
+        operation: OperationModel,
+        table: ServiceTable,
+        answer: Streamed,
+        trace: Trace,
+    ) -> R:
+        facts = exchange.facts
+
+        async def record() -> None:
+            await self._audit.record(trace, facts)
+
+        def finished() -> None:
+            for observer in self._observers:
+                observer(trace)
+
+        events = audited_events(answer, trace, record, lambda e: _internal(table, e), finished)
+        response = exchange.respond_stream(operation, answer.head, events)
+        trace.deferred = True
+        return response
 
     def _authorize_and_run(
         self,

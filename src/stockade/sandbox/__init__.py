@@ -18,6 +18,7 @@ from stockade.sandbox.errors import (
 from stockade.sandbox.logs import InMemoryLogSink, LogSink
 from stockade.sandbox.placement import LocalPlacement, Placement
 from stockade.sandbox.pool import EnvironmentPool, KeyStats, PoolSettings, PoolStats
+from stockade.sandbox.response_stream import STREAMED_RESPONSE_BYTES_MAX, ResponseSink
 from stockade.sandbox.sdk_channel import ApiConnectionHandler, ChannelOrigin
 from stockade.sandbox.spec import (
     CodeSource,
@@ -29,6 +30,7 @@ from stockade.sandbox.spec import (
 )
 
 __all__ = [
+    "STREAMED_RESPONSE_BYTES_MAX",
     "ApiConnectionHandler",
     "CapacityError",
     "ChannelOrigin",
@@ -47,6 +49,7 @@ __all__ = [
     "PlacementClosedError",
     "PoolSettings",
     "PoolStats",
+    "ResponseSink",
     "Runtime",
     "SandboxBackend",
     "SandboxError",

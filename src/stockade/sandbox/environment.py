@@ -12,6 +12,7 @@ handler returned), in batches of `logs.DELIVER_BYTES` during one, and at its END
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -209,6 +210,7 @@ class Environment:
             client_context_json=routes.client_context_header(request.client_context),
             cognito_identity_json=routes.compact_json_header(request.cognito_identity),
             tenant_id=request.tenant_id,
+            sink=request.response_sink,
         )
         outcome_f = self._session.deliver(invocation)
         exit_f = asyncio.ensure_future(self._process.wait_exit())
@@ -222,7 +224,8 @@ class Environment:
             outcome = outcome_f.result()
             self._drain_logs()
             error_type = outcome.error_type if outcome.is_error else None
-            return self._finish(rid, outcome.payload, error_type, duration_ms, keep=True)
+            result = self._finish(rid, outcome.payload, error_type, duration_ms, keep=True)
+            return dataclasses.replace(result, streamed=outcome.streamed)
         if exit_f.done() and not exit_f.cancelled():
             return self._crashed(rid, exit_f.result(), duration_ms)
         return self._timed_out(rid, duration_ms, float(spec.timeout_s))

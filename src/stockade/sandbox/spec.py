@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from stockade.domain.trace import TraceContext
 from stockade.sandbox.log_controls import LogControls
+from stockade.sandbox.response_stream import ResponseSink
 from stockade.sandbox.runtime_bundle import RuntimeVersionSource
 
 
@@ -91,6 +92,8 @@ class InvocationRequest:
     tenant_id: str | None = None  # must equal the serving environment's spec.tenant_id
     # The host-side trace (its lineage counts the chain's hops); `trace_id` is its header.
     trace: TraceContext | None = None
+    # InvokeWithResponseStream: where a streamed response goes as the runtime sends it.
+    response_sink: ResponseSink | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -104,3 +107,4 @@ class InvocationResult:
     init_duration_ms: float | None  # None when the environment was warm
     max_memory_used_mb: int
     executed_version: str
+    streamed: bool = False  # the payload went to the request's response sink, not `payload`

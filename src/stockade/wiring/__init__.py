@@ -254,6 +254,7 @@ def _build(
             body_limits={
                 **dict.fromkeys(_CODE_UPLOADS, limits.CODE_UPLOAD_REQUEST_BYTES_MAX),
                 "Invoke": _INVOKE_BODY_LIMIT,
+                "InvokeWithResponseStream": _INVOKE_BODY_LIMIT,
             },
         ),
         "iam": QueryEndpoint("iam", specs.model("iam")),

@@ -341,13 +341,12 @@ def test_a_request_naming_no_valid_resource_is_refused_before_any_policy_is_read
 def test_every_operation_is_declared_with_needs_and_get_and_list_are_read_only(
     table: ServiceTable,
 ) -> None:
-    assert (
-        len(table.operations) == 56
-    )  # 52, Get/PutRuntimeManagementConfig, Get/PutFunctionRecursionConfig
+    # 52, Get/PutRuntimeManagementConfig, Get/PutFunctionRecursionConfig, InvokeWithResponseStream
+    assert len(table.operations) == 57
     for name, declared in table.operations.items():
         assert not isinstance(declared.access, Public), name
         assert declared.audit.read_only == name.startswith(("Get", "List")), name
-        assert declared.audit.data_event == (name == "Invoke"), name
+        assert declared.audit.data_event == (name in ("Invoke", "InvokeWithResponseStream")), name
     assert (table.errors.validation("x").code, table.errors.internal("x").code) == (
         "ValidationException", "ServiceException"
     )  # fmt: skip

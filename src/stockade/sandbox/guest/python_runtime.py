@@ -8,6 +8,7 @@ lines are joined by '\\r' so that one error stays one log event. Standard librar
 
 from __future__ import annotations
 
+import base64
 import decimal
 import importlib
 import json
@@ -17,10 +18,11 @@ import signal
 import sys
 import time
 import traceback
+import types
 from typing import Any, NoReturn
 
 from . import json_log
-from .rapi_client import RuntimeClient
+from .rapi_client import RuntimeApiError, RuntimeClient
 
 ERROR_LOG_LINE_TERMINATE = "\r"
 ERROR_LOG_IDENT = "\u00a0"
@@ -322,7 +324,11 @@ def _handle(
             headers.get("lambda-runtime-aws-tenant-id"),
         )
         event = json.loads(body) if body else None
-        result = to_json(handler(event, context)).encode()
+        returned = handler(event, context)
+        if isinstance(returned, types.GeneratorType):
+            _stream(client, request_id, returned)
+            return
+        result = to_json(returned).encode()
     except Exception:
         error = _fault_from_exc_info(request_id)
         log_error(error, json_format)
@@ -342,6 +348,56 @@ def _handle(
         result,
         {"Content-Type": "application/json"},
     )
+
+
+STREAM_ERROR_TRAILERS = "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body"
+
+
+def _stream(
+    client: RuntimeClient, request_id: str, chunks: types.GeneratorType[Any, None, None]
+) -> None:
+    """Stockade's extension: a generator handler streams what it yields (bytes, or str as
+    UTF-8), each piece sent as it is yielded, over the Runtime API's streaming response mode;
+    an exception ends the stream with the error in trailers, as Lambda's streaming runtimes do."""
+    client.begin_stream(
+        f"/invocation/{request_id}/response",
+        {
+            "Lambda-Runtime-Function-Response-Mode": "streaming",
+            "Content-Type": "application/octet-stream",
+            "Trailer": STREAM_ERROR_TRAILERS,
+        },
+    )
+    trailers: dict[str, str] = {}
+    try:
+        for piece in chunks:
+            data = piece.encode("utf-8") if isinstance(piece, str) else piece
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(
+                    f"a streaming handler must yield bytes or str, not {type(piece).__name__}"
+                )
+            try:
+                client.send_chunk(bytes(data))
+            except OSError:
+                # The Runtime API ended the response (past its size bound): the invocation is
+                # over; the next request reconnects.
+                chunks.close()
+                return
+    except Exception:
+        error = _fault_from_exc_info(request_id)
+        log_error(error)
+        trailers = {
+            "Lambda-Runtime-Function-Error-Type": error["errorType"] or "Unknown",
+            "Lambda-Runtime-Function-Error-Body": base64.b64encode(to_json(error).encode()).decode(
+                "ascii"
+            ),
+        }
+    try:
+        status, _, _ = client.end_stream(trailers)
+    except (OSError, RuntimeApiError):
+        client.close()
+        return  # refused mid-stream (too large): the connection is gone, the next one is new
+    if status >= 400:
+        client.close()  # the Runtime API closes the connection after refusing a response
 
 
 def _json_header(value: str | None) -> dict[str, Any] | None:

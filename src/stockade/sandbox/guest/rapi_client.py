@@ -63,6 +63,38 @@ class RuntimeClient:
             self.close()
             raise
 
+    def begin_stream(self, path: str, headers: dict[str, str]) -> None:
+        """Start a chunked request whose body follows with `send_chunk` (streamed responses)."""
+        sock = self._connect()
+        lines = [f"POST {API_PREFIX}{path} HTTP/1.1", "Host: 127.0.0.1:9001"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        lines.append("Transfer-Encoding: chunked")
+        try:
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        except OSError:
+            self.close()
+            raise
+
+    def send_chunk(self, data: bytes) -> None:
+        if not data:
+            return  # an empty chunk would end the body
+        sock = self._connect()
+        try:
+            sock.sendall(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        except OSError:
+            self.close()
+            raise
+
+    def end_stream(self, trailers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        sock = self._connect()
+        fields = "".join(f"{name}: {value}\r\n" for name, value in trailers.items())
+        try:
+            sock.sendall(f"0\r\n{fields}\r\n".encode("latin-1"))
+            return self._read_response(sock)
+        except OSError:
+            self.close()
+            raise
+
     def _read_response(self, sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
         while b"\r\n\r\n" not in self._buf:
             if len(self._buf) > MAX_HEADER_BYTES:

@@ -19,6 +19,8 @@ MAX_REQUEST_LINE = 8 * 1024
 MAX_HEADER_BLOCK = 1024 * 1024 + 64 * 1024  # the X-Ray error-cause header may be up to 1 MiB
 MAX_HEADERS = 64
 MAX_CHUNK_LINE = 1024
+MAX_TRAILER_BLOCK = 64 * 1024  # a streamed response's error trailers (type, base64 body)
+STREAMING_MODE_HEADER = "lambda-runtime-function-response-mode"
 
 _TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _TARGET = re.compile(rb"^/[\x21-\x7e]*$")
@@ -37,6 +39,9 @@ class Request:
     path: str  # query string removed
     headers: dict[str, str]  # lower-cased names
     body: bytes = field(repr=False)
+    # A streamed body (sent as BodyPieces) and its trailer fields (lower-cased names).
+    streamed: bool = False
+    trailers: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,19 @@ class RequestHead:
     method: str
     path: str
     headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class StreamStart:
+    """A streamed response began (`Lambda-Runtime-Function-Response-Mode: streaming`, chunked):
+    its body follows as BodyPieces as it arrives, then the Request (empty body, trailers)."""
+
+    head: RequestHead
+
+
+@dataclass(frozen=True)
+class BodyPiece:
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -58,7 +76,7 @@ class ContinueNeeded:
     """The client sent `Expect: 100-continue` and its body is acceptable: send 100 first."""
 
 
-Event = Request | ParseError | ContinueNeeded
+Event = Request | ParseError | ContinueNeeded | StreamStart | BodyPiece
 
 
 class _State(Enum):
@@ -74,13 +92,18 @@ class _State(Enum):
 class RequestParser:
     """Feed bytes, get events. After a ParseError the parser is dead: close the connection."""
 
-    def __init__(self, max_body: int) -> None:
+    def __init__(self, max_body: int, max_streamed: int = 0) -> None:
         self._max_body = max_body
+        self._max_streamed = max_streamed  # 0: streamed bodies are not accepted as such
         self._buf = bytearray()
         self._state = _State.HEAD
         self._head: RequestHead | None = None
         self._remaining = 0
         self._body = bytearray()
+        self._streaming = False
+        self._streamed = 0
+        self._trailers: dict[str, str] = {}
+        self._trailer_bytes = 0
 
     @property
     def dead(self) -> bool:
@@ -118,13 +141,15 @@ class RequestParser:
             return self._parse_chunk_size()
         if self._state is _State.CHUNK_DATA:
             take = min(self._remaining, len(self._buf))
-            self._body += self._buf[:take]
+            piece = bytes(self._buf[:take])
             del self._buf[:take]
             self._remaining -= take
             if self._remaining == 0:
                 self._state = _State.CHUNK_CRLF
-                return self._step()
-            return None
+            if self._streaming:
+                return BodyPiece(piece) if piece else None
+            self._body += piece
+            return self._step() if self._remaining == 0 else None
         if self._state is _State.CHUNK_CRLF:
             if len(self._buf) < 2:
                 return None
@@ -134,13 +159,33 @@ class RequestParser:
             self._state = _State.CHUNK_SIZE
             return self._step()
         if self._state is _State.TRAILER:
+            limit = MAX_TRAILER_BLOCK if self._streaming else MAX_CHUNK_LINE
             end = self._buf.find(b"\r\n")
             if end < 0:
-                return self._fail("trailer too long") if len(self._buf) > MAX_CHUNK_LINE else None
+                return self._fail("trailer too long") if len(self._buf) > limit else None
             line = bytes(self._buf[:end])
             del self._buf[: end + 2]
-            return self._complete() if line == b"" else None  # trailer fields are ignored
+            if line == b"":
+                return self._complete()
+            if self._streaming:  # only a streamed response's trailers mean anything
+                return self._trailer(line)
+            return self._step()
         return None
+
+    def _trailer(self, line: bytes) -> Event | None:
+        self._trailer_bytes += len(line) + 2
+        name, sep, value = line.partition(b":")
+        value = value.strip(b" \t")
+        if (
+            self._trailer_bytes > MAX_TRAILER_BLOCK
+            or len(self._trailers) >= MAX_HEADERS
+            or not sep
+            or not _TOKEN.match(name)
+            or not _FIELD_VALUE.match(value)
+        ):
+            return self._fail("malformed trailer")
+        self._trailers[name.decode("ascii").lower()] = value.decode("latin-1")
+        return self._step()
 
     def _parse_head(self) -> Event | None:
         end = self._buf.find(b"\r\n\r\n")
@@ -204,6 +249,11 @@ class RequestParser:
             if te.strip().lower() != "chunked":
                 return self._fail("unsupported Transfer-Encoding")
             self._state = _State.CHUNK_SIZE
+            mode = headers.get(STREAMING_MODE_HEADER, "").strip().lower()
+            if mode == "streaming" and self._max_streamed > 0:
+                self._streaming, self._streamed, self._trailers = True, 0, {}
+                self._trailer_bytes = 0
+                return StreamStart(self._head)
             return self._continue_event() or self._step()
         length = 0
         if cl is not None:
@@ -236,7 +286,11 @@ class RequestParser:
         if not line or len(line) > 8 or any(c not in b"0123456789abcdefABCDEF" for c in line):
             return self._fail("bad chunk size")
         size = int(line, 16)
-        if len(self._body) + size > self._max_body:
+        if self._streaming:
+            self._streamed += size
+        if (self._streamed if self._streaming else len(self._body) + size) > (
+            self._max_streamed if self._streaming else self._max_body
+        ):
             return self._fail("body too large", ParseErrorKind.TOO_LARGE)
         if size == 0:
             self._state = _State.TRAILER
@@ -248,8 +302,10 @@ class RequestParser:
     def _complete(self) -> Request:
         assert self._head is not None
         head, body = self._head, bytes(self._body)
+        streamed, trailers = self._streaming, self._trailers
         self._head, self._body, self._state = None, bytearray(), _State.HEAD
-        return Request(head.method, head.path, head.headers, body)
+        self._streaming, self._trailers = False, {}
+        return Request(head.method, head.path, head.headers, body, streamed, trailers)
 
 
 REASONS = {

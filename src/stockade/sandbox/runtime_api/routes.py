@@ -41,6 +41,8 @@ def _next(
 
 
 def _response(session: RuntimeSession, req: Request, params: dict[str, str]) -> Reply:
+    if req.streamed:  # its body went out piece by piece; its trailers say how it ended
+        return session.finish_stream(params["id"], req.trailers)
     return session.post_response(params["id"], req.body)
 
 

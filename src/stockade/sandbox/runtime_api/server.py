@@ -12,13 +12,16 @@ import contextlib
 import socket
 from typing import cast
 
+from stockade.sandbox.response_stream import STREAMED_RESPONSE_BYTES_MAX
 from stockade.sandbox.runtime_api import routes
 from stockade.sandbox.runtime_api.http import (
+    BodyPiece,
     ContinueNeeded,
     ParseError,
     ParseErrorKind,
     Request,
     RequestParser,
+    StreamStart,
     render_response,
 )
 from stockade.sandbox.runtime_api.session import (
@@ -39,9 +42,9 @@ class _Connection(asyncio.Protocol):
     def __init__(self, server: RuntimeApiServer) -> None:
         self._server = server
         self._session = server.session
-        self._parser = RequestParser(_ERROR_BODY_LIMIT)
+        self._parser = RequestParser(_ERROR_BODY_LIMIT, server.max_streamed)
         self._transport: asyncio.Transport | None = None
-        self._queue: list[Request | ParseError] = []
+        self._queue: list[Request | ParseError | StreamStart | BodyPiece] = []
         self._task: asyncio.Task[None] | None = None
         self._paused = False
 
@@ -92,11 +95,36 @@ class _Connection(asyncio.Protocol):
                     )
                     self._transport.close()
                     return
-                await self._handle(event)
+                if isinstance(event, BodyPiece):
+                    await self._session.stream_piece(event.data)
+                elif isinstance(event, StreamStart):
+                    if not self._start_stream(event):
+                        return
+                else:
+                    await self._handle(event)
         finally:
             if self._paused and not self._transport.is_closing():
                 self._paused = False
                 self._transport.resume_reading()
+
+    def _start_stream(self, start: StreamStart) -> bool:
+        """False (the connection answered and closed) when the stream may not begin."""
+        assert self._transport is not None
+        found = routes.match(start.head.method, start.head.path)
+        refusal = (
+            found
+            if isinstance(found, Reply)
+            else self._session.start_stream(found[1]["id"])
+            if found[0].name == "response"
+            else _json_error(400, "InvalidRequest", "only a response may be streamed")
+        )
+        if refusal is None:
+            return True
+        self._write(
+            render_response(refusal.status, refusal.body, dict(refusal.headers), close=True)
+        )
+        self._transport.close()
+        return False
 
     def _on_parse_error(self, error: ParseError) -> Reply:
         if error.kind is ParseErrorKind.TOO_LARGE and error.head is not None:
@@ -127,8 +155,11 @@ class _Connection(asyncio.Protocol):
 
 
 class RuntimeApiServer:
-    def __init__(self, session: RuntimeSession) -> None:
+    def __init__(
+        self, session: RuntimeSession, max_streamed: int = STREAMED_RESPONSE_BYTES_MAX
+    ) -> None:
         self.session = session
+        self.max_streamed = max_streamed  # the bound of one streamed response body
         self.connections: set[_Connection] = set()
         self._server: asyncio.Server | None = None
 

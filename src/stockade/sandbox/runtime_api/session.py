@@ -12,12 +12,15 @@ The environment talks to this object only through `init_result`, `deliver` and `
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 from stockade.sandbox.errors import IllegalTransitionError
+from stockade.sandbox.response_stream import STREAMED_RESPONSE_BYTES_MAX, ResponseSink
 
 MAX_RESPONSE_BYTES = 6_291_556  # Lambda's synchronous response limit (6 MB + framing slack)
 
@@ -51,6 +54,7 @@ class Invocation:
     client_context_json: str | None = field(default=None, repr=False)
     cognito_identity_json: str | None = field(default=None, repr=False)
     tenant_id: str | None = None  # Lambda-Runtime-Aws-Tenant-Id (tenant isolation mode)
+    sink: ResponseSink | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Outcome:
     payload: bytes = field(repr=False)
     error_type: str | None  # None: success
     is_error: bool = False
+    streamed: bool = False  # the response went to the invocation's sink as it came
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,15 @@ RESPONSE_TOO_LARGE_PAYLOAD = json.dumps(
 ).encode()
 
 
+STREAMED_TOO_LARGE_PAYLOAD = json.dumps(
+    {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+        f"({STREAMED_RESPONSE_BYTES_MAX} bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
+).encode()
+
+
 class RuntimeSession:
     def __init__(self) -> None:
         loop = asyncio.get_running_loop()
@@ -97,6 +111,9 @@ class RuntimeSession:
         self._handed_out = False
         self._outcome: asyncio.Future[Outcome] | None = None
         self._waiter: asyncio.Future[Invocation] | None = None
+        self._streaming = False
+        self._buffered = bytearray()  # a streamed response nobody streams (plain Invoke)
+        self._overflowed = False
 
     @property
     def phase(self) -> RuntimePhase:
@@ -168,6 +185,7 @@ class RuntimeSession:
     def _settle(self, outcome: Outcome) -> None:
         self._move(RuntimePhase.READY)
         self._current = None
+        self._streaming, self._buffered, self._overflowed = False, bytearray(), False
         if self._outcome is not None and not self._outcome.done():
             self._outcome.set_result(outcome)
 
@@ -182,8 +200,45 @@ class RuntimeSession:
     def response_too_large(self, request_id: str) -> Reply:
         if not self._validate_id(request_id):
             return INVALID_REQUEST_ID
-        self._settle(Outcome(RESPONSE_TOO_LARGE_PAYLOAD, "Function.ResponseSizeTooLarge", True))
+        streamed = self._streaming and self._current is not None and self._current.sink is not None
+        payload = STREAMED_TOO_LARGE_PAYLOAD if streamed else RESPONSE_TOO_LARGE_PAYLOAD
+        self._settle(Outcome(payload, "Function.ResponseSizeTooLarge", True, streamed))
         return TOO_LARGE
+
+    # -- streamed responses (Lambda-Runtime-Function-Response-Mode: streaming) --------------
+    def start_stream(self, request_id: str) -> Reply | None:
+        """None when the streamed response may go on; else the reply that ends it."""
+        if not self._validate_id(request_id) or self._streaming:
+            return INVALID_REQUEST_ID
+        self._streaming = True
+        return None
+
+    async def stream_piece(self, data: bytes) -> None:
+        current = self._current
+        if not self._streaming or current is None:
+            return  # the invocation already ended (timed out): nobody reads this any more
+        if current.sink is not None:
+            await current.sink.write(data)
+        elif len(self._buffered) + len(data) > MAX_RESPONSE_BYTES:
+            self._overflowed = True  # plain Invoke of a streaming function: 6 MB, buffered
+        else:
+            self._buffered += data
+
+    def finish_stream(self, request_id: str, trailers: Mapping[str, str]) -> Reply:
+        if not self._validate_id(request_id) or not self._streaming:
+            return INVALID_REQUEST_ID
+        assert self._current is not None
+        streamed = self._current.sink is not None
+        error_type = trailers.get("lambda-runtime-function-error-type")
+        if error_type is not None:
+            body = _trailer_body(trailers.get("lambda-runtime-function-error-body", ""))
+            self._settle(Outcome(body, error_type or _error_type_of(body), True, streamed))
+        elif self._overflowed:
+            self._settle(Outcome(RESPONSE_TOO_LARGE_PAYLOAD, "Function.ResponseSizeTooLarge",
+                                 True))  # fmt: skip
+        else:
+            self._settle(Outcome(bytes(self._buffered), None, False, streamed))
+        return ACCEPTED
 
     def post_error(self, request_id: str, body: bytes, error_type: str | None) -> Reply:
         if not self._validate_id(request_id):
@@ -197,6 +252,14 @@ class RuntimeSession:
         self._move(RuntimePhase.INIT_FAILED)
         self._init.set_result(Outcome(body, error_type or _error_type_of(body), True))
         return ACCEPTED
+
+
+def _trailer_body(value: str) -> bytes:
+    """The Runtime API sends a streamed response's error body base64-encoded in a trailer."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return value.encode("latin-1", "replace")
 
 
 def _error_type_of(body: bytes) -> str:

@@ -38,6 +38,7 @@ from stockade.services.lambda_.errors import AccessDeniedError, ServiceError, Va
 from stockade.services.lambda_.event_invoke import EventInvokeConfigs
 from stockade.services.lambda_.functions import Functions, latest_target
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
+from stockade.services.lambda_.invoke_stream import StreamingInvoker
 from stockade.services.lambda_.layers import Layers
 from stockade.services.lambda_.permissions import Permissions
 from stockade.services.lambda_.provisioned import ProvisionedConcurrency
@@ -69,6 +70,7 @@ class LambdaService:
         self.invoker = Invoker(deps, runner, self.gate, self.counters, keep_alive_s, max_lifetime_s)
         self.concurrency = FunctionConcurrency(deps, self.gate)
         self.event_invoke = EventInvokeConfigs(deps)
+        self.streaming = StreamingInvoker(self.invoker)
         self.provisioned = ProvisionedConcurrency(deps, self.invoker, concurrency_limit)
         self.functions = Functions(deps)
         self.versions = Versions(deps)
@@ -95,6 +97,7 @@ class LambdaService:
                 *self._code_signing_operations(),
                 *self._runtime_management_operations(),
                 *self._recursion_operations(),
+                *self._streaming_operations(),
             ],
             ERRORS,
         )
@@ -136,6 +139,15 @@ class LambdaService:
             operation("GetAccountSettings", self.settings.get_account_settings,
                       need.anywhere("lambda:GetAccountSettings"), READ),
             operation("Invoke", self.invoker.invoke, need.invoke,
+                      Audit(read_only=False, data_event=True, resources=need.invoked)),
+        ]  # fmt: skip
+
+    def _streaming_operations(self) -> list[Operation[Any]]:
+        need = self.access
+        return [
+            # AWS authorizes it as lambda:InvokeFunction; a data event like Invoke.
+            operation("InvokeWithResponseStream",
+                      self.streaming.invoke_with_response_stream, need.invoke,
                       Audit(read_only=False, data_event=True, resources=need.invoked)),
         ]  # fmt: skip
 

@@ -26,6 +26,7 @@ from stockade.sandbox import (
     EnvironmentSpec,
     InvocationRequest,
     InvocationResult,
+    ResponseSink,
     Runtime,
     SandboxError,
     WarmKey,
@@ -161,16 +162,13 @@ class Invoker:
             raise InvalidRequestContentError(
                 "Could not parse request body into json: the payload is not valid JSON"
             )
-        trace = self.recursion.trace_for(ctx.caller_trace, self._unqualified_arn(target))
+        trace = self.trace_of(ctx, target)
         if invocation_type == "Event" and self.events is not None:
             # Durably queued before the 202; the request id is the invocation's, as on Lambda.
             # A chain past its limit is stopped when the event would run (its failure path).
             await self.events.accept(target, payload, ctx.request_id, tenant_id, trace)
             return {"StatusCode": 202}
-        if self.recursion.stops(trace, function):
-            key = (version.account_id, version.function_name, version.version)
-            self.recursion.stopped(key, version.config.log_group, ctx.request_id, trace)
-            raise RecursiveInvocationError(STOPPED_MESSAGE)
+        self.refuse_a_loop(trace, version, function, ctx.request_id)
         result = await self.execute(target.arn, version, function, reserved_total, payload,
                                     client_context=client_context, tenant_id=tenant_id,
                                     trace=trace)  # fmt: skip
@@ -188,6 +186,7 @@ class Invoker:
         request_id: str | None = None,
         tenant_id: str | None = None,
         trace: TraceContext | None = None,
+        response_sink: ResponseSink | None = None,
     ) -> InvocationResult:
         """Run one invocation of `version` within the concurrency limits, counting it.
 
@@ -208,6 +207,7 @@ class Invoker:
             tenant_id=tenant_id,
             trace_id=None if trace is None else trace.header(),
             trace=trace,
+            response_sink=response_sink,
         )
         key = (version.account_id, version.function_name, version.version)
         try:
@@ -264,8 +264,25 @@ class Invoker:
     def new_request_id(self) -> str:
         return self._request_ids()
 
+    def trace_of(self, ctx: RequestContext, target: names.Target) -> TraceContext:
+        """The invocation's trace: the caller's chain continued by this function."""
+        return self.recursion.trace_for(ctx.caller_trace, self._unqualified_arn(target))
+
+    def refuse_a_loop(
+        self, trace: TraceContext, version: FunctionVersion, function: Function, request_id: str
+    ) -> None:
+        """A synchronous run past the recursion limit is refused (counted and logged)."""
+        if self.recursion.stops(trace, function):
+            key = (version.account_id, version.function_name, version.version)
+            self.recursion.stopped(key, version.config.log_group, request_id, trace)
+            raise RecursiveInvocationError(STOPPED_MESSAGE)
+
     def _unqualified_arn(self, target: names.Target) -> str:
         return names.Target(target.account_id, target.name, None, self._deps.region).arn
+
+    def route(self, alias: Alias) -> str:
+        """The version a weighted alias sends this invocation to."""
+        return self._route(alias)
 
     def _route(self, alias: Alias) -> str:
         draw = self._routing.random()
@@ -361,3 +378,8 @@ def _is_json(data: bytes) -> bool:
     except (ValueError, UnicodeDecodeError):
         return False
     return True
+
+
+# Shared with InvokeWithResponseStream (invoke_stream.py), which refuses what Invoke refuses.
+check_client_context = _check_client_context
+is_json = _is_json

@@ -47,6 +47,81 @@ function request(method, pathname, body, headers) {
   });
 }
 
+// --- response streaming: Lambda's `awslambda` global (streamifyResponse, HttpResponseStream).
+// A streaming handler's responseStream is the Runtime API request itself: each write goes out
+// as one chunk of a `Lambda-Runtime-Function-Response-Mode: streaming` response; a failure ends
+// it with the error in trailers (Lambda-Runtime-Function-Error-Type / -Body, base64).
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const HTTP_INTEGRATION = "application/vnd.awslambda.http-integration-response";
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    if (typeof handler !== "function") throw new TypeError("streamifyResponse expects a function");
+    handler[STREAMING] = "response";
+    if (options && options.highWaterMark) handler.highWaterMark = options.highWaterMark;
+    return handler;
+  },
+  HttpResponseStream: {
+    // The HTTP integration's prelude: the metadata as JSON, then eight NUL bytes.
+    from(stream, metadata) {
+      stream.setContentType(HTTP_INTEGRATION);
+      stream.write(JSON.stringify(metadata || {}));
+      stream.write(Buffer.alloc(8));
+      return stream;
+    },
+  },
+};
+
+function streamInvocation(handler, id, event, context) {
+  return new Promise((resolve) => {
+    const req = http.request({
+      host: HOST,
+      port: PORT,
+      method: "POST",
+      path: `${PREFIX}/invocation/${id}/response`,
+      agent,
+      headers: {
+        "Lambda-Runtime-Function-Response-Mode": "streaming",
+        "Transfer-Encoding": "chunked",
+        "Content-Type": "application/octet-stream",
+        Trailer: "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+      },
+    });
+    req.on("response", (res) => {
+      res.resume();
+      res.on("end", resolve);
+      res.on("error", resolve);
+    });
+    req.on("error", resolve); // refused (too large): the invocation already ended
+    req.setContentType = (type) => {
+      if (!req.headersSent) req.setHeader("Content-Type", String(type));
+    };
+    const fail = (e) => {
+      const payload = errorPayload(e);
+      logInvokeError("Invoke Error", payload);
+      if (!req.writableEnded) {
+        req.addTrailers({
+          "Lambda-Runtime-Function-Error-Type": payload.errorType,
+          "Lambda-Runtime-Function-Error-Body": Buffer.from(JSON.stringify(payload)).toString("base64"),
+        });
+        req.end();
+      }
+    };
+    let returned;
+    try {
+      returned = handler(event, req, context);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    Promise.resolve(returned).then(
+      () => {
+        if (!req.writableEnded) req.end();
+      },
+      (e) => fail(e === undefined || e === null ? new Error("Promise rejected") : e),
+    );
+  });
+}
+
 // --- logging. Text: Lambda's "<time>\t<request id>\t<LEVEL>\t<message>" lines, one event per
 // call. JSON (AWS_LAMBDA_LOG_FORMAT=JSON, as Lambda's Node runtime does it):
 // {"timestamp", "level", "requestId", "message"}, an Error as {errorType, errorMessage,
@@ -255,6 +330,10 @@ async function main() {
       event = next.body.length ? JSON.parse(next.body.toString("utf8")) : undefined;
     } catch (e) {
       event = next.body.toString("utf8");
+    }
+    if (handler[STREAMING] === "response") {
+      await streamInvocation(handler, id, event, makeContext(next.headers));
+      continue;
     }
     try {
       const result = await invokeHandler(handler, event, makeContext(next.headers));
