@@ -98,8 +98,9 @@ class LambdaAccess:
     def on_provisioned(self, action: str) -> Needs[Any]:
         def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
             target = provisioned_target(
-                self._deps, ctx, request["FunctionName"], request["Qualifier"]
-            )
+                self._deps, ctx, request["FunctionName"], request["Qualifier"],
+                deleting=action == "lambda:DeleteProvisionedConcurrencyConfig",
+            )  # fmt: skip
             return (Need(action, target.arn, self._functions),)
 
         return needs

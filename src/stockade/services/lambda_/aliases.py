@@ -61,7 +61,7 @@ class Aliases:
         target = function_target(deps, ctx, request["FunctionName"])
         alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
         with deps.store.read() as tx:
-            alias = _load(tx, alias_target)
+            alias = _load(tx, alias_target, _GET_MISSING)
         return presenters.alias(alias, deps.region)
 
     def update_alias(
@@ -73,7 +73,7 @@ class Aliases:
         with deps.store.write() as tx:
             alias = _load(tx, alias_target)
             if request.get("RevisionId") not in (None, alias.revision_id):
-                raise PreconditionFailedError("GetAlias")
+                raise PreconditionFailedError()  # AWS names both APIs (recorded)
             version = request.get("FunctionVersion", alias.function_version)
             routing = (
                 _routing(request["RoutingConfig"]) if "RoutingConfig" in request else alias.routing
@@ -142,12 +142,17 @@ def named_alias(
     return names.Target(target.account_id, target.name, alias_name, deps.region)
 
 
-def _load(tx: Transaction, target: names.Target) -> Alias:
+# AWS's recorded answers word a missing alias differently for GetAlias and for UpdateAlias.
+_GET_MISSING = "Cannot find alias arn: {arn}"
+_UPDATE_MISSING = "Alias not found: {arn}"
+
+
+def _load(tx: Transaction, target: names.Target, missing: str = _UPDATE_MISSING) -> Alias:
     if tx.functions.get(target.account_id, target.name) is None:
         raise names.not_found(names.Target(target.account_id, target.name, None, target.region))
     alias = tx.aliases.get(target.account_id, target.name, target.qualifier or "")
     if alias is None:
-        raise ResourceNotFoundError(f"Alias not found: {target.arn}")
+        raise ResourceNotFoundError(missing.format(arn=target.arn))
     return alias
 
 

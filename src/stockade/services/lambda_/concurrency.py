@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from stockade.domain import limits
+from stockade.domain.arn import LATEST
 from stockade.domain.function import Function
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import names
@@ -118,8 +119,8 @@ class FunctionConcurrency:
         wanted = request["ReservedConcurrentExecutions"]
         with deps.store.write() as tx:
             function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            if function is None:  # AWS names `...:f:$LATEST` here (recorded)
+                raise names.not_found(replace(target, qualifier=LATEST))
             others = sum_reserved(tx, target.account_id, excluding=target.name)
             if self._gate.account_limit - others - wanted < limits.UNRESERVED_CONCURRENCY_MIN:
                 raise InvalidParameterValueError(

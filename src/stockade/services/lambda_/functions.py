@@ -128,7 +128,7 @@ class Functions:
             ctx.base_url, version.account_id, version.code.sha256, deps.clock.now()
         )
         response: shapes.GetFunctionResponse = {
-            "Configuration": presenters.shown(deps, ctx, version),
+            "Configuration": names.as_requested(presenters.shown(deps, ctx, version), target),
             "Code": {"RepositoryType": "S3", "Location": location},
         }
         if function is not None and function.tags:
@@ -147,7 +147,7 @@ class Functions:
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         with deps.store.read() as tx:
             version, _ = names.load_version(tx, target)
-        return presenters.shown(deps, ctx, version)
+        return names.as_requested(presenters.shown(deps, ctx, version), target)
 
     def list_functions(
         self, ctx: RequestContext, request: shapes.ListFunctionsRequest
@@ -279,7 +279,7 @@ class Functions:
         with deps.store.write() as tx:
             current = _latest(tx, target)
             if revision_id is not None and revision_id != current.revision_id:
-                raise PreconditionFailedError("GetFunction")
+                raise PreconditionFailedError()  # AWS names both APIs (recorded)
             if "code" in changes:
                 packages.check_storage_quota(tx, target.account_id, changes["code"])
             now = deps.clock.now()
@@ -310,15 +310,13 @@ class Functions:
                 tx.versions.delete_function(target.account_id, target.name)
                 tx.functions.delete(target.account_id, target.name)
                 record_change(deps, ctx, tx, target.account_id, target.name)
-                return {}
+                return {"StatusCode": 204}  # AWS answers 204 (recorded); the model says 200
             if qualifier == LATEST:
                 raise InvalidParameterValueError(
                     "$LATEST version cannot be deleted without deleting the function."
                 )
             if not ascii_digits(qualifier):
-                raise InvalidParameterValueError(
-                    "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias."
-                )
+                raise InvalidParameterValueError("Deletion of aliases is not currently supported.")
             if tx.versions.get(target.account_id, target.name, qualifier) is None:
                 raise names.not_found(target)
             users = [
@@ -332,7 +330,7 @@ class Functions:
                 )
             tx.versions.delete(target.account_id, target.name, qualifier)
             record_change(deps, ctx, tx, target.account_id, target.name)  # its policy went too
-        return {}
+        return {"StatusCode": 204}
 
 
 def _exists(name: str) -> ResourceConflictError:

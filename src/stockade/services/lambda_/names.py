@@ -11,6 +11,7 @@ from stockade.domain.function import Alias, FunctionVersion
 from stockade.services.context import RequestContext
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, ResourceNotFoundError
+from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
 from stockade.types import AccountId, ascii_digits
 
@@ -60,6 +61,17 @@ def _resolved(function_name: str, qualifier: str | None, caller: AccountId, regi
             "The derived qualifier from the function name does not match the specified qualifier."
         )
     return Target(ref.account_id, ref.name, ref.qualifier or qualifier, region)
+
+
+def as_requested(
+    config: shapes.FunctionConfiguration, target: Target
+) -> shapes.FunctionConfiguration:
+    """A configuration whose ARN names `$LATEST` when the request did: AWS answers
+    GetFunction(Configuration) with Qualifier `$LATEST` with the qualified ARN (recorded), and
+    without a qualifier with the unqualified one."""
+    if target.qualifier != LATEST:
+        return config
+    return {**config, "FunctionArn": target.arn}
 
 
 def not_found(target: Target) -> ResourceNotFoundError:

@@ -34,15 +34,22 @@ from stockade.types import AccountId
 _log = logging.getLogger(__name__)
 
 
+_UNPUBLISHED = "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+# DeleteProvisionedConcurrencyConfig words it otherwise (AWS, recorded).
+_NOT_PUBLISHED = "The function resource provided must be an alias or a published version."
+
+
 def provisioned_target(
-    deps: LambdaDeps, ctx: RequestContext, function_name: str, qualifier: str
+    deps: LambdaDeps,
+    ctx: RequestContext,
+    function_name: str,
+    qualifier: str,
+    deleting: bool = False,
 ) -> names.Target:
     """The version or alias a provisioned concurrency config is for ($LATEST is refused)."""
     target = names.resolve(deps, ctx, function_name, qualifier)
     if target.qualifier in (None, LATEST):
-        raise InvalidParameterValueError(
-            "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
-        )
+        raise InvalidParameterValueError(_NOT_PUBLISHED if deleting else _UNPUBLISHED)
     return target
 
 
@@ -92,7 +99,7 @@ class ProvisionedConcurrency:
         config = function.provisioned.get(str(target.qualifier))
         if config is None:
             raise ProvisionedConcurrencyConfigNotFoundError(
-                f"No Provisioned Concurrency Config found for this function: {target.arn}"
+                "No Provisioned Concurrency Config found for this function"  # AWS, recorded
             )
         return _present(config)
 
@@ -100,14 +107,14 @@ class ProvisionedConcurrency:
         self, ctx: RequestContext, request: shapes.DeleteProvisionedConcurrencyConfigRequest
     ) -> None:
         deps = self._deps
-        target = provisioned_target(deps, ctx, request["FunctionName"], request["Qualifier"])
+        target = provisioned_target(
+            deps, ctx, request["FunctionName"], request["Qualifier"], deleting=True
+        )
         with deps.store.write() as tx:
             version, _ = names.load_version(tx, target)
             function = tx.functions.get(target.account_id, target.name)
             if function is None or str(target.qualifier) not in function.provisioned:
-                raise ProvisionedConcurrencyConfigNotFoundError(
-                    f"No Provisioned Concurrency Config found for this function: {target.arn}"
-                )
+                return  # nothing to delete: AWS answers 204 (recorded)
             remaining = {
                 q: c for q, c in function.provisioned.items() if q != str(target.qualifier)
             }

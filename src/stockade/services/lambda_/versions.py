@@ -74,7 +74,7 @@ class Versions:
             if function is None or latest is None:
                 raise names.not_found(target)
             if request.get("RevisionId") not in (None, latest.revision_id):
-                raise PreconditionFailedError("GetFunction")
+                raise PreconditionFailedError()  # AWS names both APIs (recorded)
             wanted_sha = request.get("CodeSha256")
             if wanted_sha is not None and wanted_sha != latest.code.sha256_base64:
                 raise InvalidParameterValueError(
