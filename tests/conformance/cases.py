@@ -5,7 +5,9 @@ A case file is `{"service": "lambda", "cases": [...]}`; each case is
     {"id": "...",                      unique across files
      "source": "...",                  where AWS's answer was read (API reference, botocore's
                                        model, a publicly recorded response)
-     "setup": [{"operation": "CreateFunction", "params": {...}}, ...],   optional, must succeed
+     "setup": [{"operation": "CreateFunction", "params": {...}}, ...],   optional, must succeed;
+                                       a step's `"save": {"queue": "QueueUrl"}` names output
+                                       members later strings may use as `{queue}`
      "request": {"operation": "GetFunction", "params": {...}},
      "expect": {"status": 404,
                 "code": "ResourceNotFoundException",        omitted for a success
@@ -34,6 +36,7 @@ CASES_DIR = Path(__file__).parent / "cases"
 class Call:
     operation: str
     params: dict[str, Any] = field(default_factory=dict)
+    save: dict[str, str] = field(default_factory=dict)  # placeholder -> output member
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ _EXPECT_KEYS = {"status", "code", "message", "message_pattern", "body_members", 
 
 
 def _call(raw: dict[str, Any]) -> Call:
-    return Call(str(raw["operation"]), dict(raw.get("params", {})))
+    return Call(str(raw["operation"]), dict(raw.get("params", {})), dict(raw.get("save", {})))
 
 
 def _case(service: str, raw: dict[str, Any]) -> Case:

@@ -64,6 +64,7 @@ def run(server: InProcessServer, case: Case) -> list[str]:
         answer, ok = _invoke(client, step, names)
         if not ok:
             return [f"setup {step.operation} failed: {answer.get('Error')}"]
+        names.update({key: str(answer[member]) for key, member in step.save.items()})
     captured = _Captured()
     client.meta.events.register(f"after-call.*.{case.request.operation}", captured)
     parsed, _ = _invoke(client, case.request, names)

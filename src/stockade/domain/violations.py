@@ -13,7 +13,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Violation:
     """One broken constraint: where (`path`, in AWS's spelling), what (`constraint`), and the
-    value as AWS echoes it (`shown`: quoted, or `null`; already redacted when sensitive)."""
+    value as AWS echoes it (`shown`: quoted, or `null`; empty for a sensitive value, which AWS
+    does not echo: "Value at 'plaintext' failed ...")."""
 
     path: str
     shown: str
@@ -22,9 +23,8 @@ class Violation:
 
     @property
     def text(self) -> str:
-        return (
-            f"Value {self.shown} at '{self.path}' failed to satisfy constraint: {self.constraint}"
-        )
+        value = f"Value {self.shown}" if self.shown else "Value"
+        return f"{value} at '{self.path}' failed to satisfy constraint: {self.constraint}"
 
 
 def summarize(errors: Sequence[str]) -> str:
