@@ -69,6 +69,8 @@ class Layers:
         deps = self._deps
         ref = self._ref(ctx, request["LayerName"])
         number = int(request["VersionNumber"])
+        if number < 1:  # AWS's answer (recorded); the model sets no minimum
+            raise InvalidParameterValueError("Layer Version Cannot be less than 1")
         # Functions that use the version keep their copy (the artifact stays referenced);
         # deleting a version that does not exist succeeds, as in Lambda.
         with deps.store.write() as tx:
