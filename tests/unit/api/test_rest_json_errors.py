@@ -77,3 +77,9 @@ def test_a_signer_error_carries_no_type_member_its_model_does_not_name() -> None
     document = body_of(SIGNER, SignerNotFound("gone"))
     assert "Type" not in document
     assert document["message"] == "gone"
+
+
+def test_an_answer_aws_sends_without_type_leaves_it_out() -> None:
+    message = "$LATEST is not supported for an alias pointing to more than 1 version"
+    document = body_of(LAMBDA, InvalidParameterValueError(message, typed=False))
+    assert document == {"message": message}

@@ -36,7 +36,7 @@ def error_document(model: ServiceModel | None, code: str, error: ApiError) -> di
         return {member: error.message}
     members: Mapping[str, Shape] = shape.members
     document: dict[str, object] = {}
-    if "Type" in members:
+    if "Type" in members and "Type" not in error.wire_omits():
         document["Type"] = "User" if error.sender_fault else "Service"
     for name in ("Message", "message"):
         if name in members:

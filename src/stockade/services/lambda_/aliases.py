@@ -182,7 +182,8 @@ def _check_versions(
     for extra in routing:
         if LATEST in (extra, version):
             raise InvalidParameterValueError(
-                "$LATEST is not supported for an alias pointing to more than 1 version"
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+                typed=False,  # as AWS sends it (recorded)
             )
         if extra == version:
             raise InvalidParameterValueError(

@@ -126,7 +126,8 @@ class FunctionConcurrency:
                 raise InvalidParameterValueError(
                     "Specified ReservedConcurrentExecutions for function decreases account's"
                     " UnreservedConcurrentExecution below its minimum value of"
-                    f" [{limits.UNRESERVED_CONCURRENCY_MIN}]."
+                    f" [{limits.UNRESERVED_CONCURRENCY_MIN}].",
+                    typed=False,  # as AWS sends it (recorded)
                 )
             tx.functions.put(replace(function, reserved_concurrency=wanted))
             record_change(deps, ctx, tx, target.account_id, target.name)
