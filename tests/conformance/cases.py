@@ -15,7 +15,8 @@ A case file is `{"service": "lambda", "cases": [...]}`; each case is
                 "message_pattern": "...",                   a regular expression, full match
                 "body_members": ["Message", "Type"],        exactly these JSON members
                 "body": {"Type": "User"},                   these members with these values
-                "fields": {"FunctionArn": "..."}},          parsed output members (successes)
+                "fields": {"FunctionArn": "..."}},          parsed output members (successes);
+                                                            objects and lists as subsets
      "mismatch": "why Stockade deliberately answers otherwise"}   optional
 
 Strings may name `{account}`, `{region}` and `{fn}` (a function name of the case's own);

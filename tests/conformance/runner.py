@@ -91,7 +91,7 @@ def _compare(
     if expect.body_members is not None or expect.body:
         problems.extend(_body(expect.body_members, _fill(expect.body, names), captured.body))
     for name, value in _fill(expect.fields, names).items():
-        if _get(parsed, name) != value:
+        if not _matches(_get(parsed, name), value):
             problems.append(f"{name} {_get(parsed, name)!r}, AWS {value!r}")
     return problems
 
@@ -108,6 +108,21 @@ def _body(members: tuple[str, ...] | None, values: dict[str, Any], raw: bytes) -
         if document.get(name) != value:
             problems.append(f"body {name} {document.get(name)!r}, AWS {value!r}")
     return problems
+
+
+def _matches(actual: Any, expected: Any) -> bool:
+    """`expected` as a subset: an object's members listed there, a list element by element."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            _matches(actual.get(key), value) for key, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(expected)
+            and all(_matches(a, e) for a, e in zip(actual, expected, strict=True))
+        )
+    return bool(actual == expected)
 
 
 def _get(document: dict[str, Any], dotted: str) -> Any:

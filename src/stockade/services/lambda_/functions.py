@@ -167,9 +167,10 @@ class Functions:
                 versions = [
                     v for f in found if (v := tx.versions.get(account, f.name, LATEST)) is not None
                 ]
-        response: shapes.ListFunctionsResponse = {
-            "Functions": [presenters.shown(deps, ctx, v) for v in versions[:limit]]
-        }
+        shown = [presenters.shown(deps, ctx, v) for v in versions[:limit]]
+        if every_version:
+            shown = [names.as_listed_version(config) for config in shown]
+        response: shapes.ListFunctionsResponse = {"Functions": shown}
         if len(versions) > limit:
             last = versions[limit - 1]
             marker = (

@@ -74,6 +74,15 @@ def as_requested(
     return {**config, "FunctionArn": target.arn}
 
 
+def as_listed_version(config: shapes.FunctionConfiguration) -> shapes.FunctionConfiguration:
+    """A configuration in a list of versions (ListVersionsByFunction, ListFunctions with
+    FunctionVersion=ALL), where AWS qualifies `$LATEST`'s ARN too (recorded)."""
+    arn = config.get("FunctionArn", "")
+    if config.get("Version") != LATEST or arn.endswith(f":{LATEST}"):
+        return config
+    return {**config, "FunctionArn": f"{arn}:{LATEST}"}
+
+
 def not_found(target: Target) -> ResourceNotFoundError:
     return ResourceNotFoundError(f"Function not found: {target.arn}")
 

@@ -99,7 +99,9 @@ class Versions:
                 target.account_id, target.name, str(after[0]) if after else None, limit + 1
             )
         response: shapes.ListVersionsByFunctionResponse = {
-            "Versions": [presenters.shown(deps, ctx, v) for v in versions[:limit]]
+            "Versions": [
+                names.as_listed_version(presenters.shown(deps, ctx, v)) for v in versions[:limit]
+            ]
         }
         if len(versions) > limit:
             response = {**response, "NextMarker": encode_marker(versions[limit - 1].version)}
