@@ -54,6 +54,11 @@ class ApiError(StockadeError):
         """Extra response headers (e.g. `Retry-After`), empty by default."""
         return {}
 
+    def wire_omits(self) -> frozenset[str]:
+        """Modelled members AWS leaves out of this particular answer (e.g. `Type`), none by
+        default."""
+        return frozenset()
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code}, {self.http_status}, {self.message!r})"
 

@@ -11,7 +11,7 @@ import botocore.session
 from botocore.model import ServiceModel
 
 from stockade.kernel.authorizer import PolicyAuthorizer
-from stockade.kernel.validation import summarize, validate
+from stockade.kernel.validation import violations
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Need, Public, ServiceTable
 
@@ -34,9 +34,9 @@ def call(
     params: dict[str, Any],
 ) -> Any:
     shape = _model(table.service).operation_model(name).input_shape
-    problems = [] if shape is None else validate(shape, params)
+    problems = [] if shape is None else violations(shape, params, _model(table.service).protocol)
     if problems:
-        raise table.errors.validation(summarize(problems))
+        raise table.errors.invalid(problems)
     needs = needs_of(table, ctx, name, **params)
     if not needs and not isinstance(table.operations[name].access, Public):
         raise table.errors.internal("a declaration that needs nothing must say Public")

@@ -79,4 +79,4 @@ class RestJsonEndpoint:
         return rest_json.serialize_response(operation, result or {}, request_id)
 
     def serialize_error(self, error: ApiError, request_id: str) -> HttpResponse:
-        return rest_json.serialize_error(error, request_id)
+        return rest_json.serialize_error(self.model, error, request_id)

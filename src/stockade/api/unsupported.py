@@ -113,7 +113,7 @@ class UnsupportedServiceEndpoint:
             return json.serialize_error(self.model, error, request_id)
         if self.protocol == query.PROTOCOL:
             return query.serialize_error(error, request_id)
-        return rest_json.serialize_error(error, request_id)
+        return rest_json.serialize_error(self.model, error, request_id)
 
 
 def _never() -> NoReturn:

@@ -33,7 +33,7 @@ from stockade.kernel.errors import (
 )
 from stockade.kernel.exchange import Exchange
 from stockade.kernel.streaming import audited_events
-from stockade.kernel.validation import summarize, validate
+from stockade.kernel.validation import violations
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Decision, Need, Operation, Public, ServiceTable
 from stockade.services.streamed import Streamed
@@ -130,7 +130,7 @@ class Kernel:
         trace.audit = declared.audit
         params = exchange.decode(operation)
         trace.params = params
-        _check(table, operation, params)
+        _check(table, operation, params, exchange.protocol)
         facts = exchange.facts
         ctx = RequestContext(
             request_id=facts.request_id,
@@ -213,13 +213,15 @@ class Kernel:
         return tuple(self._authorizer.decide(ctx, need, denied) for need in needs)
 
 
-def _check(table: ServiceTable, operation: OperationModel, params: dict[str, Any]) -> None:
+def _check(
+    table: ServiceTable, operation: OperationModel, params: dict[str, Any], protocol: str
+) -> None:
     shape = operation.input_shape
     if shape is None:
         return
-    problems = validate(shape, params)
+    problems = violations(shape, params, protocol)
     if problems:
-        raise table.errors.validation(summarize(problems))
+        raise table.errors.invalid(problems)
 
 
 def _resources(declared: Operation[Any], ctx: RequestContext, params: Any) -> Sequence[str]:

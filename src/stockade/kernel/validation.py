@@ -4,6 +4,14 @@ Checks what the model declares (required members, types, lengths, ranges, patter
 reports violations in AWS's ValidationException wording. Values of shapes marked `sensitive`
 (environment values, payloads, ...) are never echoed.
 
+AWS's validation framework spells a violation as Java renders it: `Value '[a, b]' at 'path'`
+(lists `[a, b]`, maps `{k=v}`, numbers quoted, null bare). The JSON protocols (Lambda, KMS, SQS,
+Logs, ...) report a list's or map's scalar elements once, at the collection, with every
+constraint of the element shape: `Member must satisfy constraint: [...]`, `Map value must
+satisfy constraint: [...]`, `Map keys must satisfy constraint: [...]`; elements that are
+structures are walked as `path.N.member.name`. The query protocol (IAM, STS) names each element,
+`tags.6.member.value`. (Recorded AWS answers: docs/conformance.md.)
+
 The cost stays linear in the request and bounded before any authorization: a list or map longer
 than its bound (the model's `max`, or UNMODELLED_COLLECTION_MAX where the model sets none) is
 reported as too long and its elements are not checked one by one; at most MAX_REPORTED_ERRORS
@@ -21,6 +29,10 @@ from typing import Any
 
 import regex
 from botocore.model import Shape
+
+from stockade.domain.violations import Violation, summarize
+
+__all__ = ["Violation", "collection_bound", "summarize", "validate", "violations"]
 
 _JAVA_SUPPLEMENTARY = "\\uD800\\uDC00-\\uDBFF\\uDFFF"  # UTF-16 spelling of U+10000..U+10FFFF
 
@@ -60,36 +72,50 @@ class _Enough(Exception):  # a signal: the report is full
 
 
 class _Collector:
-    def __init__(self) -> None:
-        self.errors: list[str] = []
+    def __init__(self, per_element: bool) -> None:
+        self.found: list[Violation] = []
+        self.per_element = per_element
 
-    def add(self, shape: Shape, value: Any, path: str, constraint: str) -> None:
-        shown = _describe(shape, value)
-        self.errors.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
-        if len(self.errors) >= MAX_REPORTED_ERRORS:
+    def add(self, shape: Shape, value: Any, path: str, constraint: str, enum: bool = False) -> None:
+        self.found.append(Violation(path, _describe(shape, value), constraint, enum))
+        if len(self.found) >= MAX_REPORTED_ERRORS:
             raise _Enough
 
 
 def _describe(shape: Shape, value: Any) -> str:
     if value is None:
         return "null"
+    if _redacted(shape):
+        return ""  # AWS names no value at all: "Value at 'plaintext' failed ..." (recorded)
+    return f"'{_shown(value, _SHOWN_CHARS)[:_SHOWN_CHARS]}'"
+
+
+def _redacted(shape: Shape) -> bool:
+    """True when the value, or any element of it, is of a sensitive shape (or bytes)."""
     if shape.metadata.get("sensitive") or shape.type_name == "blob":
-        return "'***'"
-    text = _shown(value, _SHOWN_CHARS) if isinstance(value, (list, dict)) else str(value)
-    return f"'{text[:_SHOWN_CHARS]}'"
+        return True
+    if shape.type_name == "list":
+        return _redacted(shape.member)
+    if shape.type_name == "map":
+        return _redacted(shape.key) or _redacted(shape.value)
+    return False
 
 
 def _shown(value: Any, limit: int) -> str:
-    """The start of `str(value)` (at least `limit` characters of it when it is that long),
-    without rendering a long list or map whole."""
+    """The start of the value as Java renders it (at least `limit` characters of it when it is
+    that long), without rendering a long list or map whole."""
     if isinstance(value, list):
         opening, closing = "[", "]"
         pieces: Iterator[str] = (_shown(item, limit) for item in value)
     elif isinstance(value, dict):
         opening, closing = "{", "}"
-        pieces = (f"{key!r}: {_shown(item, limit)}" for key, item in value.items())
+        pieces = (f"{key}={_shown(item, limit)}" for key, item in value.items())
+    elif isinstance(value, bool):
+        return "true" if value else "false"
+    elif value is None:
+        return "null"
     else:
-        return repr(value)
+        return str(value)
     parts = [opening]
     size = 1
     for index, piece in enumerate(pieces):
@@ -102,18 +128,19 @@ def _shown(value: Any, limit: int) -> str:
     return "".join(parts)
 
 
-def validate(shape: Shape, params: Mapping[str, Any]) -> list[str]:
-    """Return AWS-style messages for the violations (up to MAX_REPORTED_ERRORS); empty when
-    the input is valid."""
-    collector = _Collector()
+def violations(shape: Shape, params: Mapping[str, Any], protocol: str = "json") -> list[Violation]:
+    """The violations (up to MAX_REPORTED_ERRORS), spelt as AWS spells them for `protocol`;
+    empty when the input is valid."""
+    collector = _Collector(per_element=protocol == "query")
     with contextlib.suppress(_Enough):
         _structure(shape, params, "", collector)
-    return collector.errors
+    return collector.found
 
 
-def summarize(errors: Sequence[str]) -> str:
-    noun = "error" if len(errors) == 1 else "errors"
-    return f"{len(errors)} validation {noun} detected: " + "; ".join(errors)
+def validate(shape: Shape, params: Mapping[str, Any], protocol: str = "json") -> list[str]:
+    """AWS-style messages for the violations (up to MAX_REPORTED_ERRORS); empty when the input
+    is valid."""
+    return [found.text for found in violations(shape, params, protocol)]
 
 
 def _structure(shape: Shape, value: Mapping[str, Any], path: str, out: _Collector) -> None:
@@ -131,6 +158,9 @@ def _join(path: str, member: str) -> str:
     return f"{path}.{_wire_name(member)}" if path else _wire_name(member)
 
 
+_SCALARS = frozenset({"string", "blob", "integer", "long", "float", "double", "boolean"})
+
+
 def _value(shape: Shape, value: Any, path: str, out: _Collector) -> None:
     kind = shape.type_name
     meta = shape.metadata
@@ -141,10 +171,18 @@ def _value(shape: Shape, value: Any, path: str, out: _Collector) -> None:
     elif kind == "list":
         if not _collection_length(shape, value, path, out):
             return
+        if not out.per_element and shape.member.type_name in _SCALARS:
+            if any(not _scalar_ok(shape.member, item) for item in value):
+                rules = ", ".join([*_rules(shape.member), "Member must not be null"])
+                out.add(shape, value, path, f"Member must satisfy constraint: [{rules}]")
+            return
         for index, item in enumerate(value, start=1):
             _value(shape.member, item, f"{path}.{index}.member", out)
     elif kind == "map":
         if not _collection_length(shape, value, path, out):
+            return
+        if not out.per_element:
+            _map_elements(shape, value, path, out)
             return
         for key, item in value.items():
             _value(shape.key, key, f"{path}.key", out)
@@ -153,7 +191,7 @@ def _value(shape: Shape, value: Any, path: str, out: _Collector) -> None:
         _length(shape, len(value), value, path, out)
         enum = meta.get("enum")
         if enum and value not in enum:
-            out.add(shape, value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]")
+            out.add(shape, value, path, _enum_rule(enum), enum=True)
         pattern = meta.get("pattern")
         if pattern and not _fullmatch(pattern, value):
             out.add(
@@ -165,6 +203,48 @@ def _value(shape: Shape, value: Any, path: str, out: _Collector) -> None:
         _range(shape, value, path, out)
     elif kind == "timestamp" and not isinstance(value, datetime):  # pragma: no cover - parser
         out.add(shape, value, path, "Member must be a timestamp")
+
+
+def _map_elements(shape: Shape, value: Mapping[str, Any], path: str, out: _Collector) -> None:
+    if any(not _scalar_ok(shape.key, key) for key in value):
+        rules = ", ".join(_rules(shape.key))
+        out.add(shape, value, path, f"Map keys must satisfy constraint: [{rules}]")
+    if shape.value.type_name in _SCALARS:
+        if any(not _scalar_ok(shape.value, item) for item in value.values()):
+            rules = ", ".join([*_rules(shape.value), "Member must not be null"])
+            out.add(shape, value, path, f"Map value must satisfy constraint: [{rules}]")
+        return
+    for key, item in value.items():
+        _value(shape.value, item, path if shape.value.metadata.get("sensitive") else
+               f"{path}.{key}", out)  # fmt: skip
+
+
+def _enum_rule(enum: Sequence[str]) -> str:
+    return f"Member must satisfy enum value set: [{', '.join(enum)}]"
+
+
+def _rules(shape: Shape) -> list[str]:
+    """Every constraint of a scalar shape, in the order AWS lists them inside `[...]`."""
+    meta = shape.metadata
+    noun = "length" if shape.type_name in ("string", "blob") else "value"
+    rules = []
+    if "max" in meta:
+        rules.append(f"Member must have {noun} less than or equal to {meta['max']}")
+    if "min" in meta:
+        rules.append(f"Member must have {noun} greater than or equal to {meta['min']}")
+    if meta.get("enum"):
+        rules.append(_enum_rule(meta["enum"]))
+    if meta.get("pattern"):
+        rules.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+    return rules
+
+
+def _scalar_ok(shape: Shape, value: Any) -> bool:
+    if value is None:
+        return False
+    probe = _Collector(per_element=True)
+    _value(shape, value, "", probe)
+    return not probe.found
 
 
 def collection_bound(shape: Shape) -> int:

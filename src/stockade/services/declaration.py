@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from stockade.domain.violations import Violation, summarize
 from stockade.errors import ApiError
 from stockade.policy import AttachedPolicy, RequestPrincipal
 from stockade.policy import Decision as PolicyOutcome
@@ -119,6 +120,14 @@ class ServiceErrors:
     access_denied: Callable[[str], ApiError]
     validation: Callable[[str], ApiError]
     internal: Callable[[str], ApiError]
+    # The error for a request that breaks the model's constraints, where a service answers
+    # some of them otherwise (Lambda: an unknown runtime); None: `validation` of them all.
+    refuse_invalid: Callable[[Sequence[Violation]], ApiError] | None = None
+
+    def invalid(self, problems: Sequence[Violation]) -> ApiError:
+        if self.refuse_invalid is not None:
+            return self.refuse_invalid(problems)
+        return self.validation(summarize([problem.text for problem in problems]))
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def test_status_code_member_overrides_the_default() -> None:
     ],
 )
 def test_errors_parse_as_botocore_client_errors(error: Exception, status: int) -> None:
-    response = rest_json.serialize_error(error, "rid")  # type: ignore[arg-type]
+    response = rest_json.serialize_error(MODEL, error, "rid")  # type: ignore[arg-type]
     headers = HeadersDict(response.headers)  # case-insensitive, like the real client's
     parsed = create_parser("rest-json").parse(
         {"status_code": response.status, "headers": headers, "body": response.body},

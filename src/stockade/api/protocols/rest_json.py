@@ -17,6 +17,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from stockade.api.errors import MalformedRequestError
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.protocols import values
+from stockade.api.protocols.rest_json_errors import error_document
 from stockade.errors import ApiError
 
 PROTOCOL = "rest-json"
@@ -262,13 +263,10 @@ def serialize_response(
     return HttpResponse(status, headers, body)
 
 
-def serialize_error(error: ApiError, request_id: str) -> HttpResponse:
+def serialize_error(model: ServiceModel | None, error: ApiError, request_id: str) -> HttpResponse:
+    """The error in AWS's body for it: the members the model names (rest_json_errors)."""
     code = error.wire_code(PROTOCOL)
-    document: dict[str, object] = {
-        "Type": "User" if error.sender_fault else "Service",
-        "message": error.message,
-    }
-    document.update(error.wire_fields())
+    document = error_document(model, code, error)
     headers = [
         ("x-amzn-RequestId", request_id),
         ("x-amzn-ErrorType", code),

@@ -37,6 +37,7 @@ from stockade.services.lambda_.downloads import CodeDownloads
 from stockade.services.lambda_.errors import AccessDeniedError, ServiceError, ValidationError
 from stockade.services.lambda_.event_invoke import EventInvokeConfigs
 from stockade.services.lambda_.functions import Functions, latest_target
+from stockade.services.lambda_.invalid_requests import refuse_invalid
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.invoke_stream import StreamingInvoker
 from stockade.services.lambda_.layers import Layers
@@ -50,7 +51,7 @@ from stockade.services.lambda_.versions import Versions, publishing_target
 
 __all__ = ["ERRORS", "FunctionRunner", "LambdaDeps", "LambdaService"]
 
-ERRORS = ServiceErrors(AccessDeniedError, ValidationError, ServiceError)
+ERRORS = ServiceErrors(AccessDeniedError, ValidationError, ServiceError, refuse_invalid)
 
 
 class LambdaService:

@@ -61,7 +61,7 @@ class Aliases:
         target = function_target(deps, ctx, request["FunctionName"])
         alias_target = names.Target(target.account_id, target.name, request["Name"], deps.region)
         with deps.store.read() as tx:
-            alias = _load(tx, alias_target)
+            alias = _load(tx, alias_target, _GET_MISSING)
         return presenters.alias(alias, deps.region)
 
     def update_alias(
@@ -142,20 +142,26 @@ def named_alias(
     return names.Target(target.account_id, target.name, alias_name, deps.region)
 
 
-def _load(tx: Transaction, target: names.Target) -> Alias:
+# AWS's recorded answers word a missing alias differently for GetAlias and for UpdateAlias.
+_GET_MISSING = "Cannot find alias arn: {arn}"
+_UPDATE_MISSING = "Alias not found: {arn}"
+
+
+def _load(tx: Transaction, target: names.Target, missing: str = _UPDATE_MISSING) -> Alias:
     if tx.functions.get(target.account_id, target.name) is None:
         raise names.not_found(names.Target(target.account_id, target.name, None, target.region))
     alias = tx.aliases.get(target.account_id, target.name, target.qualifier or "")
     if alias is None:
-        raise ResourceNotFoundError(f"Alias not found: {target.arn}")
+        raise ResourceNotFoundError(missing.format(arn=target.arn))
     return alias
 
 
 def _routing(config: shapes.AliasRoutingConfiguration | None) -> Mapping[str, float]:
     weights = dict((config or {}).get("AdditionalVersionWeights", {}))
     if len(weights) > MAX_ADDITIONAL_VERSIONS:
-        raise InvalidParameterValueError(
-            f"Number of additional versions cannot be greater than {MAX_ADDITIONAL_VERSIONS}."
+        raise InvalidParameterValueError(  # AWS's words (recorded)
+            "Number of items in AdditionalVersionWeights cannot be greater than"
+            f" {MAX_ADDITIONAL_VERSIONS}"
         )
     return weights
 
@@ -163,21 +169,26 @@ def _routing(config: shapes.AliasRoutingConfiguration | None) -> Mapping[str, fl
 def _check_versions(
     tx: Transaction, target: names.Target, version: str, routing: Mapping[str, float]
 ) -> None:
+    # AWS's recorded answers name the version looked for, whether the function or the version
+    # is missing: "Function not found: ...:function:f:10".
+    def version_missing(number: str) -> ResourceNotFoundError:
+        return names.not_found(names.Target(target.account_id, target.name, number,
+                                            target.region))  # fmt: skip
+
     if tx.functions.get(target.account_id, target.name) is None:
-        raise names.not_found(target)
+        raise version_missing(version)
     if tx.versions.get(target.account_id, target.name, version) is None:
-        missing = names.Target(target.account_id, target.name, version, target.region)
-        raise ResourceNotFoundError(f"Function not found: {missing.arn}")
+        raise version_missing(version)
     for extra in routing:
         if LATEST in (extra, version):
             raise InvalidParameterValueError(
-                "$LATEST is not supported for an alias pointing to more than 1 version"
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+                typed=False,  # as AWS sends it (recorded)
             )
         if extra == version:
             raise InvalidParameterValueError(
-                "The additional version cannot be the same as the primary version."
+                f"Invalid function version {extra}. Function version {extra} is already"
+                " included in routing configuration."
             )
         if tx.versions.get(target.account_id, target.name, extra) is None:
-            raise InvalidParameterValueError(
-                f"Version {extra} of function {target.unqualified_arn} does not exist."
-            )
+            raise version_missing(extra)

@@ -174,9 +174,7 @@ class CodeSigningConfigs:
             if function is None:
                 raise names.not_found(target)
             if function.code_signing_config_arn is None:
-                raise CodeSigningConfigNotFoundError(
-                    f"The function {target.name} has no code signing configuration."
-                )
+                return  # nothing to delete: AWS answers 204 (recorded)
             tx.functions.put(replace(function, code_signing_config_arn=None))
             record_change(deps, ctx, tx, target.account_id, target.name)
 

@@ -126,7 +126,8 @@ class FunctionConcurrency:
                 raise InvalidParameterValueError(
                     "Specified ReservedConcurrentExecutions for function decreases account's"
                     " UnreservedConcurrentExecution below its minimum value of"
-                    f" [{limits.UNRESERVED_CONCURRENCY_MIN}]."
+                    f" [{limits.UNRESERVED_CONCURRENCY_MIN}].",
+                    typed=False,  # as AWS sends it (recorded)
                 )
             provisioned = sum(c.requested for c in function.provisioned.values())
             if provisioned > wanted:  # provisioned environments come out of the reservation

@@ -46,6 +46,14 @@ class InvalidParameterValueError(ApiError):
     http_status = 400
     sender_fault = True
 
+    def __init__(self, message: str, *, typed: bool = True) -> None:
+        super().__init__(message)
+        # A few of AWS's answers carry no `Type` member (recorded): `typed=False` for those.
+        self.typed = typed
+
+    def wire_omits(self) -> frozenset[str]:
+        return frozenset() if self.typed else frozenset({"Type"})
+
 
 class ValidationError(ApiError):
     code = "ValidationException"

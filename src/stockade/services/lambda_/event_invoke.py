@@ -42,8 +42,10 @@ class EventInvokeConfigs:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         with deps.store.read() as tx:
-            function = _function(tx, target)
-        found = function.event_invoke_configs.get(target.qualifier or LATEST)
+            function = tx.functions.get(target.account_id, target.name)
+        # AWS's recorded answer for a missing function is the missing config, not the function.
+        found = None if function is None else function.event_invoke_configs.get(
+            target.qualifier or LATEST)  # fmt: skip
         if found is None:
             raise _missing(target)
         return self._present(target, found)
@@ -55,9 +57,9 @@ class EventInvokeConfigs:
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         qualifier = target.qualifier or LATEST
         with deps.store.write() as tx:
-            function = _function(tx, target)
-            if qualifier not in function.event_invoke_configs:
-                raise _missing(target)
+            function = tx.functions.get(target.account_id, target.name)
+            if function is None or qualifier not in function.event_invoke_configs:
+                raise _missing(target)  # also for a missing function, as AWS answers
             remaining = {k: v for k, v in function.event_invoke_configs.items() if k != qualifier}
             tx.functions.put(replace(function, event_invoke_configs=remaining))
             record_change(deps, ctx, tx, target.account_id, target.name)
@@ -154,6 +156,7 @@ def _function(tx: Transaction, target: names.Target) -> Function:
 
 
 def _missing(target: names.Target) -> ResourceNotFoundError:
-    return ResourceNotFoundError(
-        f"The function {target.unqualified_arn} doesn't have an EventInvokeConfig"
-    )
+    # AWS names the version it looked at: `...:function:f:$LATEST` when unqualified.
+    qualified = names.Target(target.account_id, target.name, target.qualifier or LATEST,
+                             target.region)  # fmt: skip
+    return ResourceNotFoundError(f"The function {qualified.arn} doesn't have an EventInvokeConfig")

@@ -339,15 +339,13 @@ class Functions:
                 tx.versions.delete_function(target.account_id, target.name)
                 tx.functions.delete(target.account_id, target.name)
                 record_change(deps, ctx, tx, target.account_id, target.name)
-                return {}
+                return {"StatusCode": 204}  # AWS answers 204 (recorded); the model says 200
             if qualifier == LATEST:
                 raise InvalidParameterValueError(
                     "$LATEST version cannot be deleted without deleting the function."
                 )
             if not ascii_digits(qualifier):
-                raise InvalidParameterValueError(
-                    "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias."
-                )
+                raise InvalidParameterValueError("Deletion of aliases is not currently supported.")
             if tx.versions.get(target.account_id, target.name, qualifier) is None:
                 raise names.not_found(target)
             users = [
@@ -361,7 +359,7 @@ class Functions:
                 )
             tx.versions.delete(target.account_id, target.name, qualifier)
             record_change(deps, ctx, tx, target.account_id, target.name)  # its policy went too
-        return {}
+        return {"StatusCode": 204}
 
 
 def _revision() -> str:

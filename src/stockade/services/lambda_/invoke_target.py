@@ -10,8 +10,9 @@ alias, concurrency setting or deletion applies to the very next request, as befo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from stockade.domain.arn import LATEST
 from stockade.domain.function import Alias, Function, FunctionVersion
 from stockade.services.lambda_ import names
 from stockade.services.lambda_.deps import LambdaDeps
@@ -50,7 +51,10 @@ def _load(tx: Transaction, deps: LambdaDeps, target: names.Target) -> InvokeTarg
     try:
         version, alias = names.load_version(tx, target)
     except ResourceNotFoundError as exc:
-        return InvokeTarget(policy, None, None, None, missing=exc.message)
+        # Invoke names the version it looked for: `...:function:f:$LATEST` (AWS, recorded).
+        latest = None if target.qualifier else replace(target, qualifier=LATEST)
+        missing = exc.message if latest is None else names.not_found(latest).message
+        return InvokeTarget(policy, None, None, None, missing=missing)
     function = tx.functions.get(target.account_id, target.name)
     if function is None:  # deleted between the reads above: a broken invariant
         return InvokeTarget(policy, None, None, None, missing=names.not_found(target).message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from stockade.domain.arn import LayerRef, layer_arn, parse_layer_name
+from stockade.domain.arn import LayerRef, parse_layer_name
 from stockade.domain.errors import InvalidArnError
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.services.context import RequestContext
@@ -69,6 +69,8 @@ class Layers:
         deps = self._deps
         ref = self._ref(ctx, request["LayerName"])
         number = int(request["VersionNumber"])
+        if number < 1:  # AWS's answer (recorded); the model sets no minimum
+            raise InvalidParameterValueError("Layer Version Cannot be less than 1")
         # Functions that use the version keep their copy (the artifact stays referenced);
         # deleting a version that does not exist succeeds, as in Lambda.
         with deps.store.write() as tx:
@@ -136,11 +138,10 @@ class Layers:
         self, ctx: RequestContext, account: str, name: str, number: int
     ) -> shapes.GetLayerVersionResponse:
         deps = self._deps
-        arn = layer_arn(deps.region, account, name, number)
         with deps.store.read() as tx:
             version = tx.layers.get_version(AccountId(account), name, number)
-        if version is None:
-            raise ResourceNotFoundError(f"Layer version {arn} does not exist.")
+        if version is None:  # AWS's recorded answer to GetLayerVersion(ByArn)
+            raise ResourceNotFoundError("The resource you requested does not exist.")
         return self._describe(ctx, version)
 
     def _describe(

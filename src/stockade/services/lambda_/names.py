@@ -36,7 +36,8 @@ class Target:
 def resolve(
     deps: LambdaDeps, ctx: RequestContext, function_name: str, qualifier: str | None = None
 ) -> Target:
-    """The target a FunctionName (and Qualifier) names, or InvalidParameterValueException.
+    """The target a FunctionName (and Qualifier) names; InvalidParameterValueException when it
+    names none, ResourceNotFoundException when its ARN is of another region.
 
     A request resolves its target more than once (audit resources, needs, handler), so the
     pure resolution is cached; Targets are immutable and safe to share."""
@@ -50,8 +51,9 @@ def _resolved(function_name: str, qualifier: str | None, caller: AccountId, regi
     except InvalidArnError as exc:
         raise InvalidParameterValueError(str(exc)) from exc
     if ref.region is not None and ref.region != region:
-        raise InvalidParameterValueError(
-            f"Region {ref.region} does not match the region of this endpoint ({region})."
+        # AWS's answer, recorded: a 404, not a bad parameter.
+        raise ResourceNotFoundError(
+            f"Functions from '{ref.region}' are not reachable in this region ('{region}')"
         )
     if ref.qualifier and qualifier and ref.qualifier != qualifier:
         raise InvalidParameterValueError(

@@ -128,7 +128,7 @@ class ProvisionedConcurrency:
             version, _ = names.load_version(tx, target)
             function = tx.functions.get(target.account_id, target.name)
             if function is None or str(target.qualifier) not in function.provisioned:
-                raise _no_config()
+                return  # nothing to delete: AWS answers 204 (recorded)
             remaining = {
                 q: c for q, c in function.provisioned.items() if q != str(target.qualifier)
             }
