@@ -31,6 +31,9 @@ from stockade.api.http import CALLER_TRACE_SCOPE_KEY
 from stockade.domain.trace import CallerTrace
 from stockade.sandbox import ChannelOrigin
 
+# How long a refused connection may linger (sending its answer) before it is cut.
+REFUSED_LINGER_S = 0.2
+
 _REASONS = {
     408: b"Request Timeout",
     414: b"URI Too Long",
@@ -234,6 +237,10 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         head.append(b"content-length: %d\r\nconnection: close\r\n\r\n" % len(body))
         self.transport.write(b"".join(head) + body)
         self.transport.close()
+        # Over TLS, close() waits for the peer's close_notify and decrypts (and drops) whatever
+        # the peer still sends meanwhile, up to the shutdown timeout: a peer refused for an
+        # endless head would keep the host decrypting it. The answer is on its way already.
+        self.loop.call_later(REFUSED_LINGER_S, self.transport.abort)
 
     def _default_headers(self) -> list[tuple[bytes, bytes]]:
         return list(self.server_state.default_headers)

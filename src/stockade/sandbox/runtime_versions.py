@@ -26,7 +26,7 @@ from stockade.sandbox.spec import Runtime
 
 # Which of the guest's files make each runtime (paths relative to the guest package).
 RUNTIME_FILES: Mapping[Runtime, tuple[str, ...]] = {
-    Runtime.PYTHON311: ("python_runtime.py", "rapi_client.py"),
+    Runtime.PYTHON311: ("python_runtime.py", "rapi_client.py", "json_log.py"),
     Runtime.NODEJS20: ("node/bootstrap.js",),
     Runtime.PROVIDED_AL2023: (),  # OS-only: the function brings its own bootstrap
 }

@@ -129,3 +129,20 @@ def test_kept_versions_are_handed_to_guests_as_sources() -> None:
     assert argv[:2] == ["/usr/bin/node", "-e"]
     assert "main();" in argv[2]
     assert '"/var/runtime/bootstrap.js", "/var/runtime"' in argv[2]
+
+
+def test_a_python_runtime_version_holds_every_guest_module_the_runtime_imports() -> None:
+    """A kept version runs from its own files only: a module the runtime imports from the guest
+    package but the version lacks would make every pinned function exit at start."""
+    import ast
+
+    from stockade.sandbox.guest_loader import GUEST_DIR
+    from stockade.sandbox.runtime_versions import RUNTIME_FILES
+
+    held = set(RUNTIME_FILES[Runtime.PYTHON311])
+    for module in sorted(held):
+        tree = ast.parse((GUEST_DIR / module).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                assert {f"{n}.py" for n in names} <= held, (module, names)
