@@ -33,6 +33,7 @@ class Trace:
     request_id: str = ""
     operation: OperationModel | None = None
     audit: Audit[Any] | None = None  # the operation's declared classification
+    event_name: str | None = None  # as the service declares CloudTrail names the operation
     principal: Principal | None = None
     params: dict[str, Any] | None = field(default=None, repr=False)
     result: Any = field(default=None, repr=False)
@@ -115,6 +116,7 @@ class AuditStep:
             error_code=error.wire_code(trace.protocol) if error is not None else None,
             error_message=error.message if error is not None else None,
             additional=trace.notes.data(),
+            event_name=trace.event_name,
             read_only=trace.read_only,
             data_event=trace.data_event,
             resources=trace.resources,

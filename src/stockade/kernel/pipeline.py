@@ -112,6 +112,8 @@ class Kernel:
                 raise exchange.refusal from None
             raise
         trace.operation = operation
+        if table is not None:  # named as CloudTrail names it, even when refused
+            trace.event_name = table.event_name(operation.name)
         if exchange.refusal is not None:
             raise exchange.refusal
         principal = exchange.principal

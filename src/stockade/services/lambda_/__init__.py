@@ -35,6 +35,7 @@ from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.downloads import CodeDownloads
 from stockade.services.lambda_.errors import AccessDeniedError, ServiceError, ValidationError
 from stockade.services.lambda_.event_invoke import EventInvokeConfigs
+from stockade.services.lambda_.event_names import LAMBDA_EVENT_NAMES
 from stockade.services.lambda_.functions import Functions, latest_target
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
@@ -90,6 +91,7 @@ class LambdaService:
                 *self._code_signing_operations(),
             ],
             ERRORS,
+            LAMBDA_EVENT_NAMES,
         )
 
     def _function_operations(self) -> list[Operation[Any]]:
