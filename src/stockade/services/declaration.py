@@ -38,6 +38,8 @@ class Located:
     # trust policies), not merely the caller's identity policies.
     policy_required: bool = False
     public: bool = False  # the resource's policy lets anyone in (kept for the audit trail)
+    # Condition keys the resource itself brings (`aws:ResourceTag/<key>` of a tagged key).
+    context: ContextKeys = field(default_factory=lambda: NO_CONTEXT)
 
 
 class PolicyScope(Protocol):
