@@ -73,7 +73,8 @@ def test_every_policy_is_listed_with_its_path_and_version(server: InProcessServe
     for name, path in SERVED.items():
         shown = by_name[name]
         assert (shown["Arn"], shown["Path"]) == (arn_of(name), path)
-        assert shown["PolicyId"].startswith("ANPA") and len(shown["PolicyId"]) == 21
+        assert shown["PolicyId"].startswith("ANPA")
+        assert len(shown["PolicyId"]) == 21
         assert shown["UpdateDate"] >= shown["CreateDate"]
         assert iam.get_policy(PolicyArn=shown["Arn"])["Policy"] == shown
     jobs = iam.list_policies(Scope="AWS", PathPrefix="/job-function/")["Policies"]
@@ -98,9 +99,7 @@ def test_the_default_version_is_awss_document(server: InProcessServer) -> None:
     assert [v["VersionId"] for v in versions] == [default]
 
 
-def test_read_only_access_reads_and_writes_nothing(
-    server: InProcessServer, function: str
-) -> None:
+def test_read_only_access_reads_and_writes_nothing(server: InProcessServer, function: str) -> None:
     creds = user_with(server, "ReadOnlyAccess")
     lam = server.client("lambda", creds)
     assert lam.get_function(FunctionName=function)["Configuration"]["FunctionName"] == function
@@ -115,9 +114,7 @@ def test_read_only_access_reads_and_writes_nothing(
     assert denied(sqs.create_queue, QueueName=f"ro-{uuid.uuid4().hex[:6]}") == "AccessDenied"
 
 
-def test_view_only_access_lists_but_does_not_read(
-    server: InProcessServer, function: str
-) -> None:
+def test_view_only_access_lists_but_does_not_read(server: InProcessServer, function: str) -> None:
     lam = server.client("lambda", user_with(server, "ViewOnlyAccess"))
     assert function in {f["FunctionName"] for f in lam.list_functions()["Functions"]}
     assert denied(lam.get_function, FunctionName=function) == "AccessDeniedException"
