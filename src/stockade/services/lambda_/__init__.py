@@ -40,6 +40,7 @@ from stockade.services.lambda_.functions import Functions, latest_target
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.layers import Layers
 from stockade.services.lambda_.permissions import Permissions
+from stockade.services.lambda_.policy_documents import PolicyDocuments
 from stockade.services.lambda_.provisioned import ProvisionedConcurrency
 from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags, tagged_target
@@ -76,6 +77,7 @@ class LambdaService:
         self.settings = AccountSettings(deps, self.gate)
         self.downloads = CodeDownloads(deps)
         self.permissions = Permissions(deps)
+        self.policy_documents = PolicyDocuments(deps)
         self.code_signing = CodeSigningConfigs(deps)
         self.access = LambdaAccess(deps)
 
@@ -88,6 +90,7 @@ class LambdaService:
                 *self._layer_operations(),
                 *self._configuration_operations(),
                 *self._permission_operations(),
+                *self._policy_document_operations(),
                 *self._code_signing_operations(),
             ],
             ERRORS,
@@ -197,6 +200,17 @@ class LambdaService:
                       need.on_layer_version("lambda:RemoveLayerVersionPermission"), WRITE),
             operation("GetLayerVersionPolicy", p.get_layer_version_policy,
                       need.on_layer_version("lambda:GetLayerVersionPolicy"), READ),
+        ]  # fmt: skip
+
+    def _policy_document_operations(self) -> list[Operation[Any]]:
+        d, need = self.policy_documents, self.access
+        return [
+            operation("PutResourcePolicy", d.put_resource_policy,
+                      need.on_policy_resource("lambda:PutResourcePolicy"), WRITE),
+            operation("GetResourcePolicy", d.get_resource_policy,
+                      need.on_policy_resource("lambda:GetResourcePolicy"), READ),
+            operation("DeleteResourcePolicy", d.delete_resource_policy,
+                      need.on_policy_resource("lambda:DeleteResourcePolicy"), WRITE),
         ]  # fmt: skip
 
     def _code_signing_operations(self) -> list[Operation[Any]]:
