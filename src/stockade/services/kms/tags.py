@@ -62,8 +62,10 @@ def merged(current: Tags, given: dict[str, str]) -> Tags:
     return tuple(sorted(tags.items()))
 
 
-def tag_context(ctx: RequestContext, given: dict[str, str]) -> dict[str, tuple[str, ...]]:
-    """The condition keys of a request that sets tags."""
+def tag_context(ctx: RequestContext, tags: Iterable[shapes.Tag]) -> dict[str, tuple[str, ...]]:
+    """The condition keys of a request that sets tags (the tags are checked by the handler,
+    after access is decided, as KMS answers: a caller with no access learns nothing)."""
+    given = {tag["TagKey"]: tag["TagValue"] for tag in tags}
     keys = request_keys(ctx)
     keys["aws:TagKeys"] = tuple(sorted(given))
     for key, value in given.items():
@@ -80,7 +82,7 @@ def own_key(action: str, keys: KeyScope) -> Callable[[RequestContext, _NamesKey]
         context = request_keys(ctx)
         tags = request.get("Tags")
         if tags is not None:
-            context = tag_context(ctx, given_tags(tags))
+            context = tag_context(ctx, tags)
         untagged = request.get("TagKeys")
         if untagged is not None:
             context["aws:TagKeys"] = tuple(sorted(set(untagged)))
@@ -103,7 +105,7 @@ def create_key_needs(ctx: RequestContext, request: shapes.CreateKeyRequest) -> S
     tags = request.get("Tags")
     if not tags:
         return [Need("kms:CreateKey", "*", None, request_keys(ctx))]
-    context = tag_context(ctx, given_tags(tags))
+    context = tag_context(ctx, tags)
     return [Need("kms:CreateKey", "*", None, context), Need("kms:TagResource", "*", None, context)]
 
 
