@@ -90,7 +90,7 @@ def test_a_missing_queue_and_an_empty_request(server: InProcessServer) -> None:
     url = new_queue(server)
     with pytest.raises(ClientError) as caught:
         sqs.tag_queue(QueueUrl=url, Tags={})
-    assert caught.value.response["Error"]["Code"] == "MissingParameter"
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
 
 
 def test_tagging_needs_the_callers_own_permission_and_is_audited(

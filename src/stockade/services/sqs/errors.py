@@ -15,7 +15,6 @@ ApiError
     │   BatchEntryIdsNotDistinctError, InvalidBatchEntryIdError, BatchRequestTooLongError
     ├── UnsupportedOperationError      AWS.SimpleQueueService.UnsupportedOperation
     ├── InvalidParameterValueError     ValidationException / InvalidParameterValue (common)
-    ├── MissingParameterError          MissingParameter (common: a required value is empty)
     ├── ValidationError                ValidationException / ValidationError (common): the
     │                                  model's constraints, as the kernel checks them
     ├── AccessDeniedError              403 AccessDeniedException / AccessDenied (common)
@@ -125,13 +124,6 @@ class InvalidParameterValueError(SqsError):
     # Not modelled by SQS: the common validation error, with SQS's legacy code for botocore.
     code = "ValidationException"
     query_code = "InvalidParameterValue"
-    http_status = 400
-
-
-class MissingParameterError(SqsError):
-    # AWS's common error for a required parameter not supplied (an empty tag map, ...).
-    code = "MissingParameter"
-    query_code = "MissingParameter"
     http_status = 400
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from stockade.services.context import RequestContext
-from stockade.services.sqs.errors import InvalidParameterValueError, MissingParameterError
+from stockade.services.sqs.errors import InvalidParameterValueError
 from stockade.services.sqs.scope import existing_queue, no_queue
 from stockade.shapes import sqs as shapes
 from stockade.store.queue_ports import QueueEngine, QueueId, QueueNotFoundError, QueueSettings
@@ -78,7 +78,7 @@ class QueueTags:
     def tag_queue(self, ctx: RequestContext, request: shapes.TagQueueRequest) -> None:
         given = request.get("Tags") or {}
         if not given:
-            raise MissingParameterError("The request must contain the parameter Tags.")
+            raise _bad("The request must contain at least one tag.")
         info = existing_queue(self._engine, request["QueueUrl"])
         tags = merged(info.queue_id.name, info.settings.tags, given)
         self._set(info.queue_id, info.settings, tags)
@@ -86,7 +86,7 @@ class QueueTags:
     def untag_queue(self, ctx: RequestContext, request: shapes.UntagQueueRequest) -> None:
         keys = list(request.get("TagKeys") or ())
         if not keys:
-            raise MissingParameterError("The request must contain the parameter TagKeys.")
+            raise _bad("The request must contain at least one tag key.")
         info = existing_queue(self._engine, request["QueueUrl"])
         self._set(info.queue_id, info.settings, without(info.settings.tags, keys))
 
