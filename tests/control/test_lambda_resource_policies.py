@@ -242,3 +242,12 @@ def test_managing_the_policy_needs_its_own_actions(server: InProcessServer) -> N
     with pytest.raises(ClientError) as caught:
         as_user.get_resource_policy(ResourceArn=arn)
     assert error(caught)[0] == "ResourceNotFoundException"  # allowed: there is none yet
+
+
+def test_the_actions_add_permission_accepts_are_accepted(server: InProcessServer) -> None:
+    lam = server.client("lambda")
+    arn = new_function(server)
+    for action in ("*", "lambda:*", ["lambda:InvokeFunction", "lambda:GetFunction"]):
+        statement = {**grant({"AWS": server.account_id}, arn), "Action": action}
+        put = lam.put_resource_policy(ResourceArn=arn, Policy=document(statement))
+        assert json.loads(put["Policy"])["Statement"][0]["Action"] == action

@@ -4,10 +4,11 @@ see statements they wrote themselves.
 
 Lambda's resource policies are the policies AddPermission writes, so a document may say only
 what those can: `Allow` or `Deny`; a `Principal` of `*`, or `AWS` (`*`, an account, an IAM or
-STS ARN) and `Service` (`<name>.amazonaws.com`) principals; `lambda:` actions; resources that
-are the function itself (the ARN the policy is put on, the unqualified function ARN, or a
-qualified ARN of the function); conditions. `NotPrincipal`, `NotAction` and `NotResource` are
-refused rather than half-understood. Statement ids are unique (RemovePermission names one).
+STS ARN) and `Service` (`<name>.amazonaws.com`) principals; `lambda:` actions (or `*`);
+resources that are the function itself (the ARN the policy is put on, the unqualified function
+ARN, or a qualified ARN of the function); conditions. `NotPrincipal`, `NotAction` and
+`NotResource` are refused rather than half-understood. Statement ids are unique
+(RemovePermission names one).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _STATEMENT = frozenset({"Sid", "Effect", "Principal", "Action", "Resource", "Con
 _UNSUPPORTED = ("NotPrincipal", "NotAction", "NotResource")
 _SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]*\.amazon(aws)?\.com(\.cn)?")
 _PRINCIPAL_ARN = re.compile(r"arn:aws[a-zA-Z-]*:(iam|sts)::\d{12}:\S+")
-_ACTION = re.compile(r"lambda:[A-Za-z0-9*?]+", re.IGNORECASE)
+_ACTION = re.compile(r"lambda:[A-Za-z0-9*?]+|\*", re.IGNORECASE)  # as AddPermission's Action
 
 
 @dataclass(frozen=True)
