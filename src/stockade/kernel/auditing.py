@@ -33,7 +33,6 @@ class Trace:
     request_id: str = ""
     operation: OperationModel | None = None
     audit: Audit[Any] | None = None  # the operation's declared classification
-    event_name: str | None = None  # as the service declares CloudTrail names the operation
     principal: Principal | None = None
     params: dict[str, Any] | None = field(default=None, repr=False)
     result: Any = field(default=None, repr=False)
@@ -41,6 +40,7 @@ class Trace:
     resources: Sequence[str] = ()
     handled: bool = False  # the handler was called (every need had been allowed)
     notes: AuditNotes = field(default_factory=AuditNotes)
+    event_name: str | None = None  # as the service declares CloudTrail names the operation
 
     @property
     def name(self) -> str:

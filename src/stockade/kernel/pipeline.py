@@ -141,6 +141,7 @@ class Kernel:
             base_url=facts.base_url,
             notes=trace.notes,
             operation=operation.name,
+            event_name=table.event_name(operation.name),
         )
         trace.resources = _resources(declared, ctx, params)
         self._audit.check_writable()  # what could not be recorded must not happen
