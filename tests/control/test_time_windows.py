@@ -96,12 +96,14 @@ def test_event_history_looks_back_as_far_as_its_retention(server: InProcessServe
 
     def seen() -> list[str]:
         events = trail.lookup_events(
-            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "ListFunctions"}]
+            LookupAttributes=[
+                {"AttributeKey": "EventName", "AttributeValue": "ListFunctions20150331"}
+            ]
         )["Events"]
         return [event["EventName"] for event in events]
 
-    assert seen() == ["ListFunctions"]
+    assert seen() == ["ListFunctions20150331"]
     server.clock.advance(89 * 86400)
-    assert seen() == ["ListFunctions"]
+    assert seen() == ["ListFunctions20150331"]
     server.clock.advance(2 * 86400)
     assert seen() == []

@@ -55,7 +55,7 @@ def calls(server: RunningServer, canaries: dict[str, str]) -> dict[str, tuple[st
     """Make calls of every kind; returns request id -> (event name, error code)."""
     lam, iam, kms = server.client("lambda"), server.client("iam"), server.client("kms")
     made: dict[str, tuple[str, str | None]] = {}
-    made[request_id(lam.list_functions())] = ("ListFunctions", None)
+    made[request_id(lam.list_functions())] = ("ListFunctions20150331", None)
     name = f"audited-{uuid.uuid4().hex[:6]}"
     created = lam.create_function(
         FunctionName=name, Runtime="python3.11", Handler="app.handler",
@@ -63,9 +63,9 @@ def calls(server: RunningServer, canaries: dict[str, str]) -> dict[str, tuple[st
         Code={"ZipFile": make_zip({"app.py": f"X = {canaries['code']!r}\n"})},
         Environment={"Variables": {"SECRET_VALUE": canaries["env"]}},
     )  # fmt: skip
-    made[request_id(created)] = ("CreateFunction", None)
+    made[request_id(created)] = ("CreateFunction20150331", None)
     missing = failing(lam.get_function_configuration, FunctionName="no-such-function")
-    made[request_id(missing)] = ("GetFunctionConfiguration", "ResourceNotFoundException")
+    made[request_id(missing)] = ("GetFunctionConfiguration20150331v2", "ResourceNotFoundException")
     key_arn = kms.create_key()["KeyMetadata"]["Arn"]
     encrypted = kms.encrypt(KeyId=key_arn, Plaintext=canaries["plaintext"].encode())
     made[request_id(encrypted)] = ("Encrypt", None)
@@ -79,7 +79,7 @@ def calls(server: RunningServer, canaries: dict[str, str]) -> dict[str, tuple[st
         "lambda", credentials=(key["AccessKey"]["AccessKeyId"], canaries["secret"])
     )
     denied = failing(as_user.list_functions)
-    made[request_id(denied)] = ("ListFunctions", "AccessDeniedException")
+    made[request_id(denied)] = ("ListFunctions20150331", "AccessDeniedException")
     # A key nobody issued: unauthenticated, recorded in the operator's trail.
     stranger = boto3.client(
         "sts", endpoint_url=server.url, region_name=server.region, verify=server.verify,
@@ -111,7 +111,7 @@ def test_each_call_is_recorded_once_with_identity_source_and_error_and_no_secret
         assert record["eventVersion"] == "1.09"
         assert record["eventType"] == "AwsApiCall"
         assert record["recipientAccountId"] == server.account_id
-    create = next(r for r in found if r["eventName"] == "CreateFunction")
+    create = next(r for r in found if r["eventName"] == "CreateFunction20150331")
     assert create["userIdentity"]["type"] == "IAMUser"
     assert create["userIdentity"]["accessKeyId"] == admin_key
     parameters = create["requestParameters"]

@@ -191,7 +191,7 @@ def test_each_rule_flips_as_the_configuration_changes_and_the_webhook_hears_it(
         changes = json.loads(stockade("compliance", "changes", "--json", "--data-dir",
                                       data).stdout)  # fmt: skip
         mine = [c for c in changes if c["function"] == name]
-        assert mine[0]["eventName"] == "CreateFunction"
+        assert mine[0]["eventName"] == "CreateFunction20150331"
         assert mine[0]["requestID"] == rid(created)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(c["delivery"] == "PENDING" for c in mine):
@@ -262,19 +262,20 @@ def test_config_history_links_create_update_delete_to_their_audit_records(tmp_pa
     with running_server(data_dir, "--audit-period", "3600") as server:
         lam = server.client("lambda")
         name = f"history-{uuid.uuid4().hex[:6]}"
-        made = [("CreateFunction", rid(lam.create_function(
+        made = [("CreateFunction20150331", rid(lam.create_function(
             FunctionName=name, Runtime="python3.11", Handler="app.handler",
             Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
             Code={"ZipFile": PYTHON_ECHO},
         )))]  # fmt: skip
-        made.append(("UpdateFunctionConfiguration", rid(lam.update_function_configuration(
+        made.append(("UpdateFunctionConfiguration20150331v2", rid(lam.update_function_configuration(
             FunctionName=name, MemorySize=256,
             Environment={"Variables": {"DB_PASSWORD": secret}},
         ))))  # fmt: skip
         arn = f"arn:aws:lambda:{server.region}:{server.account_id}:function:{name}"
-        made.append(("TagResource", rid(lam.tag_resource(Resource=arn, Tags={"team": "a"}))))
+        tagged = lam.tag_resource(Resource=arn, Tags={"team": "a"})
+        made.append(("TagResource20170331v2", rid(tagged)))
         lam.publish_version(FunctionName=name)  # changes nothing an item records
-        made.append(("DeleteFunction", rid(lam.delete_function(FunctionName=name))))
+        made.append(("DeleteFunction20150331", rid(lam.delete_function(FunctionName=name))))
         shown = stockade("config", "history", name, "--json", "--data-dir", str(data_dir))
         text = stockade("config", "history", name, "--data-dir", str(data_dir)).stdout
     items = json.loads(shown.stdout)

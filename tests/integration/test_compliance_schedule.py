@@ -60,7 +60,7 @@ def test_a_deprecation_date_passing_is_recorded_without_any_request(tmp_path: Pa
     finally:
         assert past.stop() == 0
     [deployed] = deprecation_changes(data_dir)
-    assert (deployed["eventName"], deployed["after"]) == ("CreateFunction", "COMPLIANT")
+    assert (deployed["eventName"], deployed["after"]) == ("CreateFunction20150331", "COMPLIANT")
     assert deployed["time"].startswith("2026-06-01")
 
     with receiving() as receiver:
@@ -83,6 +83,7 @@ def test_a_deprecation_date_passing_is_recorded_without_any_request(tmp_path: Pa
             # No request touched the function: its configuration history is the one item.
             history = json.loads(stockade("config", "history", "legacy", "--json",
                                           "--data-dir", str(data_dir)).stdout)  # fmt: skip
-            assert [item["relatedEvents"][0]["eventName"] for item in history] == ["CreateFunction"]
+            related = [item["relatedEvents"][0]["eventName"] for item in history]
+            assert related == ["CreateFunction20150331"]
         finally:
             assert server.stop() == 0

@@ -346,7 +346,7 @@ def _audited_sources(server: RunningServer, user: str) -> list[str]:
     return [
         json.loads(event["CloudTrailEvent"])["sourceIPAddress"]
         for event in events
-        if event["EventName"] == "ListFunctions"
+        if event["EventName"] == "ListFunctions20150331"
     ]
 
 

@@ -53,7 +53,7 @@ def test_lookup_events_finds_events_by_each_attribute(server: RunningServer) -> 
         as_user.get_function(FunctionName=name)  # no policy: denied, and still recorded
 
     by_resource = lookup(server, "ResourceName", name)
-    assert [e["EventName"] for e in by_resource][-1] == "CreateFunction"  # newest first
+    assert [e["EventName"] for e in by_resource][-1] == "CreateFunction20150331"  # newest first
     creation = by_resource[-1]
     assert {"ResourceType": "AWS::Lambda::Function", "ResourceName": name} in creation["Resources"]
     record = json.loads(creation["CloudTrailEvent"])
@@ -64,13 +64,13 @@ def test_lookup_events_finds_events_by_each_attribute(server: RunningServer) -> 
     assert [e["EventId"] for e in lookup(server, "EventId", creation["EventId"])] == [
         creation["EventId"]
     ]
-    assert creation["EventId"] in [e["EventId"] for e in lookup(server, "EventName",
-                                                                "CreateFunction")]  # fmt: skip
+    by_name = lookup(server, "EventName", "CreateFunction20150331")
+    assert creation["EventId"] in [e["EventId"] for e in by_name]
     denied = lookup(server, "Username", user)
-    assert [e["EventName"] for e in denied] == ["GetFunction"]
+    assert [e["EventName"] for e in denied] == ["GetFunction20150331v2"]
     assert json.loads(denied[0]["CloudTrailEvent"])["errorCode"] == "AccessDeniedException"
     assert [e["EventName"] for e in lookup(server, "AccessKeyId", key["AccessKeyId"])] == [
-        "GetFunction"
+        "GetFunction20150331v2"
     ]
     assert creation["EventId"] in [e["EventId"] for e in lookup(
         server, "ResourceType", "AWS::Lambda::Function")]  # fmt: skip
@@ -80,7 +80,7 @@ def test_lookup_events_finds_events_by_each_attribute(server: RunningServer) -> 
     read_only = lookup(server, "ReadOnly", "true")
     assert read_only
     assert all(e["ReadOnly"] == "true" for e in read_only)
-    assert "CreateFunction" not in {e["EventName"] for e in read_only}
+    assert "CreateFunction20150331" not in {e["EventName"] for e in read_only}
     # The lookups themselves are read-only calls, audited like any other.
     assert "LookupEvents" in {e["EventName"] for e in read_only}
 
@@ -173,7 +173,7 @@ def test_the_index_is_rebuilt_from_the_trail(fresh_server: RunningServer) -> Non
         found = restarted.client("cloudtrail").lookup_events(
             LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": name}]
         )["Events"]
-        assert [e["EventName"] for e in found] == ["GetFunction"]
+        assert [e["EventName"] for e in found] == ["GetFunction20150331v2"]
     finally:
         restarted.stop()
 

@@ -88,6 +88,9 @@ def named(server: InProcessServer, made: dict[str, str]) -> dict[str, Named]:
             "Layers": st.lists(layer_version, max_size=3),
             "Arn": layer_version,
             "Resource": function.map(lambda n: f"arn:aws:lambda:{region}:{account}:function:{n}"),
+            "ResourceArn": function.map(
+                lambda n: f"arn:aws:lambda:{region}:{account}:function:{n}"
+            ),
             "Role": st.just(made["role"]),
             "CodeSigningConfigArn": _either(
                 made["code_signing_config"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from stockade.domain.arn import iam_arn, is_account_id
@@ -39,20 +39,25 @@ class PolicyStatement:
 class ResourcePolicy:
     revision_id: str
     statements: tuple[PolicyStatement, ...] = ()
+    # A document given whole (PutResourcePolicy) keeps its own Version and Id.
+    version: str = POLICY_VERSION
+    policy_id: str = POLICY_ID
 
     def document(self) -> str:
-        """The policy as GetPolicy returns it."""
+        """The policy as GetPolicy and GetResourcePolicy return it."""
         body = ",".join(s.text for s in self.statements)
-        return f'{{"Version":"{POLICY_VERSION}","Id":"{POLICY_ID}","Statement":[{body}]}}'
+        head = f'"Version":{json.dumps(self.version)},"Id":{json.dumps(self.policy_id)}'
+        return f'{{{head},"Statement":[{body}]}}'
 
     def find(self, sid: str) -> PolicyStatement | None:
         return next((s for s in self.statements if s.sid == sid), None)
 
     def adding(self, statement: PolicyStatement, revision_id: str) -> ResourcePolicy:
-        return ResourcePolicy(revision_id, (*self.statements, statement))
+        return replace(self, revision_id=revision_id, statements=(*self.statements, statement))
 
     def removing(self, sid: str, revision_id: str) -> ResourcePolicy:
-        return ResourcePolicy(revision_id, tuple(s for s in self.statements if s.sid != sid))
+        kept = tuple(s for s in self.statements if s.sid != sid)
+        return replace(self, revision_id=revision_id, statements=kept)
 
 
 def principal_element(principal: str) -> str | dict[str, str]:

@@ -73,9 +73,11 @@ def build_event(
     read_only: bool | None = None,
     data_event: bool | None = None,
     resources: Sequence[str] = (),
+    event_name: str | None = None,
 ) -> AuditEvent:
     """`read_only` and `data_event` are the operation's declared classification (by name for
-    requests that reached no declared operation)."""
+    requests that reached no declared operation); `event_name` is CloudTrail's name for it,
+    where the service declares one other than the operation's."""
     name = operation.name if operation is not None else "Unknown"
     if read_only is None:
         read_only = is_read_only(service, name)
@@ -90,7 +92,7 @@ def build_event(
         event_id=str(uuid.uuid4()),
         event_time=when,
         event_source=event_source(service),
-        event_name=name,
+        event_name=event_name or name,
         region=region,
         source_ip=source_ip,
         user_agent=user_agent[:1024],

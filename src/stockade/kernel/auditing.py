@@ -41,6 +41,7 @@ class Trace:
     handled: bool = False  # the handler was called (every need had been allowed)
     notes: AuditNotes = field(default_factory=AuditNotes)
     deferred: bool = False  # a streamed answer: recorded when its stream ends
+    event_name: str | None = None  # as the service declares CloudTrail names the operation
 
     @property
     def name(self) -> str:
@@ -116,6 +117,7 @@ class AuditStep:
             error_code=error.wire_code(trace.protocol) if error is not None else None,
             error_message=error.message if error is not None else None,
             additional=trace.notes.data(),
+            event_name=trace.event_name,
             read_only=trace.read_only,
             data_event=trace.data_event,
             resources=trace.resources,

@@ -274,7 +274,7 @@ class PolicyAuthorizer:
             located.arn,
             denied,
             resource_policy=located.policy,
-            context=need.context,
+            context={**located.context, **need.context} if located.context else need.context,
             resource_policy_required=located.policy_required,
         )
         return replace(decision, public_resource=True) if located.public else decision

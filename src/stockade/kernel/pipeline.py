@@ -116,6 +116,8 @@ class Kernel:
                 raise exchange.refusal from None
             raise
         trace.operation = operation
+        if table is not None:  # named as CloudTrail names it, even when refused
+            trace.event_name = table.event_name(operation.name)
         if exchange.refusal is not None:
             raise exchange.refusal
         principal = exchange.principal
@@ -144,6 +146,7 @@ class Kernel:
             notes=trace.notes,
             operation=operation.name,
             caller_trace=facts.caller_trace,
+            event_name=table.event_name(operation.name),
         )
         trace.resources = _resources(declared, ctx, params)
         self._audit.check_writable()  # what could not be recorded must not happen

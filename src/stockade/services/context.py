@@ -39,7 +39,14 @@ class RequestContext:
     received_at: datetime
     base_url: str  # how this client reached us; links handed back to it start here
     notes: AuditNotes = field(default_factory=AuditNotes, compare=False)
-    # The operation's name in its model: its audit record's eventName.
+    # The operation's name in its model.
     operation: str = ""
     # The request's trace: an execution environment's invocation, or the client's header.
     caller_trace: CallerTrace = NO_CALLER_TRACE
+    # Its audit record's eventName (CloudTrail's name for it: CreateFunction20150331, ...).
+    event_name: str = ""
+
+    @property
+    def recorded_as(self) -> str:
+        """The name the request's audit record carries."""
+        return self.event_name or self.operation

@@ -39,6 +39,8 @@ class Located:
     # trust policies), not merely the caller's identity policies.
     policy_required: bool = False
     public: bool = False  # the resource's policy lets anyone in (kept for the audit trail)
+    # Condition keys the resource itself brings (`aws:ResourceTag/<key>` of a tagged key).
+    context: ContextKeys = field(default_factory=lambda: NO_CONTEXT)
 
 
 class PolicyScope(Protocol):
@@ -137,17 +139,28 @@ class ServiceTable:
     service: str  # the SigV4 signing name (`lambda`, `iam`, ...)
     operations: Mapping[str, Operation[Any]]
     errors: ServiceErrors
+    # CloudTrail's `eventName` where it is not the operation's name (Lambda's carry the API
+    # version: CreateFunction20150331, GetFunction20150331v2, ...).
+    event_names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(
-        cls, service: str, operations: Sequence[Operation[Any]], errors: ServiceErrors
+        cls,
+        service: str,
+        operations: Sequence[Operation[Any]],
+        errors: ServiceErrors,
+        event_names: Mapping[str, str] | None = None,
     ) -> ServiceTable:
         table: dict[str, Operation[Any]] = {}
         for op in operations:
             if op.name in table:
                 raise ValueError(f"{service}: {op.name} is declared twice")
             table[op.name] = op
-        return cls(service, table, errors)
+        return cls(service, table, errors, dict(event_names or {}))
+
+    def event_name(self, operation: str) -> str:
+        """The name CloudTrail records a request to `operation` under."""
+        return self.event_names.get(operation, operation)
 
 
 class Decider(Protocol):

@@ -44,6 +44,7 @@ class KeyRecord:
     next_rotation: str | None = None
     deletion_date: str | None = None
     state_before_deletion: KeyState | None = None
+    tags: tuple[tuple[str, str], ...] = ()  # (key, value), sorted by key
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ short, and a single connection makes every transaction trivially serialisable.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS keys (
     rotation_period_days INTEGER NOT NULL,
     next_rotation TEXT,
     deletion_date TEXT,
-    state_before_deletion TEXT
+    state_before_deletion TEXT,
+    tags TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS keys_by_account ON keys (account_id, region, key_id);
 CREATE TABLE IF NOT EXISTS key_material (
@@ -58,7 +60,7 @@ CREATE TABLE IF NOT EXISTS aliases (
 _KEY_COLUMNS = (
     "key_id, account_id, region, arn, description, manager, state, created, policy,"
     " current_version, rotation_enabled, rotation_period_days, next_rotation, deletion_date,"
-    " state_before_deletion"
+    " state_before_deletion, tags"
 )
 
 _UPDATE = ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _KEY_COLUMNS.split(",")[1:])
@@ -66,7 +68,7 @@ _UPDATE = ", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _KEY_COLUMNS.
 
 def _key(row: tuple[Any, ...]) -> KeyRecord:
     (key_id, account, region, arn, description, manager, state, created, policy, version,
-     rotation, period, next_rotation, deletion, before) = row  # fmt: skip
+     rotation, period, next_rotation, deletion, before, tags) = row  # fmt: skip
     return KeyRecord(
         account_id=AccountId(account),
         key_id=key_id,
@@ -83,6 +85,7 @@ def _key(row: tuple[Any, ...]) -> KeyRecord:
         next_rotation=next_rotation,
         deletion_date=deletion,
         state_before_deletion=None if before is None else KeyState(before),
+        tags=tuple((str(k), str(v)) for k, v in json.loads(tags)),
     )
 
 
@@ -110,14 +113,15 @@ class _Keys:
     def put(self, key: KeyRecord) -> None:
         self._db.execute(
             f"INSERT INTO keys ({_KEY_COLUMNS})"  # noqa: S608 - fixed columns
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             # An upsert, not REPLACE: replacing the row would cascade to its key material.
             f" ON CONFLICT (key_id) DO UPDATE SET {_UPDATE}",
             (key.key_id, key.account_id, key.region, key.arn, key.description,
              key.manager.value, key.state.value, key.created, key.policy, key.current_version,
              int(key.rotation_enabled), key.rotation_period_days, key.next_rotation,
              key.deletion_date,
-             None if key.state_before_deletion is None else key.state_before_deletion.value),
+             None if key.state_before_deletion is None else key.state_before_deletion.value,
+             json.dumps([list(t) for t in key.tags])),
         )  # fmt: skip
 
     def delete(self, key_id: str) -> None:
@@ -226,6 +230,13 @@ class SqliteKeyTransaction:
         self.aliases = _Aliases(db)
 
 
+def _add_tags_column(db: sqlite3.Connection) -> None:
+    """Key stores made before keys had tags gain the column (every key untagged)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(keys)")}
+    if "tags" not in columns:
+        db.execute("ALTER TABLE keys ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'")
+
+
 class SqliteKeyStore:
     def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
         self._db = sqlite3.connect(private_database(path), isolation_level=None,
@@ -234,6 +245,7 @@ class SqliteKeyStore:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        _add_tags_column(self._db)
         self._lock = threading.RLock()
 
     @contextmanager

@@ -26,7 +26,7 @@ SERVED = {
     "CancelKeyDeletion", "EnableKeyRotation", "DisableKeyRotation", "GetKeyRotationStatus",
     "RotateKeyOnDemand", "GetKeyPolicy", "PutKeyPolicy", "CreateAlias", "DeleteAlias",
     "ListAliases", "Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-    "ReEncrypt",
+    "ReEncrypt", "TagResource", "UntagResource", "ListResourceTags", "ListKeyPolicies",
 }  # fmt: skip
 
 
@@ -65,6 +65,10 @@ def _requests(world: World) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         "GenerateDataKey": {"KeyId": one, "KeySpec": "AES_256"},
         "GenerateDataKeyWithoutPlaintext": {"KeyId": one, "NumberOfBytes": 16},
         "ReEncrypt": {"CiphertextBlob": blob, "DestinationKeyId": two},
+        "TagResource": {"KeyId": one, "Tags": [{"TagKey": "team", "TagValue": "a"}]},
+        "UntagResource": {"KeyId": arns["one"], "TagKeys": ["team"]},
+        "ListResourceTags": {"KeyId": one},
+        "ListKeyPolicies": {"KeyId": arns["two"]},
     }
     return requests, arns
 
@@ -108,6 +112,11 @@ def test_each_operation_needs_its_action_on_what_it_names(world: World) -> None:
             ("kms:GenerateDataKeyWithoutPlaintext", arns["one"], True)],
         "ReEncrypt": [("kms:ReEncryptFrom", arns["one"], True),
                       ("kms:ReEncryptTo", arns["two"], True)],
+        # By key id or key ARN, through the key policy (tagging: "kms:TagResource (key policy)").
+        "TagResource": [("kms:TagResource", arns["one"], True)],
+        "UntagResource": [("kms:UntagResource", arns["one"], True)],
+        "ListResourceTags": [("kms:ListResourceTags", arns["one"], True)],
+        "ListKeyPolicies": [("kms:ListKeyPolicies", arns["two"], True)],
     }  # fmt: skip
     assert set(expected) == set(requests) == SERVED
     for name, params in requests.items():
@@ -194,7 +203,6 @@ def test_a_missing_ciphertext_is_kmss_validation_error(world: World) -> None:
         ("GenerateDataKey", {"Recipient": {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256"}}),
         ("Encrypt", {"DryRun": True}),
         ("ReEncrypt", {"DryRun": True}),
-        ("CreateKey", {"Tags": [{"TagKey": "team", "TagValue": "blue"}]}),
     ],
 )  # fmt: skip
 def test_members_stockade_would_not_honour_are_refused_not_ignored(

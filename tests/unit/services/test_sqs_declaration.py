@@ -47,7 +47,8 @@ SERVED = (
     "CreateQueue", "GetQueueUrl", "ListQueues", "DeleteQueue", "GetQueueAttributes",
     "SetQueueAttributes", "ListDeadLetterSourceQueues", "PurgeQueue", "SendMessage",
     "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
-    "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
+    "ChangeMessageVisibility", "ChangeMessageVisibilityBatch", "TagQueue", "UntagQueue",
+    "ListQueueTags",
 )  # fmt: skip
 
 
@@ -102,6 +103,9 @@ def test_every_served_operation_is_declared_with_needs(table: ServiceTable) -> N
         ("GetQueueUrl", {"QueueName": "theirs", "QueueOwnerAWSAccountId": "444455556666"},
          [("sqs:GetQueueUrl", f"arn:aws:sqs:{REGION}:444455556666:theirs")]),
         ("ListQueues", {}, [("sqs:ListQueues", f"arn:aws:sqs:{REGION}:{OWNER}:*")]),
+        ("TagQueue", {"QueueUrl": URL, "Tags": {"a": "b"}}, [("sqs:TagQueue", ARN)]),
+        ("UntagQueue", {"QueueUrl": URL, "TagKeys": ["a"]}, [("sqs:UntagQueue", ARN)]),
+        ("ListQueueTags", {"QueueUrl": URL}, [("sqs:ListQueueTags", ARN)]),
     ],
 )  # fmt: skip
 def test_each_operation_needs_its_action_on_the_queue_it_names(
@@ -213,6 +217,30 @@ def test_another_account_reaches_a_queue_only_through_its_policy(accounts: TwoAc
     decide(accounts, accounts.outsider, "sqs:SendMessage")
     with pytest.raises(AccessDeniedError):
         decide(accounts, accounts.outsider, "sqs:ReceiveMessage")
+
+
+def test_the_queue_policy_grants_no_other_account_tagging(
+    accounts: TwoAccounts, table: ServiceTable
+) -> None:
+    # "Cross-account permissions don't apply to this action" (TagQueue, SQS API reference):
+    # the tag operations' needs name no scope, so the queue's policy is never consulted.
+    outsider_account = accounts.outsider.principal.account_id
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": outsider_account}, "Action": "sqs:*",
+         "Resource": accounts.queue_arn}]}  # fmt: skip
+    queue = QueueId(accounts.owner.principal.account_id, "shared")
+    accounts.engine.set_settings(queue, QueueSettings(policy=json.dumps(policy)))
+    decide(accounts, accounts.outsider, "sqs:SendMessage")  # the policy does let it in
+    url = f"http://localhost:9000/{queue.account_id}/shared"
+    for name in ("TagQueue", "UntagQueue", "ListQueueTags"):
+        access = table.operations[name].access
+        assert not isinstance(access, Public)
+        [need] = access(accounts.outsider, {"QueueUrl": url, "Tags": {"a": "b"},
+                                            "TagKeys": ["a"]})  # fmt: skip
+        assert need.scope is None
+        with pytest.raises(AccessDeniedError):
+            accounts.authorizer.decide(accounts.outsider, need, AccessDeniedError)
+        accounts.authorizer.decide(accounts.owner, need, AccessDeniedError)
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from stockade.services.iam.errors import (
     NoSuchEntityError,
     UnmodifiableEntityError,
 )
-from stockade.services.iam.managed import AWS_MANAGED, CREATED
+from stockade.services.iam.managed import AWS_MANAGED
 from stockade.services.identity import new_unique_id
 from stockade.shapes import iam as shapes
 from stockade.store.ports import Transaction
@@ -132,15 +132,16 @@ class Policies:
         arn, version_id = request["PolicyArn"], request["VersionId"]
         with self._deps.store.read() as tx:
             resolved = resolve_policy(tx, ctx, arn)
-            if resolved.aws is not None:
-                if version_id != "v1":
+            aws = resolved.aws
+            if aws is not None:
+                if version_id != aws.default_version:
                     raise _no_version(arn, version_id)
                 return {
                     "PolicyVersion": {
-                        "Document": quoted(resolved.aws.document),
-                        "VersionId": "v1",
+                        "Document": quoted(aws.document),
+                        "VersionId": aws.default_version,
                         "IsDefaultVersion": True,
-                        "CreateDate": CREATED,
+                        "CreateDate": aws.updated,  # the default version is the latest
                     }
                 }
             policy = _customer(resolved)
@@ -156,8 +157,10 @@ class Policies:
         shown: list[shapes.PolicyVersion]
         with self._deps.store.read() as tx:
             resolved = resolve_policy(tx, ctx, arn)
-            if resolved.aws is not None:
-                shown = [{"VersionId": "v1", "IsDefaultVersion": True, "CreateDate": CREATED}]
+            aws = resolved.aws
+            if aws is not None:
+                shown = [{"VersionId": aws.default_version, "IsDefaultVersion": True,
+                          "CreateDate": aws.updated}]  # fmt: skip
             else:
                 policy = _customer(resolved)
                 shown = [

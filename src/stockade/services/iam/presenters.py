@@ -5,7 +5,7 @@ from __future__ import annotations
 from stockade.domain.account import AccessKey, IamUser
 from stockade.domain.iam import IamGroup, IamRole, ManagedPolicy, PolicyVersion
 from stockade.services.iam.common import quoted
-from stockade.services.iam.managed import CREATED, AwsManagedPolicy
+from stockade.services.iam.managed import AwsManagedPolicy
 from stockade.shapes import iam as shapes
 
 
@@ -104,13 +104,13 @@ def aws_policy(p: AwsManagedPolicy, attachments: int) -> shapes.Policy:
         "PolicyId": p.policy_id,
         "Arn": p.arn,
         "Path": p.path,
-        "DefaultVersionId": "v1",
+        "DefaultVersionId": p.default_version,
         "AttachmentCount": attachments,
         "PermissionsBoundaryUsageCount": 0,
         "IsAttachable": True,
         "Description": p.description,
-        "CreateDate": CREATED,
-        "UpdateDate": CREATED,
+        "CreateDate": p.created,
+        "UpdateDate": p.updated,
     }
 
 

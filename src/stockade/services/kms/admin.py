@@ -23,6 +23,7 @@ from stockade.services.kms.keys import iso
 from stockade.services.kms.policies import default_key_policy, parse_key_policy
 from stockade.services.kms.scopes import KeyScope
 from stockade.services.kms.states import KeyEvent, next_state, require_not_pending_deletion
+from stockade.services.kms.tags import given_tags, merged
 from stockade.shapes import kms as shapes
 from stockade.store.key_ports import KeyManager, KeyRecord, KeyState, MaterialRecord
 
@@ -56,9 +57,7 @@ class KeyAdmin:
             raise UnsupportedOperationError("Stockade does not support multi-Region keys.")
         if request.get("CustomKeyStoreId") or request.get("XksKeyId"):
             raise UnsupportedOperationError("Stockade does not support custom key stores.")
-        if request.get("Tags"):
-            # Tag conditions (aws:ResourceTag) could not be honoured on an untagged key.
-            raise UnsupportedOperationError("Stockade does not support tags on keys.")
+        tags = merged((), given_tags(request.get("Tags") or ()))
         description = request.get("Description") or ""
         if len(description) > DESCRIPTION_MAX:
             raise ValidationError(f"Description is longer than {DESCRIPTION_MAX} characters.")
@@ -66,7 +65,7 @@ class KeyAdmin:
         parse_key_policy(key_policy)
         with deps.store.write() as tx:
             key = deps.finder.create(
-                tx, account, ctx.region, description, key_policy, KeyManager.CUSTOMER
+                tx, account, ctx.region, description, key_policy, KeyManager.CUSTOMER, tags
             )
         return {"KeyMetadata": metadata(key)}
 

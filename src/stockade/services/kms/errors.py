@@ -15,6 +15,8 @@ ApiError
     ├── InvalidMarkerError             InvalidMarkerException
     ├── MalformedPolicyDocumentError   MalformedPolicyDocumentException
     ├── UnsupportedOperationError      UnsupportedOperationException
+    ├── TagError                       TagException (a tag KMS does not accept)
+    ├── LimitExceededError             LimitExceededException (a quota: 50 tags per key)
     ├── ValidationError                ValidationException (common error)
     ├── AccessDeniedError              AccessDeniedException (common error, 403)
     └── KmsInternalError               KMSInternalException (a fault: 500)
@@ -86,6 +88,16 @@ class MalformedPolicyDocumentError(KmsError):
 
 class UnsupportedOperationError(KmsError):
     code = "UnsupportedOperationException"
+    http_status = 400
+
+
+class TagError(KmsError):
+    code = "TagException"
+    http_status = 400
+
+
+class LimitExceededError(KmsError):
+    code = "LimitExceededException"
     http_status = 400
 
 

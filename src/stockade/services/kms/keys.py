@@ -177,6 +177,7 @@ class KeyFinder:
         description: str,
         key_policy: str,
         manager: KeyManager,
+        tags: tuple[tuple[str, str], ...] = (),
     ) -> KeyRecord:
         now = self._clock.now()
         key_id = str(uuid.uuid4())
@@ -195,6 +196,7 @@ class KeyFinder:
             # AWS managed keys rotate every year, always.
             rotation_enabled=managed,
             next_rotation=iso(now + timedelta(days=365)) if managed else None,
+            tags=tags,
         )
         tx.keys.put(key)
         version = self._cipher.new_version(key_id, 1)

@@ -30,9 +30,10 @@ _REMEMBERED_MAX = 1024
 
 
 def located(key: KeyRecord, grant: str | None = None) -> Located:
-    """A key as authorization sees it: its ARN and its required policy (plus a grant a
-    service holds on it, evaluated with the policy)."""
-    return Located(key.arn, attached(key, grant), policy_required=True)
+    """A key as authorization sees it: its ARN, its required policy (plus a grant a service
+    holds on it, evaluated with the policy) and its tags as `aws:ResourceTag/<key>` (ABAC)."""
+    tags = {f"aws:ResourceTag/{k}": (v,) for k, v in key.tags}
+    return Located(key.arn, attached(key, grant), policy_required=True, context=tags)
 
 
 class _Remembered:

@@ -10,10 +10,18 @@ management events in CloudTrail, as Describe*, Get* and List* are.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from stockade.clock import Clock
 from stockade.crypto import EnvelopeCipher
-from stockade.services.declaration import READ, WRITE, ServiceErrors, ServiceTable, operation
+from stockade.services.declaration import (
+    READ,
+    WRITE,
+    Operation,
+    ServiceErrors,
+    ServiceTable,
+    operation,
+)
 from stockade.services.kms.admin import KeyAdmin
 from stockade.services.kms.aliases import Aliases
 from stockade.services.kms.cryptographic import Cryptographic
@@ -23,6 +31,7 @@ from stockade.services.kms.key_use import KeyUse
 from stockade.services.kms.keys import KeyFinder, iso
 from stockade.services.kms.needs import KmsNeeds, on_key, on_nothing, using_key
 from stockade.services.kms.scopes import KeyScope
+from stockade.services.kms.tags import KeyTags, create_key_needs, own_key
 from stockade.store.key_ports import KeyRecord, KeyStore
 from stockade.types import AccountId
 
@@ -41,6 +50,7 @@ class KmsService:
         self.admin = KeyAdmin(self.deps, self.keys, self.keys_by_id)
         self.aliases = Aliases(self.deps, self.keys, self.keys_by_id)
         self.cryptographic = Cryptographic(self.deps, self.keys)
+        self.tags = KeyTags(self.deps, self.keys_by_id)
         self._needs = KmsNeeds(finder, self.keys, self.keys_by_id)
 
     def table(self) -> ServiceTable:
@@ -49,7 +59,7 @@ class KmsService:
         return ServiceTable.of(
             "kms",
             [
-                operation("CreateKey", admin.create_key, on_nothing("kms:CreateKey"), WRITE),
+                operation("CreateKey", admin.create_key, create_key_needs, WRITE),
                 operation("DescribeKey", admin.describe_key, on_key("kms:DescribeKey", keys),
                           READ),
                 operation("ListKeys", admin.list_keys, on_nothing("kms:ListKeys"), READ),
@@ -83,9 +93,22 @@ class KmsService:
                           crypto.generate_data_key_without_plaintext,
                           using_key("kms:GenerateDataKeyWithoutPlaintext", keys), READ),
                 operation("ReEncrypt", crypto.re_encrypt, needs.re_encrypt, READ),
+                *self._tag_operations(),
             ],
             ERRORS,
         )  # fmt: skip
+
+    def _tag_operations(self) -> list[Operation[Any]]:
+        tags, by_id = self.tags, self.keys_by_id
+        return [
+            operation("TagResource", tags.tag_resource, own_key("kms:TagResource", by_id), WRITE),
+            operation("UntagResource", tags.untag_resource, own_key("kms:UntagResource", by_id),
+                      WRITE),
+            operation("ListResourceTags", tags.list_resource_tags,
+                      own_key("kms:ListResourceTags", by_id), READ),
+            operation("ListKeyPolicies", tags.list_key_policies,
+                      own_key("kms:ListKeyPolicies", by_id), READ),
+        ]  # fmt: skip
 
     def managed_key(self, account: AccountId, region: str, service: str = "lambda") -> KeyRecord:
         """The account's `aws/<service>` key (created on first use)."""

@@ -36,12 +36,14 @@ from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.downloads import CodeDownloads
 from stockade.services.lambda_.errors import AccessDeniedError, ServiceError, ValidationError
 from stockade.services.lambda_.event_invoke import EventInvokeConfigs
+from stockade.services.lambda_.event_names import LAMBDA_EVENT_NAMES
 from stockade.services.lambda_.functions import Functions, latest_target
 from stockade.services.lambda_.invalid_requests import refuse_invalid
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
 from stockade.services.lambda_.invoke_stream import StreamingInvoker
 from stockade.services.lambda_.layers import Layers
 from stockade.services.lambda_.permissions import Permissions
+from stockade.services.lambda_.policy_documents import PolicyDocuments
 from stockade.services.lambda_.provisioned import ProvisionedConcurrency
 from stockade.services.lambda_.recursion import RecursionConfigs, recursion_target
 from stockade.services.lambda_.runtime_management import RuntimeManagementConfigs
@@ -81,6 +83,7 @@ class LambdaService:
         self.settings = AccountSettings(deps, self.gate)
         self.downloads = CodeDownloads(deps)
         self.permissions = Permissions(deps)
+        self.policy_documents = PolicyDocuments(deps)
         self.code_signing = CodeSigningConfigs(deps)
         self.access = LambdaAccess(deps)
         self.runtime_management = RuntimeManagementConfigs(deps)
@@ -95,12 +98,14 @@ class LambdaService:
                 *self._layer_operations(),
                 *self._configuration_operations(),
                 *self._permission_operations(),
+                *self._policy_document_operations(),
                 *self._code_signing_operations(),
                 *self._runtime_management_operations(),
                 *self._recursion_operations(),
                 *self._streaming_operations(),
             ],
             ERRORS,
+            LAMBDA_EVENT_NAMES,
         )
 
     def _function_operations(self) -> list[Operation[Any]]:
@@ -215,6 +220,17 @@ class LambdaService:
                       need.on_layer_version("lambda:RemoveLayerVersionPermission"), WRITE),
             operation("GetLayerVersionPolicy", p.get_layer_version_policy,
                       need.on_layer_version("lambda:GetLayerVersionPolicy"), READ),
+        ]  # fmt: skip
+
+    def _policy_document_operations(self) -> list[Operation[Any]]:
+        d, need = self.policy_documents, self.access
+        return [
+            operation("PutResourcePolicy", d.put_resource_policy,
+                      need.on_policy_resource("lambda:PutResourcePolicy"), WRITE),
+            operation("GetResourcePolicy", d.get_resource_policy,
+                      need.on_policy_resource("lambda:GetResourcePolicy"), READ),
+            operation("DeleteResourcePolicy", d.delete_resource_policy,
+                      need.on_policy_resource("lambda:DeleteResourcePolicy"), WRITE),
         ]  # fmt: skip
 
     def _code_signing_operations(self) -> list[Operation[Any]]:

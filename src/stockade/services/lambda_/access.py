@@ -37,6 +37,7 @@ from stockade.services.lambda_.functions import (
 )
 from stockade.services.lambda_.layers import layer_ref, version_of
 from stockade.services.lambda_.permissions import layer_version
+from stockade.services.lambda_.policy_documents import policy_target
 from stockade.services.lambda_.provisioned import provisioned_target
 from stockade.services.lambda_.roles import pass_role_need
 from stockade.services.lambda_.scopes import (
@@ -85,6 +86,16 @@ class LambdaAccess:
         def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
             target = target_of(self._deps, ctx, request[member])
             return (Need(action, target.unqualified_arn, self._functions),)
+
+        return needs
+
+    def on_policy_resource(self, action: str) -> Needs[Any]:
+        """`action` on the function, version or alias a complete `ResourceArn` names (the
+        resource-policy document operations)."""
+
+        def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
+            target = policy_target(self._deps, ctx, request["ResourceArn"])
+            return (Need(action, target.arn, self._functions),)
 
         return needs
 

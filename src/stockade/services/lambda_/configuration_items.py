@@ -35,7 +35,7 @@ def record_change(
 ) -> ConfigurationItem | None:
     """A new item if the function's configuration differs from its last item (or the function
     is gone); `environment_names` when the request set the variables (None: unchanged)."""
-    event = RelatedEvent(ctx.operation, ctx.request_id)
+    event = RelatedEvent(ctx.recorded_as, ctx.request_id)  # as its audit record names it
     item = _record(deps, tx, account, name, event, environment_names)
     if item is not None:
         noted = {"configurationStateId": str(item.state_id),

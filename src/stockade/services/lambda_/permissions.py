@@ -126,7 +126,7 @@ class Permissions:
             raise InvalidParameterValueError(str(exc)) from exc
         key = qualifier_key(target.qualifier)
         with deps.store.write() as tx:
-            current = _target_revision(tx, target)
+            current = target_revision(tx, target)
             existing = tx.resource_policies.get_function_policy(target.account_id, target.name, key)
             updated = _added(existing, statement, request.get("RevisionId"), current)
             tx.resource_policies.put_function_policy(target.account_id, target.name, key, updated)
@@ -140,7 +140,7 @@ class Permissions:
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         key = qualifier_key(target.qualifier)
         with deps.store.write() as tx:
-            _target_revision(tx, target)
+            target_revision(tx, target)
             existing = tx.resource_policies.get_function_policy(target.account_id, target.name, key)
             updated = _removed(existing, request["StatementId"], request.get("RevisionId"))
             if updated is None:
@@ -155,7 +155,7 @@ class Permissions:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"], request.get("Qualifier"))
         with deps.store.read() as tx:
-            _target_revision(tx, target)
+            target_revision(tx, target)
             found = tx.resource_policies.get_function_policy(
                 target.account_id, target.name, qualifier_key(target.qualifier)
             )
@@ -232,7 +232,7 @@ def layer_version(
     return ref.account_id, ref.name, number, arn
 
 
-def _target_revision(tx: Transaction, target: names.Target) -> str:
+def target_revision(tx: Transaction, target: names.Target) -> str:
     """The revision of the function, version or alias (which must exist)."""
     version, alias = names.load_version(tx, target)
     return alias.revision_id if alias is not None else version.revision_id

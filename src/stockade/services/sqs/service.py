@@ -22,6 +22,7 @@ from stockade.services.declaration import (
     Audit,
     Need,
     Needs,
+    Operation,
     ServiceErrors,
     ServiceTable,
     operation,
@@ -43,6 +44,7 @@ from stockade.services.sqs.scope import (
     queue_name_arn,
     queue_url_arn,
 )
+from stockade.services.sqs.tags import QueueTags, merged
 from stockade.shapes import sqs as shapes
 from stockade.store.queue_ports import (
     QueueCounts,
@@ -70,6 +72,7 @@ class SqsService:
         self._region = region
         self._scope = QueueScope(engine, region)
         self.messages = QueueMessages(engine)
+        self.tags = QueueTags(engine)
 
     def table(self) -> ServiceTable:
         m = self.messages
@@ -100,11 +103,29 @@ class SqsService:
                           on("ChangeMessageVisibility"), message),
                 operation("ChangeMessageVisibilityBatch", m.change_message_visibility_batch,
                           on("ChangeMessageVisibility"), message),
+                *self._tag_operations(),
             ],
             ERRORS,
         )  # fmt: skip
 
+    def _tag_operations(self) -> list[Operation[Any]]:
+        t, own = self.tags, self._own_queue
+        return [
+            operation("TagQueue", t.tag_queue, own("TagQueue"), WRITE),
+            operation("UntagQueue", t.untag_queue, own("UntagQueue"), WRITE),
+            operation("ListQueueTags", t.list_queue_tags, own("ListQueueTags"), READ),
+        ]
+
     # -- needs -------------------------------------------------------------------------------
+    def _own_queue(self, action: str) -> Needs[_OnQueue]:
+        """`action` on the queue, decided by the caller's own policies only: the queue's policy
+        grants no other account tagging ("Cross-account permissions don't apply", TagQueue)."""
+
+        def needs(ctx: RequestContext, request: _OnQueue) -> Sequence[Need]:
+            return [Need(f"sqs:{action}", queue_url_arn(self._region, request["QueueUrl"]))]
+
+        return needs
+
     def _on_queue(self, action: str) -> Needs[_OnQueue]:
         def needs(ctx: RequestContext, request: _OnQueue) -> Sequence[Need]:
             arn = queue_url_arn(self._region, request["QueueUrl"])
@@ -139,8 +160,8 @@ class SqsService:
         queue_id = QueueId(ctx.principal.account_id, name)
         given = request.get("Attributes", {})
         existing = self._engine.get_queue(queue_id)
-        settings = qa.apply(QueueSettings(tags=tuple(sorted(request.get("tags", {}).items()))),
-                            given, queue_id, self._region)  # fmt: skip
+        tags = merged(name, (), request.get("tags", {}))
+        settings = qa.apply(QueueSettings(tags=tags), given, queue_id, self._region)
         if existing is not None:
             current = qa.render(existing, _NO_COUNTS, self._region, set(qa.READABLE))
             wanted = qa.render(QueueInfo(queue_id, settings, 0, 0), _NO_COUNTS, self._region,
