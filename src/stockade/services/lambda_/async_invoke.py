@@ -324,9 +324,7 @@ class AsyncInvocations:
         store = invoker.deps.store
         with store.read() as tx:
             version, _ = names.load_version(tx, target)
-            function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            function = names.load_function(tx, target)
             reserved_total = invoker.gate.reserved_total(store, target.account_id)
         return function, version, reserved_total
 

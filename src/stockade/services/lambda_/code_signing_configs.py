@@ -142,9 +142,7 @@ class CodeSigningConfigs:
         arn = request["CodeSigningConfigArn"]
         with deps.store.write() as tx:
             load(tx, target.account_id, arn, CodeSigningConfigNotFoundError)
-            function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            function = names.load_function(tx, target)
             # Code already deployed keeps running; the config checks the next deployments.
             tx.functions.put(replace(function, code_signing_config_arn=arn))
             record_change(deps, ctx, tx, target.account_id, target.name)
@@ -170,9 +168,7 @@ class CodeSigningConfigs:
         deps = self._deps
         target = signed_function_target(deps, ctx, request["FunctionName"])
         with deps.store.write() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            function = names.load_function(tx, target)
             if function.code_signing_config_arn is None:
                 return  # nothing to delete: AWS answers 204 (recorded)
             tx.functions.put(replace(function, code_signing_config_arn=None))

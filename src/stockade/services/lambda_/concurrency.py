@@ -159,9 +159,7 @@ class FunctionConcurrency:
         deps = self._deps
         target = concurrency_target(deps, ctx, request["FunctionName"])
         with deps.store.write() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            function = names.load_function(tx, target)
             tx.functions.put(replace(function, reserved_concurrency=None))
             record_change(deps, ctx, tx, target.account_id, target.name)
         self._gate.forget_reservations(target.account_id)

@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 
 from stockade.domain.arn import LATEST, function_arn, parse_function_name
 from stockade.domain.errors import InvalidArnError
-from stockade.domain.function import Alias, FunctionVersion
+from stockade.domain.function import Alias, Function, FunctionVersion
 from stockade.services.context import RequestContext
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, ResourceNotFoundError
@@ -64,6 +64,14 @@ def _resolved(function_name: str, qualifier: str | None, caller: AccountId, regi
 
 def not_found(target: Target) -> ResourceNotFoundError:
     return ResourceNotFoundError(f"Function not found: {target.arn}")
+
+
+def load_function(tx: Transaction, target: Target) -> Function:
+    """The function a target names, or Lambda's not-found answer for it."""
+    function = tx.functions.get(target.account_id, target.name)
+    if function is None:
+        raise not_found(target)
+    return function
 
 
 def load_version(tx: Transaction, target: Target) -> tuple[FunctionVersion, Alias | None]:

@@ -84,9 +84,7 @@ class ProvisionedConcurrency:
         with deps.store.write() as tx:
             version, _ = names.load_version(tx, target)
             tenancy.refuse_provisioned(version.config)
-            function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            function = names.load_function(tx, target)
             others = sum(
                 c.requested for q, c in function.provisioned.items() if q != target.qualifier
             )

@@ -39,9 +39,7 @@ class RecursionConfigs:
         target = concurrency_target(deps, ctx, request["FunctionName"])
         wanted = request["RecursiveLoop"]  # the kernel checked it against the enum
         with deps.store.write() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            function = names.load_function(tx, target)
             if function.recursive_loop != wanted:
                 tx.functions.put(replace(function, recursive_loop=wanted))
                 record_change(deps, ctx, tx, target.account_id, target.name)

@@ -44,9 +44,7 @@ class Tags:
     def tag_resource(self, ctx: RequestContext, request: shapes.TagResourceRequest) -> None:
         target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.write() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            function = names.load_function(tx, target)
             if not request["Tags"]:  # Lambda's answer to an empty map (recorded AWS response)
                 raise InvalidParameterValueError(
                     "An error occurred and the request cannot be processed."
@@ -58,9 +56,7 @@ class Tags:
     def untag_resource(self, ctx: RequestContext, request: shapes.UntagResourceRequest) -> None:
         target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.write() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-            if function is None:
-                raise names.not_found(target)
+            function = names.load_function(tx, target)
             remaining = {k: v for k, v in function.tags.items() if k not in request["TagKeys"]}
             tx.functions.put(replace(function, tags=remaining))
             record_change(self._deps, ctx, tx, target.account_id, target.name)
