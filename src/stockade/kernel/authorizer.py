@@ -274,7 +274,8 @@ class PolicyAuthorizer:
             located.arn,
             denied,
             resource_policy=located.policy,
-            context={**located.context, **need.context} if located.context else need.context,
+            # What the resource says of itself wins over anything the request put in context.
+            context={**need.context, **located.context} if located.context else need.context,
             resource_policy_required=located.policy_required,
         )
         return replace(decision, public_resource=True) if located.public else decision
