@@ -13,6 +13,7 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -220,6 +221,16 @@ def journalled(server: RunningServer, request_id: str) -> list[dict[str, Any]]:
     lines = path.read_bytes().splitlines() if path.exists() else []
     records = [json.loads(line.split(b"\t", 1)[1]) for line in lines if b"\t" in line]
     return [r for r in records if r.get("requestID") == request_id]
+
+
+@pytest.fixture(autouse=True)
+def _selectors_restored(server: RunningServer) -> Iterator[None]:
+    """The trail's event selectors are the shared server's: a test that selects data events
+    gives the next test the selectors it found."""
+    trail = server.client("cloudtrail")
+    before = trail.get_event_selectors(TrailName="stockade")["EventSelectors"]
+    yield
+    trail.put_event_selectors(TrailName="stockade", EventSelectors=before)
 
 
 def select_data_events(server: RunningServer, function_arn: str) -> None:
