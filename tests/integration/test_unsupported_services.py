@@ -1,7 +1,8 @@
 """A signed request for an AWS service this server does not serve is refused in that service's
-own protocol (XML for S3, CloudFormation and EC2; JSON for DynamoDB, Secrets Manager and
+own protocol (XML for S3 and CloudFormation; JSON for DynamoDB, Secrets Manager and
 EventBridge), with a 501 `NotImplemented` naming the service: boto3 and the AWS CLI report it
-as such, nobody is told "Missing Authentication Token", and the refusal is audited."""
+as such, nobody is told "Missing Authentication Token", and the refusal is audited. EC2 is
+served in part: its operations outside that part are refused the same way, in EC2's XML."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "cloudformation": lambda client: client.describe_stacks(),
     "dynamodb": lambda client: client.list_tables(),
     "secretsmanager": lambda client: client.list_secrets(),
-    "ec2": lambda client: client.describe_instances(),
     "events": lambda client: client.list_rules(),
 }
 
@@ -39,6 +39,15 @@ def test_boto3_gets_not_implemented_naming_the_service(server: RunningServer, se
     assert "not supported by this server" in error["Message"]
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert caught.value.response["ResponseMetadata"]["RequestId"]
+
+
+def test_an_ec2_operation_not_served_is_not_implemented(server: RunningServer) -> None:
+    with pytest.raises(ClientError) as caught:
+        server.client("ec2").describe_instances()
+    error = caught.value.response["Error"]
+    assert error["Code"] == "NotImplemented"
+    assert error["Message"] == "Stockade does not implement the ec2 operation DescribeInstances."
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 
 def test_an_unknown_key_is_refused_in_the_service_protocol_too(server: RunningServer) -> None:

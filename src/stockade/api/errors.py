@@ -66,6 +66,10 @@ class UnknownOperationError(ApiError):
     http_status = 404
     sender_fault = True
 
+    def wire_code(self, protocol: str) -> str:
+        # EC2 answers an unknown Action with InvalidAction (EC2 API reference, common errors).
+        return "InvalidAction" if protocol == "ec2" else self.code
+
 
 class UnsupportedServiceError(NotImplementedOperationError):
     """501 NotImplemented, in the addressed service's own protocol: the code S3 answers for
@@ -88,7 +92,7 @@ class MalformedRequestError(ApiError):
         # Lambda names this error after its own model; the query protocol has no body to parse.
         if protocol == "rest-json":
             return "InvalidRequestContentException"
-        return "MalformedQueryString" if protocol == "query" else self.code
+        return "MalformedQueryString" if protocol in ("query", "ec2") else self.code
 
 
 class ValidationError(ApiError):

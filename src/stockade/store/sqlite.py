@@ -29,6 +29,7 @@ from stockade.store.sqlite_iam import (
     Users,
 )
 from stockade.store.sqlite_lambda import Aliases, Functions, Layers, ResourcePolicies, Versions
+from stockade.store.sqlite_network import Networks
 from stockade.store.sqlite_schema import MIGRATIONS
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
 from stockade.types import Sha256Hex
@@ -261,3 +262,7 @@ class SqliteTransaction:
     @cached_property
     def compliance(self) -> Compliance:
         return Compliance(self.conn, self._codec)
+
+    @cached_property
+    def networks(self) -> Networks:
+        return Networks(self.conn, self._codec)

@@ -234,4 +234,28 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX compliance_changes_by_account ON compliance_changes (account_id, seq);
     CREATE INDEX compliance_changes_due ON compliance_changes (delivery, due);
     """,
+    # 6: the EC2-compatible network: VPCs, their subnets and security groups (rules inside
+    # their group's doc), per account.
+    """
+    CREATE TABLE ec2_vpcs (
+        account_id TEXT NOT NULL,
+        vpc_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, vpc_id)
+    );
+    CREATE TABLE ec2_subnets (
+        account_id TEXT NOT NULL,
+        subnet_id TEXT NOT NULL,
+        vpc_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, subnet_id)
+    );
+    CREATE TABLE ec2_security_groups (
+        account_id TEXT NOT NULL,
+        group_id TEXT NOT NULL,
+        vpc_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, group_id)
+    );
+    """,
 )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from stockade import datadir
 from stockade.api.app import StockadeApp
+from stockade.api.ec2_endpoint import Ec2Endpoint
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.internal import InternalRoutes
 from stockade.api.json_endpoint import JsonEndpoint
@@ -59,6 +60,7 @@ from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
+from stockade.services.ec2 import Ec2Service
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
@@ -264,6 +266,7 @@ def _build(
         "kms": JsonEndpoint("kms", specs.model("kms")),
         "cloudtrail": JsonEndpoint("cloudtrail", specs.model("cloudtrail")),
         "signer": RestJsonEndpoint("signer", specs.model("signer")),
+        "ec2": Ec2Endpoint("ec2", specs.model("ec2")),
     }
     tables = [
         lambda_service.table(),
@@ -282,6 +285,7 @@ def _build(
         ).table(),
         SqsService(queues, settings.region).table(),
         LogsService(logs, settings.region, clock).table(),
+        Ec2Service(store, settings.region).table(),
     ]
     compliance = ComplianceAdmin(store, clock, deps.runtimes)
     operator = operator_service(settings, identities, compliance, AccountId(account_id))

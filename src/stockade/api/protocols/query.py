@@ -71,13 +71,28 @@ def _unquoted(text: str) -> str:
     return unquote(text.replace("+", " "), errors="strict")
 
 
-def parse_request(operation: OperationModel, params: Mapping[str, str]) -> dict[str, Any]:
-    """The operation's input parameters from the flattened form (not yet validated)."""
+def parse_request(
+    operation: OperationModel, params: Mapping[str, str], ec2: bool = False
+) -> dict[str, Any]:
+    """The operation's input parameters from the flattened form (not yet validated).
+
+    `ec2`: the EC2 protocol's spelling (botocore's `EC2Serializer`): a member is named by its
+    `queryName`, else its capitalised `locationName`, and every list is flattened (`L.N`)."""
     shape = operation.input_shape
     if shape is None:
         return {}
-    parsed = _structure(shape, _Node.of(params), "", 0)
+    parsed = _structure(shape, _Node.of(params), "", 0, ec2)
     return parsed if isinstance(parsed, dict) else {}
+
+
+def _wire_name(member: Shape, name: str, ec2: bool) -> str:
+    if not ec2:
+        return str(member.serialization.get("name", name))
+    query_name = member.serialization.get("queryName")
+    if query_name:
+        return str(query_name)
+    located = str(member.serialization.get("name", ""))
+    return located[:1].upper() + located[1:] if located else name
 
 
 class _Node:
@@ -131,31 +146,31 @@ class _Node:
         return self._groups
 
 
-def _structure(shape: Shape, node: _Node, prefix: str, depth: int) -> Any:
+def _structure(shape: Shape, node: _Node, prefix: str, depth: int, ec2: bool) -> Any:
     if depth > _MAX_DEPTH:
         raise MalformedRequestError("The request nests too deeply.")
     result: dict[str, Any] = {}
     for name, member in shape.members.items():
-        wire = member.serialization.get("name", name)
+        wire = _wire_name(member, name, ec2)
         found = node.child(wire)
         if found is None:
             continue
-        value = _value(member, found, f"{prefix}{wire}", depth + 1)
+        value = _value(member, found, f"{prefix}{wire}", depth + 1, ec2)
         if value is not None:
             result[name] = value
     return result
 
 
-def _value(shape: Shape, node: _Node, key: str, depth: int) -> Any:
+def _value(shape: Shape, node: _Node, key: str, depth: int, ec2: bool) -> Any:
     kind = shape.type_name
     if kind == "structure":
         if not node.has_children():
             return None
-        return _structure(shape, node, key + ".", depth)
+        return _structure(shape, node, key + ".", depth, ec2)
     if kind == "list":
-        return _list(shape, node, key, depth)
+        return _list(shape, node, key, depth, ec2)
     if kind == "map":
-        return _map(shape, node, key, depth)
+        return _map(shape, node, key, depth, ec2)
     text = node.value
     if text is None:
         return None
@@ -167,11 +182,11 @@ def _value(shape: Shape, node: _Node, key: str, depth: int) -> Any:
     return values.from_text(shape, text, key)
 
 
-def _list(shape: Shape, node: _Node, key: str, depth: int) -> list[Any] | None:
+def _list(shape: Shape, node: _Node, key: str, depth: int, ec2: bool) -> list[Any] | None:
     member = shape.member
     if node.value == "":
         return []  # botocore sends `Name=` for an empty list
-    if shape.serialization.get("flattened"):
+    if ec2 or shape.serialization.get("flattened"):
         base: _Node | None = node
         prefix = f"{key}."
     else:
@@ -183,14 +198,14 @@ def _list(shape: Shape, node: _Node, key: str, depth: int) -> list[Any] | None:
     items: list[Any] = []
     for index in range(1, collection_bound(shape) + 2):
         found = base.child(str(index))
-        item = None if found is None else _value(member, found, f"{prefix}{index}", depth + 1)
+        item = None if found is None else _value(member, found, f"{prefix}{index}", depth + 1, ec2)
         if item is None:
             break
         items.append(item)
     return items
 
 
-def _map(shape: Shape, node: _Node, key: str, depth: int) -> dict[str, Any] | None:
+def _map(shape: Shape, node: _Node, key: str, depth: int, ec2: bool) -> dict[str, Any] | None:
     base = node if shape.serialization.get("flattened") else node.child("entry")
     prefix = f"{key}." if shape.serialization.get("flattened") else f"{key}.entry."
     if base is None or not base.has_children():
@@ -207,7 +222,7 @@ def _map(shape: Shape, node: _Node, key: str, depth: int) -> dict[str, Any] | No
         result[map_key] = (
             None
             if found is None
-            else _value(shape.value, found, f"{prefix}{index}.{value_name}", depth + 1)
+            else _value(shape.value, found, f"{prefix}{index}.{value_name}", depth + 1, ec2)
         )
     return result
 
@@ -221,16 +236,16 @@ def serialize_response(
     model: ServiceModel, operation: OperationModel, result: Mapping[str, Any], request_id: str
 ) -> HttpResponse:
     name = operation.name
-    parts = [f'<{name}Response xmlns="{_namespace(model)}">']
+    parts = [f'<{name}Response xmlns="{namespace(model)}">']
     shape = operation.output_shape
     if shape is not None:
         wrapper = shape.serialization.get("resultWrapper", f"{name}Result")
         parts.append(f"<{wrapper}>")
-        _members(shape, result, parts)
+        members(shape, result, parts)
         parts.append(f"</{wrapper}>")
     parts.append(f"<ResponseMetadata><RequestId>{xml_text(request_id)}</RequestId>")
     parts.append(f"</ResponseMetadata></{name}Response>")
-    return _xml(200, "".join(parts), request_id)
+    return xml_response(200, "".join(parts), request_id)
 
 
 def serialize_error(error: ApiError, request_id: str) -> HttpResponse:
@@ -241,24 +256,25 @@ def serialize_error(error: ApiError, request_id: str) -> HttpResponse:
         f"<Message>{xml_text(error.message)}</Message>"
         f"</Error><RequestId>{xml_text(request_id)}</RequestId></ErrorResponse>"
     )
-    response = _xml(error.http_status, body, request_id)
+    response = xml_response(error.http_status, body, request_id)
     response.headers.extend(error.wire_headers().items())
     return response
 
 
-def _namespace(model: ServiceModel) -> str:
+def namespace(model: ServiceModel) -> str:
     namespace = model.metadata.get("xmlNamespace")
     if isinstance(namespace, str):
         return namespace
     return f"https://{model.endpoint_prefix}.amazonaws.com/doc/{model.api_version}/"
 
 
-def _xml(status: int, body: str, request_id: str) -> HttpResponse:
+def xml_response(status: int, body: str, request_id: str) -> HttpResponse:
     headers = [("x-amzn-RequestId", request_id), ("Content-Type", "text/xml")]
     return HttpResponse(status, headers, ('<?xml version="1.0"?>' + body).encode("utf-8"))
 
 
-def _members(shape: Shape, value: Mapping[str, Any], parts: list[str]) -> None:
+def members(shape: Shape, value: Mapping[str, Any], parts: list[str]) -> None:
+    """Appends the XML of a structure's members, each named by its `locationName`."""
     if not isinstance(value, Mapping):
         raise InternalError(f"{shape.name} must be serialised from a mapping")
     for key, item in value.items():
@@ -299,7 +315,7 @@ def _element(shape: Shape, tag: str, value: Any, parts: list[str]) -> None:
         return
     parts.append(f"<{tag}>")
     if kind == "structure":
-        _members(shape, value, parts)
+        members(shape, value, parts)
     else:
         parts.append(xml_text(_text(shape, value)))
     parts.append(f"</{tag}>")

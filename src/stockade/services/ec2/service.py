@@ -1,0 +1,103 @@
+"""The EC2-compatible network API (control plane only), as a declared table: needs -> handler.
+
+Every create needs `ec2:<Action>` on the new resource's kind (`.../vpc/*`) and on the VPC it
+goes into; every action on one resource needs it on that resource's ARN
+(`arn:aws:ec2:<region>:<account>:vpc/vpc-...`); Describe* need their action on `*`, as in
+EC2's service authorization reference. Resources are the caller's account's only: a request
+names them by id, and ids are looked up in the caller's account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from stockade.domain.network import ResourceKind
+from stockade.services.context import RequestContext
+from stockade.services.declaration import (
+    READ,
+    WRITE,
+    Need,
+    Needs,
+    Operation,
+    ServiceErrors,
+    ServiceTable,
+    operation,
+)
+from stockade.services.ec2.common import IdSource, RandomIds, Request, arn
+from stockade.services.ec2.errors import (
+    InternalFailureError,
+    InvalidParameterValueError,
+    UnauthorizedOperationError,
+)
+from stockade.services.ec2.subnets import Subnets
+from stockade.services.ec2.vpcs import Vpcs
+from stockade.store.ports import Store
+
+ERRORS = ServiceErrors(UnauthorizedOperationError, InvalidParameterValueError, InternalFailureError)
+
+
+class Ec2Service:
+    def __init__(self, store: Store, region: str, ids: IdSource | None = None) -> None:
+        self._region = region
+        made = ids or RandomIds()
+        self.vpcs = Vpcs(store, made)
+        self.subnets = Subnets(store, made, region)
+
+    def table(self) -> ServiceTable:
+        return ServiceTable.of(
+            "ec2",
+            [*self._vpc_operations(), *self._subnet_operations()],
+            ERRORS,
+        )
+
+    def _vpc_operations(self) -> list[Operation[Any]]:
+        v = self.vpcs
+        return [
+            operation(
+                "CreateVpc", v.create_vpc, self._create("CreateVpc", ResourceKind.VPC, None), WRITE
+            ),
+            operation("DescribeVpcs", v.describe_vpcs, _anything("DescribeVpcs"), READ),
+            operation(
+                "DeleteVpc", v.delete_vpc, self._on("DeleteVpc", ResourceKind.VPC, "VpcId"), WRITE
+            ),
+        ]
+
+    def _subnet_operations(self) -> list[Operation[Any]]:
+        s = self.subnets
+        return [
+            operation("CreateSubnet", s.create_subnet,
+                      self._create("CreateSubnet", ResourceKind.SUBNET, "VpcId"), WRITE),
+            operation("DescribeSubnets", s.describe_subnets, _anything("DescribeSubnets"), READ),
+            operation("DeleteSubnet", s.delete_subnet,
+                      self._on("DeleteSubnet", ResourceKind.SUBNET, "SubnetId"), WRITE),
+        ]  # fmt: skip
+
+    # -- needs -------------------------------------------------------------------------------
+    def _arn(self, ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str:
+        return arn(self._region, ctx.principal.account_id, kind, resource_id)
+
+    def _create(self, action: str, kind: ResourceKind, vpc_member: str | None) -> Needs[Request]:
+        """The action on the new resource's kind, and on the VPC it goes into, if any."""
+
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            found = [Need(f"ec2:{action}", self._arn(ctx, kind, "*"))]
+            vpc_id = request.get(vpc_member) if vpc_member else None
+            if vpc_id:
+                found.append(Need(f"ec2:{action}", self._arn(ctx, ResourceKind.VPC, vpc_id)))
+            return found
+
+        return needs
+
+    def _on(self, action: str, kind: ResourceKind, member: str) -> Needs[Request]:
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            return [Need(f"ec2:{action}", self._arn(ctx, kind, request[member]))]
+
+        return needs
+
+
+def _anything(action: str) -> Needs[Request]:
+    def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+        return [Need(f"ec2:{action}", "*")]
+
+    return needs

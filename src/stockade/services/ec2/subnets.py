@@ -1,0 +1,147 @@
+"""CreateSubnet, DescribeSubnets, DeleteSubnet: a subnet's block lies inside its VPC's, is
+/16 to /28, and overlaps none of its siblings (InvalidSubnet.Range, InvalidSubnet.Conflict)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stockade.domain.network import ResourceKind, Subnet, network
+from stockade.services.context import RequestContext
+from stockade.services.ec2.common import (
+    IdSource,
+    Request,
+    arn,
+    check_dry_run,
+    matching,
+    page,
+    rendered_tags,
+    tags_to_create,
+)
+from stockade.services.ec2.errors import (
+    InvalidParameterValueError,
+    MissingParameterError,
+    SubnetConflictError,
+    SubnetNotFoundError,
+    SubnetRangeError,
+    UnsupportedOperationError,
+)
+from stockade.services.ec2.vpcs import PREFIX_MAX, PREFIX_MIN, checked_cidr, load_vpc
+from stockade.store.ports import Store
+
+RESERVED_ADDRESSES = 5  # AWS keeps the first four and the last address of every subnet
+ZONES = "abcdef"  # the zones this server names in its region: <region>a .. <region>f
+_UNOFFERED = ("Ipv6CidrBlock", "OutpostArn", "Ipv6Native", "Ipv4IpamPoolId",
+              "Ipv4NetmaskLength", "Ipv6IpamPoolId", "Ipv6NetmaskLength",
+              "AvailabilityZoneId")  # fmt: skip
+
+
+def no_subnet(subnet_id: str) -> SubnetNotFoundError:
+    return SubnetNotFoundError(f"The subnet ID '{subnet_id[:64]}' does not exist")
+
+
+class Subnets:
+    def __init__(self, store: Store, ids: IdSource, region: str) -> None:
+        self._store = store
+        self._ids = ids
+        self._region = region
+
+    def create_subnet(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
+        for name in _UNOFFERED:
+            if request.get(name) is not None:
+                raise UnsupportedOperationError(
+                    f"The parameter {name} is not supported by this server yet."
+                )
+        cidr = request.get("CidrBlock")
+        if cidr is None:
+            raise MissingParameterError("The request must contain the parameter cidrBlock")
+        block = network(checked_cidr(cidr, "cidrBlock"))
+        zone = request.get("AvailabilityZone") or f"{self._region}a"
+        zones = [f"{self._region}{z}" for z in ZONES]
+        if zone not in zones:
+            raise InvalidParameterValueError(
+                f"Value ({zone[:64]}) for parameter availabilityZone is invalid. Subnets can"
+                f" currently only be created in the following availability zones: "
+                f"{', '.join(zones)}."
+            )
+        tags = tags_to_create(request, ResourceKind.SUBNET)
+        account = ctx.principal.account_id
+        with self._store.write() as tx:
+            vpc = load_vpc(tx, account, request["VpcId"])
+            outer = network(vpc.cidr_block)
+            if (
+                block is None
+                or outer is None
+                or not PREFIX_MIN <= block.prefixlen <= PREFIX_MAX
+                or not block.subnet_of(outer)
+            ):
+                raise SubnetRangeError(f"The CIDR '{cidr}' is invalid.")
+            for sibling in tx.networks.subnets(account, vpc.vpc_id):
+                other = network(sibling.cidr_block)
+                if other is not None and block.overlaps(other):
+                    raise SubnetConflictError(f"The CIDR '{cidr}' conflicts with another subnet")
+            check_dry_run(request)
+            subnet = Subnet(account, self._ids.new_id("subnet"), vpc.vpc_id, cidr, zone, tags)
+            tx.networks.put_subnet(subnet)
+        return {"Subnet": self.render(subnet)}
+
+    def describe_subnets(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
+        check_dry_run(request)
+        with self._store.read() as tx:
+            found = tx.networks.subnets(ctx.principal.account_id)
+        wanted = request.get("SubnetIds")
+        if wanted:
+            known = {subnet.subnet_id for subnet in found}
+            for subnet_id in wanted:
+                if subnet_id not in known:
+                    raise no_subnet(subnet_id)
+            found = [subnet for subnet in found if subnet.subnet_id in wanted]
+        found = matching(found, request.get("Filters", ()), _attributes, lambda s: s.tags)
+        chosen, token = page(found, lambda s: s.subnet_id, request, "SubnetIds")
+        answer: dict[str, Any] = {"Subnets": [self.render(subnet) for subnet in chosen]}
+        if token is not None:
+            answer["NextToken"] = token
+        return answer
+
+    def delete_subnet(self, ctx: RequestContext, request: Request) -> None:
+        account = ctx.principal.account_id
+        subnet_id = request["SubnetId"]
+        with self._store.write() as tx:
+            if tx.networks.get_subnet(account, subnet_id) is None:
+                raise no_subnet(subnet_id)
+            check_dry_run(request)
+            tx.networks.delete_subnet(account, subnet_id)
+
+    def render(self, subnet: Subnet) -> dict[str, Any]:
+        block = network(subnet.cidr_block)
+        size = 0 if block is None else block.num_addresses
+        return {
+            "SubnetId": subnet.subnet_id,
+            "SubnetArn": arn(self._region, subnet.account_id, ResourceKind.SUBNET,
+                             subnet.subnet_id),
+            "VpcId": subnet.vpc_id,
+            "OwnerId": subnet.account_id,
+            "State": "available",
+            "CidrBlock": subnet.cidr_block,
+            "AvailableIpAddressCount": max(size - RESERVED_ADDRESSES, 0),
+            "AvailabilityZone": subnet.availability_zone,
+            "DefaultForAz": False,
+            "MapPublicIpOnLaunch": False,
+            "AssignIpv6AddressOnCreation": False,
+            "Ipv6CidrBlockAssociationSet": [],
+            **rendered_tags(subnet.tags),
+        }  # fmt: skip
+
+
+def _attributes(subnet: Subnet) -> dict[str, list[str]]:
+    # The filter names of DescribeSubnets in the EC2 API reference that this slice knows.
+    return {
+        "subnet-id": [subnet.subnet_id],
+        "vpc-id": [subnet.vpc_id],
+        "cidr-block": [subnet.cidr_block],
+        "cidr": [subnet.cidr_block],
+        "cidrBlock": [subnet.cidr_block],
+        "availability-zone": [subnet.availability_zone],
+        "owner-id": [subnet.account_id],
+        "state": ["available"],
+        "default-for-az": ["false"],
+    }

@@ -1,0 +1,167 @@
+"""CreateVpc, DescribeVpcs, DeleteVpc: a VPC is made with its default security group (inbound
+from itself, outbound anywhere, as AWS makes it) and deleted with it, once nothing else is in
+it (EC2 answers DependencyViolation while subnets or other groups remain)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup, Vpc, network
+from stockade.services.context import RequestContext
+from stockade.services.ec2.common import (
+    IdSource,
+    Request,
+    check_dry_run,
+    matching,
+    page,
+    rendered_tags,
+    tags_to_create,
+)
+from stockade.services.ec2.errors import (
+    DependencyViolationError,
+    InvalidParameterValueError,
+    MissingParameterError,
+    UnsupportedOperationError,
+    VpcNotFoundError,
+    VpcRangeError,
+)
+from stockade.store.ports import Store, Transaction
+from stockade.types import AccountId
+
+PREFIX_MIN, PREFIX_MAX = 16, 28  # "VPC CIDR blocks" in the Amazon VPC user guide
+_UNOFFERED = ("Ipv6Pool", "Ipv6CidrBlock", "Ipv4IpamPoolId", "Ipv4NetmaskLength",
+              "Ipv6IpamPoolId", "Ipv6NetmaskLength", "AmazonProvidedIpv6CidrBlock")  # fmt: skip
+
+
+def no_vpc(vpc_id: str) -> VpcNotFoundError:
+    return VpcNotFoundError(f"The vpc ID '{vpc_id[:64]}' does not exist")
+
+
+def load_vpc(tx: Transaction, account: AccountId, vpc_id: str) -> Vpc:
+    found = tx.networks.get_vpc(account, vpc_id)
+    if found is None:
+        raise no_vpc(vpc_id)
+    return found
+
+
+def checked_cidr(cidr: str, parameter: str) -> str:
+    if network(cidr) is None:
+        raise InvalidParameterValueError(
+            f"Value ({cidr[:64]}) for parameter {parameter} is invalid. This is not a valid CIDR"
+            " block."
+        )
+    return cidr
+
+
+class Vpcs:
+    def __init__(self, store: Store, ids: IdSource) -> None:
+        self._store = store
+        self._ids = ids
+
+    def create_vpc(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
+        for name in _UNOFFERED:
+            if request.get(name) is not None:
+                raise UnsupportedOperationError(
+                    f"The parameter {name} is not supported by this server yet."
+                )
+        cidr = request.get("CidrBlock")
+        if cidr is None:
+            raise MissingParameterError(
+                "Either 'cidrBlock' or 'ipv4IpamPoolId' should be provided."
+            )
+        block = network(checked_cidr(cidr, "cidrBlock"))
+        if block is None or not PREFIX_MIN <= block.prefixlen <= PREFIX_MAX:
+            raise VpcRangeError(f"The CIDR '{cidr}' is invalid.")
+        tenancy = request.get("InstanceTenancy", "default")
+        if tenancy != "default":
+            raise UnsupportedOperationError("Only the default instance tenancy is supported.")
+        tags = tags_to_create(request, ResourceKind.VPC)
+        check_dry_run(request)
+        account = ctx.principal.account_id
+        vpc = Vpc(account, self._ids.new_id("vpc"), cidr,
+                  self._ids.new_id("vpc-cidr-assoc"), tags)  # fmt: skip
+        group_id = self._ids.new_id("sg")
+        default_group = SecurityGroup(
+            account,
+            group_id,
+            vpc.vpc_id,
+            "default",
+            "default VPC security group",
+            (
+                Rule(self._ids.new_id("sgr"), False, ALL_PROTOCOLS, group_id=group_id),
+                Rule(self._ids.new_id("sgr"), True, ALL_PROTOCOLS, cidr_ipv4="0.0.0.0/0"),
+            ),
+        )
+        with self._store.write() as tx:
+            tx.networks.put_vpc(vpc)
+            tx.networks.put_group(default_group)
+        return {"Vpc": render_vpc(vpc)}
+
+    def describe_vpcs(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
+        check_dry_run(request)
+        account = ctx.principal.account_id
+        with self._store.read() as tx:
+            found = tx.networks.vpcs(account)
+        wanted = request.get("VpcIds")
+        if wanted:
+            known = {vpc.vpc_id for vpc in found}
+            for vpc_id in wanted:
+                if vpc_id not in known:
+                    raise no_vpc(vpc_id)
+            found = [vpc for vpc in found if vpc.vpc_id in wanted]
+        found = matching(found, request.get("Filters", ()), _attributes, lambda v: v.tags)
+        chosen, token = page(found, lambda v: v.vpc_id, request, "VpcIds")
+        answer: dict[str, Any] = {"Vpcs": [render_vpc(vpc) for vpc in chosen]}
+        if token is not None:
+            answer["NextToken"] = token
+        return answer
+
+    def delete_vpc(self, ctx: RequestContext, request: Request) -> None:
+        account = ctx.principal.account_id
+        vpc_id = request["VpcId"]
+        with self._store.write() as tx:
+            load_vpc(tx, account, vpc_id)
+            groups = tx.networks.groups(account, vpc_id)
+            if tx.networks.subnets(account, vpc_id) or any(not g.is_default for g in groups):
+                raise DependencyViolationError(
+                    f"The vpc '{vpc_id}' has dependencies and cannot be deleted."
+                )
+            check_dry_run(request)
+            for group in groups:
+                tx.networks.delete_group(account, group.group_id)
+            tx.networks.delete_vpc(account, vpc_id)
+
+
+def render_vpc(vpc: Vpc) -> dict[str, Any]:
+    return {
+        "VpcId": vpc.vpc_id,
+        "OwnerId": vpc.account_id,
+        "State": "available",
+        "CidrBlock": vpc.cidr_block,
+        "CidrBlockAssociationSet": [
+            {
+                "AssociationId": vpc.association_id,
+                "CidrBlock": vpc.cidr_block,
+                "CidrBlockState": {"State": "associated"},
+            }
+        ],
+        "DhcpOptionsId": "default",
+        "InstanceTenancy": "default",
+        "IsDefault": False,
+        **rendered_tags(vpc.tags),
+    }
+
+
+def _attributes(vpc: Vpc) -> dict[str, list[str]]:
+    # The filter names of DescribeVpcs in the EC2 API reference that this slice knows.
+    return {
+        "vpc-id": [vpc.vpc_id],
+        "cidr": [vpc.cidr_block],
+        "cidr-block-association.cidr-block": [vpc.cidr_block],
+        "cidr-block-association.association-id": [vpc.association_id],
+        "cidr-block-association.state": ["associated"],
+        "owner-id": [vpc.account_id],
+        "state": ["available"],
+        "is-default": ["false"],
+        "dhcp-options-id": ["default"],
+    }
