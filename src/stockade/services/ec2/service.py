@@ -30,6 +30,8 @@ from stockade.services.ec2.errors import (
     InvalidParameterValueError,
     UnauthorizedOperationError,
 )
+from stockade.services.ec2.group_rules import GroupRules
+from stockade.services.ec2.groups import Groups
 from stockade.services.ec2.subnets import Subnets
 from stockade.services.ec2.vpcs import Vpcs
 from stockade.store.ports import Store
@@ -43,11 +45,18 @@ class Ec2Service:
         made = ids or RandomIds()
         self.vpcs = Vpcs(store, made)
         self.subnets = Subnets(store, made, region)
+        self.groups = Groups(store, made, region)
+        self.rules = GroupRules(store, made, region)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
             "ec2",
-            [*self._vpc_operations(), *self._subnet_operations()],
+            [
+                *self._vpc_operations(),
+                *self._subnet_operations(),
+                *self._group_operations(),
+                *self._rule_operations(),
+            ],
             ERRORS,
         )
 
@@ -73,6 +82,33 @@ class Ec2Service:
                       self._on("DeleteSubnet", ResourceKind.SUBNET, "SubnetId"), WRITE),
         ]  # fmt: skip
 
+    def _group_operations(self) -> list[Operation[Any]]:
+        g = self.groups
+        sg = ResourceKind.SECURITY_GROUP
+        return [
+            operation("CreateSecurityGroup", g.create_security_group,
+                      self._create("CreateSecurityGroup", sg, "VpcId"), WRITE),
+            operation("DescribeSecurityGroups", g.describe_security_groups,
+                      _anything("DescribeSecurityGroups"), READ),
+            operation("DeleteSecurityGroup", g.delete_security_group,
+                      self._on_group("DeleteSecurityGroup"), WRITE),
+        ]  # fmt: skip
+
+    def _rule_operations(self) -> list[Operation[Any]]:
+        r, on = self.rules, self._on_group
+        return [
+            operation("AuthorizeSecurityGroupIngress", r.authorize_ingress,
+                      on("AuthorizeSecurityGroupIngress"), WRITE),
+            operation("AuthorizeSecurityGroupEgress", r.authorize_egress,
+                      on("AuthorizeSecurityGroupEgress"), WRITE),
+            operation("RevokeSecurityGroupIngress", r.revoke_ingress,
+                      on("RevokeSecurityGroupIngress"), WRITE),
+            operation("RevokeSecurityGroupEgress", r.revoke_egress,
+                      on("RevokeSecurityGroupEgress"), WRITE),
+            operation("DescribeSecurityGroupRules", r.describe_security_group_rules,
+                      _anything("DescribeSecurityGroupRules"), READ),
+        ]  # fmt: skip
+
     # -- needs -------------------------------------------------------------------------------
     def _arn(self, ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str:
         return arn(self._region, ctx.principal.account_id, kind, resource_id)
@@ -92,6 +128,16 @@ class Ec2Service:
     def _on(self, action: str, kind: ResourceKind, member: str) -> Needs[Request]:
         def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
             return [Need(f"ec2:{action}", self._arn(ctx, kind, request[member]))]
+
+        return needs
+
+    def _on_group(self, action: str) -> Needs[Request]:
+        """The action on the group named by id (on the account's groups when only a name is
+        given: the handler answers that a name names no group without a default VPC)."""
+
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            group_id = request.get("GroupId") or "*"
+            return [Need(f"ec2:{action}", self._arn(ctx, ResourceKind.SECURITY_GROUP, group_id))]
 
         return needs
 
