@@ -33,6 +33,7 @@ from stockade.services.ec2.errors import (
 from stockade.services.ec2.group_rules import GroupRules
 from stockade.services.ec2.groups import Groups
 from stockade.services.ec2.subnets import Subnets
+from stockade.services.ec2.tags import ResourceTags, kind_of
 from stockade.services.ec2.vpcs import Vpcs
 from stockade.store.ports import Store
 
@@ -47,6 +48,7 @@ class Ec2Service:
         self.subnets = Subnets(store, made, region)
         self.groups = Groups(store, made, region)
         self.rules = GroupRules(store, made, region)
+        self.tags = ResourceTags(store)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
@@ -56,6 +58,7 @@ class Ec2Service:
                 *self._subnet_operations(),
                 *self._group_operations(),
                 *self._rule_operations(),
+                *self._tag_operations(),
             ],
             ERRORS,
         )
@@ -109,6 +112,14 @@ class Ec2Service:
                       _anything("DescribeSecurityGroupRules"), READ),
         ]  # fmt: skip
 
+    def _tag_operations(self) -> list[Operation[Any]]:
+        t = self.tags
+        return [
+            operation("CreateTags", t.create_tags, self._on_each("CreateTags"), WRITE),
+            operation("DeleteTags", t.delete_tags, self._on_each("DeleteTags"), WRITE),
+            operation("DescribeTags", t.describe_tags, _anything("DescribeTags"), READ),
+        ]
+
     # -- needs -------------------------------------------------------------------------------
     def _arn(self, ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str:
         return arn(self._region, ctx.principal.account_id, kind, resource_id)
@@ -140,6 +151,23 @@ class Ec2Service:
             return [Need(f"ec2:{action}", self._arn(ctx, ResourceKind.SECURITY_GROUP, group_id))]
 
         return needs
+
+    def _on_each(self, action: str) -> Needs[Request]:
+        """The action on every resource named (an id of no kind served is refused by the
+        handler with InvalidID, after authorization on the account's resources)."""
+
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            found = []
+            for resource_id in request["Resources"]:
+                kind = kind_of(str(resource_id))
+                resource = self._arn(ctx, kind, resource_id) if kind else self._arn_any(ctx)
+                found.append(Need(f"ec2:{action}", resource))
+            return found
+
+        return needs
+
+    def _arn_any(self, ctx: RequestContext) -> str:
+        return f"arn:aws:ec2:{self._region}:{ctx.principal.account_id}:*"
 
 
 def _anything(action: str) -> Needs[Request]:
