@@ -30,8 +30,8 @@ def wire_request(model: ServiceModel, op: OperationModel, value: Any) -> WireReq
     protocol = model.metadata["protocol"]
     if protocol == "json":
         return _json(model, op, value)
-    if protocol == "query":
-        return _query(model, op, value)
+    if protocol in ("query", "ec2"):
+        return _query(model, op, value, ec2=protocol == "ec2")
     if protocol == "rest-json":
         return _rest_json(op, value)
     raise ValueError(protocol)  # pragma: no cover - Stockade serves only these
@@ -68,31 +68,45 @@ def _text(value: Any) -> bytes:
     return str(value).encode("utf-8", "surrogatepass")
 
 
-def _flatten(shape: Shape | None, value: Any, prefix: str, out: list[tuple[str, bytes]]) -> None:
+def _flatten(
+    shape: Shape | None, value: Any, prefix: str, out: list[tuple[str, bytes]], ec2: bool
+) -> None:
+    """Flattened as botocore's QuerySerializer does, or its EC2Serializer (`ec2`): members by
+    `queryName` or capitalised `locationName`, lists without `.member`."""
     kind = shape.type_name if shape is not None else None
     if value is None:
         return
     if isinstance(value, dict) and (kind == "structure" or kind is None):
         for key, item in value.items():
             member = shape.members.get(key) if shape is not None else None
-            name = member.serialization.get("name", key) if member is not None else key
-            _flatten(member, item, f"{prefix}.{name}" if prefix else name, out)
+            name = _name(member, key, ec2)
+            _flatten(member, item, f"{prefix}.{name}" if prefix else name, out, ec2)
     elif isinstance(value, dict) and shape is not None and kind == "map":
         for index, (key, item) in enumerate(value.items(), start=1):
             out.append((f"{prefix}.entry.{index}.key", _text(key)))
-            _flatten(shape.value, item, f"{prefix}.entry.{index}.value", out)
+            _flatten(shape.value, item, f"{prefix}.entry.{index}.value", out, ec2)
     elif isinstance(value, list):
         member = shape.member if shape is not None and kind == "list" else None
         for index, item in enumerate(value, start=1):
-            _flatten(member, item, f"{prefix}.member.{index}", out)
+            _flatten(member, item, f"{prefix}.{index}" if ec2 else f"{prefix}.member.{index}",
+                     out, ec2)  # fmt: skip
     else:
         out.append((prefix or "Value", _text(value)))
 
 
-def _query(model: ServiceModel, op: OperationModel, value: Any) -> WireRequest:
+def _name(member: Shape | None, key: str, ec2: bool) -> str:
+    if member is None:
+        return key
+    if not ec2:
+        return str(member.serialization.get("name", key))
+    located = str(member.serialization.get("name", ""))
+    return str(member.serialization.get("queryName") or (located[:1].upper() + located[1:]) or key)
+
+
+def _query(model: ServiceModel, op: OperationModel, value: Any, ec2: bool) -> WireRequest:
     pairs: list[tuple[str, bytes]] = [(b"Action".decode(), op.name.encode()),
                                       ("Version", model.api_version.encode())]  # fmt: skip
-    _flatten(op.input_shape, value, "", pairs)
+    _flatten(op.input_shape, value, "", pairs, ec2)
     body = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     return WireRequest("POST", "/", headers, body)

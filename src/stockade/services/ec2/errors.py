@@ -33,76 +33,92 @@ from stockade.errors import ApiError
 
 
 class Ec2Error(ApiError):
-    http_status = 400
-    sender_fault = True
+    sender_fault = True  # each declares its status: 400 but where noted
 
 
 class InvalidParameterValueError(Ec2Error):
     code = "InvalidParameterValue"
+    http_status = 400
 
 
 class MissingParameterError(Ec2Error):
     code = "MissingParameter"
+    http_status = 400
 
 
 class InvalidParameterCombinationError(Ec2Error):
     code = "InvalidParameterCombination"
+    http_status = 400
 
 
 class VpcNotFoundError(Ec2Error):
     code = "InvalidVpcID.NotFound"
+    http_status = 400
 
 
 class VpcRangeError(Ec2Error):
     code = "InvalidVpc.Range"
+    http_status = 400
 
 
 class SubnetNotFoundError(Ec2Error):
     code = "InvalidSubnetID.NotFound"
+    http_status = 400
 
 
 class SubnetRangeError(Ec2Error):
     code = "InvalidSubnet.Range"
+    http_status = 400
 
 
 class SubnetConflictError(Ec2Error):
     code = "InvalidSubnet.Conflict"
+    http_status = 400
 
 
 class GroupNotFoundError(Ec2Error):
     code = "InvalidGroup.NotFound"
+    http_status = 400
 
 
 class GroupDuplicateError(Ec2Error):
     code = "InvalidGroup.Duplicate"
+    http_status = 400
 
 
 class GroupIdMalformedError(Ec2Error):
     code = "InvalidGroupId.Malformed"
+    http_status = 400
 
 
 class PermissionDuplicateError(Ec2Error):
     code = "InvalidPermission.Duplicate"
+    http_status = 400
 
 
 class PermissionNotFoundError(Ec2Error):
     code = "InvalidPermission.NotFound"
+    http_status = 400
 
 
 class RuleNotFoundError(Ec2Error):
     code = "InvalidSecurityGroupRuleId.NotFound"
+    http_status = 400
 
 
 class DependencyViolationError(Ec2Error):
     code = "DependencyViolation"
+    http_status = 400
 
 
 class CannotDeleteError(Ec2Error):
     code = "CannotDelete"
+    http_status = 400
 
 
 class InvalidIdError(Ec2Error):
     code = "InvalidID"
+    http_status = 400
 
 
 class UnauthorizedOperationError(Ec2Error):
@@ -125,12 +141,15 @@ class DryRunOperationError(Ec2Error):
 
 class TagLimitExceededError(Ec2Error):
     code = "TagLimitExceeded"
+    http_status = 400
 
 
 class VpcIdNotSpecifiedError(Ec2Error):
     # CreateSecurityGroup without VpcId in an account without a default VPC.
     code = "VPCIdNotSpecified"
+    http_status = 400
 
 
 class UnsupportedOperationError(Ec2Error):
     code = "UnsupportedOperation"
+    http_status = 400
