@@ -10,6 +10,7 @@ import pytest
 from botocore.awsrequest import HeadersDict
 from botocore.parsers import create_parser
 
+from stockade.api.ec2_endpoint import Ec2Endpoint
 from stockade.api.endpoints import Endpoint, RestJsonEndpoint
 from stockade.api.json_endpoint import JsonEndpoint
 from stockade.api.query_endpoint import QueryEndpoint
@@ -27,6 +28,7 @@ EXPECTED = {
     "sqs": "InternalError",  # its query-compatible code, which botocore reports
     "sts": "InternalFailure",
     "cloudtrail": "InternalFailure",
+    "ec2": "InternalError",  # "Error codes for the Amazon EC2 API": server errors
     "stockade": "InternalFailure",  # the operator API
 }
 
@@ -39,7 +41,8 @@ def _tables(server: InProcessServer) -> dict[str, ServiceTable]:
 
 def _endpoint(service: str) -> Endpoint:
     found = model(service)  # the operator API's own model too
-    kind = {"rest-json": RestJsonEndpoint, "json": JsonEndpoint, "query": QueryEndpoint}
+    kind = {"rest-json": RestJsonEndpoint, "json": JsonEndpoint, "query": QueryEndpoint,
+            "ec2": Ec2Endpoint}  # fmt: skip
     built: Endpoint = kind[found.protocol](service, found)
     return built
 
