@@ -14,7 +14,8 @@ from typing import Any
 
 from stockade.domain.network import Rule, SecurityGroup
 from stockade.services.context import RequestContext
-from stockade.services.ec2.common import IdSource, Request, check_dry_run, matching, page
+from stockade.services.ec2.common import IdSource, Request, check_dry_run
+from stockade.services.ec2.describing import Listing
 from stockade.services.ec2.errors import (
     PermissionDuplicateError,
     PermissionNotFoundError,
@@ -83,9 +84,7 @@ class GroupRules:
             mine = {r.rule_id: r for r in group.rules if r.egress == egress}
             for rule_id in rule_ids:
                 if rule_id not in mine:
-                    raise RuleNotFoundError(
-                        f"The security group rule ID '{str(rule_id)[:64]}' does not exist"
-                    )
+                    raise _no_rule(str(rule_id))
             gone = {mine[rule_id].rule_id for rule_id in rule_ids}
             unknown: list[Rule] = []
             for rule in given:
@@ -123,25 +122,16 @@ class GroupRules:
         rules = sorted(
             ((group, rule) for group in groups for rule in group.rules), key=lambda p: p[1].rule_id
         )
-        wanted = request.get("SecurityGroupRuleIds")
-        if wanted:
-            known = {rule.rule_id for _, rule in rules}
-            for rule_id in wanted:
-                if rule_id not in known:
-                    raise RuleNotFoundError(
-                        f"The security group rule ID '{str(rule_id)[:64]}' does not exist"
-                    )
-            rules = [(g, r) for g, r in rules if r.rule_id in wanted]
-        rules = matching(rules, request.get("Filters", ()), _attributes, lambda p: ())
-        chosen, token = page(rules, lambda p: p[1].rule_id, request, "SecurityGroupRuleIds")
-        answer: dict[str, Any] = {
-            "SecurityGroupRules": [
-                render_rule(r, g.group_id, account, self._region) for g, r in chosen
-            ]
-        }
-        if token is not None:
-            answer["NextToken"] = token
-        return answer
+        listing = Listing[tuple[SecurityGroup, Rule]](
+            "SecurityGroupRuleIds", "SecurityGroupRules", lambda p: p[1].rule_id, _no_rule,
+            _attributes, lambda p: (),
+            lambda p: render_rule(p[1], p[0].group_id, account, self._region),
+        )  # fmt: skip
+        return listing.describe(rules, request)
+
+
+def _no_rule(rule_id: str) -> RuleNotFoundError:
+    return RuleNotFoundError(f"The security group rule ID '{rule_id[:64]}' does not exist")
 
 
 def _attributes(pair: tuple[SecurityGroup, Rule]) -> dict[str, list[str]]:

@@ -17,11 +17,10 @@ from stockade.services.ec2.common import (
     Request,
     arn,
     check_dry_run,
-    matching,
-    page,
     rendered_tags,
     tags_to_create,
 )
+from stockade.services.ec2.describing import Listing
 from stockade.services.ec2.errors import (
     CannotDeleteError,
     DependencyViolationError,
@@ -109,19 +108,16 @@ class Groups:
             group_id_of({"GroupName": name})  # names only a default VPC's group: none here
         with self._store.read() as tx:
             found = tx.networks.groups(ctx.principal.account_id)
-        wanted = request.get("GroupIds")
-        if wanted:
-            known = {group.group_id for group in found}
-            for group_id in wanted:
-                if group_id not in known:
-                    raise no_group(group_id)
-            found = [group for group in found if group.group_id in wanted]
-        found = matching(found, request.get("Filters", ()), _attributes, lambda g: g.tags)
-        chosen, token = page(found, lambda g: g.group_id, request, "GroupIds")
-        answer: dict[str, Any] = {"SecurityGroups": [self.render(g) for g in chosen]}
-        if token is not None:
-            answer["NextToken"] = token
-        return answer
+        listing = Listing[SecurityGroup](
+            "GroupIds",
+            "SecurityGroups",
+            lambda g: g.group_id,
+            no_group,
+            _attributes,
+            lambda g: g.tags,
+            self.render,
+        )
+        return listing.describe(found, request)  # fmt: skip
 
     def delete_security_group(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         group_id = group_id_of(request)

@@ -12,18 +12,16 @@ from stockade.services.ec2.common import (
     Request,
     arn,
     check_dry_run,
-    matching,
-    page,
     rendered_tags,
     tags_to_create,
 )
+from stockade.services.ec2.describing import Listing, refuse_unoffered
 from stockade.services.ec2.errors import (
     InvalidParameterValueError,
     MissingParameterError,
     SubnetConflictError,
     SubnetNotFoundError,
     SubnetRangeError,
-    UnsupportedOperationError,
 )
 from stockade.services.ec2.vpcs import PREFIX_MAX, PREFIX_MIN, checked_cidr, load_vpc
 from stockade.store.ports import Store
@@ -46,11 +44,7 @@ class Subnets:
         self._region = region
 
     def create_subnet(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
-        for name in _UNOFFERED:
-            if request.get(name) is not None:
-                raise UnsupportedOperationError(
-                    f"The parameter {name} is not supported by this server yet."
-                )
+        refuse_unoffered(request, _UNOFFERED)
         cidr = request.get("CidrBlock")
         if cidr is None:
             raise MissingParameterError("The request must contain the parameter cidrBlock")
@@ -88,19 +82,9 @@ class Subnets:
         check_dry_run(request)
         with self._store.read() as tx:
             found = tx.networks.subnets(ctx.principal.account_id)
-        wanted = request.get("SubnetIds")
-        if wanted:
-            known = {subnet.subnet_id for subnet in found}
-            for subnet_id in wanted:
-                if subnet_id not in known:
-                    raise no_subnet(subnet_id)
-            found = [subnet for subnet in found if subnet.subnet_id in wanted]
-        found = matching(found, request.get("Filters", ()), _attributes, lambda s: s.tags)
-        chosen, token = page(found, lambda s: s.subnet_id, request, "SubnetIds")
-        answer: dict[str, Any] = {"Subnets": [self.render(subnet) for subnet in chosen]}
-        if token is not None:
-            answer["NextToken"] = token
-        return answer
+        listing = Listing[Subnet]("SubnetIds", "Subnets", lambda s: s.subnet_id, no_subnet,
+                                  _attributes, lambda s: s.tags, self.render)  # fmt: skip
+        return listing.describe(found, request)
 
     def delete_subnet(self, ctx: RequestContext, request: Request) -> None:
         account = ctx.principal.account_id

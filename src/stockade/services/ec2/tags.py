@@ -18,9 +18,8 @@ from stockade.services.ec2.common import (
     check_dry_run,
     checked_tags,
     limited,
-    matching,
-    page,
 )
+from stockade.services.ec2.describing import Listing
 from stockade.services.ec2.errors import InvalidIdError, MissingParameterError
 from stockade.services.ec2.groups import load_group
 from stockade.services.ec2.subnets import no_subnet
@@ -88,12 +87,16 @@ class ResourceTags:
             (_description(item, key, value) for item in items for key, value in item.tags),
             key=lambda d: (d["ResourceId"], d["Key"]),
         )
-        described = matching(described, request.get("Filters", ()), _attributes, lambda d: ())
-        chosen, token = page(described, lambda d: f"{d['ResourceId']}\t{d['Key']}", request, "")
-        answer: dict[str, Any] = {"Tags": chosen}
-        if token is not None:
-            answer["NextToken"] = token
-        return answer
+        listing = Listing[dict[str, str]](
+            "",
+            "Tags",
+            lambda d: f"{d['ResourceId']}\t{d['Key']}",
+            InvalidIdError,
+            _attributes,
+            lambda d: (),
+            dict,
+        )
+        return listing.describe(described, request)  # fmt: skip
 
 
 def _load(tx: Transaction, account: AccountId, resource_id: str) -> Tagged:

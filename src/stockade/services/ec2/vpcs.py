@@ -12,11 +12,10 @@ from stockade.services.ec2.common import (
     IdSource,
     Request,
     check_dry_run,
-    matching,
-    page,
     rendered_tags,
     tags_to_create,
 )
+from stockade.services.ec2.describing import Listing, refuse_unoffered
 from stockade.services.ec2.errors import (
     DependencyViolationError,
     InvalidParameterValueError,
@@ -59,11 +58,7 @@ class Vpcs:
         self._ids = ids
 
     def create_vpc(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
-        for name in _UNOFFERED:
-            if request.get(name) is not None:
-                raise UnsupportedOperationError(
-                    f"The parameter {name} is not supported by this server yet."
-                )
+        refuse_unoffered(request, _UNOFFERED)
         cidr = request.get("CidrBlock")
         if cidr is None:
             raise MissingParameterError(
@@ -99,22 +94,11 @@ class Vpcs:
 
     def describe_vpcs(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         check_dry_run(request)
-        account = ctx.principal.account_id
         with self._store.read() as tx:
-            found = tx.networks.vpcs(account)
-        wanted = request.get("VpcIds")
-        if wanted:
-            known = {vpc.vpc_id for vpc in found}
-            for vpc_id in wanted:
-                if vpc_id not in known:
-                    raise no_vpc(vpc_id)
-            found = [vpc for vpc in found if vpc.vpc_id in wanted]
-        found = matching(found, request.get("Filters", ()), _attributes, lambda v: v.tags)
-        chosen, token = page(found, lambda v: v.vpc_id, request, "VpcIds")
-        answer: dict[str, Any] = {"Vpcs": [render_vpc(vpc) for vpc in chosen]}
-        if token is not None:
-            answer["NextToken"] = token
-        return answer
+            found = tx.networks.vpcs(ctx.principal.account_id)
+        listing = Listing[Vpc]("VpcIds", "Vpcs", lambda v: v.vpc_id, no_vpc, _attributes,
+                               lambda v: v.tags, render_vpc)  # fmt: skip
+        return listing.describe(found, request)
 
     def delete_vpc(self, ctx: RequestContext, request: Request) -> None:
         account = ctx.principal.account_id
