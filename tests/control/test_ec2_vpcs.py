@@ -231,3 +231,14 @@ def test_a_user_without_a_policy_is_unauthorized(server: InProcessServer) -> Non
     status, code, message = error_of(caught)
     assert (status, code) == (403, "UnauthorizedOperation")
     assert "ec2:CreateVpc" in message
+
+
+def test_a_required_member_left_out_is_missing_parameter(server: InProcessServer) -> None:
+    careless = server.client("ec2", validate=False)  # as a client without botocore's checks
+    with pytest.raises(ClientError) as caught:
+        careless.delete_vpc()
+    assert error_of(caught) == (
+        400,
+        "MissingParameter",
+        "The request must contain the parameter vpcId",
+    )

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from stockade.domain.network import ResourceKind
+from stockade.domain.violations import Violation, summarize
+from stockade.errors import ApiError
 from stockade.services.context import RequestContext
 from stockade.services.declaration import (
     READ,
@@ -28,6 +30,7 @@ from stockade.services.ec2.common import IdSource, RandomIds, Request, arn
 from stockade.services.ec2.errors import (
     InternalFailureError,
     InvalidParameterValueError,
+    MissingParameterError,
     UnauthorizedOperationError,
 )
 from stockade.services.ec2.group_rules import GroupRules
@@ -37,7 +40,19 @@ from stockade.services.ec2.tags import ResourceTags, kind_of
 from stockade.services.ec2.vpcs import Vpcs
 from stockade.store.ports import Store
 
-ERRORS = ServiceErrors(UnauthorizedOperationError, InvalidParameterValueError, InternalFailureError)
+
+def _refuse_invalid(problems: Sequence[Violation]) -> ApiError:
+    """EC2 names a missing member MissingParameter and anything else InvalidParameterValue
+    ("Error codes for the Amazon EC2 API"), not the common ValidationException."""
+    missing = [p.path for p in problems if p.constraint == "Member must not be null"]
+    if missing:
+        return MissingParameterError(f"The request must contain the parameter {missing[0]}")
+    return InvalidParameterValueError(summarize([problem.text for problem in problems]))
+
+
+ERRORS = ServiceErrors(
+    UnauthorizedOperationError, InvalidParameterValueError, InternalFailureError, _refuse_invalid
+)
 
 
 class Ec2Service:
