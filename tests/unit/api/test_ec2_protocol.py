@@ -91,6 +91,8 @@ def test_answers_parse_with_botocores_ec2_parser() -> None:
     response = ENDPOINT.serialize(operation, result, "req-1")
     assert response.status == 200
     assert b"<requestId>req-1</requestId>" in response.body
+    namespace = b'<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+    assert namespace in response.body
     assert b"<item>" in response.body
     answer = parsed("DescribeSecurityGroups", response)
     assert answer["ResponseMetadata"]["RequestId"] == "req-1"

@@ -29,7 +29,9 @@ def serialize_response(
     model: ServiceModel, operation: OperationModel, result: Mapping[str, Any], request_id: str
 ) -> HttpResponse:
     name = operation.name
-    parts = [f'<{name}Response xmlns="{query.namespace(model)}">']
+    # EC2 answers in `http://ec2.amazonaws.com/doc/2016-11-15/`; the model leaves off the slash.
+    namespace = query.namespace(model).rstrip("/") + "/"
+    parts = [f'<{name}Response xmlns="{namespace}">']
     parts.append(f"<requestId>{xml_text(request_id)}</requestId>")
     shape = operation.output_shape
     if shape is not None:
