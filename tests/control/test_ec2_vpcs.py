@@ -209,13 +209,14 @@ def test_every_account_sees_only_its_own(server: InProcessServer, ec2: Any) -> N
     vpc = new_vpc(ec2, "10.4.0.0/16")
     try:
         assert vpc["VpcId"] not in [v["VpcId"] for v in theirs.describe_vpcs()["Vpcs"]]
-        for call in (
-            lambda: theirs.describe_vpcs(VpcIds=[vpc["VpcId"]]),
-            lambda: theirs.delete_vpc(VpcId=vpc["VpcId"]),
-            lambda: theirs.create_subnet(VpcId=vpc["VpcId"], CidrBlock="10.4.0.0/24"),
-        ):
+        calls: list[tuple[str, dict[str, Any]]] = [
+            ("describe_vpcs", {"VpcIds": [vpc["VpcId"]]}),
+            ("delete_vpc", {"VpcId": vpc["VpcId"]}),
+            ("create_subnet", {"VpcId": vpc["VpcId"], "CidrBlock": "10.4.0.0/24"}),
+        ]
+        for method, params in calls:
             with pytest.raises(ClientError) as caught:
-                call()
+                getattr(theirs, method)(**params)
             assert error_of(caught)[1] == "InvalidVpcID.NotFound"
     finally:
         ec2.delete_vpc(VpcId=vpc["VpcId"])
