@@ -90,7 +90,9 @@ class Vpcs:
         with self._store.write() as tx:
             tx.networks.put_vpc(vpc)
             tx.networks.put_group(default_group)
-        return {"Vpc": render_vpc(vpc)}
+        # AWS answers CreateVpc with the VPC `pending` (recorded answers); it is `available`
+        # here as soon as it is written, which DescribeVpcs shows.
+        return {"Vpc": {**render_vpc(vpc), "State": "pending"}}
 
     def describe_vpcs(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         check_dry_run(request)
@@ -132,6 +134,7 @@ def render_vpc(vpc: Vpc) -> dict[str, Any]:
         "DhcpOptionsId": "default",
         "InstanceTenancy": "default",
         "IsDefault": False,
+        "Ipv6CidrBlockAssociationSet": [],
         **rendered_tags(vpc.tags),
     }
 
