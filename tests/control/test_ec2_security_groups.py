@@ -179,6 +179,18 @@ def test_permissions_ec2_refuses_change_nothing(
     assert group["IpPermissions"] == []
 
 
+def test_peers_not_offered_yet_are_refused_not_ignored(ec2: Any, vpc_id: str) -> None:
+    group_id = new_group(ec2, vpc_id)
+    prefix_list = {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                   "PrefixListIds": [{"PrefixListId": "pl-0123456789abcdef0"}]}  # fmt: skip
+    with pytest.raises(ClientError) as caught:
+        ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[prefix_list])
+    assert error_of(caught)[:2] == (400, "UnsupportedOperation")
+    with pytest.raises(ClientError) as caught:
+        ec2.authorize_security_group_ingress(GroupId=group_id, SourceSecurityGroupName="web")
+    assert error_of(caught)[:2] == (400, "UnsupportedOperation")
+
+
 def test_the_default_group_cannot_be_deleted(ec2: Any, vpc_id: str) -> None:
     [default] = ec2.describe_security_groups(
         Filters=[

@@ -15,7 +15,7 @@ from typing import Any
 from stockade.domain.network import Rule, SecurityGroup
 from stockade.services.context import RequestContext
 from stockade.services.ec2.common import IdSource, Request, check_dry_run
-from stockade.services.ec2.describing import Listing
+from stockade.services.ec2.describing import Listing, refuse_unoffered
 from stockade.services.ec2.errors import (
     PermissionDuplicateError,
     PermissionNotFoundError,
@@ -30,6 +30,9 @@ from stockade.services.ec2.permissions import (
     to_rules,
 )
 from stockade.store.ports import Store, Transaction
+
+# Group names as peers need a default VPC, and rules are not tagged here yet.
+_UNOFFERED = ("SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "TagSpecifications")
 
 
 class GroupRules:
@@ -51,6 +54,7 @@ class GroupRules:
         return self._revoke(ctx, request, egress=True)
 
     def _authorize(self, ctx: RequestContext, request: Request, egress: bool) -> dict[str, Any]:
+        refuse_unoffered(request, _UNOFFERED)
         group_id = group_id_of(request)
         new = to_rules(requested(request), egress, self._ids)
         account = ctx.principal.account_id
@@ -75,6 +79,7 @@ class GroupRules:
                 load_group(tx, group.account_id, rule.group_id)
 
     def _revoke(self, ctx: RequestContext, request: Request, egress: bool) -> dict[str, Any]:
+        refuse_unoffered(request, _UNOFFERED)
         group_id = group_id_of(request)
         account = ctx.principal.account_id
         rule_ids = list(request.get("SecurityGroupRuleIds", ()))

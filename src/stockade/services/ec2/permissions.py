@@ -14,7 +14,11 @@ from typing import Any
 
 from stockade.domain.network import ALL_PROTOCOLS, Rule
 from stockade.services.ec2.common import IdSource, Request
-from stockade.services.ec2.errors import InvalidParameterValueError, MissingParameterError
+from stockade.services.ec2.errors import (
+    InvalidParameterValueError,
+    MissingParameterError,
+    UnsupportedOperationError,
+)
 
 _NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": ALL_PROTOCOLS}
 _PORTED = frozenset({"tcp", "udp"})
@@ -81,6 +85,8 @@ def _protocol_and_ports(permission: Mapping[str, Any]) -> tuple[str, int | None,
 
 def _peers(permission: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(kind, value, description) of each peer."""
+    if permission.get("PrefixListIds"):
+        raise UnsupportedOperationError("Prefix lists are not supported by this server yet.")
     peers = []
     for item in permission.get("IpRanges", ()):
         peers.append(("ipv4", _cidr(item.get("CidrIp"), 4), item.get("Description", "")))
