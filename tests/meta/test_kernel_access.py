@@ -37,6 +37,9 @@ SERVED = ("lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", 
 # Errors a declared scope may answer before access, as AWS does (a key that does not exist).
 REFUSED_BEFORE_ACCESS = {
     "kms": {"NotFoundException", "InvalidArnException", "InvalidCiphertextException"},
+    # A required list drawn empty is left off EC2's wire entirely (EC2Serializer), so the model
+    # check answers EC2's MissingParameter, as it answers every request, before access.
+    "ec2": {"MissingParameter"},
 }
 # Operations that even an administrator may use only on a resource that lets it in, which
 # drawn requests never name (the denial is still checked; running them is tested elsewhere).

@@ -172,7 +172,9 @@ class Ec2Service:
         handler with InvalidID, after authorization on the account's resources)."""
 
         def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
-            found = []
+            # None named still needs the action (on the account's resources): the handler's
+            # MissingParameter is for callers who may act at all.
+            found = [Need(f"ec2:{action}", self._arn_any(ctx))] if not request["Resources"] else []
             for resource_id in request["Resources"]:
                 kind = kind_of(str(resource_id))
                 resource = self._arn(ctx, kind, resource_id) if kind else self._arn_any(ctx)
