@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from stockade.services.ec2 import quotas
 from stockade.services.identity import Identities
 from tests.support.inprocess import InProcessServer
 
@@ -22,13 +23,14 @@ VPC_ID = re.compile(r"vpc-[0-9a-f]{17}")
 SUBNET_ID = re.compile(r"subnet-[0-9a-f]{17}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
+    # One server per test: an account holds at most 5 VPCs (quotas.VPCS_PER_REGION).
     with InProcessServer(tmp_path_factory.mktemp("ec2-vpcs") / "data") as running:
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def ec2(server: InProcessServer) -> Any:
     return server.client("ec2")
 
@@ -128,7 +130,9 @@ def test_vpcs_are_filtered_by_id_block_and_tag(ec2: Any) -> None:
         ec2.delete_vpc(VpcId=other["VpcId"])
 
 
-def test_describe_vpcs_pages(ec2: Any) -> None:
+def test_describe_vpcs_pages(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # MaxResults is at least 5: paging needs a sixth VPC, one past the default quota.
+    monkeypatch.setattr(quotas, "VPCS_PER_REGION", 10)
     made = [new_vpc(ec2, f"10.{100 + i}.0.0/16")["VpcId"] for i in range(6)]
     try:
         seen: list[str] = []

@@ -153,3 +153,23 @@ class VpcIdNotSpecifiedError(Ec2Error):
 class UnsupportedOperationError(Ec2Error):
     code = "UnsupportedOperation"
     http_status = 400
+
+
+class VpcLimitExceededError(Ec2Error):
+    code = "VpcLimitExceeded"
+    http_status = 400
+
+
+class SubnetLimitExceededError(Ec2Error):
+    code = "SubnetLimitExceeded"
+    http_status = 400
+
+
+class SecurityGroupLimitExceededError(Ec2Error):
+    code = "SecurityGroupLimitExceeded"
+    http_status = 400
+
+
+class RulesPerSecurityGroupLimitExceededError(Ec2Error):
+    code = "RulesPerSecurityGroupLimitExceeded"
+    http_status = 400

@@ -14,6 +14,7 @@ from typing import Any
 
 from stockade.domain.network import Rule, SecurityGroup
 from stockade.services.context import RequestContext
+from stockade.services.ec2 import quotas
 from stockade.services.ec2.common import IdSource, Request, check_dry_run
 from stockade.services.ec2.describing import Listing, refuse_unoffered
 from stockade.services.ec2.errors import (
@@ -68,8 +69,10 @@ class GroupRules:
                         f'the specified rule "{describe(rule)}" already exists'
                     )
                 kept.append(rule)
+            updated = replace(group, rules=tuple(kept))
+            quotas.check_rules(updated)
             check_dry_run(request)
-            tx.networks.put_group(replace(group, rules=tuple(kept)))
+            tx.networks.put_group(updated)
         rendered = [render_rule(r, group_id, account, self._region) for r in new]
         return {"Return": True, "SecurityGroupRules": rendered}
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup
 from stockade.services.context import RequestContext
+from stockade.services.ec2 import quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -91,6 +92,7 @@ class Groups:
                 raise GroupDuplicateError(
                     f"The security group '{name}' already exists for VPC '{vpc_id}'"
                 )
+            quotas.check_new_group(tx, account)
             check_dry_run(request)
             egress = Rule(self._ids.new_id("sgr"), True, ALL_PROTOCOLS, cidr_ipv4="0.0.0.0/0")
             group = SecurityGroup(account, self._ids.new_id("sg"), vpc_id, name, description,

@@ -7,6 +7,7 @@ from typing import Any
 
 from stockade.domain.network import ResourceKind, Subnet, network
 from stockade.services.context import RequestContext
+from stockade.services.ec2 import quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -73,6 +74,7 @@ class Subnets:
                 other = network(sibling.cidr_block)
                 if other is not None and block.overlaps(other):
                     raise SubnetConflictError(f"The CIDR '{cidr}' conflicts with another subnet")
+            quotas.check_new_subnet(tx, account, vpc.vpc_id)
             check_dry_run(request)
             subnet = Subnet(account, self._ids.new_id("subnet"), vpc.vpc_id, cidr, zone, tags)
             tx.networks.put_subnet(subnet)

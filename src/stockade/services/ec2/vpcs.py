@@ -8,6 +8,7 @@ from typing import Any
 
 from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup, Vpc, network
 from stockade.services.context import RequestContext
+from stockade.services.ec2 import quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -88,6 +89,7 @@ class Vpcs:
             ),
         )
         with self._store.write() as tx:
+            quotas.check_new_vpc(tx, account)
             tx.networks.put_vpc(vpc)
             tx.networks.put_group(default_group)
         # AWS answers CreateVpc with the VPC `pending` (recorded answers); it is `available`
