@@ -20,6 +20,7 @@ class ResourceKind(StrEnum):
     VPC = "vpc"
     SUBNET = "subnet"
     SECURITY_GROUP = "security-group"
+    INTERNET_GATEWAY = "internet-gateway"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,16 @@ class Subnet:
     vpc_id: str
     cidr_block: str
     availability_zone: str = ""
+    tags: Tags = ()
+
+
+@dataclass(frozen=True)
+class InternetGateway:
+    """An internet gateway, attached to at most one VPC (`vpc_id` empty while detached)."""
+
+    account_id: AccountId
+    gateway_id: str
+    vpc_id: str = ""
     tags: Tags = ()
 
 

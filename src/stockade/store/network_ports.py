@@ -1,11 +1,11 @@
-"""Persistence port of the EC2-compatible network: VPCs, subnets and security groups of an
-account. Part of the same transactional store as functions."""
+"""Persistence port of the EC2-compatible network: VPCs, subnets, security groups and internet
+gateways of an account. Part of the same transactional store as functions."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from stockade.domain.network import SecurityGroup, Subnet, Vpc
+from stockade.domain.network import InternetGateway, SecurityGroup, Subnet, Vpc
 from stockade.types import AccountId
 
 
@@ -30,3 +30,11 @@ class NetworkRepository(Protocol):
 
     def put_group(self, group: SecurityGroup) -> None: ...
     def delete_group(self, account_id: AccountId, group_id: str) -> None: ...
+
+    def get_gateway(self, account_id: AccountId, gateway_id: str) -> InternetGateway | None: ...
+    def gateways(self, account_id: AccountId, vpc_id: str | None = None) -> list[InternetGateway]:
+        """The account's internet gateways, those attached to one VPC if `vpc_id` is given."""
+        ...
+
+    def put_gateway(self, gateway: InternetGateway) -> None: ...
+    def delete_gateway(self, account_id: AccountId, gateway_id: str) -> None: ...

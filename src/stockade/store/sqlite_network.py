@@ -1,8 +1,8 @@
-"""The SQLite adapter of the network port (tables of migration 6)."""
+"""The SQLite adapter of the network port (tables of migrations 6 and 7)."""
 
 from __future__ import annotations
 
-from stockade.domain.network import SecurityGroup, Subnet, Vpc
+from stockade.domain.network import InternetGateway, SecurityGroup, Subnet, Vpc
 from stockade.store.sqlite_docs import Docs
 from stockade.types import AccountId
 
@@ -86,4 +86,34 @@ class Networks(Docs):
         self.conn.execute(
             "DELETE FROM ec2_security_groups WHERE account_id=? AND group_id=?",
             (account_id, group_id),
+        )
+
+    def get_gateway(self, account_id: AccountId, gateway_id: str) -> InternetGateway | None:
+        return self.one(
+            InternetGateway,
+            "SELECT doc FROM ec2_internet_gateways WHERE account_id=? AND gateway_id=?",
+            account_id,
+            gateway_id,
+        )
+
+    def gateways(self, account_id: AccountId, vpc_id: str | None = None) -> list[InternetGateway]:
+        return self.many(
+            InternetGateway,
+            "SELECT doc FROM ec2_internet_gateways WHERE account_id=?"
+            " AND (? IS NULL OR vpc_id=?) ORDER BY gateway_id",
+            account_id,
+            vpc_id,
+            vpc_id,
+        )
+
+    def put_gateway(self, gateway: InternetGateway) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO ec2_internet_gateways VALUES (?, ?, ?, ?)",
+            (gateway.account_id, gateway.gateway_id, gateway.vpc_id, self.codec.dumps(gateway)),
+        )
+
+    def delete_gateway(self, account_id: AccountId, gateway_id: str) -> None:
+        self.conn.execute(
+            "DELETE FROM ec2_internet_gateways WHERE account_id=? AND gateway_id=?",
+            (account_id, gateway_id),
         )

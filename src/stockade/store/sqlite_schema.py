@@ -258,4 +258,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account_id, group_id)
     );
     """,
+    # 7: internet gateways of the EC2-compatible network (vpc_id empty while detached).
+    """
+    CREATE TABLE ec2_internet_gateways (
+        account_id TEXT NOT NULL,
+        gateway_id TEXT NOT NULL,
+        vpc_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, gateway_id)
+    );
+    """,
 )

@@ -21,8 +21,12 @@ ApiError
     ├── DependencyViolationError    DependencyViolation
     ├── CannotDeleteError           CannotDelete
     ├── InvalidIdError              InvalidID (CreateTags/DeleteTags on an unknown id)
+    ├── GatewayNotFoundError        InvalidInternetGatewayID.NotFound
+    ├── AlreadyAssociatedError      Resource.AlreadyAssociated
+    ├── GatewayNotAttachedError     Gateway.NotAttached
     ├── DryRunOperationError        412 DryRunOperation (a permitted dry run)
     ├── TagLimitExceededError, VpcIdNotSpecifiedError, UnsupportedOperationError
+    ├── VpcLimitExceededError and the other quotas' ...LimitExceeded errors
     ├── UnauthorizedOperationError  403 UnauthorizedOperation
     └── InternalFailureError        500 InternalError (receiver fault)
 """
@@ -172,4 +176,25 @@ class SecurityGroupLimitExceededError(Ec2Error):
 
 class RulesPerSecurityGroupLimitExceededError(Ec2Error):
     code = "RulesPerSecurityGroupLimitExceeded"
+    http_status = 400
+
+
+class GatewayNotFoundError(Ec2Error):
+    code = "InvalidInternetGatewayID.NotFound"
+    http_status = 400
+
+
+class AlreadyAssociatedError(Ec2Error):
+    # AttachInternetGateway of a gateway already attached, or to a VPC that has one.
+    code = "Resource.AlreadyAssociated"
+    http_status = 400
+
+
+class GatewayNotAttachedError(Ec2Error):
+    code = "Gateway.NotAttached"
+    http_status = 400
+
+
+class InternetGatewayLimitExceededError(Ec2Error):
+    code = "InternetGatewayLimitExceeded"
     http_status = 400

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from stockade.domain.network import SecurityGroup
 from stockade.services.ec2.errors import (
+    InternetGatewayLimitExceededError,
     RulesPerSecurityGroupLimitExceededError,
     SecurityGroupLimitExceededError,
     SubnetLimitExceededError,
@@ -18,6 +19,7 @@ VPCS_PER_REGION = 5
 SUBNETS_PER_VPC = 200
 SECURITY_GROUPS_PER_REGION = 2500  # a VPC's default group counts too
 RULES_PER_GROUP_DIRECTION = 60  # inbound and outbound rules are counted apart
+INTERNET_GATEWAYS_PER_REGION = 5  # attached or not
 
 
 def check_new_vpc(tx: Transaction, account: AccountId) -> None:
@@ -44,3 +46,10 @@ def check_rules(group: SecurityGroup) -> None:
             raise RulesPerSecurityGroupLimitExceededError(
                 "The maximum number of rules per security group has been reached."
             )
+
+
+def check_new_gateway(tx: Transaction, account: AccountId) -> None:
+    if len(tx.networks.gateways(account)) >= INTERNET_GATEWAYS_PER_REGION:
+        raise InternetGatewayLimitExceededError(
+            "The maximum number of internet gateways has been reached."
+        )

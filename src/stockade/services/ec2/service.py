@@ -33,6 +33,7 @@ from stockade.services.ec2.errors import (
     MissingParameterError,
     UnauthorizedOperationError,
 )
+from stockade.services.ec2.gateways import Gateways
 from stockade.services.ec2.group_rules import GroupRules
 from stockade.services.ec2.groups import Groups
 from stockade.services.ec2.subnets import Subnets
@@ -64,6 +65,7 @@ class Ec2Service:
         self.groups = Groups(store, made, region)
         self.rules = GroupRules(store, made, region)
         self.tags = ResourceTags(store)
+        self.gateways = Gateways(store, made)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
@@ -74,6 +76,7 @@ class Ec2Service:
                 *self._group_operations(),
                 *self._rule_operations(),
                 *self._tag_operations(),
+                *self._gateway_operations(),
             ],
             ERRORS,
         )
@@ -135,6 +138,21 @@ class Ec2Service:
             operation("DescribeTags", t.describe_tags, _anything("DescribeTags"), READ),
         ]
 
+    def _gateway_operations(self) -> list[Operation[Any]]:
+        g, igw = self.gateways, ResourceKind.INTERNET_GATEWAY
+        return [
+            operation("CreateInternetGateway", g.create_internet_gateway,
+                      self._create("CreateInternetGateway", igw, None), WRITE),
+            operation("DescribeInternetGateways", g.describe_internet_gateways,
+                      _anything("DescribeInternetGateways"), READ),
+            operation("AttachInternetGateway", g.attach_internet_gateway,
+                      self._on_gateway_and_vpc("AttachInternetGateway"), WRITE),
+            operation("DetachInternetGateway", g.detach_internet_gateway,
+                      self._on_gateway_and_vpc("DetachInternetGateway"), WRITE),
+            operation("DeleteInternetGateway", g.delete_internet_gateway,
+                      self._on("DeleteInternetGateway", igw, "InternetGatewayId"), WRITE),
+        ]  # fmt: skip
+
     # -- needs -------------------------------------------------------------------------------
     def _arn(self, ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str:
         return arn(self._region, ctx.principal.account_id, kind, resource_id)
@@ -154,6 +172,18 @@ class Ec2Service:
     def _on(self, action: str, kind: ResourceKind, member: str) -> Needs[Request]:
         def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
             return [Need(f"ec2:{action}", self._arn(ctx, kind, request[member]))]
+
+        return needs
+
+    def _on_gateway_and_vpc(self, action: str) -> Needs[Request]:
+        """The action on the gateway and on the VPC (service authorization reference)."""
+
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            igw = ResourceKind.INTERNET_GATEWAY
+            return [
+                Need(f"ec2:{action}", self._arn(ctx, igw, request["InternetGatewayId"])),
+                Need(f"ec2:{action}", self._arn(ctx, ResourceKind.VPC, request["VpcId"])),
+            ]
 
         return needs
 

@@ -110,7 +110,11 @@ class Vpcs:
         with self._store.write() as tx:
             load_vpc(tx, account, vpc_id)
             groups = tx.networks.groups(account, vpc_id)
-            if tx.networks.subnets(account, vpc_id) or any(not g.is_default for g in groups):
+            if (
+                tx.networks.subnets(account, vpc_id)
+                or tx.networks.gateways(account, vpc_id)
+                or any(not g.is_default for g in groups)
+            ):
                 raise DependencyViolationError(
                     f"The vpc '{vpc_id}' has dependencies and cannot be deleted."
                 )
