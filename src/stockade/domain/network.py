@@ -21,6 +21,7 @@ class ResourceKind(StrEnum):
     SUBNET = "subnet"
     SECURITY_GROUP = "security-group"
     INTERNET_GATEWAY = "internet-gateway"
+    ROUTE_TABLE = "route-table"
 
 
 @dataclass(frozen=True)

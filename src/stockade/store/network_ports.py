@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from stockade.domain.network import InternetGateway, SecurityGroup, Subnet, Vpc
+from stockade.domain.routing import RouteTable
 from stockade.types import AccountId
 
 
@@ -38,3 +39,11 @@ class NetworkRepository(Protocol):
 
     def put_gateway(self, gateway: InternetGateway) -> None: ...
     def delete_gateway(self, account_id: AccountId, gateway_id: str) -> None: ...
+
+    def get_route_table(self, account_id: AccountId, table_id: str) -> RouteTable | None: ...
+    def route_tables(self, account_id: AccountId, vpc_id: str | None = None) -> list[RouteTable]:
+        """The account's route tables, of one VPC if `vpc_id` is given, by id."""
+        ...
+
+    def put_route_table(self, table: RouteTable) -> None: ...
+    def delete_route_table(self, account_id: AccountId, table_id: str) -> None: ...

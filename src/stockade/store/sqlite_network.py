@@ -1,8 +1,9 @@
-"""The SQLite adapter of the network port (tables of migrations 6 and 7)."""
+"""The SQLite adapter of the network port (tables of migrations 6, 7 and 8)."""
 
 from __future__ import annotations
 
 from stockade.domain.network import InternetGateway, SecurityGroup, Subnet, Vpc
+from stockade.domain.routing import RouteTable
 from stockade.store.sqlite_docs import Docs
 from stockade.types import AccountId
 
@@ -116,4 +117,34 @@ class Networks(Docs):
         self.conn.execute(
             "DELETE FROM ec2_internet_gateways WHERE account_id=? AND gateway_id=?",
             (account_id, gateway_id),
+        )
+
+    def get_route_table(self, account_id: AccountId, table_id: str) -> RouteTable | None:
+        return self.one(
+            RouteTable,
+            "SELECT doc FROM ec2_route_tables WHERE account_id=? AND route_table_id=?",
+            account_id,
+            table_id,
+        )
+
+    def route_tables(self, account_id: AccountId, vpc_id: str | None = None) -> list[RouteTable]:
+        return self.many(
+            RouteTable,
+            "SELECT doc FROM ec2_route_tables WHERE account_id=? AND (? IS NULL OR vpc_id=?)"
+            " ORDER BY route_table_id",
+            account_id,
+            vpc_id,
+            vpc_id,
+        )
+
+    def put_route_table(self, table: RouteTable) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO ec2_route_tables VALUES (?, ?, ?, ?)",
+            (table.account_id, table.route_table_id, table.vpc_id, self.codec.dumps(table)),
+        )
+
+    def delete_route_table(self, account_id: AccountId, table_id: str) -> None:
+        self.conn.execute(
+            "DELETE FROM ec2_route_tables WHERE account_id=? AND route_table_id=?",
+            (account_id, table_id),
         )

@@ -268,4 +268,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account_id, gateway_id)
     );
     """,
+    # 8: route tables of the EC2-compatible network (routes and associations in the doc).
+    """
+    CREATE TABLE ec2_route_tables (
+        account_id TEXT NOT NULL,
+        route_table_id TEXT NOT NULL,
+        vpc_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, route_table_id)
+    );
+    """,
 )

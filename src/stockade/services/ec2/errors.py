@@ -24,6 +24,10 @@ ApiError
     ├── GatewayNotFoundError        InvalidInternetGatewayID.NotFound
     ├── AlreadyAssociatedError      Resource.AlreadyAssociated
     ├── GatewayNotAttachedError     Gateway.NotAttached
+    ├── RouteTableNotFoundError     InvalidRouteTableID.NotFound
+    ├── RouteAlreadyExistsError     RouteAlreadyExists
+    ├── RouteNotFoundError          InvalidRoute.NotFound
+    ├── AssociationNotFoundError    InvalidAssociationID.NotFound
     ├── DryRunOperationError        412 DryRunOperation (a permitted dry run)
     ├── TagLimitExceededError, VpcIdNotSpecifiedError, UnsupportedOperationError
     ├── VpcLimitExceededError and the other quotas' ...LimitExceeded errors
@@ -197,4 +201,34 @@ class GatewayNotAttachedError(Ec2Error):
 
 class InternetGatewayLimitExceededError(Ec2Error):
     code = "InternetGatewayLimitExceeded"
+    http_status = 400
+
+
+class RouteTableNotFoundError(Ec2Error):
+    code = "InvalidRouteTableID.NotFound"
+    http_status = 400
+
+
+class RouteAlreadyExistsError(Ec2Error):
+    code = "RouteAlreadyExists"
+    http_status = 400
+
+
+class RouteNotFoundError(Ec2Error):
+    code = "InvalidRoute.NotFound"
+    http_status = 400
+
+
+class AssociationNotFoundError(Ec2Error):
+    code = "InvalidAssociationID.NotFound"
+    http_status = 400
+
+
+class RouteTableLimitExceededError(Ec2Error):
+    code = "RouteTableLimitExceeded"
+    http_status = 400
+
+
+class RouteLimitExceededError(Ec2Error):
+    code = "RouteLimitExceeded"
     http_status = 400

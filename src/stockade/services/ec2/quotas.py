@@ -5,8 +5,11 @@ are in the EC2 API's error code list, the messages are Stockade's)."""
 from __future__ import annotations
 
 from stockade.domain.network import SecurityGroup
+from stockade.domain.routing import RouteTable
 from stockade.services.ec2.errors import (
     InternetGatewayLimitExceededError,
+    RouteLimitExceededError,
+    RouteTableLimitExceededError,
     RulesPerSecurityGroupLimitExceededError,
     SecurityGroupLimitExceededError,
     SubnetLimitExceededError,
@@ -20,6 +23,8 @@ SUBNETS_PER_VPC = 200
 SECURITY_GROUPS_PER_REGION = 2500  # a VPC's default group counts too
 RULES_PER_GROUP_DIRECTION = 60  # inbound and outbound rules are counted apart
 INTERNET_GATEWAYS_PER_REGION = 5  # attached or not
+ROUTE_TABLES_PER_VPC = 200  # the main table included
+ROUTES_PER_TABLE = 50  # the `local` route not counted (AWS counts non-propagated routes)
 
 
 def check_new_vpc(tx: Transaction, account: AccountId) -> None:
@@ -53,3 +58,13 @@ def check_new_gateway(tx: Transaction, account: AccountId) -> None:
         raise InternetGatewayLimitExceededError(
             "The maximum number of internet gateways has been reached."
         )
+
+
+def check_new_route_table(tx: Transaction, account: AccountId, vpc_id: str) -> None:
+    if len(tx.networks.route_tables(account, vpc_id)) >= ROUTE_TABLES_PER_VPC:
+        raise RouteTableLimitExceededError("The maximum number of route tables has been reached.")
+
+
+def check_new_route(table: RouteTable) -> None:
+    if sum(1 for route in table.routes if not route.is_local) >= ROUTES_PER_TABLE:
+        raise RouteLimitExceededError("The maximum number of routes has been reached.")

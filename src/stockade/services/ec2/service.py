@@ -36,6 +36,8 @@ from stockade.services.ec2.errors import (
 from stockade.services.ec2.gateways import Gateways
 from stockade.services.ec2.group_rules import GroupRules
 from stockade.services.ec2.groups import Groups
+from stockade.services.ec2.route_tables import RouteTables
+from stockade.services.ec2.routes import Routes
 from stockade.services.ec2.subnets import Subnets
 from stockade.services.ec2.tags import ResourceTags, kind_of
 from stockade.services.ec2.vpcs import Vpcs
@@ -66,6 +68,8 @@ class Ec2Service:
         self.rules = GroupRules(store, made, region)
         self.tags = ResourceTags(store)
         self.gateways = Gateways(store, made)
+        self.route_tables = RouteTables(store, made)
+        self.routes = Routes(store, made)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
@@ -77,6 +81,8 @@ class Ec2Service:
                 *self._rule_operations(),
                 *self._tag_operations(),
                 *self._gateway_operations(),
+                *self._route_table_operations(),
+                *self._route_operations(),
             ],
             ERRORS,
         )
@@ -153,6 +159,31 @@ class Ec2Service:
                       self._on("DeleteInternetGateway", igw, "InternetGatewayId"), WRITE),
         ]  # fmt: skip
 
+    def _route_table_operations(self) -> list[Operation[Any]]:
+        t, rtb = self.route_tables, ResourceKind.ROUTE_TABLE
+        return [
+            operation("CreateRouteTable", t.create_route_table,
+                      self._create("CreateRouteTable", rtb, "VpcId"), WRITE),
+            operation("DescribeRouteTables", t.describe_route_tables,
+                      _anything("DescribeRouteTables"), READ),
+            operation("DeleteRouteTable", t.delete_route_table,
+                      self._on("DeleteRouteTable", rtb, "RouteTableId"), WRITE),
+        ]  # fmt: skip
+
+    def _route_operations(self) -> list[Operation[Any]]:
+        r, rtb = self.routes, ResourceKind.ROUTE_TABLE
+        return [
+            operation("CreateRoute", r.create_route,
+                      self._on("CreateRoute", rtb, "RouteTableId"), WRITE),
+            operation("DeleteRoute", r.delete_route,
+                      self._on("DeleteRoute", rtb, "RouteTableId"), WRITE),
+            operation("AssociateRouteTable", r.associate_route_table,
+                      self._on_table_and_subnet("AssociateRouteTable"), WRITE),
+            # Named by association id only: the action on the account's route tables.
+            operation("DisassociateRouteTable", r.disassociate_route_table,
+                      self._on_kind("DisassociateRouteTable", rtb), WRITE),
+        ]  # fmt: skip
+
     # -- needs -------------------------------------------------------------------------------
     def _arn(self, ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str:
         return arn(self._region, ctx.principal.account_id, kind, resource_id)
@@ -184,6 +215,23 @@ class Ec2Service:
                 Need(f"ec2:{action}", self._arn(ctx, igw, request["InternetGatewayId"])),
                 Need(f"ec2:{action}", self._arn(ctx, ResourceKind.VPC, request["VpcId"])),
             ]
+
+        return needs
+
+    def _on_table_and_subnet(self, action: str) -> Needs[Request]:
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            table = self._arn(ctx, ResourceKind.ROUTE_TABLE, request["RouteTableId"])
+            found = [Need(f"ec2:{action}", table)]
+            if request.get("SubnetId"):
+                subnet = self._arn(ctx, ResourceKind.SUBNET, request["SubnetId"])
+                found.append(Need(f"ec2:{action}", subnet))
+            return found
+
+        return needs
+
+    def _on_kind(self, action: str, kind: ResourceKind) -> Needs[Request]:
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            return [Need(f"ec2:{action}", self._arn(ctx, kind, "*"))]
 
         return needs
 

@@ -92,9 +92,14 @@ class Subnets:
         account = ctx.principal.account_id
         subnet_id = request["SubnetId"]
         with self._store.write() as tx:
-            if tx.networks.get_subnet(account, subnet_id) is None:
+            subnet = tx.networks.get_subnet(account, subnet_id)
+            if subnet is None:
                 raise no_subnet(subnet_id)
             check_dry_run(request)
+            # Its route table association goes with it, as in AWS.
+            for table in tx.networks.route_tables(account, subnet.vpc_id):
+                if any(a.subnet_id == subnet_id for a in table.associations):
+                    tx.networks.put_route_table(table.without_subnet(subnet_id))
             tx.networks.delete_subnet(account, subnet_id)
 
     def render(self, subnet: Subnet) -> dict[str, Any]:

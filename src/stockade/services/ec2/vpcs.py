@@ -1,12 +1,14 @@
 """CreateVpc, DescribeVpcs, DeleteVpc: a VPC is made with its default security group (inbound
-from itself, outbound anywhere, as AWS makes it) and deleted with it, once nothing else is in
-it (EC2 answers DependencyViolation while subnets or other groups remain)."""
+from itself, outbound anywhere, as AWS makes it) and its main route table (the `local` route),
+and deleted with them, once nothing else is in it (EC2 answers DependencyViolation while
+subnets, other groups or route tables, or an attached internet gateway remain)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup, Vpc, network
+from stockade.domain.routing import main_table
 from stockade.services.context import RequestContext
 from stockade.services.ec2 import quotas
 from stockade.services.ec2.common import (
@@ -88,10 +90,13 @@ class Vpcs:
                 Rule(self._ids.new_id("sgr"), True, ALL_PROTOCOLS, cidr_ipv4="0.0.0.0/0"),
             ),
         )
+        table = main_table(account, self._ids.new_id("rtb"), self._ids.new_id("rtbassoc"),
+                           vpc.vpc_id, cidr)  # fmt: skip
         with self._store.write() as tx:
             quotas.check_new_vpc(tx, account)
             tx.networks.put_vpc(vpc)
             tx.networks.put_group(default_group)
+            tx.networks.put_route_table(table)
         # AWS answers CreateVpc with the VPC `pending` (recorded answers); it is `available`
         # here as soon as it is written, which DescribeVpcs shows.
         return {"Vpc": {**render_vpc(vpc), "State": "pending"}}
@@ -110,9 +115,11 @@ class Vpcs:
         with self._store.write() as tx:
             load_vpc(tx, account, vpc_id)
             groups = tx.networks.groups(account, vpc_id)
+            tables = tx.networks.route_tables(account, vpc_id)
             if (
                 tx.networks.subnets(account, vpc_id)
                 or tx.networks.gateways(account, vpc_id)
+                or any(not t.is_main for t in tables)
                 or any(not g.is_default for g in groups)
             ):
                 raise DependencyViolationError(
@@ -121,6 +128,8 @@ class Vpcs:
             check_dry_run(request)
             for group in groups:
                 tx.networks.delete_group(account, group.group_id)
+            for table in tables:
+                tx.networks.delete_route_table(account, table.route_table_id)
             tx.networks.delete_vpc(account, vpc_id)
 
 

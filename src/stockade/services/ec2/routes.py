@@ -1,0 +1,154 @@
+"""CreateRoute, DeleteRoute, AssociateRouteTable, DisassociateRouteTable.
+
+A route sends a destination block to an internet gateway attached to the table's VPC (other
+targets are not offered yet: UnsupportedOperation); a destination has one route a table
+(RouteAlreadyExists) and the `local` route stays. A subnet is associated with one table of its
+own VPC at a time (Resource.AlreadyAssociated); the main association goes only with its VPC.
+(EC2 API reference, "CreateRoute", "AssociateRouteTable", "Error codes".)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from stockade.domain.routing import Association, Route
+from stockade.services.context import RequestContext
+from stockade.services.ec2 import quotas
+from stockade.services.ec2.common import IdSource, Request, check_dry_run
+from stockade.services.ec2.describing import refuse_unoffered
+from stockade.services.ec2.errors import (
+    AlreadyAssociatedError,
+    AssociationNotFoundError,
+    InvalidParameterValueError,
+    MissingParameterError,
+    RouteAlreadyExistsError,
+    RouteNotFoundError,
+    SubnetNotFoundError,
+    UnsupportedOperationError,
+)
+from stockade.services.ec2.gateways import load_gateway
+from stockade.services.ec2.route_tables import load_table
+from stockade.services.ec2.vpcs import checked_cidr
+from stockade.store.ports import Store
+
+_OTHER_TARGETS = ("DestinationIpv6CidrBlock", "DestinationPrefixListId", "VpcEndpointId",
+                  "EgressOnlyInternetGatewayId", "InstanceId", "NatGatewayId",
+                  "TransitGatewayId", "LocalGatewayId", "CarrierGatewayId",
+                  "NetworkInterfaceId", "VpcPeeringConnectionId", "CoreNetworkArn",
+                  "OdbNetworkArn")  # fmt: skip
+
+
+class Routes:
+    def __init__(self, store: Store, ids: IdSource) -> None:
+        self._store = store
+        self._ids = ids
+
+    def create_route(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
+        refuse_unoffered(request, _OTHER_TARGETS)
+        destination = request.get("DestinationCidrBlock")
+        if destination is None:
+            raise MissingParameterError(
+                "The request must contain the parameter destinationCidrBlock"
+            )
+        checked_cidr(destination, "destinationCidrBlock")
+        gateway_id = request.get("GatewayId")
+        if gateway_id is None:
+            raise MissingParameterError("The request must contain the parameter gatewayId")
+        if not str(gateway_id).startswith("igw-"):
+            raise UnsupportedOperationError(
+                "Routes to internet gateways (igw-) only are supported by this server yet."
+            )
+        account = ctx.principal.account_id
+        with self._store.write() as tx:
+            table = load_table(tx, account, request["RouteTableId"])
+            gateway = load_gateway(tx, account, gateway_id)
+            if gateway.vpc_id != table.vpc_id:
+                raise InvalidParameterValueError(
+                    f"route table {table.route_table_id} and network gateway"
+                    f" {gateway.gateway_id} belong to different networks"
+                )
+            if table.route_to(destination) is not None:
+                raise RouteAlreadyExistsError(
+                    f"The route identified by {destination} already exists."
+                )
+            quotas.check_new_route(table)
+            check_dry_run(request)
+            routes = (*table.routes, Route(destination, gateway.gateway_id))
+            tx.networks.put_route_table(replace(table, routes=routes))
+        return {"Return": True}
+
+    def delete_route(self, ctx: RequestContext, request: Request) -> None:
+        refuse_unoffered(request, ("DestinationIpv6CidrBlock", "DestinationPrefixListId"))
+        destination = request.get("DestinationCidrBlock")
+        if destination is None:
+            raise MissingParameterError(
+                "The request must contain the parameter destinationCidrBlock"
+            )
+        account = ctx.principal.account_id
+        with self._store.write() as tx:
+            table = load_table(tx, account, request["RouteTableId"])
+            route = table.route_to(destination)
+            if route is None:
+                raise RouteNotFoundError(
+                    f"no route with destination-cidr-block {destination[:64]} in route table"
+                    f" {table.route_table_id}"
+                )
+            if route.is_local:
+                raise InvalidParameterValueError(
+                    f"cannot remove local route {destination} in route table {table.route_table_id}"
+                )
+            check_dry_run(request)
+            routes = tuple(r for r in table.routes if r != route)
+            tx.networks.put_route_table(replace(table, routes=routes))
+
+    def associate_route_table(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
+        refuse_unoffered(request, ("GatewayId", "PublicIpv4Pool"))
+        subnet_id = request.get("SubnetId")
+        if subnet_id is None:
+            raise MissingParameterError("The request must contain the parameter subnetId")
+        account = ctx.principal.account_id
+        with self._store.write() as tx:
+            table = load_table(tx, account, request["RouteTableId"])
+            subnet = tx.networks.get_subnet(account, subnet_id)
+            if subnet is None:
+                raise SubnetNotFoundError(f"The subnet ID '{subnet_id[:64]}' does not exist")
+            if subnet.vpc_id != table.vpc_id:
+                raise InvalidParameterValueError(
+                    f"Route table {table.route_table_id} and subnet {subnet_id} belong to"
+                    " different networks"
+                )
+            for other in tx.networks.route_tables(account, table.vpc_id):
+                if any(a.subnet_id == subnet_id for a in other.associations):
+                    raise AlreadyAssociatedError(
+                        f"the specified association for route table {other.route_table_id}"
+                        f" conflicts with an existing association"
+                    )
+            check_dry_run(request)
+            association = Association(self._ids.new_id("rtbassoc"), subnet_id)
+            associations = (*table.associations, association)
+            tx.networks.put_route_table(replace(table, associations=associations))
+        return {
+            "AssociationId": association.association_id,
+            "AssociationState": {"State": "associated"},
+        }
+
+    def disassociate_route_table(self, ctx: RequestContext, request: Request) -> None:
+        association_id = request["AssociationId"]
+        account = ctx.principal.account_id
+        with self._store.write() as tx:
+            for table in tx.networks.route_tables(account):
+                found = [a for a in table.associations if a.association_id == association_id]
+                if not found:
+                    continue
+                if found[0].is_main:
+                    raise InvalidParameterValueError(
+                        f"cannot disassociate the main route table association {association_id}"
+                    )
+                check_dry_run(request)
+                kept = tuple(a for a in table.associations if a.association_id != association_id)
+                tx.networks.put_route_table(replace(table, associations=kept))
+                return
+        raise AssociationNotFoundError(
+            f"The association ID '{str(association_id)[:64]}' does not exist"
+        )
