@@ -264,16 +264,21 @@ def test_a_subnet_of_another_vpc_is_refused(ec2: Any) -> None:
     assert error_of(caught) == (400, "InvalidParameterValue")
 
 
-def test_unknown_route_tables_are_not_found(ec2: Any) -> None:
-    for call in (
-        lambda: ec2.delete_route_table(RouteTableId="rtb-0123456789abcdef0"),
-        lambda: ec2.describe_route_tables(RouteTableIds=["rtb-0123456789abcdef0"]),
-        lambda: ec2.delete_route(RouteTableId="rtb-0123456789abcdef0",
-                                 DestinationCidrBlock="0.0.0.0/0"),
-    ):  # fmt: skip
-        with pytest.raises(ClientError) as caught:
-            call()
-        assert error_of(caught) == (400, "InvalidRouteTableID.NotFound")
+UNKNOWN_TABLE = "rtb-0123456789abcdef0"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda ec2: ec2.delete_route_table(RouteTableId=UNKNOWN_TABLE),
+        lambda ec2: ec2.describe_route_tables(RouteTableIds=[UNKNOWN_TABLE]),
+        lambda ec2: ec2.delete_route(RouteTableId=UNKNOWN_TABLE, DestinationCidrBlock="0.0.0.0/0"),
+    ],
+)
+def test_unknown_route_tables_are_not_found(ec2: Any, call: Any) -> None:
+    with pytest.raises(ClientError) as caught:
+        call(ec2)
+    assert error_of(caught) == (400, "InvalidRouteTableID.NotFound")
 
 
 def test_routes_and_route_tables_are_limited(ec2: Any, monkeypatch: pytest.MonkeyPatch) -> None:
