@@ -297,3 +297,22 @@ def test_routes_and_route_tables_are_limited(ec2: Any, monkeypatch: pytest.Monke
         ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="1.0.0.0/8",
                          GatewayId=gateway_id)  # fmt: skip
     assert error_of(caught) == (400, "RouteLimitExceeded")
+
+
+def test_gateways_and_route_tables_take_tags(ec2: Any) -> None:
+    gateway_id = new_gateway(ec2)
+    table_id = ec2.create_route_table(VpcId=new_vpc(ec2))["RouteTable"]["RouteTableId"]
+    ec2.create_tags(Resources=[gateway_id, table_id], Tags=[{"Key": "team", "Value": "edge"}])
+    [gateway] = ec2.describe_internet_gateways(Filters=[{"Name": "tag:team", "Values": ["edge"]}])[
+        "InternetGateways"
+    ]
+    assert gateway["Tags"] == [{"Key": "team", "Value": "edge"}]
+    [table] = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"]
+    assert table["Tags"] == [{"Key": "team", "Value": "edge"}]
+    described = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["team"]}])["Tags"]
+    assert {(t["ResourceId"], t["ResourceType"]) for t in described} == {
+        (gateway_id, "internet-gateway"),
+        (table_id, "route-table"),
+    }
+    ec2.delete_tags(Resources=[gateway_id, table_id])
+    assert ec2.describe_tags(Filters=[{"Name": "key", "Values": ["team"]}])["Tags"] == []

@@ -1,4 +1,5 @@
-"""CreateTags, DeleteTags, DescribeTags over the account's VPCs, subnets and security groups.
+"""CreateTags, DeleteTags, DescribeTags over the account's VPCs, subnets, security groups,
+internet gateways and route tables.
 
 A resource is named by its id; its kind is the id's prefix. Tags are limited to 50 a resource
 ("Tag restrictions", EC2 user guide); deleting a tag given with a value deletes it only where
@@ -11,7 +12,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from stockade.domain.network import ResourceKind, SecurityGroup, Subnet, Tags, Vpc, with_tags
+from stockade.domain.network import (
+    InternetGateway,
+    ResourceKind,
+    SecurityGroup,
+    Subnet,
+    Tags,
+    Vpc,
+    with_tags,
+)
+from stockade.domain.routing import RouteTable
 from stockade.services.context import RequestContext
 from stockade.services.ec2.common import (
     Request,
@@ -21,17 +31,21 @@ from stockade.services.ec2.common import (
 )
 from stockade.services.ec2.describing import Listing
 from stockade.services.ec2.errors import InvalidIdError, MissingParameterError
+from stockade.services.ec2.gateways import load_gateway
 from stockade.services.ec2.groups import load_group
+from stockade.services.ec2.route_tables import load_table
 from stockade.services.ec2.subnets import no_subnet
 from stockade.services.ec2.vpcs import load_vpc
 from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
 
-Tagged = Vpc | Subnet | SecurityGroup
+Tagged = Vpc | Subnet | SecurityGroup | InternetGateway | RouteTable
 PREFIXES = {
     "vpc": ResourceKind.VPC,
     "subnet": ResourceKind.SUBNET,
     "sg": ResourceKind.SECURITY_GROUP,
+    "igw": ResourceKind.INTERNET_GATEWAY,
+    "rtb": ResourceKind.ROUTE_TABLE,
 }
 
 
@@ -82,7 +96,9 @@ class ResourceTags:
         account = ctx.principal.account_id
         with self._store.read() as tx:
             items: list[Tagged] = [*tx.networks.vpcs(account), *tx.networks.subnets(account),
-                                   *tx.networks.groups(account)]  # fmt: skip
+                                   *tx.networks.groups(account),
+                                   *tx.networks.gateways(account),
+                                   *tx.networks.route_tables(account)]  # fmt: skip
         described = sorted(
             (_description(item, key, value) for item in items for key, value in item.tags),
             key=lambda d: (d["ResourceId"], d["Key"]),
@@ -110,6 +126,10 @@ def _load(tx: Transaction, account: AccountId, resource_id: str) -> Tagged:
         return subnet
     if kind is ResourceKind.SECURITY_GROUP:
         return load_group(tx, account, resource_id)
+    if kind is ResourceKind.INTERNET_GATEWAY:
+        return load_gateway(tx, account, resource_id)
+    if kind is ResourceKind.ROUTE_TABLE:
+        return load_table(tx, account, resource_id)
     raise InvalidIdError(f"The ID '{resource_id[:64]}' is not valid")
 
 
@@ -118,6 +138,10 @@ def _put(tx: Transaction, item: Tagged) -> None:
         tx.networks.put_vpc(item)
     elif isinstance(item, Subnet):
         tx.networks.put_subnet(item)
+    elif isinstance(item, InternetGateway):
+        tx.networks.put_gateway(item)
+    elif isinstance(item, RouteTable):
+        tx.networks.put_route_table(item)
     else:
         tx.networks.put_group(item)
 
@@ -125,6 +149,10 @@ def _put(tx: Transaction, item: Tagged) -> None:
 def _resource_id(item: Tagged) -> str:
     if isinstance(item, Vpc):
         return item.vpc_id
+    if isinstance(item, InternetGateway):
+        return item.gateway_id
+    if isinstance(item, RouteTable):
+        return item.route_table_id
     return item.subnet_id if isinstance(item, Subnet) else item.group_id
 
 
