@@ -1,9 +1,9 @@
 """Internet gateways and route tables through boto3's `ec2` client: shapes and EC2's codes.
 
-Facts: a gateway is attached to at most one VPC and a VPC has at most one gateway
-(Resource.AlreadyAssociated); detaching one not attached is Gateway.NotAttached; an attached
-gateway, and a VPC with one attached, cannot be deleted (DependencyViolation); unknown ids are
-InvalidInternetGatewayID.NotFound; 5 gateways a region by default (EC2 API reference,
+Facts: a gateway is attached to at most one VPC (Resource.AlreadyAssociated) and a VPC has at
+most one gateway (InvalidParameterValue); detaching one not attached is Gateway.NotAttached; an
+attached gateway, and a VPC with one attached, cannot be deleted (DependencyViolation); unknown
+ids are InvalidInternetGatewayID.NotFound; 5 gateways a region by default (EC2 API reference,
 "AttachInternetGateway", "DeleteInternetGateway", "Error codes"; Amazon VPC quotas).
 A VPC comes with a main route table holding the `local` route for its block; the main table
 cannot be deleted alone; a route to an existing destination is RouteAlreadyExists; 200 tables a
@@ -87,7 +87,10 @@ def test_one_gateway_per_vpc_and_one_vpc_per_gateway(ec2: Any) -> None:
     ec2.attach_internet_gateway(InternetGatewayId=first, VpcId=vpc_id)
     with pytest.raises(ClientError) as caught:
         ec2.attach_internet_gateway(InternetGatewayId=second, VpcId=vpc_id)
-    assert error_of(caught) == (400, "Resource.AlreadyAssociated")
+    # AWS's answer: "InvalidParameterValue: Network vpc-... already has an internet gateway
+    # attached" (as recorded in Terraform users' public issues).
+    assert error_of(caught) == (400, "InvalidParameterValue")
+    assert "already has an internet gateway attached" in str(caught.value)
     with pytest.raises(ClientError) as caught:
         ec2.attach_internet_gateway(InternetGatewayId=first, VpcId=other_vpc)
     assert error_of(caught) == (400, "Resource.AlreadyAssociated")

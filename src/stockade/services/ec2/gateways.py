@@ -1,6 +1,7 @@
 """CreateInternetGateway, DescribeInternetGateways, AttachInternetGateway,
-DetachInternetGateway, DeleteInternetGateway: a gateway is attached to at most one VPC and a
-VPC has at most one gateway (Resource.AlreadyAssociated); an attached gateway cannot be
+DetachInternetGateway, DeleteInternetGateway: a gateway is attached to at most one VPC
+(Resource.AlreadyAssociated) and a VPC has at most one gateway (InvalidParameterValue, as AWS
+answers it); an attached gateway cannot be
 deleted (DependencyViolation), nor its VPC (EC2 API reference, "DeleteInternetGateway")."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from stockade.services.ec2.errors import (
     DependencyViolationError,
     GatewayNotAttachedError,
     GatewayNotFoundError,
+    InvalidParameterValueError,
 )
 from stockade.services.ec2.vpcs import load_vpc
 from stockade.store.ports import Store, Transaction
@@ -75,8 +77,10 @@ class Gateways:
                     f"resource {gateway.gateway_id} is already attached to network {gateway.vpc_id}"
                 )
             if tx.networks.gateways(account, vpc.vpc_id):
-                raise AlreadyAssociatedError(
-                    f"network {vpc.vpc_id} already has an internet gateway attached"
+                # AWS answers this one InvalidParameterValue, not Resource.AlreadyAssociated
+                # (the answer recorded in public issues of Terraform users).
+                raise InvalidParameterValueError(
+                    f"Network {vpc.vpc_id} already has an internet gateway attached"
                 )
             check_dry_run(request)
             tx.networks.put_gateway(replace(gateway, vpc_id=vpc.vpc_id))
