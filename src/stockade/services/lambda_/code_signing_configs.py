@@ -154,9 +154,7 @@ class CodeSigningConfigs:
         deps = self._deps
         target = signed_function_target(deps, ctx, request["FunctionName"])
         with deps.store.read() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-        if function is None:
-            raise names.not_found(target)
+            function = names.load_function(tx, target)
         return {
             "CodeSigningConfigArn": function.code_signing_config_arn or "",
             "FunctionName": target.name,

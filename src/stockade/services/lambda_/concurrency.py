@@ -146,9 +146,7 @@ class FunctionConcurrency:
         deps = self._deps
         target = concurrency_target(deps, ctx, request["FunctionName"])
         with deps.store.read() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-        if function is None:
-            raise names.not_found(target)
+            function = names.load_function(tx, target)
         if function.reserved_concurrency is None:
             return {}
         return {"ReservedConcurrentExecutions": function.reserved_concurrency}

@@ -109,9 +109,7 @@ class ProvisionedConcurrency:
         deps = self._deps
         target = provisioned_target(deps, ctx, request["FunctionName"], request["Qualifier"])
         with deps.store.read() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-        if function is None:
-            raise names.not_found(target)
+            function = names.load_function(tx, target)
         config = function.provisioned.get(str(target.qualifier))
         if config is None:
             raise _no_config()
@@ -141,9 +139,7 @@ class ProvisionedConcurrency:
         deps = self._deps
         target = names.resolve(deps, ctx, request["FunctionName"])
         with deps.store.read() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-        if function is None:
-            raise names.not_found(target)
+            function = names.load_function(tx, target)
         position = decode_marker(request.get("Marker"), 1)
         after = None if position is None else str(position[0])
         ordered = [

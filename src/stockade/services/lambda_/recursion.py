@@ -27,9 +27,7 @@ class RecursionConfigs:
         deps = self._deps
         target = concurrency_target(deps, ctx, request["FunctionName"])
         with deps.store.read() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-        if function is None:
-            raise names.not_found(target)
+            function = names.load_function(tx, target)
         return {"RecursiveLoop": function.recursive_loop}
 
     def put_function_recursion_config(

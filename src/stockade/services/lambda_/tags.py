@@ -66,7 +66,5 @@ class Tags:
     ) -> shapes.ListTagsResponse:
         target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.read() as tx:
-            function = tx.functions.get(target.account_id, target.name)
-        if function is None:
-            raise names.not_found(target)
+            function = names.load_function(tx, target)
         return {"Tags": dict(function.tags)}
