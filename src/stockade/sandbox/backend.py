@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from stockade.sandbox.guest_env import GuestLayout
+from stockade.sandbox.network.attachment import VpcPlacement
 from stockade.sandbox.runtime_bundle import RuntimeBundle
 from stockade.sandbox.spec import Runtime
 
@@ -34,6 +35,7 @@ class LaunchConfig:
     build_environment: Callable[[GuestLayout], Mapping[str, str]] = field(repr=False)
     # The runtime version to run, already verified; None: the files this installation carries.
     runtime_files: RuntimeBundle | None = None
+    vpc: VpcPlacement | None = None  # None: the default network (or none, as configured)
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,7 @@ class Environment:
             code_dir=code_dir,
             opt_dir=opt_dir,
             build_environment=lambda layout: lambda_environment(spec, self.log_stream, layout),
+            vpc=spec.vpc,
         )
         try:
             if spec.runtime_version is not None:  # a kept version, checked against its digest

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from stockade.domain.trace import TraceContext
 from stockade.sandbox.log_controls import LogControls
+from stockade.sandbox.network.attachment import VpcPlacement
 from stockade.sandbox.response_stream import ResponseSink
 from stockade.sandbox.runtime_bundle import RuntimeVersionSource
 
@@ -55,6 +56,8 @@ class EnvironmentSpec:
     tenant_id: str | None = None
     # The runtime's files to run (a kept version, verified at launch); None: the installed ones.
     runtime_version: RuntimeVersionSource | None = None
+    # VpcConfig: the environment joins one of these subnets; None: the default network.
+    vpc: VpcPlacement | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy: the caller's dict may change after the spec is built.
