@@ -33,6 +33,13 @@ class Settings:
     # Runs function code WITHOUT isolation; only for development on hosts that lack the
     # kernel features. Refused unless asked for explicitly, and logged loudly.
     unsafe_no_sandbox: bool = False
+    # Functions without a VpcConfig: "default" (Lambda's model: outbound through NAT, no
+    # inbound, never the host, other environments or private ranges) or "none" (loopback and
+    # the channel to the API only). `function_network_block` fixes the environments' address
+    # block (default: a free /22 of 100.92.0.0/14); `..._allow` opens blocked ranges.
+    function_network: str = "default"
+    function_network_block: str | None = None
+    function_network_allow: tuple[str, ...] = ()
     max_environments: int = 600
     concurrency_limit: int = 1000  # per account, as Lambda's default quota
     scale_up_per_10s: int = 1000  # new environments per function per 10 s (Lambda's rate)

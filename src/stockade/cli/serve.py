@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -20,6 +21,25 @@ from stockade.cli.edge_options import edge_options
 from stockade.cli.options import data_dir_option
 from stockade.config import DEFAULT_HOST, DEFAULT_PORT, PROFILE, Settings
 from stockade.datadir import DataDirError, read_endpoint
+
+
+def _ipv4_block(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        block = ipaddress.IPv4Network(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an IPv4 block: {exc}") from exc
+    if block.prefixlen > 29:
+        raise click.BadParameter(f"{value} is too small: /29 or larger")
+    return str(block)
+
+
+def _blocks(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        return tuple(str(ipaddress.ip_network(value)) for value in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 @click.command()
@@ -85,6 +105,28 @@ from stockade.datadir import DataDirError, read_endpoint
     help="Seconds a write waits for another process's lock on the data dir's databases before"
     " the request fails with its service's internal error (500).",
 )
+@click.option(
+    "--function-network",
+    type=click.Choice(["default", "none"]),
+    default="default",
+    show_default=True,
+    help="Network of functions without a VpcConfig: 'default' is Lambda's (outbound through"
+    " NAT; no inbound; never the host, other environments, link-local or private ranges),"
+    " 'none' is loopback and the API channel only. 'default' needs CAP_NET_ADMIN.",
+)
+@click.option(
+    "--function-network-block",
+    callback=_ipv4_block,
+    help="IPv4 block for the default network's environments (default: a free /22 of"
+    " 100.92.0.0/14).",
+)
+@click.option(
+    "--function-network-allow",
+    multiple=True,
+    callback=_blocks,
+    metavar="CIDR",
+    help="A private, shared or link-local range the default network may reach (repeatable).",
+)
 @edge_options
 @data_dir_option
 def serve(
@@ -100,6 +142,9 @@ def serve(
     audit_data_events: bool,
     audit_retention_days: int,
     storage_busy_timeout: float,
+    function_network: str,
+    function_network_block: str | None,
+    function_network_allow: tuple[str, ...],
     data_dir: Path,
     edge: EdgeLimits,
     trusted_proxies: tuple[str, ...],
@@ -126,6 +171,9 @@ def serve(
         audit_data_events=audit_data_events,
         audit_retention_days=audit_retention_days,
         storage_busy_timeout_s=storage_busy_timeout,
+        function_network=function_network,
+        function_network_block=function_network_block,
+        function_network_allow=function_network_allow,
         edge=edge,
         trusted_proxies=trusted_proxies,
     )

@@ -13,11 +13,14 @@ from stockade.domain.resource_policy import ResourcePolicy
 
 
 class NetworkMode(StrEnum):
-    """How a function's environments reach the network (Stockade has no VPCs)."""
+    """How a function's environments reach the network when it has no VpcConfig."""
 
     # Its own network namespace with loopback only; the one way out is the channel to the
     # Stockade API that SDKs use (AWS_ENDPOINT_URL).
     ISOLATED = "StockadeApiOnly"
+    # The default network: outbound through NAT, no inbound, never the host, other
+    # environments, link-local or private ranges (unless the operator opened one).
+    OUTBOUND = "Outbound"
     # --unsafe-no-sandbox: functions run as host processes, with the host's network.
     HOST = "Host"
 

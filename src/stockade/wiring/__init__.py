@@ -41,7 +41,6 @@ from stockade.crypto import (
 )
 from stockade.crypto.root_key import AesRootKey
 from stockade.domain import limits
-from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.runtimes import RuntimeCatalog, RuntimeFamily, RuntimeInfo
 from stockade.kernel import AuditStep, Kernel, PolicyAuthorizer
 from stockade.private_files import make_dir, restrict_tree, restrict_umask, write_file
@@ -49,6 +48,7 @@ from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
+from stockade.sandbox.network.default_network import DefaultNetwork
 from stockade.sandbox.runtime_versions import (
     InstalledRuntimeFiles,
     RuntimeVersions,
@@ -87,6 +87,7 @@ from stockade.store.sqlite_audit import SqliteAuditIndex
 from stockade.store.sqlite_keys import SqliteKeyStore
 from stockade.store.sqlite_queues import SqliteQueueEngine
 from stockade.types import AccountId
+from stockade.wiring.function_network import choose as choose_function_network
 from stockade.wiring.operator import operator_endpoint, operator_service
 
 LOG = logging.getLogger(__name__)
@@ -196,6 +197,7 @@ def _build(
     collect_garbage(store, artifacts, min_age_s=0)
 
     authorizer = PolicyAuthorizer(store, monotonic=clock.monotonic)
+    function_network = choose_function_network(settings, injected_sandbox=sandbox is not None)
     kms = KmsService(at_rest.keys, at_rest.cipher, clock)
     deps = LambdaDeps(
         store=store,
@@ -208,7 +210,7 @@ def _build(
         environments=EnvironmentVariables(
             LambdaEnvironmentKeys(kms, authorizer, settings.region, trail)
         ),
-        network=NetworkMode.HOST if settings.unsafe_no_sandbox else NetworkMode.ISOLATED,
+        network=function_network.mode,
         # Every runtime version ever shipped stays in the data dir (pinned functions run it).
         runtime_versions=RuntimeVersions(
             RuntimeVersionStore(settings.data_dir / "runtimes"),
@@ -227,7 +229,7 @@ def _build(
     counters = InvocationCounters(counter_store.load())
     sandbox_limits = LimitsPolicy.load(default_policy_dir() / "limits.json")
     pool = EnvironmentPool.local(
-        sandbox or _sandbox_backend(settings, sandbox_limits),
+        sandbox or _sandbox_backend(settings, sandbox_limits, function_network.network),
         logs,
         on_api_connection=adopter,
         settings=PoolSettings(
@@ -511,7 +513,9 @@ class _Lifecycle:
                 LOG.exception("could not save function counters")
 
 
-def _sandbox_backend(settings: Settings, limits: LimitsPolicy) -> SandboxBackend:
+def _sandbox_backend(
+    settings: Settings, limits: LimitsPolicy, network: DefaultNetwork | None
+) -> SandboxBackend:
     if settings.unsafe_no_sandbox:
         LOG.warning(
             "RUNNING FUNCTION CODE WITHOUT A SANDBOX (--unsafe-no-sandbox): functions run as"
@@ -528,7 +532,9 @@ def _sandbox_backend(settings: Settings, limits: LimitsPolicy) -> SandboxBackend
     sdk = SdkAddress.for_server(
         settings.url, ca.read_text(encoding="ascii") if ca is not None else None
     )
-    return NamespaceBackend(NamespaceSettings(instance=f"srv-{digest}", limits=limits, sdk=sdk))
+    return NamespaceBackend(
+        NamespaceSettings(instance=f"srv-{digest}", limits=limits, sdk=sdk, network=network)
+    )
 
 
 def _raise_fd_limit() -> None:

@@ -34,6 +34,8 @@ from stockade.sandbox.guest import channel, jail
 from stockade.sandbox.guest_env import GuestLayout
 from stockade.sandbox.guest_loader import GUEST_DIR
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
+from stockade.sandbox.network.default_network import DefaultNetwork
+from stockade.sandbox.network.errors import NetworkError
 from stockade.sandbox.proc_masks import ProcMasks
 from stockade.sandbox.runtime_versions import InstalledDigests, node_argv, python_sources
 from stockade.sandbox.sdk_address import SdkAddress
@@ -79,6 +81,8 @@ class NamespaceSettings:
     max_sandboxes: int = 1000
     uid_base: int = 1_000_000_000
     host_cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # The Lambda-like default network (outbound through NAT); None: loopback and the channel.
+    network: DefaultNetwork | None = field(default=None, compare=False)
 
 
 _HINTS = {
@@ -127,7 +131,15 @@ class NamespaceBackend:
         if not self._s.python.is_file():
             raise SandboxUnavailableError("python3.11", f"{self._s.python} not found")
         _searchable_dirs(self._scratch)
+        network = self._s.network
         try:
+            extra_etc: dict[str, str] = {}
+            if network is not None:
+                try:
+                    await network.start()
+                except NetworkError as exc:
+                    raise SandboxUnavailableError("function network", str(exc)) from exc
+                extra_etc["resolv.conf"] = f"nameserver {network.plan.gateway}\n"
             self._cgroups.setup()
             self._cgroups.limit_instance(*_instance_limits(self._s.limits))
             await self._zygote.start(
@@ -138,6 +150,7 @@ class NamespaceBackend:
                 self._s.node_runtime_dir,
                 self._s.proc_masks,
                 self._s.sdk,
+                extra_etc,
             )
             results = await self.probe()
             for primitive, outcome in results.items():
@@ -153,6 +166,8 @@ class NamespaceBackend:
                 await self._release(first)
         except BaseException:
             await self._zygote.close()
+            if network is not None:
+                await network.close()
             self._cgroups.teardown()
             with contextlib.suppress(OSError):
                 self._scratch.rmdir()
@@ -239,6 +254,11 @@ class NamespaceBackend:
             await asyncio.get_running_loop().run_in_executor(
                 None, _admit, pid, uid_base, [str(d) for d in cg.dirs]
             )
+            if self._s.network is not None:
+                try:
+                    await self._s.network.plug(pid, slot)
+                except NetworkError as exc:
+                    raise EnvironmentStartError(f"network setup failed: {exc}") from exc
             sandbox.send(channel.GO, {})
             kind, _, sockets = await sandbox.next_message(SETUP_TIMEOUT_S)
             if kind != channel.SHELL_READY or len(sockets) != 2:
@@ -348,6 +368,8 @@ class NamespaceBackend:
         await asyncio.gather(*(self._release(s) for s in list(self._live)), return_exceptions=True)
         del shells
         await self._zygote.close()
+        if self._s.network is not None:
+            await self._s.network.close()
         self._cgroups.teardown()
         with contextlib.suppress(OSError):
             self._scratch.rmdir()

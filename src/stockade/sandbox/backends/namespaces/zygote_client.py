@@ -44,6 +44,7 @@ class ZygoteClient:
         node_runtime_dir: Path | None,
         proc_masks: ProcMasks,
         sdk: SdkAddress,
+        extra_etc: dict[str, str] | None = None,
     ) -> None:
         host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         inherited: list[int] = []
@@ -68,7 +69,7 @@ class ZygoteClient:
                 "python_packages": packages,
                 "node_runtime": node_fd,
                 "proc_masks": proc_masks.to_wire(),
-                "sdk": sdk.to_wire(),
+                "sdk": _with_etc(sdk.to_wire(), extra_etc or {}),
             }
             argv = boot_argv_from_fd(
                 self._python, "zygote", "main", guest_fd, [str(child.fileno())]
@@ -186,3 +187,8 @@ def _open_tree(path: Path) -> int:
     """A read-only descriptor of a file or directory the zygote copies or loads from."""
     flags = os.O_RDONLY | os.O_CLOEXEC | (os.O_DIRECTORY if path.is_dir() else 0)
     return os.open(path, flags)
+
+
+def _with_etc(wire: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
+    """The shells' /etc additions: the SDK address's and the network's (resolv.conf)."""
+    return {**wire, "etc": {**wire["etc"], **extra}}

@@ -1,0 +1,101 @@
+"""The one side effect of the network package: running `ip` and `nft` on the host.
+
+Both tools take a whole batch on stdin (`ip -batch -`, `nft -f -`), so each step is one
+process, and an nft batch is one atomic transaction. Output is kept short in errors: the
+tools' messages name interfaces and rules, never tenant data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from ipaddress import IPv4Network, ip_interface
+from typing import Protocol
+
+from stockade.sandbox.network.errors import NetworkError, NetworkUnavailableError
+
+COMMAND_TIMEOUT_S = 10.0
+_ERROR_CHARS = 400
+
+
+class HostCommands(Protocol):
+    async def ip_batch(self, lines: list[str], netns_pid: int | None = None) -> None:
+        """Run `ip` commands, in the network namespace of netns_pid when given."""
+        ...
+
+    async def nft(self, text: str) -> None:
+        """Load one nftables transaction."""
+        ...
+
+    async def sysctl(self, key: str, value: str) -> None: ...
+
+    async def ipv4_networks(self) -> list[IPv4Network]:
+        """The IPv4 networks the host's interfaces are on."""
+        ...
+
+
+class SubprocessCommands:
+    def __init__(self) -> None:
+        tools = {name: shutil.which(name) for name in ("ip", "nft", "nsenter")}
+        missing = sorted(name for name, path in tools.items() if path is None)
+        if missing:
+            raise NetworkUnavailableError(f"{', '.join(missing)} not found on PATH")
+        self._ip = str(tools["ip"])
+        self._nft = str(tools["nft"])
+        self._nsenter = str(tools["nsenter"])
+
+    async def ip_batch(self, lines: list[str], netns_pid: int | None = None) -> None:
+        argv = [self._ip, "-batch", "-"]
+        if netns_pid is not None:
+            # Host root may enter any descendant user namespace's network namespace.
+            argv = [self._nsenter, f"--net=/proc/{netns_pid}/ns/net", *argv]
+        await _run(argv, "\n".join(lines) + "\n")
+
+    async def nft(self, text: str) -> None:
+        await _run([self._nft, "-f", "-"], text)
+
+    async def sysctl(self, key: str, value: str) -> None:
+        path = "/proc/sys/" + key.replace(".", "/")
+        try:
+            await asyncio.to_thread(_write, path, value)
+        except OSError as exc:
+            raise NetworkError(f"cannot set {key}: {exc.strerror}") from exc
+
+    async def ipv4_networks(self) -> list[IPv4Network]:
+        out = await _run([self._ip, "-j", "-4", "addr", "show"], "")
+        networks: list[IPv4Network] = []
+        try:
+            for link in json.loads(out):
+                for addr in link.get("addr_info", []):
+                    network = ip_interface(f"{addr['local']}/{addr['prefixlen']}").network
+                    if isinstance(network, IPv4Network):
+                        networks.append(network)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise NetworkError("cannot read the host's addresses") from exc
+        return networks
+
+
+def _write(path: str, value: str) -> None:
+    with open(path, "w", encoding="ascii") as f:
+        f.write(value)
+
+
+async def _run(argv: list[str], stdin: str) -> bytes:
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        talk = proc.communicate(stdin.encode() or None)
+        out, err = await asyncio.wait_for(talk, COMMAND_TIMEOUT_S)
+    except TimeoutError as exc:
+        proc.kill()
+        await proc.wait()
+        raise NetworkError(f"{argv[0]} did not finish in {COMMAND_TIMEOUT_S:.0f} s") from exc
+    if proc.returncode != 0:
+        text = err.decode(errors="replace").strip()[:_ERROR_CHARS]
+        raise NetworkError(f"{' '.join(argv[:3])} failed ({proc.returncode}): {text}")
+    return out

@@ -1,0 +1,124 @@
+"""The default network: each environment's namespace gets a veth into the instance's bridge.
+
+The bridge carries the gateway address; environments' ports are isolated from one another;
+the nftables table of `ruleset` decides everything else. Plugging happens when a shell is
+pre-spawned, so it costs the warm and the cold path nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, IPv6Network
+
+from stockade.sandbox.network.block_claim import BlockClaim, claim_block
+from stockade.sandbox.network.commands import HostCommands
+from stockade.sandbox.network.errors import NetworkError
+from stockade.sandbox.network.ranges import DefaultNetworkPlan
+from stockade.sandbox.network.ruleset import default_ruleset, removal
+
+LOG = logging.getLogger(__name__)
+GUEST_INTERFACE = "eth0"
+GUEST_MTU = 1500
+
+
+@dataclass(frozen=True)
+class DefaultNetworkSettings:
+    tag: str  # 6 hex digits naming this instance's bridge, table and interfaces
+    block: IPv4Network | None = None  # None: claim a free one of the pool
+    allowed: tuple[IPv4Network | IPv6Network, ...] = ()  # blocked ranges the operator opens
+    dns: bool = True  # the platform's resolver answers on the gateway
+
+
+class DefaultNetwork:
+    def __init__(
+        self,
+        settings: DefaultNetworkSettings,
+        commands: HostCommands,
+        claim: BlockClaim | None = None,
+    ) -> None:
+        self._settings = settings
+        self._commands = commands
+        self._claim = claim
+        self._plan: DefaultNetworkPlan | None = None
+
+    @property
+    def plan(self) -> DefaultNetworkPlan:
+        if self._plan is None:
+            raise NetworkError("the default network is not started")
+        return self._plan
+
+    async def start(self) -> None:
+        """Bridge, gateway address, rules, forwarding; raises NetworkError if any step fails."""
+        s = self._settings
+        await self._remove_leftovers()
+        if self._claim is None:
+            self._claim = claim_block(s.block, await self._commands.ipv4_networks())
+        plan = DefaultNetworkPlan(s.tag, self._claim.block)
+        try:
+            await self._commands.ip_batch(
+                [
+                    f"link add {plan.bridge} type bridge",
+                    f"addr add {plan.gateway}/{plan.block.prefixlen} dev {plan.bridge}",
+                    f"link set {plan.bridge} up",
+                ]
+            )
+            # No IPv6 on the bridge: the host would otherwise be reachable at its link-local.
+            await self._commands.sysctl(f"net.ipv6.conf.{plan.bridge}.disable_ipv6", "1")
+            await self._commands.nft(default_ruleset(plan, s.allowed, s.dns))
+            await self._commands.sysctl("net.ipv4.ip_forward", "1")
+        except BaseException:
+            self._plan = plan
+            await self.close()
+            raise
+        self._plan = plan
+        LOG.info(
+            "default function network on %s: %s, gateway %s", plan.bridge, plan.block, plan.gateway
+        )
+
+    async def _remove_leftovers(self) -> None:
+        """A crashed run of this instance may have left its bridge and table behind."""
+        probe = DefaultNetworkPlan(self._settings.tag, IPv4Network("100.92.0.0/22"))
+        with contextlib.suppress(NetworkError):  # none: the usual case
+            await self._commands.ip_batch([f"link del {probe.bridge}"])
+        await self._commands.nft(removal(probe))
+
+    async def plug(self, pid: int, slot: int) -> IPv4Address:
+        """Give the namespace of `pid` its eth0, addressed and routed; the host end joins the
+        bridge as an isolated port. The interfaces go away with the namespace."""
+        plan = self.plan
+        host_end, address = plan.host_interface(slot), plan.address(slot)
+        await self._commands.ip_batch(
+            [
+                f"link add {host_end} mtu {GUEST_MTU} type veth peer name {GUEST_INTERFACE}"
+                f" mtu {GUEST_MTU} netns {pid}",
+                f"link set {host_end} master {plan.bridge}",
+                f"link set dev {host_end} type bridge_slave isolated on learning off",
+                f"link set {host_end} up",
+            ]
+        )
+        await self._commands.ip_batch(
+            [
+                f"addr add {address}/{plan.block.prefixlen} dev {GUEST_INTERFACE}",
+                f"link set {GUEST_INTERFACE} up",
+                f"route add default via {plan.gateway} dev {GUEST_INTERFACE}",
+            ],
+            netns_pid=pid,
+        )
+        return address
+
+    async def close(self) -> None:
+        plan, self._plan = self._plan, None
+        if plan is not None:
+            for step in (
+                self._commands.nft(removal(plan)),
+                self._commands.ip_batch([f"link del {plan.bridge}"]),
+            ):
+                try:
+                    await step
+                except NetworkError as exc:
+                    LOG.warning("removing the default network: %s", exc)
+        if self._claim is not None:
+            self._claim.release()
+            self._claim = None

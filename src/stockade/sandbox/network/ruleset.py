@@ -1,0 +1,83 @@
+"""The default network's nftables ruleset, as text for one atomic `nft -f` transaction.
+
+Everything arriving from the bridge is an environment's traffic (its ports are isolated, so
+environments never see one another at layer 2). The rules:
+- input (to the host itself, any of its addresses): only replies and the platform's DNS;
+- forward into the bridge: only replies, so no inbound connection ever reaches an environment
+  and no environment reaches another through the gateway;
+- forward from the bridge: the environment's own source address only, IPv4 only, never the
+  blocked ranges unless the operator allowed them, then anything else, masqueraded;
+- output into the bridge: only replies (the host opens no connection to an environment).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from ipaddress import IPv4Network, IPv6Network
+
+from stockade.sandbox.network.ranges import BLOCKED_V4, DefaultNetworkPlan
+
+DNS_PORT = 53
+
+
+def _elements(blocks: Sequence[IPv4Network | IPv6Network]) -> str:
+    return f"elements = {{ {', '.join(str(b) for b in blocks)} }}" if blocks else ""
+
+
+def default_ruleset(
+    plan: DefaultNetworkPlan,
+    allowed: Sequence[IPv4Network | IPv6Network] = (),
+    dns: bool = True,
+) -> str:
+    """The whole table; loading it replaces any earlier version of it atomically."""
+    br, gw, table = plan.bridge, plan.gateway, plan.table
+    allowed4 = [b for b in allowed if isinstance(b, IPv4Network)]
+    dns_rules = (
+        f'        iifname "{br}" ip daddr {gw} udp dport {DNS_PORT} accept\n'
+        f'        iifname "{br}" ip daddr {gw} tcp dport {DNS_PORT} accept\n'
+        if dns
+        else ""
+    )
+    return f"""table inet {table}
+delete table inet {table}
+table inet {table} {{
+    set allowed4 {{
+        type ipv4_addr; flags interval; auto-merge
+        {_elements(allowed4)}
+    }}
+    set blocked4 {{
+        type ipv4_addr; flags interval; auto-merge
+        {_elements(BLOCKED_V4)}
+    }}
+    counter rejected {{ }}
+    chain input {{
+        type filter hook input priority filter - 10; policy accept;
+        iifname "{br}" ct state established,related accept
+{dns_rules}        iifname "{br}" counter name rejected drop
+    }}
+    chain forward {{
+        type filter hook forward priority filter - 10; policy accept;
+        oifname "{br}" ct state established,related accept
+        oifname "{br}" counter name rejected drop
+        iifname "{br}" meta nfproto != ipv4 counter name rejected drop
+        iifname "{br}" ip saddr != {plan.block} counter name rejected drop
+        iifname "{br}" ip daddr @allowed4 accept
+        iifname "{br}" ip daddr @blocked4 counter name rejected drop
+        iifname "{br}" accept
+    }}
+    chain output {{
+        type filter hook output priority filter - 10; policy accept;
+        oifname "{br}" ct state established,related accept
+        oifname "{br}" counter name rejected drop
+    }}
+    chain postrouting {{
+        type nat hook postrouting priority srcnat; policy accept;
+        ip saddr {plan.block} oifname != "{br}" masquerade
+    }}
+}}
+"""
+
+
+def removal(plan: DefaultNetworkPlan) -> str:
+    """Delete the table if present (`table` first makes the delete succeed either way)."""
+    return f"table inet {plan.table}\ndelete table inet {plan.table}\n"

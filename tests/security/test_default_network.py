@@ -1,0 +1,216 @@
+"""The default network, against namespaces standing in for the internet and private hosts.
+
+A function without a VpcConfig reaches the "internet" (a namespace on 198.18.0.0/15, through
+NAT) and nothing else: not the host (any of its addresses), not another environment, not
+169.254.169.254, not a private (RFC 1918) host, unless the operator opened that range; nothing
+connects into an environment. With `--function-network none` it reaches nothing at all.
+Real server, real sandboxes, real nftables; every connection attempt is bounded in time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.sandbox.support import real_sandbox_unavailable
+from tests.support.netns import NetHost, net_host
+from tests.support.packages import make_zip
+from tests.support.server import RunningServer, running_server
+
+pytestmark = [pytest.mark.security, pytest.mark.slow]
+
+PROBE = """
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+_listener = None
+
+def _try(target):
+    host, port = target
+    try:
+        with socket.create_connection((host, port), timeout=1.5) as s:
+            s.settimeout(1.5)
+            return "ok:" + s.recv(64).decode()
+    except OSError as exc:
+        return "error:" + type(exc).__name__
+
+def handler(event, context):
+    global _listener
+    if event.get("listen") and _listener is None:
+        _listener = socket.socket()
+        _listener.bind(("0.0.0.0", 7000))
+        _listener.listen(8)
+    targets = [tuple(t) for t in event.get("targets", [])]
+    with ThreadPoolExecutor(max(1, len(targets))) as pool:
+        results = list(pool.map(_try, targets))
+    out = {f"{h}:{p}": r for (h, p), r in zip(targets, results)}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        try:
+            u.connect(("198.18.0.1", 9))
+            out["self"] = u.getsockname()[0]
+        except OSError:
+            out["self"] = None
+    return out
+"""
+ROLE = "arn:aws:iam::{account}:role/stockade-lambda-basic-execution"
+
+
+def _unavailable() -> str | None:
+    reason = real_sandbox_unavailable()
+    if reason is None and not Path("/usr/sbin/nft").exists():
+        reason = "nft is not installed (scripts/setup installs nftables)"
+    return reason
+
+
+@pytest.fixture(scope="module")
+def internet() -> Iterator[NetHost]:
+    if (reason := _unavailable()) is not None:
+        pytest.skip(reason)
+    with net_host(41, extra=("169.254.169.254", "10.77.0.5", "172.31.9.9")) as host:
+        yield host
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, internet: NetHost) -> Iterator[RunningServer]:
+    data = tmp_path_factory.mktemp("default-network") / "data"
+    with running_server(data, "--function-network-allow", "172.31.9.0/24") as running:
+        yield running
+
+
+def _function(server: RunningServer, name: str) -> None:
+    client = server.client("lambda")
+    client.create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=ROLE.format(account=server.account_id),
+        Handler="probe.handler",
+        Code={"ZipFile": make_zip({"probe.py": PROBE})},
+        Timeout=30,
+    )
+    client.get_waiter("function_active_v2").wait(FunctionName=name)
+
+
+def _invoke(server: RunningServer, name: str, event: dict[str, Any]) -> dict[str, Any]:
+    answer = server.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event))
+    body = json.loads(answer["Payload"].read())
+    assert "FunctionError" not in answer, body
+    assert isinstance(body, dict)
+    return body
+
+
+@pytest.fixture(scope="module")
+def probe(server: RunningServer) -> str:
+    name = f"probe-{uuid.uuid4().hex[:8]}"
+    _function(server, name)
+    return name
+
+
+def _host_listener() -> tuple[socket.socket, int]:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", 0))
+    s.listen(8)
+    return s, s.getsockname()[1]
+
+
+def test_a_default_network_function_reaches_the_internet_through_nat(
+    server: RunningServer, probe: str, internet: NetHost
+) -> None:
+    out = _invoke(server, probe, {"targets": [[internet.address, 8080]]})
+    assert out[f"{internet.address}:8080"] == f"ok:{internet.name}"
+    assert out["self"] is not None
+    assert out["self"].startswith("100.")
+
+
+def test_it_never_reaches_the_host_metadata_or_private_ranges(
+    server: RunningServer, probe: str, internet: NetHost
+) -> None:
+    listener, port = _host_listener()
+    try:
+        out = _invoke(
+            server,
+            probe,
+            {
+                "targets": [
+                    [internet.host_address, port],  # the host, at its end of the link
+                    [_gateway_of(server, probe), port],  # the host, at the gateway
+                    ["169.254.169.254", 8080],  # routed to the namespace: still refused
+                    ["10.77.0.5", 8080],  # a private host, routed likewise
+                ]
+            },
+        )
+    finally:
+        listener.close()
+    refused = {k: v for k, v in out.items() if k != "self"}
+    # Each has a listener and a route: only the firewall's drop makes the connect time out.
+    assert set(refused.values()) == {"error:TimeoutError"}, out
+
+
+def test_an_operator_allowed_range_is_reachable(
+    server: RunningServer, probe: str, internet: NetHost
+) -> None:
+    out = _invoke(server, probe, {"targets": [["172.31.9.9", 8080]]})
+    assert out["172.31.9.9:8080"] == f"ok:{internet.name}"
+
+
+def test_nothing_connects_into_an_environment(
+    server: RunningServer, probe: str, internet: NetHost
+) -> None:
+    """Not the host, not another function's environment, not the internet namespace."""
+    listening = _invoke(server, probe, {"listen": True})
+    address = listening["self"]
+    other = f"other-{uuid.uuid4().hex[:8]}"
+    _function(server, other)
+    out = _invoke(server, other, {"targets": [[address, 7000]]})
+    assert out[f"{address}:7000"].startswith("error:"), out
+    with pytest.raises(TimeoutError):  # dropped: not even refused
+        socket.create_connection((address, 7000), timeout=1.5).close()
+    attempt = _in_namespace(internet, address, 7000)
+    assert attempt.startswith("error"), attempt
+
+
+def _gateway_of(server: RunningServer, probe: str) -> str:
+    own = _invoke(server, probe, {})["self"]
+    assert own is not None
+    return str(_network_of(own))
+
+
+def _network_of(address: str) -> str:
+    """The gateway is the first address of the environment's block (a /22 by default)."""
+    network = ipaddress.ip_interface(f"{address}/22").network
+    return str(network.network_address + 1)
+
+
+def _in_namespace(host: NetHost, address: str, port: int) -> str:
+    code = (
+        "import socket,sys\n"
+        "try:\n"
+        f"    socket.create_connection(({address!r}, {port}), timeout=1.5).close(); print('ok')\n"
+        "except OSError as e:\n"
+        "    print('error', type(e).__name__)\n"
+    )
+    done = subprocess.run(
+        ["ip", "netns", "exec", host.name, sys.executable, "-c", code],
+        capture_output=True,
+        timeout=20,
+        check=True,
+    )
+    return done.stdout.decode().strip()
+
+
+def test_function_network_none_reaches_nothing(tmp_path: Path, internet: NetHost) -> None:
+    with running_server(tmp_path / "data", "--function-network", "none") as server:
+        name = f"none-{uuid.uuid4().hex[:8]}"
+        _function(server, name)
+        out = _invoke(server, name, {"targets": [[internet.address, 8080]]})
+    assert out[f"{internet.address}:8080"].startswith("error:"), out
+    assert out["self"] is None

@@ -1,0 +1,92 @@
+"""Network namespaces standing in for the internet and for private hosts, in tests.
+
+Each `NetHost` is a named namespace joined to the host by a veth pair on a test range
+(198.18.0.0/15, RFC 2544's benchmarking block: traffic never leaves the machine), with extra
+addresses the host routes to it (a "metadata" 169.254.169.254, a "private" 10.x host) and a TCP
+server answering its own name on every address. Everything is removed on close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+SERVER = """
+import socket, sys, threading
+name = sys.argv[1].encode()
+def serve(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port)); s.listen(64)
+    while True:
+        c, _ = s.accept()
+        with c:
+            c.sendall(name)
+for port in sys.argv[2:]:
+    threading.Thread(target=serve, args=(int(port),), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait(600)  # bounded: tests end long before
+"""
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
+
+
+@dataclass
+class NetHost:
+    name: str  # the namespace
+    host_end: str
+    host_address: str  # the host's end of the link
+    address: str  # the namespace's end
+    extra: tuple[str, ...]  # more addresses routed to it
+    server: subprocess.Popen[bytes] | None = None
+
+
+@contextlib.contextmanager
+def net_host(
+    third_octet: int, extra: Sequence[str] = (), ports: Sequence[int] = (8080,)
+) -> Iterator[NetHost]:
+    tag = secrets.token_hex(3)
+    name, host_end = f"stk-test-{tag}", f"stt{tag}"
+    host_address, address = f"198.18.{third_octet}.1", f"198.18.{third_octet}.2"
+    net = NetHost(name, host_end, host_address, address, tuple(extra))
+    try:
+        _ip("netns", "add", name)
+        _ip("link", "add", host_end, "type", "veth", "peer", "name", "eth0", "netns", name)
+        _ip("addr", "add", f"{host_address}/24", "dev", host_end)
+        _ip("link", "set", host_end, "up")
+        _ip("-n", name, "addr", "add", f"{address}/24", "dev", "eth0")
+        _ip("-n", name, "link", "set", "eth0", "up")
+        _ip("-n", name, "link", "set", "lo", "up")
+        _ip("-n", name, "route", "add", "default", "via", host_address)
+        for more in extra:
+            _ip("-n", name, "addr", "add", f"{more}/32", "dev", "lo")
+            _ip("route", "add", f"{more}/32", "via", address)
+        net.server = subprocess.Popen(
+            ["ip", "netns", "exec", name, sys.executable, "-c", SERVER, name, *map(str, ports)],
+            stdout=subprocess.PIPE,
+        )
+        assert net.server.stdout is not None
+        deadline = time.monotonic() + 10
+        line = net.server.stdout.readline()
+        assert line.strip() == b"ready"
+        assert time.monotonic() < deadline
+        yield net
+    finally:
+        if net.server is not None:
+            net.server.kill()
+            net.server.wait(10)
+            if net.server.stdout is not None:
+                net.server.stdout.close()
+        for more in extra:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                _ip("route", "del", f"{more}/32")
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _ip("link", "del", host_end)
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _ip("netns", "del", name)
