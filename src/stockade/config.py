@@ -40,6 +40,7 @@ class Settings:
     function_network: str = "default"
     function_network_block: str | None = None
     function_network_allow: tuple[str, ...] = ()
+    function_network_resolvers: tuple[str, ...] = ()  # the environments' DNS; () the host's
     max_environments: int = 600
     concurrency_limit: int = 1000  # per account, as Lambda's default quota
     scale_up_per_10s: int = 1000  # new environments per function per 10 s (Lambda's rate)

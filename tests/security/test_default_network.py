@@ -49,10 +49,16 @@ def handler(event, context):
         _listener = socket.socket()
         _listener.bind(("0.0.0.0", 7000))
         _listener.listen(8)
+    names = {}
+    for name in event.get("resolve", []):
+        try:
+            names[name] = socket.gethostbyname(name)
+        except OSError as exc:
+            names[name] = "error:" + type(exc).__name__
     targets = [tuple(t) for t in event.get("targets", [])]
     with ThreadPoolExecutor(max(1, len(targets))) as pool:
         results = list(pool.map(_try, targets))
-    out = {f"{h}:{p}": r for (h, p), r in zip(targets, results)}
+    out = {f"{h}:{p}": r for (h, p), r in zip(targets, results)} | names
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
         try:
             u.connect(("198.18.0.1", 9))
@@ -82,7 +88,13 @@ def internet() -> Iterator[NetHost]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, internet: NetHost) -> Iterator[RunningServer]:
     data = tmp_path_factory.mktemp("default-network") / "data"
-    with running_server(data, "--function-network-allow", "172.31.9.0/24") as running:
+    with running_server(
+        data,
+        "--function-network-allow",
+        "172.31.9.0/24",
+        "--function-network-resolver",
+        internet.address,
+    ) as running:
         yield running
 
 
@@ -129,6 +141,15 @@ def test_a_default_network_function_reaches_the_internet_through_nat(
     assert out[f"{internet.address}:8080"] == f"ok:{internet.name}"
     assert out["self"] is not None
     assert out["self"].startswith("100.")
+
+
+def test_names_resolve_through_the_platforms_resolver(
+    server: RunningServer, probe: str, internet: NetHost
+) -> None:
+    """The guest's resolv.conf names the gateway; the forwarder asks the configured server."""
+    out = _invoke(server, probe, {"resolve": ["db.example.test", "nowhere.invalid"]})
+    assert out["db.example.test"] == internet.address
+    assert out["nowhere.invalid"].startswith("error:")
 
 
 def test_it_never_reaches_the_host_metadata_or_private_ranges(

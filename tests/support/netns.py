@@ -2,8 +2,9 @@
 
 Each `NetHost` is a named namespace joined to the host by a veth pair on a test range
 (198.18.0.0/15, RFC 2544's benchmarking block: traffic never leaves the machine), with extra
-addresses the host routes to it (a "metadata" 169.254.169.254, a "private" 10.x host) and a TCP
-server answering its own name on every address. Everything is removed on close.
+addresses the host routes to it (a "metadata" 169.254.169.254, a "private" 10.x host), a TCP
+server answering its own name on every address, and a DNS server that resolves
+`*.example.test` to the namespace's address. Everything is removed on close.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-SERVER = """
+SERVER = r"""
 import socket, sys, threading
 name = sys.argv[1].encode()
 def serve(port):
@@ -26,7 +27,23 @@ def serve(port):
         c, _ = s.accept()
         with c:
             c.sendall(name)
-for port in sys.argv[2:]:
+def dns(address):
+    # Answers A questions for *.example.test with `address`, NXDOMAIN for anything else.
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("0.0.0.0", 53))
+    while True:
+        q, peer = u.recvfrom(512)
+        at, labels = 12, []
+        while q[at]:
+            labels.append(q[at + 1 : at + 1 + q[at]].decode()); at += 1 + q[at]
+        question = q[12 : at + 5]
+        known = ".".join(labels).endswith("example.test") and q[at + 1 : at + 3] == b"\0\1"
+        flags, count = (b"\x81\x80", b"\0\1") if known else (b"\x81\x83", b"\0\0")
+        head = q[:2] + flags + b"\0\1" + count + b"\0\0\0\0"
+        answer = b"\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4" + socket.inet_aton(address) if known else b""
+        u.sendto(head + question + answer, peer)
+threading.Thread(target=dns, args=(sys.argv[2],), daemon=True).start()
+for port in sys.argv[3:]:
     threading.Thread(target=serve, args=(int(port),), daemon=True).start()
 print("ready", flush=True)
 threading.Event().wait(600)  # bounded: tests end long before
@@ -68,7 +85,8 @@ def net_host(
             _ip("-n", name, "addr", "add", f"{more}/32", "dev", "lo")
             _ip("route", "add", f"{more}/32", "via", address)
         net.server = subprocess.Popen(
-            ["ip", "netns", "exec", name, sys.executable, "-c", SERVER, name, *map(str, ports)],
+            ["ip", "netns", "exec", name, sys.executable, "-c", SERVER, name, address]
+            + [str(port) for port in ports],
             stdout=subprocess.PIPE,
         )
         assert net.server.stdout is not None

@@ -42,6 +42,13 @@ def _blocks(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> t
         raise click.BadParameter(str(exc)) from exc
 
 
+def _addresses(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        return tuple(str(ipaddress.ip_address(value)) for value in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
@@ -127,6 +134,14 @@ def _blocks(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> t
     metavar="CIDR",
     help="A private, shared or link-local range the default network may reach (repeatable).",
 )
+@click.option(
+    "--function-network-resolver",
+    multiple=True,
+    callback=_addresses,
+    metavar="IP",
+    help="DNS server the default network's resolver asks (repeatable; default: the host's,"
+    " from /etc/resolv.conf).",
+)
 @edge_options
 @data_dir_option
 def serve(
@@ -145,6 +160,7 @@ def serve(
     function_network: str,
     function_network_block: str | None,
     function_network_allow: tuple[str, ...],
+    function_network_resolver: tuple[str, ...],
     data_dir: Path,
     edge: EdgeLimits,
     trusted_proxies: tuple[str, ...],
@@ -174,6 +190,7 @@ def serve(
         function_network=function_network,
         function_network_block=function_network_block,
         function_network_allow=function_network_allow,
+        function_network_resolvers=function_network_resolver,
         edge=edge,
         trusted_proxies=trusted_proxies,
     )

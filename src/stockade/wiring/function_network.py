@@ -51,6 +51,7 @@ def choose(settings: Settings, injected_sandbox: bool) -> FunctionNetwork:
         tag=hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:6],
         block=IPv4Network(block) if block is not None else None,
         allowed=tuple(ip_network(text) for text in settings.function_network_allow),
+        resolvers=settings.function_network_resolvers,
     )
     return FunctionNetwork(NetworkMode.OUTBOUND, DefaultNetwork(network_settings, commands))
 

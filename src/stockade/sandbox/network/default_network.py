@@ -14,6 +14,7 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Network
 
 from stockade.sandbox.network.block_claim import BlockClaim, claim_block
 from stockade.sandbox.network.commands import HostCommands
+from stockade.sandbox.network.dns import DnsForwarder, host_resolvers
 from stockade.sandbox.network.errors import NetworkError
 from stockade.sandbox.network.ranges import DefaultNetworkPlan
 from stockade.sandbox.network.ruleset import default_ruleset, removal
@@ -29,6 +30,7 @@ class DefaultNetworkSettings:
     block: IPv4Network | None = None  # None: claim a free one of the pool
     allowed: tuple[IPv4Network | IPv6Network, ...] = ()  # blocked ranges the operator opens
     dns: bool = True  # the platform's resolver answers on the gateway
+    resolvers: tuple[str, ...] = ()  # where it asks; () the host's (/etc/resolv.conf)
 
 
 class DefaultNetwork:
@@ -42,6 +44,7 @@ class DefaultNetwork:
         self._commands = commands
         self._claim = claim
         self._plan: DefaultNetworkPlan | None = None
+        self._dns: DnsForwarder | None = None
 
     @property
     def plan(self) -> DefaultNetworkPlan:
@@ -59,7 +62,9 @@ class DefaultNetwork:
         try:
             await self._commands.ip_batch(
                 [
-                    f"link add {plan.bridge} type bridge",
+                    # A fixed address: a bridge otherwise takes its lowest port's, and changes
+                    # it as ports come and go, which strands environments' ARP entries.
+                    f"link add {plan.bridge} address {plan.bridge_mac} type bridge",
                     f"addr add {plan.gateway}/{plan.block.prefixlen} dev {plan.bridge}",
                     f"link set {plan.bridge} up",
                 ]
@@ -68,6 +73,10 @@ class DefaultNetwork:
             await self._commands.sysctl(f"net.ipv6.conf.{plan.bridge}.disable_ipv6", "1")
             await self._commands.nft(default_ruleset(plan, s.allowed, s.dns))
             await self._commands.sysctl("net.ipv4.ip_forward", "1")
+            if s.dns:
+                upstreams = list(s.resolvers) or host_resolvers()
+                self._dns = DnsForwarder(plan.gateway, upstreams)
+                await self._dns.start()
         except BaseException:
             self._plan = plan
             await self.close()
@@ -109,6 +118,9 @@ class DefaultNetwork:
         return address
 
     async def close(self) -> None:
+        if self._dns is not None:
+            await self._dns.close()
+            self._dns = None
         plan, self._plan = self._plan, None
         if plan is not None:
             for step in (

@@ -59,6 +59,12 @@ class DefaultNetworkPlan:
         return f"sb{self.tag}"
 
     @property
+    def bridge_mac(self) -> str:
+        """Locally administered, unicast, and distinct per instance."""
+        t = self.tag
+        return f"02:5a:{t[0:2]}:{t[2:4]}:{t[4:6]}:01"
+
+    @property
     def table(self) -> str:
         return f"stockade_{self.tag}"
 

@@ -139,7 +139,9 @@ class NamespaceBackend:
                     await network.start()
                 except NetworkError as exc:
                     raise SandboxUnavailableError("function network", str(exc)) from exc
+                # Names resolve through the platform's resolver on the gateway.
                 extra_etc["resolv.conf"] = f"nameserver {network.plan.gateway}\n"
+                extra_etc["nsswitch.conf"] = "passwd: files\ngroup: files\nhosts: files dns\n"
             self._cgroups.setup()
             self._cgroups.limit_instance(*_instance_limits(self._s.limits))
             await self._zygote.start(
