@@ -232,9 +232,9 @@ def test_each_rule_flips_as_the_configuration_changes_and_the_webhook_hears_it(
     assert notice["awsAccountId"] == server.account_id
 
 
-def test_inside_vpc_follows_the_sandbox_network(tmp_path: Path) -> None:
+def test_inside_vpc_follows_the_function_network(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    with running_server(data_dir) as server:
+    with running_server(data_dir, "--function-network", "none") as server:
         stockade("compliance", "enable", VPC, "--data-dir", str(data_dir))
         server.client("lambda").create_function(
             FunctionName="networked", Runtime="python3.11", Handler="app.handler",
@@ -242,24 +242,27 @@ def test_inside_vpc_follows_the_sandbox_network(tmp_path: Path) -> None:
             Code={"ZipFile": PYTHON_ECHO},
         )  # fmt: skip
         assert report(server, "networked")[VPC][0] == "COMPLIANT"
-    # Without the sandbox, functions run with the host's network: recorded at start.
-    with running_server(data_dir, "--unsafe-no-sandbox") as server:
+    # The operator turns the default network on: recorded at start, and the rule says so.
+    with running_server(data_dir) as server:
         assert report(server, "networked")[VPC] == (
             "NON_COMPLIANT",
-            "the function's environments have outbound network access (Host)",
+            "the function's environments have outbound network access (Outbound)",
         )
         history = json.loads(stockade("config", "history", "networked", "--json", "--data-dir",
                                       str(data_dir)).stdout)  # fmt: skip
     assert history[-1]["relatedEvents"][0]["eventName"] == "StockadeServerStart"
     assert history[-1]["changes"] == [
-        {"path": "network.mode", "before": "StockadeApiOnly", "after": "Host"}
+        {"path": "network.mode", "before": "StockadeApiOnly", "after": "Outbound"}
     ]
+    # Without the sandbox, functions run with the host's network.
+    with running_server(data_dir, "--unsafe-no-sandbox") as server:
+        assert report(server, "networked")[VPC][1].endswith("(Host)")
 
 
 def test_config_history_links_create_update_delete_to_their_audit_records(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     secret = f"canary-{uuid.uuid4().hex}"
-    with running_server(data_dir, "--audit-period", "3600") as server:
+    with running_server(data_dir, "--audit-period", "3600", "--function-network", "none") as server:
         lam = server.client("lambda")
         name = f"history-{uuid.uuid4().hex[:6]}"
         made = [("CreateFunction20150331", rid(lam.create_function(

@@ -14,7 +14,7 @@ from ipaddress import IPv4Address, IPv4Network, IPv6Network
 
 from stockade.sandbox.network.block_claim import BlockClaim, claim_block
 from stockade.sandbox.network.commands import HostCommands
-from stockade.sandbox.network.dns import DnsForwarder, host_resolvers
+from stockade.sandbox.network.dns import DNS_PORT, DnsForwarder, host_resolvers
 from stockade.sandbox.network.errors import NetworkError
 from stockade.sandbox.network.ranges import DefaultNetworkPlan
 from stockade.sandbox.network.ruleset import default_ruleset, removal
@@ -52,8 +52,9 @@ class DefaultNetwork:
             raise NetworkError("the default network is not started")
         return self._plan
 
-    async def start(self) -> None:
-        """Bridge, gateway address, rules, forwarding; raises NetworkError if any step fails."""
+    async def start(self, dns_port: int | None = DNS_PORT) -> None:
+        """Bridge, gateway address, rules, forwarding, resolver (on `dns_port`; None: not
+        started, for tests); raises NetworkError if any step fails, having undone the rest."""
         s = self._settings
         await self._remove_leftovers()
         if self._claim is None:
@@ -73,10 +74,10 @@ class DefaultNetwork:
             await self._commands.sysctl(f"net.ipv6.conf.{plan.bridge}.disable_ipv6", "1")
             await self._commands.nft(default_ruleset(plan, s.allowed, s.dns))
             await self._commands.sysctl("net.ipv4.ip_forward", "1")
-            if s.dns:
+            if s.dns and dns_port is not None:
                 upstreams = list(s.resolvers) or host_resolvers()
                 self._dns = DnsForwarder(plan.gateway, upstreams)
-                await self._dns.start()
+                await self._dns.start(dns_port)
         except BaseException:
             self._plan = plan
             await self.close()

@@ -89,12 +89,20 @@ class _Answer(asyncio.DatagramProtocol):
 
 
 class DnsForwarder:
-    def __init__(self, listen: IPv4Address, upstreams: list[str]) -> None:
+    def __init__(
+        self, listen: IPv4Address, upstreams: list[str], upstream_port: int = DNS_PORT
+    ) -> None:
         self._listen = listen
         self._upstreams = upstreams
+        self._upstream_port = upstream_port
         self._transport: asyncio.DatagramTransport | None = None
         self._in_flight: dict[str, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def port(self) -> int:
+        assert self._transport is not None
+        return int(self._transport.get_extra_info("sockname")[1])
 
     async def start(self, port: int = DNS_PORT) -> None:
         loop = asyncio.get_running_loop()
@@ -137,7 +145,7 @@ class DnsForwarder:
         loop = asyncio.get_running_loop()
         try:
             transport, answer = await loop.create_datagram_endpoint(
-                _Answer, remote_addr=(upstream, DNS_PORT)
+                _Answer, remote_addr=(upstream, self._upstream_port)
             )
         except OSError:
             return None
