@@ -10,6 +10,7 @@ Requests are signed with botocore's SigV4 signer and sent over a keep-alive http
 connection, so the client's own cost stays small and is included in the figures.
 
 Usage: python bench/bench_invoke.py [--warm N] [--cold N] [--fanout N]
+                                   [--function-network default|none]
 """
 
 from __future__ import annotations
@@ -164,9 +165,17 @@ def main() -> None:
     parser.add_argument(
         "--insecure-http", action="store_true", help="serve plain HTTP (compare TLS's cost)"
     )
+    parser.add_argument(
+        "--function-network",
+        choices=("default", "none"),
+        default="default",
+        help="the network of functions (compare the default network's cost with none)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        extra = ("--insecure-http",) if args.insecure_http else ()
+        extra: tuple[str, ...] = ("--function-network", args.function_network)
+        if args.insecure_http:
+            extra += ("--insecure-http",)
         server = start_server(Path(tmp) / "data", None, *extra)
         print(f"server: {server.url}")
         try:

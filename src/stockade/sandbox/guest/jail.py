@@ -169,6 +169,30 @@ def add_loopback_address(address: str) -> None:
         fcntl.ioctl(s, 0x8916, struct.pack("16s16s", b"lo:1", sin))
 
 
+def configure_interface(name: str, address: str, prefix: int, gateway: str) -> None:
+    """Address `name`, bring it up, route everything else via `gateway`: the ioctls `ip`
+    would make, without a process of its own (the shell does this while pre-spawned)."""
+    ifname = name.encode()
+    mask = (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF
+
+    def sockaddr(ip: bytes) -> bytes:
+        return struct.pack("HH4s8s", socket.AF_INET, 0, ip, b"")
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        fcntl.ioctl(s, 0x8916, struct.pack("16s16s", ifname, sockaddr(socket.inet_aton(address))))
+        fcntl.ioctl(s, 0x891C, struct.pack("16s16s", ifname, sockaddr(struct.pack("!I", mask))))
+        req = struct.pack("16sH14s", ifname, 0, b"")
+        flags = struct.unpack("16sH14s", fcntl.ioctl(s, 0x8913, req))[1]
+        fcntl.ioctl(s, 0x8914, struct.pack("16sH14s", ifname, flags | 1, b""))
+        # struct rtentry (x86_64 and aarch64 layout): dst 0/0 via gateway, RTF_UP|RTF_GATEWAY.
+        any_ = sockaddr(b"\0\0\0\0")
+        route = struct.pack(
+            "@L16s16s16sHhLPhPLLH6x", 0, any_, sockaddr(socket.inet_aton(gateway)), any_,
+            0x3, 0, 0, 0, 0, 0, 0, 0, 0,
+        )  # fmt: skip
+        fcntl.ioctl(s, 0x890B, route)  # SIOCADDRT
+
+
 def listen_tcp(port: int, host: str = "127.0.0.1") -> socket.socket:
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -59,6 +59,11 @@ def shell_main(
         jail.unshare(jail.CLONE_NEWCGROUP)  # after the cgroup attach: we see "/" as our cgroup
         jail.set_hostname(b"sandbox")
         jail.bring_loopback_up()
+        interface = go[1].get("interface")  # the default network's eth0, if the host made one
+        if interface is not None:
+            jail.configure_interface(
+                "eth0", interface["address"], interface["prefix"], interface["gateway"]
+            )
         # The SDK channel listens where the server does, as the guest addresses the server, so
         # that any URL the API hands out (a QueueUrl, a code location) works here unchanged.
         sdk_address: dict[str, Any] = shell_settings["sdk"]

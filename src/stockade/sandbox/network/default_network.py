@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Network, IPv6Network
+from ipaddress import IPv4Network, IPv6Network
 
 from stockade.sandbox.network.block_claim import BlockClaim, claim_block
 from stockade.sandbox.network.commands import HostCommands
@@ -94,11 +94,13 @@ class DefaultNetwork:
             await self._commands.ip_batch([f"link del {probe.bridge}"])
         await self._commands.nft(removal(probe))
 
-    async def plug(self, pid: int, slot: int) -> IPv4Address:
-        """Give the namespace of `pid` its eth0, addressed and routed; the host end joins the
-        bridge as an isolated port. The interfaces go away with the namespace."""
+    async def plug(self, pid: int, slot: int) -> dict[str, str | int]:
+        """Give the namespace of `pid` an eth0 whose host end is an isolated port of the
+        bridge; returns what the sandbox's shell needs to address and route it (the shell
+        holds CAP_NET_ADMIN in its namespace until it drops it, so no second process is
+        needed). The interfaces go away with the namespace."""
         plan = self.plan
-        host_end, address = plan.host_interface(slot), plan.address(slot)
+        host_end = plan.host_interface(slot)
         await self._commands.ip_batch(
             [
                 f"link add {host_end} mtu {GUEST_MTU} type veth peer name {GUEST_INTERFACE}"
@@ -108,15 +110,11 @@ class DefaultNetwork:
                 f"link set {host_end} up",
             ]
         )
-        await self._commands.ip_batch(
-            [
-                f"addr add {address}/{plan.block.prefixlen} dev {GUEST_INTERFACE}",
-                f"link set {GUEST_INTERFACE} up",
-                f"route add default via {plan.gateway} dev {GUEST_INTERFACE}",
-            ],
-            netns_pid=pid,
-        )
-        return address
+        return {
+            "address": str(plan.address(slot)),
+            "prefix": plan.block.prefixlen,
+            "gateway": str(plan.gateway),
+        }
 
     async def close(self) -> None:
         if self._dns is not None:

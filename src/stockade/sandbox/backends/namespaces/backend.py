@@ -256,12 +256,13 @@ class NamespaceBackend:
             await asyncio.get_running_loop().run_in_executor(
                 None, _admit, pid, uid_base, [str(d) for d in cg.dirs]
             )
+            go: dict[str, object] = {}
             if self._s.network is not None:
                 try:
-                    await self._s.network.plug(pid, slot)
+                    go["interface"] = await self._s.network.plug(pid, slot)
                 except NetworkError as exc:
                     raise EnvironmentStartError(f"network setup failed: {exc}") from exc
-            sandbox.send(channel.GO, {})
+            sandbox.send(channel.GO, go)
             kind, _, sockets = await sandbox.next_message(SETUP_TIMEOUT_S)
             if kind != channel.SHELL_READY or len(sockets) != 2:
                 for fd in sockets:
