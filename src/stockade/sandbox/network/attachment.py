@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Network
 from typing import Protocol
 
 
@@ -32,6 +32,7 @@ class VpcPlacement:
     subnet_ids: tuple[str, ...]
     security_group_ids: tuple[str, ...]
     ipv6_allowed_for_dual_stack: bool = False
+    function_arn: str = ""  # whose interface (one per function and subnet, as Lambda's)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class ResolvedVpc:
     subnet: SubnetView
     security_group_ids: tuple[str, ...]
     egress: tuple[EgressRule, ...]
+    # The function's interface in the subnet: the source its traffic has inside the VPC.
+    interface_id: str = ""
+    interface_address: IPv4Address | None = None
 
 
 class VpcResolver(Protocol):
