@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
 from ipaddress import IPv4Network, ip_interface
 from typing import Protocol
 
@@ -82,20 +83,19 @@ def _write(path: str, value: str) -> None:
 
 
 async def _run(argv: list[str], stdin: str) -> bytes:
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    # In a worker thread with the standard library's vfork-based spawn: forking the server
+    # (a large process) from the event loop would stall every request for the copy.
+    return await asyncio.to_thread(_run_blocking, argv, stdin)
+
+
+def _run_blocking(argv: list[str], stdin: str) -> bytes:
     try:
-        talk = proc.communicate(stdin.encode() or None)
-        out, err = await asyncio.wait_for(talk, COMMAND_TIMEOUT_S)
-    except TimeoutError as exc:
-        proc.kill()
-        await proc.wait()
+        done = subprocess.run(  # noqa: S603 - fixed tools, found on PATH at start
+            argv, input=stdin.encode(), capture_output=True, timeout=COMMAND_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
         raise NetworkError(f"{argv[0]} did not finish in {COMMAND_TIMEOUT_S:.0f} s") from exc
-    if proc.returncode != 0:
-        text = err.decode(errors="replace").strip()[:_ERROR_CHARS]
-        raise NetworkError(f"{' '.join(argv[:3])} failed ({proc.returncode}): {text}")
-    return out
+    if done.returncode != 0:
+        text = done.stderr.decode(errors="replace").strip()[:_ERROR_CHARS]
+        raise NetworkError(f"{' '.join(argv[:3])} failed ({done.returncode}): {text}")
+    return done.stdout
