@@ -30,8 +30,8 @@ def _ipv4_block(_: click.Context, __: click.Parameter, value: str | None) -> str
         block = ipaddress.IPv4Network(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not an IPv4 block: {exc}") from exc
-    if block.prefixlen > 29:
-        raise click.BadParameter(f"{value} is too small: /29 or larger")
+    if block.prefixlen > 26:
+        raise click.BadParameter(f"{value} is too small: /26 or larger")
     return str(block)
 
 

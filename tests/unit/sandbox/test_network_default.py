@@ -30,14 +30,17 @@ class RecordingCommands:
         if self._fail_on is not None and self._fail_on in text:
             raise NetworkError(f"refused: {self._fail_on}")
 
-    async def ip_batch(self, lines: list[str], netns_pid: int | None = None) -> None:
-        self._note(f"ip@{netns_pid}" if netns_pid else "ip", "\n".join(lines))
+    async def ip_batch(
+        self, lines: list[str], netns_pid: int | None = None, netns: str | None = None
+    ) -> None:
+        where = f"@{netns_pid}" if netns_pid else f"@{netns}" if netns else ""
+        self._note(f"ip{where}", "\n".join(lines))
 
-    async def nft(self, text: str) -> None:
-        self._note("nft", text)
+    async def nft(self, text: str, netns: str | None = None) -> None:
+        self._note(f"nft@{netns}" if netns else "nft", text)
 
-    async def sysctl(self, key: str, value: str) -> None:
-        self._note("sysctl", f"{key}={value}")
+    async def sysctl(self, key: str, value: str, netns: str | None = None) -> None:
+        self._note(f"sysctl@{netns}" if netns else "sysctl", f"{key}={value}")
 
     async def ipv4_networks(self) -> list[IPv4Network]:
         return [IPv4Network("192.0.2.0/24")]
@@ -46,7 +49,7 @@ class RecordingCommands:
 def test_the_plan_names_fit_linux_and_addresses_fill_the_block() -> None:
     assert PLAN.gateway == IPv4Address("100.92.4.1")
     assert PLAN.address(0) == IPv4Address("100.92.4.2")
-    assert PLAN.address(PLAN.capacity - 1) == IPv4Address("100.92.7.254")  # not broadcast
+    assert PLAN.address(PLAN.capacity - 1) < PLAN.router_address(15) < PLAN.router_gateway
     assert PLAN.capacity >= 1000  # the namespace backend's sandbox slots
     with pytest.raises(ValueError, match="outside"):
         PLAN.address(PLAN.capacity)
@@ -68,7 +71,7 @@ def test_the_ruleset_names_its_bridge_block_and_allowed_ranges() -> None:
     assert f'iifname "{PLAN.bridge}" ip saddr != {PLAN.block}' in text
     assert "10.9.0.0/16" in text.split("set allowed4")[1].split("}")[0]
     assert "fd00::/8" not in text  # the default network routes no IPv6
-    assert f"ip daddr {PLAN.gateway} udp dport 53 accept" in text
+    assert f"ip daddr {{ {PLAN.gateway}, {PLAN.router_gateway} }} udp dport 53 accept" in text
     assert "dport 53" not in default_ruleset(PLAN, (), dns=False)
 
 

@@ -21,15 +21,17 @@ _ERROR_CHARS = 400
 
 
 class HostCommands(Protocol):
-    async def ip_batch(self, lines: list[str], netns_pid: int | None = None) -> None:
-        """Run `ip` commands, in the network namespace of netns_pid when given."""
+    async def ip_batch(
+        self, lines: list[str], netns_pid: int | None = None, netns: str | None = None
+    ) -> None:
+        """Run `ip` commands, in the network namespace of a process or a named one."""
         ...
 
-    async def nft(self, text: str) -> None:
-        """Load one nftables transaction."""
+    async def nft(self, text: str, netns: str | None = None) -> None:
+        """Load one nftables transaction (in a named network namespace)."""
         ...
 
-    async def sysctl(self, key: str, value: str) -> None: ...
+    async def sysctl(self, key: str, value: str, netns: str | None = None) -> None: ...
 
     async def ipv4_networks(self) -> list[IPv4Network]:
         """The IPv4 networks the host's interfaces are on."""
@@ -46,22 +48,32 @@ class SubprocessCommands:
         self._nft = str(tools["nft"])
         self._nsenter = str(tools["nsenter"])
 
-    async def ip_batch(self, lines: list[str], netns_pid: int | None = None) -> None:
+    async def ip_batch(
+        self, lines: list[str], netns_pid: int | None = None, netns: str | None = None
+    ) -> None:
         argv = [self._ip, "-batch", "-"]
-        if netns_pid is not None:
+        if netns is not None:
+            argv = [self._ip, "-n", netns, "-batch", "-"]
+        elif netns_pid is not None:
             # Host root may enter any descendant user namespace's network namespace.
             argv = [self._nsenter, f"--net=/proc/{netns_pid}/ns/net", *argv]
         await _run(argv, "\n".join(lines) + "\n")
 
-    async def nft(self, text: str) -> None:
-        await _run([self._nft, "-f", "-"], text)
+    async def nft(self, text: str, netns: str | None = None) -> None:
+        await _run([*self._inside(netns), self._nft, "-f", "-"], text)
 
-    async def sysctl(self, key: str, value: str) -> None:
+    async def sysctl(self, key: str, value: str, netns: str | None = None) -> None:
+        if netns is not None:  # /proc/sys/net shows the namespace of the process reading it
+            await _run([*self._inside(netns), "/usr/sbin/sysctl", "-qw", f"{key}={value}"], "")
+            return
         path = "/proc/sys/" + key.replace(".", "/")
         try:
             await asyncio.to_thread(_write, path, value)
         except OSError as exc:
             raise NetworkError(f"cannot set {key}: {exc.strerror}") from exc
+
+    def _inside(self, netns: str | None) -> list[str]:
+        return [] if netns is None else [self._nsenter, f"--net=/run/netns/{netns}"]
 
     async def ipv4_networks(self) -> list[IPv4Network]:
         out = await _run([self._ip, "-j", "-4", "addr", "show"], "")

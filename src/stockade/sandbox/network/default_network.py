@@ -67,6 +67,7 @@ class DefaultNetwork:
                     # it as ports come and go, which strands environments' ARP entries.
                     f"link add {plan.bridge} address {plan.bridge_mac} type bridge",
                     f"addr add {plan.gateway}/{plan.block.prefixlen} dev {plan.bridge}",
+                    f"addr add {plan.router_gateway}/32 dev {plan.bridge}",
                     f"link set {plan.bridge} up",
                 ]
             )

@@ -36,6 +36,8 @@ BLOCKED_V6 = tuple(
 # block, which environments may not reach, so no destination they need is shadowed).
 ADDRESS_POOL = IPv4Network("100.92.0.0/14")
 BLOCK_PREFIX = 22
+# The top of each block: one address per VPC router's uplink, and the host's gateway for them.
+ROUTER_SLOTS = 16
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ class DefaultNetworkPlan:
     def __post_init__(self) -> None:
         if len(self.tag) != 6 or not all(c in "0123456789abcdef" for c in self.tag):
             raise ValueError("tag must be 6 lowercase hex digits")
-        if self.block.prefixlen > 29:
-            raise ValueError("the block must hold at least a gateway and one environment")
+        if self.block.prefixlen > 26:
+            raise ValueError("the block must hold the gateways, the routers and environments")
 
     @property
     def bridge(self) -> str:
@@ -74,8 +76,30 @@ class DefaultNetworkPlan:
 
     @property
     def capacity(self) -> int:
-        """Environments the block holds: all but network, gateway and broadcast."""
-        return self.block.num_addresses - 3
+        """Environments the block holds: all but network, gateway, broadcast and the top
+        addresses kept for VPC routers."""
+        return self.block.num_addresses - 4 - ROUTER_SLOTS
+
+    @property
+    def router_gateway(self) -> IPv4Address:
+        """The host's second address on the bridge: VPC routers' next hop (they hold
+        `gateway` themselves, as their environments' gateway)."""
+        return self.block.broadcast_address - 1
+
+    def router_address(self, index: int) -> IPv4Address:
+        if not 0 <= index < ROUTER_SLOTS:
+            raise ValueError(f"router {index} is outside 0..{ROUTER_SLOTS - 1}")
+        return self.block.broadcast_address - 2 - index
+
+    def router_interface(self, index: int) -> str:
+        return f"r{self.tag}-{index:x}"
+
+    def router_namespace(self, vpc_id: str) -> str:
+        return f"stk{self.tag}-{vpc_id.removeprefix('vpc-')}"
+
+    def link_interface(self, index: int) -> str:
+        """The host end of a VPC router's link into an operator's bridge."""
+        return f"l{self.tag}-{index:x}"
 
     def address(self, slot: int) -> IPv4Address:
         if not 0 <= slot < self.capacity:

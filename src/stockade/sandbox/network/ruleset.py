@@ -32,9 +32,10 @@ def default_ruleset(
     """The whole table; loading it replaces any earlier version of it atomically."""
     br, gw, table = plan.bridge, plan.gateway, plan.table
     allowed4 = [b for b in allowed if isinstance(b, IPv4Network)]
+    resolver = f"{{ {gw}, {plan.router_gateway} }}"
     dns_rules = (
-        f'        iifname "{br}" ip daddr {gw} udp dport {DNS_PORT} accept\n'
-        f'        iifname "{br}" ip daddr {gw} tcp dport {DNS_PORT} accept\n'
+        f'        iifname "{br}" ip daddr {resolver} udp dport {DNS_PORT} accept\n'
+        f'        iifname "{br}" ip daddr {resolver} tcp dport {DNS_PORT} accept\n'
         if dns
         else ""
     )

@@ -36,6 +36,7 @@ from stockade.sandbox.guest_loader import GUEST_DIR
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
 from stockade.sandbox.network.default_network import DefaultNetwork
 from stockade.sandbox.network.errors import NetworkError
+from stockade.sandbox.network.vpc_network import VpcNetwork
 from stockade.sandbox.proc_masks import ProcMasks
 from stockade.sandbox.runtime_versions import InstalledDigests, node_argv, python_sources
 from stockade.sandbox.sdk_address import SdkAddress
@@ -83,6 +84,8 @@ class NamespaceSettings:
     host_cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
     # The Lambda-like default network (outbound through NAT); None: loopback and the channel.
     network: DefaultNetwork | None = field(default=None, compare=False)
+    # Functions with a VpcConfig (needs `network`); None: a VpcConfig cannot be honoured.
+    vpc: VpcNetwork | None = field(default=None, compare=False)
 
 
 _HINTS = {
@@ -142,6 +145,8 @@ class NamespaceBackend:
                 # Names resolve through the platform's resolver on the gateway.
                 extra_etc["resolv.conf"] = f"nameserver {network.plan.gateway}\n"
                 extra_etc["nsswitch.conf"] = "passwd: files\ngroup: files\nhosts: files dns\n"
+                if self._s.vpc is not None:
+                    await self._s.vpc.start()
             self._cgroups.setup()
             self._cgroups.limit_instance(*_instance_limits(self._s.limits))
             await self._zygote.start(
@@ -168,6 +173,8 @@ class NamespaceBackend:
                 await self._release(first)
         except BaseException:
             await self._zygote.close()
+            if self._s.vpc is not None:
+                await self._s.vpc.close()
             if network is not None:
                 await network.close()
             self._cgroups.teardown()
@@ -243,12 +250,14 @@ class NamespaceBackend:
             child_ctrl.close()
             os.close(log_w)
 
-        def on_release() -> None:
+        async def on_release() -> None:
             self._live.discard(sandbox)
+            if self._s.vpc is not None:  # before the slot (and its names) can be reused
+                await self._s.vpc.detach(slot)
             self._free_slots.append(slot)
 
         pid = int(reply["pid"])
-        sandbox = NamespaceSandbox(pid, fds[0], host_ctrl, log_r, cg, on_release)
+        sandbox = NamespaceSandbox(pid, fds[0], host_ctrl, log_r, cg, on_release, slot)
         self._live.add(sandbox)
         uid_base = self._s.uid_base + slot * UID_RANGE
         try:
@@ -300,6 +309,8 @@ class NamespaceBackend:
             CgroupV1.set_cpu_shares(shell.cgroups, ACTIVE_CPU_SHARES)
             shell.steady_cpu_quota_us = limits.cpu_quota_us(config.memory_mb, cpus)
             CgroupV1.reset_max_usage(shell.cgroups)
+            if config.vpc is not None:
+                await self._attach_vpc(shell, config)
             points, trees = await cloning
             body = {
                 "trees": points,
@@ -328,6 +339,15 @@ class NamespaceBackend:
             for fd in trees:
                 os.close(fd)
         return shell
+
+    async def _attach_vpc(self, shell: NamespaceSandbox, config: LaunchConfig) -> None:
+        assert config.vpc is not None
+        if self._s.vpc is None:
+            raise EnvironmentStartError("function networking is off: a VpcConfig cannot be met")
+        try:
+            await self._s.vpc.attach(shell.pid, shell.slot, config.vpc)
+        except NetworkError as exc:
+            raise EnvironmentStartError(f"VPC attachment failed: {exc}") from exc
 
     async def _clone_trees(self, config: LaunchConfig) -> tuple[list[str], list[int]]:
         """Ask the zygote for detached read-only trees: (guest mountpoints, fds)."""
@@ -371,6 +391,8 @@ class NamespaceBackend:
         await asyncio.gather(*(self._release(s) for s in list(self._live)), return_exceptions=True)
         del shells
         await self._zygote.close()
+        if self._s.vpc is not None:
+            await self._s.vpc.close()
         if self._s.network is not None:
             await self._s.network.close()
         self._cgroups.teardown()

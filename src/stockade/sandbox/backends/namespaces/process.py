@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from stockade.sandbox.backend import GuestExit
@@ -24,7 +24,8 @@ class NamespaceSandbox:
         ctrl: socket.socket,
         log_fd: int,
         cgroups: CgroupSet,
-        on_release: Callable[[], None],
+        on_release: Callable[[], Awaitable[None]],
+        slot: int = 0,
     ) -> None:
         self.pid = pid
         self._pidfd = pidfd
@@ -32,6 +33,7 @@ class NamespaceSandbox:
         self._log_fd = log_fd
         self.cgroups = cgroups
         self._on_release = on_release
+        self.slot = slot  # the backend's index: uid range, addresses, interface names
         self._rapi: socket.socket | None = None
         self._sdk: socket.socket | None = None
         self._loop = asyncio.get_running_loop()
@@ -181,7 +183,7 @@ class NamespaceSandbox:
             self._exit.set_result(GuestExit(None, False))
         # rmdir can briefly fail with EBUSY while the last tasks leave: do it off the loop.
         await self._loop.run_in_executor(None, CgroupV1.remove, self.cgroups)
-        self._on_release()
+        await self._on_release()
 
 
 def _reap(pidfd: int) -> int | None:

@@ -1,0 +1,258 @@
+"""Environments of functions with a VpcConfig: attached to their VPC's router on this host.
+
+At launch, the pre-spawned sandbox's veth (already addressed and routed by its shell, never
+used yet) leaves the default network's bridge for the router of the function's VPC, created
+on first use: the environment keeps its address and gateway, but its packets now meet its
+security groups' egress rules in the router, leave through the host's NAT only if its subnet
+routes 0.0.0.0/0 to a NAT gateway, and reach an operator's network only where a subnet is
+bound to one (translated to the function's interface address in the subnet). When a
+security group or route table changes, every environment of that VPC gets its rules again,
+atomically; connections already tracked go on, the next one meets the new rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+
+from stockade.sandbox.network.attachment import ResolvedVpc, VpcPlacement, VpcResolver
+from stockade.sandbox.network.commands import HostCommands
+from stockade.sandbox.network.default_network import DefaultNetwork
+from stockade.sandbox.network.errors import NetworkError
+from stockade.sandbox.network.ranges import ROUTER_SLOTS
+from stockade.sandbox.network.vpc_rules import (
+    UPLINK,
+    attach_rules,
+    chain_rules,
+    detach_rules,
+    replace_rules,
+    router_ruleset,
+)
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class _Router:
+    namespace: str
+    index: int
+    links: dict[str, str] = field(default_factory=dict)  # subnet id -> router-side link
+    addressed: set[tuple[str, IPv4Address]] = field(default_factory=set)  # (link, address)
+
+
+@dataclass(frozen=True)
+class _Attached:
+    placement: VpcPlacement
+    subnet_id: str
+    vpc_key: tuple[str, str]  # (account, vpc id)
+    address: IPv4Address
+    interface: str
+    translated: bool  # has an entry in the router's sources map
+
+
+class VpcNetwork:
+    def __init__(
+        self,
+        default: DefaultNetwork,
+        resolver: VpcResolver,
+        commands: HostCommands,
+        bindings: Mapping[str, str] | None = None,  # subnet id -> operator's host bridge
+    ) -> None:
+        self._default = default
+        self._resolver = resolver
+        self._commands = commands
+        self._bindings = dict(bindings or {})
+        self._routers: dict[tuple[str, str], _Router] = {}
+        self._attached: dict[int, _Attached] = {}
+        self._lock = asyncio.Lock()  # routers and links are made one at a time
+        self._link_count = 0
+        self._refreshing: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Remove the routers a crashed run of this server left (their names carry its tag)."""
+        prefix = self._default.plan.router_namespace("vpc-")
+        for name in await asyncio.to_thread(_named_namespaces):
+            if name.startswith(prefix):
+                with contextlib.suppress(NetworkError):
+                    await self._commands.ip_batch([f"netns del {name}"])
+
+    # -- attach / detach ---------------------------------------------------------------------
+    async def attach(self, pid: int, slot: int, placement: VpcPlacement) -> ResolvedVpc:
+        plan = self._default.plan
+        if not placement.subnet_ids:
+            raise NetworkError("the VpcConfig names no subnet")
+        subnet_id = placement.subnet_ids[slot % len(placement.subnet_ids)]
+        resolved = await asyncio.to_thread(self._resolver.resolve, placement, subnet_id)
+        if resolved is None:
+            raise NetworkError(f"{subnet_id} or one of the function's security groups is gone")
+        key = (placement.account_id, resolved.subnet.vpc_id)
+        async with self._lock:
+            router = self._routers.get(key) or await self._new_router(key)
+            link = await self._link(router, resolved)
+        interface, address = plan.host_interface(slot), plan.address(slot)
+        await self._commands.ip_batch(
+            [f"link set {interface} nomaster", f"link set {interface} netns {router.namespace}"]
+        )
+        await self._commands.ip_batch(
+            [
+                f"addr add {plan.gateway}/32 dev {interface}",
+                f"link set {interface} up",
+                f"route add {address}/32 dev {interface}",
+            ],
+            netns=router.namespace,
+        )
+        source = None
+        if link is not None and resolved.interface_address is not None:
+            source = (address, resolved.interface_address)
+        rules = attach_rules(slot, interface, resolved, plan.router_gateway, source)
+        await self._commands.nft(rules, netns=router.namespace)
+        self._attached[slot] = _Attached(
+            placement, subnet_id, key, address, interface, source is not None
+        )
+        return resolved
+
+    async def detach(self, slot: int) -> None:
+        """After the environment's namespace is gone (its veth went with it)."""
+        attached = self._attached.pop(slot, None)
+        if attached is None:
+            return
+        router = self._routers.get(attached.vpc_key)
+        if router is None:
+            return
+        translated = attached.address if attached.translated else None
+        try:
+            await self._commands.nft(
+                detach_rules(slot, attached.interface, translated), netns=router.namespace
+            )
+        except NetworkError as exc:
+            LOG.warning("removing the rules of a VPC environment: %s", exc)
+
+    # -- changes -----------------------------------------------------------------------------
+    def vpc_changed(self, account_id: str, vpc_id: str) -> None:
+        """NetworkChanges: re-resolve every environment of the VPC (in the background)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no environments can be attached without a running loop
+        task = loop.create_task(self.refresh((account_id, vpc_id)))
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    async def refresh(self, key: tuple[str, str]) -> None:
+        router = self._routers.get(key)
+        if router is None:
+            return
+        resolver_address = self._default.plan.router_gateway
+        for slot, attached in list(self._attached.items()):  # bounded by live environments
+            if attached.vpc_key != key:
+                continue
+            resolved = await asyncio.to_thread(
+                self._resolver.resolve, attached.placement, attached.subnet_id
+            )
+            # Gone subnet or group: the environment keeps only its resolver (fail closed).
+            rules = (
+                chain_rules(resolved, resolver_address)
+                if resolved is not None
+                else ["counter name rejected drop"]
+            )
+            try:
+                await self._commands.nft(replace_rules(slot, rules), netns=router.namespace)
+            except NetworkError as exc:
+                LOG.error("could not update the rules of a VPC environment: %s", exc)
+
+    # -- routers -----------------------------------------------------------------------------
+    async def _new_router(self, key: tuple[str, str]) -> _Router:
+        plan = self._default.plan
+        used = {r.index for r in self._routers.values()}
+        free = [i for i in range(ROUTER_SLOTS) if i not in used]
+        if not free:
+            raise NetworkError(f"more than {ROUTER_SLOTS} VPCs with environments on this host")
+        router = _Router(plan.router_namespace(key[1]), free[0])
+        uplink = plan.router_interface(router.index)
+        try:
+            await self._commands.ip_batch(
+                [
+                    f"netns add {router.namespace}",
+                    f"link add {uplink} type veth peer name {UPLINK} netns {router.namespace}",
+                    f"link set {uplink} master {plan.bridge}",
+                    f"link set dev {uplink} type bridge_slave isolated on learning off",
+                    f"link set {uplink} up",
+                ]
+            )
+            await self._commands.ip_batch(
+                [
+                    "link set lo up",
+                    f"addr add {plan.router_address(router.index)}/32 dev {UPLINK}",
+                    f"link set {UPLINK} up",
+                    f"route add {plan.router_gateway}/32 dev {UPLINK} scope link",
+                    f"route add default via {plan.router_gateway} dev {UPLINK}",
+                ],
+                netns=router.namespace,
+            )
+            await self._commands.sysctl("net.ipv4.ip_forward", "1", netns=router.namespace)
+            await self._commands.nft(
+                router_ruleset(plan.gateway, plan.router_gateway), netns=router.namespace
+            )
+        except BaseException:
+            await self._remove_router(router)
+            raise
+        self._routers[key] = router
+        return router
+
+    async def _link(self, router: _Router, resolved: ResolvedVpc) -> str | None:
+        """The router's link into the operator network its subnet is bound to, if any, with
+        the function's interface address on it."""
+        subnet = resolved.subnet
+        bridge = self._bindings.get(subnet.subnet_id)
+        if bridge is None:
+            return None
+        link = router.links.get(subnet.subnet_id)
+        if link is None:
+            index = self._link_count
+            self._link_count += 1
+            host_end, link = self._default.plan.link_interface(index), f"sn{index:x}"
+            await self._commands.ip_batch(
+                [
+                    f"link add {host_end} type veth peer name {link} netns {router.namespace}",
+                    f"link set {host_end} master {bridge}",
+                    f"link set {host_end} up",
+                ]
+            )
+            await self._commands.ip_batch([f"link set {link} up"], netns=router.namespace)
+            router.links[subnet.subnet_id] = link
+        address = resolved.interface_address
+        if address is not None and (link, address) not in router.addressed:
+            prefix = subnet.cidr.prefixlen
+            await self._commands.ip_batch(
+                [f"addr add {address}/{prefix} dev {link}"], netns=router.namespace
+            )
+            router.addressed.add((link, address))
+        return link
+
+    async def _remove_router(self, router: _Router) -> None:
+        # Deleting the namespace deletes its veths, and with them their host ends.
+        try:
+            await self._commands.ip_batch([f"netns del {router.namespace}"])
+        except NetworkError as exc:
+            LOG.warning("removing a VPC router: %s", exc)
+
+    async def close(self) -> None:
+        for task in list(self._refreshing):
+            task.cancel()
+        await asyncio.gather(*self._refreshing, return_exceptions=True)
+        routers, self._routers = list(self._routers.values()), {}
+        self._attached.clear()
+        for router in routers:
+            await self._remove_router(router)
+
+
+def _named_namespaces(directory: str = "/run/netns") -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []
