@@ -13,12 +13,16 @@ from stockade.domain.network import Tags
 from stockade.types import AccountId
 
 LOCAL = "local"  # the gateway of the route for the VPC's own block
+DEFAULT_ROUTE = "0.0.0.0/0"
+NAT_PREFIX = "nat-"
+ACTIVE = "active"  # a route's State; "blackhole" once its target is gone (EC2 API reference)
 
 
 @dataclass(frozen=True)
 class Route:
     destination_cidr: str
     gateway_id: str  # `local` or an internet gateway's id
+    state: str = ACTIVE
 
     @property
     def is_local(self) -> bool:
@@ -54,6 +58,14 @@ class RouteTable:
     def without_subnet(self, subnet_id: str) -> RouteTable:
         kept = tuple(a for a in self.associations if a.subnet_id != subnet_id)
         return replace(self, associations=kept)
+
+
+def reaches_internet(table: RouteTable) -> bool:
+    """Whether environments in a subnet using `table` reach the internet: its default route
+    goes to a NAT gateway and is active. (Environments take no public address, so a route to
+    an internet gateway alone does not take them out, as in AWS for Lambda functions.)"""
+    route = table.route_to(DEFAULT_ROUTE)
+    return route is not None and route.gateway_id.startswith(NAT_PREFIX) and route.state == ACTIVE
 
 
 def new_table(
