@@ -15,6 +15,7 @@ from typing import Any
 from stockade.domain.network import ResourceKind
 from stockade.domain.violations import Violation, summarize
 from stockade.errors import ApiError
+from stockade.sandbox.network.attachment import IgnoredChanges, NetworkChanges
 from stockade.services.context import RequestContext
 from stockade.services.declaration import (
     READ,
@@ -59,17 +60,24 @@ ERRORS = ServiceErrors(
 
 
 class Ec2Service:
-    def __init__(self, store: Store, region: str, ids: IdSource | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        region: str,
+        ids: IdSource | None = None,
+        network_changes: NetworkChanges | None = None,
+    ) -> None:
         self._region = region
         made = ids or RandomIds()
+        changes = network_changes or IgnoredChanges()
         self.vpcs = Vpcs(store, made)
         self.subnets = Subnets(store, made, region)
         self.groups = Groups(store, made, region)
-        self.rules = GroupRules(store, made, region)
+        self.rules = GroupRules(store, made, region, changes)
         self.tags = ResourceTags(store)
         self.gateways = Gateways(store, made)
         self.route_tables = RouteTables(store, made)
-        self.routes = Routes(store, made)
+        self.routes = Routes(store, made, changes)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
