@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from stockade.domain.function_vpc import SECURITY_GROUPS_MAX, SUBNETS_MAX
+from stockade.domain.network import interface_address
 from stockade.sandbox.backends.fake import FakeBackend, FakeContext
 from stockade.sandbox.network.attachment import VpcPlacement
 from tests.support.inprocess import InProcessServer
@@ -297,3 +299,122 @@ def test_too_many_subnets_or_groups_are_refused_by_the_models_bounds(
     assert code == "ValidationException"
     assert "at 'vpcConfig.securityGroupIds'" in message
     assert f"less than or equal to {SECURITY_GROUPS_MAX}" in message
+
+
+def test_a_group_or_subnet_a_function_uses_cannot_be_deleted(
+    server: InProcessServer, network: dict[str, Any]
+) -> None:
+    ec2, lam = server.client("ec2"), server.client("lambda")
+    subnet = ec2.create_subnet(VpcId=network["vpc"], CidrBlock="10.20.50.0/24")["Subnet"]
+    group = ec2.create_security_group(GroupName="held", Description="x", VpcId=network["vpc"])
+    wanted = {"SubnetIds": [subnet["SubnetId"]], "SecurityGroupIds": [group["GroupId"]]}
+    name = create(server, network["role"], VpcConfig=wanted, Publish=True)["FunctionName"]
+    # $LATEST moves elsewhere; version 1 still uses both.
+    lam.update_function_configuration(
+        FunctionName=name,
+        VpcConfig={"SubnetIds": network["subnets"][:1], "SecurityGroupIds": [network["group"]]},
+    )
+    with pytest.raises(ClientError) as caught:
+        ec2.delete_security_group(GroupId=group["GroupId"])
+    assert error(caught) == (
+        "DependencyViolation",
+        f"resource {group['GroupId']} has a dependent object",
+    )
+    with pytest.raises(ClientError) as caught:
+        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+    assert error(caught) == (
+        "DependencyViolation",
+        f"The subnet '{subnet['SubnetId']}' has dependencies and cannot be deleted.",
+    )
+    lam.delete_function(FunctionName=name, Qualifier="1")
+    ec2.delete_security_group(GroupId=group["GroupId"])
+    ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+    assert (
+        ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [subnet["SubnetId"]]}])[
+            "Subnets"
+        ]
+        == []
+    )
+
+
+def test_function_interfaces_are_described_as_lambdas_are(
+    server: InProcessServer, network: dict[str, Any]
+) -> None:
+    ec2, lam = server.client("ec2"), server.client("lambda")
+    wanted = {"SubnetIds": network["subnets"], "SecurityGroupIds": [network["group"]]}
+    name = create(server, network["role"], VpcConfig=wanted)["FunctionName"]
+    mine = ec2.describe_network_interfaces(
+        Filters=[{"Name": "description", "Values": [f"AWS Lambda VPC ENI-{name}-*"]}]
+    )["NetworkInterfaces"]
+    assert sorted(i["SubnetId"] for i in mine) == sorted(network["subnets"])
+    role_id = server.client("iam").get_role(RoleName="vpc-fn")["Role"]["RoleId"]
+    subnets = {s["SubnetId"]: s for s in ec2.describe_subnets()["Subnets"]}
+    for interface in mine:
+        assert interface["NetworkInterfaceId"].startswith("eni-")
+        assert len(interface["NetworkInterfaceId"]) == len("eni-") + 17
+        assert interface["InterfaceType"] == "lambda"
+        assert interface["Status"] == "in-use"
+        assert interface["RequesterManaged"] is False
+        assert interface["RequesterId"] == f"{role_id}:{server.account_id}"
+        assert interface["OwnerId"] == server.account_id
+        assert interface["VpcId"] == network["vpc"]
+        assert interface["Groups"] == [{"GroupId": network["group"], "GroupName": "fn"}]
+        subnet = subnets[interface["SubnetId"]]
+        assert interface["AvailabilityZone"] == subnet["AvailabilityZone"]
+        block = IPv4Network(subnet["CidrBlock"])
+        address = IPv4Address(interface["PrivateIpAddress"])
+        assert address == interface_address(block, interface["NetworkInterfaceId"])
+        assert block.network_address + 4 <= address < block.broadcast_address
+    # Stable: the same ids and addresses on every read and after an unrelated update.
+    lam.update_function_configuration(FunctionName=name, Timeout=7)
+    again = ec2.describe_network_interfaces(
+        NetworkInterfaceIds=[i["NetworkInterfaceId"] for i in mine]
+    )["NetworkInterfaces"]
+    assert sorted(again, key=lambda i: i["SubnetId"]) == sorted(mine, key=lambda i: i["SubnetId"])
+    for filters, expected in (
+        ([{"Name": "subnet-id", "Values": [network["subnets"][0]]}], 1),
+        ([{"Name": "vpc-id", "Values": [network["vpc"]]}], 2),
+        ([{"Name": "group-id", "Values": [network["group"]]}], 2),
+        ([{"Name": "interface-type", "Values": ["lambda"]}], 2),
+        ([{"Name": "vpc-id", "Values": [network["other_vpc"]]}], 0),
+    ):
+        shown = ec2.describe_network_interfaces(
+            Filters=[*filters, {"Name": "description", "Values": [f"*ENI-{name}-*"]}]
+        )["NetworkInterfaces"]
+        assert len(shown) == expected, filters
+    # Out of the VPC: its interfaces go.
+    lam.update_function_configuration(
+        FunctionName=name, VpcConfig={"SubnetIds": [], "SecurityGroupIds": []}
+    )
+    with pytest.raises(ClientError) as caught:
+        ec2.describe_network_interfaces(NetworkInterfaceIds=[mine[0]["NetworkInterfaceId"]])
+    assert error(caught) == (
+        "InvalidNetworkInterfaceID.NotFound",
+        f"The networkInterface ID '{mine[0]['NetworkInterfaceId']}' does not exist",
+    )
+
+
+def test_describing_interfaces_needs_its_own_action(
+    server: InProcessServer, network: dict[str, Any]
+) -> None:
+    iam = server.client("iam")
+    iam.create_user(UserName="no-ec2")
+    iam.put_user_policy(
+        UserName="no-ec2",
+        PolicyName="subnets-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "ec2:DescribeSubnets", "Resource": "*"}
+                ],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="no-ec2")["AccessKey"]
+    ec2 = server.client("ec2", credentials=(key["AccessKeyId"], key["SecretAccessKey"]))
+    ec2.describe_subnets()
+    with pytest.raises(ClientError) as caught:
+        ec2.describe_network_interfaces()
+    assert error(caught)[0] == "UnauthorizedOperation"
+    assert "ec2:DescribeNetworkInterfaces" in error(caught)[1]

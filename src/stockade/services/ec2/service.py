@@ -34,6 +34,7 @@ from stockade.services.ec2.errors import (
     MissingParameterError,
     UnauthorizedOperationError,
 )
+from stockade.services.ec2.function_interfaces import NetworkInterfaces
 from stockade.services.ec2.gateways import Gateways
 from stockade.services.ec2.group_rules import GroupRules
 from stockade.services.ec2.groups import Groups
@@ -78,6 +79,7 @@ class Ec2Service:
         self.gateways = Gateways(store, made)
         self.route_tables = RouteTables(store, made)
         self.routes = Routes(store, made, changes)
+        self.interfaces = NetworkInterfaces(store)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
@@ -91,6 +93,7 @@ class Ec2Service:
                 *self._gateway_operations(),
                 *self._route_table_operations(),
                 *self._route_operations(),
+                *self._interface_operations(),
             ],
             ERRORS,
         )
@@ -190,6 +193,13 @@ class Ec2Service:
             # Named by association id only: the action on the account's route tables.
             operation("DisassociateRouteTable", r.disassociate_route_table,
                       self._on_kind("DisassociateRouteTable", rtb), WRITE),
+        ]  # fmt: skip
+
+    def _interface_operations(self) -> list[Operation[Any]]:
+        i = self.interfaces
+        return [
+            operation("DescribeNetworkInterfaces", i.describe_network_interfaces,
+                      _anything("DescribeNetworkInterfaces"), READ),
         ]  # fmt: skip
 
     # -- needs -------------------------------------------------------------------------------
