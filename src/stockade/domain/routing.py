@@ -15,14 +15,12 @@ from stockade.types import AccountId
 LOCAL = "local"  # the gateway of the route for the VPC's own block
 DEFAULT_ROUTE = "0.0.0.0/0"
 NAT_PREFIX = "nat-"
-ACTIVE = "active"  # a route's State; "blackhole" once its target is gone (EC2 API reference)
 
 
 @dataclass(frozen=True)
 class Route:
     destination_cidr: str
     gateway_id: str  # `local` or an internet gateway's id
-    state: str = ACTIVE
 
     @property
     def is_local(self) -> bool:
@@ -65,7 +63,13 @@ def reaches_internet(table: RouteTable) -> bool:
     goes to a NAT gateway and is active. (Environments take no public address, so a route to
     an internet gateway alone does not take them out, as in AWS for Lambda functions.)"""
     route = table.route_to(DEFAULT_ROUTE)
-    return route is not None and route.gateway_id.startswith(NAT_PREFIX) and route.state == ACTIVE
+    return route is not None and _through_an_active_nat_gateway(route)
+
+
+def _through_an_active_nat_gateway(route: Route) -> bool:
+    # Routes name no NAT gateway yet (CreateRoute takes internet gateways only); once they do,
+    # a route whose gateway is gone (state `blackhole`) must answer False here.
+    return route.gateway_id.startswith(NAT_PREFIX)
 
 
 def new_table(

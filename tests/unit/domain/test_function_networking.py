@@ -34,7 +34,6 @@ def test_a_default_route_to_an_active_nat_gateway_reaches_the_internet() -> None
     [
         (),  # the local route only
         (Route("0.0.0.0/0", "igw-0123456789abcdef0"),),  # no public address: not out
-        (Route("0.0.0.0/0", "nat-0123456789abcdef0", state="blackhole"),),
         (Route("8.8.8.0/24", "nat-0123456789abcdef0"),),  # not the default route
     ],
 )
