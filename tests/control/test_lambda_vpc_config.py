@@ -26,6 +26,7 @@ from stockade.domain.function_vpc import SECURITY_GROUPS_MAX, SUBNETS_MAX
 from stockade.domain.network import interface_address
 from stockade.sandbox.backends.fake import FakeBackend, FakeContext
 from stockade.sandbox.network.attachment import VpcPlacement
+from stockade.types import AccountId
 from tests.support.inprocess import InProcessServer
 from tests.support.packages import PYTHON_ECHO
 
@@ -418,3 +419,28 @@ def test_describing_interfaces_needs_its_own_action(
         ec2.describe_network_interfaces()
     assert error(caught)[0] == "UnauthorizedOperation"
     assert "ec2:DescribeNetworkInterfaces" in error(caught)[1]
+
+
+def test_vpc_changes_are_configuration_items(
+    server: InProcessServer, network: dict[str, Any]
+) -> None:
+    lam = server.client("lambda")
+    name = create(server, network["role"])["FunctionName"]
+    wanted = {"SubnetIds": network["subnets"][:1], "SecurityGroupIds": [network["group"]]}
+    lam.update_function_configuration(FunctionName=name, VpcConfig=wanted)
+    lam.update_function_configuration(
+        FunctionName=name, VpcConfig={"SubnetIds": [], "SecurityGroupIds": []}
+    )
+    assert server.built is not None
+    with server.built.store.read() as tx:
+        items = tx.configuration_items.history(AccountId(server.account_id), name)
+    recorded = [item.configuration["network"]["vpcConfig"] for item in items]
+    assert recorded == [
+        None,
+        {
+            "subnetIds": network["subnets"][:1],
+            "securityGroupIds": [network["group"]],
+            "vpcId": network["vpc"],
+        },
+        None,
+    ]

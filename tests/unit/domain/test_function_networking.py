@@ -9,15 +9,23 @@ through a NAT gateway ("Enable internet access for VPC-connected Lambda function
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from ipaddress import IPv4Address, IPv4Network
+from typing import Any
 
 import pytest
 
+from stockade.domain.compliance_rules import INSIDE_VPC, Compliance, evaluate
+from stockade.domain.function import Code, Function, FunctionConfig, FunctionVersion
+from stockade.domain.function_snapshot import NetworkMode, function_configuration
+from stockade.domain.function_vpc import FunctionVpc
 from stockade.domain.network import interface_address
 from stockade.domain.routing import Association, Route, RouteTable, reaches_internet
-from stockade.types import AccountId
+from stockade.domain.runtimes import RuntimeCatalog
+from stockade.types import AccountId, Sha256Hex
 
 ACCOUNT = AccountId("111122223333")
+CATALOG = RuntimeCatalog.with_lifecycles({}, {"version": 1, "runtimes": {}, "recommended": {}})
 
 
 def table(*routes: Route) -> RouteTable:
@@ -64,3 +72,30 @@ def test_an_interface_address_follows_its_subnet() -> None:
 def test_a_subnet_too_small_for_an_interface_is_refused() -> None:
     with pytest.raises(ValueError, match="no address"):
         interface_address(IPv4Network("10.0.0.0/30"), "eni-1")
+
+
+def configuration(vpc: FunctionVpc | None, mode: NetworkMode = NetworkMode.ISOLATED) -> Any:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    config = FunctionConfig("python3.14", "app.handler", f"arn:aws:iam::{ACCOUNT}:role/r", vpc=vpc)
+    latest = FunctionVersion(ACCOUNT, "f", "$LATEST", config, Code(Sha256Hex("00" * 32), 1, 1),
+                             "r", now)  # fmt: skip
+    return function_configuration(Function(ACCOUNT, "f", now), latest, "us-east-1", {}, [], mode)
+
+
+def test_a_function_in_a_vpc_is_inside_one_and_its_item_says_which() -> None:
+    attached = FunctionVpc(("subnet-1", "subnet-2"), ("sg-1",), "vpc-1")
+    item = configuration(attached)
+    assert item["network"]["vpcConfig"] == {
+        "subnetIds": ["subnet-1", "subnet-2"],
+        "securityGroupIds": ["sg-1"],
+        "vpcId": "vpc-1",
+    }
+    found = evaluate(INSIDE_VPC, {}, item, date(2026, 1, 1), CATALOG)
+    assert found.compliance is Compliance.COMPLIANT
+    assert found.reason == "in VPC vpc-1"
+    # An emptied VpcConfig is no VPC; host processes (no sandbox) join none either.
+    assert configuration(FunctionVpc())["network"]["vpcConfig"] is None
+    host = configuration(attached, NetworkMode.HOST)
+    assert evaluate(INSIDE_VPC, {}, host, date(2026, 1, 1), CATALOG).compliance is (
+        Compliance.NON_COMPLIANT
+    )
