@@ -105,6 +105,11 @@ def create(server: InProcessServer, role: str, **extra: Any) -> dict[str, Any]:
     return made
 
 
+def last_placement(backend: FakeBackend) -> VpcPlacement | None:
+    """The VPC placement of the environment started last."""
+    return backend.launches[-1].vpc
+
+
 def error(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
 
@@ -127,7 +132,7 @@ def test_a_function_in_a_vpc_shows_its_config_everywhere_and_runs_there(
     listed = [f for f in lam.list_functions()["Functions"] if f["FunctionName"] == name]
     assert listed[0]["VpcConfig"] == expected
     lam.invoke(FunctionName=name, Payload=b"{}")
-    assert backend.launches[-1].vpc == VpcPlacement(
+    assert last_placement(backend) == VpcPlacement(
         server.account_id, tuple(network["subnets"]), (network["group"],), False
     )
 
@@ -138,7 +143,7 @@ def test_a_function_never_given_a_vpc_config_has_none_and_runs_outside(
     made = create(server, network["basic_role"])
     assert "VpcConfig" not in made
     server.client("lambda").invoke(FunctionName=made["FunctionName"], Payload=b"{}")
-    assert backend.launches[-1].vpc is None
+    assert last_placement(backend) is None
 
 
 def test_an_update_moves_a_function_into_a_vpc_and_an_empty_config_takes_it_out(
@@ -147,7 +152,7 @@ def test_an_update_moves_a_function_into_a_vpc_and_an_empty_config_takes_it_out(
     lam = server.client("lambda")
     name = create(server, network["role"])["FunctionName"]
     lam.invoke(FunctionName=name, Payload=b"{}")
-    assert backend.launches[-1].vpc is None
+    assert last_placement(backend) is None
     updated = lam.update_function_configuration(
         FunctionName=name,
         VpcConfig={
@@ -163,7 +168,7 @@ def test_an_update_moves_a_function_into_a_vpc_and_an_empty_config_takes_it_out(
         "Ipv6AllowedForDualStack": True,
     }
     lam.invoke(FunctionName=name, Payload=b"{}")  # a new configuration: a new environment
-    assert backend.launches[-1].vpc == VpcPlacement(
+    assert last_placement(backend) == VpcPlacement(
         server.account_id, tuple(network["subnets"][:1]), (network["group"],), True
     )
     # Other settings leave the VPC as it is.
@@ -180,7 +185,7 @@ def test_an_update_moves_a_function_into_a_vpc_and_an_empty_config_takes_it_out(
         "Ipv6AllowedForDualStack": False,
     }
     lam.invoke(FunctionName=name, Payload=b"{}")
-    assert backend.launches[-1].vpc is None
+    assert last_placement(backend) is None
 
 
 def test_a_role_without_the_interface_actions_is_refused_in_lambdas_words(
