@@ -449,3 +449,68 @@ def test_vpc_changes_are_configuration_items(
         },
         None,
     ]
+
+
+def test_policies_can_require_a_vpc_and_choose_its_subnets(
+    server: InProcessServer, network: dict[str, Any]
+) -> None:
+    # The condition keys lambda:VpcIds and lambda:SubnetIds (Lambda developer guide, "Using
+    # IAM condition keys for VPC settings"; Service Authorization Reference, AWS Lambda).
+    iam = server.client("iam")
+    iam.create_user(UserName="vpc-deployer")
+    iam.put_user_policy(
+        UserName="vpc-deployer",
+        PolicyName="vpc-only",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": ["lambda:*", "iam:PassRole"], "Resource": "*"},
+                    {
+                        "Effect": "Deny",
+                        "Action": ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"],
+                        "Resource": "*",
+                        "Condition": {"Null": {"lambda:VpcIds": "true"}},
+                    },
+                    {
+                        "Effect": "Deny",
+                        "Action": ["lambda:CreateFunction", "lambda:UpdateFunctionConfiguration"],
+                        "Resource": "*",
+                        "Condition": {
+                            "ForAnyValue:StringNotEquals": {
+                                "lambda:SubnetIds": [network["subnets"][0]]
+                            }
+                        },
+                    },
+                ],
+            }
+        ),
+    )
+    key = iam.create_access_key(UserName="vpc-deployer")["AccessKey"]
+    lam = server.client("lambda", credentials=(key["AccessKeyId"], key["SecretAccessKey"]))
+
+    def create_as_deployer(**extra: Any) -> dict[str, Any]:
+        made = lam.create_function(
+            FunctionName=f"d-{uuid.uuid4().hex[:10]}", Runtime="python3.11",
+            Role=network["role"], Handler="app.handler", Code={"ZipFile": PYTHON_ECHO}, **extra,
+        )  # fmt: skip
+        assert isinstance(made, dict)
+        return made
+
+    with pytest.raises(ClientError) as caught:
+        create_as_deployer()
+    assert error(caught)[0] == "AccessDeniedException"
+    with pytest.raises(ClientError) as caught:
+        create_as_deployer(
+            VpcConfig={"SubnetIds": network["subnets"], "SecurityGroupIds": [network["group"]]}
+        )
+    assert error(caught)[0] == "AccessDeniedException"
+    made = create_as_deployer(
+        VpcConfig={"SubnetIds": network["subnets"][:1], "SecurityGroupIds": [network["group"]]}
+    )
+    assert made["VpcConfig"]["VpcId"] == network["vpc"]
+    with pytest.raises(ClientError) as caught:
+        lam.update_function_configuration(
+            FunctionName=made["FunctionName"], VpcConfig={"SubnetIds": [], "SecurityGroupIds": []}
+        )
+    assert error(caught)[0] == "AccessDeniedException"

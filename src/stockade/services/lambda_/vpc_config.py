@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stockade.domain.function_vpc import FunctionVpc
+from stockade.policy import LambdaKey
 from stockade.sandbox.network.attachment import VpcPlacement
 from stockade.services.lambda_ import roles
 from stockade.services.lambda_.deps import LambdaDeps
@@ -88,6 +89,31 @@ def shown(vpc: FunctionVpc) -> shapes.VpcConfigResponse:
         "VpcId": vpc.vpc_id,
         "Ipv6AllowedForDualStack": vpc.ipv6_allowed_for_dual_stack,
     }
+
+
+def condition_keys(
+    deps: LambdaDeps, account: AccountId, given: Mapping[str, Any] | None
+) -> dict[str, tuple[str, ...]]:
+    """`lambda:SubnetIds`, `lambda:SecurityGroupIds` and `lambda:VpcIds` of a request's
+    VpcConfig (Service Authorization Reference, AWS Lambda: CreateFunction and
+    UpdateFunctionConfiguration). An empty or unparsable VpcConfig sets none: policies that
+    require a VPC ("Null": {"lambda:VpcIds": "true"} in a Deny) then refuse it."""
+    try:
+        wanted = requested(given)
+    except InvalidParameterValueError:
+        return {}  # the handler refuses it after authorization
+    if not wanted.attached:
+        return {}
+    with deps.store.read() as tx:
+        subnets = [tx.networks.get_subnet(account, s) for s in wanted.subnet_ids]
+    vpcs = tuple(dict.fromkeys(s.vpc_id for s in subnets if s is not None))
+    keys = {
+        LambdaKey.SUBNET_IDS.value: wanted.subnet_ids,
+        LambdaKey.SECURITY_GROUP_IDS.value: wanted.security_group_ids,
+    }
+    if vpcs:
+        keys[LambdaKey.VPC_IDS.value] = vpcs
+    return keys
 
 
 def _vpc_of(tx: Transaction, account: AccountId, wanted: FunctionVpc) -> str:
