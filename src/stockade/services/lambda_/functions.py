@@ -133,6 +133,7 @@ class Functions:
             if tx.functions.get(target.account_id, target.name) is not None:
                 raise _exists(target.name)
             packages.check_storage_quota(tx, target.account_id, code)
+            vpc_config.still_there(tx, target.account_id, config.vpc)
             tx.functions.put(function)
             tx.versions.put(latest.ready)
             shown = latest.accepted
@@ -318,6 +319,8 @@ class Functions:
                 raise PreconditionFailedError()  # "GetFunction/GetAlias", as Lambda words it
             if "code" in changes:
                 packages.check_storage_quota(tx, target.account_id, changes["code"])
+            if "config" in changes and changes["config"].vpc != current.config.vpc:
+                vpc_config.still_there(tx, target.account_id, changes["config"].vpc)
             now = deps.clock.now()
             updated = transition(
                 runtime_management.stamped(deps, replace(current, last_modified=now, **changes)),

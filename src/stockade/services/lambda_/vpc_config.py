@@ -72,6 +72,13 @@ def checked(
     )
 
 
+def still_there(tx: Transaction, account: AccountId, vpc: FunctionVpc | None) -> None:
+    """Inside the write that stores `vpc`: its subnets and groups were not deleted since they
+    were checked (a deletion checks for functions using them in its own write)."""
+    if vpc is not None and vpc.attached and _vpc_of(tx, account, vpc) != vpc.vpc_id:
+        raise InvalidParameterValueError(GROUPS_ELSEWHERE)  # pragma: no cover - ids are fixed
+
+
 def placement(account: AccountId, vpc: FunctionVpc | None) -> VpcPlacement | None:
     """What an environment spec carries of a function's VpcConfig (None: no VPC)."""
     if vpc is None or not vpc.attached:
