@@ -1,9 +1,10 @@
 """DescribeNetworkInterfaces: the interfaces of functions in a VPC, as Lambda's appear.
 
 Lambda keeps an interface in each subnet of a function's VpcConfig (shared between functions
-with the same subnet and groups). Stockade shows one per (function, subnet), shaped as Lambda's in EC2's answers: InterfaceType `lambda`, Description
-"AWS Lambda VPC ENI-<function>-<uuid>", Status `in-use`, RequesterManaged false and a
-RequesterId naming the execution role (as observed in AWS's answers). Nothing is stored: the
+with the same subnet and groups). Stockade shows one per (function, subnet), shaped as
+Lambda's in EC2's answers: InterfaceType `lambda`, Description "AWS Lambda VPC
+ENI-<function>-<uuid>", Status `in-use`, RequesterManaged false and a RequesterId naming the
+execution role (as observed in AWS's answers). Nothing is stored: the
 id, MAC and address are derived from (account, function, subnet), so they stay the same for as
 long as the function uses the subnet, and the data plane derives the same address
 (`domain.network.interface_address`). The groups are those of every version using the subnet.
