@@ -55,6 +55,8 @@ EC2_ERRORS = {
     "DryRunOperation": 412,
     "InternalError": 500,
 }  # fmt: skip
+# Function networking: DescribeNetworkInterfaces of an unknown id.
+EC2_ERRORS["InvalidNetworkInterfaceID.NotFound"] = 400
 
 
 def every_api_error() -> list[type[ApiError]]:

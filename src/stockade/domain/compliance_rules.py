@@ -154,7 +154,11 @@ def _settings(parameters: Mapping[str, str], configuration: Mapping[str, Any]) -
 
 
 def _inside_vpc(_: Mapping[str, str], configuration: Mapping[str, Any]) -> _Outcome:
-    mode = (configuration.get("network") or {}).get("mode")
+    network = configuration.get("network") or {}
+    vpc = network.get("vpcConfig") or {}
+    mode = network.get("mode")
+    if vpc.get("vpcId") and mode != NetworkMode.HOST.value:  # host processes join no VPC
+        return _ok(f"in VPC {vpc['vpcId']}")
     if mode == NetworkMode.ISOLATED.value:
         return _ok("no outbound network: loopback and the Stockade API channel only")
     return _not(f"the function's environments have outbound network access ({mode})")

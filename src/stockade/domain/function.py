@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.event_invoke import EventInvokeConfig
+from stockade.domain.function_vpc import FunctionVpc
 from stockade.domain.provisioned import ProvisionedConfig
 from stockade.domain.runtime_management import RuntimeManagement
 from stockade.domain.tenancy import TenantIsolationMode
@@ -98,6 +99,9 @@ class FunctionConfig:
     tenancy: TenantIsolationMode | None = None
     # Environment given, even empty: Lambda then answers with it ({"Variables": {}}).
     environment_set: bool = False
+    # VpcConfig: None if never given; an empty FunctionVpc once set empty (Lambda answers both
+    # differently, see domain/function_vpc.py).
+    vpc: FunctionVpc | None = None
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from enum import StrEnum
 from typing import Any
 
 from stockade.domain.function import Function, FunctionVersion
+from stockade.domain.function_vpc import FunctionVpc
 from stockade.domain.resource_policy import ResourcePolicy
 
 
 class NetworkMode(StrEnum):
-    """How a function's environments reach the network when it has no VpcConfig."""
+    """How a function's environments reach the network outside a VPC (`vpcConfig` says which
+    VPC, if any, they join instead)."""
 
     # Its own network namespace with loopback only; the one way out is the channel to the
     # Stockade API that SDKs use (AWS_ENDPOINT_URL).
@@ -93,5 +95,16 @@ def function_configuration(
                 else {}
             ),
         },
-        "network": {"mode": network.value, "vpcConfig": None},
+        "network": {"mode": network.value, "vpcConfig": _vpc_config(config.vpc)},
+    }
+
+
+def _vpc_config(vpc: FunctionVpc | None) -> dict[str, Any] | None:
+    """The VPC a function's environments join (None: none, its VpcConfig unset or empty)."""
+    if vpc is None or not vpc.attached:
+        return None
+    return {
+        "subnetIds": list(vpc.subnet_ids),
+        "securityGroupIds": list(vpc.security_group_ids),
+        "vpcId": vpc.vpc_id,
     }

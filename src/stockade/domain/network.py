@@ -6,6 +6,7 @@ removing a rule is one row written in one transaction. Tags are kept in the orde
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -14,6 +15,9 @@ from stockade.types import AccountId
 
 Tags = tuple[tuple[str, str], ...]
 ALL_PROTOCOLS = "-1"
+# AWS keeps the first four addresses of a subnet and its last one ("Subnet CIDR blocks",
+# Amazon VPC user guide): no interface is given one of them.
+RESERVED_LOW, RESERVED_HIGH = 4, 1
 
 
 class ResourceKind(StrEnum):
@@ -103,3 +107,17 @@ def with_tags(current: Tags, added: Tags) -> Tags:
     merged = dict(current)
     merged.update(added)
     return tuple(merged.items())
+
+
+def interface_address(
+    subnet_cidr: ipaddress.IPv4Network, interface_id: str
+) -> ipaddress.IPv4Address:
+    """The private address of a network interface: stable for its id, inside the subnet and
+    never one of the addresses AWS reserves. Derived (not allocated) so the control plane and
+    the data plane agree on it without sharing state."""
+    usable = subnet_cidr.num_addresses - RESERVED_LOW - RESERVED_HIGH
+    if usable <= 0:
+        raise ValueError(f"subnet {subnet_cidr} has no address for an interface")
+    digest = hashlib.sha256(interface_id.encode("utf-8")).digest()
+    offset = int.from_bytes(digest[:8], "big") % usable
+    return subnet_cidr.network_address + RESERVED_LOW + offset

@@ -13,6 +13,8 @@ from stockade.domain.network import Tags
 from stockade.types import AccountId
 
 LOCAL = "local"  # the gateway of the route for the VPC's own block
+DEFAULT_ROUTE = "0.0.0.0/0"
+NAT_PREFIX = "nat-"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,20 @@ class RouteTable:
     def without_subnet(self, subnet_id: str) -> RouteTable:
         kept = tuple(a for a in self.associations if a.subnet_id != subnet_id)
         return replace(self, associations=kept)
+
+
+def reaches_internet(table: RouteTable) -> bool:
+    """Whether environments in a subnet using `table` reach the internet: its default route
+    goes to a NAT gateway and is active. (Environments take no public address, so a route to
+    an internet gateway alone does not take them out, as in AWS for Lambda functions.)"""
+    route = table.route_to(DEFAULT_ROUTE)
+    return route is not None and _through_an_active_nat_gateway(route)
+
+
+def _through_an_active_nat_gateway(route: Route) -> bool:
+    # Routes name no NAT gateway yet (CreateRoute takes internet gateways only); once they do,
+    # a route whose gateway is gone (state `blackhole`) must answer False here.
+    return route.gateway_id.startswith(NAT_PREFIX)
 
 
 def new_table(

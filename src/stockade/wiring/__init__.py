@@ -48,6 +48,7 @@ from stockade.sandbox import EnvironmentPool, PoolSettings, SandboxBackend
 from stockade.sandbox.backends.namespaces.backend import NamespaceBackend, NamespaceSettings
 from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
+from stockade.sandbox.network.attachment import IgnoredChanges
 from stockade.sandbox.network.default_network import DefaultNetwork
 from stockade.sandbox.runtime_versions import (
     InstalledRuntimeFiles,
@@ -287,7 +288,8 @@ def _build(
         ).table(),
         SqsService(queues, settings.region).table(),
         LogsService(logs, settings.region, clock).table(),
-        Ec2Service(store, settings.region).table(),
+        # Function networking: the data plane replaces IgnoredChanges with its own notices.
+        Ec2Service(store, settings.region, network_changes=IgnoredChanges()).table(),
     ]
     compliance = ComplianceAdmin(store, clock, deps.runtimes)
     operator = operator_service(settings, identities, compliance, AccountId(account_id))

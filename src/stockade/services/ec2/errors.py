@@ -28,6 +28,7 @@ ApiError
     ├── RouteAlreadyExistsError     RouteAlreadyExists
     ├── RouteNotFoundError          InvalidRoute.NotFound
     ├── AssociationNotFoundError    InvalidAssociationID.NotFound
+    ├── InterfaceNotFoundError      InvalidNetworkInterfaceID.NotFound
     ├── DryRunOperationError        412 DryRunOperation (a permitted dry run)
     ├── TagLimitExceededError, VpcIdNotSpecifiedError, UnsupportedOperationError
     ├── VpcLimitExceededError and the other quotas' ...LimitExceeded errors
@@ -231,4 +232,10 @@ class RouteTableLimitExceededError(Ec2Error):
 
 class RouteLimitExceededError(Ec2Error):
     code = "RouteLimitExceeded"
+    http_status = 400
+
+
+# Function networking: the interfaces of functions in a VPC.
+class InterfaceNotFoundError(Ec2Error):
+    code = "InvalidNetworkInterfaceID.NotFound"
     http_status = 400

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from stockade.domain.network import Rule, SecurityGroup
+from stockade.sandbox.network.attachment import IgnoredChanges, NetworkChanges
 from stockade.services.context import RequestContext
 from stockade.services.ec2 import quotas
 from stockade.services.ec2.common import IdSource, Request, check_dry_run
@@ -37,10 +38,18 @@ _UNOFFERED = ("SourceSecurityGroupName", "SourceSecurityGroupOwnerId", "TagSpeci
 
 
 class GroupRules:
-    def __init__(self, store: Store, ids: IdSource, region: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ids: IdSource,
+        region: str,
+        network_changes: NetworkChanges | None = None,
+    ) -> None:
         self._store = store
         self._ids = ids
         self._region = region
+        # Told after an egress change commits: environments of the VPC follow it.
+        self._changes = network_changes or IgnoredChanges()
 
     def authorize_ingress(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         return self._authorize(ctx, request, egress=False)
@@ -73,6 +82,8 @@ class GroupRules:
             quotas.check_rules(updated)
             check_dry_run(request)
             tx.networks.put_group(updated)
+        if egress:
+            self._changes.vpc_changed(account, group.vpc_id)
         rendered = [render_rule(r, group_id, account, self._region) for r in new]
         return {"Return": True, "SecurityGroupRules": rendered}
 
@@ -107,6 +118,8 @@ class GroupRules:
             check_dry_run(request)
             kept = tuple(r for r in group.rules if r.rule_id not in gone)
             tx.networks.put_group(replace(group, rules=kept))
+        if egress and gone:
+            self._changes.vpc_changed(account, group.vpc_id)
         revoked = [r for r in group.rules if r.rule_id in gone]
         answer: dict[str, Any] = {
             "Return": True,

@@ -2,7 +2,8 @@
 
 A new group allows all outbound IPv4 traffic and no inbound, as AWS creates it. A VPC's
 `default` group goes only with its VPC (CannotDelete); a group another group's rule refers to
-stays until that rule goes (DependencyViolation). There is no default VPC, so a group is
+stays until that rule goes (DependencyViolation), and so does a group a function's VpcConfig
+names (its network interfaces depend on it). There is no default VPC, so a group is
 named by id, and CreateSecurityGroup needs a VpcId.
 """
 
@@ -31,6 +32,7 @@ from stockade.services.ec2.errors import (
     MissingParameterError,
     VpcIdNotSpecifiedError,
 )
+from stockade.services.ec2.function_users import used_by_a_function
 from stockade.services.ec2.permissions import to_permissions
 from stockade.services.ec2.vpcs import load_vpc
 from stockade.store.ports import Store, Transaction
@@ -135,6 +137,8 @@ class Groups:
                     rule.group_id == group_id for rule in other.rules
                 ):
                     raise DependencyViolationError(f"resource {group_id} has a dependent object")
+            if used_by_a_function(tx, account, group_id):  # its functions' interfaces
+                raise DependencyViolationError(f"resource {group_id} has a dependent object")
             check_dry_run(request)
             tx.networks.delete_group(account, group_id)
         return {"Return": True, "GroupId": group_id}

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from stockade.domain.routing import Association, Route
+from stockade.sandbox.network.attachment import IgnoredChanges, NetworkChanges
 from stockade.services.context import RequestContext
 from stockade.services.ec2 import quotas
 from stockade.services.ec2.common import IdSource, Request, check_dry_run
@@ -40,9 +41,13 @@ _OTHER_TARGETS = ("DestinationIpv6CidrBlock", "DestinationPrefixListId", "VpcEnd
 
 
 class Routes:
-    def __init__(self, store: Store, ids: IdSource) -> None:
+    def __init__(
+        self, store: Store, ids: IdSource, network_changes: NetworkChanges | None = None
+    ) -> None:
         self._store = store
         self._ids = ids
+        # Told after a change commits: what a subnet's environments reach may have changed.
+        self._changes = network_changes or IgnoredChanges()
 
     def create_route(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         refuse_unoffered(request, _OTHER_TARGETS)
@@ -76,6 +81,7 @@ class Routes:
             check_dry_run(request)
             routes = (*table.routes, Route(destination, gateway.gateway_id))
             tx.networks.put_route_table(replace(table, routes=routes))
+        self._changes.vpc_changed(account, table.vpc_id)
         return {"Return": True}
 
     def delete_route(self, ctx: RequestContext, request: Request) -> None:
@@ -101,6 +107,7 @@ class Routes:
             check_dry_run(request)
             routes = tuple(r for r in table.routes if r != route)
             tx.networks.put_route_table(replace(table, routes=routes))
+        self._changes.vpc_changed(account, table.vpc_id)
 
     def associate_route_table(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         refuse_unoffered(request, ("GatewayId", "PublicIpv4Pool"))
@@ -128,6 +135,7 @@ class Routes:
             association = Association(self._ids.new_id("rtbassoc"), subnet_id)
             associations = (*table.associations, association)
             tx.networks.put_route_table(replace(table, associations=associations))
+        self._changes.vpc_changed(account, table.vpc_id)
         return {
             "AssociationId": association.association_id,
             "AssociationState": {"State": "associated"},
@@ -136,6 +144,7 @@ class Routes:
     def disassociate_route_table(self, ctx: RequestContext, request: Request) -> None:
         association_id = request["AssociationId"]
         account = ctx.principal.account_id
+        vpc_id = None
         with self._store.write() as tx:
             for table in tx.networks.route_tables(account):
                 found = [a for a in table.associations if a.association_id == association_id]
@@ -148,7 +157,10 @@ class Routes:
                 check_dry_run(request)
                 kept = tuple(a for a in table.associations if a.association_id != association_id)
                 tx.networks.put_route_table(replace(table, associations=kept))
-                return
-        raise AssociationNotFoundError(
-            f"The association ID '{str(association_id)[:64]}' does not exist"
-        )
+                vpc_id = table.vpc_id
+                break
+        if vpc_id is None:
+            raise AssociationNotFoundError(
+                f"The association ID '{str(association_id)[:64]}' does not exist"
+            )
+        self._changes.vpc_changed(account, vpc_id)

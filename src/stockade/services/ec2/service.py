@@ -15,6 +15,7 @@ from typing import Any
 from stockade.domain.network import ResourceKind
 from stockade.domain.violations import Violation, summarize
 from stockade.errors import ApiError
+from stockade.sandbox.network.attachment import IgnoredChanges, NetworkChanges
 from stockade.services.context import RequestContext
 from stockade.services.declaration import (
     READ,
@@ -33,6 +34,7 @@ from stockade.services.ec2.errors import (
     MissingParameterError,
     UnauthorizedOperationError,
 )
+from stockade.services.ec2.function_interfaces import NetworkInterfaces
 from stockade.services.ec2.gateways import Gateways
 from stockade.services.ec2.group_rules import GroupRules
 from stockade.services.ec2.groups import Groups
@@ -59,17 +61,25 @@ ERRORS = ServiceErrors(
 
 
 class Ec2Service:
-    def __init__(self, store: Store, region: str, ids: IdSource | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        region: str,
+        ids: IdSource | None = None,
+        network_changes: NetworkChanges | None = None,
+    ) -> None:
         self._region = region
         made = ids or RandomIds()
+        changes = network_changes or IgnoredChanges()
         self.vpcs = Vpcs(store, made)
         self.subnets = Subnets(store, made, region)
         self.groups = Groups(store, made, region)
-        self.rules = GroupRules(store, made, region)
+        self.rules = GroupRules(store, made, region, changes)
         self.tags = ResourceTags(store)
         self.gateways = Gateways(store, made)
         self.route_tables = RouteTables(store, made)
-        self.routes = Routes(store, made)
+        self.routes = Routes(store, made, changes)
+        self.interfaces = NetworkInterfaces(store)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
@@ -83,6 +93,7 @@ class Ec2Service:
                 *self._gateway_operations(),
                 *self._route_table_operations(),
                 *self._route_operations(),
+                *self._interface_operations(),
             ],
             ERRORS,
         )
@@ -182,6 +193,13 @@ class Ec2Service:
             # Named by association id only: the action on the account's route tables.
             operation("DisassociateRouteTable", r.disassociate_route_table,
                       self._on_kind("DisassociateRouteTable", rtb), WRITE),
+        ]  # fmt: skip
+
+    def _interface_operations(self) -> list[Operation[Any]]:
+        i = self.interfaces
+        return [
+            operation("DescribeNetworkInterfaces", i.describe_network_interfaces,
+                      _anything("DescribeNetworkInterfaces"), READ),
         ]  # fmt: skip
 
     # -- needs -------------------------------------------------------------------------------

@@ -18,12 +18,14 @@ from stockade.services.ec2.common import (
 )
 from stockade.services.ec2.describing import Listing, refuse_unoffered
 from stockade.services.ec2.errors import (
+    DependencyViolationError,
     InvalidParameterValueError,
     MissingParameterError,
     SubnetConflictError,
     SubnetNotFoundError,
     SubnetRangeError,
 )
+from stockade.services.ec2.function_users import used_by_a_function
 from stockade.services.ec2.vpcs import PREFIX_MAX, PREFIX_MIN, checked_cidr, load_vpc
 from stockade.store.ports import Store
 
@@ -95,6 +97,10 @@ class Subnets:
             subnet = tx.networks.get_subnet(account, subnet_id)
             if subnet is None:
                 raise no_subnet(subnet_id)
+            if used_by_a_function(tx, account, subnet_id):  # a function's interfaces are in it
+                raise DependencyViolationError(
+                    f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
+                )
             check_dry_run(request)
             # Its route table association goes with it, as in AWS.
             for table in tx.networks.route_tables(account, subnet.vpc_id):

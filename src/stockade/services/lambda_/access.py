@@ -45,6 +45,7 @@ from stockade.services.lambda_.scopes import (
     InvokedFunctionPolicies,
     LayerVersionPolicies,
 )
+from stockade.services.lambda_.vpc_config import condition_keys as vpc_keys
 from stockade.shapes import lambda_ as shapes
 
 TargetOf = Callable[[LambdaDeps, RequestContext, str], names.Target]
@@ -162,6 +163,7 @@ class LambdaAccess:
         signing = request.get("CodeSigningConfigArn")
         if signing:
             context[LambdaKey.CODE_SIGNING_CONFIG_ARN] = (signing,)
+        context.update(vpc_keys(self._deps, target.account_id, request.get("VpcConfig")))
         return (
             Need("lambda:CreateFunction", target.unqualified_arn, self._functions, context),
             pass_role_need(request["Role"]),
@@ -173,14 +175,12 @@ class LambdaAccess:
     ) -> Sequence[Need]:
         target = latest_target(self._deps, ctx, request["FunctionName"])
         layers = layer_choices(ctx, request["Layers"]) if "Layers" in request else []
+        context = _layer_key(layers)
+        context.update(vpc_keys(self._deps, target.account_id, request.get("VpcConfig")))
         needs = [
-            Need(
-                "lambda:UpdateFunctionConfiguration",
-                target.unqualified_arn,
-                self._functions,
-                _layer_key(layers),
-            )
-        ]
+            Need("lambda:UpdateFunctionConfiguration", target.unqualified_arn, self._functions,
+                 context)
+        ]  # fmt: skip
         if "Role" in request:
             needs.append(pass_role_need(request["Role"]))
         needs.extend(self._attaching(layers))

@@ -19,6 +19,7 @@ from stockade.domain.function import (
 )
 from stockade.domain.function_lifecycle import Deployment, transition
 from stockade.domain.function_rules import check_config, check_environment
+from stockade.domain.function_vpc import FunctionVpc
 from stockade.services.context import RequestContext
 from stockade.services.lambda_ import (
     logging_config,
@@ -29,6 +30,7 @@ from stockade.services.lambda_ import (
     runtime_management,
     tags,
     tenancy,
+    vpc_config,
 )
 from stockade.services.lambda_.code_signing_configs import load as load_code_signing_config
 from stockade.services.lambda_.code_verification import check_deployment
@@ -61,6 +63,12 @@ class Functions:
         roles.check_role(deps, target.account_id, request["Role"])
         zip_bytes = refuse_non_zip_code(request["Code"])
         new_tags = tags.checked_tags(request.get("Tags", {}))
+        vpc = (
+            vpc_config.checked(deps, target.account_id, request["Role"],
+                               vpc_config.requested(request["VpcConfig"]), target.name)
+            if "VpcConfig" in request
+            else None
+        )  # fmt: skip
         with deps.store.read() as tx:
             if tx.functions.get(target.account_id, target.name) is not None:
                 raise _exists(target.name)
@@ -93,6 +101,7 @@ class Functions:
             dead_letter_arn=_dead_letter(deps, request),
             tenancy=tenancy.requested_mode(request),
             environment_set="Environment" in request,
+            vpc=vpc,
         )
         _check(deps, config, creating=True)
         code = packages.store_package(deps, zip_bytes, sum(a.code.unzipped_size for a in layers))
@@ -124,6 +133,7 @@ class Functions:
             if tx.functions.get(target.account_id, target.name) is not None:
                 raise _exists(target.name)
             packages.check_storage_quota(tx, target.account_id, code)
+            vpc_config.still_there(tx, target.account_id, config.vpc)
             tx.functions.put(function)
             tx.versions.put(latest.ready)
             shown = latest.accepted
@@ -284,6 +294,9 @@ class Functions:
             changes.update(logging_config.settings(request["LoggingConfig"]))
         if "DeadLetterConfig" in request:
             changes["dead_letter_arn"] = _dead_letter(deps, request)
+        vpc = _updated_vpc(deps, target, request, current)
+        if vpc is not current.vpc:
+            changes["vpc"] = vpc
         config = replace(current, **changes)
         _check(deps, config)
         return self._replace_latest(
@@ -306,6 +319,8 @@ class Functions:
                 raise PreconditionFailedError()  # "GetFunction/GetAlias", as Lambda words it
             if "code" in changes:
                 packages.check_storage_quota(tx, target.account_id, changes["code"])
+            if "config" in changes and changes["config"].vpc != current.config.vpc:
+                vpc_config.still_there(tx, target.account_id, changes["config"].vpc)
             now = deps.clock.now()
             updated = transition(
                 runtime_management.stamped(deps, replace(current, last_modified=now, **changes)),
@@ -360,6 +375,23 @@ class Functions:
             tx.versions.delete(target.account_id, target.name, qualifier)
             record_change(deps, ctx, tx, target.account_id, target.name)  # its policy went too
         return {"StatusCode": 204}
+
+
+def _updated_vpc(
+    deps: LambdaDeps,
+    target: names.Target,
+    request: shapes.UpdateFunctionConfigurationRequest,
+    current: FunctionConfig,
+) -> FunctionVpc | None:
+    """The VpcConfig after an update, checked again when it or the role changes (a new role
+    of a function in a VPC must allow the network-interface actions too)."""
+    if "VpcConfig" not in request and "Role" not in request:
+        return current.vpc
+    wanted = vpc_config.requested(request["VpcConfig"]) if "VpcConfig" in request else current.vpc
+    if wanted is None:
+        return None
+    role = request.get("Role", current.role)
+    return vpc_config.checked(deps, target.account_id, role, wanted, target.name)
 
 
 def _revision() -> str:

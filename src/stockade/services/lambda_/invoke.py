@@ -32,7 +32,13 @@ from stockade.sandbox import (
     WarmKey,
 )
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import logging_config, names, runtime_management, tenancy
+from stockade.services.lambda_ import (
+    logging_config,
+    names,
+    runtime_management,
+    tenancy,
+    vpc_config,
+)
 from stockade.services.lambda_.concurrency import ConcurrencyGate
 from stockade.services.lambda_.counters import InvocationCounters
 from stockade.services.lambda_.deps import LambdaDeps
@@ -325,6 +331,7 @@ class Invoker:
                 _source(version.account_id, layer.code, artifacts) for layer in config.layers
             ),
             log_group=config.log_group or f"/aws/lambda/{version.function_name}",
+            vpc=vpc_config.placement(version.account_id, config.vpc),
             log_controls=logging_config.controls(config),
             keep_alive_s=self._keep_alive_s,
             # An environment never outlives the credentials it starts with.

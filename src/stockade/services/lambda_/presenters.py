@@ -10,7 +10,7 @@ from stockade.domain.function import Alias, FunctionVersion, LayerAttachment
 from stockade.domain.function_lifecycle import reasons
 from stockade.domain.layer import LayerVersion
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import logging_config, runtime_management
+from stockade.services.lambda_ import logging_config, runtime_management, vpc_config
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.tenancy import shown as tenancy_shown
 from stockade.shapes import lambda_ as shapes
@@ -74,6 +74,7 @@ def configuration(
         "LastModified": lambda_time(version.last_modified),
         "CodeSha256": version.code.sha256_base64,
         "Version": version.version,
+        **({"VpcConfig": vpc_config.shown(config.vpc)} if config.vpc is not None else {}),
         "TracingConfig": {"Mode": config.tracing_mode},
         **(
             {"DeadLetterConfig": {"TargetArn": config.dead_letter_arn}}

@@ -31,7 +31,7 @@ from stockade.services.declaration import Need
 from stockade.services.identity import issue_role_session
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError
-from stockade.store.ports import Store
+from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
 
 LAMBDA_SERVICE = "lambda.amazonaws.com"
@@ -160,3 +160,8 @@ def _load(
     if role is None or role.arn != role_arn:
         return None
     return role
+
+
+def role_named(tx: Transaction, account_id: AccountId, role_arn: str) -> IamRole | None:
+    """The role `role_arn` names in `account_id`, read in `tx`."""
+    return _load(tx.roles.get, account_id, role_arn)

@@ -32,11 +32,6 @@ def refuse_unsupported(request: Mapping[str, Any]) -> None:
         raise InvalidParameterValueError(
             "PackageType Image is not supported by Stockade; deploy a Zip package."
         )
-    vpc = request.get("VpcConfig") or {}
-    if vpc.get("SubnetIds") or vpc.get("SecurityGroupIds"):
-        raise InvalidParameterValueError(
-            "VpcConfig is not supported by Stockade: environments have no network by default."
-        )
     snap = request.get("SnapStart") or {}
     if snap.get("ApplyOn", "None") != "None":
         raise InvalidParameterValueError("SnapStart is not supported by Stockade.")

@@ -1,0 +1,102 @@
+"""What the data plane asks of the EC2 store for a function's environment: the subnet it
+joins and the egress its groups allow, read in one transaction (`VpcResolver`).
+
+A subnet's route table is its own association's, else its VPC's main table; environments reach
+the internet when that table's default route goes to an active NAT gateway
+(`domain.routing.reaches_internet`). Egress is every egress rule of every group of the
+placement, CIDR peers only: a peer that is a group resolves to nothing (see
+`sandbox.network.attachment.EgressRule`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from stockade.domain.network import ALL_PROTOCOLS, Rule, SecurityGroup, Subnet
+from stockade.domain.routing import RouteTable, reaches_internet
+from stockade.sandbox.network.attachment import (
+    EgressRule,
+    IpProtocol,
+    ResolvedVpc,
+    SubnetView,
+    VpcPlacement,
+)
+from stockade.store.ports import Store
+from stockade.types import AccountId
+
+
+class StoreVpcResolver:
+    """`VpcResolver` over the EC2 store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def resolve(self, placement: VpcPlacement, subnet_id: str) -> ResolvedVpc | None:
+        if subnet_id not in placement.subnet_ids:
+            return None  # only a subnet of the function's own configuration
+        account = AccountId(placement.account_id)
+        with self._store.read() as tx:
+            subnet = tx.networks.get_subnet(account, subnet_id)
+            vpc = None if subnet is None else tx.networks.get_vpc(account, subnet.vpc_id)
+            groups = [tx.networks.get_group(account, g) for g in placement.security_group_ids]
+            tables = [] if subnet is None else tx.networks.route_tables(account, subnet.vpc_id)
+        if subnet is None or vpc is None:
+            return None
+        present = [g for g in groups if g is not None and g.vpc_id == subnet.vpc_id]
+        if len(present) != len(groups):
+            return None
+        vpc_block, subnet_block = _block(vpc.cidr_block), _block(subnet.cidr_block)
+        if vpc_block is None or subnet_block is None:  # pragma: no cover - stored blocks parse
+            return None
+        table = table_of(subnet, tables)
+        view = SubnetView(
+            vpc_id=subnet.vpc_id,
+            vpc_cidr=vpc_block,
+            subnet_id=subnet.subnet_id,
+            cidr=subnet_block,
+            availability_zone=subnet.availability_zone,
+            internet=table is not None and reaches_internet(table),
+        )
+        return ResolvedVpc(view, placement.security_group_ids, egress_rules(present))
+
+
+def table_of(subnet: Subnet, tables: Iterable[RouteTable]) -> RouteTable | None:
+    """The table a subnet uses: the one associated with it, else its VPC's main table."""
+    candidates = [t for t in tables if t.vpc_id == subnet.vpc_id]
+    own = [t for t in candidates if any(a.subnet_id == subnet.subnet_id for a in t.associations)]
+    if own:
+        return own[0]
+    return next((t for t in candidates if t.is_main), None)
+
+
+def egress_rules(groups: Iterable[SecurityGroup]) -> tuple[EgressRule, ...]:
+    """Every egress rule of `groups` with a CIDR peer, once each."""
+    found: dict[EgressRule, None] = {}
+    for group in groups:
+        for rule in group.rules:
+            if not rule.egress:
+                continue
+            for resolved in _resolved(rule):
+                found[resolved] = None
+    return tuple(found)
+
+
+def _resolved(rule: Rule) -> list[EgressRule]:
+    protocol = IpProtocol.ALL if rule.protocol == ALL_PROTOCOLS else IpProtocol(rule.protocol)
+    ports = None
+    if protocol is not IpProtocol.ALL and rule.from_port is not None and rule.to_port is not None:
+        ports = (rule.from_port, rule.to_port)
+    blocks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    if rule.cidr_ipv4:
+        blocks.append(ipaddress.IPv4Network(rule.cidr_ipv4, strict=False))
+    if rule.cidr_ipv6:
+        blocks.append(ipaddress.IPv6Network(rule.cidr_ipv6, strict=False))
+    return [EgressRule(protocol, block, ports) for block in blocks]
+
+
+def _block(cidr: str) -> ipaddress.IPv4Network | None:
+    try:
+        return ipaddress.IPv4Network(cidr, strict=False)
+    except ValueError:  # pragma: no cover - stored blocks parse
+        return None
