@@ -29,6 +29,7 @@ ApiError
     ├── RouteNotFoundError          InvalidRoute.NotFound
     ├── AssociationNotFoundError    InvalidAssociationID.NotFound
     ├── DryRunOperationError        412 DryRunOperation (a permitted dry run)
+    ├── InvalidParameterError       InvalidParameter (CreateFlowLogs' dependent parameters)
     ├── TagLimitExceededError, VpcIdNotSpecifiedError, UnsupportedOperationError
     ├── VpcLimitExceededError and the other quotas' ...LimitExceeded errors
     ├── UnauthorizedOperationError  403 UnauthorizedOperation
@@ -231,4 +232,11 @@ class RouteTableLimitExceededError(Ec2Error):
 
 class RouteLimitExceededError(Ec2Error):
     code = "RouteLimitExceeded"
+    http_status = 400
+
+
+class InvalidParameterError(Ec2Error):
+    # CreateFlowLogs names a bad or missing dependent parameter InvalidParameter, not
+    # InvalidParameterValue ("DeliverLogsPermissionArn can't be empty if ...").
+    code = "InvalidParameter"
     http_status = 400

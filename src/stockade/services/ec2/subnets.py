@@ -24,6 +24,7 @@ from stockade.services.ec2.errors import (
     SubnetNotFoundError,
     SubnetRangeError,
 )
+from stockade.services.ec2.flow_logs import delete_flow_logs_of
 from stockade.services.ec2.vpcs import PREFIX_MAX, PREFIX_MIN, checked_cidr, load_vpc
 from stockade.store.ports import Store
 
@@ -100,6 +101,7 @@ class Subnets:
             for table in tx.networks.route_tables(account, subnet.vpc_id):
                 if any(a.subnet_id == subnet_id for a in table.associations):
                     tx.networks.put_route_table(table.without_subnet(subnet_id))
+            delete_flow_logs_of(tx, account, subnet_id)
             tx.networks.delete_subnet(account, subnet_id)
 
     def render(self, subnet: Subnet) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from stockade.services.ec2.errors import (
     VpcNotFoundError,
     VpcRangeError,
 )
+from stockade.services.ec2.flow_logs import delete_flow_logs_of
 from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
 
@@ -130,6 +131,7 @@ class Vpcs:
                 tx.networks.delete_group(account, group.group_id)
             for table in tables:
                 tx.networks.delete_route_table(account, table.route_table_id)
+            delete_flow_logs_of(tx, account, vpc_id)
             tx.networks.delete_vpc(account, vpc_id)
 
 
