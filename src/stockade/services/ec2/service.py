@@ -66,11 +66,11 @@ class Ec2Service:
     def __init__(self, store: Store, region: str, ids: IdSource | None = None) -> None:
         self._region = region
         made = ids or RandomIds()
-        self.vpcs = Vpcs(store, made)
+        self.vpcs = Vpcs(store, made, region)
         self.subnets = Subnets(store, made, region)
         self.groups = Groups(store, made, region)
         self.rules = GroupRules(store, made, region)
-        self.tags = ResourceTags(store)
+        self.tags = ResourceTags(store, region)
         self.gateways = Gateways(store, made)
         self.route_tables = RouteTables(store, made)
         self.routes = Routes(store, made)
