@@ -3,10 +3,12 @@
 Facts (EC2 API reference, "CreateFlowLogs", "DescribeFlowLogs", "DeleteFlowLogs",
 "UnsuccessfulItem"; Amazon VPC user guide, "Flow logs" and its quotas): the destination type
 defaults to cloud-watch-logs, which needs DeliverLogsPermissionArn (InvalidParameter); the
-interval is 60 or 600 (600 by default); a resource that cannot get a flow log, and an unknown id
-given to DeleteFlowLogs (InvalidFlowLogId.NotFound), are answered in `Unsuccessful`; two flow
-logs per resource; DescribeFlowLogs takes `Filter` (resource-id, log-group-name, traffic-type,
-deliver-log-status, tag:...). Creating one needs ec2:CreateFlowLogs and iam:PassRole on the role.
+interval is 60 or 600 (600 by default); an unknown resource, and an unknown id given to
+DeleteFlowLogs (InvalidFlowLogId.NotFound), are answered in `Unsuccessful`; two flow logs per
+resource (FlowLogsLimitExceeded), one per resource and group (FlowLogAlreadyExists; both codes
+in "Error codes for the Amazon EC2 API"); DescribeFlowLogs takes `Filter` (resource-id,
+log-group-name, traffic-type, deliver-log-status, tag:...). Creating one needs
+ec2:CreateFlowLogs and iam:PassRole on the role.
 """
 
 from __future__ import annotations
@@ -113,16 +115,17 @@ def test_unknown_resources_are_unsuccessful_and_the_others_get_theirs(
 
 
 def test_two_flow_logs_per_resource_and_one_per_group(server: InProcessServer, ec2: Any) -> None:
-    vpc_id = new_vpc(ec2)
+    vpc_id, other = new_vpc(ec2), new_vpc(ec2)
     create(ec2, server, [vpc_id], LogGroupName="one")
-    again = create(ec2, server, [vpc_id], LogGroupName="one")
-    assert again["FlowLogIds"] == []
-    assert again["Unsuccessful"][0]["Error"]["Code"] == "FlowLogAlreadyExists"
+    with pytest.raises(ClientError) as caught:
+        create(ec2, server, [other, vpc_id], LogGroupName="one")
+    assert error_of(caught)[:2] == (400, "FlowLogAlreadyExists")
     create(ec2, server, [vpc_id], LogGroupName="two", TrafficType="REJECT")
-    third = create(ec2, server, [vpc_id], LogGroupName="three")
-    assert third["FlowLogIds"] == []
-    assert third["Unsuccessful"][0]["Error"]["Code"] == "FlowLogsLimitExceeded"
-    assert len(ec2.describe_flow_logs()["FlowLogs"]) == 2
+    with pytest.raises(ClientError) as caught:
+        create(ec2, server, [other, vpc_id], LogGroupName="three")
+    assert error_of(caught)[:2] == (400, "FlowLogsLimitExceeded")
+    # A refused request writes nothing, not even the flow log of the other VPC.
+    assert [f["ResourceId"] for f in ec2.describe_flow_logs()["FlowLogs"]] == [vpc_id, vpc_id]
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ EC2_ERRORS = {
          "Gateway.NotAttached", "InternetGatewayLimitExceeded", "InvalidRouteTableID.NotFound",
          "RouteAlreadyExists", "InvalidRoute.NotFound", "InvalidAssociationID.NotFound",
          "RouteTableLimitExceeded", "RouteLimitExceeded",
-         "InvalidParameter"),  # CreateFlowLogs' dependent parameters
+         "InvalidParameter", "FlowLogAlreadyExists", "FlowLogsLimitExceeded"),  # flow logs
         400,
     ),
     "UnauthorizedOperation": 403,

@@ -30,6 +30,7 @@ ApiError
     ├── AssociationNotFoundError    InvalidAssociationID.NotFound
     ├── DryRunOperationError        412 DryRunOperation (a permitted dry run)
     ├── InvalidParameterError       InvalidParameter (CreateFlowLogs' dependent parameters)
+    ├── FlowLogAlreadyExistsError   FlowLogAlreadyExists (and FlowLogsLimitExceeded's quota)
     ├── TagLimitExceededError, VpcIdNotSpecifiedError, UnsupportedOperationError
     ├── VpcLimitExceededError and the other quotas' ...LimitExceeded errors
     ├── UnauthorizedOperationError  403 UnauthorizedOperation
@@ -239,4 +240,15 @@ class InvalidParameterError(Ec2Error):
     # CreateFlowLogs names a bad or missing dependent parameter InvalidParameter, not
     # InvalidParameterValue ("DeliverLogsPermissionArn can't be empty if ...").
     code = "InvalidParameter"
+    http_status = 400
+
+
+class FlowLogAlreadyExistsError(Ec2Error):
+    # A flow log of the resource to the same destination ("Error codes for the Amazon EC2 API").
+    code = "FlowLogAlreadyExists"
+    http_status = 400
+
+
+class FlowLogsLimitExceededError(Ec2Error):
+    code = "FlowLogsLimitExceeded"
     http_status = 400

@@ -1,10 +1,11 @@
 """CreateFlowLogs, DescribeFlowLogs, DeleteFlowLogs: flow logs of VPCs, subnets and network
 interfaces, published to a CloudWatch Logs group in AWS's default record format.
 
-As in EC2, a resource that cannot get its flow log is reported in `Unsuccessful` (its
-not-found code, `FlowLogAlreadyExists` for a second log of the same resource to the same
-group, `FlowLogsLimitExceeded` past two logs per resource: the Amazon VPC quota) while the
-others get theirs; DeleteFlowLogs reports an unknown id as `InvalidFlowLogId.NotFound`. A flow
+As in EC2, a resource that does not exist is reported in `Unsuccessful` (its not-found code)
+while the others get theirs; a second log of a resource to the same group
+(`FlowLogAlreadyExists`) or a third log of a resource (`FlowLogsLimitExceeded`: the Amazon VPC
+quota of two) refuses the request, as clients catch these as errors of the call.
+DeleteFlowLogs reports an unknown id as `InvalidFlowLogId.NotFound` in `Unsuccessful`. A flow
 log goes with its VPC or subnet. Records are written by the data plane (`deliveries` in
 domain/flow_log.py, `flow_logs_for` of the store); this is the control plane.
 """
@@ -23,7 +24,11 @@ from stockade.services.ec2.common import (
     page,
     rendered_tags,
 )
-from stockade.services.ec2.errors import InvalidParameterValueError
+from stockade.services.ec2.errors import (
+    FlowLogAlreadyExistsError,
+    FlowLogsLimitExceededError,
+    InvalidParameterValueError,
+)
 from stockade.services.ec2.flow_log_request import (
     CLOUD_WATCH_LOGS,
     RESOURCE_IDS_MAX,
@@ -136,22 +141,22 @@ class FlowLogs:
 def _problem(
     tx: Transaction, account: AccountId, wanted: FlowLogRequest, resource_id: str
 ) -> dict[str, Any] | None:
-    """Why the resource cannot get the flow log, as an Unsuccessful item; None if it can."""
+    """An Unsuccessful item for a resource that does not exist; None if it does. A flow log the
+    resource already has, or one past its quota, refuses the request (nothing is written)."""
     if not _exists(tx, account, wanted.resource_type, resource_id):
         code, noun = _NOT_FOUND[wanted.resource_type]
         return unsuccessful(resource_id, code,
                             f"The {noun} ID '{resource_id[:64]}' does not exist")  # fmt: skip
     present = tx.networks.flow_logs_on(account, resource_id)
     if any(f.log_group_name == wanted.log_group_name for f in present):
-        return unsuccessful(
-            resource_id,
-            "FlowLogAlreadyExists",
-            "Error. There is an existing Flow Log with the same configuration and log destination.",
+        raise FlowLogAlreadyExistsError(
+            "Error. There is an existing Flow Log with the same configuration and log destination."
         )
     if len(present) >= FLOW_LOGS_PER_RESOURCE:
-        return unsuccessful(resource_id, "FlowLogsLimitExceeded",
-                            f"The maximum number of flow logs per resource"
-                            f" ({FLOW_LOGS_PER_RESOURCE}) has been reached.")  # fmt: skip
+        raise FlowLogsLimitExceededError(
+            f"The maximum number of flow logs per resource ({FLOW_LOGS_PER_RESOURCE}) has been"
+            f" reached for {resource_id[:64]}."
+        )
     return None
 
 
