@@ -48,7 +48,8 @@ EC2_ERRORS = {
          "InvalidInternetGatewayID.NotFound", "Resource.AlreadyAssociated",
          "Gateway.NotAttached", "InternetGatewayLimitExceeded", "InvalidRouteTableID.NotFound",
          "RouteAlreadyExists", "InvalidRoute.NotFound", "InvalidAssociationID.NotFound",
-         "RouteTableLimitExceeded", "RouteLimitExceeded"),
+         "RouteTableLimitExceeded", "RouteLimitExceeded",
+         "InvalidParameter", "FlowLogAlreadyExists", "FlowLogsLimitExceeded"),  # flow logs
         400,
     ),
     "UnauthorizedOperation": 403,

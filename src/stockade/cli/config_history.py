@@ -1,5 +1,6 @@
-"""`stockade config history NAME`: a function's configuration items, oldest first, with what
-changed between each and the one before (operator command on the data dir)."""
+"""`stockade config history NAME`: a function's configuration items (or, with --resource-type,
+a VPC's, subnet's or security group's), oldest first, with what changed between each and the
+one before (operator command on the data dir)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ import click
 
 from stockade.cli.operator import account_options, operator_call, with_account
 
+# AWS Config's types that have a history here (the operator model's ConfigurationResourceType).
+RESOURCE_TYPES = ("AWS::Lambda::Function", "AWS::EC2::VPC", "AWS::EC2::Subnet",
+                  "AWS::EC2::SecurityGroup")  # fmt: skip
+
 
 @click.group("config")
 def config() -> None:
@@ -20,10 +25,19 @@ def config() -> None:
 @config.command("history")
 @click.argument("name")
 @account_options
+@click.option(
+    "--resource-type",
+    type=click.Choice(RESOURCE_TYPES),
+    default="AWS::Lambda::Function",
+    show_default=True,
+    help="AWS::EC2::VPC, AWS::EC2::Subnet or AWS::EC2::SecurityGroup: NAME is then its id.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def history(name: str, account: str | None, data_dir: Path, as_json: bool) -> None:
-    """Print function NAME's configuration items, oldest first."""
-    request = with_account({"FunctionName": name}, account)
+def history(
+    name: str, account: str | None, data_dir: Path, resource_type: str, as_json: bool
+) -> None:
+    """Print function NAME's configuration items (or a network resource's), oldest first."""
+    request = with_account({"FunctionName": name, "ResourceType": resource_type}, account)
     entries = operator_call(data_dir, "GetConfigurationHistory", request)["Items"]
     if as_json:
         click.echo(json.dumps(entries, indent=2))

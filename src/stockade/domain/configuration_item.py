@@ -39,13 +39,14 @@ class RelatedEvent:
 class ConfigurationItem:
     account_id: AccountId
     region: str
-    resource_id: str  # the function name, as AWS Config names Lambda functions
+    resource_id: str  # the function name, as AWS Config names Lambda functions; an EC2 id
     arn: str
-    state_id: int  # configurationStateId: 1, 2, ... per function name
+    state_id: int  # configurationStateId: 1, 2, ... per resource
     captured_at: datetime
     status: ItemStatus
     configuration_json: str  # canonical JSON (sorted keys); {} once deleted
     related_events: tuple[RelatedEvent, ...] = ()
+    resource_type: str = RESOURCE_TYPE  # AWS Config's: AWS::Lambda::Function, AWS::EC2::VPC, ...
 
     @property
     def configuration(self) -> dict[str, Any]:
@@ -68,9 +69,10 @@ class ConfigurationItem:
             "configurationStateId": str(self.state_id),
             "configurationItemMD5Hash": self.md5,
             "arn": self.arn,
-            "resourceType": RESOURCE_TYPE,
+            "resourceType": self.resource_type,
             "resourceId": self.resource_id,
-            "resourceName": self.resource_id,
+            # AWS Config names a function by its name; EC2 resources by their Name tag, if any.
+            **({"resourceName": self.resource_id} if self.resource_type == RESOURCE_TYPE else {}),
             "awsRegion": self.region,
             "configuration": self.configuration,
             "relatedEvents": [

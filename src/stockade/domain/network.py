@@ -26,6 +26,8 @@ class ResourceKind(StrEnum):
     SECURITY_GROUP = "security-group"
     INTERNET_GATEWAY = "internet-gateway"
     ROUTE_TABLE = "route-table"
+    FLOW_LOG = "vpc-flow-log"  # its ARN's resource type and TagSpecifications' ResourceType
+    NETWORK_INTERFACE = "network-interface"
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,7 @@ class GetAuditDigestPublicKeyResponse(TypedDict, total=False):
 class GetConfigurationHistoryRequest(TypedDict, total=False):
     AccountId: ReadOnly[str]
     FunctionName: ReadOnly[Required[str]]
+    ResourceType: ReadOnly[str]
 
 
 class GetConfigurationHistoryResponse(TypedDict, total=False):

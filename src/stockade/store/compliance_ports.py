@@ -12,14 +12,18 @@ from stockade.domain.compliance_records import (
     RuleSetting,
     Webhook,
 )
-from stockade.domain.configuration_item import ConfigurationItem
+from stockade.domain.configuration_item import RESOURCE_TYPE, ConfigurationItem
 from stockade.types import AccountId
 
 
 class ConfigurationItemRepository(Protocol):
-    def latest(self, account_id: AccountId, name: str) -> ConfigurationItem | None: ...
-    def history(self, account_id: AccountId, name: str) -> list[ConfigurationItem]:
-        """Oldest first."""
+    def latest(
+        self, account_id: AccountId, name: str, resource_type: str = RESOURCE_TYPE
+    ) -> ConfigurationItem | None: ...
+    def history(
+        self, account_id: AccountId, name: str, resource_type: str = RESOURCE_TYPE
+    ) -> list[ConfigurationItem]:
+        """Oldest first (a function's, unless another AWS Config resource type is named)."""
         ...
 
     def add(self, item: ConfigurationItem) -> None: ...

@@ -1,5 +1,6 @@
-"""Persistence port of the EC2-compatible network: VPCs, subnets, security groups and internet
-gateways of an account. Part of the same transactional store as functions."""
+"""Persistence port of the EC2-compatible network: VPCs, subnets, security groups, internet
+gateways, route tables and flow logs of an account. Part of the same transactional store as
+functions."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Protocol
 
 from stockade.domain.network import InternetGateway, SecurityGroup, Subnet, Vpc
 from stockade.domain.routing import RouteTable
+from stockade.store.flow_log_ports import FlowLogRepository
 from stockade.types import AccountId
 
 
-class NetworkRepository(Protocol):
+class NetworkRepository(FlowLogRepository, Protocol):
     def get_vpc(self, account_id: AccountId, vpc_id: str) -> Vpc | None: ...
     def vpcs(self, account_id: AccountId) -> list[Vpc]: ...
     def put_vpc(self, vpc: Vpc) -> None: ...

@@ -1,4 +1,4 @@
-"""The SQLite adapter of the configuration-history and compliance ports (migration 5)."""
+"""The SQLite adapter of the configuration-history and compliance ports (migrations 5 and 9)."""
 
 from __future__ import annotations
 
@@ -11,46 +11,55 @@ from stockade.domain.compliance_records import (
     RuleSetting,
     Webhook,
 )
-from stockade.domain.configuration_item import ConfigurationItem, ItemStatus
+from stockade.domain.configuration_item import RESOURCE_TYPE, ConfigurationItem, ItemStatus
 from stockade.store.sqlite_docs import Docs
 from stockade.types import AccountId
 
 
 class ConfigurationItems(Docs):
-    def latest(self, account_id: AccountId, name: str) -> ConfigurationItem | None:
+    def latest(
+        self, account_id: AccountId, name: str, resource_type: str = RESOURCE_TYPE
+    ) -> ConfigurationItem | None:
         return self.one(
             ConfigurationItem,
-            "SELECT doc FROM configuration_items WHERE account_id=? AND resource_id=?"
-            " ORDER BY state_id DESC LIMIT 1",
+            "SELECT doc FROM configuration_items WHERE account_id=? AND resource_type=?"
+            " AND resource_id=? ORDER BY state_id DESC LIMIT 1",
             account_id,
+            resource_type,
             name,
         )
 
-    def history(self, account_id: AccountId, name: str) -> list[ConfigurationItem]:
+    def history(
+        self, account_id: AccountId, name: str, resource_type: str = RESOURCE_TYPE
+    ) -> list[ConfigurationItem]:
         return self.many(
             ConfigurationItem,
-            "SELECT doc FROM configuration_items WHERE account_id=? AND resource_id=?"
-            " ORDER BY state_id",
+            "SELECT doc FROM configuration_items WHERE account_id=? AND resource_type=?"
+            " AND resource_id=? ORDER BY state_id",
             account_id,
+            resource_type,
             name,
         )
 
     def add(self, item: ConfigurationItem) -> None:
         self.conn.execute(
-            "INSERT INTO configuration_items VALUES (?, ?, ?, ?, ?)",
-            (item.account_id, item.resource_id, item.state_id, item.status.value,
-             self.codec.dumps(item)),
+            "INSERT INTO configuration_items VALUES (?, ?, ?, ?, ?, ?)",
+            (item.account_id, item.resource_type, item.resource_id, item.state_id,
+             item.status.value, self.codec.dumps(item)),
         )  # fmt: skip
 
     def current(self, account_id: AccountId) -> list[ConfigurationItem]:
+        # Functions only: compliance rules evaluate functions.
         return self.many(
             ConfigurationItem,
             "SELECT i.doc FROM configuration_items i WHERE i.account_id=? AND i.status!=?"
-            " AND i.state_id=(SELECT max(state_id) FROM configuration_items j"
-            " WHERE j.account_id=i.account_id AND j.resource_id=i.resource_id)"
+            " AND i.resource_type=? AND i.state_id=(SELECT max(state_id)"
+            " FROM configuration_items j WHERE j.account_id=i.account_id"
+            " AND j.resource_type=i.resource_type AND j.resource_id=i.resource_id)"
             " ORDER BY i.resource_id",
             account_id,
             ItemStatus.DELETED.value,
+            RESOURCE_TYPE,
         )
 
 

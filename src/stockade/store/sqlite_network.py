@@ -1,14 +1,14 @@
-"""The SQLite adapter of the network port (tables of migrations 6, 7 and 8)."""
+"""The SQLite adapter of the network port (tables of migrations 6, 7, 8 and 9)."""
 
 from __future__ import annotations
 
 from stockade.domain.network import InternetGateway, SecurityGroup, Subnet, Vpc
 from stockade.domain.routing import RouteTable
-from stockade.store.sqlite_docs import Docs
+from stockade.store.sqlite_flow_logs import FlowLogRows
 from stockade.types import AccountId
 
 
-class Networks(Docs):
+class Networks(FlowLogRows):
     def get_vpc(self, account_id: AccountId, vpc_id: str) -> Vpc | None:
         return self.one(
             Vpc, "SELECT doc FROM ec2_vpcs WHERE account_id=? AND vpc_id=?", account_id, vpc_id

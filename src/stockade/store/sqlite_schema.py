@@ -278,4 +278,31 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account_id, route_table_id)
     );
     """,
+    # 9: flow logs of the EC2-compatible network (one row per flow log, found by the VPC,
+    # subnet or interface it captures); configuration items get their resource type (AWS
+    # Config's), so that VPCs, subnets and security groups have histories of their own.
+    """
+    CREATE TABLE ec2_flow_logs (
+        account_id TEXT NOT NULL,
+        flow_log_id TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, flow_log_id)
+    );
+    CREATE INDEX ec2_flow_logs_by_resource ON ec2_flow_logs (account_id, resource_id);
+    CREATE TABLE configuration_items_typed (
+        account_id TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        state_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, resource_type, resource_id, state_id)
+    );
+    INSERT INTO configuration_items_typed
+        SELECT account_id, 'AWS::Lambda::Function', resource_id, state_id, status, doc
+        FROM configuration_items;
+    DROP TABLE configuration_items;
+    ALTER TABLE configuration_items_typed RENAME TO configuration_items;
+    """,
 )

@@ -21,7 +21,7 @@ from stockade.domain.compliance_records import (
     Webhook,
 )
 from stockade.domain.compliance_rules import InvalidRuleError, check_parameters
-from stockade.domain.configuration_item import ConfigurationItem
+from stockade.domain.configuration_item import RESOURCE_TYPE, ConfigurationItem
 from stockade.domain.runtimes import RuntimeCatalog
 from stockade.errors import StockadeError
 from stockade.services.compliance.evaluation import evaluate_item
@@ -128,10 +128,13 @@ class ComplianceAdmin:
                     recorded += len(evaluate_item(tx, item, cause, now, self._catalog))
         return recorded
 
-    def history(self, account: AccountId, function_name: str) -> list[ConfigurationItem]:
+    def history(
+        self, account: AccountId, resource_id: str, resource_type: str = RESOURCE_TYPE
+    ) -> list[ConfigurationItem]:
+        """A function's items (by name), or a VPC's, subnet's or security group's (by id)."""
         with self._store.read() as tx:
             _account(tx, account)
-            return tx.configuration_items.history(account, function_name)
+            return tx.configuration_items.history(account, resource_id, resource_type)
 
     def changes(self, account: AccountId) -> list[ComplianceChange]:
         with self._store.read() as tx:

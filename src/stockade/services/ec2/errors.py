@@ -30,6 +30,8 @@ ApiError
     ├── AssociationNotFoundError    InvalidAssociationID.NotFound
     ├── InterfaceNotFoundError      InvalidNetworkInterfaceID.NotFound
     ├── DryRunOperationError        412 DryRunOperation (a permitted dry run)
+    ├── InvalidParameterError       InvalidParameter (CreateFlowLogs' dependent parameters)
+    ├── FlowLogAlreadyExistsError   FlowLogAlreadyExists (and FlowLogsLimitExceeded's quota)
     ├── TagLimitExceededError, VpcIdNotSpecifiedError, UnsupportedOperationError
     ├── VpcLimitExceededError and the other quotas' ...LimitExceeded errors
     ├── UnauthorizedOperationError  403 UnauthorizedOperation
@@ -238,4 +240,22 @@ class RouteLimitExceededError(Ec2Error):
 # Function networking: the interfaces of functions in a VPC.
 class InterfaceNotFoundError(Ec2Error):
     code = "InvalidNetworkInterfaceID.NotFound"
+    http_status = 400
+
+
+class InvalidParameterError(Ec2Error):
+    # CreateFlowLogs names a bad or missing dependent parameter InvalidParameter, not
+    # InvalidParameterValue ("DeliverLogsPermissionArn can't be empty if ...").
+    code = "InvalidParameter"
+    http_status = 400
+
+
+class FlowLogAlreadyExistsError(Ec2Error):
+    # A flow log of the resource to the same destination ("Error codes for the Amazon EC2 API").
+    code = "FlowLogAlreadyExists"
+    http_status = 400
+
+
+class FlowLogsLimitExceededError(Ec2Error):
+    code = "FlowLogsLimitExceeded"
     http_status = 400

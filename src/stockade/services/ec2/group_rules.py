@@ -15,7 +15,7 @@ from typing import Any
 from stockade.domain.network import Rule, SecurityGroup
 from stockade.sandbox.network.attachment import IgnoredChanges, NetworkChanges
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import quotas
+from stockade.services.ec2 import configuration_items, quotas
 from stockade.services.ec2.common import IdSource, Request, check_dry_run
 from stockade.services.ec2.describing import Listing, refuse_unoffered
 from stockade.services.ec2.errors import (
@@ -82,6 +82,7 @@ class GroupRules:
             quotas.check_rules(updated)
             check_dry_run(request)
             tx.networks.put_group(updated)
+            configuration_items.record(ctx, tx, self._region, [group_id])
         if egress:
             self._changes.vpc_changed(account, group.vpc_id)
         rendered = [render_rule(r, group_id, account, self._region) for r in new]
@@ -118,6 +119,7 @@ class GroupRules:
             check_dry_run(request)
             kept = tuple(r for r in group.rules if r.rule_id not in gone)
             tx.networks.put_group(replace(group, rules=kept))
+            configuration_items.record(ctx, tx, self._region, [group_id])
         if egress and gone:
             self._changes.vpc_changed(account, group.vpc_id)
         revoked = [r for r in group.rules if r.rule_id in gone]

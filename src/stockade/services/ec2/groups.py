@@ -13,7 +13,7 @@ from typing import Any
 
 from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import quotas
+from stockade.services.ec2 import configuration_items, quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -100,6 +100,7 @@ class Groups:
             group = SecurityGroup(account, self._ids.new_id("sg"), vpc_id, name, description,
                                   (egress,), tags)  # fmt: skip
             tx.networks.put_group(group)
+            configuration_items.record(ctx, tx, self._region, [group.group_id])
         return {
             "GroupId": group.group_id,
             "SecurityGroupArn": self._arn(group),
@@ -141,6 +142,7 @@ class Groups:
                 raise DependencyViolationError(f"resource {group_id} has a dependent object")
             check_dry_run(request)
             tx.networks.delete_group(account, group_id)
+            configuration_items.record(ctx, tx, self._region, [group_id])
         return {"Return": True, "GroupId": group_id}
 
     def render(self, group: SecurityGroup) -> dict[str, Any]:

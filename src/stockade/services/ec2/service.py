@@ -34,6 +34,8 @@ from stockade.services.ec2.errors import (
     MissingParameterError,
     UnauthorizedOperationError,
 )
+from stockade.services.ec2.flow_log_request import KINDS, resource_type_of
+from stockade.services.ec2.flow_logs import FlowLogs
 from stockade.services.ec2.function_interfaces import NetworkInterfaces
 from stockade.services.ec2.gateways import Gateways
 from stockade.services.ec2.group_rules import GroupRules
@@ -44,6 +46,8 @@ from stockade.services.ec2.subnets import Subnets
 from stockade.services.ec2.tags import ResourceTags, kind_of
 from stockade.services.ec2.vpcs import Vpcs
 from stockade.store.ports import Store
+
+FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"  # the principal a flow log role trusts
 
 
 def _refuse_invalid(problems: Sequence[Violation]) -> ApiError:
@@ -71,15 +75,16 @@ class Ec2Service:
         self._region = region
         made = ids or RandomIds()
         changes = network_changes or IgnoredChanges()
-        self.vpcs = Vpcs(store, made)
+        self.vpcs = Vpcs(store, made, region)
         self.subnets = Subnets(store, made, region)
         self.groups = Groups(store, made, region)
         self.rules = GroupRules(store, made, region, changes)
-        self.tags = ResourceTags(store)
+        self.tags = ResourceTags(store, region)
         self.gateways = Gateways(store, made)
         self.route_tables = RouteTables(store, made)
         self.routes = Routes(store, made, changes)
         self.interfaces = NetworkInterfaces(store)
+        self.flow_logs = FlowLogs(store, made, region)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
@@ -94,6 +99,7 @@ class Ec2Service:
                 *self._route_table_operations(),
                 *self._route_operations(),
                 *self._interface_operations(),
+                *self._flow_log_operations(),
             ],
             ERRORS,
         )
@@ -202,6 +208,15 @@ class Ec2Service:
                       _anything("DescribeNetworkInterfaces"), READ),
         ]  # fmt: skip
 
+    def _flow_log_operations(self) -> list[Operation[Any]]:
+        f = self.flow_logs
+        return [
+            operation("CreateFlowLogs", f.create_flow_logs, self._create_flow_logs, WRITE),
+            operation("DescribeFlowLogs", f.describe_flow_logs, _anything("DescribeFlowLogs"),
+                      READ),
+            operation("DeleteFlowLogs", f.delete_flow_logs, self._on_flow_logs, WRITE),
+        ]  # fmt: skip
+
     # -- needs -------------------------------------------------------------------------------
     def _arn(self, ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str:
         return arn(self._region, ctx.principal.account_id, kind, resource_id)
@@ -278,6 +293,28 @@ class Ec2Service:
             return found
 
         return needs
+
+    def _create_flow_logs(self, ctx: RequestContext, request: Request) -> Sequence[Need]:
+        """ec2:CreateFlowLogs on `vpc-flow-log/*` and on each resource named, and passing the
+        delivery role to the flow logs service (service authorization reference; Amazon VPC
+        user guide, "IAM role for publishing flow logs to CloudWatch Logs")."""
+        action = "ec2:CreateFlowLogs"
+        found = [Need(action, self._arn(ctx, ResourceKind.FLOW_LOG, "*"))]
+        resource_type = resource_type_of(request)
+        for resource_id in request["ResourceIds"] or ():
+            kind = KINDS.get(resource_type) if resource_type else None
+            where = self._arn(ctx, kind, str(resource_id)) if kind else self._arn_any(ctx)
+            found.append(Need(action, where))
+        role = request.get("DeliverLogsPermissionArn")
+        if role:
+            passed = {"iam:PassedToService": (FLOW_LOGS_SERVICE,)}
+            found.append(Need("iam:PassRole", str(role), context=passed))
+        return found
+
+    def _on_flow_logs(self, ctx: RequestContext, request: Request) -> Sequence[Need]:
+        action = "ec2:DeleteFlowLogs"
+        ids = request["FlowLogIds"] or ("*",)
+        return [Need(action, self._arn(ctx, ResourceKind.FLOW_LOG, str(i))) for i in ids]
 
     def _arn_any(self, ctx: RequestContext) -> str:
         return f"arn:aws:ec2:{self._region}:{ctx.principal.account_id}:*"

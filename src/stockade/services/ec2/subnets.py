@@ -7,7 +7,7 @@ from typing import Any
 
 from stockade.domain.network import ResourceKind, Subnet, network
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import quotas
+from stockade.services.ec2 import configuration_items, quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -25,6 +25,7 @@ from stockade.services.ec2.errors import (
     SubnetNotFoundError,
     SubnetRangeError,
 )
+from stockade.services.ec2.flow_logs import delete_flow_logs_of
 from stockade.services.ec2.function_users import used_by_a_function
 from stockade.services.ec2.vpcs import PREFIX_MAX, PREFIX_MIN, checked_cidr, load_vpc
 from stockade.store.ports import Store
@@ -80,6 +81,7 @@ class Subnets:
             check_dry_run(request)
             subnet = Subnet(account, self._ids.new_id("subnet"), vpc.vpc_id, cidr, zone, tags)
             tx.networks.put_subnet(subnet)
+            configuration_items.record(ctx, tx, self._region, [subnet.subnet_id])
         return {"Subnet": self.render(subnet)}
 
     def describe_subnets(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
@@ -106,7 +108,9 @@ class Subnets:
             for table in tx.networks.route_tables(account, subnet.vpc_id):
                 if any(a.subnet_id == subnet_id for a in table.associations):
                     tx.networks.put_route_table(table.without_subnet(subnet_id))
+            delete_flow_logs_of(tx, account, subnet_id)
             tx.networks.delete_subnet(account, subnet_id)
+            configuration_items.record(ctx, tx, self._region, [subnet_id])
 
     def render(self, subnet: Subnet) -> dict[str, Any]:
         block = network(subnet.cidr_block)

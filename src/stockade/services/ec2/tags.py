@@ -23,6 +23,7 @@ from stockade.domain.network import (
 )
 from stockade.domain.routing import RouteTable
 from stockade.services.context import RequestContext
+from stockade.services.ec2 import configuration_items
 from stockade.services.ec2.common import (
     Request,
     check_dry_run,
@@ -54,8 +55,9 @@ def kind_of(resource_id: str) -> ResourceKind | None:
 
 
 class ResourceTags:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, region: str) -> None:
         self._store = store
+        self._region = region
 
     def create_tags(self, ctx: RequestContext, request: Request) -> None:
         added = tuple(checked_tags(request["Tags"]))
@@ -90,6 +92,7 @@ class ResourceTags:
             check_dry_run(request)
             for item in changed:
                 _put(tx, item)
+            configuration_items.record(ctx, tx, self._region, resources)
 
     def describe_tags(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         check_dry_run(request)

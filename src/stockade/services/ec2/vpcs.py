@@ -10,7 +10,7 @@ from typing import Any
 from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup, Vpc, network
 from stockade.domain.routing import main_table
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import quotas
+from stockade.services.ec2 import configuration_items, quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -27,6 +27,7 @@ from stockade.services.ec2.errors import (
     VpcNotFoundError,
     VpcRangeError,
 )
+from stockade.services.ec2.flow_logs import delete_flow_logs_of
 from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
 
@@ -56,9 +57,10 @@ def checked_cidr(cidr: str, parameter: str) -> str:
 
 
 class Vpcs:
-    def __init__(self, store: Store, ids: IdSource) -> None:
+    def __init__(self, store: Store, ids: IdSource, region: str) -> None:
         self._store = store
         self._ids = ids
+        self._region = region
 
     def create_vpc(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         refuse_unoffered(request, _UNOFFERED)
@@ -97,6 +99,7 @@ class Vpcs:
             tx.networks.put_vpc(vpc)
             tx.networks.put_group(default_group)
             tx.networks.put_route_table(table)
+            configuration_items.record(ctx, tx, self._region, [vpc.vpc_id, group_id])
         # AWS answers CreateVpc with the VPC `pending` (recorded answers); it is `available`
         # here as soon as it is written, which DescribeVpcs shows.
         return {"Vpc": {**render_vpc(vpc), "State": "pending"}}
@@ -130,7 +133,10 @@ class Vpcs:
                 tx.networks.delete_group(account, group.group_id)
             for table in tables:
                 tx.networks.delete_route_table(account, table.route_table_id)
+            delete_flow_logs_of(tx, account, vpc_id)
             tx.networks.delete_vpc(account, vpc_id)
+            gone = [vpc_id, *(group.group_id for group in groups)]
+            configuration_items.record(ctx, tx, self._region, gone)
 
 
 def render_vpc(vpc: Vpc) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from stockade.domain.compliance_rules import RUNTIME_DEPRECATION
-from stockade.domain.configuration_item import changes
+from stockade.domain.configuration_item import RESOURCE_TYPE, changes
 from stockade.services.compliance.admin import (
     ComplianceAdmin,
     ComplianceAdminError,
@@ -178,7 +178,11 @@ class OperatorService:
         self, ctx: RequestContext, request: shapes.GetConfigurationHistoryRequest
     ) -> shapes.GetConfigurationHistoryResponse:
         with _compliance_errors():
-            items = self._deps.compliance.history(self._account(request), request["FunctionName"])
+            items = self._deps.compliance.history(
+                self._account(request),
+                request["FunctionName"],
+                request.get("ResourceType", RESOURCE_TYPE),
+            )
         if not items:
             raise ResourceNotFoundError(f"No configuration history for {request['FunctionName']}.")
         entries = []
