@@ -41,6 +41,9 @@ class Settings:
     function_network_block: str | None = None
     function_network_allow: tuple[str, ...] = ()
     function_network_resolvers: tuple[str, ...] = ()  # the environments' DNS; () the host's
+    # VPC subnets bound to host networks: (subnet id, Linux bridge) pairs. A subnet without a
+    # binding is an isolated network.
+    subnet_bindings: tuple[tuple[str, str], ...] = ()
     max_environments: int = 600
     concurrency_limit: int = 1000  # per account, as Lambda's default quota
     scale_up_per_10s: int = 1000  # new environments per function per 10 s (Lambda's rate)

@@ -50,6 +50,7 @@ from stockade.sandbox.backends.unsafe import UnsafeBackend
 from stockade.sandbox.limits import LimitsPolicy, default_policy_dir
 from stockade.sandbox.network.attachment import IgnoredChanges
 from stockade.sandbox.network.default_network import DefaultNetwork
+from stockade.sandbox.network.vpc_network import VpcNetwork
 from stockade.sandbox.runtime_versions import (
     InstalledRuntimeFiles,
     RuntimeVersions,
@@ -61,7 +62,7 @@ from stockade.services.cloudtrail.event_selectors import TrailSelectors
 from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
-from stockade.services.ec2 import Ec2Service
+from stockade.services.ec2 import Ec2Service, StoreVpcResolver
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
@@ -199,6 +200,7 @@ def _build(
 
     authorizer = PolicyAuthorizer(store, monotonic=clock.monotonic)
     function_network = choose_function_network(settings, injected_sandbox=sandbox is not None)
+    vpc_network = function_network.vpc(StoreVpcResolver(store), dict(settings.subnet_bindings))
     kms = KmsService(at_rest.keys, at_rest.cipher, clock)
     deps = LambdaDeps(
         store=store,
@@ -212,6 +214,7 @@ def _build(
             LambdaEnvironmentKeys(kms, authorizer, settings.region, trail)
         ),
         network=function_network.mode,
+        vpc_supported=vpc_network is not None or sandbox is not None,
         # Every runtime version ever shipped stays in the data dir (pinned functions run it).
         runtime_versions=RuntimeVersions(
             RuntimeVersionStore(settings.data_dir / "runtimes"),
@@ -230,7 +233,8 @@ def _build(
     counters = InvocationCounters(counter_store.load())
     sandbox_limits = LimitsPolicy.load(default_policy_dir() / "limits.json")
     pool = EnvironmentPool.local(
-        sandbox or _sandbox_backend(settings, sandbox_limits, function_network.network),
+        sandbox
+        or _sandbox_backend(settings, sandbox_limits, function_network.network, vpc_network),
         logs,
         on_api_connection=adopter,
         settings=PoolSettings(
@@ -288,8 +292,8 @@ def _build(
         ).table(),
         SqsService(queues, settings.region).table(),
         LogsService(logs, settings.region, clock).table(),
-        # Function networking: the data plane replaces IgnoredChanges with its own notices.
-        Ec2Service(store, settings.region, network_changes=IgnoredChanges()).table(),
+        # Environments of a VPC get its rules again after each change of its egress or routes.
+        Ec2Service(store, settings.region, network_changes=vpc_network or IgnoredChanges()).table(),
     ]
     compliance = ComplianceAdmin(store, clock, deps.runtimes)
     operator = operator_service(settings, identities, compliance, AccountId(account_id))
@@ -516,7 +520,10 @@ class _Lifecycle:
 
 
 def _sandbox_backend(
-    settings: Settings, limits: LimitsPolicy, network: DefaultNetwork | None
+    settings: Settings,
+    limits: LimitsPolicy,
+    network: DefaultNetwork | None,
+    vpc: VpcNetwork | None,
 ) -> SandboxBackend:
     if settings.unsafe_no_sandbox:
         LOG.warning(
@@ -535,7 +542,9 @@ def _sandbox_backend(
         settings.url, ca.read_text(encoding="ascii") if ca is not None else None
     )
     return NamespaceBackend(
-        NamespaceSettings(instance=f"srv-{digest}", limits=limits, sdk=sdk, network=network)
+        NamespaceSettings(
+            instance=f"srv-{digest}", limits=limits, sdk=sdk, network=network, vpc=vpc
+        )
     )
 
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network, ip_network
 from pathlib import Path
 
 from stockade.config import Settings
 from stockade.domain.function_snapshot import NetworkMode
-from stockade.sandbox.network.commands import SubprocessCommands
+from stockade.sandbox.network.attachment import VpcResolver
+from stockade.sandbox.network.commands import HostCommands, SubprocessCommands
 from stockade.sandbox.network.default_network import DefaultNetwork, DefaultNetworkSettings
 from stockade.sandbox.network.errors import NetworkUnavailableError
+from stockade.sandbox.network.vpc_network import VpcNetwork
 
 LOG = logging.getLogger(__name__)
 CAP_NET_ADMIN = 12
@@ -27,6 +30,14 @@ CAP_NET_ADMIN = 12
 class FunctionNetwork:
     mode: NetworkMode
     network: DefaultNetwork | None = None
+    commands: HostCommands | None = None
+
+    def vpc(self, resolver: VpcResolver, bindings: Mapping[str, str]) -> VpcNetwork | None:
+        """Environments of functions with a VpcConfig join their VPC's router (needs the
+        default network: a router's way out is a port of its bridge)."""
+        if self.network is None or self.commands is None:
+            return None
+        return VpcNetwork(self.network, resolver, self.commands, bindings)
 
 
 def choose(settings: Settings, injected_sandbox: bool) -> FunctionNetwork:
@@ -53,7 +64,9 @@ def choose(settings: Settings, injected_sandbox: bool) -> FunctionNetwork:
         allowed=tuple(ip_network(text) for text in settings.function_network_allow),
         resolvers=settings.function_network_resolvers,
     )
-    return FunctionNetwork(NetworkMode.OUTBOUND, DefaultNetwork(network_settings, commands))
+    return FunctionNetwork(
+        NetworkMode.OUTBOUND, DefaultNetwork(network_settings, commands), commands
+    )
 
 
 def _has_net_admin(status: Path = Path("/proc/self/status")) -> bool:

@@ -13,7 +13,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from stockade.domain.network import ALL_PROTOCOLS, Rule, SecurityGroup, Subnet
+from stockade.domain.network import (
+    ALL_PROTOCOLS,
+    Rule,
+    SecurityGroup,
+    Subnet,
+    interface_address,
+)
 from stockade.domain.routing import RouteTable, reaches_internet
 from stockade.sandbox.network.attachment import (
     EgressRule,
@@ -22,6 +28,7 @@ from stockade.sandbox.network.attachment import (
     SubnetView,
     VpcPlacement,
 )
+from stockade.services.ec2.function_interfaces import interface_id
 from stockade.store.ports import Store
 from stockade.types import AccountId
 
@@ -58,7 +65,18 @@ class StoreVpcResolver:
             availability_zone=subnet.availability_zone,
             internet=table is not None and reaches_internet(table),
         )
-        return ResolvedVpc(view, placement.security_group_ids, egress_rules(present))
+        interface = address = None
+        if placement.function_arn:  # the function's own interface in the subnet
+            name = placement.function_arn.rsplit(":", 1)[-1]
+            interface = interface_id(placement.account_id, name, subnet.subnet_id)
+            address = interface_address(subnet_block, interface)
+        return ResolvedVpc(
+            view,
+            placement.security_group_ids,
+            egress_rules(present),
+            interface_id=interface or "",
+            interface_address=address,
+        )
 
 
 def table_of(subnet: Subnet, tables: Iterable[RouteTable]) -> RouteTable | None:

@@ -26,5 +26,8 @@ class LambdaDeps:
     environments: EnvironmentVariables
     # How function environments reach the network, as configuration items record it.
     network: NetworkMode = NetworkMode.ISOLATED
+    # Whether environments can join a VPC here (function networking is on, or the sandbox is
+    # one that needs no network, as in-process tests' fakes); otherwise a VpcConfig is refused.
+    vpc_supported: bool = True
     # The runtime versions kept in the data dir; None: none known (RuntimeVersionConfig unset).
     runtime_versions: RuntimeVersionCatalog | None = None

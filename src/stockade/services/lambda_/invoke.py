@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from stockade.domain import limits
+from stockade.domain.arn import function_arn
 from stockade.domain.function import Alias, Code, Function, FunctionVersion
 from stockade.domain.trace import TraceContext
 from stockade.sandbox import (
@@ -331,7 +332,11 @@ class Invoker:
                 _source(version.account_id, layer.code, artifacts) for layer in config.layers
             ),
             log_group=config.log_group or f"/aws/lambda/{version.function_name}",
-            vpc=vpc_config.placement(version.account_id, config.vpc),
+            vpc=vpc_config.placement(
+                version.account_id,
+                config.vpc,
+                function_arn(self._deps.region, version.account_id, version.function_name),
+            ),
             log_controls=logging_config.controls(config),
             keep_alive_s=self._keep_alive_s,
             # An environment never outlives the credentials it starts with.

@@ -29,6 +29,11 @@ from stockade.types import AccountId
 NOT_TOGETHER = "SubnetIds and SecurityIds must coexist or be both empty list."
 GROUPS_ELSEWHERE = "Security Groups are required to be in the same VPC."
 SUBNETS_ELSEWHERE = "Subnets are required to be in the same VPC."
+# Stockade's own: no Lambda answer covers a platform that cannot build networks.
+NETWORKING_OFF = (
+    "VpcConfig cannot be met: function networking is off on this server (it needs"
+    " CAP_NET_ADMIN and the ip, nft and nsenter tools; the server's log says which is missing)."
+)
 
 
 def role_refused(action: str) -> str:
@@ -57,6 +62,8 @@ def checked(
     the execution role may manage network interfaces."""
     if not wanted.attached:
         return wanted
+    if not deps.vpc_supported:
+        raise InvalidParameterValueError(NETWORKING_OFF)
     with deps.store.read() as tx:
         vpc_id = _vpc_of(tx, account, wanted)
         role = roles.role_named(tx, account, role_arn)
@@ -79,12 +86,18 @@ def still_there(tx: Transaction, account: AccountId, vpc: FunctionVpc | None) ->
         raise InvalidParameterValueError(GROUPS_ELSEWHERE)  # pragma: no cover - ids are fixed
 
 
-def placement(account: AccountId, vpc: FunctionVpc | None) -> VpcPlacement | None:
+def placement(
+    account: AccountId, vpc: FunctionVpc | None, function_arn: str = ""
+) -> VpcPlacement | None:
     """What an environment spec carries of a function's VpcConfig (None: no VPC)."""
     if vpc is None or not vpc.attached:
         return None
     return VpcPlacement(
-        account, vpc.subnet_ids, vpc.security_group_ids, vpc.ipv6_allowed_for_dual_stack
+        account,
+        vpc.subnet_ids,
+        vpc.security_group_ids,
+        vpc.ipv6_allowed_for_dual_stack,
+        function_arn,
     )
 
 
