@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import logging
 import os
 import ssl
@@ -47,6 +48,20 @@ def _addresses(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -
         return tuple(str(ipaddress.ip_address(value)) for value in values)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
+
+
+def _bindings(
+    _: click.Context, __: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for value in values:
+        subnet, _sep, bridge = value.partition("=")
+        if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", subnet) or not re.fullmatch(
+            r"[A-Za-z0-9_.-]{1,15}", bridge
+        ):
+            raise click.BadParameter(f"{value!r} is not SUBNET=BRIDGE (subnet-..., an interface)")
+        pairs.append((subnet, bridge))
+    return tuple(pairs)
 
 
 @click.command()
@@ -142,6 +157,14 @@ def _addresses(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -
     help="DNS server the default network's resolver asks (repeatable; default: the host's,"
     " from /etc/resolv.conf).",
 )
+@click.option(
+    "--subnet-binding",
+    multiple=True,
+    callback=_bindings,
+    metavar="SUBNET=BRIDGE",
+    help="Bind a VPC subnet (subnet-...) to a Linux bridge of this host: functions in the"
+    " subnet reach that network, under their security groups (repeatable).",
+)
 @edge_options
 @data_dir_option
 def serve(
@@ -161,6 +184,7 @@ def serve(
     function_network_block: str | None,
     function_network_allow: tuple[str, ...],
     function_network_resolver: tuple[str, ...],
+    subnet_binding: tuple[tuple[str, str], ...],
     data_dir: Path,
     edge: EdgeLimits,
     trusted_proxies: tuple[str, ...],
@@ -191,6 +215,7 @@ def serve(
         function_network_block=function_network_block,
         function_network_allow=function_network_allow,
         function_network_resolvers=function_network_resolver,
+        subnet_bindings=subnet_binding,
         edge=edge,
         trusted_proxies=trusted_proxies,
     )
