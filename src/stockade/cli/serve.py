@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 import logging
 import os
+import re
 import ssl
 import sys
 import urllib.error
