@@ -3,7 +3,7 @@
 Each `NetHost` is a named namespace joined to the host by a veth pair on a test range
 (198.18.0.0/15, RFC 2544's benchmarking block: traffic never leaves the machine), with extra
 addresses the host routes to it (a "metadata" 169.254.169.254, a "private" 10.x host), a TCP
-server answering its own name on every address, and a DNS server that resolves
+server answering its own name and the address it saw the client at, and a DNS server that resolves
 `*.example.test` to the namespace's address. Everything is removed on close.
 """
 
@@ -24,9 +24,9 @@ def serve(port):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", port)); s.listen(64)
     while True:
-        c, _ = s.accept()
+        c, peer = s.accept()
         with c:
-            c.sendall(name)
+            c.sendall(name + b" " + peer[0].encode())  # who it is, and whom it saw
 def dns(address):
     # Answers A questions for *.example.test with `address`, NXDOMAIN for anything else.
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -108,3 +108,50 @@ def net_host(
             _ip("link", "del", host_end)
         with contextlib.suppress(subprocess.CalledProcessError):
             _ip("netns", "del", name)
+
+
+@dataclass
+class LanHost:
+    bridge: str  # the operator's network, a bridge of the host with no address on it
+    name: str
+    addresses: tuple[str, ...]
+    server: subprocess.Popen[bytes] | None = None
+
+
+@contextlib.contextmanager
+def lan_host(
+    addresses: Sequence[str], prefix: int = 24, ports: Sequence[int] = (5432, 8080)
+) -> Iterator[LanHost]:
+    """A host on an operator's LAN (a bridge on this machine): a namespace whose veth is a
+    port of the bridge, holding `addresses`, serving as NetHost does on `ports`."""
+    tag = secrets.token_hex(3)
+    bridge, name, host_end = f"stlan{tag}", f"stk-lan-{tag}", f"stl{tag}"
+    lan = LanHost(bridge, name, tuple(addresses))
+    try:
+        _ip("link", "add", bridge, "type", "bridge")
+        _ip("link", "set", bridge, "up")
+        _ip("netns", "add", name)
+        _ip("link", "add", host_end, "type", "veth", "peer", "name", "eth0", "netns", name)
+        _ip("link", "set", host_end, "master", bridge)
+        _ip("link", "set", host_end, "up")
+        for address in addresses:
+            _ip("-n", name, "addr", "add", f"{address}/{prefix}", "dev", "eth0")
+        _ip("-n", name, "link", "set", "eth0", "up")
+        _ip("-n", name, "link", "set", "lo", "up")
+        lan.server = subprocess.Popen(
+            ["ip", "netns", "exec", name, sys.executable, "-c", SERVER, name, addresses[0]]
+            + [str(port) for port in ports],
+            stdout=subprocess.PIPE,
+        )
+        assert lan.server.stdout is not None
+        assert lan.server.stdout.readline().strip() == b"ready"
+        yield lan
+    finally:
+        if lan.server is not None:
+            lan.server.kill()
+            lan.server.wait(10)
+            if lan.server.stdout is not None:
+                lan.server.stdout.close()
+        for args in (("link", "del", host_end), ("netns", "del", name), ("link", "del", bridge)):
+            with contextlib.suppress(subprocess.CalledProcessError):
+                _ip(*args)

@@ -70,11 +70,16 @@ class VpcNetwork:
         self._routers: dict[tuple[str, str], _Router] = {}
         self._attached: dict[int, _Attached] = {}
         self._lock = asyncio.Lock()  # routers and links are made one at a time
+        # Rules are read and applied under this lock, so the last to apply read the newest
+        # state: a change notice never loses to an attach or a refresh that read before it.
+        self._rules_lock = asyncio.Lock()
         self._link_count = 0
         self._refreshing: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the one environments live on
 
     async def start(self) -> None:
         """Remove the routers a crashed run of this server left (their names carry its tag)."""
+        self._loop = asyncio.get_running_loop()
         prefix = self._default.plan.router_namespace("vpc-")
         for name in await asyncio.to_thread(_named_namespaces):
             if name.startswith(prefix):
@@ -83,10 +88,16 @@ class VpcNetwork:
 
     # -- attach / detach ---------------------------------------------------------------------
     async def attach(self, pid: int, slot: int, placement: VpcPlacement) -> ResolvedVpc:
-        plan = self._default.plan
         if not placement.subnet_ids:
             raise NetworkError("the VpcConfig names no subnet")
         subnet_id = placement.subnet_ids[slot % len(placement.subnet_ids)]
+        async with self._rules_lock:
+            return await self._attach(pid, slot, placement, subnet_id)
+
+    async def _attach(
+        self, pid: int, slot: int, placement: VpcPlacement, subnet_id: str
+    ) -> ResolvedVpc:
+        plan = self._default.plan
         resolved = await asyncio.to_thread(self._resolver.resolve, placement, subnet_id)
         if resolved is None:
             raise NetworkError(f"{subnet_id} or one of the function's security groups is gone")
@@ -134,16 +145,23 @@ class VpcNetwork:
 
     # -- changes -----------------------------------------------------------------------------
     def vpc_changed(self, account_id: str, vpc_id: str) -> None:
-        """NetworkChanges: re-resolve every environment of the VPC (in the background)."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no environments can be attached without a running loop
-        task = loop.create_task(self.refresh((account_id, vpc_id)))
+        """NetworkChanges, from any thread (handlers run in workers): re-resolve every
+        environment of the VPC on the environments' loop."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # not started: no environment is attached
+        loop.call_soon_threadsafe(self._schedule_refresh, (account_id, vpc_id))
+
+    def _schedule_refresh(self, key: tuple[str, str]) -> None:
+        task = asyncio.get_running_loop().create_task(self.refresh(key))
         self._refreshing.add(task)
         task.add_done_callback(self._refreshing.discard)
 
     async def refresh(self, key: tuple[str, str]) -> None:
+        async with self._rules_lock:
+            await self._refresh(key)
+
+    async def _refresh(self, key: tuple[str, str]) -> None:
         router = self._routers.get(key)
         if router is None:
             return

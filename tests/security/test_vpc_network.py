@@ -1,0 +1,181 @@
+"""Functions in a VPC, against namespaces standing in for the operator's LAN and the internet.
+
+The operator binds a subnet to a bridge of the host (its "LAN", where a database listens); a
+function whose security group allows only the database's port reaches that and nothing else:
+not another port, not another host of the LAN, not the internet (the subnet has no NAT route).
+Nothing on the LAN connects into the function. A rule revoked while the function is warm
+applies to its next connection. boto3 builds the VPC, subnet, group and function, unchanged.
+Real server, real sandboxes, real nftables; every connection attempt is bounded in time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.sandbox.support import real_sandbox_unavailable
+from tests.support.netns import LanHost, NetHost, lan_host, net_host
+from tests.support.network_probe import create_probe, invoke_probe
+from tests.support.server import RunningServer, running_server
+
+pytestmark = [pytest.mark.security, pytest.mark.slow]
+
+DB, OTHER = "10.61.1.10", "10.61.1.11"
+VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def internet() -> Iterator[NetHost]:
+    if (reason := real_sandbox_unavailable()) is not None:
+        pytest.skip(reason)
+    if not Path("/usr/sbin/nft").exists():
+        pytest.skip("nft is not installed (scripts/setup installs nftables)")
+    with net_host(43) as host:
+        yield host
+
+
+@pytest.fixture(scope="module")
+def lan(internet: NetHost) -> Iterator[LanHost]:
+    with lan_host([DB, OTHER]) as host:
+        yield host
+
+
+class Vpc:
+    def __init__(self, server: RunningServer) -> None:
+        ec2, iam = server.client("ec2"), server.client("iam")
+        self.vpc = ec2.create_vpc(CidrBlock="10.61.0.0/16")["Vpc"]["VpcId"]
+        self.subnet = ec2.create_subnet(VpcId=self.vpc, CidrBlock="10.61.1.0/24")["Subnet"][
+            "SubnetId"
+        ]
+        self.group = ec2.create_security_group(
+            GroupName="db-clients", Description="reaches the database", VpcId=self.vpc
+        )["GroupId"]
+        # A new group allows all outbound traffic: replace that with the database's port.
+        ec2.revoke_security_group_egress(
+            GroupId=self.group,
+            IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        )
+        ec2.authorize_security_group_egress(GroupId=self.group, IpPermissions=[self.db_rule])
+        role_name = f"vpc-probe-{uuid.uuid4().hex[:8]}"
+        role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(TRUST))
+        iam.attach_role_policy(RoleName=role_name, PolicyArn=VPC_ACCESS)
+        self.role = role["Role"]["Arn"]
+
+    db_rule: dict[str, Any] = {
+        "IpProtocol": "tcp",
+        "FromPort": 5432,
+        "ToPort": 5432,
+        "IpRanges": [{"CidrIp": f"{DB}/32"}],
+    }
+
+
+@pytest.fixture(scope="module")
+def vpc_server(
+    tmp_path_factory: pytest.TempPathFactory, lan: LanHost
+) -> Iterator[tuple[RunningServer, Vpc]]:
+    data = tmp_path_factory.mktemp("vpc-network") / "data"
+    with running_server(data) as first:  # the subnet must exist before it can be bound
+        vpc = Vpc(first)
+    with running_server(data, "--subnet-binding", f"{vpc.subnet}={lan.bridge}") as server:
+        yield server, vpc
+
+
+@pytest.fixture(scope="module")
+def probe(vpc_server: tuple[RunningServer, Vpc]) -> str:
+    server, vpc = vpc_server
+    name = f"vpc-probe-{uuid.uuid4().hex[:8]}"
+    create_probe(
+        server, name, vpc.role,
+        VpcConfig={"SubnetIds": [vpc.subnet], "SecurityGroupIds": [vpc.group]},
+    )  # fmt: skip
+    return name
+
+
+def _interface_address(server: RunningServer, vpc: Vpc) -> str:
+    [interface] = server.client("ec2").describe_network_interfaces(
+        Filters=[{"Name": "subnet-id", "Values": [vpc.subnet]}]
+    )["NetworkInterfaces"]
+    return str(interface["PrivateIpAddress"])
+
+
+def test_a_vpc_function_reaches_the_database_port_and_nothing_else(
+    vpc_server: tuple[RunningServer, Vpc], probe: str, lan: LanHost, internet: NetHost
+) -> None:
+    server, vpc = vpc_server
+    out = invoke_probe(
+        server,
+        probe,
+        {"targets": [[DB, 5432], [DB, 8080], [OTHER, 5432], [internet.address, 8080]]},
+    )
+    # The database sees the function's interface address, as DescribeNetworkInterfaces says.
+    assert out[f"{DB}:5432"] == f"ok:{lan.name} {_interface_address(server, vpc)}"
+    assert out[f"{DB}:8080"] == "error:TimeoutError"  # another port
+    assert out[f"{OTHER}:5432"] == "error:TimeoutError"  # another host
+    assert out[f"{internet.address}:8080"] == "error:TimeoutError"  # no NAT route
+
+
+def test_nothing_on_the_lan_connects_into_the_function(
+    vpc_server: tuple[RunningServer, Vpc], probe: str, lan: LanHost
+) -> None:
+    server, vpc = vpc_server
+    listening = invoke_probe(server, probe, {"listen": True})
+    for address in (_interface_address(server, vpc), listening["self"]):
+        attempt = _from_namespace(lan.name, address, 7000)
+        assert attempt.startswith("error"), (address, attempt)
+
+
+def test_a_rule_revoked_while_warm_applies_to_the_next_connection(
+    vpc_server: tuple[RunningServer, Vpc], probe: str, lan: LanHost
+) -> None:
+    server, vpc = vpc_server
+    ec2 = server.client("ec2")
+    assert invoke_probe(server, probe, {"targets": [[DB, 5432]]})[f"{DB}:5432"].startswith("ok:")
+    ec2.revoke_security_group_egress(GroupId=vpc.group, IpPermissions=[vpc.db_rule])
+    try:
+        outcome = ""
+        deadline = time.monotonic() + 10  # the rules are replaced just after the change commits
+        while time.monotonic() < deadline:
+            outcome = invoke_probe(server, probe, {"targets": [[DB, 5432]]})[f"{DB}:5432"]
+            if outcome.startswith("error"):
+                break
+        assert outcome == "error:TimeoutError"
+    finally:
+        ec2.authorize_security_group_egress(GroupId=vpc.group, IpPermissions=[vpc.db_rule])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if invoke_probe(server, probe, {"targets": [[DB, 5432]]})[f"{DB}:5432"].startswith("ok:"):
+            return
+    pytest.fail("the rule authorized again did not apply")
+
+
+def _from_namespace(namespace: str, address: str, port: int) -> str:
+    code = (
+        "import socket\n"
+        "try:\n"
+        f"    socket.create_connection(({address!r}, {port}), timeout=1.5).close(); print('ok')\n"
+        "except OSError as e:\n"
+        "    print('error', type(e).__name__)\n"
+    )
+    done = subprocess.run(
+        ["ip", "netns", "exec", namespace, sys.executable, "-c", code],
+        capture_output=True, timeout=20, check=True,
+    )  # fmt: skip
+    return done.stdout.decode().strip()
