@@ -41,6 +41,9 @@ class Settings:
     function_network_block: str | None = None
     function_network_allow: tuple[str, ...] = ()
     function_network_resolvers: tuple[str, ...] = ()  # the environments' DNS; () the host's
+    # Per environment, each direction; and new connections per second (then dropped).
+    function_network_bandwidth_mbit: int = 100
+    function_network_connection_rate: int = 200
     # VPC subnets bound to host networks: (subnet id, Linux bridge) pairs. A subnet without a
     # binding is an isolated network.
     subnet_bindings: tuple[tuple[str, str], ...] = ()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.sandbox.support import real_sandbox_unavailable
-from tests.support.netns import NetHost, net_host
+from tests.support.netns import BULK_BYTES, BULK_DOWN, BULK_UP, NetHost, net_host
 from tests.support.network_probe import create_probe as _function
 from tests.support.network_probe import invoke_probe as _invoke
 from tests.support.server import RunningServer, running_server
@@ -173,3 +173,37 @@ def test_function_network_none_reaches_nothing(tmp_path: Path, internet: NetHost
         out = _invoke(server, name, {"targets": [[internet.address, 8080]]})
     assert out[f"{internet.address}:8080"].startswith("error:"), out
     assert out["self"] is None
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory, internet: NetHost) -> Iterator[RunningServer]:
+    data = tmp_path_factory.mktemp("limited-network") / "data"
+    with running_server(
+        data, "--function-network-bandwidth", "8", "--function-network-connection-rate", "5"
+    ) as running:
+        yield running
+
+
+@pytest.mark.parametrize("direction", ["download", "upload"])
+def test_an_environments_bandwidth_is_shaped(
+    limited: RunningServer, internet: NetHost, direction: str
+) -> None:
+    """2 MB at 8 Mbit/s takes 2 s; a little over the rate is a burst of the bucket."""
+    name = f"bulk-{direction}-{uuid.uuid4().hex[:6]}"
+    _function(limited, name)
+    port = BULK_DOWN if direction == "download" else BULK_UP
+    moved = _invoke(limited, name, {direction: [internet.address, port, BULK_BYTES]})[direction]
+    assert moved["bytes"] == BULK_BYTES
+    mbit_per_s = BULK_BYTES * 8 / moved["seconds"] / 1e6
+    assert mbit_per_s < 8 * 1.25, moved
+
+
+def test_new_connections_beyond_the_rate_are_dropped(
+    limited: RunningServer, internet: NetHost
+) -> None:
+    """Rate 5/s, burst 10: of thirty connections opened at once, the excess times out."""
+    name = f"conns-{uuid.uuid4().hex[:6]}"
+    _function(limited, name)
+    out = _invoke(limited, name, {"burst": [internet.address, 8080, 30]})
+    assert out["tried"] == 30
+    assert 1 <= out["opened"] <= 20  # the burst, plus what the rate refills while they wait

@@ -20,13 +20,25 @@ from dataclasses import dataclass
 SERVER = r"""
 import socket, sys, threading
 name = sys.argv[1].encode()
+BULK = 2_000_000  # BULK_DOWN sends this many bytes; BULK_UP reads to EOF, answers the count
+BULK_DOWN, BULK_UP = 9100, 9101
+def serve_one(c, peer, port):
+    with c:
+        if port == BULK_DOWN:
+            c.sendall(b"\0" * BULK)
+        elif port == BULK_UP:
+            got = 0
+            while chunk := c.recv(65536):
+                got += len(chunk)
+            c.sendall(str(got).encode())
+        else:
+            c.sendall(name + b" " + peer[0].encode())  # who it is, and whom it saw
 def serve(port):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("0.0.0.0", port)); s.listen(64)
     while True:
         c, peer = s.accept()
-        with c:
-            c.sendall(name + b" " + peer[0].encode())  # who it is, and whom it saw
+        threading.Thread(target=serve_one, args=(c, peer, port), daemon=True).start()
 def dns(address):
     # Answers A questions for *.example.test with `address`, NXDOMAIN for anything else.
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -64,9 +76,12 @@ class NetHost:
     server: subprocess.Popen[bytes] | None = None
 
 
+BULK_BYTES, BULK_DOWN, BULK_UP = 2_000_000, 9100, 9101
+
+
 @contextlib.contextmanager
 def net_host(
-    third_octet: int, extra: Sequence[str] = (), ports: Sequence[int] = (8080,)
+    third_octet: int, extra: Sequence[str] = (), ports: Sequence[int] = (8080, BULK_DOWN, BULK_UP)
 ) -> Iterator[NetHost]:
     tag = secrets.token_hex(3)
     name, host_end = f"stk-test-{tag}", f"stt{tag}"

@@ -9,8 +9,9 @@ from typing import Any
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
 
-PROBE = """
+PROBE = r"""
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 _listener = None
@@ -24,8 +25,35 @@ def _try(target):
     except OSError as exc:
         return "error:" + type(exc).__name__
 
+def _bulk(target, upload):
+    host, port, size = target
+    started = time.monotonic()
+    try:
+        with socket.create_connection((host, port), timeout=10) as s:
+            s.settimeout(30)
+            got = 0
+            if upload:
+                s.sendall(b"\0" * size)
+                s.shutdown(socket.SHUT_WR)
+                got = int(s.recv(64))
+            else:
+                while chunk := s.recv(65536):
+                    got += len(chunk)
+    except OSError as exc:
+        return "error:" + type(exc).__name__
+    return {"bytes": got, "seconds": time.monotonic() - started}
+
 def handler(event, context):
     global _listener
+    if "download" in event:
+        return {"download": _bulk(event["download"], False)}
+    if "upload" in event:
+        return {"upload": _bulk(event["upload"], True)}
+    if "burst" in event:  # n connections at once to one place: how many were opened
+        host, port, n = event["burst"]
+        with ThreadPoolExecutor(n) as pool:
+            results = list(pool.map(_try, [(host, port)] * n))
+        return {"opened": sum(r.startswith("ok:") for r in results), "tried": n}
     if event.get("listen") and _listener is None:
         _listener = socket.socket()
         _listener.bind(("0.0.0.0", 7000))

@@ -158,6 +158,21 @@ def _bindings(
     " from /etc/resolv.conf).",
 )
 @click.option(
+    "--function-network-bandwidth",
+    type=click.IntRange(1, 100_000),
+    default=100,
+    show_default=True,
+    metavar="MBIT",
+    help="Bandwidth of each environment, each direction, in Mbit/s (shaped).",
+)
+@click.option(
+    "--function-network-connection-rate",
+    type=click.IntRange(1, 1_000_000),
+    default=200,
+    show_default=True,
+    help="New connections per second an environment may open (twice that in a burst).",
+)
+@click.option(
     "--subnet-binding",
     multiple=True,
     callback=_bindings,
@@ -184,6 +199,8 @@ def serve(
     function_network_block: str | None,
     function_network_allow: tuple[str, ...],
     function_network_resolver: tuple[str, ...],
+    function_network_bandwidth: int,
+    function_network_connection_rate: int,
     subnet_binding: tuple[tuple[str, str], ...],
     data_dir: Path,
     edge: EdgeLimits,
@@ -216,6 +233,8 @@ def serve(
         function_network_allow=function_network_allow,
         function_network_resolvers=function_network_resolver,
         subnet_bindings=subnet_binding,
+        function_network_bandwidth_mbit=function_network_bandwidth,
+        function_network_connection_rate=function_network_connection_rate,
         edge=edge,
         trusted_proxies=trusted_proxies,
     )

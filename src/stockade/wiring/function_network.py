@@ -20,6 +20,7 @@ from stockade.sandbox.network.attachment import VpcResolver
 from stockade.sandbox.network.commands import HostCommands, SubprocessCommands
 from stockade.sandbox.network.default_network import DefaultNetwork, DefaultNetworkSettings
 from stockade.sandbox.network.errors import NetworkUnavailableError
+from stockade.sandbox.network.limits import EnvironmentLimits
 from stockade.sandbox.network.vpc_network import VpcNetwork
 
 LOG = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ def choose(settings: Settings, injected_sandbox: bool) -> FunctionNetwork:
         block=IPv4Network(block) if block is not None else None,
         allowed=tuple(ip_network(text) for text in settings.function_network_allow),
         resolvers=settings.function_network_resolvers,
+        limits=EnvironmentLimits(
+            settings.function_network_bandwidth_mbit, settings.function_network_connection_rate
+        ),
     )
     return FunctionNetwork(
         NetworkMode.OUTBOUND, DefaultNetwork(network_settings, commands), commands

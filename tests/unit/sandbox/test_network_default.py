@@ -36,6 +36,12 @@ class RecordingCommands:
         where = f"@{netns_pid}" if netns_pid else f"@{netns}" if netns else ""
         self._note(f"ip{where}", "\n".join(lines))
 
+    async def tc_batch(
+        self, lines: list[str], netns_pid: int | None = None, netns: str | None = None
+    ) -> None:
+        where = f"@{netns_pid}" if netns_pid else f"@{netns}" if netns else ""
+        self._note(f"tc{where}", "\n".join(lines))
+
     async def nft(self, text: str, netns: str | None = None) -> None:
         self._note(f"nft@{netns}" if netns else "nft", text)
 
@@ -128,6 +134,9 @@ def test_start_plug_close_issue_the_steps_in_order(tmp_path: Path) -> None:
     assert ("sysctl", f"net.ipv6.conf.{PLAN.bridge}.disable_ipv6=1") in commands.calls
     assert ("sysctl", "net.ipv4.ip_forward=1") in commands.calls
     assert not [kind for kind, _ in commands.calls if kind.startswith("ip@")]  # the shell does
+    shaping = [(kind, text) for kind, text in commands.calls if kind.startswith("tc")]
+    assert sorted(kind for kind, _ in shaping) == ["tc", "tc@4242"]  # both directions
+    assert all("tbf rate 100mbit" in text for _, text in shaping)
     host = next(text for kind, text in commands.calls if kind == "ip" and "netns 4242" in text)
     assert "isolated on" in host
     assert kinds[-2:] == ["nft", "ip"]  # the table, then the bridge

@@ -31,6 +31,12 @@ class HostCommands(Protocol):
         """Load one nftables transaction (in a named network namespace)."""
         ...
 
+    async def tc_batch(
+        self, lines: list[str], netns_pid: int | None = None, netns: str | None = None
+    ) -> None:
+        """Run `tc` commands, where `ip_batch` would."""
+        ...
+
     async def sysctl(self, key: str, value: str, netns: str | None = None) -> None: ...
 
     async def ipv4_networks(self) -> list[IPv4Network]:
@@ -40,13 +46,14 @@ class HostCommands(Protocol):
 
 class SubprocessCommands:
     def __init__(self) -> None:
-        tools = {name: shutil.which(name) for name in ("ip", "nft", "nsenter")}
+        tools = {name: shutil.which(name) for name in ("ip", "nft", "nsenter", "tc")}
         missing = sorted(name for name, path in tools.items() if path is None)
         if missing:
             raise NetworkUnavailableError(f"{', '.join(missing)} not found on PATH")
         self._ip = str(tools["ip"])
         self._nft = str(tools["nft"])
         self._nsenter = str(tools["nsenter"])
+        self._tc = str(tools["tc"])
 
     async def ip_batch(
         self, lines: list[str], netns_pid: int | None = None, netns: str | None = None
@@ -56,6 +63,16 @@ class SubprocessCommands:
             argv = [self._ip, "-n", netns, "-batch", "-"]
         elif netns_pid is not None:
             # Host root may enter any descendant user namespace's network namespace.
+            argv = [self._nsenter, f"--net=/proc/{netns_pid}/ns/net", *argv]
+        await _run(argv, "\n".join(lines) + "\n")
+
+    async def tc_batch(
+        self, lines: list[str], netns_pid: int | None = None, netns: str | None = None
+    ) -> None:
+        argv = [self._tc, "-batch", "-"]
+        if netns is not None:
+            argv = [self._tc, "-n", netns, "-batch", "-"]
+        elif netns_pid is not None:
             argv = [self._nsenter, f"--net=/proc/{netns_pid}/ns/net", *argv]
         await _run(argv, "\n".join(lines) + "\n")
 

@@ -7,15 +7,17 @@ pre-spawned, so it costs the warm and the cold path nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network
 
 from stockade.sandbox.network.block_claim import BlockClaim, claim_block
 from stockade.sandbox.network.commands import HostCommands
 from stockade.sandbox.network.dns import DNS_PORT, DnsForwarder, host_resolvers
 from stockade.sandbox.network.errors import NetworkError
+from stockade.sandbox.network.limits import EnvironmentLimits
 from stockade.sandbox.network.ranges import DefaultNetworkPlan
 from stockade.sandbox.network.ruleset import default_ruleset, removal
 
@@ -31,6 +33,7 @@ class DefaultNetworkSettings:
     allowed: tuple[IPv4Network | IPv6Network, ...] = ()  # blocked ranges the operator opens
     dns: bool = True  # the platform's resolver answers on the gateway
     resolvers: tuple[str, ...] = ()  # where it asks; () the host's (/etc/resolv.conf)
+    limits: EnvironmentLimits = field(default_factory=EnvironmentLimits)
 
 
 class DefaultNetwork:
@@ -45,6 +48,10 @@ class DefaultNetwork:
         self._claim = claim
         self._plan: DefaultNetworkPlan | None = None
         self._dns: DnsForwarder | None = None
+
+    @property
+    def limits(self) -> EnvironmentLimits:
+        return self._settings.limits
 
     @property
     def plan(self) -> DefaultNetworkPlan:
@@ -73,7 +80,7 @@ class DefaultNetwork:
             )
             # No IPv6 on the bridge: the host would otherwise be reachable at its link-local.
             await self._commands.sysctl(f"net.ipv6.conf.{plan.bridge}.disable_ipv6", "1")
-            await self._commands.nft(default_ruleset(plan, s.allowed, s.dns))
+            await self._commands.nft(default_ruleset(plan, s.allowed, s.dns, s.limits))
             await self._commands.sysctl("net.ipv4.ip_forward", "1")
             if s.dns and dns_port is not None:
                 upstreams = list(s.resolvers) or host_resolvers()
@@ -110,6 +117,15 @@ class DefaultNetwork:
                 f"link set dev {host_end} type bridge_slave isolated on learning off",
                 f"link set {host_end} up",
             ]
+        )
+        # Both directions shaped: into the environment at the host end, out of it at its own
+        # end (which it cannot change: it holds no capability in its namespace once it runs).
+        shaping = self._settings.limits.tbf()
+        await asyncio.gather(
+            self._commands.tc_batch([f"qdisc add dev {host_end} root {shaping}"]),
+            self._commands.tc_batch(
+                [f"qdisc add dev {GUEST_INTERFACE} root {shaping}"], netns_pid=pid
+            ),
         )
         return {
             "address": str(plan.address(slot)),

@@ -5,8 +5,9 @@ environments never see one another at layer 2). The rules:
 - input (to the host itself, any of its addresses): only replies and the platform's DNS;
 - forward into the bridge: only replies, so no inbound connection ever reaches an environment
   and no environment reaches another through the gateway;
-- forward from the bridge: the environment's own source address only, IPv4 only, never the
-  blocked ranges unless the operator allowed them, then anything else, masqueraded;
+- forward from the bridge: the environment's own source address only, IPv4 only, at most so
+  many new connections per second per environment, never the blocked ranges unless the
+  operator allowed them, then anything else, masqueraded;
 - output into the bridge: only replies (the host opens no connection to an environment).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network
 
+from stockade.sandbox.network.limits import EnvironmentLimits
 from stockade.sandbox.network.ranges import BLOCKED_V4, DefaultNetworkPlan
 
 DNS_PORT = 53
@@ -28,10 +30,17 @@ def default_ruleset(
     plan: DefaultNetworkPlan,
     allowed: Sequence[IPv4Network | IPv6Network] = (),
     dns: bool = True,
+    limits: EnvironmentLimits | None = None,
 ) -> str:
     """The whole table; loading it replaces any earlier version of it atomically."""
     br, gw, table = plan.bridge, plan.gateway, plan.table
     allowed4 = [b for b in allowed if isinstance(b, IPv4Network)]
+    rate = (limits or EnvironmentLimits()).new_connections_per_second
+    over = f"limit rate over {rate}/second burst {2 * rate} packets"
+    rate_rule = (
+        f'        iifname "{br}" ct state new add @new_connections {{ ip saddr {over} }}'
+        " counter name rate_limited drop\n"
+    )
     resolver = f"{{ {gw}, {plan.router_gateway} }}"
     dns_rules = (
         f'        iifname "{br}" ip daddr {resolver} udp dport {DNS_PORT} accept\n'
@@ -51,6 +60,10 @@ table inet {table} {{
         {_elements(BLOCKED_V4)}
     }}
     counter rejected {{ }}
+    counter rate_limited {{ }}
+    set new_connections {{
+        type ipv4_addr; flags dynamic; timeout 10s; size 65536
+    }}
     chain input {{
         type filter hook input priority filter - 10; policy accept;
         iifname "{br}" ct state established,related accept
@@ -62,7 +75,7 @@ table inet {table} {{
         oifname "{br}" counter name rejected drop
         iifname "{br}" meta nfproto != ipv4 counter name rejected drop
         iifname "{br}" ip saddr != {plan.block} counter name rejected drop
-        iifname "{br}" ip daddr @allowed4 accept
+{rate_rule}        iifname "{br}" ip daddr @allowed4 accept
         iifname "{br}" ip daddr @blocked4 counter name rejected drop
         iifname "{br}" accept
     }}

@@ -120,8 +120,16 @@ class VpcNetwork:
         source = None
         if link is not None and resolved.interface_address is not None:
             source = (address, resolved.interface_address)
-        rules = attach_rules(slot, interface, resolved, plan.router_gateway, source)
-        await self._commands.nft(rules, netns=router.namespace)
+        limits = self._default.limits
+        rate = limits.new_connections_per_second
+        rules = attach_rules(slot, interface, resolved, plan.router_gateway, source, rate)
+        # The host end's shaping did not survive the move: shape it again in the router.
+        await asyncio.gather(
+            self._commands.nft(rules, netns=router.namespace),
+            self._commands.tc_batch(
+                [f"qdisc add dev {interface} root {limits.tbf()}"], netns=router.namespace
+            ),
+        )
         self._attached[slot] = _Attached(
             placement, subnet_id, key, address, interface, source is not None
         )
@@ -173,8 +181,9 @@ class VpcNetwork:
                 self._resolver.resolve, attached.placement, attached.subnet_id
             )
             # Gone subnet or group: the environment keeps only its resolver (fail closed).
+            rate = self._default.limits.new_connections_per_second
             rules = (
-                chain_rules(resolved, resolver_address)
+                chain_rules(resolved, resolver_address, rate)
                 if resolved is not None
                 else ["counter name rejected drop"]
             )

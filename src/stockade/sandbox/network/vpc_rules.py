@@ -29,6 +29,7 @@ table inet {TABLE} {{
     map envs {{ type ifname : verdict; }}
     map sources {{ type ipv4_addr : ipv4_addr; }}
     counter rejected {{ }}
+    counter rate_limited {{ }}
     chain prerouting {{
         type nat hook prerouting priority dstnat; policy accept;
         ip daddr {gateway} udp dport {DNS_PORT} dnat ip to {resolver}
@@ -81,11 +82,17 @@ def _rule(rule: EgressRule) -> str | None:
     return None  # icmpv6
 
 
-def chain_rules(resolved: ResolvedVpc, resolver: IPv4Address) -> list[str]:
-    """The environment's egress, in order: the platform's resolver, the VPC's own block never
-    through the uplink, the uplink only with a NAT route, then the groups' rules."""
+def chain_rules(
+    resolved: ResolvedVpc, resolver: IPv4Address, new_connections_per_second: int
+) -> list[str]:
+    """The environment's egress, in order: its connection rate, the platform's resolver, the
+    VPC's own block never through the uplink, the uplink only with a NAT route, then the
+    groups' rules."""
     subnet = resolved.subnet
+    rate = new_connections_per_second
     rules = [
+        f"ct state new limit rate over {rate}/second burst {2 * rate} packets"
+        " counter name rate_limited drop",
         f"ip daddr {resolver} udp dport {DNS_PORT} accept",
         f"ip daddr {resolver} tcp dport {DNS_PORT} accept",
         f'oifname "{UPLINK}" ip daddr {subnet.vpc_cidr} counter name rejected drop',
@@ -103,12 +110,14 @@ def attach_rules(
     resolved: ResolvedVpc,
     resolver: IPv4Address,
     source: tuple[IPv4Address, IPv4Address] | None,
+    new_connections_per_second: int,
 ) -> str:
     """One transaction: the environment's chain, filled, and its entries in the maps
     (`source`: its address and the function's interface address it is translated to)."""
     chain = chain_name(slot)
     lines = [f"add chain inet {TABLE} {chain}", f"flush chain inet {TABLE} {chain}"]
-    lines += [f"add rule inet {TABLE} {chain} {rule}" for rule in chain_rules(resolved, resolver)]
+    rules = chain_rules(resolved, resolver, new_connections_per_second)
+    lines += [f"add rule inet {TABLE} {chain} {rule}" for rule in rules]
     lines.append(f'add element inet {TABLE} envs {{ "{interface}" : jump {chain} }}')
     if source is not None:
         lines.append(f"add element inet {TABLE} sources {{ {source[0]} : {source[1]} }}")
