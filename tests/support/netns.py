@@ -20,12 +20,17 @@ from dataclasses import dataclass
 SERVER = r"""
 import socket, sys, threading
 name = sys.argv[1].encode()
-BULK = 2_000_000  # BULK_DOWN sends this many bytes; BULK_UP reads to EOF, answers the count
+# BULK_DOWN reads a size line and sends that many bytes (at most 1 GB); BULK_UP reads to EOF
+# and answers the count.
 BULK_DOWN, BULK_UP = 9100, 9101
 def serve_one(c, peer, port):
     with c:
         if port == BULK_DOWN:
-            c.sendall(b"\0" * BULK)
+            size = min(int(c.makefile("rb").readline() or b"0"), 1 << 30)
+            block = b"\0" * 65536
+            while size > 0:
+                c.sendall(block[:size])
+                size -= len(block)
         elif port == BULK_UP:
             got = 0
             while chunk := c.recv(65536):

@@ -37,6 +37,7 @@ def _bulk(target, upload):
                 s.shutdown(socket.SHUT_WR)
                 got = int(s.recv(64))
             else:
+                s.sendall(f"{size}\n".encode())
                 while chunk := s.recv(65536):
                     got += len(chunk)
     except OSError as exc:
