@@ -27,7 +27,8 @@ from uvicorn.server import ServerState
 
 from stockade.api import forwarded
 from stockade.api.edge_limits import Admission, EdgeLimits
-from stockade.api.http import CALLER_TRACE_SCOPE_KEY
+from stockade.api.http import CALLER_TRACE_SCOPE_KEY, HttpRequest
+from stockade.api.sigv4 import peek_service
 from stockade.domain.trace import CallerTrace
 from stockade.sandbox import ChannelOrigin
 
@@ -39,6 +40,10 @@ _REASONS = {
     414: b"URI Too Long",
     431: b"Request Header Fields Too Large",
 }
+
+
+class _Unreachable(Exception):  # the environment's network does not reach the service
+    pass
 
 
 class _Refused(Exception):  # a control-flow signal: the request is refused
@@ -112,7 +117,9 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             self._refuse(refusal.status)
             return
         except httptools.HttpParserCallbackError as exc:
-            if isinstance(exc.__context__, _Refused):
+            if isinstance(exc.__context__, _Unreachable):
+                self.transport.abort()  # as a network without a route: no answer at all
+            elif isinstance(exc.__context__, _Refused):
                 self._refuse(exc.__context__.status)
             else:
                 self.send_400_response("Invalid HTTP request received.")
@@ -155,6 +162,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             self.scope["client"] = (client.ip, self.client[1])
             self.scope["scheme"] = client.scheme
         if self._origin is not None:
+            if not self._origin.reaches(self._service()):
+                raise _Unreachable
             # Read when the head arrives: the invocation the environment runs now.
             caller = CallerTrace(from_environment=True, trace=self._origin.current_trace())
             cast(dict[str, Any], self.scope)[CALLER_TRACE_SCOPE_KEY] = caller
@@ -162,6 +171,14 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self._body_since = self.loop.time()
         self._body_received = 0
         super().on_headers_complete()
+
+    def _service(self) -> str | None:
+        """The SigV4 service the request names (for reachability only; nothing is trusted)."""
+        scope = cast(dict[str, Any], self.scope)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in self.headers}
+        query = scope.get("query_string", b"")
+        raw = query.decode("latin-1") if isinstance(query, bytes) else ""
+        return peek_service(HttpRequest("", "", raw, headers, b""))
 
     def on_body(self, body: bytes) -> None:
         self._body_received += len(body)

@@ -96,6 +96,11 @@ class SandboxProcess(Protocol):
         """Peak memory of the environment since launch (Lambda's Max Memory Used)."""
         ...
 
+    def reaches_service(self, service: str | None) -> bool:
+        """Whether the environment's network reaches a service's API through the SDK channel
+        (a function in a private subnet: only through its VPC's interface endpoints)."""
+        ...
+
     async def release(self) -> None:
         """Free host resources (cgroups, fds) after death; idempotent."""
         ...

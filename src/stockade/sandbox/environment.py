@@ -147,7 +147,12 @@ class Environment:
                 if self._on_api_connection is None:
                     sdk.close()  # nobody serves it: connects are refused instead of hanging
                 else:
-                    origin = ChannelOrigin(spec.account_id, self.env_id, self.current_trace)
+                    origin = ChannelOrigin(
+                        spec.account_id,
+                        self.env_id,
+                        self.current_trace,
+                        self._process.reaches_service,
+                    )
                     self._sdk = SdkChannel(sdk, self._on_api_connection, origin, loop)
                     self._sdk.start()
         except BaseException:

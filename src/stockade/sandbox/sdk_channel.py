@@ -32,6 +32,12 @@ class ChannelOrigin:
     current_trace: Callable[[], TraceContext | None] = field(
         default=lambda: None, compare=False, repr=False
     )
+    # Whether the environment's network reaches a service's API (by SigV4 service name; None:
+    # a request naming none). A function in a private subnet reaches only the services its
+    # VPC has interface endpoints for; the rest are as unreachable as from such a subnet.
+    reaches: Callable[[str | None], bool] = field(
+        default=lambda service: True, compare=False, repr=False
+    )
 
 
 ApiConnectionHandler = Callable[[socket.socket, ChannelOrigin], bool]

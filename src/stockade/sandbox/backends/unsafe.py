@@ -94,6 +94,9 @@ class UnsafeProcess:
     def settle(self) -> None:
         """No limits to change: this backend enforces none."""
 
+    def reaches_service(self, service: str | None) -> bool:
+        return True  # no network of its own to stand in the way
+
     def memory_peak_bytes(self) -> int:
         try:
             status = Path(f"/proc/{self._proc.pid}/status").read_text()

@@ -62,6 +62,16 @@ class SubnetView:
 
 
 @dataclass(frozen=True)
+class EndpointView:
+    """An interface VPC endpoint of the function's VPC, as the function sees it."""
+
+    service_name: str  # com.amazonaws.<region>.<service>
+    address: IPv4Address  # its interface in one of the VPC's subnets
+    # Its security groups let the function's interface in on HTTPS (443).
+    admits: bool
+
+
+@dataclass(frozen=True)
 class ResolvedVpc:
     """Everything the data plane needs to build one environment's interface and rules."""
 
@@ -71,6 +81,50 @@ class ResolvedVpc:
     # The function's interface in the subnet: the source its traffic has inside the VPC.
     interface_id: str = ""
     interface_address: IPv4Address | None = None
+    endpoints: tuple[EndpointView, ...] = ()
+
+    def allows_egress(self, protocol: IpProtocol, port: int, destination: IPv4Address) -> bool:
+        """Whether the groups' egress rules let a new connection out to `destination`."""
+        return any(
+            destination.version == rule.destination.version
+            and destination in rule.destination
+            and self._carries(rule, protocol, port)
+            for rule in self.egress
+        )
+
+    def reaches_service(self, service: str | None) -> bool:
+        """Whether the function reaches a service's API: through an interface endpoint of
+        the VPC for it that admits the function and that its egress allows, or through its
+        subnet's NAT route to the public endpoint (egress on HTTPS to outside the VPC)."""
+        https = (IpProtocol.TCP, 443)
+        if self.subnet.internet and any(
+            self._leaves_vpc(rule) and self._carries(rule, *https) for rule in self.egress
+        ):
+            return True
+        if service is None:
+            return False
+        return any(
+            endpoint.service_name.endswith(f".{service}")
+            and endpoint.admits
+            and self.allows_egress(*https, endpoint.address)
+            for endpoint in self.endpoints
+        )
+
+    def _leaves_vpc(self, rule: EgressRule) -> bool:
+        destination = rule.destination
+        return isinstance(destination, IPv4Network) and not destination.subnet_of(
+            self.subnet.vpc_cidr
+        )
+
+    @staticmethod
+    def _carries(rule: EgressRule, protocol: IpProtocol, port: int) -> bool:
+        if rule.protocol is IpProtocol.ALL:
+            return True
+        return (
+            rule.protocol is protocol
+            and rule.ports is not None
+            and (rule.ports[0] <= port <= rule.ports[1])
+        )
 
 
 class VpcResolver(Protocol):

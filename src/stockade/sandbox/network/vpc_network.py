@@ -69,6 +69,7 @@ class VpcNetwork:
         self._bindings = dict(bindings or {})
         self._routers: dict[tuple[str, str], _Router] = {}
         self._attached: dict[int, _Attached] = {}
+        self._current: dict[int, ResolvedVpc | None] = {}  # as last resolved, per slot
         self._lock = asyncio.Lock()  # routers and links are made one at a time
         # Rules are read and applied under this lock, so the last to apply read the newest
         # state: a change notice never loses to an attach or a refresh that read before it.
@@ -133,11 +134,19 @@ class VpcNetwork:
         self._attached[slot] = _Attached(
             placement, subnet_id, key, address, interface, source is not None
         )
+        self._current[slot] = resolved
         return resolved
+
+    def reaches_service(self, slot: int, service: str | None) -> bool:
+        """The SDK channel's reachability for the environment in `slot` (see
+        ResolvedVpc.reaches_service); nothing when its VPC state is unknown or gone."""
+        resolved = self._current.get(slot)
+        return resolved is not None and resolved.reaches_service(service)
 
     async def detach(self, slot: int) -> None:
         """After the environment's namespace is gone (its veth went with it)."""
         attached = self._attached.pop(slot, None)
+        self._current.pop(slot, None)
         if attached is None:
             return
         router = self._routers.get(attached.vpc_key)
@@ -180,6 +189,7 @@ class VpcNetwork:
             resolved = await asyncio.to_thread(
                 self._resolver.resolve, attached.placement, attached.subnet_id
             )
+            self._current[slot] = resolved
             # Gone subnet or group: the environment keeps only its resolver (fail closed).
             rate = self._default.limits.new_connections_per_second
             rules = (
@@ -274,6 +284,7 @@ class VpcNetwork:
         await asyncio.gather(*self._refreshing, return_exceptions=True)
         routers, self._routers = list(self._routers.values()), {}
         self._attached.clear()
+        self._current.clear()
         for router in routers:
             await self._remove_router(router)
 

@@ -344,10 +344,12 @@ class NamespaceBackend:
         assert config.vpc is not None
         if self._s.vpc is None:
             raise EnvironmentStartError("function networking is off: a VpcConfig cannot be met")
+        vpc, slot = self._s.vpc, shell.slot
         try:
-            await self._s.vpc.attach(shell.pid, shell.slot, config.vpc)
+            await vpc.attach(shell.pid, slot, config.vpc)
         except NetworkError as exc:
             raise EnvironmentStartError(f"VPC attachment failed: {exc}") from exc
+        shell.reachability = lambda service: vpc.reaches_service(slot, service)
 
     async def _clone_trees(self, config: LaunchConfig) -> tuple[list[str], list[int]]:
         """Ask the zygote for detached read-only trees: (guest mountpoints, fds)."""

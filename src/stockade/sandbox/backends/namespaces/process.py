@@ -44,6 +44,8 @@ class NamespaceSandbox:
         self._peak_fd: int | None = None
         self._setup_error: str | None = None
         self.steady_cpu_quota_us: int | None = None  # applied by settle() after init
+        # Set by the backend when the environment joins a VPC (the router's current view).
+        self.reachability: Callable[[str | None], bool] = lambda service: True
         ctrl.setblocking(False)
         self._loop.add_reader(ctrl.fileno(), self._on_ctrl)
         self._loop.add_reader(pidfd, self._on_pidfd)
@@ -143,6 +145,9 @@ class NamespaceSandbox:
             with contextlib.suppress(OSError):
                 CgroupV1.set_cpu_quota(self.cgroups, self.steady_cpu_quota_us)
             self.steady_cpu_quota_us = None
+
+    def reaches_service(self, service: str | None) -> bool:
+        return self.reachability(service)
 
     def memory_peak_bytes(self) -> int:
         # Read on every invocation's REPORT: keep the file open and pread it (one syscall
