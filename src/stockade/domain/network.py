@@ -22,6 +22,11 @@ class ResourceKind(StrEnum):
     SECURITY_GROUP = "security-group"
     INTERNET_GATEWAY = "internet-gateway"
     ROUTE_TABLE = "route-table"
+    # Egress: Elastic IPs, NAT gateways, VPC endpoints (the ARN resource types and the
+    # TagSpecifications ResourceType values are the same words).
+    ELASTIC_IP = "elastic-ip"
+    NAT_GATEWAY = "natgateway"
+    VPC_ENDPOINT = "vpc-endpoint"
 
 
 @dataclass(frozen=True)

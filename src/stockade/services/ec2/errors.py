@@ -28,6 +28,11 @@ ApiError
     ├── RouteAlreadyExistsError     RouteAlreadyExists
     ├── RouteNotFoundError          InvalidRoute.NotFound
     ├── AssociationNotFoundError    InvalidAssociationID.NotFound
+    ├── AllocationNotFoundError     InvalidAllocationID.NotFound (and the other egress
+    │                               errors: InvalidAddress.NotFound, InvalidIPAddress.InUse,
+    │                               InvalidNatGatewayID.NotFound, InvalidVpcEndpointId.NotFound,
+    │                               InvalidServiceName, DuplicateSubnetsInSameZone,
+    │                               InsufficientFreeAddressesInSubnet)
     ├── DryRunOperationError        412 DryRunOperation (a permitted dry run)
     ├── TagLimitExceededError, VpcIdNotSpecifiedError, UnsupportedOperationError
     ├── VpcLimitExceededError and the other quotas' ...LimitExceeded errors
@@ -231,4 +236,69 @@ class RouteTableLimitExceededError(Ec2Error):
 
 class RouteLimitExceededError(Ec2Error):
     code = "RouteLimitExceeded"
+    http_status = 400
+
+
+# -- Elastic IPs, NAT gateways, VPC endpoints ------------------------------------------------
+class AllocationNotFoundError(Ec2Error):
+    code = "InvalidAllocationID.NotFound"
+    http_status = 400
+
+
+class AddressNotFoundError(Ec2Error):
+    # DescribeAddresses/ReleaseAddress naming a PublicIp the account does not hold.
+    code = "InvalidAddress.NotFound"
+    http_status = 400
+
+
+class AddressInUseError(Ec2Error):
+    # ReleaseAddress of an address a NAT gateway holds ("ReleaseAddress", EC2 API reference).
+    code = "InvalidIPAddress.InUse"
+    http_status = 400
+
+
+class AddressLimitExceededError(Ec2Error):
+    code = "AddressLimitExceeded"
+    http_status = 400
+
+
+class NatGatewayNotFoundError(Ec2Error):
+    code = "InvalidNatGatewayID.NotFound"
+    http_status = 400
+
+
+class NatGatewayLimitExceededError(Ec2Error):
+    code = "NatGatewayLimitExceeded"
+    http_status = 400
+
+
+class InsufficientFreeAddressesError(Ec2Error):
+    code = "InsufficientFreeAddressesInSubnet"
+    http_status = 400
+
+
+class VpcEndpointNotFoundError(Ec2Error):
+    code = "InvalidVpcEndpointId.NotFound"
+    http_status = 400
+
+
+class InvalidServiceNameError(Ec2Error):
+    code = "InvalidServiceName"
+    http_status = 400
+
+
+class VpcEndpointLimitExceededError(Ec2Error):
+    code = "VpcEndpointLimitExceeded"
+    http_status = 400
+
+
+class DuplicateSubnetsInSameZoneError(Ec2Error):
+    code = "DuplicateSubnetsInSameZone"
+    http_status = 400
+
+
+class InvalidParameterError(Ec2Error):
+    # EC2's common "InvalidParameter" (a parameter that cannot be used as given), e.g. a second
+    # endpoint with private DNS for a service the VPC already resolves to an endpoint.
+    code = "InvalidParameter"
     http_status = 400

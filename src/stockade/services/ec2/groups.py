@@ -12,7 +12,7 @@ from typing import Any
 
 from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import quotas
+from stockade.services.ec2 import egress_dependents, quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -135,6 +135,8 @@ class Groups:
                     rule.group_id == group_id for rule in other.rules
                 ):
                     raise DependencyViolationError(f"resource {group_id} has a dependent object")
+            if egress_dependents.group_in_use(tx, account, group_id):  # a VPC endpoint's
+                raise DependencyViolationError(f"resource {group_id} has a dependent object")
             check_dry_run(request)
             tx.networks.delete_group(account, group_id)
         return {"Return": True, "GroupId": group_id}

@@ -1,7 +1,8 @@
 """CreateRoute, DeleteRoute, AssociateRouteTable, DisassociateRouteTable.
 
-A route sends a destination block to an internet gateway attached to the table's VPC (other
-targets are not offered yet: UnsupportedOperation); a destination has one route a table
+A route sends a destination block to an internet gateway attached to the table's VPC or to a
+NAT gateway of that VPC that is not deleted (other targets are not offered yet:
+UnsupportedOperation); a destination has one route a table
 (RouteAlreadyExists) and the `local` route stays. A subnet is associated with one table of its
 own VPC at a time (Resource.AlreadyAssociated); the main association goes only with its VPC.
 (EC2 API reference, "CreateRoute", "AssociateRouteTable", "Error codes".)
@@ -20,6 +21,7 @@ from stockade.services.ec2.describing import refuse_unoffered
 from stockade.services.ec2.errors import (
     AlreadyAssociatedError,
     AssociationNotFoundError,
+    InvalidParameterCombinationError,
     InvalidParameterValueError,
     MissingParameterError,
     RouteAlreadyExistsError,
@@ -28,12 +30,13 @@ from stockade.services.ec2.errors import (
     UnsupportedOperationError,
 )
 from stockade.services.ec2.gateways import load_gateway
+from stockade.services.ec2.nat_gateways import load_live_nat_gateway
 from stockade.services.ec2.route_tables import load_table
 from stockade.services.ec2.vpcs import checked_cidr
 from stockade.store.ports import Store
 
 _OTHER_TARGETS = ("DestinationIpv6CidrBlock", "DestinationPrefixListId", "VpcEndpointId",
-                  "EgressOnlyInternetGatewayId", "InstanceId", "NatGatewayId",
+                  "EgressOnlyInternetGatewayId", "InstanceId",
                   "TransitGatewayId", "LocalGatewayId", "CarrierGatewayId",
                   "NetworkInterfaceId", "VpcPeeringConnectionId", "CoreNetworkArn",
                   "OdbNetworkArn")  # fmt: skip
@@ -52,21 +55,31 @@ class Routes:
                 "The request must contain the parameter destinationCidrBlock"
             )
         checked_cidr(destination, "destinationCidrBlock")
-        gateway_id = request.get("GatewayId")
-        if gateway_id is None:
+        gateway_id, nat_gateway_id = request.get("GatewayId"), request.get("NatGatewayId")
+        if gateway_id is not None and nat_gateway_id is not None:
+            raise InvalidParameterCombinationError(
+                "The parameter GatewayId cannot be used with the parameter NatGatewayId"
+            )
+        if gateway_id is None and nat_gateway_id is None:
             raise MissingParameterError("The request must contain the parameter gatewayId")
-        if not str(gateway_id).startswith("igw-"):
+        if gateway_id is not None and not str(gateway_id).startswith("igw-"):
             raise UnsupportedOperationError(
-                "Routes to internet gateways (igw-) only are supported by this server yet."
+                "Routes to internet gateways (igw-) and NAT gateways (NatGatewayId) only are"
+                " supported by this server yet."
             )
         account = ctx.principal.account_id
         with self._store.write() as tx:
             table = load_table(tx, account, request["RouteTableId"])
-            gateway = load_gateway(tx, account, gateway_id)
-            if gateway.vpc_id != table.vpc_id:
+            if nat_gateway_id is not None:
+                nat = load_live_nat_gateway(tx, account, nat_gateway_id)
+                target_vpc, route = nat.vpc_id, Route(destination, "", nat.nat_gateway_id)
+            else:
+                gateway = load_gateway(tx, account, str(gateway_id))
+                target_vpc, route = gateway.vpc_id, Route(destination, gateway.gateway_id)
+            if target_vpc != table.vpc_id:
                 raise InvalidParameterValueError(
                     f"route table {table.route_table_id} and network gateway"
-                    f" {gateway.gateway_id} belong to different networks"
+                    f" {route.target} belong to different networks"
                 )
             if table.route_to(destination) is not None:
                 raise RouteAlreadyExistsError(
@@ -74,7 +87,7 @@ class Routes:
                 )
             quotas.check_new_route(table)
             check_dry_run(request)
-            routes = (*table.routes, Route(destination, gateway.gateway_id))
+            routes = (*table.routes, route)
             tx.networks.put_route_table(replace(table, routes=routes))
         return {"Return": True}
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from stockade.domain.network import ResourceKind, Subnet, network
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import quotas
+from stockade.services.ec2 import egress_dependents, quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -18,6 +18,7 @@ from stockade.services.ec2.common import (
 )
 from stockade.services.ec2.describing import Listing, refuse_unoffered
 from stockade.services.ec2.errors import (
+    DependencyViolationError,
     InvalidParameterValueError,
     MissingParameterError,
     SubnetConflictError,
@@ -95,6 +96,11 @@ class Subnets:
             subnet = tx.networks.get_subnet(account, subnet_id)
             if subnet is None:
                 raise no_subnet(subnet_id)
+            if egress_dependents.in_use(tx, account, subnet.vpc_id, subnet_id):
+                # A live NAT gateway or an endpoint's interface is in it.
+                raise DependencyViolationError(
+                    f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
+                )
             check_dry_run(request)
             # Its route table association goes with it, as in AWS.
             for table in tx.networks.route_tables(account, subnet.vpc_id):
