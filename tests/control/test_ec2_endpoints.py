@@ -14,6 +14,7 @@ DNS name per service (AWS PrivateLink guide, "Interface VPC endpoints").
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -269,3 +270,23 @@ def test_a_dry_run_writes_nothing(ec2: Any) -> None:
         endpoint(ec2, vpc_id, [a], DryRun=True)
     assert error_of(caught) == (412, "DryRunOperation")
     assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == []
+
+
+def test_create_vpc_endpoint_needs_the_action_on_each_subnet(
+    server: InProcessServer, ec2: Any
+) -> None:
+    vpc_id, a, b = network(ec2)
+    iam = server.client("iam")
+    iam.create_user(UserName="one-subnet")
+    arn = f"arn:aws:ec2:us-east-1:{server.account_id}"
+    resources = [f"{arn}:vpc-endpoint/*", f"{arn}:vpc/{vpc_id}", f"{arn}:subnet/{a}"]
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:CreateVpcEndpoint", "Resource": resources}]}  # fmt: skip
+    iam.put_user_policy(UserName="one-subnet", PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="one-subnet")["AccessKey"]
+    user = server.client("ec2", (key["AccessKeyId"], key["SecretAccessKey"]))
+    with pytest.raises(ClientError) as caught:
+        endpoint(user, vpc_id, [a, b])
+    assert error_of(caught) == (403, "UnauthorizedOperation")
+    assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == []
+    assert endpoint(user, vpc_id, [a])["SubnetIds"] == [a]

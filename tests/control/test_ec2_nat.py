@@ -16,6 +16,7 @@ VPC with a NAT gateway in it cannot be deleted (DependencyViolation) (EC2 API re
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -342,4 +343,33 @@ def test_a_retried_create_answers_the_same_gateway(ec2: Any) -> None:
     )
     assert again["NatGateway"]["NatGatewayId"] == first["NatGateway"]["NatGatewayId"]
     assert again["ClientToken"] == "token-1"
+    assert len(ec2.describe_nat_gateways()["NatGateways"]) == 1
+
+
+def user_allowed(server: InProcessServer, name: str, statements: list[dict[str, Any]]) -> Any:
+    iam = server.client("iam")
+    iam.create_user(UserName=name)
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return server.client("ec2", (key["AccessKeyId"], key["SecretAccessKey"]))
+
+
+def test_create_nat_gateway_needs_the_action_on_its_subnet_and_address(
+    server: InProcessServer, ec2: Any
+) -> None:
+    _, subnet_id = network(ec2)
+    allocation_id = allocation(ec2)
+    region_account = f"us-east-1:{server.account_id}"
+    gateways = f"arn:aws:ec2:{region_account}:natgateway/*"
+    subnet = f"arn:aws:ec2:{region_account}:subnet/{subnet_id}"
+    address = f"arn:aws:ec2:{region_account}:elastic-ip/{allocation_id}"
+    allow = {"Effect": "Allow", "Action": "ec2:CreateNatGateway"}
+    partial = user_allowed(server, "no-address", [{**allow, "Resource": [gateways, subnet]}])
+    with pytest.raises(ClientError) as caught:
+        partial.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation_id)
+    assert error_of(caught) == (403, "UnauthorizedOperation")
+    assert ec2.describe_nat_gateways()["NatGateways"] == []
+    whole = user_allowed(server, "all-three", [{**allow, "Resource": [gateways, subnet, address]}])
+    whole.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation_id)
     assert len(ec2.describe_nat_gateways()["NatGateways"]) == 1
