@@ -290,3 +290,13 @@ def test_create_vpc_endpoint_needs_the_action_on_each_subnet(
     assert error_of(caught) == (403, "UnauthorizedOperation")
     assert ec2.describe_vpc_endpoints()["VpcEndpoints"] == []
     assert endpoint(user, vpc_id, [a])["SubnetIds"] == [a]
+
+
+def test_endpoints_take_tags_later(ec2: Any) -> None:
+    vpc_id, a, _ = network(ec2)
+    endpoint_id = endpoint(ec2, vpc_id, [a])["VpcEndpointId"]
+    ec2.create_tags(Resources=[endpoint_id], Tags=[{"Key": "k", "Value": "v"}])
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-type", "Values": ["vpc-endpoint"]}])
+    assert [(t["ResourceId"], t["Key"]) for t in tags["Tags"]] == [(endpoint_id, "k")]
+    by_tag = ec2.describe_vpc_endpoints(Filters=[{"Name": "tag:k", "Values": ["v"]}])
+    assert [e["VpcEndpointId"] for e in by_tag["VpcEndpoints"]] == [endpoint_id]

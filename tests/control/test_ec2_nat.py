@@ -373,3 +373,20 @@ def test_create_nat_gateway_needs_the_action_on_its_subnet_and_address(
     whole = user_allowed(server, "all-three", [{**allow, "Resource": [gateways, subnet, address]}])
     whole.create_nat_gateway(SubnetId=subnet_id, AllocationId=allocation_id)
     assert len(ec2.describe_nat_gateways()["NatGateways"]) == 1
+
+
+def test_addresses_and_nat_gateways_take_tags_later(ec2: Any) -> None:
+    _, subnet_id = network(ec2)
+    allocation_id = allocation(ec2)
+    nat_id = nat_gateway(ec2, subnet_id, allocation_id)
+    ec2.create_tags(Resources=[allocation_id, nat_id], Tags=[{"Key": "team", "Value": "a"}])
+    described = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["team"]}])["Tags"]
+    assert sorted((t["ResourceId"], t["ResourceType"]) for t in described) == sorted(
+        [(allocation_id, "elastic-ip"), (nat_id, "natgateway")]
+    )
+    assert ec2.describe_addresses()["Addresses"][0]["Tags"] == [{"Key": "team", "Value": "a"}]
+    ec2.delete_tags(Resources=[nat_id])
+    assert "Tags" not in ec2.describe_nat_gateways()["NatGateways"][0]
+    with pytest.raises(ClientError) as caught:
+        ec2.create_tags(Resources=["nat-0123456789abcdef0"], Tags=[{"Key": "k", "Value": "v"}])
+    assert error_of(caught) == (400, "InvalidNatGatewayID.NotFound")
