@@ -390,3 +390,17 @@ def test_addresses_and_nat_gateways_take_tags_later(ec2: Any) -> None:
     with pytest.raises(ClientError) as caught:
         ec2.create_tags(Resources=["nat-0123456789abcdef0"], Tags=[{"Key": "k", "Value": "v"}])
     assert error_of(caught) == (400, "InvalidNatGatewayID.NotFound")
+
+
+def test_the_operator_names_the_pool(tmp_path_factory: pytest.TempPathFactory) -> None:
+    data = tmp_path_factory.mktemp("ec2-pool") / "data"
+    with InProcessServer(data, elastic_ip_pool="203.0.113.8/30") as running:
+        ec2 = running.client("ec2")
+        # A /30's two host addresses, then none left for this account.
+        assert [ec2.allocate_address()["PublicIp"] for _ in range(2)] == [
+            "203.0.113.9",
+            "203.0.113.10",
+        ]
+        with pytest.raises(ClientError) as caught:
+            ec2.allocate_address()
+        assert error_of(caught) == (400, "AddressLimitExceeded")

@@ -100,6 +100,17 @@ class VpcEndpoint:
         return tuple(i.subnet_id for i in self.interfaces)
 
 
+POOL_PREFIX_MIN, POOL_PREFIX_MAX = 16, 30
+
+
+def checked_pool(pool: str) -> str:
+    """`pool` when it is an IPv4 block of /16 to /30; ValueError otherwise."""
+    block = ipaddress.IPv4Network(pool, strict=True)
+    if not POOL_PREFIX_MIN <= block.prefixlen <= POOL_PREFIX_MAX:
+        raise ValueError(f"an Elastic IP pool is /{POOL_PREFIX_MIN} to /{POOL_PREFIX_MAX}")
+    return str(block)
+
+
 def pick_public_ip(pool: str, taken: set[str]) -> str | None:
     """The lowest host address of `pool` not in `taken`, or None when all are."""
     block = ipaddress.IPv4Network(pool, strict=True)

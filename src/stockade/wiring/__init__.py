@@ -285,7 +285,7 @@ def _build(
         ).table(),
         SqsService(queues, settings.region).table(),
         LogsService(logs, settings.region, clock).table(),
-        Ec2Service(store, settings.region).table(),
+        Ec2Service(store, settings.region, address_pool=settings.elastic_ip_pool).table(),
     ]
     compliance = ComplianceAdmin(store, clock, deps.runtimes)
     operator = operator_service(settings, identities, compliance, AccountId(account_id))

@@ -6,7 +6,15 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, datetime
 
-from stockade.domain.egress import NatGateway, NatState, endpoint_address, pick_public_ip
+import pytest
+
+from stockade.domain.egress import (
+    NatGateway,
+    NatState,
+    checked_pool,
+    endpoint_address,
+    pick_public_ip,
+)
 from stockade.domain.routing import LOCAL, Route, RouteState, RouteTable, new_table
 from stockade.types import AccountId
 
@@ -86,3 +94,10 @@ def test_public_addresses_are_the_lowest_free_of_the_pool() -> None:
     assert pick_public_ip("198.51.100.0/24", set()) == "198.51.100.1"
     assert pick_public_ip("198.51.100.0/24", {"198.51.100.1"}) == "198.51.100.2"
     assert pick_public_ip("198.51.100.0/30", {"198.51.100.1", "198.51.100.2"}) is None
+
+
+def test_a_pool_is_an_ipv4_block_of_16_to_30() -> None:
+    assert checked_pool("203.0.113.0/24") == "203.0.113.0/24"
+    for bad in ("203.0.113.1/24", "10.0.0.0/8", "203.0.113.0/31", "2001:db8::/64", "pool"):
+        with pytest.raises(ValueError, match=r"."):
+            checked_pool(bad)

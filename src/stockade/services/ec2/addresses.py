@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stockade.domain.egress import ElasticIp, NatGateway, pick_public_ip
+from stockade.domain.egress import ElasticIp, NatGateway, checked_pool, pick_public_ip
 from stockade.domain.network import ResourceKind
 from stockade.services.context import RequestContext
 from stockade.services.ec2 import egress_quotas
@@ -60,7 +60,7 @@ class Addresses:
         self._store = store
         self._ids = ids
         self._region = region
-        self._pool = pool
+        self._pool = checked_pool(pool)  # a bad pool stops the server at start
 
     def allocate_address(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         refuse_unoffered(request, _UNOFFERED)
