@@ -404,3 +404,30 @@ def test_the_operator_names_the_pool(tmp_path_factory: pytest.TempPathFactory) -
         with pytest.raises(ClientError) as caught:
             ec2.allocate_address()
         assert error_of(caught) == (400, "AddressLimitExceeded")
+
+
+def test_replace_route_moves_a_blackhole_to_a_new_nat_gateway(ec2: Any) -> None:
+    vpc_id, subnet_id = network(ec2)
+    old = ec2.create_nat_gateway(SubnetId=subnet_id, ConnectivityType="private")
+    old_id = old["NatGateway"]["NatGatewayId"]
+    table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=old_id)
+    ec2.delete_nat_gateway(NatGatewayId=old_id)
+    new = ec2.create_nat_gateway(SubnetId=subnet_id, ConnectivityType="private")
+    new_id = new["NatGateway"]["NatGatewayId"]
+    ec2.replace_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=new_id)
+    routes = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]["Routes"]
+    assert [(r["DestinationCidrBlock"], r.get("NatGatewayId"), r["State"]) for r in routes] == [
+        ("10.0.0.0/16", None, "active"),
+        ("0.0.0.0/0", new_id, "active"),
+    ]
+    with pytest.raises(ClientError) as caught:  # nothing to replace
+        ec2.replace_route(
+            RouteTableId=table_id, DestinationCidrBlock="10.8.0.0/16", NatGatewayId=new_id
+        )
+    assert error_of(caught) == (400, "InvalidParameterValue")
+    with pytest.raises(ClientError) as caught:  # the local route stays
+        ec2.replace_route(
+            RouteTableId=table_id, DestinationCidrBlock="10.0.0.0/16", NatGatewayId=new_id
+        )
+    assert error_of(caught) == (400, "InvalidParameterValue")

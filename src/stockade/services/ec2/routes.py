@@ -1,4 +1,4 @@
-"""CreateRoute, DeleteRoute, AssociateRouteTable, DisassociateRouteTable.
+"""CreateRoute, ReplaceRoute, DeleteRoute, AssociateRouteTable, DisassociateRouteTable.
 
 A route sends a destination block to an internet gateway attached to the table's VPC or to a
 NAT gateway of that VPC that is not deleted (other targets are not offered yet:
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from stockade.domain.routing import Association, Route
+from stockade.domain.routing import Association, Route, RouteTable
 from stockade.services.context import RequestContext
 from stockade.services.ec2 import quotas
 from stockade.services.ec2.common import IdSource, Request, check_dry_run
@@ -33,7 +33,8 @@ from stockade.services.ec2.gateways import load_gateway
 from stockade.services.ec2.nat_gateways import load_live_nat_gateway
 from stockade.services.ec2.route_tables import load_table
 from stockade.services.ec2.vpcs import checked_cidr
-from stockade.store.ports import Store
+from stockade.store.ports import Store, Transaction
+from stockade.types import AccountId
 
 _OTHER_TARGETS = ("DestinationIpv6CidrBlock", "DestinationPrefixListId", "VpcEndpointId",
                   "EgressOnlyInternetGatewayId", "InstanceId",
@@ -49,38 +50,11 @@ class Routes:
 
     def create_route(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         refuse_unoffered(request, _OTHER_TARGETS)
-        destination = request.get("DestinationCidrBlock")
-        if destination is None:
-            raise MissingParameterError(
-                "The request must contain the parameter destinationCidrBlock"
-            )
-        checked_cidr(destination, "destinationCidrBlock")
-        gateway_id, nat_gateway_id = request.get("GatewayId"), request.get("NatGatewayId")
-        if gateway_id is not None and nat_gateway_id is not None:
-            raise InvalidParameterCombinationError(
-                "The parameter GatewayId cannot be used with the parameter NatGatewayId"
-            )
-        if gateway_id is None and nat_gateway_id is None:
-            raise MissingParameterError("The request must contain the parameter gatewayId")
-        if gateway_id is not None and not str(gateway_id).startswith("igw-"):
-            raise UnsupportedOperationError(
-                "Routes to internet gateways (igw-) and NAT gateways (NatGatewayId) only are"
-                " supported by this server yet."
-            )
+        destination = _destination(request)
         account = ctx.principal.account_id
         with self._store.write() as tx:
             table = load_table(tx, account, request["RouteTableId"])
-            if nat_gateway_id is not None:
-                nat = load_live_nat_gateway(tx, account, nat_gateway_id)
-                target_vpc, route = nat.vpc_id, Route(destination, "", nat.nat_gateway_id)
-            else:
-                gateway = load_gateway(tx, account, str(gateway_id))
-                target_vpc, route = gateway.vpc_id, Route(destination, gateway.gateway_id)
-            if target_vpc != table.vpc_id:
-                raise InvalidParameterValueError(
-                    f"route table {table.route_table_id} and network gateway"
-                    f" {route.target} belong to different networks"
-                )
+            route = _route(tx, account, table, destination, request)
             if table.route_to(destination) is not None:
                 raise RouteAlreadyExistsError(
                     f"The route identified by {destination} already exists."
@@ -90,6 +64,29 @@ class Routes:
             routes = (*table.routes, route)
             tx.networks.put_route_table(replace(table, routes=routes))
         return {"Return": True}
+
+    def replace_route(self, ctx: RequestContext, request: Request) -> None:
+        """The route to the destination goes to the new target (a blackhole becomes active)."""
+        refuse_unoffered(request, (*_OTHER_TARGETS, "LocalTarget"))
+        destination = _destination(request)
+        account = ctx.principal.account_id
+        with self._store.write() as tx:
+            table = load_table(tx, account, request["RouteTableId"])
+            route = _route(tx, account, table, destination, request)
+            current = table.route_to(destination)
+            if current is None:
+                raise InvalidParameterValueError(
+                    f"There is no route defined for '{destination}' in the route table. Use"
+                    " CreateRoute instead."
+                )
+            if current.is_local:
+                raise InvalidParameterValueError(
+                    f"cannot replace local route {destination} in route table"
+                    f" {table.route_table_id}"
+                )
+            check_dry_run(request)
+            routes = tuple(route if r == current else r for r in table.routes)
+            tx.networks.put_route_table(replace(table, routes=routes))
 
     def delete_route(self, ctx: RequestContext, request: Request) -> None:
         refuse_unoffered(request, ("DestinationIpv6CidrBlock", "DestinationPrefixListId"))
@@ -165,3 +162,44 @@ class Routes:
         raise AssociationNotFoundError(
             f"The association ID '{str(association_id)[:64]}' does not exist"
         )
+
+
+def _destination(request: Request) -> str:
+    """The route's destination block, and its target named once, of a kind offered."""
+    destination = request.get("DestinationCidrBlock")
+    if destination is None:
+        raise MissingParameterError("The request must contain the parameter destinationCidrBlock")
+    checked_cidr(destination, "destinationCidrBlock")
+    gateway_id, nat_gateway_id = request.get("GatewayId"), request.get("NatGatewayId")
+    if gateway_id is not None and nat_gateway_id is not None:
+        raise InvalidParameterCombinationError(
+            "The parameter GatewayId cannot be used with the parameter NatGatewayId"
+        )
+    if gateway_id is None and nat_gateway_id is None:
+        raise MissingParameterError("The request must contain the parameter gatewayId")
+    if gateway_id is not None and not str(gateway_id).startswith("igw-"):
+        raise UnsupportedOperationError(
+            "Routes to internet gateways (igw-) and NAT gateways (NatGatewayId) only are"
+            " supported by this server yet."
+        )
+    return str(destination)
+
+
+def _route(
+    tx: Transaction, account: AccountId, table: RouteTable, destination: str, request: Request
+) -> Route:
+    """The route to the request's target: a gateway of the table's VPC (a NAT gateway not
+    deleted, an internet gateway attached or not: a detached one shows `blackhole`)."""
+    nat_gateway_id = request.get("NatGatewayId")
+    if nat_gateway_id is not None:
+        nat = load_live_nat_gateway(tx, account, str(nat_gateway_id))
+        target_vpc, route = nat.vpc_id, Route(destination, "", nat.nat_gateway_id)
+    else:
+        gateway = load_gateway(tx, account, str(request["GatewayId"]))
+        target_vpc, route = gateway.vpc_id, Route(destination, gateway.gateway_id)
+    if target_vpc != table.vpc_id:
+        raise InvalidParameterValueError(
+            f"route table {table.route_table_id} and network gateway {route.target} belong to"
+            " different networks"
+        )
+    return route

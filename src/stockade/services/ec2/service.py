@@ -104,6 +104,7 @@ class Ec2Service:
                 *self._address_operations(),
                 *self._nat_gateway_operations(),
                 *self._endpoint_operations(),
+                *self._route_replacement_operations(),
             ],
             ERRORS,
         )
@@ -239,6 +240,13 @@ class Ec2Service:
             operation("DescribeVpcEndpointServices",
                       self.endpoint_services.describe_vpc_endpoint_services,
                       _anything("DescribeVpcEndpointServices"), READ),
+        ]  # fmt: skip
+
+    def _route_replacement_operations(self) -> list[Operation[Any]]:
+        r, rtb = self.routes, ResourceKind.ROUTE_TABLE
+        return [
+            operation("ReplaceRoute", r.replace_route,
+                      self._on("ReplaceRoute", rtb, "RouteTableId"), WRITE),
         ]  # fmt: skip
 
     # -- needs of egress: Elastic IPs, NAT gateways, VPC endpoints ------------------------------
