@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from stockade.services.ec2 import egress_quotas
 from stockade.services.ec2.endpoint_services import SERVED_APIS
+from stockade.types import AccountId
 from tests.support.inprocess import InProcessServer
 
 ENDPOINT_ID = re.compile(r"vpce-[0-9a-f]{17}")
@@ -126,7 +127,7 @@ def test_interfaces_take_distinct_addresses_of_their_subnets(
     second = endpoint(ec2, vpc_id, [a], ServiceName="com.amazonaws.us-east-1.sts")
     assert server.built is not None
     with server.built.store.read() as tx:
-        stored = {e.endpoint_id: e for e in tx.egress.endpoints(server.account_id)}
+        stored = {e.endpoint_id: e for e in tx.egress.endpoints(AccountId(server.account_id))}
     held = [i for e in stored.values() for i in e.interfaces]
     assert {i.network_interface_id for i in held} == {
         *first["NetworkInterfaceIds"], *second["NetworkInterfaceIds"]}  # fmt: skip

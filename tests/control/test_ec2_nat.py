@@ -321,13 +321,13 @@ def test_nat_gateways_in_one_subnet_hold_distinct_addresses(ec2: Any) -> None:
 
 def test_a_dry_run_writes_nothing(ec2: Any) -> None:
     _, subnet_id = network(ec2)
-    for call in (
-        lambda: ec2.allocate_address(DryRun=True),
-        lambda: ec2.create_nat_gateway(SubnetId=subnet_id, ConnectivityType="private",
-                                       DryRun=True),
-    ):  # fmt: skip
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("allocate_address", {}),
+        ("create_nat_gateway", {"SubnetId": subnet_id, "ConnectivityType": "private"}),
+    ]
+    for method, params in calls:
         with pytest.raises(ClientError) as caught:
-            call()
+            getattr(ec2, method)(DryRun=True, **params)
         assert error_of(caught) == (412, "DryRunOperation")
     assert ec2.describe_addresses()["Addresses"] == []
     assert ec2.describe_nat_gateways()["NatGateways"] == []
