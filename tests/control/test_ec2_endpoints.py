@@ -301,3 +301,14 @@ def test_endpoints_take_tags_later(ec2: Any) -> None:
     assert [(t["ResourceId"], t["Key"]) for t in tags["Tags"]] == [(endpoint_id, "k")]
     by_tag = ec2.describe_vpc_endpoints(Filters=[{"Name": "tag:k", "Values": ["v"]}])
     assert [e["VpcEndpointId"] for e in by_tag["VpcEndpoints"]] == [endpoint_id]
+
+
+def test_a_retried_create_answers_the_same_endpoint(ec2: Any) -> None:
+    vpc_id, a, _ = network(ec2)
+    request = {"VpcId": vpc_id, "VpcEndpointType": "Interface", "ServiceName": LAMBDA,
+               "SubnetIds": [a], "ClientToken": "t-1"}  # fmt: skip
+    first = ec2.create_vpc_endpoint(**request)
+    again = ec2.create_vpc_endpoint(**request)
+    assert again["VpcEndpoint"]["VpcEndpointId"] == first["VpcEndpoint"]["VpcEndpointId"]
+    assert again["ClientToken"] == "t-1"
+    assert len(ec2.describe_vpc_endpoints()["VpcEndpoints"]) == 1
