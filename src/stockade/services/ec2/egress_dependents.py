@@ -1,4 +1,4 @@
-"""What lives in a subnet or VPC on its behalf of reaching out: NAT gateways that are not
+"""What lives in a subnet or VPC so that it can reach out: NAT gateways that are not
 deleted and VPC endpoints' interfaces. They keep their subnet and VPC from being deleted
 (DependencyViolation, EC2 API reference "DeleteSubnet", "DeleteVpc") and hold addresses of
 their subnet that no other interface may take."""
