@@ -12,6 +12,9 @@ from stockade.types import Region
 DEFAULT_PORT = 9000
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_REGION = Region("us-east-1")
+# Elastic IPs are drawn from this block: RFC 5737's TEST-NET-2, documentation addresses that
+# route nowhere, unless the operator names addresses of their own.
+DEFAULT_ELASTIC_IP_POOL = "198.51.100.0/24"
 PROFILE = "stockade"
 
 
@@ -65,6 +68,7 @@ class Settings:
     # believed (CIDRs; none by default: the socket's peer is the client).
     edge: EdgeLimits = field(default_factory=EdgeLimits)
     trusted_proxies: tuple[str, ...] = ()
+    elastic_ip_pool: str = DEFAULT_ELASTIC_IP_POOL  # an IPv4 block, /16 to /30
 
     @property
     def audit(self) -> Path:

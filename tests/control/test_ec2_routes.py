@@ -216,7 +216,7 @@ def test_routes_to_an_attached_gateway(ec2: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "target", [{"NatGatewayId": "nat-0123456789abcdef0"}, {"GatewayId": "vgw-01234567"}]
+    "target", [{"VpcPeeringConnectionId": "pcx-0123456789abcdef0"}, {"GatewayId": "vgw-01234567"}]
 )
 def test_other_route_targets_are_not_offered(ec2: Any, target: dict[str, str]) -> None:
     table_id = ec2.create_route_table(VpcId=new_vpc(ec2))["RouteTable"]["RouteTableId"]

@@ -112,7 +112,7 @@ def test_a_nat_default_route_of_the_subnets_table_means_internet(
     account = AccountId(server.account_id)
     with store.write() as tx:
         main = next(t for t in tx.networks.route_tables(account, net["vpc"]) if t.is_main)
-        nat = Route("0.0.0.0/0", "nat-0123456789abcdef0")
+        nat = Route("0.0.0.0/0", "", nat_gateway_id="nat-0123456789abcdef0")
         tx.networks.put_route_table(replace(main, routes=(*main.routes, nat)))
     placement = VpcPlacement(server.account_id, (net["subnet"],), (net["web"],))
     try:

@@ -49,7 +49,12 @@ EC2_ERRORS = {
          "Gateway.NotAttached", "InternetGatewayLimitExceeded", "InvalidRouteTableID.NotFound",
          "RouteAlreadyExists", "InvalidRoute.NotFound", "InvalidAssociationID.NotFound",
          "RouteTableLimitExceeded", "RouteLimitExceeded",
-         "InvalidParameter", "FlowLogAlreadyExists", "FlowLogsLimitExceeded"),  # flow logs
+         "InvalidParameter", "FlowLogAlreadyExists", "FlowLogsLimitExceeded",  # flow logs
+         # Elastic IPs, NAT gateways, VPC endpoints
+         "InvalidAllocationID.NotFound", "InvalidAddress.NotFound", "InvalidIPAddress.InUse",
+         "AddressLimitExceeded", "InvalidNatGatewayID.NotFound", "NatGatewayLimitExceeded",
+         "InsufficientFreeAddressesInSubnet", "InvalidVpcEndpointId.NotFound",
+         "InvalidServiceName", "VpcEndpointLimitExceeded", "DuplicateSubnetsInSameZone"),
         400,
     ),
     "UnauthorizedOperation": 403,

@@ -20,8 +20,15 @@ from stockade.api.edge_limits import EdgeLimits
 from stockade.cli.access_log import buffered_access_log
 from stockade.cli.edge_options import edge_options
 from stockade.cli.options import data_dir_option
-from stockade.config import DEFAULT_HOST, DEFAULT_PORT, PROFILE, Settings
+from stockade.config import (
+    DEFAULT_ELASTIC_IP_POOL,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    PROFILE,
+    Settings,
+)
 from stockade.datadir import DataDirError, read_endpoint
+from stockade.domain.egress import checked_pool
 
 
 def _ipv4_block(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
@@ -180,6 +187,14 @@ def _bindings(
     help="Bind a VPC subnet (subnet-...) to a Linux bridge of this host: functions in the"
     " subnet reach that network, under their security groups (repeatable).",
 )
+@click.option(
+    "--elastic-ip-pool",
+    metavar="CIDR",
+    callback=lambda _ctx, _param, value: _pool(str(value)),
+    default=DEFAULT_ELASTIC_IP_POOL,
+    show_default=True,
+    help="The IPv4 block (/16 to /30) AllocateAddress draws Elastic IPs from.",
+)
 @edge_options
 @data_dir_option
 def serve(
@@ -205,6 +220,7 @@ def serve(
     data_dir: Path,
     edge: EdgeLimits,
     trusted_proxies: tuple[str, ...],
+    elastic_ip_pool: str,
 ) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
     from stockade.api.forwarded import TrustedProxies  # noqa: PLC0415
@@ -237,6 +253,7 @@ def serve(
         function_network_connection_rate=function_network_connection_rate,
         edge=edge,
         trusted_proxies=trusted_proxies,
+        elastic_ip_pool=elastic_ip_pool,
     )
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
@@ -316,3 +333,10 @@ def status(endpoint_url: str | None, data_dir: Path) -> None:
         click.echo(f"down: {url} ({exc})")
         sys.exit(1)
     click.echo(f"up: {url} (Stockade {health.get('version', '?')})")
+
+
+def _pool(value: str) -> str:
+    try:
+        return checked_pool(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value[:64]} is not an IPv4 block of /16 to /30") from exc

@@ -28,6 +28,11 @@ class ResourceKind(StrEnum):
     ROUTE_TABLE = "route-table"
     FLOW_LOG = "vpc-flow-log"  # its ARN's resource type and TagSpecifications' ResourceType
     NETWORK_INTERFACE = "network-interface"
+    # Egress: Elastic IPs, NAT gateways, VPC endpoints (the ARN resource types and the
+    # TagSpecifications ResourceType values are the same words).
+    ELASTIC_IP = "elastic-ip"
+    NAT_GATEWAY = "natgateway"
+    VPC_ENDPOINT = "vpc-endpoint"
 
 
 @dataclass(frozen=True)

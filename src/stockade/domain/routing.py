@@ -7,7 +7,9 @@ a route or an association changes in one row. The VPC's main table has the main 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from stockade.domain.network import Tags
 from stockade.types import AccountId
@@ -17,14 +19,39 @@ DEFAULT_ROUTE = "0.0.0.0/0"
 NAT_PREFIX = "nat-"
 
 
+class RouteState(StrEnum):
+    ACTIVE = "active"
+    BLACKHOLE = "blackhole"  # its target is gone: traffic to it is dropped
+
+
 @dataclass(frozen=True)
 class Route:
     destination_cidr: str
-    gateway_id: str  # `local` or an internet gateway's id
+    gateway_id: str  # `local`, an internet gateway's id, or empty for a NAT gateway's route
+    nat_gateway_id: str = ""
+    # Set when the route's NAT gateway is deleted: a deleted gateway never comes back, so the
+    # route stays a blackhole until it is deleted or replaced, as in AWS.
+    blackhole: bool = False
 
     @property
     def is_local(self) -> bool:
         return self.gateway_id == LOCAL
+
+    @property
+    def target(self) -> str:
+        """The id traffic goes to: `local`, an internet gateway's or a NAT gateway's."""
+        return self.nat_gateway_id or self.gateway_id
+
+    def state(self, attached_gateways: Collection[str] = ()) -> RouteState:
+        """`attached_gateways`: the internet gateways attached to a VPC now (one detached
+        since the route was made leaves it a blackhole while it stays detached)."""
+        if self.is_local:
+            return RouteState.ACTIVE
+        if self.blackhole:
+            return RouteState.BLACKHOLE
+        if self.nat_gateway_id or self.gateway_id in attached_gateways:
+            return RouteState.ACTIVE
+        return RouteState.BLACKHOLE
 
 
 @dataclass(frozen=True)
@@ -53,6 +80,14 @@ class RouteTable:
     def route_to(self, destination: str) -> Route | None:
         return next((r for r in self.routes if r.destination_cidr == destination), None)
 
+    def without_nat_gateway(self, nat_gateway_id: str) -> RouteTable:
+        """The table once the NAT gateway is deleted: its routes stay, as blackholes."""
+        routes = tuple(
+            replace(r, blackhole=True) if r.nat_gateway_id == nat_gateway_id else r
+            for r in self.routes
+        )
+        return replace(self, routes=routes)
+
     def without_subnet(self, subnet_id: str) -> RouteTable:
         kept = tuple(a for a in self.associations if a.subnet_id != subnet_id)
         return replace(self, associations=kept)
@@ -67,9 +102,8 @@ def reaches_internet(table: RouteTable) -> bool:
 
 
 def _through_an_active_nat_gateway(route: Route) -> bool:
-    # Routes name no NAT gateway yet (CreateRoute takes internet gateways only); once they do,
-    # a route whose gateway is gone (state `blackhole`) must answer False here.
-    return route.gateway_id.startswith(NAT_PREFIX)
+    # A route through a deleted NAT gateway is a blackhole: no way out.
+    return route.target.startswith(NAT_PREFIX) and route.state() is RouteState.ACTIVE
 
 
 def new_table(

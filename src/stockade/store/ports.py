@@ -25,6 +25,7 @@ from stockade.domain.iam import (
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.domain.resource_policy import ResourcePolicy
 from stockade.store.compliance_ports import ComplianceRepository, ConfigurationItemRepository
+from stockade.store.egress_ports import EgressRepository
 from stockade.store.network_ports import NetworkRepository
 from stockade.store.signing_ports import (
     CodeSigningConfigRepository,
@@ -244,6 +245,8 @@ class Transaction(Protocol):
     def compliance(self) -> ComplianceRepository: ...
     @property
     def networks(self) -> NetworkRepository: ...
+    @property
+    def egress(self) -> EgressRepository: ...
 
 
 class Store(Protocol):

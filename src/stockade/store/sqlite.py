@@ -19,6 +19,7 @@ from stockade.private_files import private_database
 from stockade.storage_faults import rollback, translated
 from stockade.store import codec
 from stockade.store.sqlite_compliance import Compliance, ConfigurationItems
+from stockade.store.sqlite_egress import Egress
 from stockade.store.sqlite_iam import (
     AccessKeys,
     Accounts,
@@ -266,3 +267,7 @@ class SqliteTransaction:
     @cached_property
     def networks(self) -> Networks:
         return Networks(self.conn, self._codec)
+
+    @cached_property
+    def egress(self) -> Egress:
+        return Egress(self.conn, self._codec)

@@ -305,4 +305,28 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE configuration_items;
     ALTER TABLE configuration_items_typed RENAME TO configuration_items;
     """,
+    # 10: how VPCs reach out: Elastic IPs, NAT gateways (deleted ones kept a while, listed as
+    # AWS lists them) and interface VPC endpoints (their interfaces in the doc).
+    """
+    CREATE TABLE ec2_addresses (
+        account_id TEXT NOT NULL,
+        allocation_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, allocation_id)
+    );
+    CREATE TABLE ec2_nat_gateways (
+        account_id TEXT NOT NULL,
+        nat_gateway_id TEXT NOT NULL,
+        vpc_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, nat_gateway_id)
+    );
+    CREATE TABLE ec2_vpc_endpoints (
+        account_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL,
+        vpc_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, endpoint_id)
+    );
+    """,
 )

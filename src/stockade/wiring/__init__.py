@@ -293,7 +293,12 @@ def _build(
         SqsService(queues, settings.region).table(),
         LogsService(logs, settings.region, clock).table(),
         # Environments of a VPC get its rules again after each change of its egress or routes.
-        Ec2Service(store, settings.region, network_changes=vpc_network or IgnoredChanges()).table(),
+        Ec2Service(
+            store,
+            settings.region,
+            network_changes=vpc_network or IgnoredChanges(),
+            address_pool=settings.elastic_ip_pool,
+        ).table(),
     ]
     compliance = ComplianceAdmin(store, clock, deps.runtimes)
     operator = operator_service(settings, identities, compliance, AccountId(account_id))

@@ -28,13 +28,16 @@ ACCOUNT = AccountId("111122223333")
 CATALOG = RuntimeCatalog.with_lifecycles({}, {"version": 1, "runtimes": {}, "recommended": {}})
 
 
+NAT = "nat-0123456789abcdef0"
+
+
 def table(*routes: Route) -> RouteTable:
     local = Route("10.0.0.0/16", "local")
     return RouteTable(ACCOUNT, "rtb-1", "vpc-1", (local, *routes), (Association("a-1"),))
 
 
 def test_a_default_route_to_an_active_nat_gateway_reaches_the_internet() -> None:
-    assert reaches_internet(table(Route("0.0.0.0/0", "nat-0123456789abcdef0")))
+    assert reaches_internet(table(Route("0.0.0.0/0", "", nat_gateway_id=NAT)))
 
 
 @pytest.mark.parametrize(
@@ -42,7 +45,8 @@ def test_a_default_route_to_an_active_nat_gateway_reaches_the_internet() -> None
     [
         (),  # the local route only
         (Route("0.0.0.0/0", "igw-0123456789abcdef0"),),  # no public address: not out
-        (Route("8.8.8.0/24", "nat-0123456789abcdef0"),),  # not the default route
+        (Route("8.8.8.0/24", "", nat_gateway_id=NAT),),  # not the default route
+        (Route("0.0.0.0/0", "", nat_gateway_id=NAT, blackhole=True),),  # its gateway deleted
     ],
 )
 def test_other_tables_do_not(routes: tuple[Route, ...]) -> None:

@@ -29,6 +29,11 @@ ApiError
     ├── RouteNotFoundError          InvalidRoute.NotFound
     ├── AssociationNotFoundError    InvalidAssociationID.NotFound
     ├── InterfaceNotFoundError      InvalidNetworkInterfaceID.NotFound
+    ├── AllocationNotFoundError     InvalidAllocationID.NotFound (and the other egress
+    │                               errors: InvalidAddress.NotFound, InvalidIPAddress.InUse,
+    │                               InvalidNatGatewayID.NotFound, InvalidVpcEndpointId.NotFound,
+    │                               InvalidServiceName, DuplicateSubnetsInSameZone,
+    │                               InsufficientFreeAddressesInSubnet)
     ├── DryRunOperationError        412 DryRunOperation (a permitted dry run)
     ├── InvalidParameterError       InvalidParameter (CreateFlowLogs' dependent parameters)
     ├── FlowLogAlreadyExistsError   FlowLogAlreadyExists (and FlowLogsLimitExceeded's quota)
@@ -240,6 +245,64 @@ class RouteLimitExceededError(Ec2Error):
 # Function networking: the interfaces of functions in a VPC.
 class InterfaceNotFoundError(Ec2Error):
     code = "InvalidNetworkInterfaceID.NotFound"
+    http_status = 400
+
+
+# -- Elastic IPs, NAT gateways, VPC endpoints ------------------------------------------------
+class AllocationNotFoundError(Ec2Error):
+    code = "InvalidAllocationID.NotFound"
+    http_status = 400
+
+
+class AddressNotFoundError(Ec2Error):
+    # DescribeAddresses/ReleaseAddress naming a PublicIp the account does not hold.
+    code = "InvalidAddress.NotFound"
+    http_status = 400
+
+
+class AddressInUseError(Ec2Error):
+    # ReleaseAddress of an address a NAT gateway holds ("ReleaseAddress", EC2 API reference).
+    code = "InvalidIPAddress.InUse"
+    http_status = 400
+
+
+class AddressLimitExceededError(Ec2Error):
+    code = "AddressLimitExceeded"
+    http_status = 400
+
+
+class NatGatewayNotFoundError(Ec2Error):
+    code = "InvalidNatGatewayID.NotFound"
+    http_status = 400
+
+
+class NatGatewayLimitExceededError(Ec2Error):
+    code = "NatGatewayLimitExceeded"
+    http_status = 400
+
+
+class InsufficientFreeAddressesError(Ec2Error):
+    code = "InsufficientFreeAddressesInSubnet"
+    http_status = 400
+
+
+class VpcEndpointNotFoundError(Ec2Error):
+    code = "InvalidVpcEndpointId.NotFound"
+    http_status = 400
+
+
+class InvalidServiceNameError(Ec2Error):
+    code = "InvalidServiceName"
+    http_status = 400
+
+
+class VpcEndpointLimitExceededError(Ec2Error):
+    code = "VpcEndpointLimitExceeded"
+    http_status = 400
+
+
+class DuplicateSubnetsInSameZoneError(Ec2Error):
+    code = "DuplicateSubnetsInSameZone"
     http_status = 400
 
 

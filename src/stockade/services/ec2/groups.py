@@ -13,7 +13,7 @@ from typing import Any
 
 from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import configuration_items, quotas
+from stockade.services.ec2 import configuration_items, egress_dependents, quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -138,7 +138,9 @@ class Groups:
                     rule.group_id == group_id for rule in other.rules
                 ):
                     raise DependencyViolationError(f"resource {group_id} has a dependent object")
-            if used_by_a_function(tx, account, group_id):  # its functions' interfaces
+            if used_by_a_function(tx, account, group_id) or egress_dependents.group_in_use(
+                tx, account, group_id
+            ):  # its functions' interfaces, a VPC endpoint's
                 raise DependencyViolationError(f"resource {group_id} has a dependent object")
             check_dry_run(request)
             tx.networks.delete_group(account, group_id)

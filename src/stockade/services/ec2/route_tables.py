@@ -60,7 +60,8 @@ class RouteTables:
             found = tx.networks.route_tables(account)
             attached = {g.gateway_id for g in tx.networks.gateways(account) if g.vpc_id}
         listing = Listing[RouteTable](
-            "RouteTableIds", "RouteTables", lambda t: t.route_table_id, no_table, _attributes,
+            "RouteTableIds", "RouteTables", lambda t: t.route_table_id, no_table,
+            lambda t: _attributes(t, attached),
             lambda t: t.tags, lambda t: render_table(t, attached))  # fmt: skip
         return listing.describe(found, request)
 
@@ -82,9 +83,13 @@ def render_table(table: RouteTable, attached: Collection[str]) -> dict[str, Any]
     routes = [
         {
             "DestinationCidrBlock": route.destination_cidr,
-            "GatewayId": route.gateway_id,
+            **(
+                {"NatGatewayId": route.nat_gateway_id}
+                if route.nat_gateway_id
+                else {"GatewayId": route.gateway_id}
+            ),
             "Origin": "CreateRouteTable" if route.is_local else "CreateRoute",
-            "State": "active" if route.is_local or route.gateway_id in attached else "blackhole",
+            "State": route.state(attached).value,
         }
         for route in table.routes
     ]
@@ -109,7 +114,7 @@ def render_table(table: RouteTable, attached: Collection[str]) -> dict[str, Any]
     }
 
 
-def _attributes(table: RouteTable) -> dict[str, list[str]]:
+def _attributes(table: RouteTable, attached: Collection[str]) -> dict[str, list[str]]:
     # The filter names of DescribeRouteTables in the EC2 API reference that this slice knows.
     return {
         "route-table-id": [table.route_table_id],
@@ -119,5 +124,7 @@ def _attributes(table: RouteTable) -> dict[str, list[str]]:
         "association.subnet-id": [a.subnet_id for a in table.associations if a.subnet_id],
         "association.route-table-association-id": [a.association_id for a in table.associations],
         "route.destination-cidr-block": [r.destination_cidr for r in table.routes],
-        "route.gateway-id": [r.gateway_id for r in table.routes],
+        "route.gateway-id": [r.gateway_id for r in table.routes if r.gateway_id],
+        "route.nat-gateway-id": [r.nat_gateway_id for r in table.routes if r.nat_gateway_id],
+        "route.state": [r.state(attached).value for r in table.routes],
     }

@@ -27,7 +27,10 @@ from stockade.services.declaration import (
     ServiceTable,
     operation,
 )
+from stockade.services.ec2.addresses import DEFAULT_POOL, Addresses
 from stockade.services.ec2.common import IdSource, RandomIds, Request, arn
+from stockade.services.ec2.endpoint_services import SERVED_APIS, EndpointServices
+from stockade.services.ec2.endpoints import Endpoints
 from stockade.services.ec2.errors import (
     InternalFailureError,
     InvalidParameterValueError,
@@ -40,6 +43,7 @@ from stockade.services.ec2.function_interfaces import NetworkInterfaces
 from stockade.services.ec2.gateways import Gateways
 from stockade.services.ec2.group_rules import GroupRules
 from stockade.services.ec2.groups import Groups
+from stockade.services.ec2.nat_gateways import NatGateways
 from stockade.services.ec2.route_tables import RouteTables
 from stockade.services.ec2.routes import Routes
 from stockade.services.ec2.subnets import Subnets
@@ -71,7 +75,11 @@ class Ec2Service:
         region: str,
         ids: IdSource | None = None,
         network_changes: NetworkChanges | None = None,
+        address_pool: str = DEFAULT_POOL,
+        endpoint_apis: Sequence[str] = SERVED_APIS,
     ) -> None:
+        """`address_pool`: the IPv4 block Elastic IPs are drawn from; `endpoint_apis`: the
+        APIs interface endpoints may reach."""
         self._region = region
         made = ids or RandomIds()
         changes = network_changes or IgnoredChanges()
@@ -85,6 +93,11 @@ class Ec2Service:
         self.routes = Routes(store, made, changes)
         self.interfaces = NetworkInterfaces(store)
         self.flow_logs = FlowLogs(store, made, region)
+        # Egress: Elastic IPs, NAT gateways, interface VPC endpoints.
+        self.addresses = Addresses(store, made, region, address_pool)
+        self.nat_gateways = NatGateways(store, made)
+        self.endpoint_services = EndpointServices(region, endpoint_apis)
+        self.endpoints = Endpoints(store, made, self.endpoint_services)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(
@@ -100,6 +113,10 @@ class Ec2Service:
                 *self._route_operations(),
                 *self._interface_operations(),
                 *self._flow_log_operations(),
+                *self._address_operations(),
+                *self._nat_gateway_operations(),
+                *self._endpoint_operations(),
+                *self._route_replacement_operations(),
             ],
             ERRORS,
         )
@@ -216,6 +233,101 @@ class Ec2Service:
                       READ),
             operation("DeleteFlowLogs", f.delete_flow_logs, self._on_flow_logs, WRITE),
         ]  # fmt: skip
+
+    def _address_operations(self) -> list[Operation[Any]]:
+        a, eip = self.addresses, ResourceKind.ELASTIC_IP
+        return [
+            operation("AllocateAddress", a.allocate_address,
+                      self._create("AllocateAddress", eip, None), WRITE),
+            operation("DescribeAddresses", a.describe_addresses,
+                      _anything("DescribeAddresses"), READ),
+            operation("ReleaseAddress", a.release_address,
+                      self._on_optional("ReleaseAddress", eip, "AllocationId"), WRITE),
+        ]  # fmt: skip
+
+    def _nat_gateway_operations(self) -> list[Operation[Any]]:
+        n, nat = self.nat_gateways, ResourceKind.NAT_GATEWAY
+        return [
+            operation("CreateNatGateway", n.create_nat_gateway,
+                      self._create_nat_gateway(), WRITE),
+            operation("DescribeNatGateways", n.describe_nat_gateways,
+                      _anything("DescribeNatGateways"), READ),
+            operation("DeleteNatGateway", n.delete_nat_gateway,
+                      self._on("DeleteNatGateway", nat, "NatGatewayId"), WRITE),
+        ]  # fmt: skip
+
+    def _endpoint_operations(self) -> list[Operation[Any]]:
+        e = self.endpoints
+        return [
+            operation("CreateVpcEndpoint", e.create_vpc_endpoint,
+                      self._create_endpoint(), WRITE),
+            operation("DescribeVpcEndpoints", e.describe_vpc_endpoints,
+                      _anything("DescribeVpcEndpoints"), READ),
+            operation("DeleteVpcEndpoints", e.delete_vpc_endpoints,
+                      self._on_endpoints("DeleteVpcEndpoints"), WRITE),
+            operation("DescribeVpcEndpointServices",
+                      self.endpoint_services.describe_vpc_endpoint_services,
+                      _anything("DescribeVpcEndpointServices"), READ),
+        ]  # fmt: skip
+
+    def _route_replacement_operations(self) -> list[Operation[Any]]:
+        r, rtb = self.routes, ResourceKind.ROUTE_TABLE
+        return [
+            operation("ReplaceRoute", r.replace_route,
+                      self._on("ReplaceRoute", rtb, "RouteTableId"), WRITE),
+        ]  # fmt: skip
+
+    # -- needs of egress: Elastic IPs, NAT gateways, VPC endpoints ------------------------------
+    def _on_optional(self, action: str, kind: ResourceKind, member: str) -> Needs[Request]:
+        """The action on the resource named, or on the kind's resources when none is."""
+
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            return [Need(f"ec2:{action}", self._arn(ctx, kind, request.get(member) or "*"))]
+
+        return needs
+
+    def _create_nat_gateway(self) -> Needs[Request]:
+        """On the new gateway, its subnet and its Elastic IP (service authorization
+        reference, "CreateNatGateway")."""
+        action = "ec2:CreateNatGateway"
+
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            found = [Need(action, self._arn(ctx, ResourceKind.NAT_GATEWAY, "*"))]
+            if request.get("SubnetId"):
+                found.append(Need(action, self._arn(ctx, ResourceKind.SUBNET,
+                                                    request["SubnetId"])))  # fmt: skip
+            if request.get("AllocationId"):
+                found.append(Need(action, self._arn(ctx, ResourceKind.ELASTIC_IP,
+                                                    request["AllocationId"])))  # fmt: skip
+            return found
+
+        return needs
+
+    def _create_endpoint(self) -> Needs[Request]:
+        """On the new endpoint, its VPC, and each subnet and security group it is given
+        (service authorization reference, "CreateVpcEndpoint")."""
+        action = "ec2:CreateVpcEndpoint"
+
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            found = [
+                Need(action, self._arn(ctx, ResourceKind.VPC_ENDPOINT, "*")),
+                Need(action, self._arn(ctx, ResourceKind.VPC, request["VpcId"])),
+            ]
+            for subnet_id in request.get("SubnetIds") or ():
+                found.append(Need(action, self._arn(ctx, ResourceKind.SUBNET, subnet_id)))
+            for group_id in request.get("SecurityGroupIds") or ():
+                found.append(Need(action, self._arn(ctx, ResourceKind.SECURITY_GROUP, group_id)))
+            return found
+
+        return needs
+
+    def _on_endpoints(self, action: str) -> Needs[Request]:
+        def needs(ctx: RequestContext, request: Request) -> Sequence[Need]:
+            kind = ResourceKind.VPC_ENDPOINT
+            named = request["VpcEndpointIds"] or ["*"]
+            return [Need(f"ec2:{action}", self._arn(ctx, kind, e)) for e in named]
+
+        return needs
 
     # -- needs -------------------------------------------------------------------------------
     def _arn(self, ctx: RequestContext, kind: ResourceKind, resource_id: str) -> str:

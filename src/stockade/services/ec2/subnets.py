@@ -7,7 +7,7 @@ from typing import Any
 
 from stockade.domain.network import ResourceKind, Subnet, network
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import configuration_items, quotas
+from stockade.services.ec2 import configuration_items, egress_dependents, quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -99,7 +99,9 @@ class Subnets:
             subnet = tx.networks.get_subnet(account, subnet_id)
             if subnet is None:
                 raise no_subnet(subnet_id)
-            if used_by_a_function(tx, account, subnet_id):  # a function's interfaces are in it
+            if used_by_a_function(tx, account, subnet_id) or egress_dependents.in_use(
+                tx, account, subnet.vpc_id, subnet_id
+            ):  # a function's interfaces, a live NAT gateway or an endpoint's interface
                 raise DependencyViolationError(
                     f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
                 )

@@ -1,5 +1,5 @@
 """CreateTags, DeleteTags, DescribeTags over the account's VPCs, subnets, security groups,
-internet gateways and route tables.
+internet gateways and route tables, and its Elastic IPs, NAT gateways and VPC endpoints.
 
 A resource is named by its id; its kind is the id's prefix. Tags are limited to 50 a resource
 ("Tag restrictions", EC2 user guide); deleting a tag given with a value deletes it only where
@@ -23,7 +23,7 @@ from stockade.domain.network import (
 )
 from stockade.domain.routing import RouteTable
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import configuration_items
+from stockade.services.ec2 import configuration_items, egress_tags
 from stockade.services.ec2.common import (
     Request,
     check_dry_run,
@@ -40,13 +40,14 @@ from stockade.services.ec2.vpcs import load_vpc
 from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
 
-Tagged = Vpc | Subnet | SecurityGroup | InternetGateway | RouteTable
+Tagged = Vpc | Subnet | SecurityGroup | InternetGateway | RouteTable | egress_tags.EgressTagged
 PREFIXES = {
     "vpc": ResourceKind.VPC,
     "subnet": ResourceKind.SUBNET,
     "sg": ResourceKind.SECURITY_GROUP,
     "igw": ResourceKind.INTERNET_GATEWAY,
     "rtb": ResourceKind.ROUTE_TABLE,
+    **egress_tags.PREFIXES,
 }
 
 
@@ -101,7 +102,8 @@ class ResourceTags:
             items: list[Tagged] = [*tx.networks.vpcs(account), *tx.networks.subnets(account),
                                    *tx.networks.groups(account),
                                    *tx.networks.gateways(account),
-                                   *tx.networks.route_tables(account)]  # fmt: skip
+                                   *tx.networks.route_tables(account),
+                                   *egress_tags.everything(tx, account)]  # fmt: skip
         described = sorted(
             (_description(item, key, value) for item in items for key, value in item.tags),
             key=lambda d: (d["ResourceId"], d["Key"]),
@@ -133,11 +135,15 @@ def _load(tx: Transaction, account: AccountId, resource_id: str) -> Tagged:
         return load_gateway(tx, account, resource_id)
     if kind is ResourceKind.ROUTE_TABLE:
         return load_table(tx, account, resource_id)
+    if kind is not None and kind in egress_tags.PREFIXES.values():
+        return egress_tags.load(tx, account, kind, resource_id)
     raise InvalidIdError(f"The ID '{resource_id[:64]}' is not valid")
 
 
 def _put(tx: Transaction, item: Tagged) -> None:
-    if isinstance(item, Vpc):
+    if isinstance(item, egress_tags.EgressTagged):
+        egress_tags.put(tx, item)
+    elif isinstance(item, Vpc):
         tx.networks.put_vpc(item)
     elif isinstance(item, Subnet):
         tx.networks.put_subnet(item)
@@ -150,6 +156,8 @@ def _put(tx: Transaction, item: Tagged) -> None:
 
 
 def _resource_id(item: Tagged) -> str:
+    if isinstance(item, egress_tags.EgressTagged):
+        return egress_tags.resource_id(item)
     if isinstance(item, Vpc):
         return item.vpc_id
     if isinstance(item, InternetGateway):

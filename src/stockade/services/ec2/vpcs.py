@@ -10,7 +10,7 @@ from typing import Any
 from stockade.domain.network import ALL_PROTOCOLS, ResourceKind, Rule, SecurityGroup, Vpc, network
 from stockade.domain.routing import main_table
 from stockade.services.context import RequestContext
-from stockade.services.ec2 import configuration_items, quotas
+from stockade.services.ec2 import configuration_items, egress_dependents, quotas
 from stockade.services.ec2.common import (
     IdSource,
     Request,
@@ -122,6 +122,7 @@ class Vpcs:
             if (
                 tx.networks.subnets(account, vpc_id)
                 or tx.networks.gateways(account, vpc_id)
+                or egress_dependents.in_use(tx, account, vpc_id)
                 or any(not t.is_main for t in tables)
                 or any(not g.is_default for g in groups)
             ):
