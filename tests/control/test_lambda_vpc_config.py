@@ -133,8 +133,9 @@ def test_a_function_in_a_vpc_shows_its_config_everywhere_and_runs_there(
     assert listed[0]["VpcConfig"] == expected
     lam.invoke(FunctionName=name, Payload=b"{}")
     assert last_placement(backend) == VpcPlacement(
-        server.account_id, tuple(network["subnets"]), (network["group"],), False
-    )
+        server.account_id, tuple(network["subnets"]), (network["group"],), False,
+        f"arn:aws:lambda:us-east-1:{server.account_id}:function:{name}",
+    )  # fmt: skip
 
 
 def test_a_function_never_given_a_vpc_config_has_none_and_runs_outside(
@@ -169,8 +170,9 @@ def test_an_update_moves_a_function_into_a_vpc_and_an_empty_config_takes_it_out(
     }
     lam.invoke(FunctionName=name, Payload=b"{}")  # a new configuration: a new environment
     assert last_placement(backend) == VpcPlacement(
-        server.account_id, tuple(network["subnets"][:1]), (network["group"],), True
-    )
+        server.account_id, tuple(network["subnets"][:1]), (network["group"],), True,
+        f"arn:aws:lambda:us-east-1:{server.account_id}:function:{name}",
+    )  # fmt: skip
     # Other settings leave the VPC as it is.
     lam.update_function_configuration(FunctionName=name, Timeout=9)
     shown = lam.get_function_configuration(FunctionName=name)
