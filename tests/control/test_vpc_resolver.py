@@ -161,7 +161,8 @@ def test_egress_and_route_changes_are_told_after_they_commit(
     everywhere: dict[str, Any] = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
                                   "IpRanges": [{"CidrIp": "192.0.2.0/24"}]}  # fmt: skip
     ec2.rules.authorize_ingress(ctx, {"GroupId": net["web"], "IpPermissions": [everywhere]})
-    assert told.told == []  # inbound rules change nothing an environment reaches
+    # Inbound rules decide whom an interface endpoint of the VPC admits.
+    assert told.told == [(server.account_id, net["vpc"])]
     ec2.rules.authorize_egress(ctx, {"GroupId": net["web"], "IpPermissions": [everywhere]})
     ec2.rules.revoke_egress(ctx, {"GroupId": net["web"], "IpPermissions": [everywhere]})
     table = server.client("ec2").create_route_table(VpcId=net["vpc"])["RouteTable"]
@@ -176,13 +177,13 @@ def test_egress_and_route_changes_are_told_after_they_commit(
         ctx, {"RouteTableId": table["RouteTableId"], "SubnetId": net["subnet"]}
     )
     ec2.routes.disassociate_route_table(ctx, {"AssociationId": made["AssociationId"]})
-    assert told.told == [(server.account_id, net["vpc"])] * 6
+    assert told.told == [(server.account_id, net["vpc"])] * 7
     # A change refused, or only tried (DryRun), is not told.
     with pytest.raises(Exception, match="DryRun"):
         ec2.rules.authorize_egress(
             ctx, {"GroupId": net["web"], "IpPermissions": [everywhere], "DryRun": True}
         )
-    assert len(told.told) == 6
+    assert len(told.told) == 7
     server.client("ec2").delete_route_table(RouteTableId=table["RouteTableId"])
     server.client("ec2").detach_internet_gateway(
         InternetGatewayId=gateway["InternetGatewayId"], VpcId=net["vpc"]

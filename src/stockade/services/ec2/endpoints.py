@@ -16,6 +16,7 @@ from typing import Any
 
 from stockade.domain.egress import EndpointInterface, VpcEndpoint, endpoint_address
 from stockade.domain.network import ResourceKind, SecurityGroup, Subnet
+from stockade.sandbox.network.attachment import IgnoredChanges, NetworkChanges
 from stockade.services.context import RequestContext
 from stockade.services.ec2 import egress_quotas
 from stockade.services.ec2.common import (
@@ -57,10 +58,18 @@ def no_endpoint(endpoint_id: str) -> VpcEndpointNotFoundError:
 
 
 class Endpoints:
-    def __init__(self, store: Store, ids: IdSource, services: EndpointServices) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ids: IdSource,
+        services: EndpointServices,
+        network_changes: NetworkChanges | None = None,
+    ) -> None:
         self._store = store
         self._ids = ids
         self._services = services
+        # Told after a change commits: which APIs a VPC's functions reach may have changed.
+        self._changes = network_changes or IgnoredChanges()
 
     def create_vpc_endpoint(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         refuse_unoffered(request, _UNOFFERED)
@@ -117,6 +126,7 @@ class Endpoints:
                 tags)  # fmt: skip
             tx.egress.put_endpoint(endpoint)
             rendered = self._render_in(tx, endpoint)
+        self._changes.vpc_changed(account, endpoint.vpc_id)
         return {"VpcEndpoint": rendered, **({"ClientToken": token} if token else {})}
 
     def describe_vpc_endpoints(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
@@ -134,11 +144,12 @@ class Endpoints:
     def delete_vpc_endpoints(self, ctx: RequestContext, request: Request) -> dict[str, Any]:
         """Each id named is deleted, or answered in `Unsuccessful` (the request succeeds)."""
         account = ctx.principal.account_id
-        unsuccessful = []
+        unsuccessful, vpcs = [], set()
         with self._store.write() as tx:
             check_dry_run(request)
             for endpoint_id in dict.fromkeys(request["VpcEndpointIds"]):
-                if tx.egress.get_endpoint(account, endpoint_id) is None:
+                endpoint = tx.egress.get_endpoint(account, endpoint_id)
+                if endpoint is None:
                     error = no_endpoint(str(endpoint_id))
                     unsuccessful.append({
                         "ResourceId": endpoint_id,
@@ -146,6 +157,9 @@ class Endpoints:
                     })  # fmt: skip
                     continue
                 tx.egress.delete_endpoint(account, endpoint_id)
+                vpcs.add(endpoint.vpc_id)
+        for vpc_id in sorted(vpcs):
+            self._changes.vpc_changed(account, vpc_id)
         return {"Unsuccessful": unsuccessful}
 
     def _render_in(self, tx: Transaction, endpoint: VpcEndpoint) -> dict[str, Any]:

@@ -83,8 +83,8 @@ class GroupRules:
             check_dry_run(request)
             tx.networks.put_group(updated)
             configuration_items.record(ctx, tx, self._region, [group_id])
-        if egress:
-            self._changes.vpc_changed(account, group.vpc_id)
+        # Egress rules decide what functions reach; ingress rules whom an endpoint admits.
+        self._changes.vpc_changed(account, group.vpc_id)
         rendered = [render_rule(r, group_id, account, self._region) for r in new]
         return {"Return": True, "SecurityGroupRules": rendered}
 
@@ -120,7 +120,7 @@ class GroupRules:
             kept = tuple(r for r in group.rules if r.rule_id not in gone)
             tx.networks.put_group(replace(group, rules=kept))
             configuration_items.record(ctx, tx, self._region, [group_id])
-        if egress and gone:
+        if gone:
             self._changes.vpc_changed(account, group.vpc_id)
         revoked = [r for r in group.rules if r.rule_id in gone]
         answer: dict[str, Any] = {

@@ -16,6 +16,7 @@ from typing import Any
 
 from stockade.domain.egress import Connectivity, NatGateway, endpoint_address
 from stockade.domain.network import ResourceKind
+from stockade.sandbox.network.attachment import IgnoredChanges, NetworkChanges
 from stockade.services.context import RequestContext
 from stockade.services.ec2 import egress_quotas
 from stockade.services.ec2.addresses import load_address
@@ -58,7 +59,11 @@ def load_live_nat_gateway(tx: Transaction, account: AccountId, nat_gateway_id: s
 
 
 class NatGateways:
-    def __init__(self, store: Store, ids: IdSource) -> None:
+    def __init__(
+        self, store: Store, ids: IdSource, network_changes: NetworkChanges | None = None
+    ) -> None:
+        # Told after a deletion commits: routes through the gateway become blackholes.
+        self._changes = network_changes or IgnoredChanges()
         self._store = store
         self._ids = ids
 
@@ -146,6 +151,7 @@ class NatGateways:
                     tx.networks.put_route_table(table.without_nat_gateway(gateway.nat_gateway_id))
             tx.egress.put_nat_gateway(gateway.delete(now))
             egress_quotas.forget_old_deleted_nat_gateways(tx, account, now)
+        self._changes.vpc_changed(account, gateway.vpc_id)
         return {"NatGatewayId": gateway.nat_gateway_id}
 
 

@@ -95,9 +95,9 @@ class Ec2Service:
         self.flow_logs = FlowLogs(store, made, region)
         # Egress: Elastic IPs, NAT gateways, interface VPC endpoints.
         self.addresses = Addresses(store, made, region, address_pool)
-        self.nat_gateways = NatGateways(store, made)
+        self.nat_gateways = NatGateways(store, made, changes)
         self.endpoint_services = EndpointServices(region, endpoint_apis)
-        self.endpoints = Endpoints(store, made, self.endpoint_services)
+        self.endpoints = Endpoints(store, made, self.endpoint_services, changes)
 
     def table(self) -> ServiceTable:
         return ServiceTable.of(

@@ -23,6 +23,7 @@ from stockade.domain.network import (
 from stockade.domain.routing import RouteTable, reaches_internet
 from stockade.sandbox.network.attachment import (
     EgressRule,
+    EndpointView,
     IpProtocol,
     ResolvedVpc,
     SubnetView,
@@ -31,6 +32,8 @@ from stockade.sandbox.network.attachment import (
 from stockade.services.ec2.function_interfaces import interface_id
 from stockade.store.ports import Store
 from stockade.types import AccountId
+
+HTTPS = 443
 
 
 class StoreVpcResolver:
@@ -48,6 +51,12 @@ class StoreVpcResolver:
             vpc = None if subnet is None else tx.networks.get_vpc(account, subnet.vpc_id)
             groups = [tx.networks.get_group(account, g) for g in placement.security_group_ids]
             tables = [] if subnet is None else tx.networks.route_tables(account, subnet.vpc_id)
+            endpoints = [] if subnet is None else tx.egress.endpoints(account, subnet.vpc_id)
+            endpoint_groups = {
+                group_id: tx.networks.get_group(account, group_id)
+                for endpoint in endpoints
+                for group_id in endpoint.group_ids
+            }
         if subnet is None or vpc is None:
             return None
         present = [g for g in groups if g is not None and g.vpc_id == subnet.vpc_id]
@@ -70,12 +79,27 @@ class StoreVpcResolver:
             name = placement.function_arn.rsplit(":", 1)[-1]
             interface = interface_id(placement.account_id, name, subnet.subnet_id)
             address = interface_address(subnet_block, interface)
+        seen_as = address or subnet_block.network_address  # whom an endpoint sees
+        views = tuple(
+            EndpointView(
+                endpoint.service_name,
+                ipaddress.IPv4Address(interface.address),
+                _admits(
+                    [endpoint_groups.get(g) for g in endpoint.group_ids],
+                    seen_as,
+                    placement.security_group_ids,
+                ),
+            )
+            for endpoint in endpoints
+            for interface in endpoint.interfaces
+        )
         return ResolvedVpc(
             view,
             placement.security_group_ids,
             egress_rules(present),
             interface_id=interface or "",
             interface_address=address,
+            endpoints=views,
         )
 
 
@@ -111,6 +135,35 @@ def _resolved(rule: Rule) -> list[EgressRule]:
     if rule.cidr_ipv6:
         blocks.append(ipaddress.IPv6Network(rule.cidr_ipv6, strict=False))
     return [EgressRule(protocol, block, ports) for block in blocks]
+
+
+def _admits(
+    groups: Iterable[SecurityGroup | None],
+    source: ipaddress.IPv4Address,
+    source_groups: tuple[str, ...],
+) -> bool:
+    """Whether an endpoint's groups let HTTPS in from `source` (an address, or a member of
+    one of `source_groups`)."""
+    for group in groups:
+        for rule in () if group is None else group.rules:
+            if rule.egress or not _carries_https(rule):
+                continue
+            if rule.group_id and rule.group_id in source_groups:
+                return True
+            if rule.cidr_ipv4 and source in ipaddress.IPv4Network(rule.cidr_ipv4, strict=False):
+                return True
+    return False
+
+
+def _carries_https(rule: Rule) -> bool:
+    if rule.protocol == ALL_PROTOCOLS:
+        return True
+    return (
+        rule.protocol == "tcp"
+        and rule.from_port is not None
+        and rule.to_port is not None
+        and rule.from_port <= HTTPS <= rule.to_port
+    )
 
 
 def _block(cidr: str) -> ipaddress.IPv4Network | None:
