@@ -179,3 +179,76 @@ def _from_namespace(namespace: str, address: str, port: int) -> str:
         capture_output=True, timeout=20, check=True,
     )  # fmt: skip
     return done.stdout.decode().strip()
+
+
+def test_an_interface_endpoint_gives_a_private_function_the_platforms_api(
+    vpc_server: tuple[RunningServer, Vpc], probe: str
+) -> None:
+    """No NAT route: STS is out of reach until the VPC has an interface endpoint for it
+    whose group admits the function on HTTPS, and the function's group lets HTTPS out."""
+    server, vpc = vpc_server
+    ec2 = server.client("ec2")
+    assert invoke_probe(server, probe, {"sdk": "sts"})["sdk"].startswith("error:")
+    door = ec2.create_security_group(GroupName="sts-door", Description="https", VpcId=vpc.vpc)
+    https_in_vpc: dict[str, Any] = {
+        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+        "IpRanges": [{"CidrIp": "10.61.0.0/16"}],
+    }  # fmt: skip
+    ec2.authorize_security_group_ingress(GroupId=door["GroupId"], IpPermissions=[https_in_vpc])
+    endpoint = ec2.create_vpc_endpoint(
+        VpcEndpointType="Interface", VpcId=vpc.vpc, ServiceName="com.amazonaws.us-east-1.sts",
+        SubnetIds=[vpc.subnet], SecurityGroupIds=[door["GroupId"]],
+    )["VpcEndpoint"]["VpcEndpointId"]  # fmt: skip
+    try:
+        # The function's own group still lets only the database's port out.
+        assert invoke_probe(server, probe, {"sdk": "sts"})["sdk"].startswith("error:")
+        ec2.authorize_security_group_egress(GroupId=vpc.group, IpPermissions=[https_in_vpc])
+        assert _eventually(server, probe, {"sdk": "sts"}, "sdk", f"ok:{server.account_id}")
+    finally:
+        ec2.revoke_security_group_egress(GroupId=vpc.group, IpPermissions=[https_in_vpc])
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+        ec2.delete_security_group(GroupId=door["GroupId"])
+    assert _eventually(server, probe, {"sdk": "sts"}, "sdk", "error:")
+
+
+def test_a_nat_route_takes_a_private_subnet_to_the_internet(
+    vpc_server: tuple[RunningServer, Vpc], probe: str, internet: NetHost
+) -> None:
+    server, vpc = vpc_server
+    ec2 = server.client("ec2")
+    to_internet: dict[str, Any] = {
+        "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+        "IpRanges": [{"CidrIp": f"{internet.address}/32"}],
+    }  # fmt: skip
+    ec2.authorize_security_group_egress(GroupId=vpc.group, IpPermissions=[to_internet])
+    target = {"targets": [[internet.address, 8080]]}
+    key = f"{internet.address}:8080"
+    assert invoke_probe(server, probe, target)[key] == "error:TimeoutError"  # no NAT route yet
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc.vpc)
+    public = ec2.create_subnet(VpcId=vpc.vpc, CidrBlock="10.61.2.0/24")["Subnet"]["SubnetId"]
+    public_table = ec2.create_route_table(VpcId=vpc.vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"][
+        "NatGatewayId"
+    ]
+    private_table = ec2.create_route_table(VpcId=vpc.vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    ec2.associate_route_table(RouteTableId=private_table, SubnetId=vpc.subnet)
+    # Out through the host's NAT: the internet host sees the host's own address.
+    assert _eventually(server, probe, target, key, f"ok:{internet.name} {internet.host_address}")
+    ec2.delete_nat_gateway(NatGatewayId=nat)  # the route becomes a blackhole
+    assert _eventually(server, probe, target, key, "error:TimeoutError")
+
+
+def _eventually(
+    server: RunningServer, probe: str, event: dict[str, Any], key: str, prefix: str
+) -> bool:
+    """The rules follow a change just after it commits: ask again for a few seconds."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if str(invoke_probe(server, probe, event)[key]).startswith(prefix):
+            return True
+    return False

@@ -50,6 +50,16 @@ def handler(event, context):
         return {"download": _bulk(event["download"], False)}
     if "upload" in event:
         return {"upload": _bulk(event["upload"], True)}
+    if "sdk" in event:  # one call through the SDK, no retries, short timeouts
+        import boto3
+        from botocore.config import Config
+
+        quick = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1})
+        try:
+            who = boto3.client(event["sdk"], config=quick).get_caller_identity()
+            return {"sdk": "ok:" + who["Account"]}
+        except Exception as exc:
+            return {"sdk": "error:" + type(exc).__name__}
     if "burst" in event:  # n connections at once to one place: how many were opened
         host, port, n = event["burst"]
         with ThreadPoolExecutor(n) as pool:
