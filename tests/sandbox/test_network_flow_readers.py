@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -29,8 +30,9 @@ import pytest
 from stockade.clock import FakeClock
 from stockade.domain.flow_log import Action
 from stockade.sandbox.network.conntrack_events import ConntrackEvents, EndedFlow, flush
+from stockade.sandbox.network.errors import NetworkError
 from stockade.sandbox.network.flow_aggregator import FlowAggregator, FlowInterface
-from stockade.sandbox.network.netns_socket import write_proc_sys
+from stockade.sandbox.network.netns_socket import call_in_netns, interface_name, write_proc_sys
 from stockade.sandbox.network.nflog import LoggedPacket, NflogReader
 from stockade.types import AccountId
 
@@ -282,3 +284,33 @@ def test_conntrack_reader_reports_an_ended_connection_with_both_directions_count
         (Action.ACCEPT, ENV, SERVER, flow.src_port, OPEN_PORT, orig_packets, orig_bytes),
         (Action.ACCEPT, SERVER, ENV, OPEN_PORT, flow.src_port, reply_packets, reply_bytes),
     }  # fmt: skip
+
+
+def test_a_call_in_a_namespace_sees_its_interfaces_and_leaves_the_caller_where_it_was(
+    router: Router,
+) -> None:
+    inside = {name for _, name in call_in_netns(router.name, socket.if_nameindex)}
+    assert {"lo", "up0", router.interface} == inside
+    outside = {name for _, name in socket.if_nameindex()}
+    assert router.interface not in outside  # this thread never left the host's namespace
+    assert interface_name(router.name, socket.if_nametoindex("lo")) == "lo"
+
+
+def test_a_group_already_bound_in_the_namespace_is_refused(router: Router) -> None:
+    async def scenario() -> None:
+        first = await NflogReader.open(router.name, GROUP)
+        try:
+            with pytest.raises(NetworkError, match="not permitted"):  # bound by another socket
+                await NflogReader.open(router.name, GROUP)
+        finally:
+            first.close()
+        again = await NflogReader.open(router.name, GROUP)  # closing released it
+        again.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("name", ["../etc", "a/b", "", "stk-no-such-namespace-here"])
+def test_a_missing_or_malformed_namespace_name_fails_closed(name: str) -> None:
+    with pytest.raises(NetworkError):
+        call_in_netns(name, socket.if_nameindex)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Generic, TypeVar
@@ -63,7 +64,7 @@ def send_acknowledged(sock: socket.socket, requests: Iterable[bytes]) -> None:
             if acks:
                 if acks[0] != 0:
                     code = acks[0] or 0
-                    raise NetworkError(f"a netfilter request failed: errno {code}")
+                    raise NetworkError(f"a netfilter request failed: {os.strerror(code)}")
                 break
         else:
             raise NetworkError("no acknowledgement among the kernel's messages")

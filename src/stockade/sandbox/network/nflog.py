@@ -126,7 +126,7 @@ Names = Callable[[int], str | None]
 
 class NflogReader:
     """The packets logged to one group in one namespace (one reader per group per namespace:
-    the kernel refuses a second binding)."""
+    the kernel refuses a second socket's binding with EPERM until the first closes)."""
 
     def __init__(self, netns: str, reader: NetlinkReader[RawPacket], names: Names) -> None:
         self.netns = netns
