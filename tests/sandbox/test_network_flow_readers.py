@@ -251,11 +251,16 @@ def test_conntrack_reader_reports_an_ended_connection_with_both_directions_count
                 _in, router.env, sys.executable, "-c", CONNECT, SERVER, str(OPEN_PORT)
             )
             assert server.wait(WAIT_S) == 0
+            # Dropped packets are never confirmed by conntrack: no ended flow, no ACCEPT.
+            await asyncio.to_thread(
+                _in, router.env, sys.executable, "-c", REJECTED,
+                SERVER, str(CLOSED_PORT), str(UDP_PORT),
+            )  # fmt: skip
             orig, reply = await asyncio.to_thread(_settled, router.name)
             # The ended connection sits in TIME_WAIT until conntrack's collector passes
             # (tens of seconds); ending it now brings its destroy event at once.
             await asyncio.to_thread(flush, router.name)
-            return await _collect(events.flows(), 1), orig, reply
+            return await _collect(events.flows(), 2, seconds=3.0), orig, reply
         finally:
             events.close()
             if server.poll() is None:
@@ -293,6 +298,7 @@ def test_a_call_in_a_namespace_sees_its_interfaces_and_leaves_the_caller_where_i
     assert {"lo", "up0", router.interface} == inside
     outside = {name for _, name in socket.if_nameindex()}
     assert router.interface not in outside  # this thread never left the host's namespace
+    assert {name for _, name in call_in_netns(None, socket.if_nameindex)} == outside
     assert interface_name(router.name, socket.if_nametoindex("lo")) == "lo"
 
 

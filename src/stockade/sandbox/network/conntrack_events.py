@@ -108,8 +108,9 @@ def parse_datagram(datagram: bytes) -> Iterator[EndedFlow]:
                 yield flow
 
 
-def enable_accounting(netns: str) -> None:
-    """Count packets and bytes of connections tracked from now on in `netns` (blocking)."""
+def enable_accounting(netns: str | None) -> None:
+    """Count packets and bytes of connections tracked from now on in `netns` (None: the
+    process's own namespace, the host's; blocking)."""
     for key, value in SYSCTLS:
         write_proc_sys(netns, key, value)
 
@@ -129,12 +130,12 @@ def flush(netns: str) -> None:
 class ConntrackEvents:
     """The connections that end in one namespace, as they end."""
 
-    def __init__(self, netns: str, reader: NetlinkReader[EndedFlow]) -> None:
+    def __init__(self, netns: str | None, reader: NetlinkReader[EndedFlow]) -> None:
         self.netns = netns
         self._reader = reader
 
     @classmethod
-    async def open(cls, netns: str) -> ConntrackEvents:
+    async def open(cls, netns: str | None) -> ConntrackEvents:
         await asyncio.to_thread(enable_accounting, netns)
         sock = await asyncio.to_thread(open_netfilter_socket, netns, (NFNLGRP_CONNTRACK_DESTROY,))
         return cls(netns, NetlinkReader(sock, parse_datagram))

@@ -29,7 +29,7 @@ ACK_TIMEOUT_S = 5.0
 MAX_DATAGRAMS_PER_WAKE = 64  # then yield to the loop; the reader is called again
 
 
-def open_netfilter_socket(netns: str, groups: Iterable[int] = ()) -> socket.socket:
+def open_netfilter_socket(netns: str | None, groups: Iterable[int] = ()) -> socket.socket:
     """A NETLINK_NETFILTER socket in `netns`, joined to the multicast `groups`."""
     sock = open_socket(netns, socket.AF_NETLINK, socket.SOCK_RAW, nl.NETLINK_NETFILTER)
     try:

@@ -42,9 +42,12 @@ def _setns(fd: int) -> None:
         raise NetworkError(f"cannot enter the network namespace: {os.strerror(err)}")
 
 
-def call_in_netns(name: str, call: Callable[[], T], timeout_s: float = CALL_TIMEOUT_S) -> T:
-    """Run `call` in a new thread that first enters namespace `name`; return its result (or
-    raise its exception). Blocks the calling thread; from a coroutine use `acall_in_netns`."""
+def call_in_netns(name: str | None, call: Callable[[], T], timeout_s: float = CALL_TIMEOUT_S) -> T:
+    """Run `call` in a new thread that first enters namespace `name` (None: the process's own,
+    where the default network's rules live, so no thread); return its result or raise its
+    exception. Blocks the calling thread: from a coroutine, call it via `asyncio.to_thread`."""
+    if name is None:
+        return call()
     path = netns_path(name)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -73,13 +76,13 @@ def call_in_netns(name: str, call: Callable[[], T], timeout_s: float = CALL_TIME
     return results[0]
 
 
-def open_socket(name: str, family: int, kind: int, protocol: int = 0) -> socket.socket:
+def open_socket(name: str | None, family: int, kind: int, protocol: int = 0) -> socket.socket:
     """A socket living in network namespace `name` (e.g. a netlink socket watching its
     netfilter); the caller owns and closes it."""
     return call_in_netns(name, lambda: socket.socket(family, kind | socket.SOCK_CLOEXEC, protocol))
 
 
-def write_proc_sys(name: str, key: str, value: str) -> None:
+def write_proc_sys(name: str | None, key: str, value: str) -> None:
     """Set a per-namespace sysctl (`net.netfilter.nf_conntrack_acct`): /proc/sys/net shows the
     namespace of the thread that opens the file."""
     if not re.fullmatch(r"net(\.[a-z0-9_]+)+", key):
@@ -96,7 +99,7 @@ def write_proc_sys(name: str, key: str, value: str) -> None:
         raise NetworkError(f"cannot set {key} in {name}: {exc.strerror}") from exc
 
 
-def interface_name(name: str, index: int) -> str | None:
+def interface_name(name: str | None, index: int) -> str | None:
     """The name of interface `index` in namespace `name` (None: no such interface now)."""
 
     def lookup() -> str | None:

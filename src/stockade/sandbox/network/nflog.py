@@ -36,6 +36,7 @@ NFULA_IFINDEX_INDEV = 4
 NFULA_PAYLOAD = 9
 NFULA_PREFIX = 10
 COPY_RANGE = 128
+NAMES_MAX = 4096
 GROUP_MAX = 0xFFFF
 PORTED = (6, 17)  # TCP, UDP: ports in the first four bytes of the transport header
 _IPV4 = struct.Struct("!BBHHHBBH4s4s")
@@ -111,7 +112,7 @@ def bind_requests(group: int) -> list[bytes]:
     ]
 
 
-def _open(netns: str, group: int) -> socket.socket:
+def _open(netns: str | None, group: int) -> socket.socket:
     sock = open_netfilter_socket(netns)
     try:
         send_acknowledged(sock, bind_requests(group))
@@ -125,14 +126,15 @@ Names = Callable[[int], str | None]
 
 
 class NflogReader:
-    """The packets logged to one group in one namespace (one reader per group per namespace:
-    the kernel refuses a second socket's binding with EPERM until the first closes)."""
+    """The packets logged to one group in one namespace (None: the process's own, where the
+    default network's rules are); one reader per group per namespace: the kernel refuses a
+    second socket's binding with EPERM until the first closes."""
 
-    def __init__(self, netns: str, reader: NetlinkReader[RawPacket], names: Names) -> None:
+    def __init__(self, netns: str | None, reader: NetlinkReader[RawPacket], names: Names) -> None:
         self.netns = netns
         self._reader = reader
         self._names = names
-        self._known: dict[int, str] = {}
+        self._known: dict[int, str | None] = {}
 
     @classmethod
     async def open(cls, netns: str, group: int) -> NflogReader:
@@ -151,15 +153,15 @@ class NflogReader:
             yield raw.named(await self._name(raw.in_index))
 
     async def _name(self, index: int | None) -> str | None:
-        # Interface indexes are allocated cyclically, so a cached name stays right for as long
-        # as a reader lives in practice; an unknown index is looked up once more.
+        # Interface indexes are allocated cyclically (not reused soon), so a name, or the
+        # absence of one, stays right long enough to cache: one lookup per index, not per
+        # packet. The cache is bounded; past its size it starts over.
         if index is None or index == 0:
             return None
         if index not in self._known:
-            name = await asyncio.to_thread(self._names, index)
-            if name is None:
-                return None
-            self._known[index] = name
+            if len(self._known) >= NAMES_MAX:
+                self._known.clear()
+            self._known[index] = await asyncio.to_thread(self._names, index)
         return self._known[index]
 
     def close(self) -> None:
