@@ -149,7 +149,7 @@ class FlowAggregator:
         )  # fmt: skip
 
     def skipped(self) -> int:
-        """Flows dropped for capacity in windows not yet handed over."""
+        """Observations dropped for capacity in windows not yet handed over."""
         return sum(self._skipped.values())
 
     def held(self) -> int:
