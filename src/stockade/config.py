@@ -50,6 +50,8 @@ class Settings:
     # VPC subnets bound to host networks: (subnet id, Linux bridge) pairs. A subnet without a
     # binding is an isolated network.
     subnet_bindings: tuple[tuple[str, str], ...] = ()
+    # Flow-log records cover windows of this many seconds (AWS: at most 60 or 600).
+    flow_log_window_s: int = 60
     max_environments: int = 600
     concurrency_limit: int = 1000  # per account, as Lambda's default quota
     scale_up_per_10s: int = 1000  # new environments per function per 10 s (Lambda's rate)

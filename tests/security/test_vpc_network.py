@@ -94,7 +94,9 @@ def vpc_server(
     data = tmp_path_factory.mktemp("vpc-network") / "data"
     with running_server(data) as first:  # the subnet must exist before it can be bound
         vpc = Vpc(first)
-    with running_server(data, "--subnet-binding", f"{vpc.subnet}={lan.bridge}") as server:
+    with running_server(
+        data, "--subnet-binding", f"{vpc.subnet}={lan.bridge}", "--flow-log-window", "2"
+    ) as server:
         yield server, vpc
 
 
@@ -130,6 +132,52 @@ def test_a_vpc_function_reaches_the_database_port_and_nothing_else(
     assert out[f"{DB}:8080"] == "error:TimeoutError"  # another port
     assert out[f"{OTHER}:5432"] == "error:TimeoutError"  # another host
     assert out[f"{internet.address}:8080"] == "error:TimeoutError"  # no NAT route
+
+
+def test_the_subnets_flow_log_records_accepted_and_rejected_flows(
+    vpc_server: tuple[RunningServer, Vpc], probe: str
+) -> None:
+    """AWS's default format, one stream per interface, the interface's own address."""
+    server, vpc = vpc_server
+    group = f"flows-{uuid.uuid4().hex[:6]}"
+    server.client("ec2").create_flow_logs(
+        ResourceType="Subnet", ResourceIds=[vpc.subnet], TrafficType="ALL",
+        LogGroupName=group, DeliverLogsPermissionArn=vpc.role,
+    )  # fmt: skip
+    invoke_probe(server, probe, {"targets": [[DB, 5432], [DB, 8080], [OTHER, 5432]]})
+    [interface] = server.client("ec2").describe_network_interfaces(
+        Filters=[{"Name": "subnet-id", "Values": [vpc.subnet]}]
+    )["NetworkInterfaces"]
+    eni, address = interface["NetworkInterfaceId"], interface["PrivateIpAddress"]
+    wanted = {  # (srcaddr, dstaddr, dstport, action): each appears in some record
+        (address, DB, "5432", "ACCEPT"),  # the connection the group allows, once it ended
+        (DB, address, None, "ACCEPT"),  # and its replies, as their own record
+        (address, DB, "8080", "REJECT"),  # another port
+        (address, OTHER, "5432", "REJECT"),  # another host
+    }
+    found: set[tuple[str, str, str | None, str]] = set()
+    lines: list[str] = []
+    deadline = time.monotonic() + 30  # a closed connection is reported once conntrack drops it
+    while time.monotonic() < deadline and not wanted <= found:
+        lines = _flow_lines(server, group, eni)
+        for line in lines:
+            fields = line.split()
+            assert len(fields) == 14, line
+            assert fields[:3] == ["2", server.account_id, eni], line
+            assert fields[13] == "OK", line
+            found.add((fields[3], fields[4], fields[6], fields[12]))
+            found.add((fields[3], fields[4], None, fields[12]))
+        time.sleep(1)
+    assert wanted <= found, lines
+
+
+def _flow_lines(server: RunningServer, group: str, stream: str) -> list[str]:
+    logs = server.client("logs")
+    try:
+        events = logs.get_log_events(logGroupName=group, logStreamName=stream)["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    return [str(event["message"]) for event in events]
 
 
 def test_nothing_on_the_lan_connects_into_the_function(

@@ -180,6 +180,15 @@ def _bindings(
     help="New connections per second an environment may open (twice that in a burst).",
 )
 @click.option(
+    "--flow-log-window",
+    type=click.IntRange(1, 600),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="Capture window of flow-log records: each interface's flows are aggregated over"
+    " this long, then delivered (AWS's maximum aggregation interval is 60 or 600 s).",
+)
+@click.option(
     "--subnet-binding",
     multiple=True,
     callback=_bindings,
@@ -216,6 +225,7 @@ def serve(
     function_network_resolver: tuple[str, ...],
     function_network_bandwidth: int,
     function_network_connection_rate: int,
+    flow_log_window: int,
     subnet_binding: tuple[tuple[str, str], ...],
     data_dir: Path,
     edge: EdgeLimits,
@@ -249,6 +259,7 @@ def serve(
         function_network_allow=function_network_allow,
         function_network_resolvers=function_network_resolver,
         subnet_bindings=subnet_binding,
+        flow_log_window_s=flow_log_window,
         function_network_bandwidth_mbit=function_network_bandwidth,
         function_network_connection_rate=function_network_connection_rate,
         edge=edge,

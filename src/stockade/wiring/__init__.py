@@ -63,6 +63,7 @@ from stockade.services.cloudtrail.service import CloudTrailService
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
 from stockade.services.ec2 import Ec2Service, StoreVpcResolver
+from stockade.services.ec2.flow_delivery import StoreFlowLogSink
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
@@ -200,7 +201,6 @@ def _build(
 
     authorizer = PolicyAuthorizer(store, monotonic=clock.monotonic)
     function_network = choose_function_network(settings, injected_sandbox=sandbox is not None)
-    vpc_network = function_network.vpc(StoreVpcResolver(store), dict(settings.subnet_bindings))
     kms = KmsService(at_rest.keys, at_rest.cipher, clock)
     deps = LambdaDeps(
         store=store,
@@ -214,7 +214,7 @@ def _build(
             LambdaEnvironmentKeys(kms, authorizer, settings.region, trail)
         ),
         network=function_network.mode,
-        vpc_supported=vpc_network is not None or sandbox is not None,
+        vpc_supported=function_network.network is not None or sandbox is not None,
         # Every runtime version ever shipped stays in the data dir (pinned functions run it).
         runtime_versions=RuntimeVersions(
             RuntimeVersionStore(settings.data_dir / "runtimes"),
@@ -226,6 +226,13 @@ def _build(
         LOG.info("recorded %d configuration items changed while the server was down", recorded)
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database, sealer=at_rest.sealer)
+    vpc_network = function_network.vpc(
+        StoreVpcResolver(store),
+        dict(settings.subnet_bindings),
+        StoreFlowLogSink(store, logs),
+        clock,
+        settings.flow_log_window_s,
+    )
     queues = SqliteQueueEngine(
         settings.queues_database, at_rest.sealer, clock, settings.storage_busy_timeout_s
     )

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network, ip_network
 from pathlib import Path
 
+from stockade.clock import Clock
 from stockade.config import Settings
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.sandbox.network.attachment import VpcResolver
 from stockade.sandbox.network.commands import HostCommands, SubprocessCommands
 from stockade.sandbox.network.default_network import DefaultNetwork, DefaultNetworkSettings
 from stockade.sandbox.network.errors import NetworkUnavailableError
+from stockade.sandbox.network.flow_delivery import FlowLogSink
 from stockade.sandbox.network.limits import EnvironmentLimits
 from stockade.sandbox.network.vpc_network import VpcNetwork
 
@@ -33,12 +35,21 @@ class FunctionNetwork:
     network: DefaultNetwork | None = None
     commands: HostCommands | None = None
 
-    def vpc(self, resolver: VpcResolver, bindings: Mapping[str, str]) -> VpcNetwork | None:
+    def vpc(
+        self,
+        resolver: VpcResolver,
+        bindings: Mapping[str, str],
+        flow_logs: FlowLogSink,
+        clock: Clock,
+        flow_window_s: int,
+    ) -> VpcNetwork | None:
         """Environments of functions with a VpcConfig join their VPC's router (needs the
         default network: a router's way out is a port of its bridge)."""
         if self.network is None or self.commands is None:
             return None
-        return VpcNetwork(self.network, resolver, self.commands, bindings)
+        return VpcNetwork(
+            self.network, resolver, self.commands, bindings, flow_logs, clock, flow_window_s
+        )
 
 
 def choose(settings: Settings, injected_sandbox: bool) -> FunctionNetwork:

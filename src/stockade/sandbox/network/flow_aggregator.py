@@ -69,8 +69,8 @@ class FlowAggregator:
         max_flows: int = DEFAULT_MAX_FLOWS,
         interfaces: Mapping[str, FlowInterface] | None = None,
     ) -> None:
-        if interval not in INTERVALS:
-            raise ValueError(f"aggregation interval must be one of {INTERVALS}")
+        if not 1 <= interval <= max(INTERVALS):
+            raise ValueError(f"the aggregation interval is 1 to {max(INTERVALS)} seconds")
         if max_flows < 1:
             raise ValueError("max_flows must be positive")
         self._clock = clock

@@ -17,15 +17,22 @@ import contextlib
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address
 
+from stockade.clock import Clock, SystemClock
 from stockade.sandbox.network.attachment import ResolvedVpc, VpcPlacement, VpcResolver
 from stockade.sandbox.network.commands import HostCommands
+from stockade.sandbox.network.conntrack_events import ConntrackEvents
 from stockade.sandbox.network.default_network import DefaultNetwork
 from stockade.sandbox.network.errors import NetworkError
+from stockade.sandbox.network.flow_aggregator import FlowAggregator, FlowInterface
+from stockade.sandbox.network.flow_delivery import FlowLogSink, NoFlowLogs, Observed
+from stockade.sandbox.network.nflog import NflogReader
 from stockade.sandbox.network.ranges import ROUTER_SLOTS
 from stockade.sandbox.network.vpc_rules import (
+    FLOW_LOG_GROUP,
+    REJECT,
     UPLINK,
     attach_rules,
     chain_rules,
@@ -33,8 +40,11 @@ from stockade.sandbox.network.vpc_rules import (
     replace_rules,
     router_ruleset,
 )
+from stockade.types import AccountId
 
 LOG = logging.getLogger(__name__)
+FLOW_WINDOW_S = 60  # records' capture window: AWS's shorter maximum aggregation interval
+TIME_WAIT_S = 5
 
 
 @dataclass
@@ -43,6 +53,7 @@ class _Router:
     index: int
     links: dict[str, str] = field(default_factory=dict)  # subnet id -> router-side link
     addressed: set[tuple[str, IPv4Address]] = field(default_factory=set)  # (link, address)
+    observers: list[asyncio.Task[None]] = field(default_factory=list)  # flow-log readers
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,9 @@ class VpcNetwork:
         resolver: VpcResolver,
         commands: HostCommands,
         bindings: Mapping[str, str] | None = None,  # subnet id -> operator's host bridge
+        flow_logs: FlowLogSink | None = None,
+        clock: Clock | None = None,
+        flow_window_s: int = FLOW_WINDOW_S,
     ) -> None:
         self._default = default
         self._resolver = resolver
@@ -77,10 +91,21 @@ class VpcNetwork:
         self._link_count = 0
         self._refreshing: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None  # the one environments live on
+        # Flow logs: what routers drop (NFLOG) and the connections that end (conntrack),
+        # aggregated per interface and window, then handed to the sink.
+        self._flow_logs = flow_logs or NoFlowLogs()
+        self._flows = FlowAggregator(clock or SystemClock(), flow_window_s)
+        self._flow_window_s = flow_window_s
+        self._placed: dict[str, tuple[str, str]] = {}  # interface id -> (vpc, subnet)
+        # interface id -> (environment's address, interface's): records show the interface's,
+        # as the VPC sees the function's traffic.
+        self._shown_as: dict[str, tuple[str, str]] = {}
+        self._delivering: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Remove the routers a crashed run of this server left (their names carry its tag)."""
         self._loop = asyncio.get_running_loop()
+        self._delivering = self._loop.create_task(self._deliver_forever())
         prefix = self._default.plan.router_namespace("vpc-")
         for name in await asyncio.to_thread(_named_namespaces):
             if name.startswith(prefix):
@@ -135,6 +160,15 @@ class VpcNetwork:
             placement, subnet_id, key, address, interface, source is not None
         )
         self._current[slot] = resolved
+        if resolved.interface_id:
+            watched = FlowInterface(AccountId(placement.account_id), resolved.interface_id)
+            self._flows.watch(interface, watched)  # what it drops arrives on this interface
+            self._flows.watch(str(address), watched)  # what it connects starts from here
+            self._placed[resolved.interface_id] = (resolved.subnet.vpc_id, subnet_id)
+            if resolved.interface_address is not None:
+                self._shown_as[resolved.interface_id] = (
+                    str(address), str(resolved.interface_address)
+                )
         return resolved
 
     def reaches_service(self, slot: int, service: str | None) -> bool:
@@ -149,6 +183,8 @@ class VpcNetwork:
         self._current.pop(slot, None)
         if attached is None:
             return
+        self._flows.forget(attached.interface)
+        self._flows.forget(str(attached.address))
         router = self._routers.get(attached.vpc_key)
         if router is None:
             return
@@ -193,9 +229,7 @@ class VpcNetwork:
             # Gone subnet or group: the environment keeps only its resolver (fail closed).
             rate = self._default.limits.new_connections_per_second
             rules = (
-                chain_rules(resolved, resolver_address, rate)
-                if resolved is not None
-                else ["counter name rejected drop"]
+                chain_rules(resolved, resolver_address, rate) if resolved is not None else [REJECT]
             )
             try:
                 await self._commands.nft(replace_rules(slot, rules), netns=router.namespace)
@@ -235,11 +269,69 @@ class VpcNetwork:
             await self._commands.nft(
                 router_ruleset(plan.gateway, plan.router_gateway), netns=router.namespace
             )
+            await self._observe(router)
         except BaseException:
             await self._remove_router(router)
             raise
         self._routers[key] = router
         return router
+
+    async def _observe(self, router: _Router) -> None:
+        """Start the router's flow readers (after its ruleset: conntrack's settings exist in a
+        namespace once a rule uses it). A closed TCP connection is reported when conntrack
+        forgets it: shorten TIME_WAIT's hold in the router so records come within seconds."""
+        await self._commands.sysctl(
+            "net.netfilter.nf_conntrack_tcp_timeout_time_wait", str(TIME_WAIT_S),
+            netns=router.namespace,
+        )  # fmt: skip
+        rejected = await NflogReader.open(router.namespace, FLOW_LOG_GROUP)
+        ended = await ConntrackEvents.open(router.namespace)
+        loop = asyncio.get_running_loop()
+        router.observers = [
+            loop.create_task(self._read_rejected(rejected)),
+            loop.create_task(self._read_ended(ended)),
+        ]
+
+    async def _read_rejected(self, reader: NflogReader) -> None:
+        try:
+            async for packet in reader.packets():
+                self._flows.rejected(packet)
+        finally:
+            reader.close()
+
+    async def _read_ended(self, reader: ConntrackEvents) -> None:
+        try:
+            async for flow in reader.flows():
+                self._flows.ended(flow)
+        finally:
+            reader.close()
+
+    async def _deliver_forever(self) -> None:
+        while True:  # until close() cancels it
+            await asyncio.sleep(max(1.0, self._flow_window_s / 4))
+            await self.deliver_due()
+
+    async def deliver_due(self) -> int:
+        """Hand the records of closed windows to the flow-log sink; lines written."""
+        observed = []
+        for seen in self._flows.due():
+            vpc_id, subnet_id = self._placed.get(seen.interface_id, ("", ""))
+            inside, shown = self._shown_as.get(seen.interface_id, ("", ""))
+            record = seen
+            if shown:
+                record = replace(
+                    seen,
+                    srcaddr=shown if seen.srcaddr == inside else seen.srcaddr,
+                    dstaddr=shown if seen.dstaddr == inside else seen.dstaddr,
+                )
+            observed.append(Observed(record, vpc_id, subnet_id))
+        if not observed:
+            return 0
+        try:
+            return await asyncio.to_thread(self._flow_logs.deliver, observed)
+        except Exception:  # the records are lost, not the server: flow logs are best effort
+            LOG.exception("could not deliver %d flow records", len(observed))
+            return 0
 
     async def _link(self, router: _Router, resolved: ResolvedVpc) -> str | None:
         """The router's link into the operator network its subnet is bound to, if any, with
@@ -272,6 +364,9 @@ class VpcNetwork:
         return link
 
     async def _remove_router(self, router: _Router) -> None:
+        for task in router.observers:
+            task.cancel()
+        await asyncio.gather(*router.observers, return_exceptions=True)
         # Deleting the namespace deletes its veths, and with them their host ends.
         try:
             await self._commands.ip_batch([f"netns del {router.namespace}"])
@@ -279,6 +374,9 @@ class VpcNetwork:
             LOG.warning("removing a VPC router: %s", exc)
 
     async def close(self) -> None:
+        if self._delivering is not None:
+            self._delivering.cancel()
+            await asyncio.gather(self._delivering, return_exceptions=True)
         for task in list(self._refreshing):
             task.cancel()
         await asyncio.gather(*self._refreshing, return_exceptions=True)

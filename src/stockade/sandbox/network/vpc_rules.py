@@ -19,6 +19,10 @@ from stockade.sandbox.network.attachment import EgressRule, IpProtocol, Resolved
 TABLE = "vpc"
 UPLINK = "up0"
 DNS_PORT = 53
+# Every packet an environment's chain drops is logged to this NFLOG group: the flow logs'
+# REJECT records (the router's own namespace: one group serves all its environments).
+FLOW_LOG_GROUP = 19
+REJECT = f"log group {FLOW_LOG_GROUP} counter name rejected drop"
 
 
 def router_ruleset(gateway: IPv4Address, resolver: IPv4Address) -> str:
@@ -92,15 +96,15 @@ def chain_rules(
     rate = new_connections_per_second
     rules = [
         f"ct state new limit rate over {rate}/second burst {2 * rate} packets"
-        " counter name rate_limited drop",
+        f" log group {FLOW_LOG_GROUP} counter name rate_limited drop",
         f"ip daddr {resolver} udp dport {DNS_PORT} accept",
         f"ip daddr {resolver} tcp dport {DNS_PORT} accept",
-        f'oifname "{UPLINK}" ip daddr {subnet.vpc_cidr} counter name rejected drop',
+        f'oifname "{UPLINK}" ip daddr {subnet.vpc_cidr} {REJECT}',
     ]
     if not subnet.internet:
-        rules.append(f'oifname "{UPLINK}" counter name rejected drop')
+        rules.append(f'oifname "{UPLINK}" {REJECT}')
     rules.extend(r for r in map(_rule, resolved.egress) if r is not None)
-    rules.append("counter name rejected drop")
+    rules.append(REJECT)
     return rules
 
 
