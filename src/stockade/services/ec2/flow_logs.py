@@ -35,6 +35,7 @@ from stockade.services.ec2.flow_log_request import (
     FlowLogRequest,
     parse,
 )
+from stockade.services.ec2.function_interfaces import function_interfaces
 from stockade.store.ports import Store, Transaction
 from stockade.types import AccountId
 
@@ -167,7 +168,8 @@ def _exists(
         return tx.networks.get_vpc(account, resource_id) is not None
     if kind is FlowLogResourceType.SUBNET:
         return tx.networks.get_subnet(account, resource_id) is not None
-    return False  # no network interface is served yet, so none exists
+    # The interfaces of functions in a VPC (the only ones served), derived from the functions.
+    return any(i.interface_id == resource_id for i in function_interfaces(tx, account))
 
 
 def _attributes(flow_log: FlowLog) -> dict[str, list[str]]:
