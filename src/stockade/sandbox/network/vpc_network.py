@@ -167,7 +167,8 @@ class VpcNetwork:
             self._placed[resolved.interface_id] = (resolved.subnet.vpc_id, subnet_id)
             if resolved.interface_address is not None:
                 self._shown_as[resolved.interface_id] = (
-                    str(address), str(resolved.interface_address)
+                    str(address),
+                    str(resolved.interface_address),
                 )
         return resolved
 
