@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, internet: NetHost) -> Itera
         "172.31.9.0/24",
         "--function-network-resolver",
         internet.address,
+        "--flow-log-window",
+        "2",
     ) as running:
         yield running
 
@@ -112,6 +115,32 @@ def test_it_never_reaches_the_host_metadata_or_private_ranges(
     refused = {k: v for k, v in out.items() if k != "self"}
     # Each has a listener and a route: only the firewall's drop makes the connect time out.
     assert set(refused.values()) == {"error:TimeoutError"}, out
+
+
+def test_rejected_attempts_are_logged_for_the_function(
+    server: RunningServer, probe: str, internet: NetHost
+) -> None:
+    """In AWS's flow-log format, in the account's /stockade/function-network/rejected group,
+    the function's stream (a default-network environment has no interface: `-`)."""
+    _invoke(server, probe, {"targets": [["10.77.0.5", 8080]]})
+    logs = server.client("logs")
+    group, lines = "/stockade/function-network/rejected", []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            events = logs.get_log_events(logGroupName=group, logStreamName=probe)["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            events = []
+        lines = [str(e["message"]).split() for e in events]
+        if any(f[4] == "10.77.0.5" and f[6] == "8080" and f[12] == "REJECT" for f in lines):
+            break
+        time.sleep(1)
+    rejected = [f for f in lines if f[4] == "10.77.0.5" and f[6] == "8080"]
+    assert rejected, lines
+    assert rejected[0][:3] == ["2", server.account_id, "-"]
+    assert rejected[0][3].startswith("100.")  # the environment's own address
+    assert rejected[0][7] == "6"  # TCP
+    assert rejected[0][12:] == ["REJECT", "OK"]
 
 
 def test_an_operator_allowed_range_is_reachable(

@@ -185,8 +185,9 @@ def _bindings(
     default=60,
     show_default=True,
     metavar="SECONDS",
-    help="Capture window of flow-log records: each interface's flows are aggregated over"
-    " this long, then delivered (AWS's maximum aggregation interval is 60 or 600 s).",
+    help="Capture window of flow-log records (and of the default network's rejected"
+    " attempts): flows are aggregated over this long, then delivered (AWS's maximum"
+    " aggregation interval is 60 or 600 s).",
 )
 @click.option(
     "--subnet-binding",

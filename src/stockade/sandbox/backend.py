@@ -36,6 +36,7 @@ class LaunchConfig:
     # The runtime version to run, already verified; None: the files this installation carries.
     runtime_files: RuntimeBundle | None = None
     vpc: VpcPlacement | None = None  # None: the default network (or none, as configured)
+    function_name: str = ""  # whose attempts the default network's rejected log names
 
 
 @dataclass(frozen=True)

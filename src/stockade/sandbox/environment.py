@@ -123,6 +123,7 @@ class Environment:
             opt_dir=opt_dir,
             build_environment=lambda layout: lambda_environment(spec, self.log_stream, layout),
             vpc=spec.vpc,
+            function_name=spec.function_name,
         )
         try:
             if spec.runtime_version is not None:  # a kept version, checked against its digest

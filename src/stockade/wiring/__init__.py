@@ -226,6 +226,8 @@ def _build(
         LOG.info("recorded %d configuration items changed while the server was down", recorded)
     adopter = ConnectionAdopter()
     logs = SqliteLogStore(settings.logs_database, sealer=at_rest.sealer)
+    if function_network.network is not None:
+        function_network.network.report_rejected_to(logs, clock, settings.flow_log_window_s)
     vpc_network = function_network.vpc(
         StoreVpcResolver(store),
         dict(settings.subnet_bindings),

@@ -13,12 +13,15 @@ import logging
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network
 
+from stockade.clock import Clock
+from stockade.sandbox.logs import LogSink
 from stockade.sandbox.network.block_claim import BlockClaim, claim_block
 from stockade.sandbox.network.commands import HostCommands
 from stockade.sandbox.network.dns import DNS_PORT, DnsForwarder, host_resolvers
 from stockade.sandbox.network.errors import NetworkError
 from stockade.sandbox.network.limits import EnvironmentLimits
 from stockade.sandbox.network.ranges import DefaultNetworkPlan
+from stockade.sandbox.network.rejected_log import RejectedLog, nflog_group
 from stockade.sandbox.network.ruleset import default_ruleset, removal
 
 LOG = logging.getLogger(__name__)
@@ -48,6 +51,24 @@ class DefaultNetwork:
         self._claim = claim
         self._plan: DefaultNetworkPlan | None = None
         self._dns: DnsForwarder | None = None
+        self._rejected: RejectedLog | None = None
+        self._watched: dict[int, str] = {}  # slot -> address, while an environment runs
+
+    def report_rejected_to(self, sink: LogSink, clock: Clock, window_s: int) -> None:
+        """Log what the rules drop from environments (before `start`)."""
+        self._rejected = RejectedLog(sink, clock, window_s)
+
+    def watch(self, slot: int, account_id: str, function_name: str) -> None:
+        """The environment in `slot` now runs this function: its rejected attempts are its."""
+        if self._rejected is not None and self._plan is not None:
+            address = str(self._plan.address(slot))
+            self._watched[slot] = address
+            self._rejected.watch(address, account_id, function_name)
+
+    def forget(self, slot: int) -> None:
+        address = self._watched.pop(slot, None)
+        if self._rejected is not None and address is not None:
+            self._rejected.forget(address)
 
     @property
     def limits(self) -> EnvironmentLimits:
@@ -80,7 +101,10 @@ class DefaultNetwork:
             )
             # No IPv6 on the bridge: the host would otherwise be reachable at its link-local.
             await self._commands.sysctl(f"net.ipv6.conf.{plan.bridge}.disable_ipv6", "1")
-            await self._commands.nft(default_ruleset(plan, s.allowed, s.dns, s.limits))
+            group = nflog_group(s.tag) if self._rejected is not None else None
+            await self._commands.nft(default_ruleset(plan, s.allowed, s.dns, s.limits, group))
+            if self._rejected is not None and group is not None:
+                await self._rejected.start(group)
             await self._commands.sysctl("net.ipv4.ip_forward", "1")
             if s.dns and dns_port is not None:
                 upstreams = list(s.resolvers) or host_resolvers()
@@ -134,6 +158,8 @@ class DefaultNetwork:
         }
 
     async def close(self) -> None:
+        if self._rejected is not None:
+            await self._rejected.close()
         if self._dns is not None:
             await self._dns.close()
             self._dns = None

@@ -137,7 +137,7 @@ class NflogReader:
         self._known: dict[int, str | None] = {}
 
     @classmethod
-    async def open(cls, netns: str, group: int) -> NflogReader:
+    async def open(cls, netns: str | None, group: int) -> NflogReader:
         if not 0 <= group <= GROUP_MAX:
             raise ValueError(f"NFLOG group {group} is not 0-{GROUP_MAX}")
         sock = await asyncio.to_thread(_open, netns, group)

@@ -31,15 +31,18 @@ def default_ruleset(
     allowed: Sequence[IPv4Network | IPv6Network] = (),
     dns: bool = True,
     limits: EnvironmentLimits | None = None,
+    log_group: int | None = None,
 ) -> str:
     """The whole table; loading it replaces any earlier version of it atomically."""
     br, gw, table = plan.bridge, plan.gateway, plan.table
+    # What an environment sends that is dropped goes to the NFLOG group too (its rejected log).
+    log = f"log group {log_group} " if log_group is not None else ""
     allowed4 = [b for b in allowed if isinstance(b, IPv4Network)]
     rate = (limits or EnvironmentLimits()).new_connections_per_second
     over = f"limit rate over {rate}/second burst {2 * rate} packets"
     rate_rule = (
         f'        iifname "{br}" ct state new add @new_connections {{ ip saddr {over} }}'
-        " counter name rate_limited drop\n"
+        f" {log}counter name rate_limited drop\n"
     )
     resolver = f"{{ {gw}, {plan.router_gateway} }}"
     dns_rules = (
@@ -67,16 +70,16 @@ table inet {table} {{
     chain input {{
         type filter hook input priority filter - 10; policy accept;
         iifname "{br}" ct state established,related accept
-{dns_rules}        iifname "{br}" counter name rejected drop
+{dns_rules}        iifname "{br}" {log}counter name rejected drop
     }}
     chain forward {{
         type filter hook forward priority filter - 10; policy accept;
         oifname "{br}" ct state established,related accept
         oifname "{br}" counter name rejected drop
         iifname "{br}" meta nfproto != ipv4 counter name rejected drop
-        iifname "{br}" ip saddr != {plan.block} counter name rejected drop
+        iifname "{br}" ip saddr != {plan.block} {log}counter name rejected drop
 {rate_rule}        iifname "{br}" ip daddr @allowed4 accept
-        iifname "{br}" ip daddr @blocked4 counter name rejected drop
+        iifname "{br}" ip daddr @blocked4 {log}counter name rejected drop
         iifname "{br}" accept
     }}
     chain output {{

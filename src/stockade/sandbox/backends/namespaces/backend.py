@@ -254,6 +254,8 @@ class NamespaceBackend:
             self._live.discard(sandbox)
             if self._s.vpc is not None:  # before the slot (and its names) can be reused
                 await self._s.vpc.detach(slot)
+            if self._s.network is not None:
+                self._s.network.forget(slot)
             self._free_slots.append(slot)
 
         pid = int(reply["pid"])
@@ -311,6 +313,8 @@ class NamespaceBackend:
             CgroupV1.reset_max_usage(shell.cgroups)
             if config.vpc is not None:
                 await self._attach_vpc(shell, config)
+            elif self._s.network is not None:
+                self._s.network.watch(shell.slot, config.account_id, config.function_name)
             points, trees = await cloning
             body = {
                 "trees": points,
