@@ -94,6 +94,7 @@ class VpcNetwork:
         # Flow logs: what routers drop (NFLOG) and the connections that end (conntrack),
         # aggregated per interface and window, then handed to the sink.
         self._flow_logs = flow_logs or NoFlowLogs()
+        self._observing = flow_logs is not None  # no sink: no readers either
         self._flows = FlowAggregator(clock or SystemClock(), flow_window_s)
         self._flow_window_s = flow_window_s
         self._placed: dict[str, tuple[str, str]] = {}  # interface id -> (vpc, subnet)
@@ -270,7 +271,8 @@ class VpcNetwork:
             await self._commands.nft(
                 router_ruleset(plan.gateway, plan.router_gateway), netns=router.namespace
             )
-            await self._observe(router)
+            if self._observing:
+                await self._observe(router)
         except BaseException:
             await self._remove_router(router)
             raise
