@@ -116,7 +116,11 @@ def rid(response: dict[str, Any]) -> str:
 def test_each_rule_flips_as_the_configuration_changes_and_the_webhook_hears_it(
     tmp_path: Path,
 ) -> None:
-    with receiving(failures=1) as receiver, running_server(tmp_path / "data") as server:
+    # Functions with the API channel only, so lambda-inside-vpc starts COMPLIANT.
+    with (
+        receiving(failures=1) as receiver,
+        running_server(tmp_path / "data", "--function-network", "none") as server,
+    ):
         data = str(server.data_dir)
         told = stockade("compliance", "webhook", receiver.url, "--data-dir", data).stdout
         secret = told.split("signing secret: ", 1)[1].split()[0]

@@ -133,15 +133,23 @@ class DefaultNetwork:
         needed). The interfaces go away with the namespace."""
         plan = self.plan
         host_end = plan.host_interface(slot)
-        await self._commands.ip_batch(
-            [
-                f"link add {host_end} mtu {GUEST_MTU} type veth peer name {GUEST_INTERFACE}"
-                f" mtu {GUEST_MTU} netns {pid}",
-                f"link set {host_end} master {plan.bridge}",
-                f"link set dev {host_end} type bridge_slave isolated on learning off",
-                f"link set {host_end} up",
-            ]
-        )
+        steps = [
+            f"link add {host_end} mtu {GUEST_MTU} type veth peer name {GUEST_INTERFACE}"
+            f" mtu {GUEST_MTU} netns {pid}",
+            f"link set {host_end} master {plan.bridge}",
+            f"link set dev {host_end} type bridge_slave isolated on learning off",
+            f"link set {host_end} up",
+        ]
+        try:
+            await self._commands.ip_batch(steps)
+        except NetworkError as exc:
+            if "File exists" not in str(exc):
+                raise
+            # The slot's previous namespace is still being torn down (the kernel does it
+            # asynchronously) and its veth with it: remove that one, then once more.
+            with contextlib.suppress(NetworkError):
+                await self._commands.ip_batch([f"link del {host_end}"])
+            await self._commands.ip_batch(steps)
         # Both directions shaped: into the environment at the host end, out of it at its own
         # end (which it cannot change: it holds no capability in its namespace once it runs).
         shaping = self._settings.limits.tbf()

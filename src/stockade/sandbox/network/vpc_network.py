@@ -102,6 +102,8 @@ class VpcNetwork:
         # as the VPC sees the function's traffic.
         self._shown_as: dict[str, tuple[str, str]] = {}
         self._delivering: asyncio.Task[None] | None = None
+        self._routes_of: dict[VpcPlacement, tuple[str, str]] = {}  # placement -> router key
+        self._prepared: dict[int, tuple[str, str]] = {}  # slot -> router it waits in
 
     async def start(self) -> None:
         """Remove the routers a crashed run of this server left (their names carry its tag)."""
@@ -132,31 +134,20 @@ class VpcNetwork:
         async with self._lock:
             router = self._routers.get(key) or await self._new_router(key)
             link = await self._link(router, resolved)
+        self._routes_of[placement] = key
         interface, address = plan.host_interface(slot), plan.address(slot)
-        await self._commands.ip_batch(
-            [f"link set {interface} nomaster", f"link set {interface} netns {router.namespace}"]
-        )
-        await self._commands.ip_batch(
-            [
-                f"addr add {plan.gateway}/32 dev {interface}",
-                f"link set {interface} up",
-                f"route add {address}/32 dev {interface}",
-            ],
-            netns=router.namespace,
-        )
+        waited_in = self._prepared.pop(slot, None)
+        if waited_in is None:
+            await self._move(slot, router)
+        elif waited_in != key:  # cannot happen: a placement's subnets are of one VPC
+            raise NetworkError("a sandbox prepared for another VPC")
         source = None
         if link is not None and resolved.interface_address is not None:
             source = (address, resolved.interface_address)
         limits = self._default.limits
         rate = limits.new_connections_per_second
         rules = attach_rules(slot, interface, resolved, plan.router_gateway, source, rate)
-        # The host end's shaping did not survive the move: shape it again in the router.
-        await asyncio.gather(
-            self._commands.nft(rules, netns=router.namespace),
-            self._commands.tc_batch(
-                [f"qdisc add dev {interface} root {limits.tbf()}"], netns=router.namespace
-            ),
-        )
+        await self._commands.nft(rules, netns=router.namespace)
         self._attached[slot] = _Attached(
             placement, subnet_id, key, address, interface, source is not None
         )
@@ -173,6 +164,53 @@ class VpcNetwork:
                 )
         return resolved
 
+    async def _move(self, slot: int, router: _Router) -> None:
+        """The slot's veth leaves the default bridge for the router: the environment keeps its
+        address and gateway (the router holds that address on every environment's port)."""
+        plan, limits = self._default.plan, self._default.limits
+        interface, address = plan.host_interface(slot), plan.address(slot)
+        move = [f"link set {interface} nomaster", f"link set {interface} netns {router.namespace}"]
+        try:
+            await self._commands.ip_batch(move)
+        except NetworkError as exc:
+            if "File exists" not in str(exc):
+                raise
+            # The slot's previous veth is still in the router (its namespace is being torn
+            # down): remove it there, then once more.
+            with contextlib.suppress(NetworkError):
+                await self._commands.ip_batch([f"link del {interface}"], netns=router.namespace)
+            await self._commands.ip_batch(move)
+        await asyncio.gather(
+            self._commands.ip_batch(
+                [
+                    f"addr add {plan.gateway}/32 dev {interface}",
+                    f"link set {interface} up",
+                    f"route add {address}/32 dev {interface}",
+                ],
+                netns=router.namespace,
+            ),
+            # The host end's shaping did not survive the move: shape it again in the router.
+            self._commands.tc_batch(
+                [f"qdisc add dev {interface} root {limits.tbf()}"], netns=router.namespace
+            ),
+        )
+
+    def router_of(self, placement: VpcPlacement) -> tuple[str, str] | None:
+        """The router a placement's environments joined before (None: none yet)."""
+        key = self._routes_of.get(placement)
+        return key if key is not None and key in self._routers else None
+
+    async def prepare(self, slot: int, key: tuple[str, str]) -> bool:
+        """Move a pre-spawned sandbox into a router ahead of a launch, so that the launch only
+        loads its rules; until then no rule lets its packets anywhere. False: no router."""
+        async with self._lock:
+            router = self._routers.get(key)
+            if router is None:
+                return False
+            await self._move(slot, router)
+        self._prepared[slot] = key
+        return True
+
     def reaches_service(self, slot: int, service: str | None) -> bool:
         """The SDK channel's reachability for the environment in `slot` (see
         ResolvedVpc.reaches_service); nothing when its VPC state is unknown or gone."""
@@ -181,6 +219,7 @@ class VpcNetwork:
 
     async def detach(self, slot: int) -> None:
         """After the environment's namespace is gone (its veth went with it)."""
+        self._prepared.pop(slot, None)
         attached = self._attached.pop(slot, None)
         self._current.pop(slot, None)
         if attached is None:

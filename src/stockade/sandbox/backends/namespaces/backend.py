@@ -106,6 +106,9 @@ class NamespaceBackend:
         self._zygote = ZygoteClient(settings.python)
         self._free_slots = list(range(settings.max_sandboxes - 1, -1, -1))
         self._shells: list[NamespaceSandbox] = []
+        # Shells already moved into a VPC's router: the next launch there skips the move.
+        self._vpc_shells: dict[tuple[str, str], list[NamespaceSandbox]] = {}
+        self._vpc_refills: set[asyncio.Task[None]] = set()
         self._live: set[NamespaceSandbox] = set()
         self._refill: asyncio.Task[None] | None = None
         self._names = itertools.count()
@@ -299,8 +302,10 @@ class NamespaceBackend:
         kept = self._installed.kept(config.runtime_files, config.runtime)
         if kept is not None and config.runtime is Runtime.NODEJS20:
             argv = node_argv(argv[0], kept)
-        shell = self._shells.pop() if self._shells else await self._spawn_shell()
-        self._schedule_refill()
+        shell = self._prepared_shell(config)
+        if shell is None:
+            shell = self._shells.pop() if self._shells else await self._spawn_shell()
+            self._schedule_refill()
         trees: list[int] = []
         cloning = asyncio.ensure_future(self._clone_trees(config))
         try:
@@ -354,6 +359,35 @@ class NamespaceBackend:
         except NetworkError as exc:
             raise EnvironmentStartError(f"VPC attachment failed: {exc}") from exc
         shell.reachability = lambda service: vpc.reaches_service(slot, service)
+        key = vpc.router_of(config.vpc)
+        if key is not None and not self._vpc_shells.get(key) and not self._closed:
+            task = asyncio.get_running_loop().create_task(self._prepare_for(key))
+            self._vpc_refills.add(task)
+            task.add_done_callback(self._vpc_refills.discard)
+
+    def _prepared_shell(self, config: LaunchConfig) -> NamespaceSandbox | None:
+        if config.vpc is None or self._s.vpc is None:
+            return None
+        key = self._s.vpc.router_of(config.vpc)
+        ready = self._vpc_shells.get(key) if key is not None else None
+        return ready.pop() if ready else None
+
+    async def _prepare_for(self, key: tuple[str, str]) -> None:
+        """One shell waiting in the router of a VPC that just launched an environment."""
+        assert self._s.vpc is not None
+        await asyncio.sleep(REFILL_DELAY_S)  # after the launch that asked for it
+        try:
+            shell = await self._spawn_shell()
+        except (EnvironmentStartError, CapacityError, OSError):
+            return
+        try:
+            ready = await self._s.vpc.prepare(shell.slot, key) and not self._closed
+        except NetworkError:
+            ready = False
+        if not ready:
+            await self._release(shell)
+            return
+        self._vpc_shells.setdefault(key, []).append(shell)
 
     async def _clone_trees(self, config: LaunchConfig) -> tuple[list[str], list[int]]:
         """Ask the zygote for detached read-only trees: (guest mountpoints, fds)."""
@@ -391,6 +425,10 @@ class NamespaceBackend:
             self._refill.cancel()
             with contextlib.suppress(BaseException):
                 await self._refill
+        for task in list(self._vpc_refills):
+            task.cancel()
+        await asyncio.gather(*self._vpc_refills, return_exceptions=True)
+        self._vpc_shells.clear()  # their sandboxes are in _live: killed below
         shells, self._shells = self._shells, []
         for sandbox in list(self._live):
             sandbox.kill()
