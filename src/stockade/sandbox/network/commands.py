@@ -15,6 +15,7 @@ from ipaddress import IPv4Network, ip_interface
 from typing import Protocol
 
 from stockade.sandbox.network.errors import NetworkError, NetworkUnavailableError
+from stockade.sandbox.network.libnftables import LibNftables
 
 COMMAND_TIMEOUT_S = 10.0
 _ERROR_CHARS = 400
@@ -54,6 +55,7 @@ class SubprocessCommands:
         self._nft = str(tools["nft"])
         self._nsenter = str(tools["nsenter"])
         self._tc = str(tools["tc"])
+        self._libnftables = LibNftables.load()
 
     async def ip_batch(
         self, lines: list[str], netns_pid: int | None = None, netns: str | None = None
@@ -77,6 +79,9 @@ class SubprocessCommands:
         await _run(argv, "\n".join(lines) + "\n")
 
     async def nft(self, text: str, netns: str | None = None) -> None:
+        if self._libnftables is not None:  # in-process: no nsenter, no nft to start
+            await asyncio.to_thread(self._libnftables.run, text, netns)
+            return
         await _run([*self._inside(netns), self._nft, "-f", "-"], text)
 
     async def sysctl(self, key: str, value: str, netns: str | None = None) -> None:

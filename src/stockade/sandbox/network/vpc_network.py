@@ -102,7 +102,8 @@ class VpcNetwork:
         # as the VPC sees the function's traffic.
         self._shown_as: dict[str, tuple[str, str]] = {}
         self._delivering: asyncio.Task[None] | None = None
-        self._routes_of: dict[VpcPlacement, tuple[str, str]] = {}  # placement -> router key
+        # (account, subnets) -> router key: the subnets of a placement are of one VPC.
+        self._routes_of: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {}
         self._prepared: dict[int, tuple[str, str]] = {}  # slot -> router it waits in
 
     async def start(self) -> None:
@@ -134,7 +135,7 @@ class VpcNetwork:
         async with self._lock:
             router = self._routers.get(key) or await self._new_router(key)
             link = await self._link(router, resolved)
-        self._routes_of[placement] = key
+        self._routes_of[(placement.account_id, placement.subnet_ids)] = key
         interface, address = plan.host_interface(slot), plan.address(slot)
         waited_in = self._prepared.pop(slot, None)
         if waited_in is None:
@@ -197,7 +198,7 @@ class VpcNetwork:
 
     def router_of(self, placement: VpcPlacement) -> tuple[str, str] | None:
         """The router a placement's environments joined before (None: none yet)."""
-        key = self._routes_of.get(placement)
+        key = self._routes_of.get((placement.account_id, placement.subnet_ids))
         return key if key is not None and key in self._routers else None
 
     async def prepare(self, slot: int, key: tuple[str, str]) -> bool:
