@@ -48,7 +48,10 @@ def test_a_deprecation_date_passing_is_recorded_without_any_request(tmp_path: Pa
     data_dir = tmp_path / "data"
     package = tmp_path / "app.zip"
     package.write_bytes(PYTHON_ECHO)
-    past = start_server(data_dir, None, env_extra=BEFORE_THE_DEPRECATION)
+    # No function network: the network tools' bounded waits do not work under a faked clock.
+    past = start_server(
+        data_dir, None, "--function-network", "none", env_extra=BEFORE_THE_DEPRECATION
+    )
     try:
         created = in_the_past(
             past, "awscli", "lambda", "create-function", "--function-name", "legacy",
@@ -65,7 +68,8 @@ def test_a_deprecation_date_passing_is_recorded_without_any_request(tmp_path: Pa
 
     with receiving() as receiver:
         stockade("compliance", "webhook", receiver.url, "--data-dir", str(data_dir))
-        server = start_server(data_dir)
+        # The same network as before: only the date changed (else the start records a change).
+        server = start_server(data_dir, None, "--function-network", "none")
         try:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and len(deprecation_changes(data_dir)) < 2:

@@ -308,6 +308,12 @@ class NamespaceBackend:
             self._schedule_refill()
         trees: list[int] = []
         cloning = asyncio.ensure_future(self._clone_trees(config))
+        # The VPC attachment overlaps the cloning; both end before the guest is configured.
+        attaching = (
+            asyncio.ensure_future(self._attach_vpc(shell, config))
+            if config.vpc is not None
+            else None
+        )
         try:
             await asyncio.sleep(0)  # let the request reach the zygote; set limits meanwhile
             limits, cpus = self._s.limits, self._s.host_cpus
@@ -316,8 +322,8 @@ class NamespaceBackend:
             CgroupV1.set_cpu_shares(shell.cgroups, ACTIVE_CPU_SHARES)
             shell.steady_cpu_quota_us = limits.cpu_quota_us(config.memory_mb, cpus)
             CgroupV1.reset_max_usage(shell.cgroups)
-            if config.vpc is not None:
-                await self._attach_vpc(shell, config)
+            if attaching is not None:
+                await attaching
             elif self._s.network is not None:
                 self._s.network.watch(shell.slot, config.account_id, config.function_name)
             points, trees = await cloning
@@ -342,6 +348,9 @@ class NamespaceBackend:
                 cloning.cancel()
             with contextlib.suppress(BaseException):
                 _, trees = await cloning  # close whatever the zygote sent
+            if attaching is not None:
+                attaching.cancel()
+                await asyncio.gather(attaching, return_exceptions=True)
             await self._release(shell)
             raise
         finally:
