@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.event_invoke import EventInvokeConfig
+from stockade.domain.function_url import FunctionUrlConfig
 from stockade.domain.function_vpc import FunctionVpc
 from stockade.domain.provisioned import ProvisionedConfig
 from stockade.domain.runtime_management import RuntimeManagement
@@ -154,6 +155,8 @@ class Function:
     # Recursive loop detection (PutFunctionRecursionConfig): "Terminate" (Lambda's default)
     # stops a chain past the hop limit; "Allow" lets it run.
     recursive_loop: str = "Terminate"
+    # Function URL configurations, by qualifier ("$LATEST" for the function, or an alias).
+    url_configs: Mapping[str, FunctionUrlConfig] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

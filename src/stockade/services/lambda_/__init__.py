@@ -37,6 +37,7 @@ from stockade.services.lambda_.downloads import CodeDownloads
 from stockade.services.lambda_.errors import AccessDeniedError, ServiceError, ValidationError
 from stockade.services.lambda_.event_invoke import EventInvokeConfigs
 from stockade.services.lambda_.event_names import LAMBDA_EVENT_NAMES
+from stockade.services.lambda_.function_urls import FunctionUrls
 from stockade.services.lambda_.functions import Functions, latest_target
 from stockade.services.lambda_.invalid_requests import refuse_invalid
 from stockade.services.lambda_.invoke import FunctionRunner, Invoker
@@ -88,6 +89,7 @@ class LambdaService:
         self.access = LambdaAccess(deps)
         self.runtime_management = RuntimeManagementConfigs(deps)
         self.recursion = RecursionConfigs(deps)
+        self.function_urls = FunctionUrls(deps)
 
     def table(self) -> ServiceTable:
         """Every Lambda operation Stockade serves, what it needs and how it is audited."""
@@ -103,6 +105,7 @@ class LambdaService:
                 *self._runtime_management_operations(),
                 *self._recursion_operations(),
                 *self._streaming_operations(),
+                *self._function_url_operations(),
             ],
             ERRORS,
             LAMBDA_EVENT_NAMES,
@@ -277,4 +280,19 @@ class LambdaService:
             operation("PutFunctionRecursionConfig", r.put_function_recursion_config,
                       need.on_whole_function("lambda:PutFunctionRecursionConfig",
                                              recursion_target), WRITE),
+        ]  # fmt: skip
+
+    def _function_url_operations(self) -> list[Operation[Any]]:
+        u, need = self.function_urls, self.access
+        return [
+            operation("CreateFunctionUrlConfig", u.create_function_url_config,
+                      need.on_function_url("lambda:CreateFunctionUrlConfig"), WRITE),
+            operation("GetFunctionUrlConfig", u.get_function_url_config,
+                      need.on_function_url("lambda:GetFunctionUrlConfig"), READ),
+            operation("UpdateFunctionUrlConfig", u.update_function_url_config,
+                      need.on_function_url("lambda:UpdateFunctionUrlConfig"), WRITE),
+            operation("DeleteFunctionUrlConfig", u.delete_function_url_config,
+                      need.on_function_url("lambda:DeleteFunctionUrlConfig"), WRITE),
+            operation("ListFunctionUrlConfigs", u.list_function_url_configs,
+                      need.on_whole_function("lambda:ListFunctionUrlConfigs"), READ),
         ]  # fmt: skip

@@ -13,7 +13,8 @@ Besides the operation's own action, giving a function a role needs `iam:PassRole
 Lambda's condition keys are offered where AWS documents them: `lambda:Layer` (CreateFunction,
 UpdateFunctionConfiguration), `lambda:CodeSigningConfigArn` (CreateFunction,
 PutFunctionCodeSigningConfig), `lambda:Principal` and `lambda:FunctionUrlAuthType`
-(AddPermission); a key the request leaves unset is left out, as AWS does.
+(AddPermission, the function URL operations); a key the request leaves unset is left out, as
+AWS does.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from stockade.services.lambda_ import names
 from stockade.services.lambda_.aliases import named_alias
 from stockade.services.lambda_.code_signing_configs import signed_function_target
 from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.function_urls import url_target
 from stockade.services.lambda_.functions import (
     LayerChoice,
     latest_target,
@@ -195,6 +197,20 @@ class LambdaAccess:
         if auth_type:
             context[LambdaKey.FUNCTION_URL_AUTH_TYPE] = (auth_type,)
         return (Need("lambda:AddPermission", target.arn, self._functions, context),)
+
+    def on_function_url(self, action: str) -> Needs[Any]:
+        """`action` on the function or alias whose URL the request names; the requested
+        AuthType is offered as `lambda:FunctionUrlAuthType` (AWS's service authorization
+        reference lists the key for the function URL actions)."""
+
+        def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
+            target = url_target(self._deps, ctx, request["FunctionName"], request.get("Qualifier"))
+            context: dict[str, tuple[str, ...]] = {}
+            if request.get("AuthType"):
+                context[LambdaKey.FUNCTION_URL_AUTH_TYPE] = (request["AuthType"],)
+            return (Need(action, target.arn, self._functions, context),)
+
+        return needs
 
     def put_function_code_signing_config(
         self, ctx: RequestContext, request: shapes.PutFunctionCodeSigningConfigRequest

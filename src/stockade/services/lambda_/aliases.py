@@ -93,10 +93,14 @@ class Aliases:
         deps = self._deps
         target = function_target(deps, ctx, request["FunctionName"])
         with deps.store.write() as tx:
-            if tx.functions.get(target.account_id, target.name) is None:
+            function = tx.functions.get(target.account_id, target.name)
+            if function is None:
                 raise names.not_found(target)
             # Deleting an alias that does not exist succeeds, as in Lambda.
             tx.aliases.delete(target.account_id, target.name, request["Name"])
+            if request["Name"] in function.url_configs:  # its function URL goes with it
+                kept = {k: v for k, v in function.url_configs.items() if k != request["Name"]}
+                tx.functions.put(replace(function, url_configs=kept))
             record_change(deps, ctx, tx, target.account_id, target.name)  # its policy went too
 
     def list_aliases(
