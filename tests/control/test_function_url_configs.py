@@ -345,3 +345,18 @@ def test_the_requested_auth_type_is_a_condition_key(server: InProcessServer) -> 
     with pytest.raises(ClientError) as not_granted:  # GetFunctionUrlConfig is another action
         client.get_function_url_config(FunctionName=name)
     assert error(not_granted)[:2] == (403, "AccessDeniedException")
+
+
+def test_tenant_isolated_functions_have_no_urls(server: InProcessServer) -> None:
+    # Lambda documents function URLs as incompatible with tenant isolation (AWS CDK's
+    # TenancyConfig reference; the developer guide's "Tenant isolation" page).
+    client, name = lam(server), f"t-{uuid.uuid4().hex[:8]}"
+    client.create_function(
+        FunctionName=name, Runtime="python3.11", Handler="app.handler",
+        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+        Code={"ZipFile": PYTHON_ECHO}, TenancyConfig={"TenantIsolationMode": "PER_TENANT"},
+    )  # fmt: skip
+    with pytest.raises(ClientError) as refused:
+        client.create_function_url_config(FunctionName=name, AuthType="NONE")
+    assert error(refused)[:2] == (400, "InvalidParameterValueException")
+    assert client.list_function_url_configs(FunctionName=name)["FunctionUrlConfigs"] == []

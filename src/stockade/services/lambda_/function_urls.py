@@ -24,7 +24,7 @@ from stockade.domain.function_url import (
     new_url_id,
 )
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names
+from stockade.services.lambda_ import names, tenancy
 from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import ResourceConflictError, ResourceNotFoundError
@@ -50,6 +50,8 @@ class FunctionUrls:
         now = deps.clock.now()
         with deps.store.write() as tx:
             function = _owner(tx, target, NO_FUNCTION)
+            latest, _ = names.load_version(tx, replace(target, qualifier=LATEST))
+            tenancy.refuse_function_url(latest.config)
             if key in function.url_configs:
                 raise ResourceConflictError(
                     f"Failed to create function url config for [functionArn = {target.arn}]."

@@ -5,7 +5,7 @@ what Lambda refuses with its error shape, and rendering `TenancyConfig` in confi
 Features Lambda documents as incompatible with tenant isolation (SnapStart, provisioned
 concurrency, function URLs, event source mappings; AWS CDK's `TenancyConfig` documentation and
 the developer guide's "Tenant isolation" page) are refused for such functions; Stockade refuses
-SnapStart, function URLs and event source mappings for every function already.
+SnapStart and event source mappings for every function already.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ TENANT_REQUIRED = (
 TENANT_REFUSED = (
     "TenantId can only be specified for functions with tenant isolation mode enabled"
     " (TenancyConfig PER_TENANT)."
+)
+NO_FUNCTION_URL = (
+    "Function URLs are not supported for functions with tenant isolation mode enabled."
 )
 NO_PROVISIONED = (
     "Provisioned Concurrency is not supported for functions with tenant isolation mode enabled."
@@ -67,6 +70,12 @@ def refuse_provisioned(config: FunctionConfig) -> None:
     """Provisioned environments would be initialised before any tenant is known."""
     if config.tenancy is not None:
         raise InvalidParameterValueError(NO_PROVISIONED)
+
+
+def refuse_function_url(config: FunctionConfig) -> None:
+    """A URL's requests carry no tenant id to route by."""
+    if config.tenancy is not None:
+        raise InvalidParameterValueError(NO_FUNCTION_URL)
 
 
 def shown(mode: TenantIsolationMode) -> shapes.TenancyConfig:
