@@ -90,7 +90,7 @@ def test_lifecycle_answers_as_aws_recorded(server: InProcessServer, clock: FakeC
     assert created["FunctionArn"] == arn
     assert created["AuthType"] == "NONE"
     assert URL.fullmatch(created["FunctionUrl"]), created["FunctionUrl"]
-    assert created["CreationTime"].startswith("2026-03-01T12:00:00")
+    assert created["CreationTime"] == "2026-03-01T12:00:00.000000Z"  # AWS: ...18.244654Z
 
     with pytest.raises(ClientError) as conflict:
         client.create_function_url_config(FunctionName=name, AuthType="NONE")
@@ -116,7 +116,7 @@ def test_lifecycle_answers_as_aws_recorded(server: InProcessServer, clock: FakeC
                                     "LastModifiedTime"}  # fmt: skip
     assert updated["AuthType"] == "AWS_IAM"
     assert updated["FunctionUrl"] == created["FunctionUrl"]  # a URL never changes
-    assert updated["LastModifiedTime"].startswith("2026-03-01T12:05:00")
+    assert updated["LastModifiedTime"] == "2026-03-01T12:05:00.000000Z"
     assert updated["CreationTime"] == created["CreationTime"]
 
     deleted = client.delete_function_url_config(FunctionName=name)

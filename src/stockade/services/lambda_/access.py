@@ -13,7 +13,7 @@ Besides the operation's own action, giving a function a role needs `iam:PassRole
 Lambda's condition keys are offered where AWS documents them: `lambda:Layer` (CreateFunction,
 UpdateFunctionConfiguration), `lambda:CodeSigningConfigArn` (CreateFunction,
 PutFunctionCodeSigningConfig), `lambda:Principal` and `lambda:FunctionUrlAuthType`
-(AddPermission, the function URL operations); a key the request leaves unset is left out, as
+(AddPermission, Create/UpdateFunctionUrlConfig); a key the request leaves unset is left out, as
 AWS does.
 """
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from stockade.domain.arn import LATEST
@@ -29,7 +30,6 @@ from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import ResourceConflictError, ResourceNotFoundError
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
-from stockade.services.lambda_.presenters import lambda_time
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
 
@@ -74,7 +74,7 @@ class FunctionUrls:
             "FunctionUrl": function_url(config.url_id, deps.region),
             "FunctionArn": target.arn,
             "AuthType": config.auth_type,
-            "CreationTime": lambda_time(config.created),
+            "CreationTime": url_time(config.created),
         }
         if config.cors is not None:
             response = {**response, "Cors": present_cors(config.cors)}
@@ -154,6 +154,12 @@ class FunctionUrls:
         return response
 
 
+def url_time(moment: datetime) -> str:
+    """Function URL times as AWS writes them: microseconds and `Z` (a recorded answer:
+    "CreationTime": "2023-06-08T13:20:18.244654Z"), unlike the configurations' `+0000`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def url_target(
     deps: LambdaDeps, ctx: RequestContext, function_name: str, qualifier: str | None = None
 ) -> names.Target:
@@ -167,8 +173,8 @@ def present(config: FunctionUrlConfig, arn: str, region: str) -> shapes.Function
         "FunctionUrl": function_url(config.url_id, region),
         "FunctionArn": arn,
         "AuthType": config.auth_type,
-        "CreationTime": lambda_time(config.created),
-        "LastModifiedTime": lambda_time(config.last_modified),
+        "CreationTime": url_time(config.created),
+        "LastModifiedTime": url_time(config.last_modified),
         "InvokeMode": config.invoke_mode,
     }
     if config.cors is not None:
