@@ -225,6 +225,16 @@ V1 = function_arn(REGION, ACCOUNT, "f", "1")
          [("lambda:GetCodeSigningConfig", CSC)]),
         ("DeleteFunctionCodeSigningConfig", {"FunctionName": "f"},
          [("lambda:DeleteFunctionCodeSigningConfig", FN)]),
+        ("CreateFunctionUrlConfig", {"FunctionName": "f", "AuthType": "NONE"},
+         [("lambda:CreateFunctionUrlConfig", FN)]),
+        ("GetFunctionUrlConfig", {"FunctionName": "f", "Qualifier": "live"},
+         [("lambda:GetFunctionUrlConfig", ALIAS)]),
+        ("UpdateFunctionUrlConfig", {"FunctionName": "f:live"},
+         [("lambda:UpdateFunctionUrlConfig", ALIAS)]),
+        ("DeleteFunctionUrlConfig", {"FunctionName": "f"},
+         [("lambda:DeleteFunctionUrlConfig", FN)]),
+        ("ListFunctionUrlConfigs", {"FunctionName": "f"},
+         [("lambda:ListFunctionUrlConfigs", FN)]),
     ],
 )  # fmt: skip
 def test_an_operation_needs_its_action_on_the_resource_its_request_names(
@@ -282,6 +292,13 @@ def test_permission_and_code_signing_changes_offer_their_condition_keys(
         "lambda:Principal": ("s3.amazonaws.com",),
         "lambda:FunctionUrlAuthType": ("AWS_IAM",),
     }
+    creating = {"FunctionName": "f", "Qualifier": "live", "AuthType": "AWS_IAM"}
+    (url,) = needs_of(table, "CreateFunctionUrlConfig", creating)
+    assert (url.resource, dict(url.context)) == (
+        ALIAS, {"lambda:FunctionUrlAuthType": ("AWS_IAM",)}
+    )  # fmt: skip
+    (unnamed,) = needs_of(table, "UpdateFunctionUrlConfig", {"FunctionName": "f"})
+    assert dict(unnamed.context) == {}  # a key the request leaves unset is left out
     (attached,) = needs_of(table, "PutFunctionCodeSigningConfig",
                            {"FunctionName": "f", "CodeSigningConfigArn": CSC})  # fmt: skip
     assert (attached.resource, dict(attached.context)) == (
@@ -343,7 +360,8 @@ def test_every_operation_is_declared_with_needs_and_get_and_list_are_read_only(
     table: ServiceTable,
 ) -> None:
     # 52, Get/PutRuntimeManagementConfig, Get/PutFunctionRecursionConfig,
-    # InvokeWithResponseStream, Put/Get/DeleteResourcePolicy
+    # InvokeWithResponseStream, Put/Get/DeleteResourcePolicy,
+    # Create/Get/Update/Delete/ListFunctionUrlConfig(s)
     assert len(table.operations) == 65
     for name, declared in table.operations.items():
         assert not isinstance(declared.access, Public), name
