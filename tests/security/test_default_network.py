@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.sandbox.support import real_sandbox_unavailable
-from tests.support.netns import BULK_BYTES, BULK_DOWN, BULK_UP, NetHost, net_host
+from tests.support.netns import BULK_BYTES, BULK_DOWN, BULK_UP, NetHost, connect_from, net_host
 from tests.support.network_probe import create_probe as _function
 from tests.support.network_probe import invoke_probe as _invoke
 from tests.support.server import RunningServer, running_server
@@ -162,7 +160,7 @@ def test_nothing_connects_into_an_environment(
     assert out[f"{address}:7000"].startswith("error:"), out
     with pytest.raises(TimeoutError):  # dropped: not even refused
         socket.create_connection((address, 7000), timeout=1.5).close()
-    attempt = _in_namespace(internet, address, 7000)
+    attempt = connect_from(internet.name, address, 7000)
     assert attempt.startswith("error"), attempt
 
 
@@ -176,23 +174,6 @@ def _network_of(address: str) -> str:
     """The gateway is the first address of the environment's block (a /22 by default)."""
     network = ipaddress.ip_interface(f"{address}/22").network
     return str(network.network_address + 1)
-
-
-def _in_namespace(host: NetHost, address: str, port: int) -> str:
-    code = (
-        "import socket,sys\n"
-        "try:\n"
-        f"    socket.create_connection(({address!r}, {port}), timeout=1.5).close(); print('ok')\n"
-        "except OSError as e:\n"
-        "    print('error', type(e).__name__)\n"
-    )
-    done = subprocess.run(
-        ["ip", "netns", "exec", host.name, sys.executable, "-c", code],
-        capture_output=True,
-        timeout=20,
-        check=True,
-    )
-    return done.stdout.decode().strip()
 
 
 def test_function_network_none_reaches_nothing(tmp_path: Path, internet: NetHost) -> None:

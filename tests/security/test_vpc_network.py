@@ -11,8 +11,6 @@ Real server, real sandboxes, real nftables; every connection attempt is bounded 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.sandbox.support import real_sandbox_unavailable
-from tests.support.netns import LanHost, NetHost, lan_host, net_host
+from tests.support.netns import LanHost, NetHost, connect_from, lan_host, net_host
 from tests.support.network_probe import create_probe, invoke_probe
 from tests.support.server import RunningServer, running_server
 
@@ -188,7 +186,7 @@ def test_nothing_on_the_lan_connects_into_the_function(
     server, vpc = vpc_server
     listening = invoke_probe(server, probe, {"listen": True})
     for address in (_interface_address(server, vpc), listening["self"]):
-        attempt = _from_namespace(lan.name, address, 7000)
+        attempt = connect_from(lan.name, address, 7000)
         assert attempt.startswith("error"), (address, attempt)
 
 
@@ -214,21 +212,6 @@ def test_a_rule_revoked_while_warm_applies_to_the_next_connection(
         if invoke_probe(server, probe, {"targets": [[DB, 5432]]})[f"{DB}:5432"].startswith("ok:"):
             return
     pytest.fail("the rule authorized again did not apply")
-
-
-def _from_namespace(namespace: str, address: str, port: int) -> str:
-    code = (
-        "import socket\n"
-        "try:\n"
-        f"    socket.create_connection(({address!r}, {port}), timeout=1.5).close(); print('ok')\n"
-        "except OSError as e:\n"
-        "    print('error', type(e).__name__)\n"
-    )
-    done = subprocess.run(
-        ["ip", "netns", "exec", namespace, sys.executable, "-c", code],
-        capture_output=True, timeout=20, check=True,
-    )  # fmt: skip
-    return done.stdout.decode().strip()
 
 
 def test_an_interface_endpoint_gives_a_private_function_the_platforms_api(

@@ -175,3 +175,19 @@ def lan_host(
         for args in (("link", "del", host_end), ("netns", "del", name), ("link", "del", bridge)):
             with contextlib.suppress(subprocess.CalledProcessError):
                 _ip(*args)
+
+
+def connect_from(namespace: str, address: str, port: int) -> str:
+    """A TCP connection attempt from inside `namespace` (1.5 s): "ok" or "error <type>"."""
+    code = (
+        "import socket\n"
+        "try:\n"
+        f"    socket.create_connection(({address!r}, {port}), timeout=1.5).close(); print('ok')\n"
+        "except OSError as e:\n"
+        "    print('error', type(e).__name__)\n"
+    )
+    done = subprocess.run(
+        ["ip", "netns", "exec", namespace, sys.executable, "-c", code],
+        capture_output=True, timeout=20, check=True,
+    )  # fmt: skip
+    return done.stdout.decode().strip()

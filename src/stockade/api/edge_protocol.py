@@ -162,7 +162,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             self.scope["client"] = (client.ip, self.client[1])
             self.scope["scheme"] = client.scheme
         if self._origin is not None:
-            if not self._origin.reaches(self._service()):
+            reaches = self._origin.reaches
+            if reaches is not None and not reaches(self._service()):
                 raise _Unreachable
             # Read when the head arrives: the invocation the environment runs now.
             caller = CallerTrace(from_environment=True, trace=self._origin.current_trace())

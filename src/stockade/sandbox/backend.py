@@ -97,9 +97,11 @@ class SandboxProcess(Protocol):
         """Peak memory of the environment since launch (Lambda's Max Memory Used)."""
         ...
 
-    def reaches_service(self, service: str | None) -> bool:
-        """Whether the environment's network reaches a service's API through the SDK channel
-        (a function in a private subnet: only through its VPC's interface endpoints)."""
+    @property
+    def channel_reach(self) -> Callable[[str | None], bool] | None:
+        """Which services' APIs the environment's network reaches through the SDK channel (a
+        function in a private subnet: only through its VPC's interface endpoints); None:
+        every one."""
         ...
 
     async def release(self) -> None:

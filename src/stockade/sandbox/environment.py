@@ -152,7 +152,7 @@ class Environment:
                         spec.account_id,
                         self.env_id,
                         self.current_trace,
-                        self._process.reaches_service,
+                        self._process.channel_reach,
                     )
                     self._sdk = SdkChannel(sdk, self._on_api_connection, origin, loop)
                     self._sdk.start()

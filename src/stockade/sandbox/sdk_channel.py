@@ -35,9 +35,8 @@ class ChannelOrigin:
     # Whether the environment's network reaches a service's API (by SigV4 service name; None:
     # a request naming none). A function in a private subnet reaches only the services its
     # VPC has interface endpoints for; the rest are as unreachable as from such a subnet.
-    reaches: Callable[[str | None], bool] = field(
-        default=lambda service: True, compare=False, repr=False
-    )
+    # None: every service (requests are not even parsed for it).
+    reaches: Callable[[str | None], bool] | None = field(default=None, compare=False, repr=False)
 
 
 ApiConnectionHandler = Callable[[socket.socket, ChannelOrigin], bool]

@@ -191,8 +191,9 @@ class FakeProcess:
     def settle(self) -> None:
         self.settled = True
 
-    def reaches_service(self, service: str | None) -> bool:
-        return True  # no network of its own to stand in the way
+    @property
+    def channel_reach(self) -> Callable[[str | None], bool] | None:
+        return None  # no network of its own to stand in the way
 
     def memory_peak_bytes(self) -> int:
         return self.memory_bytes

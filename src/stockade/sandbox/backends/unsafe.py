@@ -16,6 +16,7 @@ import shutil
 import signal
 import socket
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from stockade.sandbox.backend import GuestExit, LaunchConfig, SandboxProcess
@@ -94,8 +95,9 @@ class UnsafeProcess:
     def settle(self) -> None:
         """No limits to change: this backend enforces none."""
 
-    def reaches_service(self, service: str | None) -> bool:
-        return True  # no network of its own to stand in the way
+    @property
+    def channel_reach(self) -> Callable[[str | None], bool] | None:
+        return None  # no network of its own to stand in the way
 
     def memory_peak_bytes(self) -> int:
         try:

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network
 
+from stockade.sandbox.network.dns import DNS_PORT
 from stockade.sandbox.network.limits import EnvironmentLimits
 from stockade.sandbox.network.ranges import BLOCKED_V4, DefaultNetworkPlan
-
-DNS_PORT = 53
 
 
 def _elements(blocks: Sequence[IPv4Network | IPv6Network]) -> str:

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from ipaddress import IPv4Address, IPv4Network
 
 from stockade.sandbox.network.attachment import EgressRule, IpProtocol, ResolvedVpc
+from stockade.sandbox.network.dns import DNS_PORT
 
 TABLE = "vpc"
 UPLINK = "up0"
-DNS_PORT = 53
 # Every packet an environment's chain drops is logged to this NFLOG group: the flow logs'
 # REJECT records (the router's own namespace: one group serves all its environments).
 FLOW_LOG_GROUP = 19

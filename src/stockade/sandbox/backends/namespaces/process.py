@@ -45,7 +45,7 @@ class NamespaceSandbox:
         self._setup_error: str | None = None
         self.steady_cpu_quota_us: int | None = None  # applied by settle() after init
         # Set by the backend when the environment joins a VPC (the router's current view).
-        self.reachability: Callable[[str | None], bool] = lambda service: True
+        self.reachability: Callable[[str | None], bool] | None = None
         ctrl.setblocking(False)
         self._loop.add_reader(ctrl.fileno(), self._on_ctrl)
         self._loop.add_reader(pidfd, self._on_pidfd)
@@ -146,8 +146,9 @@ class NamespaceSandbox:
                 CgroupV1.set_cpu_quota(self.cgroups, self.steady_cpu_quota_us)
             self.steady_cpu_quota_us = None
 
-    def reaches_service(self, service: str | None) -> bool:
-        return self.reachability(service)
+    @property
+    def channel_reach(self) -> Callable[[str | None], bool] | None:
+        return self.reachability
 
     def memory_peak_bytes(self) -> int:
         # Read on every invocation's REPORT: keep the file open and pread it (one syscall
