@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie
 from aws_lambda_powertools.utilities.data_classes import LambdaFunctionUrlEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from stockade.services.lambda_.url_event import IamCaller, UrlRequest, build_event
 from stockade.services.lambda_.url_response import UrlResponse, interpret
@@ -60,7 +61,7 @@ def through(request: UrlRequest) -> UrlResponse:
         received_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
         iam=None,
     )
-    answer = app().resolve(json.loads(event), {})
+    answer = app().resolve(json.loads(event), LambdaContext())
     return interpret(json.dumps(answer).encode())
 
 
