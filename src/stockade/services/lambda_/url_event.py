@@ -115,17 +115,22 @@ def build_event(
 
 
 def _headers(request: UrlRequest, trace_id: str | None) -> tuple[dict[str, str], list[str]]:
-    """Names lower-cased, repeats joined with "," [guide]; Cookie lines go to `cookies`, split
-    on "; ", and not to `headers` (as API Gateway's 2.0 format, which adapters such as Mangum
-    rebuild the Cookie header from)."""
+    """Names lower-cased, repeats joined with "," [guide]. Cookie lines are also split on
+    "; " into `cookies` [guide] and stay in `headers` too: API Gateway's HTTP APIs drop the
+    header, but Function URLs keep it (observed on Function URLs by aws-lambda-go's maintainers,
+    issue 597, by hattip PR 159 and by aws-lambda-web-adapter issue 121, which saw both). Several
+    Cookie lines are joined with "; " there, as HTTP/2 joins cookie crumbs (RFC 9113, 8.2.3);
+    not confirmed against AWS."""
     joined: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in request.headers:
         key = name.lower()
         if key == "cookie":
             cookies.extend(part for part in value.split("; ") if part)
-        elif key not in EDGE_HEADERS:
-            joined[key] = f"{joined[key]},{value}" if key in joined else value
+        if key in EDGE_HEADERS:
+            continue
+        separator = "; " if key == "cookie" else ","
+        joined[key] = f"{joined[key]}{separator}{value}" if key in joined else value
     joined["x-forwarded-for"] = request.source_ip
     joined["x-forwarded-port"] = str(request.port)
     joined["x-forwarded-proto"] = request.scheme
