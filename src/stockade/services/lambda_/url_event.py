@@ -51,8 +51,10 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 class UrlRequest:
     method: str  # as received
     raw_path: str  # as received (percent-encoded), the function's own path
-    raw_query: str  # as received, without '?'
-    headers: tuple[tuple[str, str], ...]  # each header line in order, names as received
+    # The query, headers and body can carry credentials (a presigned signature, Authorization,
+    # cookies): none of them is in the repr.
+    raw_query: str = field(repr=False)  # as received, without '?'
+    headers: tuple[tuple[str, str], ...] = field(repr=False)  # each line in order, names as sent
     body: bytes = field(repr=False)
     source_ip: str
     protocol: str  # "HTTP/1.1"
@@ -69,7 +71,7 @@ class IamCaller:
     """requestContext.authorizer.iam for an AWS_IAM URL; cognitoIdentity and principalOrgId
     are always null (function URLs do not use them [guide])."""
 
-    access_key: str
+    access_key: str = field(repr=False)
     account_id: str
     caller_id: str
     user_arn: str

@@ -41,7 +41,7 @@ _STATUS_MIN, _STATUS_MAX = 100, 599
 @dataclass(frozen=True)
 class UrlResponse:
     status: int
-    headers: tuple[tuple[str, str], ...]  # Set-Cookie once per cookie
+    headers: tuple[tuple[str, str], ...] = field(repr=False)  # Set-Cookie once per cookie
     body: bytes = field(repr=False)
 
 

@@ -244,3 +244,19 @@ def test_any_body_reaches_the_function_unchanged(body: bytes, content_type: str 
         return
     received = base64.b64decode(got["body"]) if got["isBase64Encoded"] else got["body"].encode()
     assert received == body
+
+
+def test_credentials_stay_out_of_the_repr() -> None:
+    signed = request(
+        raw_query="X-Amz-Signature=0123abcd",
+        headers=(
+            ("Authorization", "AWS4-HMAC-SHA256 Signature=feedface"),
+            ("Cookie", "sid=s3cr3t"),
+        ),
+        body=b"payload-secret",
+    )
+    caller = IamCaller("AKIASECRETISH", "111122223333", "AIDA1", "arn:aws:iam::1:user/u", "AIDA1")
+    shown = repr(signed) + repr(caller)
+    for secret in ("0123abcd", "feedface", "s3cr3t", "payload-secret", "AKIASECRETISH"):
+        assert secret not in shown
+    assert URL_ID in shown

@@ -208,3 +208,10 @@ def test_any_json_value_gives_a_response(value: object) -> None:
             assert response.body == value.encode("utf-8", "replace")
         else:
             assert json.loads(response.body) == value
+
+
+def test_cookies_and_bodies_stay_out_of_the_repr() -> None:
+    response = answer({"statusCode": 200, "body": "body-secret", "cookies": ["sid=s3cr3t"]})
+    assert "s3cr3t" not in repr(response)
+    assert "body-secret" not in repr(response)
+    assert "200" in repr(response)
