@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stockade.api.edge_limits import EdgeLimits
+from stockade.domain.function_url import UrlNaming
 from stockade.types import Region
 
 DEFAULT_PORT = 9000
@@ -71,6 +72,10 @@ class Settings:
     edge: EdgeLimits = field(default_factory=EdgeLimits)
     trusted_proxies: tuple[str, ...] = ()
     elastic_ip_pool: str = DEFAULT_ELASTIC_IP_POOL  # an IPv4 block, /16 to /30
+    # The function URL listener: its port (None: the API's port + 1), and the domain whose
+    # wildcard `*.lambda-url.<region>.<domain>` resolves to it (None: URLs by path prefix).
+    function_url_port: int | None = None
+    function_url_domain: str | None = None
 
     @property
     def audit(self) -> Path:
@@ -130,6 +135,30 @@ class Settings:
         if self.insecure_http or self.tls_cert_file is not None:
             return None
         return self.tls_dir / "ca.pem"
+
+    @property
+    def url_port(self) -> int:
+        return self.port + 1 if self.function_url_port is None else self.function_url_port
+
+    @property
+    def function_url_host_names(self) -> tuple[str, ...]:
+        """The names the server's own certificate must also cover for function URLs."""
+        domain = self.function_url_domain
+        return () if domain is None else (f"*.lambda-url.{self.region}.{domain}",)
+
+    @property
+    def url_naming(self) -> UrlNaming:
+        """What the API answers as a function URL: the listener, as clients reach it."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if host in ("0.0.0.0", "[::]"):  # noqa: S104 - listening everywhere: name loopback
+            host = "localhost"
+        scheme = "http" if self.insecure_http else "https"
+        return UrlNaming(
+            domain=self.function_url_domain,
+            base=f"{scheme}://{host}:{self.url_port}",
+            port=self.url_port,
+            scheme=scheme,
+        )
 
     @property
     def url(self) -> str:

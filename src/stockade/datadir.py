@@ -129,11 +129,17 @@ def server_tls(settings: Settings, root: RootKeyProvider) -> ServerTls | None:
     make_dir(directory)
     cert, key, wrapped = directory / "server.pem", directory / "server.key", directory / "server.pw"
     fresh = cert.exists() and key.exists() and wrapped.exists()
+    hosts = sorted(
+        {"localhost", settings.host, *settings.function_url_host_names}
+        - {"0.0.0.0", "::", "127.0.0.1", "::1"}  # noqa: S104
+    )
     if fresh:
         left = tls.certificate_expires(cert.read_bytes()) - datetime.now(UTC)
-        fresh = left > timedelta(days=30)
+        # A new URL domain needs a certificate that names it.
+        fresh = left > timedelta(days=30) and set(hosts) <= tls.certificate_host_names(
+            cert.read_bytes()
+        )
     if not fresh:
-        hosts = sorted({"localhost", settings.host} - {"0.0.0.0", "::", "127.0.0.1", "::1"})  # noqa: S104
         issued = tls.issue_local_tls(root, hosts or ["localhost"], ["127.0.0.1", "::1"], "Stockade")
         write_file(directory / "ca.pem", issued.ca_pem)
         write_file(key, issued.key_pem)

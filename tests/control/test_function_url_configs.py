@@ -26,7 +26,8 @@ from tests.support.inprocess import REGION, InProcessServer
 from tests.support.packages import PYTHON_ECHO
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-URL = re.compile(rf"https://[a-z0-9]{{32}}\.lambda-url\.{re.escape(REGION)}\.on\.aws/")
+# The server's URL listener by path prefix (no --function-url-domain): its address, the id.
+URL = re.compile(r"https://127\.0\.0\.1:9001/[a-z0-9]{32}/")
 QUALIFIER_PATTERN = r"((?!^\d+$)^[0-9a-zA-Z-_]+$)"
 NO_FUNCTION = "Function does not exist"
 NO_RESOURCE = "The resource you requested does not exist."

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.journal import journalled, select_data_events
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
 
@@ -215,14 +216,6 @@ def test_dry_run_and_refusals(server: RunningServer, python_code: bytes) -> None
     assert not_json.value.response["Error"]["Code"] == "InvalidRequestContentException"
 
 
-def journalled(server: RunningServer, request_id: str) -> list[dict[str, Any]]:
-    """The audit journal's records of one request (what is on disk now)."""
-    path = server.data_dir / "audit" / "journal.jsonl"
-    lines = path.read_bytes().splitlines() if path.exists() else []
-    records = [json.loads(line.split(b"\t", 1)[1]) for line in lines if b"\t" in line]
-    return [r for r in records if r.get("requestID") == request_id]
-
-
 @pytest.fixture(autouse=True)
 def _selectors_restored(server: RunningServer) -> Iterator[None]:
     """The trail's event selectors are the shared server's: a test that selects data events
@@ -231,15 +224,6 @@ def _selectors_restored(server: RunningServer) -> Iterator[None]:
     before = trail.get_event_selectors(TrailName="stockade")["EventSelectors"]
     yield
     trail.put_event_selectors(TrailName="stockade", EventSelectors=before)
-
-
-def select_data_events(server: RunningServer, function_arn: str) -> None:
-    server.client("cloudtrail").put_event_selectors(
-        TrailName="stockade",
-        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True,
-                         "DataResources": [{"Type": "AWS::Lambda::Function",
-                                            "Values": [function_arn]}]}],
-    )  # fmt: skip
 
 
 SECRET_HANDLER = """

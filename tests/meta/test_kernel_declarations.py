@@ -22,11 +22,13 @@ from stockade.services.declaration import (
     operation,
 )
 from tests.meta.kernel_support import (
+    LISTENER_OPERATIONS,
     REVIEWED_PUBLIC,
     Observed,
     declaration_problems,
     declared,
     error_code,
+    listener_problems,
     model,
 )
 from tests.support.hostile_wire import wire_request
@@ -48,6 +50,17 @@ def test_every_served_service_has_a_table(kernel_server: InProcessServer) -> Non
 
 def test_every_operation_is_declared_completely(kernel_server: InProcessServer) -> None:
     assert declaration_problems(tables(kernel_server)) == []
+    assert listener_problems(tables(kernel_server)) == []
+
+
+def test_only_listener_operations_take_unsigned_callers(kernel_server: InProcessServer) -> None:
+    anonymous = {
+        (service, name)
+        for service, table in tables(kernel_server).items()
+        for name, op in table.operations.items()
+        if op.anonymous
+    }
+    assert anonymous == set(LISTENER_OPERATIONS)
 
 
 def test_reviewed_public_operations_are_still_public(kernel_server: InProcessServer) -> None:

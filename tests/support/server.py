@@ -38,6 +38,7 @@ class RunningServer:
     process: subprocess.Popen[bytes]
     log_path: Path
     endpoint: dict[str, Any] = field(default_factory=dict)
+    url_port: int = 0  # the function URL listener's
 
     @property
     def url(self) -> str:
@@ -128,6 +129,9 @@ def start_server(
     """`command serve ...` (`command`: how to run `stockade`, e.g. an installed script, or a
     shell that sets the umask first and then execs it)."""
     port = port or free_port()
+    if "--function-url-port" not in extra:  # the default, --port + 1, may be taken here
+        extra = (*extra, "--function-url-port", str(free_port()))
+    url_port = int(extra[extra.index("--function-url-port") + 1])
     log_path = data_dir.parent / f"{data_dir.name}-server-{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | dict(env_extra or {})
     with log_path.open("ab") as log:  # the child keeps its own descriptor
@@ -138,7 +142,7 @@ def start_server(
             env=env,
             cwd=cwd,
         )
-    server = RunningServer(data_dir, port, process, log_path)
+    server = RunningServer(data_dir, port, process, log_path, url_port=url_port)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

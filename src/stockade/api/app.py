@@ -116,16 +116,16 @@ class StockadeApp:
         head = _read_head(scope)
         if self._internal.handles(head.raw_path):
             try:
-                body = await _read_body(receive, head.headers, 0, None)
+                body = await read_body(receive, head.headers, 0, None)
             except MalformedRequestError:
                 return  # the client is gone: nobody to answer
             response = await self._internal.respond(head.request(body), request_id)
         else:
             response = await self._serve(head, receive, request_id)
         if response.stream is not None:
-            await streaming.send_stream(send, receive, response, _header_bytes)
+            await streaming.send_stream(send, receive, response, header_bytes)
         else:
-            await _send(send, response)
+            await send_whole(send, response)
         ACCESS_LOG.info(
             "%s %s %d %.1fms %s",
             head.method,
@@ -152,7 +152,7 @@ class StockadeApp:
         query = head.request().query()
         limit, operation = endpoint.body_limit(head.method, head.raw_path, query)
         try:
-            body = await _read_body(receive, head.headers, limit, operation)
+            body = await read_body(receive, head.headers, limit, operation)
         except ApiError as refusal:  # the kernel still routes and audits what it can
             return await self._kernel.handle(
                 HttpExchange(endpoint, head.request(), facts, refusal=refusal)
@@ -187,7 +187,7 @@ def _read_head(scope: Scope) -> _Head:
     headers: dict[str, str] = {}
     for raw_name, raw_value in scope["headers"]:
         name = raw_name.decode("latin-1").lower()
-        value = _header_text(raw_value)
+        value = header_text(raw_value)
         headers[name] = f"{headers[name]},{value}" if name in headers else value
     client = scope.get("client") or ("", 0)
     raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -205,7 +205,7 @@ def _read_head(scope: Scope) -> _Head:
     )
 
 
-def _header_text(raw: bytes) -> str:
+def header_text(raw: bytes) -> str:
     """A header value as the client meant it: AWS SDKs send (and sign) non-ASCII values as
     UTF-8; bytes that are not UTF-8 are kept one character per byte."""
     if raw.isascii():
@@ -216,7 +216,7 @@ def _header_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _header_bytes(text: str) -> bytes:
+def header_bytes(text: str) -> bytes:
     try:
         return text.encode("latin-1")
     except UnicodeEncodeError:  # quoted from a request: as the SDKs send it
@@ -226,7 +226,7 @@ def _header_bytes(text: str) -> bytes:
 _DRAIN_SLACK_BYTES = 16 * 1024 * 1024
 
 
-async def _read_body(
+async def read_body(
     receive: Receive, headers: Mapping[str, str], limit: int, operation: str | None
 ) -> bytes:
     too_large = RequestTooLargeError(
@@ -264,8 +264,8 @@ async def _discard(receive: Receive) -> None:
             return
 
 
-async def _send(send: Send, response: HttpResponse) -> None:
-    headers = [(k.encode("latin-1"), _header_bytes(v)) for k, v in response.headers]
+async def send_whole(send: Send, response: HttpResponse) -> None:
+    headers = [(k.encode("latin-1"), header_bytes(v)) for k, v in response.headers]
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})

@@ -46,6 +46,7 @@ class Edge:
     tls: ssl.SSLContext | None = None
     ledger: ConnectionLedger = field(default_factory=ConnectionLedger)
     opening: set[asyncio.Task[Any]] = field(default_factory=set)  # TLS handshakes under way
+    tls_facts: bool = False  # requests learn their connection's TLS version and cipher
 
     def admit_tcp(self, peer_ip: str) -> Admission | None:
         quotas = [Quota(_TCP, self.limits.max_connections)]
@@ -80,6 +81,7 @@ class Edge:
             trusted=_NO_TRUST if channel else self.trusted,
             admission=admission,
             origin=origin,
+            tls_facts=self.tls_facts,
         )
 
 

@@ -27,7 +27,7 @@ from uvicorn.server import ServerState
 
 from stockade.api import forwarded
 from stockade.api.edge_limits import Admission, EdgeLimits
-from stockade.api.http import CALLER_TRACE_SCOPE_KEY, HttpRequest
+from stockade.api.http import CALLER_TRACE_SCOPE_KEY, TLS_SCOPE_KEY, HttpRequest
 from stockade.api.sigv4 import peek_service
 from stockade.domain.trace import CallerTrace
 from stockade.sandbox import ChannelOrigin
@@ -63,6 +63,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         trusted: forwarded.TrustedProxies,
         admission: Admission,
         origin: ChannelOrigin | None = None,
+        tls_facts: bool = False,
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
@@ -81,11 +82,18 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self._body_received = 0
         self._deadline: asyncio.TimerHandle | None = None
         self._made = False
+        # The function URL listener tells functions the connection's TLS version and cipher.
+        self._tls_facts = tls_facts
+        self._tls: tuple[str, str] | None = None
 
     # -- connection ---------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._made = True
+        if self._tls_facts:
+            tls = transport.get_extra_info("ssl_object")
+            if tls is not None:
+                self._tls = (str(tls.version()), str(tls.cipher()[0]))
         # uvicorn arms its keep-alive timer only after a response: a connection that never
         # sends a request would stay open for good.
         self.timeout_keep_alive_task = self.loop.call_later(
@@ -161,6 +169,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             )
             self.scope["client"] = (client.ip, self.client[1])
             self.scope["scheme"] = client.scheme
+        if self._tls is not None:
+            cast(dict[str, Any], self.scope)[TLS_SCOPE_KEY] = self._tls
         if self._origin is not None:
             reaches = self._origin.reaches
             if reaches is not None and not reaches(self._service()):

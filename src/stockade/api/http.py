@@ -8,6 +8,8 @@ from urllib.parse import parse_qsl
 
 # Where the edge puts an SDK channel request's `CallerTrace` in the ASGI scope.
 CALLER_TRACE_SCOPE_KEY = "stockade.caller_trace"
+# Where the function URL listener's edge puts the connection's (TLS version, cipher suite).
+TLS_SCOPE_KEY = "stockade.tls"
 
 
 @dataclass(frozen=True)

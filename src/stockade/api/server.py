@@ -23,6 +23,7 @@ from stockade.api.descriptors import ensure_descriptors
 from stockade.api.edge_gate import TLS_SHUTDOWN_TIMEOUT_S, Edge, TcpAcceptor, listen
 from stockade.api.edge_limits import Admission, EdgeLimits
 from stockade.api.forwarded import TrustedProxies
+from stockade.api.url_app import FunctionUrlApp
 from stockade.sandbox import ChannelOrigin
 
 LOG = logging.getLogger(__name__)
@@ -100,11 +101,24 @@ def _report_failure(admission: Admission, sock: socket.socket, task: asyncio.Tas
         LOG.warning("could not serve a sandbox API connection: %s", type(task.exception()).__name__)
 
 
+@dataclass(frozen=True)
+class UrlListener:
+    """The function URL listener: its own address, application and connection limits (its
+    TLS is the server's: the certificate must name the URL host names too)."""
+
+    app: FunctionUrlApp
+    host: str
+    port: int
+
+
 class _Server(uvicorn.Server):
-    def __init__(self, config: _Config, adopter: ConnectionAdopter | None) -> None:
+    def __init__(
+        self, config: _Config, adopter: ConnectionAdopter | None, urls: _Config | None = None
+    ) -> None:
         super().__init__(config)
         self._adopter = adopter
         self._edge = config.edge
+        self._urls = urls
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -133,6 +147,23 @@ class _Server(uvicorn.Server):
         )
         acceptor.start()
         self.servers = [acceptor]  # type: ignore[list-item]  # uvicorn only closes them
+        if self._urls is not None:
+            urls = self._urls
+            urls.load()
+            try:
+                url_listening = listen(urls.host, urls.port, urls.backlog)
+            except OSError as exc:
+                LOG.error("cannot listen for function URLs on %s:%d: %s", urls.host, urls.port,
+                          exc.strerror)  # fmt: skip
+                acceptor.close()
+                await self.lifespan.shutdown()
+                sys.exit(STARTUP_FAILURE)
+            url_acceptor = TcpAcceptor(
+                url_listening, urls.edge, urls, self.server_state, self.lifespan.state
+            )
+            url_acceptor.start()
+            self.servers.append(url_acceptor)  # type: ignore[arg-type]
+            LOG.info("function URLs on %s:%d", urls.host, urls.port)
         if self._adopter is not None:
             self._adopter.attach(self, asyncio.get_running_loop(), self._edge)
         self._log_started_message([listening])
@@ -147,7 +178,7 @@ class TlsFiles:
 
 
 class _Config(uvicorn.Config):
-    def __init__(self, app: StockadeApp, edge: Edge, **options: Any) -> None:
+    def __init__(self, app: StockadeApp | FunctionUrlApp, edge: Edge, **options: Any) -> None:
         super().__init__(app, **options)
         self.edge = edge
 
@@ -167,14 +198,24 @@ def serve(
     tls: TlsFiles | None = None,
     limits: EdgeLimits | None = None,
     trusted: TrustedProxies | None = None,
+    url_listener: UrlListener | None = None,
 ) -> None:
     limits = limits or EdgeLimits()
     ensure_descriptors(limits)
-    config = _Config(
-        app,
-        Edge(limits, trusted or TrustedProxies()),
-        host=host,
-        port=port,
+    options = _options(limits, tls)
+    config = _Config(app, Edge(limits, trusted or TrustedProxies()), host=host, port=port,
+                     **options)  # fmt: skip
+    urls = (
+        None
+        if url_listener is None
+        else _Config(url_listener.app, Edge(limits, trusted or TrustedProxies(), tls_facts=True),
+                     host=url_listener.host, port=url_listener.port, **options)
+    )  # fmt: skip
+    _Server(config, adopter, urls).run()
+
+
+def _options(limits: EdgeLimits, tls: TlsFiles | None) -> dict[str, Any]:
+    return dict(
         lifespan="on",
         # Our own access log redacts bearer tokens in paths; uvicorn's would print them.
         access_log=False,
@@ -193,4 +234,3 @@ def serve(
         ),
         ssl_version=ssl.PROTOCOL_TLS_SERVER,
     )
-    _Server(config, adopter).run()

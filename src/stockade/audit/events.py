@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from stockade.domain.identity import Principal
+from stockade.domain.identity import Principal, PrincipalKind
 
 EVENT_VERSION = "1.09"
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"  # CloudTrail's own placeholder
@@ -46,6 +46,8 @@ class UserIdentity:
         )
 
     def record(self) -> dict[str, Any]:
+        if self.type == PrincipalKind.ANONYMOUS.value:  # as CloudTrail records unsigned calls
+            return {"type": self.type, "principalId": "", "accountId": "anonymous"}
         found: dict[str, Any] = {
             "type": self.type,
             "principalId": self.principal_id,

@@ -205,6 +205,18 @@ def _bindings(
     show_default=True,
     help="The IPv4 block (/16 to /30) AllocateAddress draws Elastic IPs from.",
 )
+@click.option(
+    "--function-url-port",
+    type=click.IntRange(1, 65535),
+    help="Port of the function URL listener, on the same address (default: --port + 1).",
+)
+@click.option(
+    "--function-url-domain",
+    metavar="DOMAIN",
+    help="Serve function URLs by host name, <url-id>.lambda-url.<region>.DOMAIN (wildcard DNS"
+    " to this server; the local certificate names it). Default: by path prefix,"
+    " https://HOST:PORT/<url-id>/.",
+)
 @edge_options
 @data_dir_option
 def serve(
@@ -232,9 +244,12 @@ def serve(
     edge: EdgeLimits,
     trusted_proxies: tuple[str, ...],
     elastic_ip_pool: str,
+    function_url_port: int | None,
+    function_url_domain: str | None,
 ) -> None:
     """Run the Stockade server with embedded defaults (SQLite, local data dir)."""
     from stockade.api.forwarded import TrustedProxies  # noqa: PLC0415
+    from stockade.api.server import UrlListener  # noqa: PLC0415 - heavy import
     from stockade.api.server import serve as run_server  # noqa: PLC0415 - heavy import
     from stockade.wiring import build  # noqa: PLC0415
 
@@ -266,6 +281,8 @@ def serve(
         edge=edge,
         trusted_proxies=trusted_proxies,
         elastic_ip_pool=elastic_ip_pool,
+        function_url_port=function_url_port,
+        function_url_domain=function_url_domain.strip(".").lower() if function_url_domain else None,
     )
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
@@ -289,7 +306,10 @@ def serve(
                 stockade.tls,
                 settings.edge,
                 TrustedProxies.parse(settings.trusted_proxies),
-            )
+                None if stockade.url_app is None else UrlListener(
+                    stockade.url_app, host, settings.url_port
+                ),
+            )  # fmt: skip
     finally:
         stockade.close()
 
@@ -300,6 +320,7 @@ def _greet(settings: Settings, account_id: str, first_start: bool) -> None:
         f"Stockade {__version__} on {settings.url} (region {settings.region},"
         f" account {account_id})",
         f"Data dir: {d}",
+        f"Function URLs: {settings.url_naming.url('<url-id>', settings.region)}",
     ]
     if first_start:
         lines.append(f"Created the administrator access key in {settings.credentials_file}")

@@ -100,3 +100,13 @@ def key_password(root: RootKeyProvider, wrapped_password: bytes) -> bytes:
 
 def certificate_expires(pem: bytes) -> datetime:
     return x509.load_pem_x509_certificate(pem).not_valid_after_utc
+
+
+def certificate_host_names(pem: bytes) -> frozenset[str]:
+    """The DNS names a certificate is for (its subject alternative names)."""
+    certificate = x509.load_pem_x509_certificate(pem)
+    try:
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return frozenset()
+    return frozenset(names.value.get_values_for_type(x509.DNSName))

@@ -16,6 +16,9 @@ class PrincipalKind(StrEnum):
     AWS_SERVICE = "AWSService"
     # The person running the server, on its own host (operator commands): no IAM identity.
     OPERATOR = "StockadeOperator"
+    # A caller who signed nothing (a function URL whose AuthType is NONE): CloudTrail records
+    # such callers as type AWSAccount with account "anonymous" (as for S3).
+    ANONYMOUS = "AWSAccount"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,14 @@ def operator_principal(account_id: AccountId, user: str, uid: int) -> Principal:
         principal_id=f"operator:{uid}",
         name=user,
     )
+
+
+def anonymous_principal(resource_account: AccountId) -> Principal:
+    """An unsigned caller of a resource in `resource_account` (whose trail records the call).
+    Only a declared operation that takes unsigned callers (`Operation.anonymous`) accepts one,
+    and only a resource policy can allow it anything."""
+    return Principal(PrincipalKind.ANONYMOUS, resource_account, arn="", principal_id="",
+                     name="anonymous")  # fmt: skip
 
 
 class KeyStatus(StrEnum):

@@ -80,6 +80,8 @@ def request_principal(principal: Principal) -> RequestPrincipal | None:
         return RequestPrincipal.user(principal.arn)
     if principal.kind is PrincipalKind.ASSUMED_ROLE and principal.role_arn is not None:
         return RequestPrincipal.assumed_role(principal.arn, principal.role_arn)
+    if principal.kind is PrincipalKind.ANONYMOUS:
+        return RequestPrincipal.anonymous()
     return None
 
 
@@ -170,6 +172,9 @@ def caller_policies(tx: Transaction, principal: Principal) -> CallerPolicies:
         _owner_policies(tx, account, OwnerKind.ROLE, role.name, identity)
         if principal.session_policy is not None:
             session = (AttachedPolicy("session", parse_identity_policy(principal.session_policy)),)
+    elif principal.kind is PrincipalKind.ANONYMOUS:
+        # Nobody's identity policies: only the resource's own policy can allow anything.
+        return CallerPolicies((), None, (), None, exists=True)
     else:
         return CallerPolicies((), None, (), None, exists=False)
     boundary = None if boundary_arn is None else _managed_document(tx, boundary_arn)

@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeVar
 
 from botocore.model import OperationModel
 
+from stockade.domain.identity import PrincipalKind
 from stockade.errors import ApiError
 from stockade.kernel.auditing import AuditStep, Trace
 from stockade.kernel.errors import (
@@ -130,6 +131,10 @@ class Kernel:
                 f"Stockade does not implement the {exchange.service} operation {operation.name}."
             )
         trace.audit = declared.audit
+        if principal.kind is PrincipalKind.ANONYMOUS and not declared.anonymous:
+            raise table.errors.access_denied(
+                f"Anonymous callers are not allowed to perform {operation.name}."
+            )
         params = exchange.decode(operation)
         trace.params = params
         _check(table, operation, params, exchange.protocol)

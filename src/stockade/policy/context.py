@@ -48,6 +48,7 @@ class LambdaKey(StrEnum):
     FUNCTION_ARN = "lambda:FunctionArn"
     LAYER = "lambda:Layer"
     FUNCTION_URL_AUTH_TYPE = "lambda:FunctionUrlAuthType"
+    INVOKED_VIA_FUNCTION_URL = "lambda:InvokedViaFunctionUrl"
     CODE_SIGNING_CONFIG_ARN = "lambda:CodeSigningConfigArn"
     PRINCIPAL = "lambda:Principal"
     SOURCE_FUNCTION_ARN = "lambda:SourceFunctionArn"

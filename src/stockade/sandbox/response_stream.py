@@ -15,6 +15,11 @@ STREAMED_RESPONSE_BYTES_MAX = 200 * 1024 * 1024
 
 
 class ResponseSink(Protocol):
+    def begin(self, content_type: str | None) -> None:
+        """The stream starts, with the content type the runtime declared (None: none): a
+        function URL reads an HTTP prelude from one of Lambda's HTTP integration type."""
+        ...
+
     async def write(self, data: bytes) -> None:
         """Take one piece of the response, in order; returns once it may take the next."""
         ...

@@ -106,13 +106,21 @@ class Operation(Generic[Req]):
     handler: Handler[Req]
     access: Access[Req]
     audit: Audit[Req]
+    # Whether an unsigned caller may reach it at all (a function URL whose AuthType is NONE);
+    # its needs are then allowed only by the resource's own policy.
+    anonymous: bool = False
 
 
 def operation(
-    name: str, handler: Handler[Req], access: Access[Req], audit: Audit[Req]
+    name: str,
+    handler: Handler[Req],
+    access: Access[Req],
+    audit: Audit[Req],
+    *,
+    anonymous: bool = False,
 ) -> Operation[Req]:
     """Declare an operation (a function, so that mypy infers `Req` from the handler)."""
-    return Operation(name, handler, access, audit)
+    return Operation(name, handler, access, audit, anonymous)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Protocol, TypeVar
 
 from stockade.domain.account import AccessKey, Account, IamUser
 from stockade.domain.function import Alias, Function, FunctionVersion
+from stockade.domain.function_url import FunctionUrlOwner
 from stockade.domain.iam import (
     IamGroup,
     IamRole,
@@ -121,6 +122,9 @@ class FunctionRepository(Protocol):
     def count(self, account_id: AccountId) -> int: ...
     def put(self, function: Function) -> None: ...
     def delete(self, account_id: AccountId, name: str) -> None: ...
+    def by_url_id(self, url_id: str) -> FunctionUrlOwner | None:
+        """The function (and qualifier) a function URL id belongs to, in any account."""
+        ...
 
 
 class VersionRepository(Protocol):

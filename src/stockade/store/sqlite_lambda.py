@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stockade.domain.arn import LATEST
 from stockade.domain.function import Alias, Function, FunctionVersion
+from stockade.domain.function_url import FunctionUrlOwner
 from stockade.domain.layer import Layer, LayerVersion
 from stockade.domain.resource_policy import ResourcePolicy
 from stockade.store.sqlite_docs import Docs
@@ -36,6 +37,25 @@ class Functions(Docs):
             "INSERT OR REPLACE INTO functions VALUES (?, ?, ?)",
             (function.account_id, function.name, self.codec.dumps(function)),
         )
+        # (REPLACE fires no delete trigger: the old index rows go here.)
+        self.conn.execute(
+            "DELETE FROM function_urls WHERE account_id=? AND function_name=?",
+            (function.account_id, function.name),
+        )
+        self.conn.executemany(
+            "INSERT INTO function_urls VALUES (?, ?, ?, ?)",
+            [
+                (config.url_id, function.account_id, function.name, qualifier)
+                for qualifier, config in function.url_configs.items()
+            ],
+        )
+
+    def by_url_id(self, url_id: str) -> FunctionUrlOwner | None:
+        row = self.conn.execute(
+            "SELECT account_id, function_name, qualifier FROM function_urls WHERE url_id=?",
+            (url_id,),
+        ).fetchone()
+        return None if row is None else FunctionUrlOwner(AccountId(row[0]), row[1], row[2])
 
     def delete(self, account_id: AccountId, name: str) -> None:
         self.conn.execute("DELETE FROM functions WHERE account_id=? AND name=?", (account_id, name))

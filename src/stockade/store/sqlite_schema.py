@@ -329,4 +329,24 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account_id, endpoint_id)
     );
     """,
+    # 11: function URLs found by their id (the URL listener's lookup); the configurations
+    # themselves stay in the function's doc, this is its index (rebuilt by every put).
+    """
+    CREATE TABLE function_urls (
+        url_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        function_name TEXT NOT NULL,
+        qualifier TEXT NOT NULL
+    );
+    CREATE INDEX function_urls_by_function ON function_urls (account_id, function_name);
+    INSERT INTO function_urls
+        SELECT json_extract(config.value, '$.url_id'), functions.account_id, functions.name,
+               config.key
+        FROM functions, json_each(functions.doc, '$.url_configs') AS config
+        WHERE json_valid(functions.doc);
+    CREATE TRIGGER function_urls_die_with_function AFTER DELETE ON functions BEGIN
+        DELETE FROM function_urls
+        WHERE account_id = OLD.account_id AND function_name = OLD.name;
+    END;
+    """,
 )

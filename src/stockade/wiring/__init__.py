@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from botocore.model import ServiceModel
+
 from stockade import datadir
 from stockade.api.app import StockadeApp
 from stockade.api.ec2_endpoint import Ec2Endpoint
@@ -27,6 +29,8 @@ from stockade.api.operator_channel import OperatorChannel
 from stockade.api.query_endpoint import QueryEndpoint
 from stockade.api.server import ConnectionAdopter, TlsFiles
 from stockade.api.specs import ServiceSpecs
+from stockade.api.url_app import FunctionUrlApp
+from stockade.api.url_routes import UrlRoutes
 from stockade.api.webhooks import UrllibPoster
 from stockade.audit.trail import AuditTrail, delivered_records
 from stockade.clock import Clock, SystemClock
@@ -69,12 +73,13 @@ from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
-from stockade.services.lambda_ import LambdaDeps, LambdaService
+from stockade.services.lambda_ import LambdaDeps, LambdaService, url_model_text
 from stockade.services.lambda_.async_invoke import AsyncInvocations
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.configuration_items import record_at_start
 from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
+from stockade.services.lambda_.function_url_lookup import find_url
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
 from stockade.services.signer import SignerService
@@ -128,6 +133,7 @@ class Stockade:
     trail: AuditTrail | None = None
     tls: TlsFiles | None = None
     audit_index: SqliteAuditIndex | None = None
+    url_app: FunctionUrlApp | None = None  # the function URL listener's application
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -220,6 +226,7 @@ def _build(
             RuntimeVersionStore(settings.data_dir / "runtimes"),
             runtime_files or InstalledRuntimeFiles(),
         ),
+        url_naming=settings.url_naming,
     )
     recorded = record_at_start(deps)
     if recorded:
@@ -354,13 +361,22 @@ def _build(
         on_startup=lifecycle.start,
         on_shutdown=lifecycle.stop,
     )
+    url_app = FunctionUrlApp(
+        ServiceModel(json.loads(url_model_text()), "lambda"),
+        UrlRoutes(settings.region, settings.function_url_domain),
+        lambda url_id: find_url(deps, url_id),
+        identities,
+        clock,
+        settings.region,
+        kernel,
+    )
     return Stockade(
         settings, app, store, executor, admin, account_id, adopter, logs, lock_fd, kernel,
         queues, at_rest.keys, trail,
         None if server_tls is None else TlsFiles(
             server_tls.cert_file, server_tls.key_file, server_tls.key_password
         ),
-        audit_index,
+        audit_index, url_app,
     )  # fmt: skip
 
 

@@ -17,6 +17,10 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:f"
 class QueueSink:
     def __init__(self) -> None:
         self.pieces: asyncio.Queue[bytes] = asyncio.Queue()
+        self.content_type: str | None = None
+
+    def begin(self, content_type: str | None) -> None:
+        self.content_type = content_type
 
     async def write(self, data: bytes) -> None:
         await self.pieces.put(data)
@@ -98,6 +102,24 @@ def test_a_stream_for_another_request_is_refused_and_closed() -> None:
         await asyncio.wait_for(reader.read(), 5)  # closed by the server
         assert sink.pieces.empty()
         assert not outcome.done()
+        writer.close()
+        await server.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_sink_learns_the_content_type_the_runtime_declared() -> None:
+    # A function URL reads an HTTP prelude only from a stream of Lambda's HTTP integration type.
+    async def scenario() -> None:
+        server, sink, outcome, _reader, writer = await started(1024)
+        declared = head("r1").replace(
+            b"\r\n\r\n",
+            b"\r\nContent-Type: application/vnd.awslambda.http-integration-response\r\n\r\n",
+        )
+        writer.write(declared + chunk(b"{}") + b"0\r\n\r\n")
+        await writer.drain()
+        await asyncio.wait_for(outcome, 5)
+        assert sink.content_type == "application/vnd.awslambda.http-integration-response"
         writer.close()
         await server.close()
 

@@ -88,6 +88,10 @@ def test_a_malformed_trailer_is_a_bad_request() -> None:
 class ListSink:
     def __init__(self) -> None:
         self.pieces: list[bytes] = []
+        self.content_type: str | None = None
+
+    def begin(self, content_type: str | None) -> None:
+        self.content_type = content_type
 
     async def write(self, data: bytes) -> None:
         self.pieces.append(data)

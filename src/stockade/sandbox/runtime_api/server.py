@@ -114,7 +114,7 @@ class _Connection(asyncio.Protocol):
         refusal = (
             found
             if isinstance(found, Reply)
-            else self._session.start_stream(found[1]["id"])
+            else self._session.start_stream(found[1]["id"], start.head.headers.get("content-type"))
             if found[0].name == "response"
             else _json_error(400, "InvalidRequest", "only a response may be streamed")
         )

@@ -206,11 +206,14 @@ class RuntimeSession:
         return TOO_LARGE
 
     # -- streamed responses (Lambda-Runtime-Function-Response-Mode: streaming) --------------
-    def start_stream(self, request_id: str) -> Reply | None:
+    def start_stream(self, request_id: str, content_type: str | None = None) -> Reply | None:
         """None when the streamed response may go on; else the reply that ends it."""
         if not self._validate_id(request_id) or self._streaming:
             return INVALID_REQUEST_ID
         self._streaming = True
+        assert self._current is not None
+        if self._current.sink is not None:
+            self._current.sink.begin(content_type)
         return None
 
     async def stream_piece(self, data: bytes) -> None:

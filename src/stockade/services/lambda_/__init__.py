@@ -7,6 +7,7 @@ else is a management event, read-only for Get* and List*.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Any
 
 from stockade.domain import limits
@@ -50,11 +51,17 @@ from stockade.services.lambda_.recursion import RecursionConfigs, recursion_targ
 from stockade.services.lambda_.runtime_management import RuntimeManagementConfigs
 from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags, tagged_target
+from stockade.services.lambda_.url_invoke import UrlInvoker
 from stockade.services.lambda_.versions import Versions, publishing_target
 
-__all__ = ["ERRORS", "FunctionRunner", "LambdaDeps", "LambdaService"]
+__all__ = ["ERRORS", "FunctionRunner", "LambdaDeps", "LambdaService", "url_model_text"]
 
 ERRORS = ServiceErrors(AccessDeniedError, ValidationError, ServiceError, refuse_invalid)
+
+
+def url_model_text() -> str:
+    """The model of a function URL request (InvokeFunctionUrl), in botocore's format."""
+    return files("stockade.services.lambda_").joinpath("url_model.json").read_text("utf-8")
 
 
 class LambdaService:
@@ -90,6 +97,7 @@ class LambdaService:
         self.runtime_management = RuntimeManagementConfigs(deps)
         self.recursion = RecursionConfigs(deps)
         self.function_urls = FunctionUrls(deps)
+        self.url_invoker = UrlInvoker(self.invoker)
 
     def table(self) -> ServiceTable:
         """Every Lambda operation Stockade serves, what it needs and how it is audited."""
@@ -106,6 +114,7 @@ class LambdaService:
                 *self._recursion_operations(),
                 *self._streaming_operations(),
                 *self._function_url_operations(),
+                *self._url_invocation_operations(),
             ],
             ERRORS,
             LAMBDA_EVENT_NAMES,
@@ -158,6 +167,17 @@ class LambdaService:
             operation("InvokeWithResponseStream",
                       self.streaming.invoke_with_response_stream, need.invoke,
                       Audit(read_only=False, data_event=True, resources=need.invoked)),
+        ]  # fmt: skip
+
+    def _url_invocation_operations(self) -> list[Operation[Any]]:
+        need = self.access
+        return [
+            # A request to a function URL (url_model.json): the only operation an unsigned
+            # caller may reach, and then only through the function's resource policy.
+            operation("InvokeFunctionUrl", self.url_invoker.invoke_function_url,
+                      need.invoke_function_url,
+                      Audit(read_only=False, data_event=True, resources=need.invoked_url),
+                      anonymous=True),
         ]  # fmt: skip
 
     def _layer_operations(self) -> list[Operation[Any]]:

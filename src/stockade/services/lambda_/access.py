@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from stockade.domain.arn import layer_arn
+from stockade.domain.identity import PrincipalKind
 from stockade.policy import LambdaKey
 from stockade.services.context import RequestContext
 from stockade.services.declaration import ContextKeys, Need, Needs
@@ -30,6 +31,8 @@ from stockade.services.lambda_ import names
 from stockade.services.lambda_.aliases import named_alias
 from stockade.services.lambda_.code_signing_configs import signed_function_target
 from stockade.services.lambda_.deps import LambdaDeps
+from stockade.services.lambda_.errors import AccessDeniedError, ResourceNotFoundError
+from stockade.services.lambda_.function_url_lookup import find_url
 from stockade.services.lambda_.function_urls import url_target
 from stockade.services.lambda_.functions import (
     LayerChoice,
@@ -155,6 +158,35 @@ class LambdaAccess:
         """The ARN an Invoke names, its qualifier included (data event selection)."""
         target = names.resolve(self._deps, ctx, request["FunctionName"], request.get("Qualifier"))
         return (target.arn,)
+
+    def invoke_function_url(self, ctx: RequestContext, request: Any) -> Sequence[Need]:
+        """A request to a function URL: `lambda:InvokeFunctionUrl` and, as AWS requires of
+        URLs created since October 2025, `lambda:InvokeFunction`, both with the URL's
+        `lambda:FunctionUrlAuthType` and `lambda:InvokedViaFunctionUrl` true. An AWS_IAM URL
+        is never open to an unsigned caller, whatever its policy says; a NONE URL is open to
+        whom its resource policy lets in (anonymous callers have no other policy)."""
+        found = find_url(self._deps, request["FunctionUrlId"])
+        if found is None:
+            raise ResourceNotFoundError("The function URL does not exist.")
+        auth_type = found.config.auth_type
+        ctx.notes.add("authType", auth_type)
+        if auth_type == "AWS_IAM" and ctx.principal.kind is PrincipalKind.ANONYMOUS:
+            raise AccessDeniedError("The function URL's AuthType is AWS_IAM: the request must be"
+                                    " signed.")  # fmt: skip
+        keys: ContextKeys = {
+            LambdaKey.FUNCTION_URL_AUTH_TYPE.value: (auth_type,),
+            LambdaKey.INVOKED_VIA_FUNCTION_URL.value: ("true",),
+        }
+        arn = found.target.arn
+        return (
+            Need("lambda:InvokeFunctionUrl", arn, self._invoked, keys),
+            Need("lambda:InvokeFunction", arn, self._invoked, keys),
+        )
+
+    def invoked_url(self, ctx: RequestContext, request: Any) -> Sequence[str]:
+        """The function or alias ARN a function URL request invokes (data event selection)."""
+        found = find_url(self._deps, request["FunctionUrlId"])
+        return () if found is None else (found.target.arn,)
 
     def create_function(
         self, ctx: RequestContext, request: shapes.CreateFunctionRequest

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stockade.clock import Clock
 from stockade.domain.function_snapshot import NetworkMode
+from stockade.domain.function_url import UrlNaming
 from stockade.domain.runtimes import RuntimeCatalog
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
@@ -31,3 +32,5 @@ class LambdaDeps:
     vpc_supported: bool = True
     # The runtime versions kept in the data dir; None: none known (RuntimeVersionConfig unset).
     runtime_versions: RuntimeVersionCatalog | None = None
+    # Where function URLs are served (the URL the API answers for one).
+    url_naming: UrlNaming = field(default_factory=UrlNaming)

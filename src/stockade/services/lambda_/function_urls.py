@@ -21,7 +21,6 @@ from stockade.domain.function_url import (
     INVOKE_MODE_DEFAULT,
     FunctionUrlConfig,
     UrlCors,
-    function_url,
     new_url_id,
 )
 from stockade.services.context import RequestContext
@@ -71,7 +70,7 @@ class FunctionUrls:
         # AWS answers a create with what was asked: no LastModifiedTime, and InvokeMode only
         # when given (recorded: test_url_config_lifecycle url_creation).
         response: shapes.CreateFunctionUrlConfigResponse = {
-            "FunctionUrl": function_url(config.url_id, deps.region),
+            "FunctionUrl": deps.url_naming.url(config.url_id, deps.region),
             "FunctionArn": target.arn,
             "AuthType": config.auth_type,
             "CreationTime": url_time(config.created),
@@ -102,7 +101,7 @@ class FunctionUrls:
             )
             _store(tx, function, config)
             record_change(deps, ctx, tx, target.account_id, target.name)
-        full = present(config, target.arn, deps.region)
+        full = present(config, target.arn, deps)
         # InvokeMode only when the update named it (recorded: updated_url_config).
         return {k: v for k, v in full.items() if k != "InvokeMode" or "InvokeMode" in request}  # type: ignore[return-value]
 
@@ -116,7 +115,7 @@ class FunctionUrls:
         config = function.url_configs.get(target.qualifier or LATEST)
         if config is None:
             raise ResourceNotFoundError(NO_RESOURCE)
-        return present(config, target.arn, deps.region)
+        return present(config, target.arn, deps)
 
     def delete_function_url_config(
         self, ctx: RequestContext, request: shapes.DeleteFunctionUrlConfigRequest
@@ -147,7 +146,7 @@ class FunctionUrls:
         remaining = [(k, v) for k, v in ordered if after is None or k > after]
         page = remaining[:limit]
         response: shapes.ListFunctionUrlConfigsResponse = {
-            "FunctionUrlConfigs": [present(v, _arn_of(whole, k), deps.region) for k, v in page]
+            "FunctionUrlConfigs": [present(v, _arn_of(whole, k), deps) for k, v in page]
         }
         if len(remaining) > limit:
             response = {**response, "NextMarker": encode_marker(page[-1][0])}
@@ -168,9 +167,9 @@ def url_target(
     return names.resolve(deps, ctx, function_name, qualifier)
 
 
-def present(config: FunctionUrlConfig, arn: str, region: str) -> shapes.FunctionUrlConfig:
+def present(config: FunctionUrlConfig, arn: str, deps: LambdaDeps) -> shapes.FunctionUrlConfig:
     response: shapes.FunctionUrlConfig = {
-        "FunctionUrl": function_url(config.url_id, region),
+        "FunctionUrl": deps.url_naming.url(config.url_id, deps.region),
         "FunctionArn": arn,
         "AuthType": config.auth_type,
         "CreationTime": url_time(config.created),

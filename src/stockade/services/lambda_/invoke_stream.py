@@ -54,6 +54,10 @@ class QueueSink:
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(_QUEUED_PIECES_MAX)
         self.started = asyncio.Event()
         self.discarding = False
+        self.content_type: str | None = None
+
+    def begin(self, content_type: str | None) -> None:
+        self.content_type = content_type
 
     async def write(self, data: bytes) -> None:
         self.started.set()

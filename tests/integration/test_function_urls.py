@@ -1,0 +1,307 @@
+"""Function URLs served by a real server: plain HTTPS clients, boto3's signer, real functions.
+
+AWS facts (Lambda developer guide, urls-auth and urls-invocation): an AWS_IAM URL needs a
+SigV4 request (service `lambda`) from a principal allowed lambda:InvokeFunctionUrl and
+lambda:InvokeFunction; a NONE URL serves anyone its resource policy lets in (the two statements
+AWS's console writes), and answers 403 otherwise. The URL the API answers is the one served.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import ssl
+import time
+import urllib.parse
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from tests.support.journal import journalled, select_data_events
+from tests.support.packages import make_zip
+from tests.support.server import RunningServer
+
+pytestmark = pytest.mark.integration
+# AWS's answer to a refused request (recorded by LocalStack against AWS: urls-auth link).
+FORBIDDEN = {
+    "Message": "Forbidden. For troubleshooting Function URL authorization issues, see:"
+    " https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"
+}
+
+ECHO = """
+import base64, json
+
+def handler(event, context):
+    return {
+        "statusCode": 201,
+        "headers": {"content-type": "application/json", "x-echo": "yes"},
+        "cookies": ["first=1; Path=/", "second=2"],
+        "body": json.dumps(event),
+    }
+
+def plain(event, context):
+    return {"hello": "world"}
+
+def binary(event, context):
+    return {"statusCode": 200, "headers": {"content-type": "application/octet-stream"},
+            "isBase64Encoded": True, "body": event.get("body", "")}
+
+def failing(event, context):
+    raise ValueError("secret-detail-4111")
+"""
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        found = [v for k, v in self.headers if k.lower() == name.lower()]
+        return ",".join(found) if found else None
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def request(
+    server: RunningServer,
+    url: str,
+    method: str = "GET",
+    body: bytes = b"",
+    headers: Mapping[str, str] | None = None,
+    host: str | None = None,
+) -> Reply:
+    """One HTTPS request to the URL listener (verified against the server's CA)."""
+    parts = urllib.parse.urlsplit(url)
+    context = ssl.create_default_context(cafile=server.ca_bundle)
+    connection = http.client.HTTPSConnection("127.0.0.1", parts.port, context=context, timeout=60)
+    if host is not None:
+        connection = http.client.HTTPSConnection(host, parts.port, context=context, timeout=60)
+        connection._create_connection = _to_loopback  # type: ignore[attr-defined]
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request(method, path, body=body or None, headers=dict(headers or {}))
+        response = connection.getresponse()
+        return Reply(response.status, response.getheaders(), response.read())
+    finally:
+        connection.close()
+
+
+def _to_loopback(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+    import socket
+
+    return socket.create_connection(("127.0.0.1", address[1]), *args, **kwargs)
+
+
+def signed_headers(
+    server: RunningServer,
+    url: str,
+    method: str = "GET",
+    body: bytes = b"",
+    credentials: tuple[str, str] | None = None,
+) -> dict[str, str]:
+    """What boto3's SigV4 signer adds for a function URL request (service lambda)."""
+    key, secret = credentials or server.credentials()
+    signed = AWSRequest(method=method, url=url, data=body)
+    SigV4Auth(Credentials(key, secret), "lambda", server.region).add_auth(signed)
+    return dict(signed.headers.items())
+
+
+def create_function(server: RunningServer, handler: str = "app.handler", **extra: Any) -> str:
+    lam = server.client("lambda")
+    name = f"url-{uuid.uuid4().hex[:10]}"
+    lam.create_function(FunctionName=name, Runtime="python3.11", Handler=handler, Timeout=30,
+                        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+                        Code={"ZipFile": make_zip({"app.py": ECHO})}, **extra)  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return name
+
+
+def allow_public(server: RunningServer, name: str) -> None:
+    """The two statements AWS's console adds for a URL whose AuthType is NONE."""
+    lam = server.client("lambda")
+    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
+    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction",
+                       Principal="*", InvokedViaFunctionUrl=True)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def public(server: RunningServer) -> tuple[str, str]:
+    name = create_function(server)
+    url = server.client("lambda").create_function_url_config(FunctionName=name, AuthType="NONE")[
+        "FunctionUrl"
+    ]
+    allow_public(server, name)
+    return name, url
+
+
+def test_the_url_the_api_answers_is_served_on_the_listener(
+    server: RunningServer, public: tuple[str, str]
+) -> None:
+    name, url = public
+    parts = urllib.parse.urlsplit(url)
+    assert parts.scheme == "https"
+    assert parts.port == server.url_port
+    url_id = parts.path.strip("/")
+    assert len(url_id) == 32
+    assert url_id.isalnum()
+    got = server.client("lambda").get_function_url_config(FunctionName=name)
+    assert got["FunctionUrl"] == url
+
+
+def test_a_none_url_without_the_public_statement_is_forbidden(server: RunningServer) -> None:
+    name = create_function(server)
+    url = server.client("lambda").create_function_url_config(FunctionName=name, AuthType="NONE")[
+        "FunctionUrl"
+    ]
+    reply = request(server, url)
+    assert reply.status == 403
+    assert reply.json() == FORBIDDEN
+    # Half of the console's grant is not enough: URLs need lambda:InvokeFunction too.
+    server.client("lambda").add_permission(
+        FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl",
+        Principal="*", FunctionUrlAuthType="NONE",
+    )  # fmt: skip
+    assert request(server, url).status == 403
+
+
+def test_a_none_url_with_the_public_statement_serves_anyone(
+    server: RunningServer, public: tuple[str, str]
+) -> None:
+    _, url = public
+    reply = request(
+        server,
+        url + "some/path?b=2&a=1&a=3",
+        "POST",
+        b'{"k": "v"}',
+        {"Content-Type": "application/json", "Cookie": "c1=x; c2=y", "X-Multi": "one"},
+    )
+    assert reply.status == 201, reply.body
+    assert reply.header("x-echo") == "yes"
+    assert reply.all("set-cookie") == ["first=1; Path=/", "second=2"]
+    assert reply.header("x-amzn-requestid")
+    event = reply.json()
+    assert event["version"] == "2.0"
+    assert event["rawPath"] == "/some/path"
+    assert event["rawQueryString"] == "b=2&a=1&a=3"
+    assert event["queryStringParameters"] == {"a": "1,3", "b": "2"}
+    assert event["cookies"] == ["c1=x", "c2=y"]
+    assert event["headers"]["x-multi"] == "one"
+    context = event["requestContext"]
+    assert context["http"]["method"] == "POST"
+    assert context["http"]["sourceIp"] == "127.0.0.1"
+    assert context["accountId"] == "anonymous"  # an unsigned request (AWS, captured)
+    assert context["requestId"] == reply.header("x-amzn-requestid")
+    assert "authorizer" not in context  # nobody signed
+    body = event["body"]
+    if event["isBase64Encoded"]:
+        body = base64.b64decode(body).decode()
+    assert json.loads(body) == {"k": "v"}
+
+
+def test_an_aws_iam_url_serves_only_signed_requests_of_allowed_callers(
+    server: RunningServer,
+) -> None:
+    name = create_function(server)
+    url = server.client("lambda").create_function_url_config(FunctionName=name, AuthType="AWS_IAM")[
+        "FunctionUrl"
+    ]
+    assert request(server, url).status == 403  # unsigned
+    key, _ = server.credentials()
+    forged = signed_headers(server, url, credentials=(key, "not-the-secret"))
+    assert request(server, url, headers=forged).status == 403  # wrongly signed
+    reply = request(server, url, headers=signed_headers(server, url))
+    assert reply.status == 201, reply.body
+    iam = reply.json()["requestContext"]["authorizer"]["iam"]
+    assert iam["accessKey"] == key
+    assert iam["accountId"] == server.account_id
+    assert iam["userArn"].startswith(f"arn:aws:iam::{server.account_id}:")
+    # A user with no policy is refused: the kernel decides, not the listener.
+    iam_client = server.client("iam")
+    user = f"nobody-{uuid.uuid4().hex[:8]}"
+    iam_client.create_user(UserName=user)
+    created = iam_client.create_access_key(UserName=user)["AccessKey"]
+    credentials = (created["AccessKeyId"], created["SecretAccessKey"])
+    time.sleep(0.1)
+    denied = request(server, url, headers=signed_headers(server, url, credentials=credentials))
+    assert denied.status == 403
+    assert denied.json() == FORBIDDEN
+
+
+def test_any_json_value_is_a_200_json_body_and_binary_bodies_round_trip(
+    server: RunningServer,
+) -> None:
+    lam = server.client("lambda")
+    plain = create_function(server, "app.plain")
+    binary = create_function(server, "app.binary")
+    for name in (plain, binary):
+        allow_public(server, name)
+    plain_url = lam.create_function_url_config(FunctionName=plain, AuthType="NONE")["FunctionUrl"]
+    binary_url = lam.create_function_url_config(FunctionName=binary, AuthType="NONE")["FunctionUrl"]
+    reply = request(server, plain_url)
+    assert (reply.status, reply.json()) == (200, {"hello": "world"})
+    assert reply.header("content-type") == "application/json"
+    data = bytes(range(256)) * 64
+    echoed = request(server, binary_url, "POST", data, {"Content-Type": "application/octet-stream"})
+    assert (echoed.status, echoed.body) == (200, data)
+
+
+def test_a_function_error_is_a_502_without_its_details(server: RunningServer) -> None:
+    name = create_function(server, "app.failing")
+    allow_public(server, name)
+    url = server.client("lambda").create_function_url_config(FunctionName=name, AuthType="NONE")[
+        "FunctionUrl"
+    ]
+    reply = request(server, url)
+    assert reply.status == 502
+    assert b"secret-detail-4111" not in reply.body
+
+
+def test_an_unknown_url_is_refused_as_aws_refuses_it(server: RunningServer) -> None:
+    # AWS answers 403 {"Message": null} (AccessDeniedException), not 404 (recorded).
+    for path in (f"/{'a' * 32}/", "/"):
+        reply = request(server, f"https://127.0.0.1:{server.url_port}{path}")
+        assert reply.status == 403
+        assert reply.json() == {"Message": None}
+        assert reply.header("x-amzn-errortype") == "AccessDeniedException"
+
+
+def test_a_url_invocation_is_an_audited_data_event_with_source_and_auth_type(
+    server: RunningServer, public: tuple[str, str]
+) -> None:
+    name, url = public
+    arn = server.client("lambda").get_function_configuration(FunctionName=name)["FunctionArn"]
+    select_data_events(server, arn)
+    try:
+        reply = request(server, url + "audited?token=secret-query-4111", "POST", b"secret-body")
+        assert reply.status == 201
+        (record,) = journalled(server, reply.header("x-amzn-requestid") or "")
+    finally:
+        server.client("cloudtrail").put_event_selectors(
+            TrailName="stockade",
+            EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}],
+        )
+    assert record["eventName"] == "InvokeFunctionUrl"
+    assert record["eventSource"] == "lambda.amazonaws.com"
+    assert record["eventCategory"] == "Data"
+    assert record["sourceIPAddress"] == "127.0.0.1"
+    assert record["additionalEventData"]["authType"] == "NONE"
+    assert record["userIdentity"]["type"] == "AWSAccount"
+    assert record["userIdentity"]["accountId"] == "anonymous"
+    assert record["resources"][0]["ARN"] == arn
+    text = json.dumps(record)
+    assert "secret-query-4111" not in text
+    assert "secret-body" not in text
