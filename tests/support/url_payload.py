@@ -108,7 +108,7 @@ def url_event(
 class Answer:
     status: int
     headers: Mapping[str, str]  # lower-cased names
-    cookies: tuple[str, ...]  # the Set-Cookie values, in order
+    cookies: tuple[str, ...]  # the Set-Cookie values the client gets, in order
     body: bytes
     base64: bool  # the function returned the body base64-encoded (a URL client sees bytes)
 
@@ -127,10 +127,14 @@ def answer(server: RunningServer, function: str, event: Mapping[str, Any]) -> An
         return Answer(200, {"content-type": "application/json"}, (), payload, base64=False)
     encoded = bool(result.get("isBase64Encoded", False))
     text = result.get("body") or ""
+    headers = {str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+    # A client gets a Set-Cookie for each of `cookies` and for a `set-cookie` header, which an
+    # adapter writes when an app sets a single cookie (serverless-http).
+    single = headers.pop("set-cookie", None)
     return Answer(
         status=int(result["statusCode"]),
-        headers={str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()},
-        cookies=tuple(result.get("cookies") or ()),
+        headers=headers,
+        cookies=(*(result.get("cookies") or ()), *(() if single is None else (single,))),
         body=base64.b64decode(text) if encoded else text.encode(),
         base64=encoded,
     )
