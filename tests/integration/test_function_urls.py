@@ -9,14 +9,10 @@ AWS's console writes), and answers 403 otherwise. The URL the API answers is the
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import ssl
 import time
 import urllib.parse
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -27,6 +23,7 @@ from botocore.credentials import Credentials
 from tests.support.journal import journalled, select_data_events
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
+from tests.support.url_client import request
 
 pytestmark = pytest.mark.integration
 # AWS's answer to a refused request (recorded by LocalStack against AWS: urls-auth link).
@@ -56,53 +53,6 @@ def binary(event, context):
 def failing(event, context):
     raise ValueError("secret-detail-4111")
 """
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        found = [v for k, v in self.headers if k.lower() == name.lower()]
-        return ",".join(found) if found else None
-
-    def all(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def request(
-    server: RunningServer,
-    url: str,
-    method: str = "GET",
-    body: bytes = b"",
-    headers: Mapping[str, str] | None = None,
-    host: str | None = None,
-) -> Reply:
-    """One HTTPS request to the URL listener (verified against the server's CA)."""
-    parts = urllib.parse.urlsplit(url)
-    context = ssl.create_default_context(cafile=server.ca_bundle)
-    connection = http.client.HTTPSConnection("127.0.0.1", parts.port, context=context, timeout=60)
-    if host is not None:
-        connection = http.client.HTTPSConnection(host, parts.port, context=context, timeout=60)
-        connection._create_connection = _to_loopback  # type: ignore[attr-defined]
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    try:
-        connection.request(method, path, body=body or None, headers=dict(headers or {}))
-        response = connection.getresponse()
-        return Reply(response.status, response.getheaders(), response.read())
-    finally:
-        connection.close()
-
-
-def _to_loopback(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
-    import socket
-
-    return socket.create_connection(("127.0.0.1", address[1]), *args, **kwargs)
 
 
 def signed_headers(
