@@ -255,3 +255,57 @@ def test_a_url_invocation_is_an_audited_data_event_with_source_and_auth_type(
     text = json.dumps(record)
     assert "secret-query-4111" not in text
     assert "secret-body" not in text
+
+
+CORS = {
+    "AllowOrigins": ["https://app.example"],
+    "AllowMethods": ["GET", "POST"],
+    "AllowHeaders": ["x-custom"],
+    "ExposeHeaders": ["x-echo"],
+    "AllowCredentials": True,
+    "MaxAge": 300,
+}
+
+
+@pytest.fixture(scope="module")
+def cors_url(server: RunningServer) -> str:
+    name = create_function(server)
+    url: str = server.client("lambda").create_function_url_config(
+        FunctionName=name, AuthType="NONE", Cors=CORS
+    )["FunctionUrl"]
+    allow_public(server, name)
+    return url
+
+
+def test_a_preflight_is_answered_by_the_platform(server: RunningServer, cors_url: str) -> None:
+    reply = request(server, cors_url, "OPTIONS", headers={
+        "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-custom",
+    })  # fmt: skip
+    assert reply.status == 200
+    assert reply.body == b""  # the function (which answers 201 with a JSON echo) did not run
+    assert reply.header("access-control-allow-origin") == "https://app.example"
+    assert reply.header("access-control-allow-methods") == "GET,POST"
+    assert reply.header("access-control-allow-headers") == "x-custom"
+    assert reply.header("access-control-max-age") == "300"
+    assert reply.header("access-control-allow-credentials") == "true"
+    assert reply.header("vary") == "Origin"
+
+
+def test_a_cross_origin_request_gets_the_configured_headers(
+    server: RunningServer, cors_url: str
+) -> None:
+    reply = request(server, cors_url, headers={"Origin": "https://app.example"})
+    assert reply.status == 201  # the function's own answer
+    assert reply.header("access-control-allow-origin") == "https://app.example"
+    assert reply.header("access-control-expose-headers") == "x-echo"
+    assert reply.header("access-control-allow-credentials") == "true"
+    assert reply.header("x-echo") == "yes"
+    other = request(server, cors_url, headers={"Origin": "https://evil.example"})
+    assert other.status == 201
+    assert other.header("access-control-allow-origin") is None  # the browser refuses it
+    preflight = request(server, cors_url, "OPTIONS", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "GET",
+    })  # fmt: skip
+    assert preflight.status == 200
+    assert preflight.header("access-control-allow-origin") is None

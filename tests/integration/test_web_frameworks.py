@@ -117,10 +117,20 @@ def functions(server: RunningServer) -> dict[str, str]:
             "FunctionUrl"
         ]
         # The two statements AWS's console adds for a public URL.
-        lam.add_permission(FunctionName=name, StatementId="url", Principal="*",
-                           Action="lambda:InvokeFunctionUrl", FunctionUrlAuthType="NONE")
-        lam.add_permission(FunctionName=name, StatementId="invoke", Principal="*",
-                           Action="lambda:InvokeFunction", InvokedViaFunctionUrl=True)
+        lam.add_permission(
+            FunctionName=name,
+            StatementId="url",
+            Principal="*",
+            Action="lambda:InvokeFunctionUrl",
+            FunctionUrlAuthType="NONE",
+        )
+        lam.add_permission(
+            FunctionName=name,
+            StatementId="invoke",
+            Principal="*",
+            Action="lambda:InvokeFunction",
+            InvokedViaFunctionUrl=True,
+        )
     return urls
 
 
