@@ -10,10 +10,10 @@ import socket
 import ssl
 import time
 import urllib.parse
-import uuid
 
 import pytest
 
+from tests.support.function_urls import create_function, public_url
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
 from tests.support.url_client import request
@@ -35,26 +35,17 @@ def huge(event, context):
 """
 
 
-def public_url(
+def limited(
     server: RunningServer, handler: str = "app.handler", timeout: int = 30
 ) -> tuple[str, str]:
-    lam = server.client("lambda")
-    name = f"urllim-{uuid.uuid4().hex[:10]}"
-    lam.create_function(FunctionName=name, Runtime="python3.11", Handler=handler, Timeout=timeout,
-                        Code={"ZipFile": make_zip({"app.py": CODE})}, MemorySize=512,
-                        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution")  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    url: str = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
-    lam.add_permission(FunctionName=name, StatementId="url", Principal="*",
-                       Action="lambda:InvokeFunctionUrl", FunctionUrlAuthType="NONE")  # fmt: skip
-    lam.add_permission(FunctionName=name, StatementId="invoke", Principal="*",
-                       Action="lambda:InvokeFunction", InvokedViaFunctionUrl=True)  # fmt: skip
-    return name, url
+    code = make_zip({"app.py": CODE})
+    name = create_function(server, code, handler, timeout=timeout, memory=512)
+    return name, public_url(server, name)
 
 
 @pytest.fixture(scope="module")
 def echo(server: RunningServer) -> tuple[str, str]:
-    return public_url(server)
+    return limited(server)
 
 
 def test_a_request_over_lambdas_6_mb_is_413(server: RunningServer, echo: tuple[str, str]) -> None:
@@ -70,7 +61,7 @@ def test_a_request_over_lambdas_6_mb_is_413(server: RunningServer, echo: tuple[s
 
 
 def test_reserved_concurrency_zero_is_429(server: RunningServer) -> None:
-    name, url = public_url(server)
+    name, url = limited(server)
     server.client("lambda").put_function_concurrency(
         FunctionName=name, ReservedConcurrentExecutions=0
     )
@@ -81,7 +72,7 @@ def test_reserved_concurrency_zero_is_429(server: RunningServer) -> None:
 
 
 def test_the_functions_timeout_is_the_requests_deadline(server: RunningServer) -> None:
-    _, url = public_url(server, "app.slow", timeout=1)
+    _, url = limited(server, "app.slow", timeout=1)
     started = time.monotonic()
     reply = request(server, url)
     assert reply.status == 502
@@ -90,14 +81,14 @@ def test_the_functions_timeout_is_the_requests_deadline(server: RunningServer) -
 
 
 def test_a_response_over_6_mb_is_502(server: RunningServer) -> None:
-    _, url = public_url(server, "app.huge")
+    _, url = limited(server, "app.huge")
     reply = request(server, url)
     assert reply.status == 502
     assert reply.body == b"Internal Server Error"
 
 
 def test_a_deleted_url_is_refused_at_once(server: RunningServer) -> None:
-    name, url = public_url(server)
+    name, url = limited(server)
     assert request(server, url).status == 200
     server.client("lambda").delete_function_url_config(FunctionName=name)
     reply = request(server, url)
@@ -108,18 +99,20 @@ def test_a_deleted_url_is_refused_at_once(server: RunningServer) -> None:
 def raw_exchange(server: RunningServer, url: str, data: bytes) -> bytes:
     parts = urllib.parse.urlsplit(url)
     context = ssl.create_default_context(cafile=server.ca_bundle)
-    with socket.create_connection(("127.0.0.1", parts.port or 443), timeout=10) as sock:
-        with context.wrap_socket(sock, server_hostname="127.0.0.1") as tls:
-            tls.sendall(data)
-            answer = b""
-            for _ in range(100):  # bounded: until the server answers and closes
-                piece = tls.recv(65536)
-                if not piece:
-                    break
-                answer += piece
-                if b"\r\n\r\n" in answer:
-                    break
-            return answer
+    with (
+        socket.create_connection(("127.0.0.1", parts.port or 443), timeout=10) as sock,
+        context.wrap_socket(sock, server_hostname="127.0.0.1") as tls,
+    ):
+        tls.sendall(data)
+        answer = b""
+        for _ in range(100):  # bounded: until the server answers and closes
+            piece = tls.recv(65536)
+            if not piece:
+                break
+            answer += piece
+            if b"\r\n\r\n" in answer:
+                break
+        return answer
 
 
 def test_malformed_http_is_refused_at_the_edge(

@@ -14,10 +14,10 @@ import socket
 import ssl
 import time
 import urllib.parse
-import uuid
 
 import pytest
 
+from tests.support.function_urls import create_function, public_url
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
 
@@ -68,20 +68,8 @@ def whole(event, context):
 
 
 def create_url(server: RunningServer, runtime: str, handler: str, code: bytes) -> str:
-    lam = server.client("lambda")
-    name = f"urlstream-{uuid.uuid4().hex[:10]}"
-    lam.create_function(FunctionName=name, Runtime=runtime, Handler=handler, Timeout=30,
-                        MemorySize=256, Code={"ZipFile": code},
-                        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution")  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    url: str = lam.create_function_url_config(
-        FunctionName=name, AuthType="NONE", InvokeMode="RESPONSE_STREAM"
-    )["FunctionUrl"]
-    lam.add_permission(FunctionName=name, StatementId="url", Principal="*",
-                       Action="lambda:InvokeFunctionUrl", FunctionUrlAuthType="NONE")  # fmt: skip
-    lam.add_permission(FunctionName=name, StatementId="invoke", Principal="*",
-                       Action="lambda:InvokeFunction", InvokedViaFunctionUrl=True)  # fmt: skip
-    return url
+    name = create_function(server, code, handler, runtime)
+    return public_url(server, name, InvokeMode="RESPONSE_STREAM")
 
 
 def open_stream(server: RunningServer, url: str) -> http.client.HTTPResponse:

@@ -13,13 +13,13 @@ import json
 import time
 import urllib.parse
 import uuid
-from typing import Any
 
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from tests.support.function_urls import allow_public, create_function, public_url
 from tests.support.journal import journalled, select_data_events
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
@@ -69,28 +69,13 @@ def signed_headers(
     return dict(signed.headers.items())
 
 
-def create_function(server: RunningServer, handler: str = "app.handler", **extra: Any) -> str:
-    lam = server.client("lambda")
-    name = f"url-{uuid.uuid4().hex[:10]}"
-    lam.create_function(FunctionName=name, Runtime="python3.11", Handler=handler, Timeout=30,
-                        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
-                        Code={"ZipFile": make_zip({"app.py": ECHO})}, **extra)  # fmt: skip
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
-    return name
-
-
-def allow_public(server: RunningServer, name: str) -> None:
-    """The two statements AWS's console adds for a URL whose AuthType is NONE."""
-    lam = server.client("lambda")
-    lam.add_permission(FunctionName=name, StatementId="url", Action="lambda:InvokeFunctionUrl",
-                       Principal="*", FunctionUrlAuthType="NONE")  # fmt: skip
-    lam.add_permission(FunctionName=name, StatementId="invoke", Action="lambda:InvokeFunction",
-                       Principal="*", InvokedViaFunctionUrl=True)  # fmt: skip
+def echo_function(server: RunningServer, handler: str = "app.handler") -> str:
+    return create_function(server, make_zip({"app.py": ECHO}), handler)
 
 
 @pytest.fixture(scope="module")
 def public(server: RunningServer) -> tuple[str, str]:
-    name = create_function(server)
+    name = echo_function(server)
     url = server.client("lambda").create_function_url_config(FunctionName=name, AuthType="NONE")[
         "FunctionUrl"
     ]
@@ -113,7 +98,7 @@ def test_the_url_the_api_answers_is_served_on_the_listener(
 
 
 def test_a_none_url_without_the_public_statement_is_forbidden(server: RunningServer) -> None:
-    name = create_function(server)
+    name = echo_function(server)
     url = server.client("lambda").create_function_url_config(FunctionName=name, AuthType="NONE")[
         "FunctionUrl"
     ]
@@ -165,7 +150,7 @@ def test_a_none_url_with_the_public_statement_serves_anyone(
 def test_an_aws_iam_url_serves_only_signed_requests_of_allowed_callers(
     server: RunningServer,
 ) -> None:
-    name = create_function(server)
+    name = echo_function(server)
     url = server.client("lambda").create_function_url_config(FunctionName=name, AuthType="AWS_IAM")[
         "FunctionUrl"
     ]
@@ -195,8 +180,8 @@ def test_any_json_value_is_a_200_json_body_and_binary_bodies_round_trip(
     server: RunningServer,
 ) -> None:
     lam = server.client("lambda")
-    plain = create_function(server, "app.plain")
-    binary = create_function(server, "app.binary")
+    plain = echo_function(server, "app.plain")
+    binary = echo_function(server, "app.binary")
     for name in (plain, binary):
         allow_public(server, name)
     plain_url = lam.create_function_url_config(FunctionName=plain, AuthType="NONE")["FunctionUrl"]
@@ -210,7 +195,7 @@ def test_any_json_value_is_a_200_json_body_and_binary_bodies_round_trip(
 
 
 def test_a_function_error_is_a_502_without_its_details(server: RunningServer) -> None:
-    name = create_function(server, "app.failing")
+    name = echo_function(server, "app.failing")
     allow_public(server, name)
     url = server.client("lambda").create_function_url_config(FunctionName=name, AuthType="NONE")[
         "FunctionUrl"
@@ -269,12 +254,7 @@ CORS = {
 
 @pytest.fixture(scope="module")
 def cors_url(server: RunningServer) -> str:
-    name = create_function(server)
-    url: str = server.client("lambda").create_function_url_config(
-        FunctionName=name, AuthType="NONE", Cors=CORS
-    )["FunctionUrl"]
-    allow_public(server, name)
-    return url
+    return public_url(server, echo_function(server), Cors=CORS)
 
 
 def test_a_preflight_is_answered_by_the_platform(server: RunningServer, cors_url: str) -> None:

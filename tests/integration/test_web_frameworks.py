@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.support.function_urls import public_url
 from tests.support.server import RunningServer, running_server
 from tests.support.url_payload import Answer, UrlCall, answer, url_event
 from tests.support.web_packages import APPS, EXPRESS, FASTAPI, FLASK, WebApp, package
@@ -113,24 +114,7 @@ def functions(server: RunningServer) -> dict[str, str]:
     urls: dict[str, str] = {}
     for app_name, name in created.items():
         lam.get_waiter("function_active_v2").wait(FunctionName=name)
-        urls[app_name] = lam.create_function_url_config(FunctionName=name, AuthType="NONE")[
-            "FunctionUrl"
-        ]
-        # The two statements AWS's console adds for a public URL.
-        lam.add_permission(
-            FunctionName=name,
-            StatementId="url",
-            Principal="*",
-            Action="lambda:InvokeFunctionUrl",
-            FunctionUrlAuthType="NONE",
-        )
-        lam.add_permission(
-            FunctionName=name,
-            StatementId="invoke",
-            Principal="*",
-            Action="lambda:InvokeFunction",
-            InvokedViaFunctionUrl=True,
-        )
+        urls[app_name] = public_url(server, name)
     return urls
 
 
