@@ -151,6 +151,10 @@ class InProcessServer:
         await self._replies.get()
         await self._lifespan_task
 
+    def on_loop(self, make: Callable[[], Any]) -> Any:
+        """Run the coroutine `make()` on the server's loop (where its kernel runs); its result."""
+        return self._call(make)
+
     def _call(self, make: Callable[[], Any]) -> Any:
         future: Future[Any] = asyncio.run_coroutine_threadsafe(make(), self._loop)
         return future.result(120)
