@@ -29,10 +29,11 @@ from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_invoke import SignedConnection, percentiles, timed
 from tests.support.function_urls import allow_public, create_function
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer, start_server
+
+from bench.bench_invoke import SignedConnection, percentiles, timed
 
 HELLO = make_zip(
     {"app.py": "def handler(event, context):\n    return {'statusCode': 200, 'body': 'hello'}\n"}
@@ -50,7 +51,8 @@ class UrlConnection:
             "127.0.0.1", parts.port, timeout=60, context=context
         )
         key, secret = server.credentials()
-        self._signer = SigV4Auth(Credentials(key, secret), "lambda", server.region) if sign else None
+        credentials = Credentials(key, secret)
+        self._signer = SigV4Auth(credentials, "lambda", server.region) if sign else None
 
     def get(self) -> int:
         headers: dict[str, str] = {}
@@ -75,9 +77,9 @@ def setup(server: RunningServer) -> tuple[str, str, str]:
     allow_public(server, name)
     alias = "signed"
     lam.create_alias(FunctionName=name, Name=alias, FunctionVersion="$LATEST")
-    signed = lam.create_function_url_config(
-        FunctionName=name, Qualifier=alias, AuthType="AWS_IAM"
-    )["FunctionUrl"]
+    signed = lam.create_function_url_config(FunctionName=name, Qualifier=alias, AuthType="AWS_IAM")[
+        "FunctionUrl"
+    ]
     return name, public, signed
 
 
@@ -100,7 +102,9 @@ def bench_latency(server: RunningServer, name: str, public: str, signed: str, co
     base, _ = percentiles(samples["Invoke API"])
     for label, values in samples.items():
         p50, p99 = percentiles(values)
-        print(f"{label:14s} p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  ratio to Invoke {p50 / base:5.2f}x")
+        print(
+            f"{label:14s} p50 {p50:7.3f} ms  p99 {p99:7.3f} ms  ratio to Invoke {p50 / base:5.2f}x"
+        )
     for connection in (invoke, none, iam):
         connection.close()
 
@@ -126,7 +130,7 @@ def bench_throughput(
     for label, client in (("Invoke API", invoke_client), ("URL (NONE)", url_client)):
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
-            done = sum(pool.map(lambda _: client(), range(clients)))
+            done = sum(pool.map(lambda run: run(), [client] * clients))
         wall = time.perf_counter() - started
         print(f"{label:14s} {done / wall:8.0f} requests/s  ({done} requests, {clients} clients)")
 
