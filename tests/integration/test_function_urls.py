@@ -122,8 +122,10 @@ def test_a_none_url_with_the_public_statement_serves_anyone(
         url + "some/path?b=2&a=1&a=3",
         "POST",
         b'{"k": "v"}',
-        {"Content-Type": "application/json", "Cookie": "c1=x; c2=y", "X-Multi": "one"},
-    )
+        {"Content-Type": "application/json", "Cookie": "c1=x; c2=y", "X-Multi": "one",
+         "X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793",
+         "X-Forwarded-For": "203.0.113.66"},
+    )  # fmt: skip
     assert reply.status == 201, reply.body
     assert reply.header("x-echo") == "yes"
     assert reply.all("set-cookie") == ["first=1; Path=/", "second=2"]
@@ -135,6 +137,12 @@ def test_a_none_url_with_the_public_statement_serves_anyone(
     assert event["queryStringParameters"] == {"a": "1,3", "b": "2"}
     assert event["cookies"] == ["c1=x", "c2=y"]
     assert event["headers"]["x-multi"] == "one"
+    # The caller's trace is continued; the edge's forwarding headers are its own, not the
+    # client's claims.
+    assert "Root=1-5759e988-bd862e3fe1be46a994272793" in event["headers"]["x-amzn-trace-id"]
+    assert event["headers"]["x-forwarded-for"] == "127.0.0.1"
+    assert event["headers"]["x-forwarded-proto"] == "https"
+    assert event["headers"]["x-amzn-tls-version"].startswith("TLSv1.")
     context = event["requestContext"]
     assert context["http"]["method"] == "POST"
     assert context["http"]["sourceIp"] == "127.0.0.1"

@@ -26,8 +26,9 @@ from stockade.api.http import TLS_SCOPE_KEY, HttpRequest, HttpResponse
 from stockade.api.url_exchange import StreamCutOff, UrlExchange
 from stockade.api.url_routes import UrlRoute, UrlRoutes
 from stockade.clock import Clock
-from stockade.domain import limits
+from stockade.domain import limits, trace
 from stockade.domain.identity import Principal, anonymous_principal
+from stockade.domain.trace import CallerTrace
 from stockade.errors import ApiError
 from stockade.kernel import Kernel
 from stockade.kernel.exchange import EdgeFacts
@@ -118,6 +119,8 @@ class FunctionUrlApp:
             secure_transport=scope.get("scheme") == "https",
             received_at=self._clock.now(),
             base_url=f"{scope.get('scheme', 'http')}://{headers.get('host', 'localhost')}",
+            # The client's trace header is continued, as for any caller from outside.
+            caller_trace=CallerTrace(trace=trace.parse_header(headers.get("x-amzn-trace-id"))),
         )
         exchange = UrlExchange(
             self._operation,
