@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tests.support.function_urls import allow_public, create_function, public_url
-from tests.support.journal import journalled, select_data_events
+from tests.support.journal import journalled, select_data_events, selectors_kept
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
 from tests.support.url_client import request
@@ -227,16 +227,11 @@ def test_a_url_invocation_is_an_audited_data_event_with_source_and_auth_type(
 ) -> None:
     name, url = public
     arn = server.client("lambda").get_function_configuration(FunctionName=name)["FunctionArn"]
-    select_data_events(server, arn)
-    try:
+    with selectors_kept(server):
+        select_data_events(server, arn)
         reply = request(server, url + "audited?token=secret-query-4111", "POST", b"secret-body")
         assert reply.status == 201
         (record,) = journalled(server, reply.header("x-amzn-requestid") or "")
-    finally:
-        server.client("cloudtrail").put_event_selectors(
-            TrailName="stockade",
-            EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}],
-        )
     assert record["eventName"] == "InvokeFunctionUrl"
     assert record["eventSource"] == "lambda.amazonaws.com"
     assert record["eventCategory"] == "Data"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.journal import journalled, select_data_events
+from tests.support.journal import journalled, select_data_events, selectors_kept
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
 
@@ -218,12 +218,8 @@ def test_dry_run_and_refusals(server: RunningServer, python_code: bytes) -> None
 
 @pytest.fixture(autouse=True)
 def _selectors_restored(server: RunningServer) -> Iterator[None]:
-    """The trail's event selectors are the shared server's: a test that selects data events
-    gives the next test the selectors it found."""
-    trail = server.client("cloudtrail")
-    before = trail.get_event_selectors(TrailName="stockade")["EventSelectors"]
-    yield
-    trail.put_event_selectors(TrailName="stockade", EventSelectors=before)
+    with selectors_kept(server):
+        yield
 
 
 SECRET_HANDLER = """

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tests.support.server import RunningServer
@@ -23,3 +25,15 @@ def select_data_events(server: RunningServer, function_arn: str) -> None:
                          "DataResources": [{"Type": "AWS::Lambda::Function",
                                             "Values": [function_arn]}]}],
     )  # fmt: skip
+
+
+@contextmanager
+def selectors_kept(server: RunningServer) -> Iterator[None]:
+    """The trail's event selectors are the shared server's: whatever a test selects, the next
+    test gets the selectors this one found."""
+    trail = server.client("cloudtrail")
+    before = trail.get_event_selectors(TrailName="stockade")["EventSelectors"]
+    try:
+        yield
+    finally:
+        trail.put_event_selectors(TrailName="stockade", EventSelectors=before)

@@ -191,6 +191,7 @@ def test_lambda_key_names() -> None:
         "lambda:FunctionArn",
         "lambda:Layer",
         "lambda:FunctionUrlAuthType",
+        "lambda:InvokedViaFunctionUrl",
         "lambda:CodeSigningConfigArn",
         "lambda:Principal",
         "lambda:SourceFunctionArn",

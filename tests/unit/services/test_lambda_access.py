@@ -361,12 +361,13 @@ def test_every_operation_is_declared_with_needs_and_get_and_list_are_read_only(
 ) -> None:
     # 52, Get/PutRuntimeManagementConfig, Get/PutFunctionRecursionConfig,
     # InvokeWithResponseStream, Put/Get/DeleteResourcePolicy,
-    # Create/Get/Update/Delete/ListFunctionUrlConfig(s)
-    assert len(table.operations) == 65
+    # Create/Get/Update/Delete/ListFunctionUrlConfig(s), InvokeFunctionUrl (the URL listener's)
+    assert len(table.operations) == 66
     for name, declared in table.operations.items():
         assert not isinstance(declared.access, Public), name
         assert declared.audit.read_only == name.startswith(("Get", "List")), name
-        assert declared.audit.data_event == (name in ("Invoke", "InvokeWithResponseStream")), name
+        data_events = ("Invoke", "InvokeWithResponseStream", "InvokeFunctionUrl")
+        assert declared.audit.data_event == (name in data_events), name
     assert (table.errors.validation("x").code, table.errors.internal("x").code) == (
         "ValidationException", "ServiceException"
     )  # fmt: skip
