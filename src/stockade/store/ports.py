@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol, TypeVar
 
 from stockade.domain.account import AccessKey, Account, IamUser
+from stockade.domain.event_source_mapping import EventSourceMapping
 from stockade.domain.function import Alias, Function, FunctionVersion
 from stockade.domain.function_url import FunctionUrlOwner
 from stockade.domain.iam import (
@@ -127,6 +128,27 @@ class FunctionRepository(Protocol):
         ...
 
 
+class EventSourceMappingRepository(Protocol):
+    def get(self, uuid: str) -> EventSourceMapping | None: ...
+    def put(self, mapping: EventSourceMapping) -> None: ...
+    def delete(self, uuid: str) -> None: ...
+    def page(
+        self,
+        account_id: AccountId,
+        after: str | None,
+        limit: int,
+        *,
+        function_arn: str | None = None,
+        event_source_arn: str | None = None,
+    ) -> list[EventSourceMapping]:
+        """The account's mappings by UUID; `function_arn` matches unqualified and qualified."""
+        ...
+
+    def all(self) -> list[EventSourceMapping]:
+        """Every account's mappings (the pollers' supervisor)."""
+        ...
+
+
 class VersionRepository(Protocol):
     def get(self, account_id: AccountId, function: str, version: str) -> FunctionVersion | None: ...
     def page(
@@ -221,6 +243,8 @@ class Transaction(Protocol):
     def access_keys(self) -> AccessKeyRepository: ...
     @property
     def functions(self) -> FunctionRepository: ...
+    @property
+    def event_source_mappings(self) -> EventSourceMappingRepository: ...
     @property
     def versions(self) -> VersionRepository: ...
     @property

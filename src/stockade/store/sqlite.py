@@ -29,7 +29,14 @@ from stockade.store.sqlite_iam import (
     Sessions,
     Users,
 )
-from stockade.store.sqlite_lambda import Aliases, Functions, Layers, ResourcePolicies, Versions
+from stockade.store.sqlite_lambda import (
+    Aliases,
+    EventSourceMappings,
+    Functions,
+    Layers,
+    ResourcePolicies,
+    Versions,
+)
 from stockade.store.sqlite_network import Networks
 from stockade.store.sqlite_schema import MIGRATIONS
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
@@ -211,6 +218,10 @@ class SqliteTransaction:
     @cached_property
     def functions(self) -> Functions:
         return Functions(self.conn, self._codec)
+
+    @cached_property
+    def event_source_mappings(self) -> EventSourceMappings:
+        return EventSourceMappings(self.conn, self._codec)
 
     @cached_property
     def versions(self) -> Versions:

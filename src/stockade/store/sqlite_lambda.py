@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stockade.domain.arn import LATEST
+from stockade.domain.event_source_mapping import EventSourceMapping
 from stockade.domain.function import Alias, Function, FunctionVersion
 from stockade.domain.function_url import FunctionUrlOwner
 from stockade.domain.layer import Layer, LayerVersion
@@ -59,6 +60,50 @@ class Functions(Docs):
 
     def delete(self, account_id: AccountId, name: str) -> None:
         self.conn.execute("DELETE FROM functions WHERE account_id=? AND name=?", (account_id, name))
+
+
+class EventSourceMappings(Docs):
+    def get(self, uuid: str) -> EventSourceMapping | None:
+        return self.one(
+            EventSourceMapping, "SELECT doc FROM event_source_mappings WHERE uuid=?", uuid
+        )
+
+    def put(self, mapping: EventSourceMapping) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO event_source_mappings VALUES (?, ?, ?, ?, ?)",
+            (mapping.uuid, mapping.account_id, mapping.function_arn, mapping.event_source_arn,
+             self.codec.dumps(mapping)),
+        )  # fmt: skip
+
+    def delete(self, uuid: str) -> None:
+        self.conn.execute("DELETE FROM event_source_mappings WHERE uuid=?", (uuid,))
+
+    def page(
+        self,
+        account_id: AccountId,
+        after: str | None,
+        limit: int,
+        *,
+        function_arn: str | None = None,
+        event_source_arn: str | None = None,
+    ) -> list[EventSourceMapping]:
+        query = "SELECT doc FROM event_source_mappings WHERE account_id=? AND uuid>?"
+        args: list[object] = [account_id, after or ""]
+        if function_arn is not None:  # the function's own mappings and its qualifiers'
+            query += " AND (function_arn=? OR function_arn LIKE ? ESCAPE '\\')"
+            args += [function_arn, _like_prefix(function_arn + ":")]
+        if event_source_arn is not None:
+            query += " AND event_source_arn=?"
+            args.append(event_source_arn)
+        return self.many(EventSourceMapping, query + " ORDER BY uuid LIMIT ?", *args, limit)
+
+    def all(self) -> list[EventSourceMapping]:
+        return self.many(EventSourceMapping, "SELECT doc FROM event_source_mappings ORDER BY uuid")
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 def _version_order(version: str) -> int:

@@ -348,5 +348,15 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM function_urls
         WHERE account_id = OLD.account_id AND function_name = OLD.name;
     END;
+    """,  # 12: event source mappings (queues that invoke functions), by UUID.
+    """
+    CREATE TABLE event_source_mappings (
+        uuid TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        function_arn TEXT NOT NULL,
+        event_source_arn TEXT NOT NULL,
+        doc TEXT NOT NULL
+    );
+    CREATE INDEX event_source_mappings_by_account ON event_source_mappings (account_id, uuid);
     """,
 )

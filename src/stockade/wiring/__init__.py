@@ -79,6 +79,7 @@ from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.configuration_items import record_at_start
 from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
+from stockade.services.lambda_.event_source_pollers import EventSourcePollers
 from stockade.services.lambda_.function_url_lookup import find_url
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
@@ -267,6 +268,8 @@ def _build(
         max_lifetime_s=settings.environment_max_lifetime_s,
         concurrency_limit=settings.concurrency_limit,
         counters=counters,
+        queues=queues,
+        decider=authorizer,
     )
     specs = ServiceSpecs()
     selectors = TrailSelectors(
@@ -328,6 +331,7 @@ def _build(
         retry_base_delay_s=settings.async_retry_base_delay_s,
     )
     lambda_service.invoker.events = events
+    pollers = EventSourcePollers(lambda_service.invoker, queues)
     lambda_service.invoker.recursion.log_sink = logs  # stopped loops are logged there
     webhooks = WebhookDeliveries(store, UrllibPoster(), clock, _WEBHOOK_RETRY_BASE_DELAY_S)
     kernel = Kernel(
@@ -348,7 +352,8 @@ def _build(
         settings.data_dir, kernel, operator_endpoint(), clock, AccountId(account_id)
     )
     lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
-                           settings.audit_period_s, webhooks, compliance, channel)  # fmt: skip
+                           settings.audit_period_s, webhooks, compliance, channel,
+                           pollers)  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -459,8 +464,11 @@ class _Lifecycle:
         webhooks: WebhookDeliveries,
         compliance: ComplianceAdmin,
         channel: OperatorChannel,
+        pollers: EventSourcePollers,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
+        self._pollers = pollers
+        self._supervisor: asyncio.Task[None] | None = None
         self._lambda = lambda_service
         self._events = events
         self._kms = kms
@@ -487,6 +495,7 @@ class _Lifecycle:
         self._roller = loop.create_task(self._roll_audit_forever())
         self._deliverer = loop.create_task(self._deliver_webhooks_forever())
         self._evaluator = loop.create_task(self._evaluate_compliance_forever())
+        self._supervisor = loop.create_task(self._pollers.run())
         await self._channel.start()
 
     async def stop(self) -> None:
@@ -494,6 +503,9 @@ class _Lifecycle:
         for task in (self._saver, self._keys, self._roller, self._deliverer, self._evaluator):
             if task is not None:
                 task.cancel()
+        await self._pollers.stop()
+        if self._supervisor is not None:
+            self._supervisor.cancel()
         await self._events.stop()
         if self._poller is not None:
             self._poller.cancel()

@@ -163,6 +163,8 @@ def test_the_invoke_scope_and_the_handler_share_one_read_until_the_store_changes
 # -- needs ----------------------------------------------------------------------------------------
 
 ALIAS = function_arn(REGION, ACCOUNT, "f", "live")
+MAPPING = "14e0db71-5d35-4eb5-b481-8945cf9d10c2"
+ESM = f"arn:aws:lambda:{REGION}:{ACCOUNT}:event-source-mapping:{MAPPING}"
 V1 = function_arn(REGION, ACCOUNT, "f", "1")
 
 
@@ -235,6 +237,14 @@ V1 = function_arn(REGION, ACCOUNT, "f", "1")
          [("lambda:DeleteFunctionUrlConfig", FN)]),
         ("ListFunctionUrlConfigs", {"FunctionName": "f"},
          [("lambda:ListFunctionUrlConfigs", FN)]),
+        ("CreateEventSourceMapping", {"FunctionName": "f", "EventSourceArn": "arn:aws:sqs:x"},
+         [("lambda:CreateEventSourceMapping", "*")]),
+        ("GetEventSourceMapping", {"UUID": MAPPING}, [("lambda:GetEventSourceMapping", ESM)]),
+        ("UpdateEventSourceMapping", {"UUID": MAPPING, "FunctionName": "f:live"},
+         [("lambda:UpdateEventSourceMapping", ESM), ("lambda:UpdateEventSourceMapping", ESM)]),
+        ("DeleteEventSourceMapping", {"UUID": MAPPING},
+         [("lambda:DeleteEventSourceMapping", ESM)]),
+        ("ListEventSourceMappings", {}, [("lambda:ListEventSourceMappings", "*")]),
     ],
 )  # fmt: skip
 def test_an_operation_needs_its_action_on_the_resource_its_request_names(
@@ -362,7 +372,7 @@ def test_every_operation_is_declared_with_needs_and_get_and_list_are_read_only(
     # 52, Get/PutRuntimeManagementConfig, Get/PutFunctionRecursionConfig,
     # InvokeWithResponseStream, Put/Get/DeleteResourcePolicy,
     # Create/Get/Update/Delete/ListFunctionUrlConfig(s), InvokeFunctionUrl (the URL listener's)
-    assert len(table.operations) == 66
+    assert len(table.operations) == 71  # and Create/Get/Update/Delete/ListEventSourceMapping(s)
     for name, declared in table.operations.items():
         assert not isinstance(declared.access, Public), name
         assert declared.audit.read_only == name.startswith(("Get", "List")), name
@@ -381,3 +391,15 @@ def test_an_invoke_is_audited_against_the_arn_it_names_with_its_qualifier(
     assert resources(context(), {"FunctionName": "f", "Qualifier": "live"}) == (ALIAS,)
     assert resources(context(), {"FunctionName": "f:1"}) == (V1,)
     assert resources(context(), {"FunctionName": FN}) == (FN,)
+
+
+def test_event_source_mappings_offer_the_function_as_lambda_function_arn(
+    table: ServiceTable,
+) -> None:
+    # AWS: "You can also use the lambda:FunctionArn condition to restrict actions by associated
+    # function" (developer guide, lambda-api-permissions-ref).
+    (create,) = needs_of(table, "CreateEventSourceMapping",
+                         {"FunctionName": "f:live", "EventSourceArn": "arn:aws:sqs:x"})  # fmt: skip
+    assert create.context == {"lambda:FunctionArn": (ALIAS,)}
+    _, moved = needs_of(table, "UpdateEventSourceMapping", {"UUID": MAPPING, "FunctionName": "f"})
+    assert moved.context == {"lambda:FunctionArn": (FN,)}

@@ -15,6 +15,7 @@ from stockade.services.declaration import (
     READ,
     WRITE,
     Audit,
+    Decider,
     Operation,
     ServiceErrors,
     ServiceTable,
@@ -38,6 +39,7 @@ from stockade.services.lambda_.downloads import CodeDownloads
 from stockade.services.lambda_.errors import AccessDeniedError, ServiceError, ValidationError
 from stockade.services.lambda_.event_invoke import EventInvokeConfigs
 from stockade.services.lambda_.event_names import LAMBDA_EVENT_NAMES
+from stockade.services.lambda_.event_source_mappings import EventSourceMappings
 from stockade.services.lambda_.function_urls import FunctionUrls
 from stockade.services.lambda_.functions import Functions, latest_target
 from stockade.services.lambda_.invalid_requests import refuse_invalid
@@ -53,6 +55,7 @@ from stockade.services.lambda_.settings import AccountSettings
 from stockade.services.lambda_.tags import Tags, tagged_target
 from stockade.services.lambda_.url_invoke import UrlInvoker
 from stockade.services.lambda_.versions import Versions, publishing_target
+from stockade.store.queue_ports import QueueEngine
 
 __all__ = ["ERRORS", "FunctionRunner", "LambdaDeps", "LambdaService", "url_model_text"]
 
@@ -74,6 +77,8 @@ class LambdaService:
         max_lifetime_s: float = 14 * 3600.0,
         concurrency_limit: int = limits.CONCURRENT_EXECUTIONS_DEFAULT,
         counters: InvocationCounters | None = None,
+        queues: QueueEngine | None = None,
+        decider: Decider | None = None,
     ) -> None:
         self.deps = deps
         self.gate = ConcurrencyGate(concurrency_limit)
@@ -98,6 +103,7 @@ class LambdaService:
         self.recursion = RecursionConfigs(deps)
         self.function_urls = FunctionUrls(deps)
         self.url_invoker = UrlInvoker(self.invoker)
+        self.event_source_mappings = EventSourceMappings(deps, queues, decider)
 
     def table(self) -> ServiceTable:
         """Every Lambda operation Stockade serves, what it needs and how it is audited."""
@@ -115,6 +121,7 @@ class LambdaService:
                 *self._streaming_operations(),
                 *self._function_url_operations(),
                 *self._url_invocation_operations(),
+                *self._event_source_mapping_operations(),
             ],
             ERRORS,
             LAMBDA_EVENT_NAMES,
@@ -178,6 +185,21 @@ class LambdaService:
                       need.invoke_function_url,
                       Audit(read_only=False, data_event=True, resources=need.invoked_url),
                       anonymous=True),
+        ]  # fmt: skip
+
+    def _event_source_mapping_operations(self) -> list[Operation[Any]]:
+        m, need = self.event_source_mappings, self.access
+        return [
+            operation("CreateEventSourceMapping", m.create_event_source_mapping,
+                      need.create_event_source_mapping, WRITE),
+            operation("GetEventSourceMapping", m.get_event_source_mapping,
+                      need.on_event_source_mapping("lambda:GetEventSourceMapping"), READ),
+            operation("UpdateEventSourceMapping", m.update_event_source_mapping,
+                      need.on_event_source_mapping("lambda:UpdateEventSourceMapping"), WRITE),
+            operation("DeleteEventSourceMapping", m.delete_event_source_mapping,
+                      need.on_event_source_mapping("lambda:DeleteEventSourceMapping"), WRITE),
+            operation("ListEventSourceMappings", m.list_event_source_mappings,
+                      need.anywhere("lambda:ListEventSourceMappings"), READ),
         ]  # fmt: skip
 
     def _layer_operations(self) -> list[Operation[Any]]:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from stockade.domain.arn import layer_arn
+from stockade.domain.event_source_mapping import mapping_arn
 from stockade.domain.identity import PrincipalKind
 from stockade.policy import LambdaKey
 from stockade.services.context import RequestContext
@@ -46,6 +47,7 @@ from stockade.services.lambda_.policy_documents import policy_target
 from stockade.services.lambda_.provisioned import provisioned_target
 from stockade.services.lambda_.roles import pass_role_need
 from stockade.services.lambda_.scopes import (
+    EventSourceMappingPolicies,
     FunctionPolicies,
     InvokedFunctionPolicies,
     LayerVersionPolicies,
@@ -64,6 +66,7 @@ class LambdaAccess:
         self._functions = FunctionPolicies(deps)
         self._layers = LayerVersionPolicies(deps)
         self._invoked = InvokedFunctionPolicies(deps)
+        self._mappings = EventSourceMappingPolicies(deps)
 
     # -- the common shapes of need -------------------------------------------------------------
 
@@ -182,6 +185,28 @@ class LambdaAccess:
             Need("lambda:InvokeFunctionUrl", arn, self._invoked, keys),
             Need("lambda:InvokeFunction", arn, self._invoked, keys),
         )
+
+    def create_event_source_mapping(self, ctx: RequestContext, request: Any) -> Sequence[Need]:
+        """On "*", with the function it would invoke as `lambda:FunctionArn` (AWS: the
+        resource does not exist yet)."""
+        target = names.resolve(self._deps, ctx, request["FunctionName"])
+        keys: ContextKeys = {LambdaKey.FUNCTION_ARN.value: (target.arn,)}
+        return (Need("lambda:CreateEventSourceMapping", "*", context=keys),)
+
+    def on_event_source_mapping(self, action: str) -> Needs[Any]:
+        """`action` on the mapping `UUID` names; its function is `lambda:FunctionArn`. An
+        update that moves it to another function needs that function allowed too."""
+
+        def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
+            arn = mapping_arn(self._deps.region, ctx.principal.account_id, request["UUID"])
+            found = [Need(action, arn, self._mappings)]
+            if "FunctionName" in request:
+                target = names.resolve(self._deps, ctx, request["FunctionName"])
+                keys: ContextKeys = {LambdaKey.FUNCTION_ARN.value: (target.arn,)}
+                found.append(Need(action, arn, context=keys))
+            return found
+
+        return needs
 
     def invoked_url(self, ctx: RequestContext, request: Any) -> Sequence[str]:
         """The function or alias ARN a function URL request invokes (data event selection)."""

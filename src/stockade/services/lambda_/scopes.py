@@ -12,6 +12,7 @@ Invoke's scope takes the policy from the memoised read of everything an Invoke n
 
 from __future__ import annotations
 
+from stockade.policy import LambdaKey
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Located
 from stockade.services.lambda_ import names
@@ -64,3 +65,18 @@ class InvokedFunctionPolicies:
         # The reference is the target's ARN; resolving it again is a cache hit.
         target = names.resolve(self._deps, ctx, reference)
         return located(target.arn, invoke_target(self._deps, target).resource_policy)
+
+
+class EventSourceMappingPolicies:
+    """Event source mappings, named by their ARN: no policy of their own, but each brings the
+    function it invokes as `lambda:FunctionArn` (the condition key AWS documents for them)."""
+
+    def __init__(self, deps: LambdaDeps) -> None:
+        self._store = deps.store
+
+    def locate(self, ctx: RequestContext, reference: str) -> Located:
+        with self._store.read() as tx:
+            found = tx.event_source_mappings.get(reference.rsplit(":", 1)[-1])
+        if found is None or found.account_id != ctx.principal.account_id:
+            return Located(reference)  # the handler answers it is missing, after access
+        return Located(reference, context={LambdaKey.FUNCTION_ARN.value: (found.function_arn,)})

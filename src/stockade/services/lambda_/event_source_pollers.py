@@ -1,0 +1,320 @@
+"""The pollers that run functions from queues, and the supervisor that keeps them in step.
+
+    supervisor (every second): settle transitional states (Creating -> Enabled, ...), start a
+    poller for each enabled mapping, restart it when its settings change, stop it otherwise
+    poller: receive a batch (BatchSize, within MaximumBatchingWindowInSeconds and Lambda's
+    6 MB) -> drop what the filters do not match (deleted, as Lambda does) -> invoke the
+    function with {"Records": [...]} -> delete what succeeded
+
+Delivery is at least once: a message is deleted only after the function succeeded with it, so
+a crash, a timeout or a function error leaves it in the queue, visible again after the queue's
+visibility timeout, and the queue's redrive policy moves it to its dead-letter queue after
+maxReceiveCount receives. With `ReportBatchItemFailures` only the items the function names
+return (Lambda developer guide, services-sqs-errorhandling): an answer that is not such a
+report, or that names an item not in the batch, fails the whole batch. A mapping's batches run
+at most `ScalingConfig.MaximumConcurrency` at a time (default: DEFAULT_CONCURRENCY), and every
+invocation passes the account's and the function's concurrency limits like any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stockade.domain import limits
+from stockade.domain.event_pattern import EventPattern, parse_pattern
+from stockade.domain.event_source_mapping import (
+    REPORT_BATCH_ITEM_FAILURES,
+    TRANSITIONAL,
+    EventSourceMapping,
+)
+from stockade.sandbox import InvocationResult
+from stockade.services.lambda_ import names
+from stockade.services.lambda_.errors import (
+    ResourceNotFoundError,
+    ResourceNotReadyError,
+    TooManyRequestsError,
+)
+from stockade.services.lambda_.invoke import Invoker
+from stockade.services.lambda_.invoke_target import invoke_target
+from stockade.services.lambda_.sqs_records import filterable, record
+from stockade.store.queue_ports import QueueEngine, QueueEngineError, QueueId, ReceivedMessage
+from stockade.types import AccountId
+
+LOG = logging.getLogger(__name__)
+SUPERVISE_INTERVAL_S = 1.0
+RECEIVE_WAIT_S = 1.0  # long polling, kept short so a stopped poller ends soon
+RECEIVE_MAX = 10  # SQS's most messages per receive
+DEFAULT_CONCURRENCY = 5  # batches at a time without MaximumConcurrency (Lambda starts at 5)
+THROTTLED_BACKOFF_S = 1.0
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What a running poller was started with: a change restarts it."""
+
+    function_arn: str
+    event_source_arn: str
+    batch_size: int
+    window_s: int
+    filters: tuple[str, ...]
+    response_types: tuple[str, ...]
+    max_concurrency: int | None
+
+    @classmethod
+    def of(cls, m: EventSourceMapping) -> _Settings:
+        return cls(m.function_arn, m.event_source_arn, m.batch_size, m.window_s, m.filters,
+                   m.response_types, m.max_concurrency)  # fmt: skip
+
+
+class EventSourcePollers:
+    def __init__(self, invoker: Invoker, queues: QueueEngine) -> None:
+        self._invoker = invoker
+        self._queues = queues
+        self._running: dict[str, tuple[_Settings, asyncio.Task[None]]] = {}
+        self._stopping = False
+
+    async def run(self) -> None:
+        """Supervise until cancelled."""
+        while not self._stopping:
+            try:
+                await self.supervise()
+            except Exception:  # the next round tries again; pollers keep running meanwhile
+                LOG.exception("event source mapping supervision failed")
+            await asyncio.sleep(SUPERVISE_INTERVAL_S)
+
+    async def supervise(self) -> None:
+        """One round: settle states, start, restart and stop pollers."""
+        mappings = await asyncio.to_thread(self._settle_all)
+        wanted = {m.uuid: m for m in mappings if m.polls}
+        for uuid, (settings, task) in list(self._running.items()):
+            mapping = wanted.get(uuid)
+            if mapping is None or _Settings.of(mapping) != settings or task.done():
+                await self._stop(uuid)
+        for uuid, mapping in wanted.items():
+            if uuid not in self._running:
+                task = asyncio.create_task(_Poller(self, mapping).run())
+                self._running[uuid] = (_Settings.of(mapping), task)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for uuid in list(self._running):
+            await self._stop(uuid)
+
+    async def _stop(self, uuid: str) -> None:
+        _, task = self._running.pop(uuid)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+    def _settle_all(self) -> list[EventSourceMapping]:
+        store = self._invoker.deps.store
+        with store.read() as tx:
+            mappings = tx.event_source_mappings.all()
+        settled = []
+        for mapping in mappings:
+            if mapping.state in TRANSITIONAL:
+                mapping_now = self._settle(mapping)
+                if mapping_now is not None:
+                    settled.append(mapping_now)
+            else:
+                settled.append(mapping)
+        return settled
+
+    def _settle(self, mapping: EventSourceMapping) -> EventSourceMapping | None:
+        """Write the settled state, unless the mapping changed since it was read."""
+        with self._invoker.deps.store.write() as tx:
+            current = tx.event_source_mappings.get(mapping.uuid)
+            if current != mapping:
+                return current  # changed meanwhile: the next round settles that change
+            after = mapping.settled()
+            if after is None:
+                tx.event_source_mappings.delete(mapping.uuid)
+            else:
+                tx.event_source_mappings.put(after)
+            return after
+
+    # -- what pollers share ---------------------------------------------------------------------
+    @property
+    def invoker(self) -> Invoker:
+        return self._invoker
+
+    @property
+    def queues(self) -> QueueEngine:
+        return self._queues
+
+
+class _Poller:
+    """One mapping's polling loop; up to its concurrency of batches run at once."""
+
+    def __init__(self, owner: EventSourcePollers, mapping: EventSourceMapping) -> None:
+        self._owner = owner
+        self._mapping = mapping
+        self._queue = QueueId(mapping.queue_account, mapping.queue_name)
+        self._patterns: tuple[EventPattern, ...] = tuple(parse_pattern(p) for p in mapping.filters)
+        self._slots = asyncio.Semaphore(mapping.max_concurrency or DEFAULT_CONCURRENCY)
+        self._batches: set[asyncio.Task[None]] = set()
+        region = owner.invoker.deps.region
+        self._target = _target(mapping.function_arn, region)
+        self._region = region
+
+    async def run(self) -> None:
+        try:
+            while True:  # until cancelled by the supervisor
+                await self._slots.acquire()
+                try:
+                    batch = await self._collect()
+                except BaseException:
+                    self._slots.release()
+                    raise
+                if not batch:
+                    self._slots.release()
+                    continue
+                task = asyncio.create_task(self._run_batch(batch))
+                self._batches.add(task)
+                task.add_done_callback(self._batches.discard)
+        finally:
+            for task in list(self._batches):
+                task.cancel()  # their messages return to the queue after its visibility timeout
+
+    async def _collect(self) -> list[ReceivedMessage]:
+        """Up to BatchSize messages, waiting up to the batching window for more, within
+        Lambda's 6 MB payload; matched by the filters (the rest deleted)."""
+        mapping = self._mapping
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + mapping.window_s
+        batch: list[ReceivedMessage] = []
+        size = 0
+        for _ in range(mapping.batch_size):  # bounded: every round receives at least one
+            wanted = min(RECEIVE_MAX, mapping.batch_size - len(batch))
+            wait = max(0.0, min(RECEIVE_WAIT_S, deadline - loop.time())) if batch else (
+                RECEIVE_WAIT_S)  # fmt: skip
+            received = await self._owner.queues.receive(self._queue, wanted, wait_s=wait)
+            if not received:
+                break
+            kept, unmatched = self._filtered(received)
+            if unmatched:
+                await self._delete(unmatched)
+            overflow: list[ReceivedMessage] = []
+            for message in kept:
+                if size + len(message.body) > limits.SYNC_PAYLOAD_BYTES_MAX // 2:
+                    overflow.append(message)  # JSON escaping can double a body: kept whole
+                else:
+                    size += len(message.body)
+                    batch.append(message)
+            if overflow:
+                await self._release(overflow)
+                break
+            if len(batch) >= mapping.batch_size or loop.time() >= deadline:
+                break
+        return batch
+
+    def _filtered(
+        self, messages: Sequence[ReceivedMessage]
+    ) -> tuple[list[ReceivedMessage], list[ReceivedMessage]]:
+        if not self._patterns:
+            return list(messages), []
+        kept: list[ReceivedMessage] = []
+        dropped: list[ReceivedMessage] = []
+        for message in messages:
+            seen = filterable(record(message, self._mapping.event_source_arn, self._region))
+            (kept if any(p.matches(seen) for p in self._patterns) else dropped).append(message)
+        return kept, dropped
+
+    async def _run_batch(self, batch: list[ReceivedMessage]) -> None:
+        try:
+            failed = await self._invoke(batch)
+            done = [m for m in batch if m.message_id not in failed]
+            if done:
+                await self._delete(done)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the batch returns to the queue after its visibility timeout
+            LOG.exception("an event source mapping batch failed")
+        finally:
+            self._slots.release()
+
+    async def _invoke(self, batch: list[ReceivedMessage]) -> set[str]:
+        """The ids of the messages that failed (all of them unless the function succeeded)."""
+        invoker = self._owner.invoker
+        deps = invoker.deps
+        all_ids = {m.message_id for m in batch}
+        try:
+            stored = invoke_target(deps, self._target)
+            version, alias, function = stored.resolved()
+        except ResourceNotFoundError:
+            return all_ids  # deleted function: the messages wait (and redrive), as on Lambda
+        if alias is not None and alias.routing:
+            chosen = invoker.route(alias)
+            version = stored.routed.get(chosen, version)
+        records = [record(m, self._mapping.event_source_arn, self._region) for m in batch]
+        payload = json.dumps({"Records": records}).encode()
+        reserved_total = invoker.gate.reserved_total(deps.store, self._target.account_id)
+        try:
+            result = await invoker.execute(
+                self._target.arn, version, function, reserved_total, payload
+            )
+        except (TooManyRequestsError, ResourceNotReadyError):
+            await asyncio.sleep(THROTTLED_BACKOFF_S)  # throttled: the batch waits its turn
+            return all_ids
+        return _failed_items(result, all_ids, self._mapping.response_types)
+
+    async def _delete(self, messages: Sequence[ReceivedMessage]) -> None:
+        handles = [m.receipt_handle for m in messages]
+        outcomes = await asyncio.to_thread(self._owner.queues.delete_batch, self._queue, handles)
+        for outcome in outcomes:
+            if isinstance(outcome, QueueEngineError):  # expired handle: it will come again
+                LOG.info("a processed message could not be deleted: %s", type(outcome).__name__)
+
+    async def _release(self, messages: Sequence[ReceivedMessage]) -> None:
+        entries = [(m.receipt_handle, 0) for m in messages]
+        await asyncio.to_thread(self._owner.queues.change_visibility_batch, self._queue, entries)
+
+
+def _failed_items(
+    result: InvocationResult, all_ids: set[str], response_types: tuple[str, ...]
+) -> set[str]:
+    if result.function_error is not None:
+        return all_ids
+    if REPORT_BATCH_ITEM_FAILURES not in response_types:
+        return set()
+    return _reported(result.payload, all_ids)
+
+
+def _reported(payload: bytes, all_ids: set[str]) -> set[str]:
+    """The items a batch item failure report names; the whole batch when it is malformed
+    (recorded: test_report_batch_item_failures_invalid_result_json_batch_fails; an empty
+    answer succeeds: ..._empty_json_batch_succeeds)."""
+    if not payload.strip():
+        return set()
+    try:
+        answer: Any = json.loads(payload)
+    except ValueError:
+        return all_ids
+    if answer is None or answer == {}:
+        return set()
+    if not isinstance(answer, dict):
+        return all_ids
+    failures = answer.get("batchItemFailures")
+    if failures is None:
+        return set()
+    if not isinstance(failures, list):
+        return all_ids
+    named: set[str] = set()
+    for entry in failures:
+        identifier = entry.get("itemIdentifier") if isinstance(entry, dict) else None
+        if not isinstance(identifier, str) or identifier not in all_ids:
+            return all_ids
+        named.add(identifier)
+    return named
+
+
+def _target(function_arn: str, region: str) -> names.Target:
+    parts = function_arn.split(":")
+    qualifier = parts[7] if len(parts) > 7 else None
+    return names.Target(AccountId(parts[4]), parts[6], qualifier, region)
