@@ -129,7 +129,7 @@ def test_lifecycle_answers_as_aws(server: RunningServer) -> None:
         try:
             lam.get_event_source_mapping(UUID=mapping)
         except ClientError as exc:
-            return exc.response["Error"]["Code"] == "ResourceNotFoundException"
+            return bool(exc.response["Error"]["Code"] == "ResourceNotFoundException")
         return False
 
     until(gone)
