@@ -7,9 +7,12 @@ fields `?` ("you can't specify the Day-of-month and Day-of-week fields in the sa
 expression"). AWS answers every refusal with the same ValidationException text (recorded
 against AWS in LocalStack's tests/aws/services/events/test_events_schedule.snapshot.json).
 
-Where the guide is silent this parser refuses rather than guesses: `L`, `W`, `#` stand alone
-in their field; `LW`, `L-n`, wrapping ranges (`FRI-MON`) and `/` in day-of-week are refused;
-a step is 1 up to the field's span. Names are read case-insensitively (cron's tradition).
+Beyond the guide, from users' reports of what EventBridge accepts: `LW` (the month's last
+weekday), `dL` with a name (`FRIL`), names in any case (`Mon-Fri`), and ranges that wrap
+(`FRI-MON`, hours `22-2`), read as Quartz (EventBridge's cron's ancestor) reads them.
+Where nothing says, this parser refuses rather than guesses: `L`, `W`, `#` stand alone in their
+field; `L-n` and `/` in day-of-week are refused; a step is 1 up to the field's span; years
+do not wrap.
 
 Search is by calendar, not by minute: at most one pass over the allowed years (230), their
 months and days, so even an expression that never fires again answers in bounded time.
@@ -41,6 +44,7 @@ class DaySpec:
 
     values: frozenset[int] = frozenset()  # day-of-month 1-31, or AWS weekday 1-7
     last: bool = False  # day-of-month `L`
+    last_working_day: bool = False  # day-of-month `LW`: the month's last Monday-Friday
     nearest_weekday: int = 0  # day-of-month `nW`
     nth: tuple[int, int] = (0, 0)  # day-of-week `d#n`: weekday, occurrence
     last_weekday: int = 0  # day-of-week `dL`: the month's last such weekday
@@ -110,13 +114,15 @@ def parse(text: str) -> Cron:
         month_days=None if dom_f == "?" else _month_day_spec(dom_f),
         months=_values(month_f, 1, 12, MONTHS),
         week_days=None if dow_f == "?" else _week_day_spec(dow_f),
-        years=_values(year_f, YEAR_MIN, YEAR_MAX, ()),
+        years=_values(year_f, YEAR_MIN, YEAR_MAX, (), wraps=False),
     )
 
 
 def _month_day_spec(field: str) -> DaySpec:
     if field == "L":
         return DaySpec(last=True)
+    if field.upper() == "LW":
+        return DaySpec(last_working_day=True)
     if (w := _W.fullmatch(field)) is not None:
         return DaySpec(nearest_weekday=_number(w.group(1), 1, 31, ()))
     return DaySpec(values=_values(field, 1, 31, ()))
@@ -134,8 +140,11 @@ def _week_day_spec(field: str) -> DaySpec:
     return DaySpec(values=_values(field, 1, 7, WEEKDAYS))
 
 
-def _values(field: str, low: int, high: int, names: Sequence[str]) -> frozenset[int]:
+def _values(
+    field: str, low: int, high: int, names: Sequence[str], wraps: bool = True
+) -> frozenset[int]:
     """A comma list of `*`, `v`, `a-b`, each optionally `/step`."""
+    span = high - low + 1
     chosen: set[int] = set()
     for item in field.split(","):
         base, slash, step_text = item.partition("/")
@@ -144,13 +153,15 @@ def _values(field: str, low: int, high: int, names: Sequence[str]) -> frozenset[
         elif "-" in base:
             first, _, second = base.partition("-")
             start, end = _number(first, low, high, names), _number(second, low, high, names)
-            if start > end:
-                raise ScheduleExpressionError
+            if end < start:  # Quartz's reading: hours 22-2 are 22, 23, 0, 1, 2
+                if not wraps:
+                    raise ScheduleExpressionError
+                end += span
         else:
             start = _number(base, low, high, names)
             end = high if slash else start  # `a/step` runs from a to the field's end
-        step = _number(step_text, 1, high - low + 1, ()) if slash else 1
-        chosen.update(range(start, end + 1, step))
+        step = _number(step_text, 1, span, ()) if slash else 1
+        chosen.update(low + (v - low) % span for v in range(start, end + 1, step))
     return frozenset(chosen)
 
 
@@ -169,6 +180,8 @@ def _number(text: str, low: int, high: int, names: Sequence[str]) -> int:
 def _month_days(spec: DaySpec, year: int, month: int, length: int) -> list[int]:
     if spec.last:
         return [length]
+    if spec.last_working_day:  # back from the last day over a weekend (Sat=5, Sun=6)
+        return [length - max(0, calendar.weekday(year, month, length) - 4)]
     if spec.nearest_weekday:
         return _nearest_weekday(spec.nearest_weekday, year, month, length)
     return sorted(d for d in spec.values if d <= length)

@@ -50,6 +50,13 @@ ACCEPTED = [
     "cron(0 0 ? * L *)",
     "cron(1/10 * * JAN,FEB,MAR ? 1970-2199)",
     "cron(0-15/5 * * * ? *)",
+    # Reported accepted by EventBridge (issues of aws_cron_expression_validator #12, #18 and
+    # serverless-local-schedule #12): `LW`, names in any case, name + `L`, wrapping ranges.
+    "cron(0 21 LW * ? *)",
+    "cron(1/5 8-17 ? * Mon-Fri *)",
+    "cron(0 18 ? * SATL *)",
+    "cron(0 9-5 ? * MON-FRI *)",
+    "cron(30-10 * * * ? *)",
 ]
 
 # Refused by AWS with ValidationException "Parameter ScheduleExpression is not valid." (the
@@ -66,7 +73,8 @@ REFUSED = [
     "cron(0 0 * 13 ? *)", "cron(0 0 ? * 8 *)", "cron(0 0 ? * 0 *)", "cron(0 0 * * ? 1969)",
     "cron(0 0 * * ? 2200)", "cron(0 0 ? * 3#1,6#3 *)", "cron(0 0 ? * 3#6 *)",
     "cron(0 0 * * ?)", "cron(0 0 * * ? * *)", "cron(0 0 * * ? *", "cron(0 0 L,1 * ? *)",
-    "cron(0 0 32W * ? *)", "cron(0 0 ? * 1/2 *)", "cron(0 0/0 * * ? *)", "cron(30-10 * * * ? *)",
+    "cron(0 0 32W * ? *)", "cron(0 0 ? * 1/2 *)", "cron(0 0/0 * * ? *)",
+    "cron(0 0 * * ? 2199-1970)",
     "cron(0 0 ?W * ? *)", "cron(0 0 * * L *)", "cron(0 0 L * L *)", "", "cron()",
     "rate(1 minute) ", "cron(" + "0," * 200 + "0 0 * * ? *)",
 ]  # fmt: skip
@@ -155,6 +163,13 @@ def test_naive_times_are_refused() -> None:
         ("cron(0/5 5 ? JAN 1-5 2022)", T0, None),  # a past year never fires again
         ("cron(0 0 30 FEB ? *)", T0, None),  # a date no month has
         ("cron(0 0 ? * 1#5 *)", at(2026, 12, 1), at(2027, 1, 31)),  # the next fifth Sunday
+        ("cron(0 0 LW * ? *)", at(2027, 1, 1), at(2027, 1, 29)),  # Jan 31 2027: Sunday
+        ("cron(0 0 LW * ? *)", at(2026, 12, 1), at(2026, 12, 31)),  # a Thursday
+        ("cron(0 22-2 * * ? *)", at(2026, 12, 7, 2, 30), at(2026, 12, 7, 22, 0)),
+        ("cron(0 22-2/2 * * ? *)", at(2026, 12, 7, 22, 0), at(2026, 12, 8, 0, 0)),
+        ("cron(0 22-2/2 * * ? *)", at(2026, 12, 8, 0, 0), at(2026, 12, 8, 2, 0)),
+        ("cron(0 0 ? * FRI-MON *)", at(2026, 12, 8), at(2026, 12, 11)),  # Tue -> Fri
+        ("cron(0 0 ? * friL *)", at(2026, 12, 1), at(2026, 12, 25)),
     ],
 )
 def test_cron_next_fire(text: str, after: datetime, expected: datetime | None) -> None:

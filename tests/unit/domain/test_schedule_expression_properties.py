@@ -24,6 +24,7 @@ def _aws_weekday(t: datetime) -> int:  # SUN=1 ... SAT=7, by the guide's table
 
 
 def _in_list(field: str, value: int, low: int, high: int) -> bool:
+    span = high - low + 1
     for item in field.split(","):
         base, _, step = item.partition("/")
         if base == "*":
@@ -33,7 +34,9 @@ def _in_list(field: str, value: int, low: int, high: int) -> bool:
         else:
             first = int(base)
             last = high if step else first
-        if first <= value <= last and (value - first) % int(step or 1) == 0:
+        # Offsets from `first` going up, round the field's end for a wrapping range (22-2).
+        offset, length = (value - first) % span, (last - first) % span
+        if offset <= length and offset % int(step or 1) == 0:
             return True
     return False
 
@@ -42,6 +45,10 @@ def _dom_matches(field: str, t: datetime) -> bool:
     length = calendar.monthrange(t.year, t.month)[1]
     if field == "L":
         return t.day == length
+    if field == "LW":  # the last Monday-Friday of the month
+        return t.weekday() < 5 and all(
+            calendar.weekday(t.year, t.month, d) >= 5 for d in range(t.day + 1, length + 1)
+        )
     if field.endswith("W"):
         target = int(field[:-1])
         if target > length or t.weekday() >= 5:
@@ -86,11 +93,11 @@ def _list_of(low: int, high: int, steps: bool = True) -> st.SearchStrategy[str]:
     item = st.one_of(
         st.just("*"),
         value.map(str),
-        st.tuples(value, value).map(lambda ab: f"{min(ab)}-{max(ab)}"),
+        st.tuples(value, value).map(lambda ab: f"{ab[0]}-{ab[1]}"),  # may wrap (22-2)
         *(
             [
                 st.tuples(value, step).map(lambda vs: f"{vs[0]}/{vs[1]}"),
-                st.tuples(value, value, step).map(lambda r: f"{min(r[:2])}-{max(r[:2])}/{r[2]}"),
+                st.tuples(value, value, step).map(lambda r: f"{r[0]}-{r[1]}/{r[2]}"),
                 step.map(lambda n: f"*/{n}"),
             ]
             if steps
@@ -100,7 +107,9 @@ def _list_of(low: int, high: int, steps: bool = True) -> st.SearchStrategy[str]:
     return st.lists(item, min_size=1, max_size=3).map(",".join)
 
 
-_dom_field = st.one_of(_list_of(1, 31), st.just("L"), st.integers(1, 31).map(lambda d: f"{d}W"))
+_dom_field = st.one_of(
+    _list_of(1, 31), st.sampled_from(["L", "LW"]), st.integers(1, 31).map(lambda d: f"{d}W")
+)
 _dow_field = st.one_of(
     _list_of(1, 7, steps=False),  # `/` is not among day-of-week's wildcards
     st.just("L"),
