@@ -68,9 +68,11 @@ class Schedule:
             anchor = _minutes_since_epoch(created)
             now = max(_minutes_since_epoch(after), anchor)  # minute of `after`: fires are > it
             return _from_minutes(anchor + ((now - anchor) // spec.minutes + 1) * spec.minutes)
+        if after >= created:
+            return spec.next_after(after)
         # Fire times are whole minutes, so "at or after created" is "after created - 1 us"
         # (datetime's resolution).
-        return spec.next_after(max(after, created - timedelta(microseconds=1)))
+        return spec.next_after(created - timedelta(microseconds=1))
 
     def period_of(self, moment: datetime, created: datetime) -> datetime | None:
         """The start of the period `moment` falls in: the last fire time at or before it, or
