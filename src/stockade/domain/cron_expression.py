@@ -121,7 +121,7 @@ def parse(text: str) -> Cron:
 def _month_day_spec(field: str) -> DaySpec:
     if field == "L":
         return DaySpec(last=True)
-    if field.upper() == "LW":
+    if field == "LW":
         return DaySpec(last_working_day=True)
     if (w := _W.fullmatch(field)) is not None:
         return DaySpec(nearest_weekday=_number(w.group(1), 1, 31, ()))
