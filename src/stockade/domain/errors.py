@@ -4,10 +4,11 @@ DomainError
 ├── InvalidArnError          text is not an ARN of the expected kind
 ├── InvalidConfigurationError  a function configuration breaks one of Lambda's rules
 ├── SignedPackageError       a signature manifest inside a package is malformed
-└── ArchiveError             a deployment package is unacceptable (see domain/archive.py)
-    ├── CorruptArchiveError   not a readable zip
-    ├── HostileArchiveError   paths, links, duplicates or overlaps that could escape or bomb
-    └── ArchiveTooLargeError  over a size, ratio or entry-count limit
+├── ArchiveError             a deployment package is unacceptable (see domain/archive.py)
+│   ├── CorruptArchiveError   not a readable zip
+│   ├── HostileArchiveError   paths, links, duplicates or overlaps that could escape or bomb
+│   └── ArchiveTooLargeError  over a size, ratio or entry-count limit
+└── ScheduleExpressionError  a ScheduleExpression EventBridge refuses (schedule_expression.py)
 """
 
 from __future__ import annotations
@@ -48,3 +49,15 @@ class HostileArchiveError(ArchiveError):
 
 class ArchiveTooLargeError(ArchiveError):
     """Over the unzipped-size or entry-count limit."""
+
+
+# --- schedule expressions (EventBridge rules) ---
+class ScheduleExpressionError(DomainError):
+    """A rule's `ScheduleExpression` that EventBridge refuses; `message` is AWS's
+    ValidationException text, the same for every refusal (it names no part of the expression)."""
+
+    MESSAGE = "Parameter ScheduleExpression is not valid."
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)
+        self.message = self.MESSAGE
