@@ -267,3 +267,54 @@ def test_maximum_concurrency_caps_concurrent_batches(server: RunningServer) -> N
         running += step
         most = max(most, running)
     assert most == 2  # two at a time, never more (and the cap was used)
+
+
+LOOP = """
+import os
+import boto3
+
+sqs = boto3.client("sqs")
+
+def handler(event, context):
+    for r in event["Records"]:
+        print("RUN " + r["body"])
+        sqs.send_message(QueueUrl=os.environ["QUEUE"], MessageBody=str(int(r["body"]) + 1))
+"""
+
+
+def test_a_function_feeding_its_own_queue_is_stopped_after_16_runs(
+    server: RunningServer,
+) -> None:
+    # Lambda's recursive loop detection (developer guide, invocation-recursion): the 17th run
+    # of the chain is not made; the message goes to the queue's dead-letter queue.
+    lam, sqs, iam = server.client("lambda"), server.client("sqs"), server.client("iam")
+    role = sqs_role(server)
+    iam.put_role_policy(RoleName=role.rsplit("/", 1)[1], PolicyName="send",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": "sqs:SendMessage",
+                             "Resource": "*"}]}))  # fmt: skip
+    dlq_url, dlq_arn = queue(server)
+    url, arn = queue(server, RedrivePolicy=json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}))  # fmt: skip
+    name = unique("esm-loop")
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=role,
+                        Handler="app.handler", Timeout=10,
+                        Code={"ZipFile": make_zip({"app.py": LOOP})},
+                        Environment={"Variables": {"QUEUE": url}})  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    lam.create_event_source_mapping(FunctionName=name, EventSourceArn=arn, BatchSize=1)
+    sqs.send_message(QueueUrl=url, MessageBody="1")
+
+    def stopped() -> list[str]:
+        got = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1)
+        return [m["Body"] for m in got.get("Messages", [])]
+
+    assert until(stopped, timeout_s=60) == ["17"]
+    runs = until(lambda: (got := printed_lines(server, name, "RUN ")) and len(got) >= 16 and got)
+    assert sorted(int(body) for body in runs) == list(range(1, 17))  # logs arrive a little late
+
+
+def printed_lines(server: RunningServer, name: str, mark: str) -> list[str]:
+    logs = server.client("logs")
+    events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+    return [e["message"].split(mark, 1)[1].strip() for e in events if mark in e["message"]]

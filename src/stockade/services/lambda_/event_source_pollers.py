@@ -33,6 +33,8 @@ from stockade.domain.event_source_mapping import (
     TRANSITIONAL,
     EventSourceMapping,
 )
+from stockade.domain.function import Function, FunctionVersion
+from stockade.domain.trace import CallerTrace, TraceContext
 from stockade.sandbox import InvocationResult
 from stockade.services.lambda_ import names
 from stockade.services.lambda_.errors import (
@@ -43,7 +45,14 @@ from stockade.services.lambda_.errors import (
 from stockade.services.lambda_.invoke import Invoker
 from stockade.services.lambda_.invoke_target import invoke_target
 from stockade.services.lambda_.sqs_records import filterable, record
-from stockade.store.queue_ports import QueueEngine, QueueEngineError, QueueId, ReceivedMessage
+from stockade.services.sqs.message_attributes import host_trace
+from stockade.store.queue_ports import (
+    OutgoingMessage,
+    QueueEngine,
+    QueueEngineError,
+    QueueId,
+    ReceivedMessage,
+)
 from stockade.types import AccountId
 
 LOG = logging.getLogger(__name__)
@@ -252,17 +261,58 @@ class _Poller:
         if alias is not None and alias.routing:
             chosen = invoker.route(alias)
             version = stored.routed.get(chosen, version)
+        batch, trace = await self._stop_loops(batch, version, function)
+        if not batch:
+            return set()  # every message was part of a stopped loop (and is gone)
         records = [record(m, self._mapping.event_source_arn, self._region) for m in batch]
         payload = json.dumps({"Records": records}).encode()
         reserved_total = invoker.gate.reserved_total(deps.store, self._target.account_id)
         try:
             result = await invoker.execute(
-                self._target.arn, version, function, reserved_total, payload
+                self._target.arn, version, function, reserved_total, payload, trace=trace
             )
         except (TooManyRequestsError, ResourceNotReadyError):
             await asyncio.sleep(THROTTLED_BACKOFF_S)  # throttled: the batch waits its turn
             return all_ids
         return _failed_items(result, all_ids, self._mapping.response_types)
+
+    async def _stop_loops(
+        self, batch: list[ReceivedMessage], version: FunctionVersion, function: Function
+    ) -> tuple[list[ReceivedMessage], TraceContext | None]:
+        """Messages a function sent into its own chain past Lambda's 16 runs are not run again
+        (unless the function allows loops): each goes to the queue's dead-letter queue, or is
+        deleted without one, and is counted and logged as a stopped invocation. The batch runs
+        with the longest chain among the rest. Hops are counted only from the trace the host
+        recorded when a function sent the message, never from a header a client wrote."""
+        recursion = self._owner.invoker.recursion
+        unqualified = self._target.unqualified_arn
+        kept: list[ReceivedMessage] = []
+        stopped: list[ReceivedMessage] = []
+        longest: TraceContext | None = None
+        for message in batch:
+            sent_by = host_trace(message.attributes)
+            trace = recursion.trace_for(CallerTrace(trace=sent_by), unqualified)
+            if recursion.stops(trace, function):
+                key = (version.account_id, version.function_name, version.version)
+                request_id = self._owner.invoker.new_request_id()
+                recursion.stopped(key, version.config.log_group, request_id, trace)
+                stopped.append(message)
+                continue
+            kept.append(message)
+            if longest is None or trace.hops > longest.hops:
+                longest = trace
+        if stopped:
+            await self._dead_letter(stopped)
+        return kept, longest
+
+    async def _dead_letter(self, messages: Sequence[ReceivedMessage]) -> None:
+        queues = self._owner.queues
+        info = await asyncio.to_thread(queues.get_queue, self._queue)
+        redrive = None if info is None else info.settings.redrive
+        if redrive is not None:
+            moved = [OutgoingMessage(m.body, m.attributes, 0) for m in messages]
+            await queues.send_async(redrive.dead_letter_queue, moved)
+        await self._delete(messages)
 
     async def _delete(self, messages: Sequence[ReceivedMessage]) -> None:
         handles = [m.receipt_handle for m in messages]

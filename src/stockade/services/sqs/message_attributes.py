@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from stockade.domain.trace import TraceContext
 from stockade.services.sqs.errors import (
     InvalidMessageContentsError,
     InvalidParameterValueError,
@@ -118,9 +119,14 @@ def _put(digest: Any, data: bytes) -> None:
 
 
 def encode(
-    attributes: Mapping[str, Mapping[str, Any]], sender_id: str, trace_header: str | None
+    attributes: Mapping[str, Mapping[str, Any]],
+    sender_id: str,
+    trace_header: str | None,
+    host_trace: TraceContext | None = None,
 ) -> bytes:
-    """What the engine stores next to the body (sealed with it)."""
+    """What the engine stores next to the body (sealed with it). `host_trace`: the sending
+    invocation's trace as the host records it (a message sent from inside a function), kept
+    whole, lineage included, so an event source mapping counts the chain's hops from it."""
     stored = {
         name: {
             "DataType": v["DataType"],
@@ -133,7 +139,23 @@ def encode(
     document: dict[str, Any] = {"a": stored, "s": sender_id}
     if trace_header is not None:
         document["t"] = trace_header
+    if host_trace is not None:
+        document["h"] = host_trace.encode()
     return json.dumps(document, separators=(",", ":")).encode()
+
+
+def host_trace(data: bytes) -> TraceContext | None:
+    """The sending invocation's host-recorded trace, if a function sent the message; never
+    anything a client wrote (those keep only the `AWSTraceHeader` they gave)."""
+    if not data:
+        return None
+    raw = json.loads(data).get("h")
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return TraceContext.decode(raw)
+    except (KeyError, ValueError):
+        return None
 
 
 def decode(data: bytes) -> tuple[dict[str, dict[str, Any]], str, str | None]:

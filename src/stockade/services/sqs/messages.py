@@ -266,7 +266,9 @@ def _outgoing(
             {"AWSTraceHeader": {"DataType": "String", "StringValue": stored_trace}}
         ),
     )  # fmt: skip
-    stored = attrs.encode(message_attributes, ctx.principal.principal_id, stored_trace)
+    caller = ctx.caller_trace
+    host = caller.trace if caller.from_environment else None
+    stored = attrs.encode(message_attributes, ctx.principal.principal_id, stored_trace, host)
     return OutgoingMessage(body, stored, delay), digests
 
 
