@@ -349,4 +349,21 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE account_id = OLD.account_id AND function_name = OLD.name;
     END;
     """,
+    # 12: EventBridge's buses and rules (targets in their rule's doc); the default bus is
+    # stored only once a policy or tags are set on it.
+    """
+    CREATE TABLE events_buses (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    );
+    CREATE TABLE events_rules (
+        account_id TEXT NOT NULL,
+        bus TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, bus, name)
+    );
+    """,
 )

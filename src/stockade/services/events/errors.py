@@ -1,0 +1,60 @@
+"""EventBridge's API errors, as its model names them (all 400 sender faults but the internal
+one, which is a 500 receiver fault).
+
+ApiError
+└── EventsError
+    ├── ResourceNotFoundError          ResourceNotFoundException
+    ├── ResourceAlreadyExistsError     ResourceAlreadyExistsException
+    ├── InvalidEventPatternError       InvalidEventPatternException
+    ├── LimitExceededError             LimitExceededException
+    ├── ValidationError                ValidationException (also the model's constraints)
+    ├── AccessDeniedError              AccessDeniedException
+    └── InternalError                  500 InternalException
+"""
+
+from __future__ import annotations
+
+from stockade.errors import ApiError
+
+
+class EventsError(ApiError):
+    sender_fault = True
+    http_status = 400
+
+
+class ResourceNotFoundError(EventsError):
+    code = "ResourceNotFoundException"
+
+
+class ResourceAlreadyExistsError(EventsError):
+    code = "ResourceAlreadyExistsException"
+
+
+class InvalidEventPatternError(EventsError):
+    code = "InvalidEventPatternException"
+
+
+class LimitExceededError(EventsError):
+    code = "LimitExceededException"
+
+
+class ValidationError(EventsError):
+    code = "ValidationException"
+
+
+class AccessDeniedError(EventsError):
+    code = "AccessDeniedException"
+
+
+class InternalError(EventsError):
+    code = "InternalException"
+    http_status = 500
+    sender_fault = False
+
+
+def no_bus(name: str) -> ResourceNotFoundError:
+    return ResourceNotFoundError(f"Event bus {name} does not exist.")
+
+
+def no_rule(name: str, bus: str) -> ResourceNotFoundError:
+    return ResourceNotFoundError(f"Rule {name} does not exist on EventBus {bus}.")
