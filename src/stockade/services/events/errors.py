@@ -8,7 +8,7 @@ ApiError
     ├── InvalidEventPatternError       InvalidEventPatternException
     ├── LimitExceededError             LimitExceededException
     ├── ValidationError                ValidationException (also the model's constraints)
-    ├── AccessDeniedError              AccessDeniedException
+    ├── AccessDeniedError              403 AccessDeniedException
     └── InternalError                  500 InternalException
 """
 
@@ -18,32 +18,37 @@ from stockade.errors import ApiError
 
 
 class EventsError(ApiError):
+    code = "InternalException"  # every subclass names its own
+
+
+class _SenderError(EventsError):
     sender_fault = True
     http_status = 400
 
 
-class ResourceNotFoundError(EventsError):
+class ResourceNotFoundError(_SenderError):
     code = "ResourceNotFoundException"
 
 
-class ResourceAlreadyExistsError(EventsError):
+class ResourceAlreadyExistsError(_SenderError):
     code = "ResourceAlreadyExistsException"
 
 
-class InvalidEventPatternError(EventsError):
+class InvalidEventPatternError(_SenderError):
     code = "InvalidEventPatternException"
 
 
-class LimitExceededError(EventsError):
+class LimitExceededError(_SenderError):
     code = "LimitExceededException"
 
 
-class ValidationError(EventsError):
+class ValidationError(_SenderError):
     code = "ValidationException"
 
 
-class AccessDeniedError(EventsError):
+class AccessDeniedError(_SenderError):
     code = "AccessDeniedException"
+    http_status = 403
 
 
 class InternalError(EventsError):
