@@ -300,3 +300,47 @@ def test_test_event_pattern(events: Any) -> None:
     with pytest.raises(ClientError) as caught:
         events.test_event_pattern(EventPattern=PATTERN, Event='{"source": "stockade.test"}')
     assert error_of(caught) == ("ValidationException", "Parameter Event is not valid.")
+
+
+def test_template_placeholders_are_checked(server: InProcessServer, events: Any) -> None:
+    name = new_rule(events)
+    template = '{"rule": <aws.events.rule-name>, "source": <src>}'
+    events.put_targets(Rule=name, Targets=[{
+        "Id": "ok", "Arn": queue_arn(server),
+        "InputTransformer": {"InputPathsMap": {"src": "$.source"}, "InputTemplate": template},
+    }])  # fmt: skip
+    with pytest.raises(ClientError) as caught:
+        events.put_targets(Rule=name, Targets=[{
+            "Id": "bad", "Arn": queue_arn(server),
+            "InputTransformer": {"InputTemplate": '{"x": <notdefinedkey>}'},
+        }])  # fmt: skip
+    code, message = error_of(caught)
+    assert code == "ValidationException"
+    assert "notdefinedkey" in message
+    assert [t["Id"] for t in events.list_targets_by_rule(Rule=name)["Targets"]] == ["ok"]
+
+
+def test_buses_rules_and_targets_survive_a_restart(tmp_path: Any) -> None:
+    data = tmp_path / "data"
+    with InProcessServer(data) as first:
+        events = first.client("events")
+        events.create_event_bus(Name="kept", Tags=[{"Key": "k", "Value": "v"}])
+        events.put_rule(Name="kept-rule", EventBusName="kept", EventPattern=PATTERN)
+        arn = queue_arn(first)
+        events.put_targets(Rule="kept-rule", EventBusName="kept", Targets=[
+            {"Id": "q", "Arn": arn, "RetryPolicy": {"MaximumRetryAttempts": 0}},
+        ])  # fmt: skip
+        events.put_permission(Action="events:PutEvents", Principal="*", StatementId="all")
+    with InProcessServer(data) as second:
+        events = second.client("events")
+        assert (
+            events.describe_rule(Name="kept-rule", EventBusName="kept")["EventPattern"] == PATTERN
+        )
+        targets = events.list_targets_by_rule(Rule="kept-rule", EventBusName="kept")["Targets"]
+        assert targets == [{"Id": "q", "Arn": arn, "RetryPolicy": {"MaximumRetryAttempts": 0}}]
+        bus_arn = events.describe_event_bus(Name="kept")["Arn"]
+        assert events.list_tags_for_resource(ResourceARN=bus_arn)["Tags"] == [
+            {"Key": "k", "Value": "v"}
+        ]
+        statement = json.loads(events.describe_event_bus()["Policy"])["Statement"]
+        assert [s["Sid"] for s in statement] == ["all"]

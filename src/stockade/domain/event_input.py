@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from stockade.errors import StockadeError
 
 _PLACEHOLDER = re.compile(r"<([^<>\s]+)>")
+_PREDEFINED = frozenset({
+    "aws.events.rule-arn", "aws.events.rule-name", "aws.events.event.ingestion-time",
+    "aws.events.event", "aws.events.event.json",
+})  # fmt: skip
 
 
 class TargetInputError(StockadeError):
@@ -38,6 +42,6 @@ def parse_input_transformer(paths: Mapping[str, str], template: str) -> InputTra
     for path in paths.values():
         check_input_path(path)
     for name in _PLACEHOLDER.findall(template):
-        if name not in paths and name != "aws.events.event":
+        if name not in paths and name not in _PREDEFINED:
             raise TargetInputError(f"InputTemplate contains invalid placeholder {name}.")
     return InputTransformer(dict(paths), template)

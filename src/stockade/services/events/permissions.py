@@ -95,7 +95,7 @@ class BusPermissions:
         remove_all = request.get("RemoveAllPermissions", False)
         sid = request.get("StatementId")
         if not remove_all and sid is None:
-            raise ValidationError("Parameter StatementId must be specified.")
+            raise ValidationError("Parameter StatementId is required.")
         with self._store.write() as tx:
             bus = existing_bus(tx, ctx, self._region, ref)
             if remove_all:
