@@ -21,34 +21,40 @@ class EventsError(ApiError):
     code = "InternalException"  # every subclass names its own
 
 
-class _SenderError(EventsError):
-    sender_fault = True
-    http_status = 400
-
-
-class ResourceNotFoundError(_SenderError):
+class ResourceNotFoundError(EventsError):
     code = "ResourceNotFoundException"
+    http_status = 400
+    sender_fault = True
 
 
-class ResourceAlreadyExistsError(_SenderError):
+class ResourceAlreadyExistsError(EventsError):
     code = "ResourceAlreadyExistsException"
+    http_status = 400
+    sender_fault = True
 
 
-class InvalidEventPatternError(_SenderError):
+class InvalidEventPatternError(EventsError):
     code = "InvalidEventPatternException"
+    http_status = 400
+    sender_fault = True
 
 
-class LimitExceededError(_SenderError):
+class LimitExceededError(EventsError):
     code = "LimitExceededException"
+    http_status = 400
+    sender_fault = True
 
 
-class ValidationError(_SenderError):
+class ValidationError(EventsError):
     code = "ValidationException"
+    http_status = 400
+    sender_fault = True
 
 
-class AccessDeniedError(_SenderError):
+class AccessDeniedError(EventsError):
     code = "AccessDeniedException"
     http_status = 403
+    sender_fault = True
 
 
 class InternalError(EventsError):
