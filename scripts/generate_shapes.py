@@ -28,6 +28,7 @@ SERVICES = {
     "logs": "logs",
     "cloudtrail": "cloudtrail",
     "signer": "signer",
+    "events": "events",
 }
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "src" / "stockade" / "shapes"

@@ -20,6 +20,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from stockade.services.declaration import Public, ServiceTable
+from tests.meta.events_named import EVENTS_MADE, events_named, make_events_resources
 from tests.meta.kernel_support import (
     JournalTail,
     Observed,
@@ -33,7 +34,7 @@ from tests.support.packages import PYTHON_ECHO
 from tests.support.shape_strategies import Named, valid
 
 EXAMPLES = int(os.environ.get("STOCKADE_ACCESS_EXAMPLES", "6"))
-SERVED = ("lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2")
+SERVED = ("lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events")
 # Errors a declared scope may answer before access, as AWS does (a key that does not exist).
 REFUSED_BEFORE_ACCESS = {
     "kms": {"NotFoundException", "InvalidArnException", "InvalidCiphertextException"},
@@ -102,6 +103,7 @@ def named(server: InProcessServer, made: dict[str, str]) -> dict[str, Named]:
                 ),
             ),
         },
+        "events": events_named(region, account, made),
         "logs": {
             "logGroupName": _either(made["log_group"], _NAME),
             "logGroupIdentifier": st.nothing(),
@@ -124,6 +126,7 @@ def resources(kernel_server: InProcessServer) -> dict[str, str]:
         Handler="app.handler", Code={"ZipFile": PYTHON_ECHO},
     )  # fmt: skip
     kernel_server.client("logs").create_log_group(logGroupName="kernel-logs")
+    make_events_resources(kernel_server)
     profile = kernel_server.client("signer").put_signing_profile(
         profileName="kernel", platformId="AWSLambda-SHA384-ECDSA"
     )["profileVersionArn"]
@@ -134,7 +137,7 @@ def resources(kernel_server: InProcessServer) -> dict[str, str]:
         "queue_name": "kernel-queue", "queue_url": queue_url, "key": key,
         "alias": "alias/kernel-key", "role": role, "function": "kernel-function",
         "log_group": "kernel-logs", "ciphertext": blob.decode("latin-1"),
-        "code_signing_config": csc,
+        "code_signing_config": csc, **EVENTS_MADE,
     }  # fmt: skip
 
 

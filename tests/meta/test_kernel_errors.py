@@ -30,6 +30,7 @@ EXPECTED = {
     "cloudtrail": "InternalFailure",
     "ec2": "InternalError",  # "Error codes for the Amazon EC2 API": server errors
     "stockade": "InternalFailure",  # the operator API
+    "events": "InternalException",
 }
 
 

@@ -1,4 +1,8 @@
-"""(interim: replaced by the full matcher) EventBridge event patterns: exact values only."""
+"""Stand-in: the EventBridge pattern matcher's interface, with exact-value matching only.
+
+The full matcher (prefix, suffix, anything-but, numeric, exists, wildcard, `$or`, ...) replaces
+this module; until then a pattern is a JSON object whose leaves are lists of exact values.
+"""
 
 from __future__ import annotations
 
@@ -11,41 +15,53 @@ from stockade.errors import StockadeError
 
 
 class EventPatternError(StockadeError):
-    pass
+    """A pattern EventBridge refuses; `message` is its InvalidEventPatternException text."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
 class EventPattern:
-    tree: Mapping[str, Any]
+    document: Mapping[str, Any]
 
     def matches(self, event: Mapping[str, Any]) -> bool:
-        return _matches(self.tree, event)
+        return _matches(self.document, event)
 
 
-def _matches(tree: Mapping[str, Any], event: Any) -> bool:
-    if not isinstance(event, Mapping):
-        return False
-    for key, want in tree.items():
-        value = event.get(key)
-        if isinstance(want, Mapping):
-            if not _matches(want, value):
+def _matches(pattern: Mapping[str, Any], event: Mapping[str, Any]) -> bool:
+    for key, wanted in pattern.items():
+        if key not in event:
+            return False
+        value = event[key]
+        if isinstance(wanted, dict):
+            if not isinstance(value, dict) or not _matches(wanted, value):
                 return False
-        elif value not in want and not (isinstance(value, list) and set(value) & set(want)):
+        elif isinstance(value, list):
+            if not any(v in wanted for v in value):
+                return False
+        elif value not in wanted:
             return False
     return True
 
 
 def parse_pattern(text: str) -> EventPattern:
     try:
-        tree = json.loads(text)
-    except ValueError:
-        raise EventPatternError("Event pattern is not valid JSON") from None
-    if not isinstance(tree, dict) or not _leaves_are_lists(tree):
-        raise EventPatternError("Event pattern is not valid")
-    return EventPattern(tree)
+        document = json.loads(text)
+    except ValueError as exc:
+        raise EventPatternError("Event pattern is not valid. Reason: not valid JSON") from exc
+    if not isinstance(document, dict):
+        raise EventPatternError("Event pattern is not valid. Reason: Filter is not an object")
+    _check(document)
+    return EventPattern(document)
 
 
-def _leaves_are_lists(tree: Mapping[str, Any]) -> bool:
-    return all(
-        _leaves_are_lists(v) if isinstance(v, dict) else isinstance(v, list) for v in tree.values()
-    )
+def _check(node: Mapping[str, Any]) -> None:
+    for key, value in node.items():
+        if isinstance(value, dict):
+            _check(value)
+        elif not isinstance(value, list):
+            raise EventPatternError(
+                f'Event pattern is not valid. Reason: "{key}" must be an object or an array'
+            )

@@ -28,6 +28,7 @@ from stockade.domain.layer import Layer, LayerVersion
 from stockade.domain.resource_policy import ResourcePolicy
 from stockade.store.compliance_ports import ComplianceRepository, ConfigurationItemRepository
 from stockade.store.egress_ports import EgressRepository
+from stockade.store.events_ports import EventsRepository
 from stockade.store.network_ports import NetworkRepository
 from stockade.store.signing_ports import (
     CodeSigningConfigRepository,
@@ -275,6 +276,8 @@ class Transaction(Protocol):
     def networks(self) -> NetworkRepository: ...
     @property
     def egress(self) -> EgressRepository: ...
+    @property
+    def events(self) -> EventsRepository: ...
 
 
 class Store(Protocol):

@@ -20,6 +20,7 @@ from stockade.storage_faults import rollback, translated
 from stockade.store import codec
 from stockade.store.sqlite_compliance import Compliance, ConfigurationItems
 from stockade.store.sqlite_egress import Egress
+from stockade.store.sqlite_events import EventRows
 from stockade.store.sqlite_iam import (
     AccessKeys,
     Accounts,
@@ -282,3 +283,7 @@ class SqliteTransaction:
     @cached_property
     def egress(self) -> Egress:
         return Egress(self.conn, self._codec)
+
+    @cached_property
+    def events(self) -> EventRows:
+        return EventRows(self.conn, self._codec)

@@ -348,7 +348,8 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM function_urls
         WHERE account_id = OLD.account_id AND function_name = OLD.name;
     END;
-    """,  # 12: event source mappings (queues that invoke functions), by UUID.
+    """,
+    # 12: event source mappings (queues that invoke functions), by UUID.
     """
     CREATE TABLE event_source_mappings (
         uuid TEXT PRIMARY KEY,
@@ -358,5 +359,22 @@ MIGRATIONS: tuple[str, ...] = (
         doc TEXT NOT NULL
     );
     CREATE INDEX event_source_mappings_by_account ON event_source_mappings (account_id, uuid);
+    """,
+    # 13: EventBridge's buses and rules (targets in their rule's doc); the default bus is
+    # stored only once a policy or tags are set on it.
+    """
+    CREATE TABLE events_buses (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    );
+    CREATE TABLE events_rules (
+        account_id TEXT NOT NULL,
+        bus TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, bus, name)
+    );
     """,
 )

@@ -68,6 +68,7 @@ from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.compliance.webhooks import WebhookDeliveries
 from stockade.services.ec2 import Ec2Service, StoreVpcResolver
 from stockade.services.ec2.flow_delivery import StoreFlowLogSink
+from stockade.services.events import EventsService
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
@@ -293,6 +294,7 @@ def _build(
         "cloudtrail": JsonEndpoint("cloudtrail", specs.model("cloudtrail")),
         "signer": RestJsonEndpoint("signer", specs.model("signer")),
         "ec2": Ec2Endpoint("ec2", specs.model("ec2")),
+        "events": JsonEndpoint("events", specs.model("events")),
     }
     tables = [
         lambda_service.table(),
@@ -310,6 +312,7 @@ def _build(
             ),
         ).table(),
         SqsService(queues, settings.region).table(),
+        EventsService(store, settings.region).table(),
         LogsService(logs, settings.region, clock).table(),
         # Environments of a VPC get its rules again after each change of its egress or routes.
         Ec2Service(
