@@ -1,0 +1,218 @@
+"""EventBridge event patterns: parsed once, strictly, into frozen matchers (`parse_pattern`),
+then matched against events (`EventPattern.matches`). Used by rules' `EventPattern`,
+`TestEventPattern` and Lambda's `FilterCriteria` (which passes the SQS record, body decoded).
+
+Semantics follow the EventBridge user guide (eb-event-patterns, eb-create-pattern-operators,
+eb-event-patterns-arrays) and AWS-recorded TestEventPattern results kept in LocalStack's
+tests/aws/services/events/ (the `*_EXC` messages quoted below are AWS's own):
+
+* a field's pattern is an array of alternatives (OR); fields of an object are AND;
+  `$or` holds alternative sub-patterns at the same level;
+* an event array matches if any of its elements matches; an object pattern applied to an
+  array of objects must match within one element (array consistency);
+* a dotted key ("a.b") and nested keys ({"a": {"b"}}) name the same field, in patterns and
+  events alike (AWS-recorded `dot_joining_*`);
+* numbers compare as numbers (300 = 300.0 = 3e2), never equal to strings or booleans;
+* `exists: true` needs a leaf value (null counts, an object or empty array does not);
+  `exists: false` also matches a missing parent;
+* `anything-but` needs the field present; a null value is "anything but" any string.
+
+Bounded work (a hostile pattern or event): patterns nest at most `MAX_DEPTH` objects; a
+wildcard holds at most `MAX_WILDCARDS` stars, and matches in O(len(pattern) * len(value))
+with no backtracking explosion; nested event arrays are flattened iteratively, at most
+`MAX_FLATTEN` values per field. Matching never raises on any JSON value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stockade.domain.event_matchers import (
+    Matcher,
+    MatcherError,
+    parse_matcher,
+)
+from stockade.errors import StockadeError
+
+MAX_DEPTH = 32  # nested objects in a pattern; 4096 characters (AWS's limit) reach far less
+MAX_FLATTEN = 10_000  # leaf values gathered for one field from nested event arrays
+_PREFIX = "Event pattern is not valid. Reason: "
+
+__all__ = ["MAX_DEPTH", "EventPattern", "EventPatternError", "parse_pattern"]
+
+
+class EventPatternError(StockadeError):
+    """The pattern is refused; `message` is AWS's InvalidEventPatternException text."""
+
+    def __init__(self, reason: str) -> None:
+        self.message = _PREFIX + reason
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    path: tuple[str, ...]
+    matchers: tuple[Matcher, ...]
+
+
+@dataclass(frozen=True)
+class Nested:
+    path: tuple[str, ...]
+    node: Node
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Node:
+    """All of its parts must match within one event object."""
+
+    parts: tuple[Leaf | Nested | AnyOf, ...]
+
+
+@dataclass(frozen=True)
+class EventPattern:
+    root: Node
+
+    def matches(self, event: Mapping[str, Any]) -> bool:
+        return isinstance(event, Mapping) and _match_node(self.root, event)
+
+
+def parse_pattern(text: str) -> EventPattern:
+    def refuse_constant(name: str) -> Any:
+        raise ValueError(name)
+
+    try:
+        value = json.loads(text, parse_constant=refuse_constant)
+    except (ValueError, RecursionError):
+        raise EventPatternError("Filter is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise EventPatternError("Filter is not an object")
+    return EventPattern(_parse_node(value, 1))
+
+
+def _parse_node(obj: Mapping[str, Any], depth: int) -> Node:
+    if depth > MAX_DEPTH:
+        raise EventPatternError(f"Filter is nested more than {MAX_DEPTH} levels deep")
+    parts: list[Leaf | Nested | AnyOf] = []
+    for key, value in obj.items():
+        if key == "$or":
+            parts.append(_parse_or(value, depth))
+        elif isinstance(value, dict):
+            parts.append(Nested(_split(key), _parse_node(value, depth + 1)))
+        elif isinstance(value, list):
+            if not value:
+                raise EventPatternError("Empty arrays are not allowed")
+            try:
+                matchers = tuple(parse_matcher(item) for item in value)
+            except MatcherError as exc:
+                raise EventPatternError(exc.reason) from None
+            parts.append(Leaf(_split(key), matchers))
+        else:
+            raise EventPatternError(f'"{key}" must be an object or an array')
+    return Node(tuple(parts))
+
+
+def _parse_or(value: Any, depth: int) -> AnyOf:
+    if not isinstance(value, list):
+        raise EventPatternError('"$or" must be an object or an array')
+    if not value:
+        raise EventPatternError("Empty arrays are not allowed")
+    if not all(isinstance(item, dict) for item in value):
+        raise EventPatternError("Or relationship must be an array of objects")
+    return AnyOf(tuple(_parse_node(item, depth + 1) for item in value))
+
+
+def _split(key: str) -> tuple[str, ...]:
+    return tuple(key.split("."))
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+def _match_node(node: Node, obj: Mapping[str, Any]) -> bool:
+    for part in node.parts:
+        if isinstance(part, Leaf):
+            ok = _match_leaf(part, obj)
+        elif isinstance(part, Nested):
+            objects = _contexts(obj, part.path)
+            # A missing parent still lets `exists: false` (and $or of it) match.
+            ok = any(_match_node(part.node, o) for o in objects) or (
+                not objects and _match_node(part.node, {})
+            )
+        else:
+            ok = any(_match_node(alt, obj) for alt in part.nodes)
+        if not ok:
+            return False
+    return True
+
+
+def _match_leaf(leaf: Leaf, obj: Mapping[str, Any]) -> bool:
+    values = _leaf_values(_reach(obj, leaf.path))
+    return any(m.accepts(values) for m in leaf.matchers)
+
+
+def _reach(obj: Mapping[str, Any], path: Sequence[str]) -> Iterator[Any]:
+    """Values at `path` below `obj`; a key may itself contain dots, and arrays of objects on
+    the way are entered element by element."""
+    for cut in range(1, len(path) + 1):
+        key = ".".join(path[:cut])
+        if key not in obj:
+            continue
+        value = obj[key]
+        rest = path[cut:]
+        if not rest:
+            yield value
+            continue
+        for child in _objects(value):
+            yield from _reach(child, rest)
+
+
+def _objects(value: Any) -> Iterator[Mapping[str, Any]]:
+    for item in _flatten(value):
+        if isinstance(item, Mapping):
+            yield item
+
+
+def _flatten(value: Any) -> Iterator[Any]:
+    """Elements of (nested) arrays, iteratively and at most MAX_FLATTEN of them."""
+    stack = [value]
+    produced = 0
+    while stack and produced < MAX_FLATTEN:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        else:
+            produced += 1
+            yield item
+
+
+def _contexts(obj: Mapping[str, Any], path: tuple[str, ...]) -> list[Mapping[str, Any]]:
+    """The objects a nested pattern is matched within: those reached by `path`, merged with a
+    view of the event's dotted keys below it ({"a.b": 1} seen from "a" is {"b": 1})."""
+    objects = [o for found in _reach(obj, path) for o in _objects(found)]
+    head = ".".join(path) + "."
+    dotted = {k[len(head) :]: v for k, v in obj.items() if k.startswith(head)}
+    if not dotted:
+        return objects
+    return [{**dotted, **o} for o in objects] or [dotted]
+
+
+def _leaf_values(found: Iterator[Any]) -> list[Any] | None:
+    """The scalar values of a field, or None when the field is absent (or only objects)."""
+    values: list[Any] = []
+    present = False
+    for value in found:
+        for item in _flatten(value):
+            if not isinstance(item, Mapping):
+                present = True
+                values.append(item)
+            if len(values) >= MAX_FLATTEN:
+                break
+    return values if present else None
