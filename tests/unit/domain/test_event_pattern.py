@@ -411,6 +411,10 @@ def test_hostile_wildcards_and_events_finish_quickly() -> None:
     assert not pattern.matches({"v": "a" * 200_000})
     wide = {"v": [["a" * 10] * 100] * 100, "w": [{"x": {"y": list(range(100))}}] * 100}
     assert not parse_pattern(json.dumps({"v": ["b"], "w": {"x": {"y": [-1]}}})).matches(wide)
+    deep: list[Any] = ["b"]
+    for _ in range(100_000):  # far deeper than Python's recursion limit
+        deep = [deep]
+    assert parse_pattern(json.dumps({"v": ["b"]})).matches({"v": deep})
     assert time.monotonic() - started < 2.0
 
 
