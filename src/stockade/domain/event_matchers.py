@@ -2,17 +2,21 @@
 
 A matcher sees the field's scalar values (an event array contributes each element) or None
 when the field is absent, and accepts if any value satisfies it (`exists` looks at presence).
-Messages are AWS's InvalidEventPatternException reasons; those recorded from AWS (LocalStack's
-tests/aws/services/events/test_events_patterns.snapshot.json) are marked "AWS" below, the rest
-follow the same style and are Stockade's own wording.
+Validation and messages follow event-ruler's JsonRuleCompiler (github.com/aws/event-ruler, the
+library EventBridge's patterns come from), check for check and in the same order; messages
+also recorded from AWS itself (LocalStack's tests/aws/services/events/
+test_events_patterns.snapshot.json) are marked "AWS" below.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 MAX_WILDCARDS = 5  # AWS refuses a six-star wildcard as "too complex" (AWS-recorded)
@@ -22,6 +26,17 @@ TOO_COMPLEX = (
     "sequences after a wildcard character"
 )
 ANYTHING_BUT_VALUE = "Value of anything-but must be an array or single string/number value."
+
+
+class Number(float):
+    """A number read from a pattern, keeping its text for AWS's messages and checks."""
+
+    text: str
+
+    def __new__(cls, text: str) -> Number:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
 
 
 class MatcherError(Exception):
@@ -41,7 +56,7 @@ def is_number(value: Any) -> bool:
 def same_value(expected: Any, actual: Any) -> bool:
     """JSON equality as EventBridge sees it: numbers by value, never across types."""
     if is_number(expected):
-        return is_number(actual) and float(expected) == float(actual)
+        return is_number(actual) and bool(expected == actual)  # int and float compare exactly
     if expected is None or isinstance(expected, bool):
         return actual is expected
     return isinstance(actual, str) and actual == expected
@@ -84,46 +99,65 @@ class AnythingBut:
 
 
 def parse_matcher(item: Any) -> Matcher:
+    if isinstance(item, str) and (address := ip_address_of(item)) is not None:
+        return Test(lambda v: isinstance(v, str) and ip_address_of(v) == address)
     if item is None or isinstance(item, str | bool) or is_number(item):
         return Exact(item)
     if not isinstance(item, dict):
         raise MatcherError("Match value must be String, number, true, false, or null")
-    if len(item) != 1:
-        raise MatcherError("Only one key allowed in match expression")
-    ((kind, arg),) = item.items()
+    if not item:
+        raise MatcherError("Match expression name not found")
+    kind, arg = next(iter(item.items()))
+    if kind == "anything-but":
+        matcher: Matcher = AnythingBut(_anything_but(arg))
+        _only_one(item, "Too many elements in numeric expression")  # sic (event-ruler)
+        return matcher
+    if kind == "numeric":
+        matcher = Test(_numeric(arg))
+        _only_one(item, "Too many elements in numeric expression")
+        return matcher
     if kind in ("prefix", "suffix"):
-        return Test(_affix(kind, arg))
-    if kind == "equals-ignore-case":
+        matcher = Test(_affix(kind, arg))
+    elif kind == "equals-ignore-case":
         if not isinstance(arg, str):
             raise MatcherError("equals-ignore-case match pattern must be a string")  # AWS
         folded = arg.lower()
-        return Test(lambda v: isinstance(v, str) and v.lower() == folded)
-    if kind == "anything-but":
-        return AnythingBut(_anything_but(arg))
-    if kind == "numeric":
-        return Test(_numeric(arg))
-    if kind == "exists":
+        matcher = Test(lambda v: isinstance(v, str) and v.lower() == folded)
+    elif kind == "exists":
         if not isinstance(arg, bool):
             raise MatcherError("exists match pattern must be either true or false.")
-        return Exists(arg)
-    if kind == "cidr":
-        return Test(_cidr(arg))
-    if kind == "wildcard":
+        matcher = Exists(arg)
+    elif kind == "cidr":
+        matcher = Test(_cidr(arg))
+    elif kind == "wildcard":
         if not isinstance(arg, str):
             raise MatcherError("wildcard match pattern must be a string")  # AWS
-        return Test(wildcard(arg))
-    raise MatcherError(f"Unrecognized match type {kind}")  # AWS (operators are case-sensitive)
+        matcher = Test(wildcard(arg))
+    else:
+        raise MatcherError(f"Unrecognized match type {kind}")  # AWS (operators are case-sensitive)
+    _only_one(item, "Only one key allowed in match expression")
+    return matcher
+
+
+def _only_one(expression: Mapping[str, Any], reason: str) -> None:
+    if len(expression) != 1:
+        raise MatcherError(reason)
 
 
 def _affix(kind: str, arg: Any) -> Callable[[Any], bool]:
-    ignore_case = False
-    if isinstance(arg, dict) and set(arg) == {"equals-ignore-case"}:
-        arg, ignore_case = arg["equals-ignore-case"], True
-        if not isinstance(arg, str):
+    if isinstance(arg, dict):
+        if not arg:
+            raise MatcherError(f"{kind.capitalize()} expression name not found")
+        inner_kind, inner = next(iter(arg.items()))
+        if inner_kind != "equals-ignore-case":
+            raise MatcherError(f"Unsupported {kind} pattern: {inner_kind}")
+        if not isinstance(inner, str):
             raise MatcherError("equals-ignore-case match pattern must be a string")
-    elif not isinstance(arg, str):
+        _only_one(arg, "Only one key allowed in match expression")
+        return _affix_test(kind, (inner,), ignore_case=True)
+    if not isinstance(arg, str):
         raise MatcherError(f"{kind} match pattern must be a string")  # AWS
-    return _affix_test(kind, (arg,), ignore_case)
+    return _affix_test(kind, (arg,), ignore_case=False)
 
 
 def _affix_test(kind: str, texts: tuple[str, ...], ignore_case: bool) -> Callable[[Any], bool]:
@@ -138,45 +172,79 @@ def _affix_test(kind: str, texts: tuple[str, ...], ignore_case: bool) -> Callabl
     return test
 
 
-def _strings(arg: Any, reason: str) -> tuple[str, ...]:
-    items = arg if isinstance(arg, list) else [arg]
-    if not items or not all(isinstance(i, str) for i in items):
-        raise MatcherError(reason)
-    return tuple(items)
+ANYTHING_BUT_SETS = {
+    "prefix": "prefix/suffix match pattern must be a string",  # AWS
+    "suffix": "prefix/suffix match pattern must be a string",  # AWS
+    "equals-ignore-case": (  # AWS
+        "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported."
+    ),
+    "wildcard": "wildcard match pattern must be a string",  # AWS
+}
 
 
 def _anything_but(arg: Any) -> Callable[[Any], bool]:
-    if isinstance(arg, str) or is_number(arg):
-        return lambda v: same_value(arg, v)
-    if isinstance(arg, list):
+    kind = ""
+    if isinstance(arg, dict):
         if not arg:
-            raise MatcherError("Empty arrays are not allowed")
-        if not all(isinstance(i, str) or is_number(i) for i in arg):
+            raise MatcherError("Anything-But expression name not found")
+        kind, inner = next(iter(arg.items()))
+        if kind not in ANYTHING_BUT_SETS:
+            raise MatcherError(f"Unsupported anything-but pattern: {kind}")
+        _check_anything_but_value(inner)
+        excluded = _anything_but_set(kind, inner)
+        _only_one(arg, "Too many elements in numeric expression")  # sic (event-ruler)
+        return excluded
+    _check_anything_but_value(arg)
+    items = arg if isinstance(arg, list) else [arg]
+    for i in items:
+        if not (isinstance(i, str) or is_number(i)):
             raise MatcherError("Inside anything but list, start|null|boolean is not supported.")
-        return lambda v: any(same_value(i, v) for i in arg)  # AWS message above
-    if not isinstance(arg, dict):
-        raise MatcherError(ANYTHING_BUT_VALUE)  # AWS (null, boolean)
-    if len(arg) != 1:
-        raise MatcherError("Only one key allowed in match expression")
-    ((kind, inner),) = arg.items()
-    if kind in ("prefix", "suffix"):
-        if isinstance(inner, dict):
-            raise MatcherError(ANYTHING_BUT_VALUE)  # AWS: no equals-ignore-case inside
-        texts = _strings(inner, "prefix/suffix match pattern must be a string")  # AWS
-        if not all(texts):
-            raise MatcherError("Null prefix/suffix not allowed")  # AWS
-        return _affix_test(kind, texts, ignore_case=False)
-    if kind == "equals-ignore-case":
-        reason = (
-            "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not "
-            "supported."
+        if is_number(i):
+            comparable(i)
+    if isinstance(arg, list) and len({isinstance(i, str) for i in items}) != 1:
+        raise MatcherError(
+            "Inside anything but list, either all values are number or string, mixed type is "
+            "not supported"
         )
-        folded = {t.lower() for t in _strings(inner, reason)}  # AWS message
+    return lambda v: any(same_value(i, v) for i in items)
+
+
+def _check_anything_but_value(arg: Any) -> None:
+    if not (isinstance(arg, list | str) or is_number(arg)):
+        raise MatcherError(ANYTHING_BUT_VALUE)  # AWS (null, boolean, object)
+
+
+def _anything_but_set(kind: str, arg: Any) -> Callable[[Any], bool]:
+    items = arg if isinstance(arg, list) else [arg]
+    if not all(isinstance(i, str) for i in items):
+        raise MatcherError(ANYTHING_BUT_SETS[kind])
+    if kind in ("prefix", "suffix"):
+        if not all(items):
+            raise MatcherError("Null prefix/suffix not allowed")  # AWS
+        return _affix_test(kind, tuple(items), ignore_case=False)
+    if kind == "equals-ignore-case":
+        folded = {t.lower() for t in items}
         return lambda v: isinstance(v, str) and v.lower() in folded
-    if kind == "wildcard":
-        tests = [wildcard(t) for t in _strings(inner, "wildcard match pattern must be a string")]
-        return lambda v: any(t(v) for t in tests)
-    raise MatcherError(f"Unsupported anything-but pattern: {kind}")
+    tests = [wildcard(t) for t in items]
+    return lambda v: any(t(v) for t in tests)
+
+
+def comparable(number: Any) -> float:
+    """The number as EventBridge compares it: a double, refused if the text loses digits."""
+    value = float(number)
+    text = getattr(number, "text", None) or str(number)
+    if Decimal(repr(value)) != Decimal(text):
+        raise MatcherError(f"Cannot compare number : {text}")
+    return value
+
+
+def _token(value: Any) -> str:
+    """How the JSON reader shows a token in a message."""
+    if isinstance(value, dict):
+        return "{"
+    if isinstance(value, list):
+        return "["
+    return value if isinstance(value, str) else getattr(value, "text", None) or json.dumps(value)
 
 
 def _numeric(arg: Any) -> Callable[[Any], bool]:
@@ -184,24 +252,31 @@ def _numeric(arg: Any) -> Callable[[Any], bool]:
         raise MatcherError("Value of numeric must be an array.")  # AWS
     if not arg:
         raise MatcherError("Invalid member in numeric match: ]")
-    terms: list[tuple[str, float]] = []
-    rest = list(arg)
-    while rest:
-        op = rest.pop(0)
-        if not isinstance(op, str):
-            raise MatcherError(f"Invalid member in numeric match: {op}")
-        if op not in NUMERIC_OPERATORS:
-            raise MatcherError(f"Unrecognized numeric range operator: {op}")
-        if terms and (terms[0][0] not in (">", ">=") or op not in ("<", "<=")):
-            raise MatcherError(f"Bad numeric range operator: {op}")  # AWS
-        if len(terms) == 2:
+    op, *rest = arg
+    if not isinstance(op, str):
+        raise MatcherError(f"Invalid member in numeric match: {_token(op)}")
+    if op not in NUMERIC_OPERATORS:
+        raise MatcherError(f"Unrecognized numeric range operator: {op}")
+    operand = rest.pop(0) if rest else None
+    if not is_number(operand):
+        raise MatcherError(f"Value of {'equals' if op == '=' else op} must be numeric")  # AWS
+    terms = [(op, comparable(operand))]
+    if rest and op in ("=", "<", "<="):
+        raise MatcherError("Too many elements in numeric expression")
+    if rest:
+        top_op = rest.pop(0)
+        if not isinstance(top_op, str):
+            raise MatcherError(f"Bad value in numeric range: {_token(top_op)}")
+        if top_op not in ("<", "<="):
+            raise MatcherError(f"Bad numeric range operator: {top_op}")  # AWS
+        top = rest.pop(0) if rest else None
+        if not is_number(top):
+            raise MatcherError(f"Value of {top_op} must be numeric")  # AWS
+        if rest:
             raise MatcherError("Too many terms in numeric range expression")
-        operand = rest.pop(0) if rest else None
-        if not is_number(operand):
-            raise MatcherError(f"Value of {'equals' if op == '=' else op} must be numeric")  # AWS
-        terms.append((op, float(operand)))  # type: ignore[arg-type]
-    if len(terms) == 2 and terms[1][1] <= terms[0][1]:
-        raise MatcherError("Bottom must be less than top")
+        terms.append((top_op, comparable(top)))
+        if terms[1][1] <= terms[0][1]:
+            raise MatcherError("Bottom must be less than top")
     checks = {
         "<": float.__lt__,
         "<=": float.__le__,
@@ -209,7 +284,21 @@ def _numeric(arg: Any) -> Callable[[Any], bool]:
         ">": float.__gt__,
         ">=": float.__ge__,
     }
-    return lambda v: is_number(v) and all(checks[op](float(v), n) for op, n in terms)
+    return lambda v: is_number(v) and all(checks[o](float(v), n) for o, n in terms)
+
+
+IPV4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+IPV6 = re.compile(r"[0-9a-fA-F:]*:[0-9a-fA-F:]*")
+
+
+def ip_address_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a string spells, if it looks like one (event-ruler's two shapes)."""
+    if not (IPV4.fullmatch(text) or IPV6.fullmatch(text)):
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
 def _cidr(arg: Any) -> Callable[[Any], bool]:
@@ -218,24 +307,24 @@ def _cidr(arg: Any) -> Callable[[Any], bool]:
     parts = arg.split("/")
     if len(parts) != 2:
         raise MatcherError("Malformed CIDR, one '/' required")  # AWS
-    address, bits = parts
-    if not bits.isdigit():
+    address, bits_text = parts
+    if not re.fullmatch(r"[+-]?[0-9]+", bits_text):
         raise MatcherError("Malformed CIDR, mask bits must be an integer")  # AWS
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        raise MatcherError(f"Nonstandard IP address: {address}") from None  # AWS
-    if int(bits) > ip.max_prefixlen:
-        raise MatcherError(f"Malformed CIDR, mask bits must be between 0 and {ip.max_prefixlen}")
-    network = ipaddress.ip_network(f"{address}/{int(bits)}", strict=False)
+    bits = int(bits_text)
+    if bits < 0:
+        raise MatcherError("Malformed CIDR, mask bits must not be negative")
+    ip = ip_address_of(address)
+    if ip is None:
+        raise MatcherError(f"Nonstandard IP address: {address}")  # AWS
+    if ip.version == 4 and bits > 31:
+        raise MatcherError("IPv4 mask bits must be < 32")
+    if ip.version == 6 and bits > 127:
+        raise MatcherError("IPv6 mask bits must be < 128")
+    network = ipaddress.ip_network(f"{ip}/{bits}", strict=False)
 
     def test(value: Any) -> bool:
-        if not isinstance(value, str):
-            return False
-        try:
-            return ipaddress.ip_address(value) in network
-        except ValueError:
-            return False
+        found = ip_address_of(value) if isinstance(value, str) else None
+        return found is not None and found in network
 
     return test
 
@@ -250,14 +339,14 @@ def wildcard(text: str) -> Callable[[Any], bool]:
         ch = text[i]
         if ch == "\\":
             if i + 1 >= len(text) or text[i + 1] not in "*\\":
-                raise MatcherError(f"Invalid escape character at pos {i + 1}")
+                raise MatcherError(f"Invalid escape character at pos {_pos(text, i)}")
             segments[-1] += text[i + 1]
             i += 2
             after_star = False
             continue
         if ch == "*":
             if after_star:
-                raise MatcherError(f"Consecutive wildcard characters at pos {i}")  # AWS
+                raise MatcherError(f"Consecutive wildcard characters at pos {_pos(text, i - 1)}")
             stars += 1
             segments.append("")
         else:
@@ -267,6 +356,11 @@ def wildcard(text: str) -> Callable[[Any], bool]:
     if stars > MAX_WILDCARDS:
         raise MatcherError(TOO_COMPLEX)  # AWS (recorded for six stars)
     return _glob(tuple(segments))
+
+
+def _pos(text: str, index: int) -> int:
+    """A position as AWS reports it: UTF-8 bytes into the value, which it reads quoted."""
+    return len(text[:index].encode()) + 1
 
 
 def _glob(segments: tuple[str, ...]) -> Callable[[Any], bool]:

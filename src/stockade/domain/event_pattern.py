@@ -4,7 +4,8 @@ then matched against events (`EventPattern.matches`). Used by rules' `EventPatte
 
 Semantics follow the EventBridge user guide (eb-event-patterns, eb-create-pattern-operators,
 eb-event-patterns-arrays) and AWS-recorded TestEventPattern results kept in LocalStack's
-tests/aws/services/events/ (the `*_EXC` messages quoted below are AWS's own):
+tests/aws/services/events/, and the checks of event-ruler's JsonRuleCompiler
+(github.com/aws/event-ruler, the library behind EventBridge's patterns):
 
 * a field's pattern is an array of alternatives (OR); fields of an object are AND;
   `$or` holds alternative sub-patterns at the same level;
@@ -31,15 +32,21 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stockade.domain.event_matchers import (
-    Matcher,
-    MatcherError,
-    parse_matcher,
-)
+from stockade.domain.event_matchers import Matcher, MatcherError, Number, parse_matcher
 from stockade.errors import StockadeError
 
 MAX_DEPTH = 32  # nested objects in a pattern; 4096 characters (AWS's limit) reach far less
 _PREFIX = "Event pattern is not valid. Reason: "
+# Names event-ruler keeps for operators; a field inside $or may not use them.
+RESERVED_IN_OR = frozenset(
+    {
+        *("exactly", "equals-ignore-case", "prefix", "suffix", "anything-but", "exists"),
+        *("wildcard", "numeric", "cidr", "=", "<", "<=", ">", ">=", "regex", "not-wildcard"),
+        *("not-equals-ignore-case", "date-after", "date-on-or-after", "date-before"),
+        *("date-on-or-before", "in-date-range", "ip-address-in-range"),
+        "ip-address-not-in-range",
+    }
+)
 
 __all__ = ["MAX_DEPTH", "EventPattern", "EventPatternError", "parse_pattern"]
 
@@ -89,7 +96,7 @@ def parse_pattern(text: str) -> EventPattern:
         raise ValueError(name)
 
     try:
-        value = json.loads(text, parse_constant=refuse_constant)
+        value = json.loads(text, parse_constant=refuse_constant, parse_float=Number)
     except (ValueError, RecursionError):
         raise EventPatternError("Filter is not valid JSON") from None
     if not isinstance(value, dict):
@@ -97,15 +104,21 @@ def parse_pattern(text: str) -> EventPattern:
     return EventPattern(_parse_node(value, 1))
 
 
-def _parse_node(obj: Mapping[str, Any], depth: int) -> Node:
+def _parse_node(obj: Mapping[str, Any], depth: int, in_or: bool = False) -> Node:
     if depth > MAX_DEPTH:
         raise EventPatternError(f"Filter is nested more than {MAX_DEPTH} levels deep")
+    if not obj:
+        raise EventPatternError("Empty objects are not allowed")
     parts: list[Leaf | Nested | AnyOf] = []
     for key, value in obj.items():
+        if in_or and key in RESERVED_IN_OR:
+            raise EventPatternError(
+                f"{key} is Ruler reserved fieldName which cannot be used inside $or."
+            )
         if key == "$or":
             parts.append(_parse_or(value, depth))
         elif isinstance(value, dict):
-            parts.append(Nested(_split(key), _parse_node(value, depth + 1)))
+            parts.append(Nested(_split(key), _parse_node(value, depth + 1, in_or)))
         elif isinstance(value, list):
             if not value:
                 raise EventPatternError("Empty arrays are not allowed")
@@ -121,12 +134,12 @@ def _parse_node(obj: Mapping[str, Any], depth: int) -> Node:
 
 def _parse_or(value: Any, depth: int) -> AnyOf:
     if not isinstance(value, list):
-        raise EventPatternError('"$or" must be an object or an array')
-    if not value:
-        raise EventPatternError("Empty arrays are not allowed")
+        raise EventPatternError("It must be an Array followed with $or.")
     if not all(isinstance(item, dict) for item in value):
-        raise EventPatternError("Or relationship must be an array of objects")
-    return AnyOf(tuple(_parse_node(item, depth + 1) for item in value))
+        raise EventPatternError("Only JSON object is allowed in array of $or relationship.")
+    if len(value) < 2:
+        raise EventPatternError("There must have at least 2 Objects in $or relationship.")
+    return AnyOf(tuple(_parse_node(item, depth + 1, in_or=True) for item in value))
 
 
 def _split(key: str) -> tuple[str, ...]:

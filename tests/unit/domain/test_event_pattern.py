@@ -13,6 +13,9 @@ import pytest
 from stockade.domain.event_pattern import MAX_DEPTH, EventPatternError, parse_pattern
 
 PREFIX = "Event pattern is not valid. Reason: "
+MIXED_LIST = (
+    "Inside anything but list, either all values are number or string, mixed type is not supported"
+)
 IGNORE_CASE_LIST = (
     "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported."
 )
@@ -61,7 +64,6 @@ def detail(**fields: Any) -> dict[str, Any]:
         ({"detail": {"flag": [False]}}, True),
         ({"detail": {"flag": [0]}}, False),
         ({"detail": {"missing": [None]}}, False),
-        ({}, True),  # the empty pattern matches everything
     ],
 )
 def test_exact_values(pattern: Any, expected: bool) -> None:
@@ -358,37 +360,116 @@ def test_refusals_recorded_from_aws(pattern: Any, reason: str) -> None:
 @pytest.mark.parametrize(
     ("pattern", "reason"),
     [
+        # Messages of event-ruler's JsonRuleCompiler (github.com/aws/event-ruler), the library
+        # EventBridge's patterns come from; JSON syntax errors are Stockade's own wording.
         ("this is valid json but not a dict", "Filter is not valid JSON"),
         ('["not", "a", "dict"]', "Filter is not an object"),
         ("{'bad': 'quotation'}", "Filter is not valid JSON"),
         ('{"a": [NaN]}', "Filter is not valid JSON"),
+        ({}, "Empty objects are not allowed"),
+        ({"detail": {}}, "Empty objects are not allowed"),
         ({"d": [[1]]}, "Match value must be String, number, true, false, or null"),
+        ({"d": [{}]}, "Match expression name not found"),
         ({"d": [{"prefix": "a", "suffix": "b"}]}, "Only one key allowed in match expression"),
+        ({"d": [{"prefix": {}}]}, "Prefix expression name not found"),
+        ({"d": [{"suffix": {"wildcard": "x"}}]}, "Unsupported suffix pattern: wildcard"),
+        (
+            {"d": [{"prefix": {"equals-ignore-case": 1}}]},
+            "equals-ignore-case match pattern must be a string",
+        ),
         ({"d": [{"exists": "yes"}]}, "exists match pattern must be either true or false."),
-        ({"d": [{"numeric": ["<", 5, ">", 1]}]}, "Bad numeric range operator: >"),
+        ({"d": [{"exists": True, "prefix": "a"}]}, "Only one key allowed in match expression"),
+        ({"d": [{"numeric": []}]}, "Invalid member in numeric match: ]"),
+        ({"d": [{"numeric": [5, "<"]}]}, "Invalid member in numeric match: 5"),
+        ({"d": [{"numeric": ["<", 5, ">", 1]}]}, "Too many elements in numeric expression"),
+        ({"d": [{"numeric": ["=", 5, "<", 9]}]}, "Too many elements in numeric expression"),
+        ({"d": [{"numeric": [">", 5, 9]}]}, "Bad value in numeric range: 9"),
         ({"d": [{"numeric": [">", 5, "<", 1]}]}, "Bottom must be less than top"),
+        ({"d": [{"numeric": [">=", 5, "<=", 5]}]}, "Bottom must be less than top"),
         ({"d": [{"numeric": ["~", 5]}]}, "Unrecognized numeric range operator: ~"),
         ({"d": [{"numeric": ["=", True]}]}, "Value of equals must be numeric"),
+        ({"d": [{"numeric": ["=", 5], "x": 1}]}, "Too many elements in numeric expression"),
         (
             {"d": [{"numeric": [">", 0, "<", 5, "<", 6]}]},
             "Too many terms in numeric range expression",
         ),
-        ({"d": [{"cidr": "10.0.0.0/33"}]}, "Malformed CIDR, mask bits must be between 0 and 32"),
+        (
+            {"d": [{"numeric": [">", 12345678901234567890]}]},
+            "Cannot compare number : 12345678901234567890",
+        ),
+        (
+            '{"d": [{"numeric": ["<", 0.1000000000000000000001]}]}',
+            "Cannot compare number : 0.1000000000000000000001",
+        ),
+        (
+            {"d": [{"anything-but": 12345678901234567890}]},
+            "Cannot compare number : 12345678901234567890",
+        ),
+        ({"d": [{"cidr": "10.0.0.0/32"}]}, "IPv4 mask bits must be < 32"),
+        ({"d": [{"cidr": "::/128"}]}, "IPv6 mask bits must be < 128"),
+        ({"d": [{"cidr": "10.0.0.0/-1"}]}, "Malformed CIDR, mask bits must not be negative"),
+        ({"d": [{"cidr": "10.0.0.0/8", "x": 1}]}, "Only one key allowed in match expression"),
         ({"d": [{"wildcard": "a\\b"}]}, "Invalid escape character at pos 2"),
+        ({"d": [{"wildcard": "é\\b"}]}, "Invalid escape character at pos 3"),  # UTF-8 bytes
+        ({"d": [{"wildcard": "ab\\"}]}, "Invalid escape character at pos 3"),
+        ({"d": [{"wildcard": "é**"}]}, "Consecutive wildcard characters at pos 3"),
+        ({"d": [{"anything-but": {}}]}, "Anything-But expression name not found"),
         (
             {"d": [{"anything-but": {"numeric": [">", 1]}}]},
             "Unsupported anything-but pattern: numeric",
         ),
         (
+            {"d": [{"anything-but": {"wildcard": True}}]},
+            "Value of anything-but must be an array or single string/number value.",
+        ),
+        (
             {"d": [{"anything-but": True}]},
             "Value of anything-but must be an array or single string/number value.",
         ),
-        ({"$or": []}, "Empty arrays are not allowed"),
-        ({"$or": [{"a": ["x"]}, "b"]}, "Or relationship must be an array of objects"),
+        (
+            {"d": [{"anything-but": {"prefix": "a", "suffix": "b"}}]},
+            "Too many elements in numeric expression",
+        ),
+        ({"d": [{"anything-but": "a", "prefix": "b"}]}, "Too many elements in numeric expression"),
+        (
+            {"d": [{"anything-but": ["a", 1]}]},
+            MIXED_LIST,
+        ),
+        (
+            {"d": [{"anything-but": []}]},
+            MIXED_LIST,
+        ),
+        ({"$or": []}, "There must have at least 2 Objects in $or relationship."),
+        ({"$or": [{"a": ["x"]}]}, "There must have at least 2 Objects in $or relationship."),
+        ({"$or": {"a": ["x"]}}, "It must be an Array followed with $or."),
+        ({"$or": [{"a": ["x"]}, "b"]}, "Only JSON object is allowed in array of $or relationship."),
+        (
+            {"$or": [{"a": ["x"]}, {"b": {"prefix": ["y"]}}]},
+            "prefix is Ruler reserved fieldName which cannot be used inside $or.",
+        ),
     ],
 )
-def test_other_refusals_in_aws_style(pattern: Any, reason: str) -> None:
+def test_refusals_as_event_ruler_words_them(pattern: Any, reason: str) -> None:
     assert refusal(pattern) == reason
+
+
+def test_anything_but_sets_may_be_empty_lists() -> None:
+    # event-ruler accepts an empty prefix/suffix/equals-ignore-case/wildcard list: nothing excluded
+    for kind in ("prefix", "suffix", "equals-ignore-case", "wildcard"):
+        assert matches({"s": [{"anything-but": {kind: []}}]}, {"s": "x"})
+
+
+def test_exact_ip_addresses_match_any_spelling_of_the_address() -> None:
+    # event-ruler turns an exact value that looks like an IP address into that address
+    assert matches({"ip": ["2001:db8::1"]}, {"ip": "2001:DB8:0:0:0:0:0:1"})
+    assert matches({"ip": ["10.0.0.1"]}, {"ip": "10.0.0.1"})
+    assert not matches({"ip": ["10.0.0.1"]}, {"ip": "10.0.0.2"})
+
+
+def test_integers_compare_exactly() -> None:
+    big = 12345678901234567890
+    assert matches({"n": [big]}, {"n": big})
+    assert not matches({"n": [big]}, {"n": big + 1})
 
 
 def test_a_wildcard_may_hold_five_stars() -> None:

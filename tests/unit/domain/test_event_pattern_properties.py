@@ -89,15 +89,16 @@ def _fix_or(pattern: dict[str, Any]) -> dict[str, Any]:
     return pattern
 
 
+safe_ints = st.integers(-(2**53), 2**53)  # exact as doubles, as EventBridge compares numbers
 matcher_items = st.one_of(
     scalars,
     st.builds(lambda s: {"prefix": s}, st.text(max_size=4)),
     st.builds(lambda s: {"suffix": {"equals-ignore-case": s}}, st.text(max_size=4)),
     st.builds(lambda s: {"equals-ignore-case": s}, st.text(max_size=4)),
-    st.builds(lambda s: {"anything-but": s}, st.one_of(st.text(max_size=4), st.integers())),
+    st.builds(lambda s: {"anything-but": s}, st.one_of(st.text(max_size=4), safe_ints)),
     st.builds(lambda s: {"anything-but": {"prefix": s}}, st.text(min_size=1, max_size=4)),
     st.builds(lambda b: {"exists": b}, st.booleans()),
-    st.builds(lambda n: {"numeric": [">=", n]}, st.integers()),
+    st.builds(lambda n: {"numeric": [">=", n]}, safe_ints),
     st.builds(lambda n: {"numeric": [">", n, "<=", n + 10]}, st.integers(-100, 100)),
     st.just({"cidr": "10.0.0.0/8"}),
     st.just({"wildcard": "*a*b"}),
