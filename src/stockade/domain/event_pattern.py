@@ -173,18 +173,23 @@ def _match_leaf(leaf: Leaf, obj: Mapping[str, Any]) -> bool:
 
 def _reach(obj: Mapping[str, Any], path: Sequence[str]) -> Iterator[Any]:
     """Values at `path` below `obj`; a key may itself contain dots, and arrays of objects on
-    the way are entered element by element."""
-    for cut in range(1, len(path) + 1):
-        key = ".".join(path[:cut])
-        if key not in obj:
-            continue
-        value = obj[key]
-        rest = path[cut:]
-        if not rest:
-            yield value
-            continue
-        for child in _objects(value):
-            yield from _reach(child, rest)
+    the way are entered element by element. Iterative: a long dotted path costs no recursion,
+    and each event object is visited once per way of reaching it (a tree: one way each)."""
+    stack: list[tuple[Mapping[str, Any], int]] = [(obj, 0)]
+    while stack:
+        here, start = stack.pop()
+        steps = [(path[start], start + 1)] if path[start] in here else []
+        steps += [
+            (key, start + len(parts))
+            for key in here
+            if "." in key
+            and tuple(path[start : start + len(parts := key.split("."))]) == tuple(parts)
+        ]
+        for key, cut in steps:
+            if cut == len(path):
+                yield here[key]
+            else:
+                stack.extend((child, cut) for child in _objects(here[key]))
 
 
 def _objects(value: Any) -> Iterator[Mapping[str, Any]]:

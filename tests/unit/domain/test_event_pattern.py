@@ -499,6 +499,13 @@ def test_hostile_wildcards_and_events_finish_quickly() -> None:
     assert time.monotonic() - started < 2.0
 
 
+def test_long_dotted_paths_cost_no_recursion() -> None:
+    depth = 900  # about as deep as the JSON reader builds events
+    event = json.loads('{"a":' * depth + '"x"' + "}" * depth)
+    assert parse_pattern(json.dumps({".".join(["a"] * depth): ["x"]})).matches(event)
+    assert not parse_pattern(json.dumps({".".join(["a"] * 2000): ["x"]})).matches(event)
+
+
 def test_events_that_are_not_objects_never_match() -> None:
     pattern = parse_pattern(json.dumps({"a": [{"exists": False}]}))
     assert not pattern.matches("plain string")  # type: ignore[arg-type]
