@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from stockade.errors import StockadeError
+
 MAX_WILDCARDS = 5  # AWS refuses a six-star wildcard as "too complex" (AWS-recorded)
 NUMERIC_OPERATORS = ("<", "<=", "=", ">", ">=")
 TOO_COMPLEX = (
@@ -39,7 +41,9 @@ class Number(float):
         return number
 
 
-class MatcherError(Exception):
+class MatcherError(StockadeError):
+    """One matcher is refused; event_pattern turns `reason` into AWS's full message."""
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
