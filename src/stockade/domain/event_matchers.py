@@ -10,60 +10,19 @@ test_events_patterns.snapshot.json) are marked "AWS" below.
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol
 
-from stockade.errors import StockadeError
+from stockade.domain.event_numeric import numeric
+from stockade.domain.event_text import cidr, ip_address_of, wildcard
+from stockade.domain.event_values import MatcherError, comparable, is_number, same_value
 
-MAX_WILDCARDS = 5  # AWS refuses a six-star wildcard as "too complex" (AWS-recorded)
-NUMERIC_OPERATORS = ("<", "<=", "=", ">", ">=")
-TOO_COMPLEX = (
-    "Rule is too complex - try using fewer wildcard characters or fewer repeating character "
-    "sequences after a wildcard character"
-)
 ANYTHING_BUT_VALUE = "Value of anything-but must be an array or single string/number value."
-
-
-class Number(float):
-    """A number read from a pattern, keeping its text for AWS's messages and checks."""
-
-    text: str
-
-    def __new__(cls, text: str) -> Number:
-        number = super().__new__(cls, text)
-        number.text = text
-        return number
-
-
-class MatcherError(StockadeError):
-    """One matcher is refused; event_pattern turns `reason` into AWS's full message."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class Matcher(Protocol):
     def accepts(self, values: Sequence[Any] | None) -> bool: ...
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def same_value(expected: Any, actual: Any) -> bool:
-    """JSON equality as EventBridge sees it: numbers by value, never across types."""
-    if is_number(expected):
-        return is_number(actual) and bool(expected == actual)  # int and float compare exactly
-    if expected is None or isinstance(expected, bool):
-        return actual is expected
-    return isinstance(actual, str) and actual == expected
 
 
 @dataclass(frozen=True)
@@ -117,7 +76,7 @@ def parse_matcher(item: Any) -> Matcher:
         _only_one(item, "Too many elements in numeric expression")  # sic (event-ruler)
         return matcher
     if kind == "numeric":
-        matcher = Test(_numeric(arg))
+        matcher = Test(numeric(arg))
         _only_one(item, "Too many elements in numeric expression")
         return matcher
     if kind in ("prefix", "suffix"):
@@ -132,7 +91,7 @@ def parse_matcher(item: Any) -> Matcher:
             raise MatcherError("exists match pattern must be either true or false.")
         matcher = Exists(arg)
     elif kind == "cidr":
-        matcher = Test(_cidr(arg))
+        matcher = Test(cidr(arg))
     elif kind == "wildcard":
         if not isinstance(arg, str):
             raise MatcherError("wildcard match pattern must be a string")  # AWS
@@ -231,161 +190,3 @@ def _anything_but_set(kind: str, arg: Any) -> Callable[[Any], bool]:
         return lambda v: isinstance(v, str) and v.lower() in folded
     tests = [wildcard(t) for t in items]
     return lambda v: any(t(v) for t in tests)
-
-
-def comparable(number: Any) -> float:
-    """The number as EventBridge compares it: a double, refused if the text loses digits."""
-    value = float(number)
-    text = getattr(number, "text", None) or str(number)
-    if Decimal(repr(value)) != Decimal(text):
-        raise MatcherError(f"Cannot compare number : {text}")
-    return value
-
-
-def _token(value: Any) -> str:
-    """How the JSON reader shows a token in a message."""
-    if isinstance(value, dict):
-        return "{"
-    if isinstance(value, list):
-        return "["
-    return value if isinstance(value, str) else getattr(value, "text", None) or json.dumps(value)
-
-
-def _numeric(arg: Any) -> Callable[[Any], bool]:
-    if not isinstance(arg, list):
-        raise MatcherError("Value of numeric must be an array.")  # AWS
-    if not arg:
-        raise MatcherError("Invalid member in numeric match: ]")
-    op, *rest = arg
-    if not isinstance(op, str):
-        raise MatcherError(f"Invalid member in numeric match: {_token(op)}")
-    if op not in NUMERIC_OPERATORS:
-        raise MatcherError(f"Unrecognized numeric range operator: {op}")
-    operand = rest.pop(0) if rest else None
-    if not is_number(operand):
-        raise MatcherError(f"Value of {'equals' if op == '=' else op} must be numeric")  # AWS
-    terms = [(op, comparable(operand))]
-    if rest and op in ("=", "<", "<="):
-        raise MatcherError("Too many elements in numeric expression")
-    if rest:
-        top_op = rest.pop(0)
-        if not isinstance(top_op, str):
-            raise MatcherError(f"Bad value in numeric range: {_token(top_op)}")
-        if top_op not in ("<", "<="):
-            raise MatcherError(f"Bad numeric range operator: {top_op}")  # AWS
-        top = rest.pop(0) if rest else None
-        if not is_number(top):
-            raise MatcherError(f"Value of {top_op} must be numeric")  # AWS
-        if rest:
-            raise MatcherError("Too many terms in numeric range expression")
-        terms.append((top_op, comparable(top)))
-        if terms[1][1] <= terms[0][1]:
-            raise MatcherError("Bottom must be less than top")
-    checks = {
-        "<": float.__lt__,
-        "<=": float.__le__,
-        "=": float.__eq__,
-        ">": float.__gt__,
-        ">=": float.__ge__,
-    }
-    return lambda v: is_number(v) and all(checks[o](float(v), n) for o, n in terms)
-
-
-IPV4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
-IPV6 = re.compile(r"[0-9a-fA-F:]*:[0-9a-fA-F:]*")
-
-
-def ip_address_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address a string spells, if it looks like one (event-ruler's two shapes)."""
-    if not (IPV4.fullmatch(text) or IPV6.fullmatch(text)):
-        return None
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
-
-
-def _cidr(arg: Any) -> Callable[[Any], bool]:
-    if not isinstance(arg, str):
-        raise MatcherError("prefix match pattern must be a string")  # AWS (sic)
-    parts = arg.split("/")
-    if len(parts) != 2:
-        raise MatcherError("Malformed CIDR, one '/' required")  # AWS
-    address, bits_text = parts
-    if not re.fullmatch(r"[+-]?[0-9]+", bits_text):
-        raise MatcherError("Malformed CIDR, mask bits must be an integer")  # AWS
-    bits = int(bits_text)
-    if bits < 0:
-        raise MatcherError("Malformed CIDR, mask bits must not be negative")
-    ip = ip_address_of(address)
-    if ip is None:
-        raise MatcherError(f"Nonstandard IP address: {address}")  # AWS
-    if ip.version == 4 and bits > 31:
-        raise MatcherError("IPv4 mask bits must be < 32")
-    if ip.version == 6 and bits > 127:
-        raise MatcherError("IPv6 mask bits must be < 128")
-    network = ipaddress.ip_network(f"{ip}/{bits}", strict=False)
-
-    def test(value: Any) -> bool:
-        found = ip_address_of(value) if isinstance(value, str) else None
-        return found is not None and found in network
-
-    return test
-
-
-def wildcard(text: str) -> Callable[[Any], bool]:
-    """`*` matches any run of characters (also none); `\\*` and `\\\\` are literal."""
-    segments = [""]
-    stars = 0
-    i = 0
-    after_star = False
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            if i + 1 >= len(text) or text[i + 1] not in "*\\":
-                raise MatcherError(f"Invalid escape character at pos {_pos(text, i)}")
-            segments[-1] += text[i + 1]
-            i += 2
-            after_star = False
-            continue
-        if ch == "*":
-            if after_star:
-                raise MatcherError(f"Consecutive wildcard characters at pos {_pos(text, i - 1)}")
-            stars += 1
-            segments.append("")
-        else:
-            segments[-1] += ch
-        after_star = ch == "*"
-        i += 1
-    if stars > MAX_WILDCARDS:
-        raise MatcherError(TOO_COMPLEX)  # AWS (recorded for six stars)
-    return _glob(tuple(segments))
-
-
-def _pos(text: str, index: int) -> int:
-    """A position as AWS reports it: UTF-8 bytes into the value, which it reads quoted."""
-    return len(text[:index].encode()) + 1
-
-
-def _glob(segments: tuple[str, ...]) -> Callable[[Any], bool]:
-    """Greedy leftmost matching of the middle segments: linear scans, no backtracking."""
-    first, last = segments[0], segments[-1]
-
-    def test(value: Any) -> bool:
-        if not isinstance(value, str):
-            return False
-        if len(segments) == 1:
-            return value == first
-        if len(value) < len(first) + len(last):
-            return False
-        if not (value.startswith(first) and value.endswith(last)):
-            return False
-        pos, end = len(first), len(value) - len(last)
-        for middle in segments[1:-1]:
-            found = value.find(middle, pos, end)
-            if found < 0:
-                return False
-            pos = found + len(middle)
-        return True
-
-    return test

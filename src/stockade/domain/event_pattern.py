@@ -32,7 +32,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from stockade.domain.event_matchers import Matcher, MatcherError, Number, parse_matcher
+from stockade.domain.event_matchers import Matcher, parse_matcher
+from stockade.domain.event_values import MatcherError, Number
 from stockade.errors import StockadeError
 
 MAX_DEPTH = 32  # nested objects in a pattern; 4096 characters (AWS's limit) reach far less
