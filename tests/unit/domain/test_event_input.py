@@ -241,3 +241,33 @@ def test_a_quoted_string_placeholder_keeps_the_string(text: str) -> None:
     assert json.loads(render('{"value": "[<v>]"}', {"v": "$.detail.v"}, event)) == {
         "value": f"[{text}]"
     }
+
+
+@given(
+    values,
+    st.sampled_from(
+        [
+            '{"a": <v>}',
+            '{"a": "<v>"}',
+            '"text <v> text"',
+            "[<v>, <aws.events.event>]",
+            "<v>",
+            '{"a": "<aws.events.rule-name> <v>"}',
+        ]
+    ),
+)
+def test_rendering_any_value_gives_text_or_a_refusal(value: Any, template: str) -> None:
+    transformer = parse_input_transformer({"v": "$.detail.v"}, template)
+    event = {**EVENT, "detail": {"v": value}}
+    out = _rendered_or_refusal(transformer, event)
+    if out.startswith("refused: "):
+        assert "not valid JSON" in out
+    elif not template.startswith('"'):
+        json.loads(out)  # a JSON template always renders valid JSON
+
+
+def _rendered_or_refusal(transformer: InputTransformer, event: dict[str, Any]) -> str:
+    try:
+        return transformer.render(event, RULE_ARN, "r", "t")
+    except TargetInputError as exc:
+        return f"refused: {exc.message}"
