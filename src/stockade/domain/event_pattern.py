@@ -37,6 +37,11 @@ from stockade.domain.event_values import MatcherError, Number
 from stockade.errors import StockadeError
 
 MAX_DEPTH = 32  # nested objects in a pattern; 4096 characters (AWS's limit) reach far less
+# EventBridge quotas (eb-quota): "Event pattern size" 2,048 characters by default (adjustable
+# to 4,096, botocore's EventPattern max), and at most 30 rules with wildcards per event bus.
+# The services enforce them with their own error shapes.
+PATTERN_SIZE_QUOTA = 2048
+WILDCARD_RULES_PER_BUS = 30
 _PREFIX = "Event pattern is not valid. Reason: "
 # Names event-ruler keeps for operators; a field inside $or may not use them.
 RESERVED_IN_OR = frozenset(
@@ -49,7 +54,14 @@ RESERVED_IN_OR = frozenset(
     }
 )
 
-__all__ = ["MAX_DEPTH", "EventPattern", "EventPatternError", "parse_pattern"]
+__all__ = [
+    "MAX_DEPTH",
+    "PATTERN_SIZE_QUOTA",
+    "WILDCARD_RULES_PER_BUS",
+    "EventPattern",
+    "EventPatternError",
+    "parse_pattern",
+]
 
 
 class EventPatternError(StockadeError):
@@ -87,6 +99,8 @@ class Node:
 @dataclass(frozen=True)
 class EventPattern:
     root: Node
+    # EventBridge allows 30 rules with wildcards per bus; the caller counts them by this.
+    uses_wildcards: bool = False
 
     def matches(self, event: Mapping[str, Any]) -> bool:
         return isinstance(event, Mapping) and _match_node(self.root, event)
@@ -102,7 +116,32 @@ def parse_pattern(text: str) -> EventPattern:
         raise EventPatternError("Filter is not valid JSON") from None
     if not isinstance(value, dict):
         raise EventPatternError("Filter is not an object")
-    return EventPattern(_parse_node(value, 1))
+    return EventPattern(_parse_node(value, 1), uses_wildcards=_has_wildcard(value))
+
+
+def _has_wildcard(obj: Mapping[str, Any]) -> bool:
+    """Whether a pattern (already parsed, so well formed and of bounded depth) holds a
+    `wildcard` or `anything-but` `wildcard` matcher."""
+    for key, value in obj.items():
+        if key == "$or":
+            found = any(_has_wildcard(alt) for alt in value)
+        elif isinstance(value, dict):
+            found = _has_wildcard(value)
+        else:
+            found = any(
+                isinstance(item, dict)
+                and (
+                    "wildcard" in item
+                    or (
+                        isinstance(item.get("anything-but"), dict)
+                        and "wildcard" in item["anything-but"]
+                    )
+                )
+                for item in value
+            )
+        if found:
+            return True
+    return False
 
 
 def _parse_node(obj: Mapping[str, Any], depth: int, in_or: bool = False) -> Node:

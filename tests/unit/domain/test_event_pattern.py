@@ -472,6 +472,15 @@ def test_integers_compare_exactly() -> None:
     assert not matches({"n": [big]}, {"n": big + 1})
 
 
+def test_patterns_say_whether_they_use_wildcards() -> None:
+    # EventBridge counts rules with wildcards against a per-bus quota (eb-quota)
+    assert parse_pattern('{"a": [{"wildcard": "x*"}]}').uses_wildcards
+    assert parse_pattern('{"a": {"b": [{"anything-but": {"wildcard": ["x*"]}}]}}').uses_wildcards
+    assert not parse_pattern(
+        '{"a": [{"prefix": "x*"}], "wildcard": ["literal field"]}'
+    ).uses_wildcards
+
+
 def test_a_wildcard_may_hold_five_stars() -> None:
     assert matches({"v": [{"wildcard": "*a*b*c*d*"}]}, {"v": "xaxbxcxdx"})
 
