@@ -34,6 +34,7 @@ from stockade.domain.event_source_mapping import (
     EventSourceMapping,
 )
 from stockade.domain.function import Function, FunctionVersion
+from stockade.domain.sqs_filtering import keeps
 from stockade.domain.trace import CallerTrace, TraceContext
 from stockade.sandbox import InvocationResult
 from stockade.services.lambda_ import names
@@ -44,7 +45,7 @@ from stockade.services.lambda_.errors import (
 )
 from stockade.services.lambda_.invoke import Invoker
 from stockade.services.lambda_.invoke_target import invoke_target
-from stockade.services.lambda_.sqs_records import filterable, record
+from stockade.services.lambda_.sqs_records import record
 from stockade.services.sqs.message_attributes import host_trace
 from stockade.store.queue_ports import (
     OutgoingMessage,
@@ -231,8 +232,8 @@ class _Poller:
         kept: list[ReceivedMessage] = []
         dropped: list[ReceivedMessage] = []
         for message in messages:
-            seen = filterable(record(message, self._mapping.event_source_arn, self._region))
-            (kept if any(p.matches(seen) for p in self._patterns) else dropped).append(message)
+            shown = record(message, self._mapping.event_source_arn, self._region)
+            (kept if keeps(self._patterns, shown) else dropped).append(message)
         return kept, dropped
 
     async def _run_batch(self, batch: list[ReceivedMessage]) -> None:

@@ -6,15 +6,12 @@ attributes (ApproximateReceiveCount, SentTimestamp, SenderId, ApproximateFirstRe
 and AWSTraceHeader when the message has one), messageAttributes (stringValue / binaryValue in
 base64, with the list members and dataType), md5OfMessageAttributes (null without attributes),
 md5OfBody, eventSource "aws:sqs", eventSourceARN, awsRegion.
-
-Filtering (developer guide, invocation-eventfiltering, "Filtering Amazon SQS messages"): a
-pattern sees the record with `body` parsed when it is JSON, else as the plain string.
+Filters see it through `domain/sqs_filtering.py`.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from stockade.services.sqs import message_attributes as attrs
@@ -44,16 +41,6 @@ def record(message: ReceivedMessage, queue_arn: str, region: str) -> dict[str, A
         "eventSourceARN": queue_arn,
         "awsRegion": region,
     }
-
-
-def filterable(record_: dict[str, Any]) -> dict[str, Any]:
-    """The record as a filter pattern matches it: a JSON body parsed."""
-    body = record_["body"]
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return record_
-    return {**record_, "body": parsed}
 
 
 def _attribute(value: dict[str, Any]) -> dict[str, Any]:
