@@ -27,7 +27,10 @@ DATA_EVENTS: Mapping[str, frozenset[str]] = {
 }  # fmt: skip
 _READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Lookup", "Filter")
 # Hidden whatever a model says (defence in depth: a model may not mark every secret).
-_ALWAYS_HIDDEN = frozenset({"SecretAccessKey", "SessionToken", "Plaintext", "ZipFile", "Payload"})
+_ALWAYS_HIDDEN = frozenset(
+    {"SecretAccessKey", "SessionToken", "Plaintext", "ZipFile", "Payload",
+     "Detail"}  # EventBridge's PutEvents entries: the event's payload
+)  # fmt: skip
 _READ_ONLY: Mapping[str, frozenset[str]] = {
     "kms": frozenset(
         {"Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncrypt"}

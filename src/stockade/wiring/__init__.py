@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -69,6 +70,8 @@ from stockade.services.compliance.webhooks import WebhookDeliveries
 from stockade.services.ec2 import Ec2Service, StoreVpcResolver
 from stockade.services.ec2.flow_delivery import StoreFlowLogSink
 from stockade.services.events import EventsService
+from stockade.services.events.delivery import EventDeliveries
+from stockade.services.events.put_events import EventIntake
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
@@ -81,12 +84,14 @@ from stockade.services.lambda_.configuration_items import record_at_start
 from stockade.services.lambda_.counters import Counters, InvocationCounters
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.lambda_.event_source_pollers import EventSourcePollers
+from stockade.services.lambda_.event_targets import LambdaEventTargets
 from stockade.services.lambda_.function_url_lookup import find_url
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
 from stockade.services.signer import SignerService
 from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
+from stockade.services.sqs.scope import queue_policy
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore
 from stockade.store.event_selectors import FileEventSelectorStore
@@ -312,7 +317,9 @@ def _build(
             ),
         ).table(),
         SqsService(queues, settings.region).table(),
-        EventsService(store, settings.region).table(),
+        EventsService(
+            store, settings.region, EventIntake(store, queues, clock, settings.region)
+        ).table(),
         LogsService(logs, settings.region, clock).table(),
         # Environments of a VPC get its rules again after each change of its egress or routes.
         Ec2Service(
@@ -335,6 +342,13 @@ def _build(
     )
     lambda_service.invoker.events = events
     pollers = EventSourcePollers(lambda_service.invoker, queues)
+    deliveries = EventDeliveries(
+        store,
+        queues,
+        LambdaEventTargets(lambda_service.invoker, events),
+        settings.region,
+        functools.partial(queue_policy, queues, settings.region),
+    )
     lambda_service.invoker.recursion.log_sink = logs  # stopped loops are logged there
     webhooks = WebhookDeliveries(store, UrllibPoster(), clock, _WEBHOOK_RETRY_BASE_DELAY_S)
     kernel = Kernel(
@@ -356,7 +370,7 @@ def _build(
     )
     lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
                            settings.audit_period_s, webhooks, compliance, channel,
-                           pollers)  # fmt: skip
+                           pollers, deliveries)  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -468,9 +482,12 @@ class _Lifecycle:
         compliance: ComplianceAdmin,
         channel: OperatorChannel,
         pollers: EventSourcePollers,
+        deliveries: EventDeliveries,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._pollers = pollers
+        self._deliveries = deliveries
+        self._delivery: asyncio.Task[None] | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._lambda = lambda_service
         self._events = events
@@ -499,6 +516,7 @@ class _Lifecycle:
         self._deliverer = loop.create_task(self._deliver_webhooks_forever())
         self._evaluator = loop.create_task(self._evaluate_compliance_forever())
         self._supervisor = loop.create_task(self._pollers.run())
+        self._delivery = loop.create_task(self._deliveries.run())
         await self._channel.start()
 
     async def stop(self) -> None:
@@ -507,6 +525,9 @@ class _Lifecycle:
             if task is not None:
                 task.cancel()
         await self._pollers.stop()
+        await self._deliveries.stop()
+        if self._delivery is not None:
+            self._delivery.cancel()
         if self._supervisor is not None:
             self._supervisor.cancel()
         await self._events.stop()

@@ -1,5 +1,6 @@
 """The EventBridge control plane (buses, rules, targets, bus policies, tags), as a declared
-table: needs -> handler. Delivery (PutEvents) is not part of it.
+table: needs -> handler. PutEvents (put_events.py) is declared where the server has delivery
+queues; delivery itself is delivery.py.
 
 Each operation needs `events:<Action>` on the resource it names, as the Service Authorization
 Reference lists them: the bus's ARN for bus operations and PutPermission/RemovePermission, the
@@ -20,6 +21,7 @@ from stockade.services.context import RequestContext
 from stockade.services.declaration import (
     READ,
     WRITE,
+    Audit,
     Need,
     Needs,
     Operation,
@@ -31,6 +33,7 @@ from stockade.services.events.buses import EventBuses
 from stockade.services.events.errors import AccessDeniedError, InternalError, ValidationError
 from stockade.services.events.names import RuleRef, bus_ref, resource_ref
 from stockade.services.events.permissions import BusPermissions
+from stockade.services.events.put_events import EventIntake
 from stockade.services.events.rules import Rules
 from stockade.services.events.tags import EventTags
 from stockade.services.events.targets import Targets
@@ -62,8 +65,9 @@ class _Tagged(TypedDict, total=False):
 
 
 class EventsService:
-    def __init__(self, store: Store, region: str) -> None:
+    def __init__(self, store: Store, region: str, intake: EventIntake | None = None) -> None:
         self._region = region
+        self.intake = intake
         self.buses = EventBuses(store, region)
         self.permissions = BusPermissions(store, region)
         self.rules = Rules(store, region)
@@ -89,6 +93,7 @@ class EventsService:
                           self._any("ListRuleNamesByTarget"), READ),
                 operation("TestEventPattern", r.test_event_pattern, any_("TestEventPattern"), READ),
                 *self._target_operations(),
+                *self._put_operations(),
                 *self._policy_operations(),
                 *self._tag_operations(),
             ],
@@ -102,6 +107,26 @@ class EventsService:
             operation("RemoveTargets", t.remove_targets, on("RemoveTargets"), WRITE),
             operation("ListTargetsByRule", t.list_targets_by_rule, on("ListTargetsByRule"), READ),
         ]
+
+    def _put_operations(self) -> list[Operation[Any]]:
+        if self.intake is None:
+            return []  # no delivery queues here (in-process control-plane tests): not served
+        # A data event (its entries' Detail is the tenant's payload: hidden in the trail).
+        return [
+            operation("PutEvents", self.intake.put_events, self._entry_buses,
+                      Audit(read_only=False, data_event=True, resources=self._bus_arns)),
+        ]  # fmt: skip
+
+    def _entry_buses(self, ctx: RequestContext, request: Any) -> Sequence[Need]:
+        """events:PutEvents on the bus of every entry (the caller's default bus if unnamed)."""
+        return [Need("events:PutEvents", arn) for arn in self._bus_arns(ctx, request)]
+
+    def _bus_arns(self, ctx: RequestContext, request: Any) -> Sequence[str]:
+        arns = {
+            bus_ref(self._region, ctx.principal.account_id, entry.get("EventBusName")).arn()
+            for entry in request.get("Entries", ())
+        }
+        return sorted(arns)
 
     def _policy_operations(self) -> list[Operation[Any]]:
         p, on = self.permissions, self._on_bus

@@ -54,7 +54,6 @@ from stockade.store.queue_ports import (
     QueueId,
     ReceivedMessage,
 )
-from stockade.types import AccountId
 
 LOG = logging.getLogger(__name__)
 SUPERVISE_INTERVAL_S = 1.0
@@ -170,7 +169,7 @@ class _Poller:
         self._slots = asyncio.Semaphore(mapping.max_concurrency or DEFAULT_CONCURRENCY)
         self._batches: set[asyncio.Task[None]] = set()
         region = owner.invoker.deps.region
-        self._target = _target(mapping.function_arn, region)
+        self._target = names.target_of_arn(mapping.function_arn, region)
         self._region = region
 
     async def run(self) -> None:
@@ -363,9 +362,3 @@ def _reported(payload: bytes, all_ids: set[str]) -> set[str]:
             return all_ids
         named.add(identifier)
     return named
-
-
-def _target(function_arn: str, region: str) -> names.Target:
-    parts = function_arn.split(":")
-    qualifier = parts[7] if len(parts) > 7 else None
-    return names.Target(AccountId(parts[4]), parts[6], qualifier, region)

@@ -91,3 +91,9 @@ def load_version(tx: Transaction, target: Target) -> tuple[FunctionVersion, Alia
     if version is None:  # an alias never outlives its version; treat as a broken invariant
         raise not_found(target)
     return version, alias
+
+
+def target_of_arn(function_arn: str, region: str) -> Target:
+    """The target a stored, already checked function ARN names (mappings, rule targets)."""
+    parts = function_arn.split(":")
+    return Target(AccountId(parts[4]), parts[6], parts[7] if len(parts) > 7 else None, region)

@@ -11,6 +11,7 @@ the queue's owner.
 
 from __future__ import annotations
 
+from stockade.policy import AttachedPolicy
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Located
 from stockade.services.sqs import queue_attributes as qa
@@ -73,3 +74,10 @@ class QueueScope:
         info = self._engine.get_queue(queue_id)
         text = None if info is None else info.settings.policy
         return Located(reference, None if text is None else qa.resource_policy(reference, text))
+
+
+def queue_policy(engine: QueueEngine, region: str, queue_id: QueueId) -> AttachedPolicy | None:
+    """The queue's resource policy for the IAM engine, or None (no queue, or no policy)."""
+    info = engine.get_queue(queue_id)
+    text = None if info is None else info.settings.policy
+    return None if text is None else qa.resource_policy(qa.queue_arn(region, queue_id), text)

@@ -1,0 +1,232 @@
+"""Delivering queued events: every enabled rule of the bus whose pattern matches, every target.
+
+    delivery queues (one per bus, fairly) -> the bus's enabled rules -> pattern matched
+    -> per target: its input (Input, InputPath, InputTransformer, or the event)
+       -> allowed? (the target's resource policy must let events.amazonaws.com in for this
+          rule, as AWS requires: aws:SourceArn the rule's ARN)
+       -> Lambda: queued as an asynchronous invocation (the function's own retries and
+          destinations apply); SQS: sent to the queue
+       -> refused or failed for good: the target's dead-letter queue, if any
+    -> the event is acknowledged
+
+At least once: the event is acknowledged only after every target took it (or its dead-letter
+queue did), so a crash delivers it again, possibly twice to some targets. A Lambda target is
+an asynchronous invocation, as EventBridge's is, and continues the trace of whoever put the
+event, so a function -> bus -> same function loop is stopped by the recursion guard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from stockade import policy
+from stockade.domain.event_input import TargetInputError, input_path, parse_input_transformer
+from stockade.domain.event_pattern import EventPatternError, parse_pattern
+from stockade.domain.events import Rule, RuleState, RuleTarget
+from stockade.domain.trace import TraceContext
+from stockade.errors import ApiError
+from stockade.policy import AttachedPolicy, AuthorizationRequest, PolicySet, RequestPrincipal
+from stockade.services.events.names import rule_arn
+from stockade.services.events.put_events import DELIVERY_PREFIX, QueuedEvent
+from stockade.services.sqs import message_attributes
+from stockade.store.ports import Store
+from stockade.store.queue_ports import (
+    OutgoingMessage,
+    QueueEngine,
+    QueueId,
+    ReceivedMessage,
+)
+from stockade.types import AccountId
+
+LOG = logging.getLogger(__name__)
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+RECEIVE_WAIT_S = 1.0
+RECEIVE_MAX = 10
+LIST_EVERY_S = 1.0  # how often new buses' delivery queues are looked for
+
+
+class LambdaTargets(Protocol):
+    """Where a Lambda target's event goes: the function's asynchronous invocation queue."""
+
+    async def invoke_async(
+        self, function_arn: str, payload: bytes, request_id: str, trace: TraceContext | None
+    ) -> None: ...
+
+    def function_policy(self, function_arn: str) -> AttachedPolicy | None: ...
+
+
+class DeliveryFailed(Exception):
+    """A target that will not take the event (for good): its dead-letter queue gets it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class EventDeliveries:
+    def __init__(
+        self,
+        store: Store,
+        queues: QueueEngine,
+        functions: LambdaTargets,
+        region: str,
+        queue_policy: Callable[[QueueId], AttachedPolicy | None],
+    ) -> None:
+        self._store = store
+        self._queues = queues
+        self._functions = functions
+        self._region = region
+        self._queue_policy = queue_policy
+        self._stopping = False
+
+    async def run(self) -> None:
+        """Deliver until stopped: events fairly across every bus's delivery queue."""
+        loop = asyncio.get_running_loop()
+        queues: list[QueueId] = []
+        listed_at = -LIST_EVERY_S
+        while not self._stopping:
+            if loop.time() - listed_at >= LIST_EVERY_S:
+                queues = await asyncio.to_thread(self._delivery_queues)
+                listed_at = loop.time()
+            if not queues:
+                await asyncio.sleep(RECEIVE_WAIT_S)
+                continue
+            try:
+                received = await self._queues.receive_any(
+                    queues, RECEIVE_MAX, wait_s=RECEIVE_WAIT_S
+                )
+                for message in received:
+                    await self.deliver(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # unacknowledged events come again after their visibility
+                LOG.exception("event delivery round failed")
+                await asyncio.sleep(RECEIVE_WAIT_S)
+
+    async def stop(self) -> None:
+        self._stopping = True
+
+    def _delivery_queues(self) -> list[QueueId]:
+        return self._queues.list_queues(None, DELIVERY_PREFIX)
+
+    async def deliver(self, message: ReceivedMessage) -> None:
+        queued = QueuedEvent.decode(message.body)
+        account = AccountId(message.queue_id.account_id)
+        rules = await asyncio.to_thread(self._matching_rules, account, queued)
+        for rule in rules:
+            arn = rule_arn(self._region, account, rule.bus, rule.name)
+            for target in rule.targets:
+                try:
+                    await self._to_target(account, arn, rule, target, queued)
+                except ApiError as refused:  # the target does not exist (any more)
+                    failure = DeliveryFailed(refused.code, refused.message)
+                    await self._dead_letter(target, arn, queued, failure)
+                except DeliveryFailed as failure:
+                    await self._dead_letter(target, arn, queued, failure)
+        await self._queues.ack_async(message.queue_id, message.receipt_handle)
+
+    def _matching_rules(self, account: AccountId, queued: QueuedEvent) -> list[Rule]:
+        with self._store.read() as tx:
+            rules = tx.events.rules(account, queued.bus, "", "", 1000)
+        matching = []
+        for rule in rules:
+            if rule.state is RuleState.DISABLED or rule.event_pattern is None:
+                continue
+            try:
+                pattern = parse_pattern(rule.event_pattern)
+            except EventPatternError:
+                continue  # stored patterns parsed when put: a bug if reached
+            if pattern.matches(queued.event):
+                matching.append(rule)
+        return matching
+
+    async def _to_target(
+        self, account: str, arn: str, rule: Rule, target: RuleTarget, queued: QueuedEvent
+    ) -> None:
+        payload = _target_input(target, queued.event, arn, rule.name)
+        kind = target.arn.split(":")[2]
+        if kind == "lambda":
+            self._allowed(target.arn, "lambda:InvokeFunction", arn, account,
+                          self._functions.function_policy(target.arn))  # fmt: skip
+            await self._functions.invoke_async(target.arn, payload, queued.event["id"],
+                                               queued.trace)  # fmt: skip
+        elif kind == "sqs":
+            queue = _queue_of(target.arn)
+            self._allowed(target.arn, "sqs:SendMessage", arn, account, self._queue_policy(queue))
+            if self._queues.get_queue(queue) is None:
+                raise DeliveryFailed("SQS.NonExistentQueue", "The queue does not exist.")
+            await self._queues.send_async(queue, [OutgoingMessage(payload, b"", None)])
+        else:  # refused when the target was put: a bug if reached
+            raise DeliveryFailed("UnsupportedTarget", "Stockade cannot deliver to this target.")
+
+    def _allowed(
+        self, resource: str, action: str, source_arn: str, account: str,
+        found: AttachedPolicy | None,
+    ) -> None:  # fmt: skip
+        """EventBridge reaches a target only where the target's policy lets the service in
+        for this rule (AWS: "resource-based policies" for Lambda and SQS targets)."""
+        request = AuthorizationRequest(
+            RequestPrincipal.service(EVENTS_PRINCIPAL),
+            action,
+            resource,
+            resource.split(":")[4],
+            {"aws:SourceArn": (source_arn,), "aws:SourceAccount": (account,)},
+        )
+        outcome = policy.evaluate(request, PolicySet(resource=found))
+        if not outcome.allowed:
+            raise DeliveryFailed(
+                "NO_PERMISSIONS",
+                f"EventBridge is not allowed to perform {action} on {resource} for {source_arn}.",
+            )
+
+    async def _dead_letter(
+        self, target: RuleTarget, arn: str, queued: QueuedEvent, failure: DeliveryFailed
+    ) -> None:
+        if target.dead_letter_arn is None:
+            LOG.info("an event was not delivered to a target and has no dead-letter queue: %s",
+                     failure.code)  # fmt: skip
+            return
+        queue = _queue_of(target.dead_letter_arn)
+        if self._queues.get_queue(queue) is None:
+            LOG.info("an event's dead-letter queue does not exist")
+            return
+        # AWS's dead-letter messages carry the event and why it was not delivered.
+        body = json.dumps(queued.event, separators=(",", ":")).encode()
+        why = {
+            "ERROR_CODE": failure.code,
+            "ERROR_MESSAGE": failure.message,
+            "RULE_ARN": arn,
+            "TARGET_ARN": target.arn,
+        }
+        await self._queues.send_async(queue, [OutgoingMessage(body, _attributes(why), None)])
+
+
+def _target_input(target: RuleTarget, event: Mapping[str, Any], arn: str, rule_name: str) -> bytes:
+    if target.input is not None:
+        return target.input.encode()
+    if target.input_path is not None:
+        return json.dumps(input_path(event, target.input_path)).encode()
+    if target.input_transformer is not None:
+        transformer = parse_input_transformer(
+            target.input_transformer.paths, target.input_transformer.template
+        )
+        try:
+            return transformer.render(event, arn, rule_name, event.get("time", "")).encode()
+        except TargetInputError as exc:
+            raise DeliveryFailed("INVALID_INPUT", "The transformed input is not valid.") from exc
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def _queue_of(arn: str) -> QueueId:
+    parts = arn.split(":", 5)
+    return QueueId(parts[4], parts[5])
+
+
+def _attributes(values: Mapping[str, str]) -> bytes:
+    typed = {k: {"DataType": "String", "StringValue": v} for k, v in values.items()}
+    return message_attributes.encode(typed, EVENTS_PRINCIPAL, None)
