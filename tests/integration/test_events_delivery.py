@@ -140,3 +140,70 @@ def test_a_target_that_does_not_allow_the_rule_gets_nothing_and_its_dlq_says_why
     assert why["RULE_ARN"] == rule_arn
     assert why["TARGET_ARN"] == function_arn
     assert printed(server, name) == []
+
+
+LOOPER = """
+import json
+import boto3
+
+events = boto3.client("events")
+
+def handler(event, context):
+    n = event["detail"]["n"]
+    print("RUN " + str(n))
+    events.put_events(Entries=[{"Source": "app.loop", "DetailType": "again",
+                                "Detail": json.dumps({"n": n + 1})}])
+"""
+
+
+def test_a_function_feeding_its_own_rule_is_stopped_after_16_runs(server: RunningServer) -> None:
+    # Lambda's recursive loop detection: the chain function -> bus -> same function stops
+    # before its 17th run (developer guide, invocation-recursion).
+    events, lam, iam = server.client("events"), server.client("lambda"), server.client("iam")
+    role_name = f"looper-{uuid.uuid4().hex[:6]}"
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}  # fmt: skip
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))[
+        "Role"]["Arn"]  # fmt: skip
+    iam.attach_role_policy(RoleName=role_name, PolicyArn=(
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"))  # fmt: skip
+    iam.put_role_policy(
+        RoleName=role_name,
+        PolicyName="put",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "events:PutEvents", "Resource": "*"}],
+            }
+        ),
+    )
+    name = f"looper-{uuid.uuid4().hex[:6]}"
+    lam.create_function(FunctionName=name, Runtime="python3.11", Role=role,
+                        Handler="app.handler", Timeout=10,
+                        Code={"ZipFile": make_zip({"app.py": LOOPER})})  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    function_arn = lam.get_function_configuration(FunctionName=name)["FunctionArn"]
+    rule = f"loop-{uuid.uuid4().hex[:6]}"
+    rule_arn = events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["app.loop"]}))[
+        "RuleArn"]  # fmt: skip
+    lam.add_permission(FunctionName=name, StatementId="events", Action="lambda:InvokeFunction",
+                       Principal="events.amazonaws.com", SourceArn=rule_arn)  # fmt: skip
+    events.put_targets(Rule=rule, Targets=[{"Id": "self", "Arn": function_arn}])
+    events.put_events(Entries=[{"Source": "app.loop", "DetailType": "start",
+                                "Detail": json.dumps({"n": 1})}])  # fmt: skip
+
+    def runs() -> list[int]:
+        logs = server.client("logs")
+        try:
+            found = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+        except Exception:
+            return []
+        return sorted(int(e["message"].split("RUN ", 1)[1]) for e in found
+                      if "RUN " in e["message"])  # fmt: skip
+
+    assert until(lambda: (got := runs()) and len(got) >= 16 and got, timeout_s=60) == list(
+        range(1, 17)
+    )
+    time.sleep(3.0)  # the 17th would have run by now
+    assert runs() == list(range(1, 17))
+    events.remove_targets(Rule=rule, Ids=["self"])
