@@ -86,6 +86,7 @@ class EventSourcePollers:
         self._invoker = invoker
         self._queues = queues
         self._running: dict[str, tuple[_Settings, asyncio.Task[None]]] = {}
+        self._finishing: set[asyncio.Task[None]] = set()
         self._stopping = False
 
     async def run(self) -> None:
@@ -114,6 +115,15 @@ class EventSourcePollers:
         self._stopping = True
         for uuid in list(self._running):
             await self._stop(uuid)
+        for task in list(self._finishing):
+            task.cancel()
+
+    def adopt(self, batches: set[asyncio.Task[None]]) -> None:
+        """Batches of a stopped poller, left to finish."""
+        for task in batches:
+            if not task.done():
+                self._finishing.add(task)
+                task.add_done_callback(self._finishing.discard)
 
     async def _stop(self, uuid: str) -> None:
         _, task = self._running.pop(uuid)
@@ -188,8 +198,10 @@ class _Poller:
                 self._batches.add(task)
                 task.add_done_callback(self._batches.discard)
         finally:
-            for task in list(self._batches):
-                task.cancel()  # their messages return to the queue after its visibility timeout
+            # A restarted poller (its mapping changed) lets its running batches finish; the
+            # server's stop cancels them (their messages then return after the visibility
+            # timeout).
+            self._owner.adopt(self._batches)
 
     async def _collect(self) -> list[ReceivedMessage]:
         """Up to BatchSize messages, waiting up to the batching window for more, within
