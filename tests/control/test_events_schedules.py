@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from stockade.clock import FakeClock
-from stockade.services.events.put_events import delivery_queue
+from stockade.domain.events import Rule
+from stockade.services.events.put_events import QueuedEvent, delivery_queue
+from stockade.types import AccountId
 from tests.support.inprocess import InProcessServer
 
 START = datetime(2026, 3, 2, 10, 0, 30, tzinfo=UTC)
@@ -175,3 +177,44 @@ def test_a_scheduled_event_reaches_only_its_own_rule_not_pattern_rules(tmp_path:
         fire(server)
         assert times(delivered(server, url)) == ["2026-03-02T10:01:00Z"]
         assert delivered(server, pattern_url) == []
+
+
+def stored_rule(server: InProcessServer, name: str) -> Rule:
+    assert server.built is not None
+    with server.built.store.read() as tx:
+        rule = tx.events.get_rule(AccountId(server.account_id), "default", name)
+    assert rule is not None
+    return rule
+
+
+def test_recording_a_fired_period_never_loses_a_concurrent_put_rule(tmp_path: Path) -> None:
+    with InProcessServer(tmp_path / "data", clock=FakeClock(START)) as server:
+        assert server.built is not None
+        scheduler = server.built.scheduler
+        assert scheduler is not None
+        events = server.client("events")
+        name, _, _ = scheduled_rule(server, "rate(5 minutes)")
+        fired_as = stored_rule(server, name)
+        period = datetime(2026, 3, 2, 10, 5, tzinfo=UTC)
+        # A PutRule between queueing the event and recording it: its change stays.
+        events.put_rule(Name=name, ScheduleExpression="rate(5 minutes)", Description="new")
+        scheduler.record_fired(fired_as, period)
+        after = stored_rule(server, name)
+        assert after.description == "new"
+        assert after.schedule_fired == period
+        assert len(after.targets) == 1
+        # A changed schedule starts anew: the old schedule's period is not recorded on it.
+        changed_from = stored_rule(server, name)
+        events.put_rule(Name=name, ScheduleExpression="rate(7 minutes)")
+        scheduler.record_fired(changed_from, datetime(2026, 3, 2, 10, 10, tzinfo=UTC))
+        assert stored_rule(server, name).schedule_fired is None
+        assert events.describe_rule(Name=name)["ScheduleExpression"] == "rate(7 minutes)"
+
+
+def test_a_queued_event_without_a_rule_decodes_as_before() -> None:
+    event = {"id": "e-1", "detail": {}}
+    old = json.dumps({"bus": "default", "event": event}).encode()  # before `rule` existed
+    assert QueuedEvent.decode(old) == QueuedEvent("default", event)
+    assert b'"rule"' not in QueuedEvent("default", event).encode()
+    named = QueuedEvent("default", event, None, "tick")
+    assert QueuedEvent.decode(named.encode()) == named

@@ -133,9 +133,10 @@ class EventScheduler:
         event = scheduled_event(rule, self._region, period)
         queued = QueuedEvent(DEFAULT_BUS, event, None, rule.name)
         await self._queues.send_async(queue, [OutgoingMessage(queued.encode(), b"", 0)])
-        await asyncio.to_thread(self._record, rule, period)
+        await asyncio.to_thread(self.record_fired, rule, period)
 
-    def _record(self, fired: Rule, period: datetime) -> None:
+    def record_fired(self, fired: Rule, period: datetime) -> None:
+        """Records `period` as fired on the rule `fired` was read as, changing nothing else."""
         with self._store.write() as tx:
             current = tx.events.get_rule(AccountId(fired.account_id), fired.bus, fired.name)
             if (
