@@ -73,3 +73,7 @@ class Rule:
     tags: Mapping[str, str] = field(default_factory=dict)
     targets: tuple[RuleTarget, ...] = ()
     created: datetime | None = None
+    # A schedule's state (scheduler.py): when it started (the rule's creation, the last change
+    # of its expression or its last enabling; None: `created`) and the period it fired last.
+    schedule_anchor: datetime | None = None
+    schedule_fired: datetime | None = None

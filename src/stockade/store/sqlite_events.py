@@ -79,3 +79,14 @@ class EventRows(Docs):
             "DELETE FROM events_rules WHERE account_id=? AND bus=? AND name=?",
             (account_id, bus, name),
         )
+
+    def rules_of_every_account(self, bus: str, after: tuple[str, str], limit: int) -> list[Rule]:
+        return self.many(
+            Rule,
+            "SELECT doc FROM events_rules WHERE bus=? AND (account_id, name) > (?, ?)"
+            " ORDER BY account_id, name LIMIT ?",
+            bus,
+            after[0],
+            after[1],
+            limit,
+        )

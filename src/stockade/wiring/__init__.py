@@ -72,6 +72,7 @@ from stockade.services.ec2.flow_delivery import StoreFlowLogSink
 from stockade.services.events import EventsService
 from stockade.services.events.delivery import EventDeliveries
 from stockade.services.events.put_events import EventIntake
+from stockade.services.events.scheduler import EventScheduler
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
@@ -141,6 +142,7 @@ class Stockade:
     tls: TlsFiles | None = None
     audit_index: SqliteAuditIndex | None = None
     url_app: FunctionUrlApp | None = None  # the function URL listener's application
+    scheduler: EventScheduler | None = None  # scheduled rules (a test drives its rounds)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -349,6 +351,7 @@ def _build(
         settings.region,
         functools.partial(queue_policy, queues, settings.region),
     )
+    scheduler = EventScheduler(store, queues, clock, settings.region)
     lambda_service.invoker.recursion.log_sink = logs  # stopped loops are logged there
     webhooks = WebhookDeliveries(store, UrllibPoster(), clock, _WEBHOOK_RETRY_BASE_DELAY_S)
     kernel = Kernel(
@@ -370,7 +373,7 @@ def _build(
     )
     lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
                            settings.audit_period_s, webhooks, compliance, channel,
-                           pollers, deliveries)  # fmt: skip
+                           pollers, deliveries, scheduler)  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -398,7 +401,7 @@ def _build(
         None if server_tls is None else TlsFiles(
             server_tls.cert_file, server_tls.key_file, server_tls.key_password
         ),
-        audit_index, url_app,
+        audit_index, url_app, scheduler,
     )  # fmt: skip
 
 
@@ -483,11 +486,14 @@ class _Lifecycle:
         channel: OperatorChannel,
         pollers: EventSourcePollers,
         deliveries: EventDeliveries,
+        scheduler: EventScheduler,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._pollers = pollers
         self._deliveries = deliveries
         self._delivery: asyncio.Task[None] | None = None
+        self._scheduler = scheduler
+        self._scheduling: asyncio.Task[None] | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._lambda = lambda_service
         self._events = events
@@ -517,6 +523,7 @@ class _Lifecycle:
         self._evaluator = loop.create_task(self._evaluate_compliance_forever())
         self._supervisor = loop.create_task(self._pollers.run())
         self._delivery = loop.create_task(self._deliveries.run())
+        self._scheduling = loop.create_task(self._scheduler.run())
         await self._channel.start()
 
     async def stop(self) -> None:
@@ -528,6 +535,9 @@ class _Lifecycle:
         await self._deliveries.stop()
         if self._delivery is not None:
             self._delivery.cancel()
+        await self._scheduler.stop()
+        if self._scheduling is not None:
+            self._scheduling.cancel()
         if self._supervisor is not None:
             self._supervisor.cancel()
         await self._events.stop()

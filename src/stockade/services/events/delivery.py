@@ -9,6 +9,9 @@
        -> refused or failed for good: the target's dead-letter queue, if any
     -> the event is acknowledged
 
+A schedule's event (scheduler.py) names its rule and goes to that rule's targets alone, by the
+same path, if the rule is still enabled.
+
 At least once: the event is acknowledged only after every target took it (or its dead-letter
 queue did), so a crash delivers it again, possibly twice to some targets. A Lambda target is
 an asynchronous invocation, as EventBridge's is, and continues the trace of whoever put the
@@ -131,6 +134,10 @@ class EventDeliveries:
         await self._queues.ack_async(message.queue_id, message.receipt_handle)
 
     def _matching_rules(self, account: AccountId, queued: QueuedEvent) -> list[Rule]:
+        if queued.rule is not None:  # a schedule's event: its own rule's targets, if enabled
+            with self._store.read() as tx:
+                rule = tx.events.get_rule(account, queued.bus, queued.rule)
+            return [] if rule is None or rule.state is RuleState.DISABLED else [rule]
         with self._store.read() as tx:
             rules = tx.events.rules(account, queued.bus, "", "", 1000)
         matching = []

@@ -39,16 +39,20 @@ def delivery_queue(account_id: str, bus: str) -> QueueId:
 
 @dataclass(frozen=True)
 class QueuedEvent:
-    """What the delivery queue holds: the event and whose trace it continues."""
+    """What the delivery queue holds: the event and whose trace it continues; `rule`, for a
+    schedule's event, names the one rule whose targets get it (no pattern is matched)."""
 
     bus: str
     event: Mapping[str, Any] = field(repr=False)
     trace: TraceContext | None = None
+    rule: str | None = None
 
     def encode(self) -> bytes:
         document: dict[str, Any] = {"bus": self.bus, "event": self.event}
         if self.trace is not None:
             document["trace"] = self.trace.encode()
+        if self.rule is not None:  # absent otherwise: events queued before it existed decode
+            document["rule"] = self.rule
         return json.dumps(document, separators=(",", ":")).encode()
 
     @classmethod
@@ -56,7 +60,7 @@ class QueuedEvent:
         document = json.loads(data)
         raw = document.get("trace")
         return cls(document["bus"], document["event"], None if raw is None else
-                   TraceContext.decode(raw))  # fmt: skip
+                   TraceContext.decode(raw), document.get("rule"))  # fmt: skip
 
 
 class EventIntake:

@@ -56,6 +56,22 @@ def render_rule(rule: Rule, region: str) -> dict[str, Any]:
     return out
 
 
+def _schedule_kept(
+    old: Rule | None, schedule: str | None, state: RuleState, ctx: RequestContext
+) -> dict[str, Any]:
+    """A re-put rule keeps its schedule's anchor and last fired period only while the schedule
+    stays the same and enabled; a changed or re-enabled one starts at this request (a rate
+    "starts when you create the scheduled event rule", EventBridge user guide)."""
+    disabled = RuleState.DISABLED
+    if (
+        old is not None
+        and old.schedule_expression == schedule
+        and disabled not in (old.state, state)
+    ):
+        return {"schedule_anchor": old.schedule_anchor, "schedule_fired": old.schedule_fired}
+    return {"schedule_anchor": ctx.received_at, "schedule_fired": None}
+
+
 class Rules:
     def __init__(self, store: Store, region: str) -> None:
         self._store = store
@@ -95,6 +111,7 @@ class Rules:
                 tag_map(request.get("Tags", ())) if old is None else old.tags,
                 () if old is None else old.targets,
                 ctx.received_at if old is None else old.created,
+                **_schedule_kept(old, schedule, state, ctx),
             )  # fmt: skip
             tx.events.put_rule(rule)
         return {"RuleArn": ref.arn()}
@@ -130,7 +147,11 @@ class Rules:
         with self._store.write() as tx:
             rule = existing_rule(tx, ctx, self._region, ref)
             if rule.state != state:
-                tx.events.put_rule(replace(rule, state=state))
+                changed = replace(rule, state=state)
+                if rule.state is RuleState.DISABLED:  # an enabled schedule starts anew
+                    changed = replace(changed, schedule_anchor=ctx.received_at,
+                                      schedule_fired=None)  # fmt: skip
+                tx.events.put_rule(changed)
 
     def list_rules(
         self, ctx: RequestContext, request: shapes.ListRulesRequest
