@@ -321,6 +321,6 @@ def test_account_settings(server: RunningServer) -> None:
 def test_unimplemented_operation_says_so(server: RunningServer) -> None:
     lam = server.client("lambda")
     with pytest.raises(ClientError) as exc:
-        lam.list_event_source_mappings()
+        lam.list_capacity_providers()
     assert error_code(exc) == "NotImplemented"
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501

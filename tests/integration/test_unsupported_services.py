@@ -25,7 +25,7 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "cloudformation": lambda client: client.describe_stacks(),
     "dynamodb": lambda client: client.list_tables(),
     "secretsmanager": lambda client: client.list_secrets(),
-    "events": lambda client: client.list_rules(),
+    "sns": lambda client: client.list_topics(),
 }
 
 
