@@ -200,6 +200,8 @@ def _build(
     )
     own_events = OwnEventPublisher(store, queues, FileCursor(settings.data_dir / "own-events.json"))
     audit_index, trail = _audit(settings, at_rest.root, clock, own_events.audit_records)
+    # A run killed between journalling records and queueing their events: queued again.
+    own_events.recover(trail.journalled())
     identities = Identities(store, clock)
 
     admin = None

@@ -19,11 +19,10 @@ from stockade.errors import StorageUnavailableError
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.events.own_events import api_call_event
 from stockade.services.events.own_publisher import (
-    COMPLIANCE,
-    ITEMS,
     FileCursor,
     MemoryCursor,
     OwnEventPublisher,
+    Positions,
 )
 from stockade.services.events.put_events import QueuedEvent, delivery_queue
 from stockade.store.artifacts import UnsealedBlobs
@@ -92,7 +91,7 @@ def test_history_before_the_first_start_is_not_published_news_is(
     cursor = MemoryCursor()
     publisher = OwnEventPublisher(store, queues, cursor)
     assert publisher.publish_pending() == 0
-    assert cursor.positions == {COMPLIANCE: 0, ITEMS: 1}
+    assert cursor.positions == Positions(0, 1)
     add_item(store, clock, 9)
     assert publisher.publish_pending() == 1
     (event,) = published(queues)
@@ -102,7 +101,7 @@ def test_history_before_the_first_start_is_not_published_news_is(
     assert diff["changedProperties"] == {
         "Configuration.timeout": {"changeType": "UPDATE", "previousValue": 3, "updatedValue": 9}
     }
-    assert cursor.positions == {COMPLIANCE: 0, ITEMS: 2}
+    assert cursor.positions == Positions(0, 2)
     assert publisher.publish_pending() == 0  # nothing twice once it went out
 
 
@@ -117,7 +116,7 @@ def test_a_failed_enqueue_keeps_the_position_and_publishes_the_change_later(
     queues.refusing = True
     with pytest.raises(StorageUnavailableError):
         OwnEventPublisher(store, queues, cursor).publish_pending()
-    assert cursor.load() == {COMPLIANCE: 0, ITEMS: 1}
+    assert cursor.load() == Positions(0, 1)
     queues.refusing = False
     restarted = OwnEventPublisher(store, queues, FileCursor(tmp_path / "own-events.json"))
     # Enabling a rule evaluates every rule: the DLQ check, and the first deprecation result.
@@ -126,18 +125,48 @@ def test_a_failed_enqueue_keeps_the_position_and_publishes_the_change_later(
                for e in published(queues)}  # fmt: skip
     assert results == {"lambda-dlq-check": "NON_COMPLIANT",
                        "stockade-runtime-deprecation": "COMPLIANT"}  # fmt: skip
-    assert cursor.load() == {COMPLIANCE: 2, ITEMS: 1}
+    assert cursor.load() == Positions(2, 1)
 
 
-def test_a_refused_audit_publish_is_logged_never_raised(
+def test_a_refused_api_call_event_is_retried_and_holds_back_the_audit_time(
     store: SqliteStore, queues: RefusingQueues
 ) -> None:
+    cursor = MemoryCursor()
+    publisher = OwnEventPublisher(store, queues, cursor)
+    publisher.audit_records([record(eventTime="2026-12-08T00:00:01Z")])
+    publisher.publish_pending()
+    assert cursor.positions == Positions(0, 0, "2026-12-08T00:00:01Z")
     queues.refusing = True
-    publisher = OwnEventPublisher(store, queues, MemoryCursor())
-    publisher.audit_records([record()])  # the trail's writer thread must not see the failure
+    # The trail's writer thread must not see the failure.
+    publisher.audit_records([record(eventName="DeleteFunction20150331",
+                                    eventTime="2026-12-08T00:00:02Z")])  # fmt: skip
+    with pytest.raises(StorageUnavailableError):
+        publisher.publish_pending()  # the retry is refused too
     queues.refusing = False
-    publisher.audit_records([record(eventName="DeleteFunction20150331")])
-    assert [e["detail"]["eventName"] for e in published(queues)] == ["DeleteFunction20150331"]
+    publisher.audit_records([record(eventName="TagResource", eventTime="2026-12-08T00:00:03Z")])
+    assert cursor.positions == Positions(0, 0, "2026-12-08T00:00:01Z")  # one is still unsent
+    assert publisher.publish_pending() == 1  # the retry
+    names = [e["detail"]["eventName"] for e in published(queues)]
+    assert sorted(names) == ["CreateFunction20150331", "DeleteFunction20150331", "TagResource"]
+    # Still 00:00:01: a crash now would publish again from there, the retried one included.
+    assert cursor.positions == Positions(0, 0, "2026-12-08T00:00:01Z")
+
+
+def test_at_start_the_journal_since_the_saved_audit_time_is_published_again(
+    store: SqliteStore, queues: RefusingQueues, tmp_path: Path
+) -> None:
+    cursor = FileCursor(tmp_path / "own-events.json")
+    cursor.save(Positions(0, 0, "2026-12-08T00:10:00Z"))
+    journalled = [
+        record(eventName="Old", eventTime="2026-12-08T00:09:00Z"),  # published before
+        record(eventName="Racing", eventTime="2026-12-08T00:09:55Z"),  # within the margin
+        record(eventName="Lost", eventTime="2026-12-08T00:10:02Z"),
+        record(eventName="GetFunction", readOnly=True, eventTime="2026-12-08T00:10:03Z"),
+    ]
+    assert OwnEventPublisher(store, queues, cursor).recover(journalled) == 2
+    assert sorted(e["detail"]["eventName"] for e in published(queues)) == ["Lost", "Racing"]
+    fresh = OwnEventPublisher(store, queues, MemoryCursor())
+    assert fresh.recover(journalled) == 0  # a first start has no news to recover
 
 
 def record(**changes: Any) -> dict[str, Any]:
