@@ -39,6 +39,9 @@ DLQ = "lambda-dlq-check"
 PUBLIC_ACCESS = "lambda-function-public-access-prohibited"
 SETTINGS = "lambda-function-settings-check"
 INSIDE_VPC = "lambda-inside-vpc"
+# Stockade's own (AWS Config has no managed rule for it): a function names a code signing
+# configuration, so only code its allowed publishers signed deploys.
+CODE_SIGNING = "stockade-lambda-code-signing-enabled"
 # Stockade's own, always evaluated: AWS reports deprecations through Health, not a Config rule.
 RUNTIME_DEPRECATION = "stockade-runtime-deprecation"
 
@@ -49,6 +52,7 @@ PARAMETERS: Mapping[str, frozenset[str]] = {
     PUBLIC_ACCESS: frozenset(),
     SETTINGS: frozenset({"runtime", "role", "timeout", "memorySize"}),
     INSIDE_VPC: frozenset(),  # subnetIds has no meaning without VPCs
+    CODE_SIGNING: frozenset(),
 }
 _REQUIRED: Mapping[str, frozenset[str]] = {SETTINGS: frozenset({"runtime"})}
 _INTEGERS = frozenset({"ConcurrencyLimitLow", "ConcurrencyLimitHigh", "timeout", "memorySize"})
@@ -164,6 +168,13 @@ def _inside_vpc(_: Mapping[str, str], configuration: Mapping[str, Any]) -> _Outc
     return _not(f"the function's environments have outbound network access ({mode})")
 
 
+def _code_signing(_: Mapping[str, str], configuration: Mapping[str, Any]) -> _Outcome:
+    config_arn = (configuration.get("codeSigning") or {}).get("codeSigningConfigArn")
+    if config_arn:
+        return _ok(f"code signing configuration {config_arn}")
+    return _not("no code signing configuration: unsigned code deploys")
+
+
 def _runtime_deprecation(
     configuration: Mapping[str, Any], today: date, catalog: RuntimeCatalog
 ) -> _Outcome:
@@ -193,4 +204,5 @@ _RULES: Mapping[str, Callable[[Mapping[str, str], Mapping[str, Any]], _Outcome]]
     PUBLIC_ACCESS: _public_access,
     SETTINGS: _settings,
     INSIDE_VPC: _inside_vpc,
+    CODE_SIGNING: _code_signing,
 }

@@ -31,6 +31,15 @@ class ConfigurationItemRepository(Protocol):
         """The latest item of each function of the account that is not deleted, by name."""
         ...
 
+    # Stockade's own events follow the items in the order they were added (every account's).
+    def added_after(self, position: int, limit: int) -> list[tuple[int, ConfigurationItem]]:
+        """Items added after `position`, oldest first, each with its own position."""
+        ...
+
+    def last_position(self) -> int:
+        """The position of the newest item (0: none)."""
+        ...
+
 
 class ComplianceRepository(Protocol):
     def rules(self, account_id: AccountId) -> list[RuleSetting]: ...
@@ -52,4 +61,13 @@ class ComplianceRepository(Protocol):
 
     def due_deliveries(self, now: datetime, limit: int) -> list[ComplianceChange]:
         """Pending deliveries of every account whose next attempt is due, oldest first."""
+        ...
+
+    # Stockade's own events follow the changes in the order they were recorded.
+    def changes_after(self, seq: int, limit: int) -> list[tuple[int, ComplianceChange]]:
+        """Every account's changes recorded after `seq`, oldest first, each with its seq."""
+        ...
+
+    def last_change_seq(self) -> int:
+        """The seq of the newest change (0: none)."""
         ...

@@ -62,6 +62,18 @@ class ConfigurationItems(Docs):
             RESOURCE_TYPE,
         )
 
+    def added_after(self, position: int, limit: int) -> list[tuple[int, ConfigurationItem]]:
+        # Items are only ever added (one writer at a time), so rowids grow in commit order.
+        rows = self.conn.execute(
+            "SELECT rowid, doc FROM configuration_items WHERE rowid>? ORDER BY rowid LIMIT ?",
+            (position, limit),
+        )
+        return [(row[0], self.codec.loads(ConfigurationItem, row[1])) for row in rows]
+
+    def last_position(self) -> int:
+        row = self.conn.execute("SELECT max(rowid) FROM configuration_items").fetchone()
+        return int(row[0] or 0)
+
 
 class Compliance(Docs):
     def rules(self, account_id: AccountId) -> list[RuleSetting]:
@@ -143,6 +155,17 @@ class Compliance(Docs):
             _instant(now),
             limit,
         )
+
+    def changes_after(self, seq: int, limit: int) -> list[tuple[int, ComplianceChange]]:
+        rows = self.conn.execute(
+            "SELECT seq, doc FROM compliance_changes WHERE seq>? ORDER BY seq LIMIT ?",
+            (seq, limit),
+        )
+        return [(row[0], self.codec.loads(ComplianceChange, row[1])) for row in rows]
+
+    def last_change_seq(self) -> int:
+        row = self.conn.execute("SELECT max(seq) FROM compliance_changes").fetchone()
+        return int(row[0] or 0)
 
 
 def _instant(moment: datetime) -> str:

@@ -103,6 +103,11 @@ class QueueWriter:
             db.close()
 
     def _run_batch(self, db: sqlite3.Connection, ops: list[_Op]) -> None:
+        # A caller that gave up (an asyncio task cancelled at shutdown cancels its future) is
+        # skipped; the others' futures are marked running, so no cancel can race the result.
+        ops = [op for op in ops if op.future.set_running_or_notify_cancel()]
+        if not ops:
+            return
         now = self._now_ms()
         wake: set[QueueId] = set()
         outcomes: list[tuple[_Op, Any, BaseException | None]] = []

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from botocore.model import ServiceModel
 
@@ -71,6 +72,7 @@ from stockade.services.ec2 import Ec2Service, StoreVpcResolver
 from stockade.services.ec2.flow_delivery import StoreFlowLogSink
 from stockade.services.events import EventsService
 from stockade.services.events.delivery import EventDeliveries
+from stockade.services.events.own_publisher import FileCursor, OwnEventPublisher
 from stockade.services.events.put_events import EventIntake
 from stockade.services.events.scheduler import EventScheduler
 from stockade.services.iam.service import IamService
@@ -194,7 +196,14 @@ def _build(
     server_tls = datadir.server_tls(settings, at_rest.root)
     store = SqliteStore(settings.database, at_rest.sealer, settings.storage_busy_timeout_s)
     artifacts = FileArtifactStore(settings.artifacts, at_rest.sealer)
-    audit_index, trail = _audit(settings, at_rest.root, clock)
+    # Stockade's own events: write management events leave the audit trail once journalled.
+    queues = SqliteQueueEngine(
+        settings.queues_database, at_rest.sealer, clock, settings.storage_busy_timeout_s
+    )
+    own_events = OwnEventPublisher(store, queues, FileCursor(settings.data_dir / "own-events.json"))
+    audit_index, trail = _audit(settings, at_rest.root, clock, own_events.audit_records)
+    # A run killed between journalling records and queueing their events: queued again.
+    own_events.recover(trail.journalled())
     identities = Identities(store, clock)
 
     admin = None
@@ -250,9 +259,6 @@ def _build(
         StoreFlowLogSink(store, logs),
         clock,
         settings.flow_log_window_s,
-    )
-    queues = SqliteQueueEngine(
-        settings.queues_database, at_rest.sealer, clock, settings.storage_busy_timeout_s
     )
     counter_store = SqliteCounterStore(settings.stats_database, Counters)
     counters = InvocationCounters(counter_store.load())
@@ -373,7 +379,7 @@ def _build(
     )
     lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
                            settings.audit_period_s, webhooks, compliance, channel,
-                           pollers, deliveries, scheduler)  # fmt: skip
+                           pollers, deliveries, scheduler, own_events)  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -423,11 +429,15 @@ class _AtRest:
 
 
 def _audit(
-    settings: Settings, root: AesRootKey, clock: Clock
+    settings: Settings,
+    root: AesRootKey,
+    clock: Clock,
+    publish: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> tuple[SqliteAuditIndex, AuditTrail]:
     """The trail, and the lookup index that follows it. The index can always be rebuilt from
     the trail: a new one is filled from the log files still within retention, and records the
-    journal holds are (re)added on every start, in case the last run stopped before indexing."""
+    journal holds are (re)added on every start, in case the last run stopped before indexing.
+    Records on disk are also handed to `publish` (Stockade's own events)."""
     path = settings.audit / "index.db"
     fresh = not path.exists()
     make_dir(settings.audit)
@@ -435,8 +445,9 @@ def _audit(
     if fresh:
         since = clock.now() - timedelta(days=settings.audit_retention_days)
         index.add(delivered_records(settings.audit, since))
+    follow = index.add if publish is None else _each(index.add, publish)
     trail = AuditTrail(settings.audit, _audit_signer(settings, root), clock, settings.region,
-                       on_durable=index.add)  # fmt: skip
+                       on_durable=follow)  # fmt: skip
     index.add(trail.journalled())
     return index, trail
 
@@ -450,6 +461,21 @@ def _audit_signer(settings: Settings, root: AesRootKey) -> Ed25519Signer:
     signer = Ed25519Signer.generate()
     write_file(path, signer.wrapped(root, context))
     return signer
+
+
+def _each(
+    *follow: Callable[[list[dict[str, Any]]], None],
+) -> Callable[[list[dict[str, Any]]], None]:
+    """Every follower of the journal told, each whatever another one raised."""
+
+    def told(records: list[dict[str, Any]]) -> None:
+        for follower in follow:
+            try:
+                follower(records)
+            except Exception:  # the journal holds them; the index catches up on restart
+                LOG.exception("audit records could not be passed on")
+
+    return told
 
 
 def _forgetting(*caches: Callable[[], None]) -> Callable[[], None]:
@@ -487,6 +513,7 @@ class _Lifecycle:
         pollers: EventSourcePollers,
         deliveries: EventDeliveries,
         scheduler: EventScheduler,
+        own_events: OwnEventPublisher,
     ) -> None:
         self._pool, self._counters, self._sink = pool, counters, sink
         self._pollers = pollers
@@ -508,6 +535,8 @@ class _Lifecycle:
         self._compliance = compliance
         self._channel = channel
         self._evaluator: asyncio.Task[None] | None = None
+        self._own_events = own_events
+        self._publisher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._pool.start()
@@ -524,6 +553,7 @@ class _Lifecycle:
         self._supervisor = loop.create_task(self._pollers.run())
         self._delivery = loop.create_task(self._deliveries.run())
         self._scheduling = loop.create_task(self._scheduler.run())
+        self._publisher = loop.create_task(self._own_events.run())
         await self._channel.start()
 
     async def stop(self) -> None:
@@ -538,6 +568,9 @@ class _Lifecycle:
         await self._scheduler.stop()
         if self._scheduling is not None:
             self._scheduling.cancel()
+        await self._own_events.stop()
+        if self._publisher is not None:
+            self._publisher.cancel()
         if self._supervisor is not None:
             self._supervisor.cancel()
         await self._events.stop()

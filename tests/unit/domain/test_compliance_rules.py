@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from stockade.domain.compliance_rules import (
+    CODE_SIGNING,
     CONCURRENCY,
     DLQ,
     INSIDE_VPC,
@@ -104,6 +105,15 @@ def test_settings_check_compares_runtime_role_timeout_and_memory_with_aws_defaul
 def test_inside_vpc_means_no_outbound_network() -> None:
     assert result(INSIDE_VPC) is Compliance.COMPLIANT
     assert result(INSIDE_VPC, network={"mode": "Host"}) is Compliance.NON_COMPLIANT
+
+
+def test_code_signing_needs_a_code_signing_configuration() -> None:
+    csc = "arn:aws:lambda:us-east-1:111122223333:code-signing-config:csc-0123456789abcdef0"
+    signed = {"codeSigningConfigArn": csc, "signingProfileVersionArn": None}
+    assert result(CODE_SIGNING, codeSigning=signed) is Compliance.COMPLIANT
+    unsigned = {"codeSigningConfigArn": None, "signingProfileVersionArn": None}
+    assert result(CODE_SIGNING, codeSigning=unsigned) is Compliance.NON_COMPLIANT
+    assert result(CODE_SIGNING) is Compliance.NON_COMPLIANT
 
 
 def test_runtime_deprecation_names_the_dates_and_the_runtime_to_move_to() -> None:
