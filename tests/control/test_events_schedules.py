@@ -171,7 +171,10 @@ def test_a_scheduled_event_reaches_only_its_own_rule_not_pattern_rules(tmp_path:
         _, _, url = scheduled_rule(server, "rate(1 minute)")
         # A pattern that the scheduled event's envelope would match.
         _, _, pattern_url = scheduled_rule(
-            server, "cron(0 0 1 1 ? 2030)", EventPattern=json.dumps({"source": ["aws.events"]})
+            server,
+            "cron(0 0 1 1 ? 2030)",
+            # (Stockade's own "AWS API Call via CloudTrail" events are aws.events too.)
+            EventPattern=json.dumps({"source": ["aws.events"], "detail-type": ["Scheduled Event"]}),
         )
         at(server, datetime(2026, 3, 2, 10, 1, 0, tzinfo=UTC))
         fire(server)
