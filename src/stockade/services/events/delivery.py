@@ -21,6 +21,7 @@ event, so a function -> bus -> same function loop is stopped by the recursion gu
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -28,7 +29,7 @@ from typing import Any, Protocol
 
 from stockade import policy
 from stockade.domain.event_input import TargetInputError, input_path, parse_input_transformer
-from stockade.domain.event_pattern import EventPatternError, parse_pattern
+from stockade.domain.event_pattern import EventPattern, EventPatternError, parse_pattern
 from stockade.domain.events import Rule, RuleState, RuleTarget
 from stockade.domain.trace import TraceContext
 from stockade.errors import ApiError
@@ -49,7 +50,8 @@ LOG = logging.getLogger(__name__)
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 RECEIVE_WAIT_S = 1.0
 RECEIVE_MAX = 10
-LIST_EVERY_S = 1.0  # how often new buses' delivery queues are looked for
+LIST_EVERY_S = 1.0
+RULES_PAGE = 500  # how often new buses' delivery queues are looked for
 
 
 class LambdaTargets(Protocol):
@@ -138,19 +140,28 @@ class EventDeliveries:
             with self._store.read() as tx:
                 rule = tx.events.get_rule(account, queued.bus, queued.rule)
             return [] if rule is None or rule.state is RuleState.DISABLED else [rule]
-        with self._store.read() as tx:
-            rules = tx.events.rules(account, queued.bus, "", "", 1000)
         matching = []
-        for rule in rules:
+        for rule in self._rules_of(account, queued.bus):
             if rule.state is RuleState.DISABLED or rule.event_pattern is None:
                 continue
             try:
-                pattern = parse_pattern(rule.event_pattern)
+                pattern = _pattern(rule.event_pattern)
             except EventPatternError:
                 continue  # stored patterns parsed when put: a bug if reached
             if pattern.matches(queued.event):
                 matching.append(rule)
         return matching
+
+    def _rules_of(self, account: AccountId, bus: str) -> list[Rule]:
+        """Every rule of the bus, page by page (none is left out, however many there are)."""
+        found: list[Rule] = []
+        with self._store.read() as tx:
+            while True:  # bounded: each page moves past the last name read
+                page = tx.events.rules(account, bus, "", found[-1].name if found else "",
+                                       RULES_PAGE)  # fmt: skip
+                found.extend(page)
+                if len(page) < RULES_PAGE:
+                    return found
 
     async def _to_target(
         self, account: str, arn: str, rule: Rule, target: RuleTarget, queued: QueuedEvent
@@ -237,3 +248,9 @@ def _queue_of(arn: str) -> QueueId:
 def _attributes(values: Mapping[str, str]) -> bytes:
     typed = {k: {"DataType": "String", "StringValue": v} for k, v in values.items()}
     return message_attributes.encode(typed, EVENTS_PRINCIPAL, None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(text: str) -> EventPattern:
+    """A stored rule's pattern, parsed once per distinct text (not once per event)."""
+    return parse_pattern(text)

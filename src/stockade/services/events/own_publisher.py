@@ -1,6 +1,7 @@
 """Publishing Stockade's own events on each account's default bus, off the request path.
 
-    audit trail (journal fsync'd) -> audit_records(): write management events -> enqueue
+    audit trail (journal fsync'd) -> audit_records(): write management events, kept in memory
+        -> the next round enqueues them
     store (compliance changes, configuration items, by commit order) -> publish_pending(),
         every PUBLISH_INTERVAL_S: a batch after the saved positions -> enqueue -> save positions
 
@@ -8,8 +9,9 @@ An event is "published" once it is on the default bus's delivery queue, the same
 PutEvents entries wait on (put_events.py), so rules match it and deliver it to targets, at
 least once. Compliance changes and configuration items are committed with the request's own
 change; the publisher follows them by position and saves how far it got only after the enqueue,
-so a crash publishes a batch again, never loses one. Audit records are enqueued once the
-journal has them on disk, by the trail's writer thread after the requests are released; a
+so a crash publishes a batch again, never loses one. Audit records are handed over once the
+journal has them on disk; the trail's writer thread only keeps them in memory (no I/O of its
+own, so the journal never waits for the queue store), and the next round enqueues them. A
 refused enqueue is retried by the next round, never reaches a request, and holds back the saved
 audit time. At start, `recover` publishes again what the journal holds from (a margin before)
 that time: a crash between the journal and the queue loses nothing, and may repeat a few.
@@ -43,7 +45,7 @@ LOG = logging.getLogger(__name__)
 PUBLISH_INTERVAL_S = 0.5
 BATCH = 200
 RECOVER_MARGIN_S = 10
-UNSENT_MAX = 10_000  # API call events kept for a retry while the queue store refuses them
+UNSENT_MAX = 10_000  # API call events kept until a round queues them
 
 
 @dataclass(frozen=True)
@@ -110,22 +112,16 @@ class OwnEventPublisher:
         self._unsent: list[dict[str, Any]] = []  # refused by the queue store: retried
         self._through = ""  # every API call event up to this eventTime is queued
 
-    # -- audit records (the trail's writer thread, once they are on disk) --------------------
+    # -- audit records (the trail's writer thread, once they are on disk: memory only) -------
     def audit_records(self, records: Sequence[Mapping[str, Any]]) -> None:
         events = [event for record in records if (event := api_call_event(record)) is not None]
         if not events:
             return
-        try:
-            self._enqueue(events)
-        except Exception as exc:  # never the request's failure: retried by the next round
-            LOG.error("could not publish %d API call events: %s", len(events), type(exc).__name__)
-            with self._lock:
-                room = UNSENT_MAX - len(self._unsent)
-                self._unsent += events[:room]  # past that, a restart publishes them again
-            return
         with self._lock:
-            if not self._unsent:
-                self._through = max(self._through, *(event["time"] for event in events))
+            room = UNSENT_MAX - len(self._unsent)
+            if room < len(events):  # past that, a restart publishes them again from the journal
+                LOG.error("could not keep %d API call events to publish", len(events) - room)
+            self._unsent += events[:room]
 
     def recover(self, journalled: Iterable[Mapping[str, Any]]) -> int:
         """At start, before serving: the API call events of records the journal holds at or
@@ -182,6 +178,8 @@ class OwnEventPublisher:
         self._stopping = True
 
     def _retry_unsent(self) -> int:
+        """Enqueue the API call events kept since the last round (some perhaps refused by an
+        earlier one); the saved audit time moves only past what is queued."""
         with self._lock:
             unsent, self._unsent = self._unsent, []
         if not unsent:
@@ -192,6 +190,9 @@ class OwnEventPublisher:
             with self._lock:
                 self._unsent = unsent + self._unsent
             raise
+        with self._lock:
+            if not self._unsent:
+                self._through = max(self._through, *(event["time"] for event in unsent))
         return len(unsent)
 
     def _positions(self) -> Positions:

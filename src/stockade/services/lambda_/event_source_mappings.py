@@ -43,10 +43,12 @@ from stockade.services.lambda_.errors import (
 )
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
 from stockade.services.sqs.scope import QueueScope
+from stockade.store.ports import Transaction
 from stockade.store.queue_ports import QueueEngine, QueueId
 from stockade.types import AccountId
 
 NOT_FOUND = "The resource you requested does not exist."
+_PAGE = 100
 NO_QUEUE = (
     "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue."
     " SQS Error Message: The specified queue does not exist."
@@ -103,11 +105,9 @@ class EventSourceMappings:
             max_concurrency=concurrency,
         )
         with deps.store.write() as tx:
-            for existing in tx.event_source_mappings.page(
-                target.account_id, None, BATCH_SIZE_MAX, event_source_arn=mapping.event_source_arn
-            ):
-                if existing.function_arn == target.arn:
-                    raise ResourceConflictError(_duplicate(existing, target.name))
+            existing = _same_pair(tx, target.account_id, target.arn, mapping.event_source_arn)
+            if existing is not None:
+                raise ResourceConflictError(_duplicate(existing, target.name))
             tx.event_source_mappings.put(mapping)
         return self.present(mapping)
 
@@ -271,6 +271,23 @@ def _role_denied(action: str) -> Callable[[str], ApiError]:
     name = action.split(":", 1)[1]
     message = f"The provided execution role does not have permissions to call {name} on SQS"
     return lambda _: InvalidParameterValueError(message)
+
+
+def _same_pair(
+    tx: Transaction, account_id: AccountId, function_arn: str, source_arn: str
+) -> EventSourceMapping | None:
+    """The mapping of this queue to exactly this function (ARN as given), if there is one."""
+    after: str | None = None
+    while True:  # bounded: each page moves past the last UUID read
+        page = tx.event_source_mappings.page(account_id, after, _PAGE,
+                                             function_arn=function_arn,
+                                             event_source_arn=source_arn)  # fmt: skip
+        for found in page:
+            if found.function_arn == function_arn:
+                return found
+        if len(page) < _PAGE:
+            return None
+        after = page[-1].uuid
 
 
 def _duplicate(existing: EventSourceMapping, function: str) -> str:

@@ -140,7 +140,7 @@ class StreamingInvoker:
                 "ExecutedVersion": version.version,
                 "ResponseStreamContentType": CONTENT_TYPE,
             },
-            events=_paced(_events(sink, task), Pacer(self._pacing)),
+            events=paced(_events(sink, task), Pacer(self._pacing)),
             finish=lambda: _finish(task, tail),
             abandon=lambda: self._abandon(sink, task),
         )
@@ -158,7 +158,9 @@ class StreamingInvoker:
                         type(task.exception()).__name__)  # fmt: skip
 
 
-async def _events(sink: QueueSink, task: asyncio.Task[InvocationResult]) -> AsyncIterator[Event]:
+async def pieces(sink: QueueSink, task: asyncio.Task[InvocationResult]) -> AsyncIterator[bytes]:
+    """What the runtime streams into `sink`, as it comes, until the invocation ends (shared
+    with function URLs' RESPONSE_STREAM mode)."""
     queue = sink.queue
     while not task.done():  # bounded by the invocation, which ends by its timeout at the latest
         piece = asyncio.ensure_future(queue.get())
@@ -170,18 +172,23 @@ async def _events(sink: QueueSink, task: asyncio.Task[InvocationResult]) -> Asyn
                 with contextlib.suppress(asyncio.CancelledError):
                     await piece
         if piece.done() and not piece.cancelled():
-            yield {"PayloadChunk": {"Payload": piece.result()}}
+            yield piece.result()
     # Every write finished before the invocation did: what is queued is the rest, in order.
     for _ in range(queue.qsize()):
-        yield {"PayloadChunk": {"Payload": queue.get_nowait()}}
+        yield queue.get_nowait()
+
+
+async def _events(sink: QueueSink, task: asyncio.Task[InvocationResult]) -> AsyncIterator[Event]:
+    async for piece in pieces(sink, task):
+        yield {"PayloadChunk": {"Payload": piece}}
     result = task.result()
     if not result.streamed and result.function_error is None and result.payload:
         yield {"PayloadChunk": {"Payload": result.payload}}  # a handler that did not stream
 
 
-async def _paced(events: AsyncIterator[Event], pacer: Pacer) -> AsyncIterator[Event]:
-    """`events`, held back to Lambda's streaming bandwidth (stream_pacing.py); while a piece
-    waits, the sink's queue fills and the runtime is held back in turn."""
+async def paced(events: AsyncIterator[Event], pacer: Pacer) -> AsyncIterator[Event]:
+    """`events`, held back to Lambda's streaming bandwidth (stream_pacing.py; function URL
+    streams too); while a piece waits, the sink's queue fills and the runtime is held back."""
     loop = asyncio.get_running_loop()
     async for event in events:
         chunk = event.get("PayloadChunk")

@@ -15,7 +15,6 @@ answer, not a refusal: a 502 from `url_errors`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -27,7 +26,7 @@ from stockade.services.lambda_ import url_errors
 from stockade.services.lambda_.errors import RequestTooLargeError, ResourceNotFoundError
 from stockade.services.lambda_.function_url_lookup import find_url
 from stockade.services.lambda_.invoke import Invoker
-from stockade.services.lambda_.invoke_stream import QueueSink
+from stockade.services.lambda_.invoke_stream import QueueSink, paced, pieces
 from stockade.services.lambda_.invoke_target import invoke_target
 from stockade.services.lambda_.stream_pacing import Pacer, StreamPacing
 from stockade.services.lambda_.url_event import IamCaller, UrlRequest, build_event
@@ -91,12 +90,12 @@ class UrlInvoker:
         self, sink: QueueSink, task: asyncio.Task[InvocationResult]
     ) -> UrlResponse | Streamed:
         """The head once the prelude (or the first piece of a stream without one) is read."""
-        pieces = _pieces(sink, task)
+        stream = pieces(sink, task)
         reader: PreludeReader | None = None
         head: UrlResponse | None = None
         body = b""
         try:
-            async for piece in pieces:  # bounded: the prelude reader limits what it keeps
+            async for piece in stream:  # bounded: the prelude reader limits what it keeps
                 if reader is None:
                     reader = PreludeReader(sink.content_type)
                 head, body = reader.feed(piece)
@@ -117,7 +116,7 @@ class UrlInvoker:
             return head
         return Streamed(
             head={"status": head.status, "headers": head.headers},
-            events=_paced(_chunks(body, pieces), Pacer(self._pacing)),
+            events=paced(_chunks(body, stream), Pacer(self._pacing)),
             finish=lambda: _finish(task),
             abandon=lambda: self._abandon(sink, task),
         )
@@ -137,40 +136,12 @@ def _buffered(result: InvocationResult) -> UrlResponse:
     return interpret(result.payload)
 
 
-async def _pieces(sink: QueueSink, task: asyncio.Task[InvocationResult]) -> AsyncIterator[bytes]:
-    """What the runtime streams, as it comes, until the invocation ends."""
-    queue = sink.queue
-    while not task.done():  # bounded by the invocation, which ends by its timeout at the latest
-        piece = asyncio.ensure_future(queue.get())
-        try:
-            await asyncio.wait({piece, task}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not piece.done():
-                piece.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await piece
-        if piece.done() and not piece.cancelled():
-            yield piece.result()
-    for _ in range(queue.qsize()):  # every write finished before the invocation did
-        yield queue.get_nowait()
-
-
 async def _chunks(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[Event]:
     if first:
         yield {"PayloadChunk": {"Payload": first}}
     async for piece in rest:
         if piece:
             yield {"PayloadChunk": {"Payload": piece}}
-
-
-async def _paced(events: AsyncIterator[Event], pacer: Pacer) -> AsyncIterator[Event]:
-    """Lambda's streaming bandwidth past the first 6 MB (stream_pacing.py)."""
-    loop = asyncio.get_running_loop()
-    async for event in events:
-        delay = pacer.delay(len(event["PayloadChunk"]["Payload"]), loop.time())
-        if delay > 0:
-            await asyncio.sleep(delay)
-        yield event
 
 
 async def _finish(task: asyncio.Task[InvocationResult]) -> Finished:
