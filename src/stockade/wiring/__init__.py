@@ -356,6 +356,7 @@ def _build(
         LambdaEventTargets(lambda_service.invoker, events),
         settings.region,
         functools.partial(queue_policy, queues, settings.region),
+        clock,
     )
     scheduler = EventScheduler(store, queues, clock, settings.region)
     lambda_service.invoker.recursion.log_sink = logs  # stopped loops are logged there

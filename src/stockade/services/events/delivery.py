@@ -7,6 +7,9 @@
        -> Lambda: queued as an asynchronous invocation (the function's own retries and
           destinations apply); SQS: sent to the queue
        -> refused or failed for good: the target's dead-letter queue, if any
+       -> failed for now (throttled, a fault of the platform): queued again for that target
+          alone, after a back-off, as its retry policy allows (retries.py); past its limits,
+          the dead-letter queue
     -> the event is acknowledged
 
 A schedule's event (scheduler.py) names its rule and goes to that rule's targets alone, by the
@@ -24,16 +27,20 @@ import asyncio
 import functools
 import json
 import logging
+import random
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from stockade import policy
+from stockade.clock import Clock
 from stockade.domain.event_input import TargetInputError, input_path, parse_input_transformer
 from stockade.domain.event_pattern import EventPattern, EventPatternError, parse_pattern
 from stockade.domain.events import Rule, RuleState, RuleTarget
 from stockade.domain.trace import TraceContext
 from stockade.errors import ApiError
 from stockade.policy import AttachedPolicy, AuthorizationRequest, PolicySet, RequestPrincipal
+from stockade.services.events import retries
 from stockade.services.events.names import rule_arn
 from stockade.services.events.put_events import DELIVERY_PREFIX, QueuedEvent
 from stockade.services.sqs import message_attributes
@@ -52,6 +59,11 @@ RECEIVE_WAIT_S = 1.0
 RECEIVE_MAX = 10
 LIST_EVERY_S = 1.0
 RULES_PAGE = 500  # how often new buses' delivery queues are looked for
+# Failures of the target's service that are worth trying again (EventBridge retries
+# throttling and service faults; refusals are for good).
+_RETRIABLE_CODES = frozenset(
+    {"TooManyRequestsException", "ThrottlingException", "ServiceException", "ServiceUnavailable"}
+)
 
 
 class LambdaTargets(Protocol):
@@ -65,12 +77,14 @@ class LambdaTargets(Protocol):
 
 
 class DeliveryFailed(Exception):
-    """A target that will not take the event (for good): its dead-letter queue gets it."""
+    """A target that did not take the event: for good (its dead-letter queue gets it) or, if
+    `retriable`, for now (tried again as its retry policy allows)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, retriable: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retriable = retriable
 
 
 class EventDeliveries:
@@ -81,12 +95,16 @@ class EventDeliveries:
         functions: LambdaTargets,
         region: str,
         queue_policy: Callable[[QueueId], AttachedPolicy | None],
+        clock: Clock,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._store = store
         self._queues = queues
         self._functions = functions
         self._region = region
         self._queue_policy = queue_policy
+        self._clock = clock
+        self._jitter = jitter
         self._stopping = False
 
     async def run(self) -> None:
@@ -126,17 +144,36 @@ class EventDeliveries:
         for rule in rules:
             arn = rule_arn(self._region, account, rule.bus, rule.name)
             for target in rule.targets:
+                if queued.target is not None and target.target_id != queued.target:
+                    continue  # a retry is for one target alone
                 try:
                     await self._to_target(account, arn, rule, target, queued)
-                except ApiError as refused:  # the target does not exist (any more)
-                    failure = DeliveryFailed(refused.code, refused.message)
-                    await self._dead_letter(target, arn, queued, failure)
                 except DeliveryFailed as failure:
-                    await self._dead_letter(target, arn, queued, failure)
+                    await self._failed(message.queue_id, arn, rule, target, queued, failure)
         await self._queues.ack_async(message.queue_id, message.receipt_handle)
 
+    async def _failed(
+        self, queue: QueueId, arn: str, rule: Rule, target: RuleTarget, queued: QueuedEvent,
+        failure: DeliveryFailed,
+    ) -> None:  # fmt: skip
+        if not failure.retriable:
+            await self._dead_letter(target, arn, queued, failure, None)
+            return
+        now = self._clock.now()
+        first = now if queued.first_attempt is None else datetime.fromisoformat(
+            queued.first_attempt)  # fmt: skip
+        step = retries.after_failure(target.retry, queued.retries, first, now, self._jitter)
+        if isinstance(step, retries.GiveUp):
+            await self._dead_letter(target, arn, queued, failure, step.condition)
+            return
+        again = QueuedEvent(queued.bus, queued.event, queued.trace, rule.name, target.target_id,
+                            queued.retries + 1, first.isoformat())  # fmt: skip
+        # Queued before this event is acknowledged: a crash in between delivers it twice,
+        # never not at all.
+        await self._queues.send_async(queue, [OutgoingMessage(again.encode(), b"", step.delay_s)])
+
     def _matching_rules(self, account: AccountId, queued: QueuedEvent) -> list[Rule]:
-        if queued.rule is not None:  # a schedule's event: its own rule's targets, if enabled
+        if queued.rule is not None:  # a schedule's event or a retry: that rule alone, if enabled
             with self._store.read() as tx:
                 rule = tx.events.get_rule(account, queued.bus, queued.rule)
             return [] if rule is None or rule.state is RuleState.DISABLED else [rule]
@@ -164,6 +201,25 @@ class EventDeliveries:
                     return found
 
     async def _to_target(
+        self, account: str, arn: str, rule: Rule, target: RuleTarget, queued: QueuedEvent
+    ) -> None:
+        try:
+            await self._deliver_to(account, arn, rule, target, queued)
+        except DeliveryFailed:
+            raise
+        except ApiError as refused:
+            retriable = refused.code in _RETRIABLE_CODES or refused.http_status >= 500
+            raise DeliveryFailed(refused.code, refused.message, retriable=retriable) from None
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a fault of the platform (store, queue engine): worth a retry
+            LOG.exception("delivering an event to a target failed")
+            raise DeliveryFailed(
+                "INTERNAL_ERROR", "The event could not be delivered to the target.",
+                retriable=True,
+            ) from None  # fmt: skip
+
+    async def _deliver_to(
         self, account: str, arn: str, rule: Rule, target: RuleTarget, queued: QueuedEvent
     ) -> None:
         payload = _target_input(target, queued.event, arn, rule.name)
@@ -203,8 +259,9 @@ class EventDeliveries:
             )
 
     async def _dead_letter(
-        self, target: RuleTarget, arn: str, queued: QueuedEvent, failure: DeliveryFailed
-    ) -> None:
+        self, target: RuleTarget, arn: str, queued: QueuedEvent, failure: DeliveryFailed,
+        exhausted: str | None,
+    ) -> None:  # fmt: skip
         if target.dead_letter_arn is None:
             LOG.info("an event was not delivered to a target and has no dead-letter queue: %s",
                      failure.code)  # fmt: skip
@@ -220,7 +277,10 @@ class EventDeliveries:
             "ERROR_MESSAGE": failure.message,
             "RULE_ARN": arn,
             "TARGET_ARN": target.arn,
+            "RETRY_ATTEMPTS": str(queued.retries),
         }
+        if exhausted is not None:  # AWS names the limit only when one ended the retries
+            why["EXHAUSTED_RETRY_CONDITION"] = exhausted
         await self._queues.send_async(queue, [OutgoingMessage(body, _attributes(why), None)])
 
 

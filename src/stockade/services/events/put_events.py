@@ -40,27 +40,42 @@ def delivery_queue(account_id: str, bus: str) -> QueueId:
 @dataclass(frozen=True)
 class QueuedEvent:
     """What the delivery queue holds: the event and whose trace it continues; `rule`, for a
-    schedule's event, names the one rule whose targets get it (no pattern is matched)."""
+    schedule's event or a retry, names the one rule whose targets get it (no pattern is
+    matched); `target`, for a retry, the one target of that rule, `retries` how many retries
+    came before and `first_attempt` (ISO 8601) when delivery to it was first tried."""
 
     bus: str
     event: Mapping[str, Any] = field(repr=False)
     trace: TraceContext | None = None
     rule: str | None = None
+    target: str | None = None
+    retries: int = 0
+    first_attempt: str | None = None
 
     def encode(self) -> bytes:
         document: dict[str, Any] = {"bus": self.bus, "event": self.event}
         if self.trace is not None:
             document["trace"] = self.trace.encode()
-        if self.rule is not None:  # absent otherwise: events queued before it existed decode
-            document["rule"] = self.rule
+        # Each absent unless set: events queued before they existed still decode.
+        optional = {"rule": self.rule, "target": self.target, "first_attempt": self.first_attempt}
+        document.update({k: v for k, v in optional.items() if v is not None})
+        if self.retries:
+            document["retries"] = self.retries
         return json.dumps(document, separators=(",", ":")).encode()
 
     @classmethod
     def decode(cls, data: bytes) -> QueuedEvent:
         document = json.loads(data)
         raw = document.get("trace")
-        return cls(document["bus"], document["event"], None if raw is None else
-                   TraceContext.decode(raw), document.get("rule"))  # fmt: skip
+        return cls(
+            document["bus"],
+            document["event"],
+            None if raw is None else TraceContext.decode(raw),
+            document.get("rule"),
+            document.get("target"),
+            int(document.get("retries", 0)),
+            document.get("first_attempt"),
+        )
 
 
 class EventIntake:
