@@ -53,13 +53,13 @@ def fire(server: InProcessServer) -> None:
     server.on_loop(scheduler.fire_due)
 
 
-def delivered(server: InProcessServer, url: str) -> list[dict[str, Any]]:
+def delivered(server: InProcessServer, url: str, bus: str = "default") -> list[dict[str, Any]]:
     """Every event the queue got once the bus's delivery queue is empty (so nothing more is
     coming), each deleted; bounded to 10 s of real time."""
     assert server.built is not None
     assert server.built.queues is not None
     sqs, engine = server.client("sqs"), server.built.queues
-    pending = delivery_queue(server.account_id, "default")
+    pending = delivery_queue(server.account_id, bus)
     got: list[dict[str, Any]] = []
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -6,8 +6,9 @@ Each operation needs `events:<Action>` on the resource it names, as the Service 
 Reference lists them: the bus's ARN for bus operations and PutPermission/RemovePermission, the
 rule's ARN (`rule/<name>` on the default bus, `rule/<bus>/<name>` elsewhere) for rule and
 target operations, the tagged resource's ARN for tagging, and `*` for ListEventBuses,
-ListRules, ListRuleNamesByTarget and TestEventPattern. Buses are not shared across accounts
-here: handlers look only in the caller's account, so a bus policy decides nothing yet.
+ListRules, ListRuleNamesByTarget and TestEventPattern. A bus's policy lets other accounts put
+events on it (PutEvents with the bus's ARN); every other operation looks only in the
+caller's own account.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from stockade.services.declaration import (
     ServiceTable,
     operation,
 )
+from stockade.services.events.bus_scope import BusPolicies
 from stockade.services.events.buses import EventBuses
 from stockade.services.events.errors import AccessDeniedError, InternalError, ValidationError
 from stockade.services.events.names import RuleRef, bus_ref, resource_ref
@@ -68,6 +70,7 @@ class EventsService:
     def __init__(self, store: Store, region: str, intake: EventIntake | None = None) -> None:
         self._region = region
         self.intake = intake
+        self._bus_policies = BusPolicies(store, region)
         self.buses = EventBuses(store, region)
         self.permissions = BusPermissions(store, region)
         self.rules = Rules(store, region)
@@ -119,7 +122,10 @@ class EventsService:
 
     def _entry_buses(self, ctx: RequestContext, request: Any) -> Sequence[Need]:
         """events:PutEvents on the bus of every entry (the caller's default bus if unnamed)."""
-        return [Need("events:PutEvents", arn) for arn in self._bus_arns(ctx, request)]
+        return [
+            Need("events:PutEvents", arn, self._bus_policies)
+            for arn in self._bus_arns(ctx, request)
+        ]
 
     def _bus_arns(self, ctx: RequestContext, request: Any) -> Sequence[str]:
         arns = {
