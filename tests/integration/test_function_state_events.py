@@ -13,15 +13,19 @@ update; "Deleting" is a State of Lambda's model).
 from __future__ import annotations
 
 import json
+import signal
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.packages import PYTHON_ECHO, make_zip
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, start_server
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +47,7 @@ class Inbox:
     """A queue that a rule on the default bus sends the function state events of one function
     to; events are kept by id (delivery is at least once)."""
 
-    def __init__(self, server: RunningServer, function_name: str) -> None:
+    def __init__(self, server: RunningServer, function_name: str | dict[str, str]) -> None:
         self.sqs, events = server.client("sqs"), server.client("events")
         name = f"fs-{uuid.uuid4().hex[:8]}"
         self.url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -141,3 +145,71 @@ def test_create_update_publish_delete_each_deliver_the_state_event_aws_sends(
          "state": "Deleting"},
         {"functionName": name, "functionArn": f"{base}:1", "version": "1", "state": "Deleting"},
     ]  # fmt: skip
+
+
+def test_create_with_publish_reports_both_versions_and_deleting_one_version_reports_it(
+    server: RunningServer,
+) -> None:
+    lam = server.client("lambda")
+    name = f"fs-{uuid.uuid4().hex[:8]}"
+    inbox = Inbox(server, name)
+    base = f"arn:aws:lambda:{server.region}:{server.account_id}:function:{name}"
+    lam.create_function(
+        FunctionName=name, Runtime="python3.11", Handler="app.handler", Publish=True,
+        Role=f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution",
+        Code={"ZipFile": PYTHON_ECHO},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    lam.delete_function(FunctionName=name, Qualifier="1")
+
+    events = inbox.wait_for(3)
+    details = sorted((e["detail"] for e in events), key=lambda d: (d["version"], d["state"]))
+    assert details == [
+        {"functionName": name, "functionArn": f"{base}:$LATEST", "version": "$LATEST",
+         "state": "Active"},
+        {"functionName": name, "functionArn": f"{base}:1", "version": "1", "state": "Active"},
+        {"functionName": name, "functionArn": f"{base}:1", "version": "1", "state": "Deleting"},
+    ]  # fmt: skip
+    assert [e["resources"] for e in events] == [[e["detail"]["functionArn"]] for e in events]
+
+
+def test_no_committed_state_change_is_lost_across_a_sigkill(tmp_path: Path) -> None:
+    """Functions are created in a burst and the server is killed at once: events still in the
+    store's outbox (committed, not yet on the bus) are delivered after the restart."""
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    prefix = f"kill-{uuid.uuid4().hex[:6]}-"
+    try:
+        inbox = Inbox(server, {"prefix": prefix})
+        lam = server.client("lambda")
+        role = f"arn:aws:iam::{server.account_id}:role/stockade-lambda-basic-execution"
+
+        def create(i: int) -> None:
+            lam.create_function(
+                FunctionName=f"{prefix}{i}",
+                Runtime="python3.11",
+                Handler="app.handler",
+                Role=role,
+                Code={"ZipFile": PYTHON_ECHO},
+            )
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(create, range(24)))
+    finally:
+        server.stop(signal.SIGKILL)
+    db = sqlite3.connect(data_dir / "stockade.db")
+    try:
+        waiting = db.execute("SELECT count(*) FROM function_state_events").fetchone()[0]
+    finally:
+        db.close()
+    assert waiting >= 1  # killed before the publisher moved them all: the case under test
+    restarted = start_server(data_dir, server.port)
+    try:
+        inbox.sqs = restarted.client("sqs")
+        events = inbox.wait_for(24)
+        assert sorted(e["detail"]["functionName"] for e in events) == sorted(
+            f"{prefix}{i}" for i in range(24)
+        )
+        assert {e["detail"]["state"] for e in events} == {"Active"}
+    finally:
+        restarted.stop()
