@@ -141,7 +141,7 @@ class Functions:
             record_state_changes(deps, tx, target.region, StateChange.CREATED, [latest.ready])
             shown = latest.accepted
             if request.get("Publish"):  # Lambda answers with version 1, itself pending
-                published = publish_recorded(deps, tx, target.region, function, latest.ready)
+                published = publish_recorded(deps, tx, target.region, function, latest.ready, now)
                 shown = _published(function, published)
             variables = request.get("Environment", {}).get("Variables", {})
             record_change(deps, ctx, tx, target.account_id, target.name, list(variables))
@@ -339,7 +339,7 @@ class Functions:
                 function = tx.functions.get(target.account_id, target.name)
                 if function is None:  # pragma: no cover - $LATEST exists only with its function
                     raise names.not_found(target)
-                published = publish_recorded(deps, tx, target.region, function, updated.ready)
+                published = publish_recorded(deps, tx, target.region, function, updated.ready, now)
                 shown = _published(function, published)
             record_change(deps, ctx, tx, target.account_id, target.name, environment_names)
         return presenters.shown(deps, ctx, shown)

@@ -61,11 +61,12 @@ def publish_recorded(
     region: str,
     function: Function,
     latest: FunctionVersion,
+    now: datetime,
     description: str | None = None,
 ) -> FunctionVersion:
     """`publish`, and the new version's state event when it made one (an unchanged $LATEST
     answers with the newest version: nothing changed state)."""
-    version = publish(tx, function, latest, deps.clock.now(), description)
+    version = publish(tx, function, latest, now, description)
     if version.version != str(function.last_published):
         record_state_changes(deps, tx, region, StateChange.PUBLISHED, [version])
     return version
@@ -116,8 +117,9 @@ class Versions:
                     " $LATEST."
                 )
             version = publish_recorded(
-                deps, tx, target.region, function, latest, request.get("Description")
-            )
+                deps, tx, target.region, function, latest, deps.clock.now(),
+                request.get("Description"),
+            )  # fmt: skip
         return presenters.shown(deps, ctx, version)
 
     def list_versions_by_function(
