@@ -35,6 +35,7 @@ from stockade.store.signing_ports import (
     SigningJobRepository,
     SigningProfileRepository,
 )
+from stockade.store.state_event_ports import FunctionStateEventRepository
 from stockade.types import AccessKeyId, AccountId, Sha256Hex
 
 T = TypeVar("T")
@@ -278,6 +279,8 @@ class Transaction(Protocol):
     def egress(self) -> EgressRepository: ...
     @property
     def events(self) -> EventsRepository: ...
+    @property
+    def function_state_events(self) -> FunctionStateEventRepository: ...
 
 
 class Store(Protocol):

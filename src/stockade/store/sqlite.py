@@ -41,6 +41,7 @@ from stockade.store.sqlite_lambda import (
 from stockade.store.sqlite_network import Networks
 from stockade.store.sqlite_schema import MIGRATIONS
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
+from stockade.store.sqlite_state_events import FunctionStateEvents
 from stockade.types import Sha256Hex
 
 T = TypeVar("T")
@@ -287,3 +288,7 @@ class SqliteTransaction:
     @cached_property
     def events(self) -> EventRows:
         return EventRows(self.conn, self._codec)
+
+    @cached_property
+    def function_state_events(self) -> FunctionStateEvents:
+        return FunctionStateEvents(self.conn)

@@ -377,4 +377,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account_id, bus, name)
     );
     """,
+    # 14: function state events waiting for the default bus (an outbox, written with the
+    # change they report; AUTOINCREMENT so positions never repeat after a prune).
+    """
+    CREATE TABLE function_state_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc TEXT NOT NULL
+    );
+    """,
 )

@@ -2,8 +2,9 @@
 
     audit trail (journal fsync'd) -> audit_records(): write management events, kept in memory
         -> the next round enqueues them
-    store (compliance changes, configuration items, by commit order) -> publish_pending(),
-        every PUBLISH_INTERVAL_S: a batch after the saved positions -> enqueue -> save positions
+    store (compliance changes, configuration items, function state events, by commit order)
+        -> publish_pending(), every PUBLISH_INTERVAL_S: a batch after the saved positions
+        -> enqueue -> save positions -> prune the published function state events
 
 An event is "published" once it is on the default bus's delivery queue, the same durable queue
 PutEvents entries wait on (put_events.py), so rules match it and deliver it to targets, at
@@ -52,11 +53,12 @@ UNSENT_MAX = 10_000  # API call events kept until a round queues them
 class Positions:
     """How far the publisher got: the newest compliance change and configuration item (store
     positions) and the audit time (CloudTrail's eventTime) through which every API call event
-    is queued."""
+    is queued; the newest function state event moved from the store's outbox."""
 
     compliance: int
     items: int
     audit_through: str = ""
+    function_states: int = 0
 
 
 class PublishCursor(Protocol):
@@ -81,11 +83,13 @@ class FileCursor:
         except FileNotFoundError:
             return None
         return Positions(int(found["compliance"]), int(found["items"]),
-                         str(found.get("auditThrough", "")))  # fmt: skip
+                         str(found.get("auditThrough", "")),
+                         int(found.get("functionStates", 0)))  # fmt: skip
 
     def save(self, positions: Positions) -> None:
         document = {"compliance": positions.compliance, "items": positions.items,
-                    "auditThrough": positions.audit_through}  # fmt: skip
+                    "auditThrough": positions.audit_through,
+                    "functionStates": positions.function_states}  # fmt: skip
         write_file(self._path, json.dumps(document, sort_keys=True).encode())
 
 
@@ -150,6 +154,9 @@ class OwnEventPublisher:
             items = tx.configuration_items.added_after(positions.items, BATCH)
             events = [compliance_change_event(change) for _, change in changes]
             events += [configuration_item_event(item, _previous(tx, item)) for _, item in items]
+            # Built (id and time included) when the change committed: a repeat is the same event.
+            states = tx.function_state_events.after(positions.function_states, BATCH)
+            events += [event for _, event in states]
         if events:
             self._enqueue(events)
         with self._lock:
@@ -158,9 +165,13 @@ class OwnEventPublisher:
             changes[-1][0] if changes else positions.compliance,
             items[-1][0] if items else positions.items,
             max(through, positions.audit_through),
+            states[-1][0] if states else positions.function_states,
         )
         if advanced != positions:
             self._cursor.save(advanced)  # after the enqueue: a crash between publishes twice
+        if states:  # on the bus and past the saved position: the outbox lets them go
+            with self._store.write() as tx:
+                tx.function_state_events.prune_through(advanced.function_states)
         return len(events) + retried
 
     async def run(self) -> None:
@@ -202,7 +213,8 @@ class OwnEventPublisher:
         # First start: what was recorded before the bus existed is history, not news.
         with self._store.read() as tx:
             start = Positions(tx.compliance.last_change_seq(),
-                              tx.configuration_items.last_position())  # fmt: skip
+                              tx.configuration_items.last_position(),
+                              function_states=tx.function_state_events.last_seq())  # fmt: skip
         self._cursor.save(start)
         return start
 

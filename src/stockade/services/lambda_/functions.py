@@ -21,6 +21,7 @@ from stockade.domain.function_lifecycle import Deployment, transition
 from stockade.domain.function_rules import check_config, check_environment
 from stockade.domain.function_vpc import FunctionVpc
 from stockade.services.context import RequestContext
+from stockade.services.events.function_state_events import StateChange
 from stockade.services.lambda_ import (
     logging_config,
     names,
@@ -43,8 +44,9 @@ from stockade.services.lambda_.errors import (
     ResourceConflictError,
 )
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.services.lambda_.state_events import record_state_changes
 from stockade.services.lambda_.unsupported import refuse_non_zip_code, refuse_unsupported
-from stockade.services.lambda_.versions import publish
+from stockade.services.lambda_.versions import publish_recorded
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
 from stockade.types import AccountId, ascii_digits
@@ -136,9 +138,11 @@ class Functions:
             vpc_config.still_there(tx, target.account_id, config.vpc)
             tx.functions.put(function)
             tx.versions.put(latest.ready)
+            record_state_changes(deps, tx, target.region, StateChange.CREATED, [latest.ready])
             shown = latest.accepted
             if request.get("Publish"):  # Lambda answers with version 1, itself pending
-                shown = _published(function, publish(tx, function, latest.ready, now))
+                published = publish_recorded(deps, tx, target.region, function, latest.ready, now)
+                shown = _published(function, published)
             variables = request.get("Environment", {}).get("Variables", {})
             record_change(deps, ctx, tx, target.account_id, target.name, list(variables))
         return presenters.shown(deps, ctx, shown)
@@ -329,12 +333,14 @@ class Functions:
                 _revision(),
             )
             tx.versions.put(updated.ready)
+            record_state_changes(deps, tx, target.region, StateChange.UPDATED, [updated.ready])
             shown = updated.accepted
             if publish_after:
                 function = tx.functions.get(target.account_id, target.name)
                 if function is None:  # pragma: no cover - $LATEST exists only with its function
                     raise names.not_found(target)
-                shown = _published(function, publish(tx, function, updated.ready, now))
+                published = publish_recorded(deps, tx, target.region, function, updated.ready, now)
+                shown = _published(function, published)
             record_change(deps, ctx, tx, target.account_id, target.name, environment_names)
         return presenters.shown(deps, ctx, shown)
 
@@ -350,6 +356,8 @@ class Functions:
                     names.Target(target.account_id, target.name, None, target.region)
                 )
             if qualifier is None:
+                record_state_changes(deps, tx, target.region, StateChange.DELETED,
+                                     _every_version(tx, target))  # fmt: skip
                 tx.aliases.delete_function(target.account_id, target.name)
                 tx.versions.delete_function(target.account_id, target.name)
                 tx.functions.delete(target.account_id, target.name)
@@ -361,7 +369,8 @@ class Functions:
                 )
             if not ascii_digits(qualifier):
                 raise InvalidParameterValueError("Deletion of aliases is not currently supported.")
-            if tx.versions.get(target.account_id, target.name, qualifier) is None:
+            doomed = tx.versions.get(target.account_id, target.name, qualifier)
+            if doomed is None:
                 raise names.not_found(target)
             users = [
                 a.name
@@ -373,6 +382,7 @@ class Functions:
                     f"Unable to delete version because the following aliases reference it: {users}"
                 )
             tx.versions.delete(target.account_id, target.name, qualifier)
+            record_state_changes(deps, tx, target.region, StateChange.DELETED, [doomed])
             record_change(deps, ctx, tx, target.account_id, target.name)  # its policy went too
         return {"StatusCode": 204}
 
@@ -392,6 +402,19 @@ def _updated_vpc(
         return None
     role = request.get("Role", current.role)
     return vpc_config.checked(deps, target.account_id, role, wanted, target.name)
+
+
+def _every_version(tx: Transaction, target: names.Target) -> list[FunctionVersion]:
+    """$LATEST and every published version, in Lambda's order (bounded by the page count)."""
+    found: list[FunctionVersion] = []
+    after: str | None = None
+    for _ in range(10_000):
+        page = tx.versions.page(target.account_id, target.name, after, 1000)
+        found += page
+        if len(page) < 1000:
+            break
+        after = page[-1].version
+    return found
 
 
 def _revision() -> str:

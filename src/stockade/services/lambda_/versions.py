@@ -9,10 +9,12 @@ from datetime import datetime
 from stockade.domain.arn import LATEST
 from stockade.domain.function import Function, FunctionVersion
 from stockade.services.context import RequestContext
+from stockade.services.events.function_state_events import StateChange
 from stockade.services.lambda_ import names, presenters
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError, PreconditionFailedError
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.services.lambda_.state_events import record_state_changes
 from stockade.services.lambda_.unsupported import refuse_unsupported
 from stockade.shapes import lambda_ as shapes
 from stockade.store.ports import Transaction
@@ -50,6 +52,23 @@ def publish(
     # Publishing gives $LATEST a new RevisionId too (recorded AWS responses).
     tx.versions.put(replace(latest, revision_id=str(uuid.uuid4())))
     tx.functions.put(replace(function, last_published=number))
+    return version
+
+
+def publish_recorded(
+    deps: LambdaDeps,
+    tx: Transaction,
+    region: str,
+    function: Function,
+    latest: FunctionVersion,
+    now: datetime,
+    description: str | None = None,
+) -> FunctionVersion:
+    """`publish`, and the new version's state event when it made one (an unchanged $LATEST
+    answers with the newest version: nothing changed state)."""
+    version = publish(tx, function, latest, now, description)
+    if version.version != str(function.last_published):
+        record_state_changes(deps, tx, region, StateChange.PUBLISHED, [version])
     return version
 
 
@@ -97,7 +116,10 @@ class Versions:
                     f" ({latest.code.sha256_base64}). Please try again with the CodeSHA256 in"
                     " $LATEST."
                 )
-            version = publish(tx, function, latest, deps.clock.now(), request.get("Description"))
+            version = publish_recorded(
+                deps, tx, target.region, function, latest, deps.clock.now(),
+                request.get("Description"),
+            )  # fmt: skip
         return presenters.shown(deps, ctx, version)
 
     def list_versions_by_function(
