@@ -324,3 +324,24 @@ def test_tagging_a_mapping_needs_permission_on_its_arn(server: InProcessServer) 
         creator.create_event_source_mapping(FunctionName=name, EventSourceArn=other,
                                             Enabled=False, Tags={"a": "1"})  # fmt: skip
     assert error_code(refused) == "AccessDeniedException"
+
+
+def test_a_key_pending_deletion(server: InProcessServer) -> None:
+    lam, kms = server.client("lambda"), server.client("kms")
+    name, _, url = setup(server)
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    mapping = lam.create_event_source_mapping(
+        FunctionName=name, EventSourceArn=queue_arn(server, url), FilterCriteria=pattern("a"),
+        KMSKeyArn=key_arn, Enabled=False)["UUID"]  # fmt: skip
+    kms.schedule_key_deletion(KeyId=key_arn, PendingWindowInDays=7)
+    shown = lam.get_event_source_mapping(UUID=mapping)
+    assert shown["FilterCriteriaError"]["ErrorCode"] == "KMSInvalidStateException"
+    assert "FilterCriteria" not in shown
+    # New criteria cannot go under it; the update changes nothing.
+    with pytest.raises(ClientError) as refused:
+        lam.update_event_source_mapping(UUID=mapping, FilterCriteria=pattern("b"))
+    assert error_code(refused) == "InvalidParameterValueException"
+    assert "KMSInvalidStateException" in refused.value.response["Error"]["Message"]
+    kms.cancel_key_deletion(KeyId=key_arn)  # back to Disabled, as in KMS
+    kms.enable_key(KeyId=key_arn)
+    assert lam.get_event_source_mapping(UUID=mapping)["FilterCriteria"] == pattern("a")

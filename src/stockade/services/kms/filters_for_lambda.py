@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from stockade.services.context import RequestContext
 from stockade.services.kms import errors as kms
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
+from stockade.services.kms.key_use import header_of
+from stockade.services.kms.states import require_usable
 from stockade.services.lambda_.filter_encryption import FilterKeyError
 
 _SEAL = ("DescribeKey", "GenerateDataKey")
@@ -36,6 +38,15 @@ class LambdaFilterKeys:
     ) -> bytes:
         with _as_filter_error():
             return self._keys.open_for_caller(ctx, key_ref, context, blob)
+
+    def check_usable(self, blob: bytes) -> None:
+        """Whether the key the ciphertext names is there and enabled (a read of its state: no
+        KMS request, so no audit record)."""
+        with _as_filter_error():
+            key = self._keys.service.finder.by_id(header_of(blob).key_id)
+            if key is None:
+                raise kms.NotFoundError("The key of the filter criteria does not exist.")
+            require_usable(key)
 
     def open_as_lambda(
         self, account_id: str, source_arn: str, key_ref: str, context: dict[str, str], blob: bytes

@@ -61,6 +61,10 @@ class LambdaEnvironmentKeys:
         self._via = f"lambda.{region}.amazonaws.com"
         self._audit = audit
 
+    @property
+    def service(self) -> KmsService:
+        return self._service
+
     def encrypt(
         self, ctx: RequestContext, key_arn: str | None, function_arn: str, plaintext: bytes
     ) -> EncryptedEnvironment:

@@ -54,6 +54,10 @@ class FilterKeys(Protocol):
         self, account_id: str, source_arn: str, key_ref: str, context: dict[str, str], blob: bytes
     ) -> bytes: ...
 
+    def check_usable(self, blob: bytes) -> None:
+        """The key the ciphertext names exists and is enabled (its state only)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Sealed:
@@ -103,6 +107,12 @@ def open_for_poller(
         mapping.account_id, mapping_arn, mapping.kms_key_arn, context, blob
     )
     return _patterns(plaintext)
+
+
+def check_for_poller(keys: FilterKeys, mapping: EventSourceMapping) -> None:
+    """Raises `FilterKeyError` if the mapping's key is gone, disabled or pending deletion."""
+    if mapping.sealed_filters is not None:
+        keys.check_usable(base64.b64decode(mapping.sealed_filters))
 
 
 def shown(
