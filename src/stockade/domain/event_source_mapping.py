@@ -59,6 +59,10 @@ class EventSourceMapping:
     state_reason: str = USER_INITIATED
     last_result: str | None = None  # LastProcessingResult
     tags: tuple[tuple[str, str], ...] = field(default=())
+    # KMSKeyArn: with it, `filters` is empty and the patterns are only in `sealed_filters`
+    # (base64 ciphertext under that key; None when there are no filters).
+    kms_key_arn: str | None = None
+    sealed_filters: str | None = None
 
     @property
     def queue_account(self) -> str:

@@ -31,6 +31,10 @@ _ALWAYS_HIDDEN = frozenset(
     {"SecretAccessKey", "SessionToken", "Plaintext", "ZipFile", "Payload",
      "Detail"}  # EventBridge's PutEvents entries: the event's payload
 )  # fmt: skip
+# Recorded as an empty object, as CloudTrail has recorded event source mappings' filter
+# criteria since August 2024 (developer guide, invocation-eventfiltering): they may be
+# encrypted under a customer key and must not leak through the trail.
+_EMPTIED = frozenset({"FilterCriteria"})
 _READ_ONLY: Mapping[str, frozenset[str]] = {
     "kms": frozenset(
         {"Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncrypt"}
@@ -134,10 +138,12 @@ def redact(shape: Shape | None, value: Any, depth: int = 0) -> Any:
     if shape.type_name == "structure" and isinstance(value, Mapping):
         members = getattr(shape, "members", {})
         return {
-            k: HIDDEN if k in _ALWAYS_HIDDEN else redact(members.get(k), v, depth + 1)
+            k: HIDDEN if k in _ALWAYS_HIDDEN
+            else {} if k in _EMPTIED
+            else redact(members.get(k), v, depth + 1)
             for k, v in value.items()
             if not str(k).startswith("_")
-        }
+        }  # fmt: skip
     if shape.type_name == "list" and isinstance(value, (list, tuple)):
         member = getattr(shape, "member", None)
         return [redact(member, v, depth + 1) for v in value]

@@ -78,6 +78,7 @@ from stockade.services.events.scheduler import EventScheduler
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
+from stockade.services.kms.filters_for_lambda import LambdaFilterKeys
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService, url_model_text
@@ -226,6 +227,7 @@ def _build(
     authorizer = PolicyAuthorizer(store, monotonic=clock.monotonic)
     function_network = choose_function_network(settings, injected_sandbox=sandbox is not None)
     kms = KmsService(at_rest.keys, at_rest.cipher, clock)
+    lambda_keys = LambdaEnvironmentKeys(kms, authorizer, settings.region, trail)
     deps = LambdaDeps(
         store=store,
         artifacts=artifacts,
@@ -234,9 +236,8 @@ def _build(
         region=settings.region,
         host_arch=host_architecture(),
         code_urls=CodeUrlSigner(datadir.secret_key(settings.keys / "code-url.key")),
-        environments=EnvironmentVariables(
-            LambdaEnvironmentKeys(kms, authorizer, settings.region, trail)
-        ),
+        environments=EnvironmentVariables(lambda_keys),
+        filter_keys=LambdaFilterKeys(lambda_keys),
         network=function_network.mode,
         vpc_supported=function_network.network is not None or sandbox is not None,
         # Every runtime version ever shipped stays in the data dir (pinned functions run it).

@@ -45,6 +45,20 @@ def test_secret_keys_and_plaintexts_are_hidden() -> None:
     assert credentials["SessionToken"] == HIDDEN
 
 
+def test_filter_criteria_are_recorded_empty() -> None:
+    """As CloudTrail records them since August 2024 (developer guide, invocation-eventfiltering:
+    "Sample CloudTrail log entry for Create/Update/DeleteEventSourceMapping calls")."""
+    criteria = {"Filters": [{"Pattern": '{"body": {"secret": ["s3cret"]}}'}]}
+    params = {"FunctionName": "f", "EventSourceArn": "arn:aws:sqs:us-east-1:1:q",
+              "FilterCriteria": criteria, "KMSKeyArn": "arn:aws:kms:us-east-1:1:key/k"}  # fmt: skip
+    shown = redact(shape("lambda", "CreateEventSourceMapping"), params)
+    assert shown["FilterCriteria"] == {}
+    assert shown["KMSKeyArn"] == params["KMSKeyArn"]
+    answer = redact(shape("lambda", "GetEventSourceMapping", output=True),
+                    {"UUID": "u", "FilterCriteria": criteria})  # fmt: skip
+    assert answer == {"UUID": "u", "FilterCriteria": {}}
+
+
 def test_event_kinds() -> None:
     assert is_data_event("lambda", "Invoke")
     assert not is_data_event("lambda", "CreateFunction")

@@ -19,20 +19,22 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from stockade import policy
 from stockade.audit.events import AuditEvent, UserIdentity
 from stockade.domain.function import EncryptedEnvironment
-from stockade.domain.identity import Principal
+from stockade.domain.identity import Principal, PrincipalKind
+from stockade.policy import AuthorizationRequest, PolicySet, RequestPrincipal
 from stockade.services.audit_log import AuditLog
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Decider, Need
 from stockade.services.kms import errors as kms
 from stockade.services.kms.key_use import check_plaintext, header_of
-from stockade.services.kms.policies import request_keys
+from stockade.services.kms.policies import attached, request_keys
 from stockade.services.kms.scopes import FoundKey
 from stockade.services.kms.service import KmsService
 from stockade.services.lambda_ import errors as lam
 from stockade.services.lambda_.environment_keys import CONTEXT_KEY
-from stockade.types import Region, RequestId
+from stockade.types import AccountId, Region, RequestId
 
 _LAMBDA = "lambda.amazonaws.com"
 _WHY: dict[type[kms.KmsError], tuple[Callable[[str], lam.KmsKeyError], str]] = {
@@ -59,50 +61,96 @@ class LambdaEnvironmentKeys:
         self._via = f"lambda.{region}.amazonaws.com"
         self._audit = audit
 
+    @property
+    def service(self) -> KmsService:
+        return self._service
+
     def encrypt(
         self, ctx: RequestContext, key_arn: str | None, function_arn: str, plaintext: bytes
     ) -> EncryptedEnvironment:
         ref = key_arn or self._service.managed_key(ctx.principal.account_id, ctx.region).arn
-        context = {CONTEXT_KEY: function_arn}
         try:
-            with self._audited(ctx, "Encrypt", ref, context):
-                check_plaintext(plaintext)
-                key = self._service.finder.find(ctx, ref)
-                need = Need("kms:Encrypt", key.arn, FoundKey(key),
-                            request_keys(ctx, context, self._via))  # fmt: skip
-                self._decider.decide(ctx, need, kms.AccessDeniedError)
-                blob = self._service.key_use.encrypt(key, plaintext, context)
+            arn, blob = self.seal(ctx, ref, {CONTEXT_KEY: function_arn}, plaintext, ("Encrypt",))
         except kms.KmsError as error:  # configuring, not running: Lambda's wording for it
             raise lam.InvalidParameterValueError(
                 "Lambda was unable to configure access to your environment variables because"
                 " the KMS key is invalid for CreateGrant. Please check your KMS key settings."
                 f" KMS Exception: {error.code} KMS Message: {error.message}"
             ) from error
-        return EncryptedEnvironment(key.arn, base64.b64encode(blob).decode())
+        return EncryptedEnvironment(arn, base64.b64encode(blob).decode())
+
+    # -- what every Lambda use of a key shares (environment variables, filter criteria) ---------
+    def seal(
+        self,
+        ctx: RequestContext,
+        key_ref: str,
+        context: dict[str, str],
+        plaintext: bytes,
+        operations: tuple[str, ...],
+    ) -> tuple[str, bytes]:
+        """(key ARN, ciphertext) of `plaintext` under the key, for the caller through Lambda:
+        each kms:<operation> decided against the key policy with kms:ViaService (raises
+        KmsError); the audit record names the last (the one that encrypts)."""
+        with self._audited(ctx, operations[-1], key_ref, context):
+            check_plaintext(plaintext)
+            key = self._service.finder.find(ctx, key_ref)
+            for operation in operations:
+                need = Need(f"kms:{operation}", key.arn, FoundKey(key),
+                            request_keys(ctx, context, self._via))  # fmt: skip
+                self._decider.decide(ctx, need, kms.AccessDeniedError)
+            return key.arn, self._service.key_use.encrypt(key, plaintext, context)
+
+    def open_for_caller(
+        self, ctx: RequestContext, key_ref: str, context: dict[str, str], blob: bytes
+    ) -> bytes:
+        """kms:Decrypt through Lambda for the caller (raises KmsError)."""
+        with self._audited(ctx, "Decrypt", key_ref, context):
+            return self._decrypt(ctx, blob, context, grant=None)
+
+    def open_as_lambda(
+        self, account_id: str, source_arn: str, key_ref: str, context: dict[str, str], blob: bytes
+    ) -> bytes:
+        """kms:Decrypt by Lambda's own Regional service principal, for the resource
+        `source_arn` (aws:SourceArn): only the key policy can allow it (raises KmsError)."""
+        principal = Principal(PrincipalKind.AWS_SERVICE, AccountId(account_id), arn=self._via,
+                              principal_id=self._via, name=self._via)  # fmt: skip
+        ctx = self._service_ctx(principal)
+        with self._audited(ctx, "Decrypt", key_ref, context):
+            key = self._service.finder.of_ciphertext(ctx, header_of(blob).key_id)
+            keys = {**request_keys(ctx, context), "aws:SourceArn": (source_arn,),
+                    "aws:SourceAccount": (account_id,)}  # fmt: skip
+            request = AuthorizationRequest(RequestPrincipal.service(self._via), "kms:Decrypt",
+                                           key.arn, key.account_id, keys)  # fmt: skip
+            if not policy.evaluate(request, PolicySet(resource=attached(key))).allowed:
+                raise kms.AccessDeniedError(
+                    f"The key policy of {key.arn} does not allow {self._via} to perform"
+                    " kms:Decrypt."
+                )
+            return self._service.key_use.decrypt(key, blob, context)
+
+    def _service_ctx(self, principal: Principal) -> RequestContext:
+        return RequestContext(
+            request_id=RequestId(""),
+            principal=principal,
+            region=self._region,
+            source_ip="",
+            user_agent=_LAMBDA,
+            secure_transport=True,
+            received_at=self._service.deps.clock.now(),
+            base_url="",
+        )
 
     def decrypt_for_caller(
         self, ctx: RequestContext, function_arn: str, environment: EncryptedEnvironment
     ) -> bytes:
         context = {CONTEXT_KEY: function_arn}
-        with (
-            _as_lambda_error("decrypt", "Decrypt"),
-            self._audited(ctx, "Decrypt", environment.key_arn, context),
-        ):
-            return self._decrypt(ctx, _blob(environment), context, grant=None)
+        with _as_lambda_error("decrypt", "Decrypt"):
+            return self.open_for_caller(ctx, environment.key_arn, context, _blob(environment))
 
     def decrypt_for_function(
         self, role: Principal, function_arn: str, environment: EncryptedEnvironment
     ) -> bytes:
-        ctx = RequestContext(
-            request_id=RequestId(""),
-            principal=role,
-            region=self._region,
-            source_ip="",
-            user_agent="lambda.amazonaws.com",
-            secure_transport=True,
-            received_at=self._service.deps.clock.now(),
-            base_url="",
-        )
+        ctx = self._service_ctx(role)
         context = {CONTEXT_KEY: function_arn}
         with (
             _as_lambda_error("decrypt", "Decrypt"),

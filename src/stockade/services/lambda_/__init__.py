@@ -52,7 +52,7 @@ from stockade.services.lambda_.provisioned import ProvisionedConcurrency
 from stockade.services.lambda_.recursion import RecursionConfigs, recursion_target
 from stockade.services.lambda_.runtime_management import RuntimeManagementConfigs
 from stockade.services.lambda_.settings import AccountSettings
-from stockade.services.lambda_.tags import Tags, tagged_target
+from stockade.services.lambda_.tags import Tags
 from stockade.services.lambda_.url_invoke import UrlInvoker
 from stockade.services.lambda_.versions import Versions, publishing_target
 from stockade.store.queue_ports import QueueEngine
@@ -154,13 +154,13 @@ class LambdaService:
             operation("ListAliases", a.list_aliases,
                       need.on_whole_function("lambda:ListAliases", function_target), READ),
             operation("TagResource", t.tag_resource,
-                      need.on_whole_function("lambda:TagResource", tagged_target, "Resource"),
+                      need.on_tagged("lambda:TagResource"),
                       WRITE),
             operation("UntagResource", t.untag_resource,
-                      need.on_whole_function("lambda:UntagResource", tagged_target, "Resource"),
+                      need.on_tagged("lambda:UntagResource"),
                       WRITE),
             operation("ListTags", t.list_tags,
-                      need.on_whole_function("lambda:ListTags", tagged_target, "Resource"), READ),
+                      need.on_tagged("lambda:ListTags"), READ),
             operation("GetAccountSettings", self.settings.get_account_settings,
                       need.anywhere("lambda:GetAccountSettings"), READ),
             operation("Invoke", self.invoker.invoke, need.invoke,

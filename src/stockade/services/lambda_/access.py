@@ -33,6 +33,7 @@ from stockade.services.lambda_.aliases import named_alias
 from stockade.services.lambda_.code_signing_configs import signed_function_target
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import AccessDeniedError, ResourceNotFoundError
+from stockade.services.lambda_.esm_tags import mapping_uuid
 from stockade.services.lambda_.function_url_lookup import find_url
 from stockade.services.lambda_.function_urls import url_target
 from stockade.services.lambda_.functions import (
@@ -52,6 +53,7 @@ from stockade.services.lambda_.scopes import (
     InvokedFunctionPolicies,
     LayerVersionPolicies,
 )
+from stockade.services.lambda_.tags import tagged_target
 from stockade.services.lambda_.vpc_config import condition_keys as vpc_keys
 from stockade.shapes import lambda_ as shapes
 
@@ -95,6 +97,18 @@ class LambdaAccess:
         def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
             target = target_of(self._deps, ctx, request[member])
             return (Need(action, target.unqualified_arn, self._functions),)
+
+        return needs
+
+    def on_tagged(self, action: str) -> Needs[Any]:
+        """`action` on the event source mapping a `Resource` ARN names (its function as
+        `lambda:FunctionArn`), or on the function (versions and aliases carry no tags)."""
+        on_function = self.on_whole_function(action, tagged_target, "Resource")
+
+        def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
+            if mapping_uuid(request["Resource"]) is not None:
+                return (Need(action, request["Resource"], self._mappings),)
+            return on_function(ctx, request)
 
         return needs
 
@@ -191,7 +205,10 @@ class LambdaAccess:
         resource does not exist yet)."""
         target = names.resolve(self._deps, ctx, request["FunctionName"])
         keys: ContextKeys = {LambdaKey.FUNCTION_ARN.value: (target.arn,)}
-        return (Need("lambda:CreateEventSourceMapping", "*", context=keys),)
+        needs = [Need("lambda:CreateEventSourceMapping", "*", context=keys)]
+        if request.get("Tags"):  # tag on create (developer guide, tags-esm)
+            needs.append(Need("lambda:TagResource", "*", context=keys))
+        return needs
 
     def on_event_source_mapping(self, action: str) -> Needs[Any]:
         """`action` on the mapping `UUID` names; its function is `lambda:FunctionArn`. An

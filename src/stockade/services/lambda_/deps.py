@@ -10,6 +10,7 @@ from stockade.domain.function_url import UrlNaming
 from stockade.domain.runtimes import RuntimeCatalog
 from stockade.services.lambda_.code_urls import CodeUrlSigner
 from stockade.services.lambda_.environment_keys import EnvironmentVariables
+from stockade.services.lambda_.filter_encryption import FilterKeys
 from stockade.services.lambda_.runtime_catalog import RuntimeVersionCatalog
 from stockade.store.ports import ArtifactStore, Store
 from stockade.types import Region
@@ -34,3 +35,5 @@ class LambdaDeps:
     runtime_versions: RuntimeVersionCatalog | None = None
     # Where function URLs are served (the URL the API answers for one).
     url_naming: UrlNaming = field(default_factory=UrlNaming)
+    # The key service for event source mappings' KMSKeyArn (None: a key cannot be set).
+    filter_keys: FilterKeys | None = None

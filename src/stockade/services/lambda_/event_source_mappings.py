@@ -41,7 +41,11 @@ from stockade.services.lambda_.errors import (
     ResourceConflictError,
     ResourceNotFoundError,
 )
+from stockade.services.lambda_.esm_keys import key_ref, rekeyed, with_key
+from stockade.services.lambda_.filter_encryption import criteria
+from stockade.services.lambda_.filter_encryption import shown as shown_criteria
 from stockade.services.lambda_.paging import decode_marker, encode_marker, page_size
+from stockade.services.lambda_.tags import checked_tags
 from stockade.services.sqs.scope import QueueScope
 from stockade.store.ports import Transaction
 from stockade.store.queue_ports import QueueEngine, QueueId
@@ -63,7 +67,7 @@ _NOT_FOR_QUEUES = {
     "DestinationConfig": "Unsupported DestinationConfig parameter for given event source"
     " mapping type.",
 }
-_NOT_YET = ("KMSKeyArn", "Tags", "MetricsConfig", "ProvisionedPollerConfig", "LoggingConfig")
+_NOT_YET = ("MetricsConfig", "ProvisionedPollerConfig", "LoggingConfig")
 
 
 class EventSourceMappings:
@@ -88,6 +92,7 @@ class EventSourceMappings:
         filters = _filters(request.get("FilterCriteria"))
         types = _response_types(request.get("FunctionResponseTypes"))
         concurrency = _max_concurrency(request.get("ScalingConfig"))
+        tags = tuple(sorted(checked_tags(request.get("Tags") or {}).items()))
         self._check_role(ctx, target.account_id, role, source or "", target.name)
         now = deps.clock.now()
         mapping = EventSourceMapping(
@@ -103,18 +108,20 @@ class EventSourceMappings:
             filters=filters,
             response_types=types,
             max_concurrency=concurrency,
+            tags=tags,
         )
+        mapping = with_key(deps, ctx, mapping, key_ref(request.get("KMSKeyArn")))
         with deps.store.write() as tx:
             existing = _same_pair(tx, target.account_id, target.arn, mapping.event_source_arn)
             if existing is not None:
                 raise ResourceConflictError(_duplicate(existing, target.name))
             tx.event_source_mappings.put(mapping)
-        return self.present(mapping)
+        return self.present(mapping, ctx, shown_filters=filters)
 
     def get_event_source_mapping(
         self, ctx: RequestContext, request: Mapping[str, Any]
     ) -> dict[str, Any]:
-        return self.present(self._owned(ctx, request["UUID"]))
+        return self.present(self._owned(ctx, request["UUID"]), ctx)
 
     def update_event_source_mapping(
         self, ctx: RequestContext, request: Mapping[str, Any]
@@ -137,9 +144,6 @@ class EventSourceMappings:
             batch_size=batch_size,
             window_s=window,
             enabled=request.get("Enabled", current.enabled),
-            filters=_filters(request["FilterCriteria"])
-            if "FilterCriteria" in request
-            else current.filters,
             response_types=_response_types(request["FunctionResponseTypes"])
             if "FunctionResponseTypes" in request
             else current.response_types,
@@ -149,11 +153,12 @@ class EventSourceMappings:
             state=MappingState.UPDATING,
             last_modified=deps.clock.now(),
         )
+        changed, filters = rekeyed(deps, ctx, current, changed, request, _filters)
         with deps.store.write() as tx:
             if tx.event_source_mappings.get(current.uuid) is None:
                 raise ResourceNotFoundError(NOT_FOUND)
             tx.event_source_mappings.put(changed)
-        return self.present(changed)
+        return self.present(changed, ctx, shown_filters=filters)
 
     def delete_event_source_mapping(
         self, ctx: RequestContext, request: Mapping[str, Any]
@@ -164,7 +169,7 @@ class EventSourceMappings:
             if tx.event_source_mappings.get(current.uuid) is None:
                 raise ResourceNotFoundError(NOT_FOUND)
             tx.event_source_mappings.put(deleting)
-        return self.present(deleting)
+        return self.present(deleting, ctx)
 
     def list_event_source_mappings(
         self, ctx: RequestContext, request: Mapping[str, Any]
@@ -183,14 +188,25 @@ class EventSourceMappings:
                 function_arn=function_arn,
                 event_source_arn=request.get("EventSourceArn"),
             )
-        response: dict[str, Any] = {"EventSourceMappings": [self.present(m) for m in found[:limit]]}
+        response: dict[str, Any] = {
+            "EventSourceMappings": [self.present(m, ctx, listed=True) for m in found[:limit]]
+        }
         if len(found) > limit:
             response["NextMarker"] = encode_marker(found[limit - 1].uuid)
         return response
 
     # -- shared ---------------------------------------------------------------------------------
-    def present(self, mapping: EventSourceMapping) -> dict[str, Any]:
-        """As Lambda answers for an SQS mapping (recorded: test_sqs_event_source_mapping_update)."""
+    def present(
+        self,
+        mapping: EventSourceMapping,
+        ctx: RequestContext,
+        *,
+        shown_filters: tuple[str, ...] | None = None,
+        listed: bool = False,
+    ) -> dict[str, Any]:
+        """As Lambda answers for an SQS mapping (recorded: test_sqs_event_source_mapping_update).
+        Criteria under a key: as the caller just gave them (`shown_filters`), never in a list,
+        otherwise decrypted for the caller (or `FilterCriteriaError`)."""
         shown: dict[str, Any] = {
             "UUID": mapping.uuid,
             "BatchSize": mapping.batch_size,
@@ -205,8 +221,14 @@ class EventSourceMappings:
                 self._deps.region, mapping.account_id, mapping.uuid
             ),
         }
-        if mapping.filters:
-            shown["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in mapping.filters]}
+        if mapping.kms_key_arn is None:
+            shown.update(criteria(mapping.filters))
+        else:
+            shown["KMSKeyArn"] = mapping.kms_key_arn
+            if shown_filters is not None:
+                shown.update(criteria(shown_filters))
+            elif not listed:
+                shown.update(shown_criteria(self._deps.filter_keys, ctx, mapping))
         if mapping.max_concurrency is not None:
             shown["ScalingConfig"] = {"MaximumConcurrency": mapping.max_concurrency}
         if mapping.last_result is not None:

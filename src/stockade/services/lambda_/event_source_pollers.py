@@ -43,6 +43,7 @@ from stockade.services.lambda_.errors import (
     ResourceNotReadyError,
     TooManyRequestsError,
 )
+from stockade.services.lambda_.esm_criteria import KEY_RETRY_S, SealedCriteria
 from stockade.services.lambda_.invoke import Invoker
 from stockade.services.lambda_.invoke_target import invoke_target
 from stockade.services.lambda_.sqs_records import record
@@ -74,11 +75,12 @@ class _Settings:
     filters: tuple[str, ...]
     response_types: tuple[str, ...]
     max_concurrency: int | None
+    sealed_filters: str | None
 
     @classmethod
     def of(cls, m: EventSourceMapping) -> _Settings:
         return cls(m.function_arn, m.event_source_arn, m.batch_size, m.window_s, m.filters,
-                   m.response_types, m.max_concurrency)  # fmt: skip
+                   m.response_types, m.max_concurrency, m.sealed_filters)  # fmt: skip
 
 
 class EventSourcePollers:
@@ -176,6 +178,7 @@ class _Poller:
         self._mapping = mapping
         self._queue = QueueId(mapping.queue_account, mapping.queue_name)
         self._patterns: tuple[EventPattern, ...] = tuple(parse_pattern(p) for p in mapping.filters)
+        self._criteria = SealedCriteria(owner.invoker.deps, mapping)
         self._slots = asyncio.Semaphore(mapping.max_concurrency or DEFAULT_CONCURRENCY)
         self._batches: set[asyncio.Task[None]] = set()
         region = owner.invoker.deps.region
@@ -185,6 +188,11 @@ class _Poller:
     async def run(self) -> None:
         try:
             while True:  # until cancelled by the supervisor
+                patterns = await self._criteria.patterns()
+                if patterns is None:  # its key cannot be used now: nothing is received
+                    await asyncio.sleep(KEY_RETRY_S)
+                    continue
+                self._patterns = patterns
                 await self._slots.acquire()
                 try:
                     batch = await self._collect()

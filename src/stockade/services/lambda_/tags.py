@@ -1,4 +1,4 @@
-"""Tags on functions: TagResource, UntagResource, ListTags."""
+"""Tags on functions and event source mappings: TagResource, UntagResource, ListTags."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from stockade.services.context import RequestContext
-from stockade.services.lambda_ import names
+from stockade.services.lambda_ import esm_tags, names
 from stockade.services.lambda_.configuration_items import record_change
 from stockade.services.lambda_.deps import LambdaDeps
 from stockade.services.lambda_.errors import InvalidParameterValueError
@@ -42,6 +42,16 @@ class Tags:
         self._deps = deps
 
     def tag_resource(self, ctx: RequestContext, request: shapes.TagResourceRequest) -> None:
+        if esm_tags.mapping_uuid(request["Resource"]) is not None:
+            added = request["Tags"]
+            if not added:
+                raise InvalidParameterValueError(
+                    "An error occurred and the request cannot be processed."
+                )
+            esm_tags.put_tags(
+                self._deps, ctx, request["Resource"], lambda tags: checked_tags({**tags, **added})
+            )
+            return
         target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.write() as tx:
             function = names.load_function(tx, target)
@@ -54,6 +64,15 @@ class Tags:
             record_change(self._deps, ctx, tx, target.account_id, target.name)
 
     def untag_resource(self, ctx: RequestContext, request: shapes.UntagResourceRequest) -> None:
+        if esm_tags.mapping_uuid(request["Resource"]) is not None:
+            gone = set(request["TagKeys"])
+            esm_tags.put_tags(
+                self._deps,
+                ctx,
+                request["Resource"],
+                lambda tags: {k: v for k, v in tags.items() if k not in gone},
+            )
+            return
         target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.write() as tx:
             function = names.load_function(tx, target)
@@ -64,6 +83,8 @@ class Tags:
     def list_tags(
         self, ctx: RequestContext, request: shapes.ListTagsRequest
     ) -> shapes.ListTagsResponse:
+        if esm_tags.mapping_uuid(request["Resource"]) is not None:
+            return {"Tags": esm_tags.list_tags(self._deps, ctx, request["Resource"])}
         target = tagged_target(self._deps, ctx, request["Resource"])
         with self._deps.store.read() as tx:
             function = names.load_function(tx, target)
