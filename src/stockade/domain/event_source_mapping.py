@@ -59,6 +59,7 @@ class EventSourceMapping:
     state_reason: str = USER_INITIATED
     last_result: str | None = None  # LastProcessingResult
     tags: tuple[tuple[str, str], ...] = field(default=())
+    metrics: tuple[str, ...] | None = None  # MetricsConfig.Metrics, as given (None: not given)
 
     @property
     def queue_account(self) -> str:

@@ -36,6 +36,8 @@ from stockade.errors import ApiError
 from stockade.policy import AttachedPolicy, AuthorizationRequest, PolicySet, RequestPrincipal
 from stockade.services.events.names import rule_arn
 from stockade.services.events.put_events import DELIVERY_PREFIX, QueuedEvent
+from stockade.services.events.rule_counters import RuleCounters, RuleKey
+from stockade.services.keyed_counters import KeyedCounters
 from stockade.services.sqs import message_attributes
 from stockade.store.ports import Store
 from stockade.store.queue_ports import (
@@ -81,7 +83,9 @@ class EventDeliveries:
         functions: LambdaTargets,
         region: str,
         queue_policy: Callable[[QueueId], AttachedPolicy | None],
+        counters: KeyedCounters[RuleKey, RuleCounters] | None = None,
     ) -> None:
+        self._counters = counters or KeyedCounters(RuleCounters)
         self._store = store
         self._queues = queues
         self._functions = functions
@@ -117,7 +121,21 @@ class EventDeliveries:
         self._stopping = True
 
     def _delivery_queues(self) -> list[QueueId]:
+        self.prune_counters()  # off the delivery path, once a listing round
         return self._queues.list_queues(None, DELIVERY_PREFIX)
+
+    @property
+    def counters(self) -> KeyedCounters[RuleKey, RuleCounters]:
+        return self._counters
+
+    def prune_counters(self) -> None:
+        """Forget the counters of rules that no longer exist (deleted, or their bus was)."""
+        counted = list(self._counters.snapshot())
+        if not counted:
+            return
+        with self._store.read() as tx:
+            kept = [k for k in counted if tx.events.get_rule(AccountId(k[0]), k[1], k[2])]
+        self._counters.retain(kept)
 
     async def deliver(self, message: ReceivedMessage) -> None:
         queued = QueuedEvent.decode(message.body)
@@ -125,14 +143,30 @@ class EventDeliveries:
         rules = await asyncio.to_thread(self._matching_rules, account, queued)
         for rule in rules:
             arn = rule_arn(self._region, account, rule.bus, rule.name)
+            failed = sent = unsent = 0
             for target in rule.targets:
+                failure: DeliveryFailed | None = None
                 try:
                     await self._to_target(account, arn, rule, target, queued)
                 except ApiError as refused:  # the target does not exist (any more)
                     failure = DeliveryFailed(refused.code, refused.message)
-                    await self._dead_letter(target, arn, queued, failure)
-                except DeliveryFailed as failure:
-                    await self._dead_letter(target, arn, queued, failure)
+                except DeliveryFailed as failed_for_good:
+                    failure = failed_for_good
+                if failure is not None:
+                    failed += 1
+                    dead_lettered = await self._dead_letter(target, arn, queued, failure)
+                    sent += dead_lettered is True
+                    unsent += dead_lettered is False
+            # One addition per rule and event (rule_counters.py names AWS's metrics).
+            self._counters.add(
+                (account, rule.bus, rule.name),
+                matched_events=int(queued.rule is None),  # a schedule's fire matches no event
+                triggered_rules=1,
+                invocations=len(rule.targets),
+                failed_invocations=failed,
+                invocations_sent_to_dlq=sent,
+                invocations_failed_to_be_sent_to_dlq=unsent,
+            )
         await self._queues.ack_async(message.queue_id, message.receipt_handle)
 
     def _matching_rules(self, account: AccountId, queued: QueuedEvent) -> list[Rule]:
@@ -204,15 +238,16 @@ class EventDeliveries:
 
     async def _dead_letter(
         self, target: RuleTarget, arn: str, queued: QueuedEvent, failure: DeliveryFailed
-    ) -> None:
+    ) -> bool | None:
+        """Whether the dead-letter queue took the event (None: the target has none)."""
         if target.dead_letter_arn is None:
             LOG.info("an event was not delivered to a target and has no dead-letter queue: %s",
                      failure.code)  # fmt: skip
-            return
+            return None
         queue = _queue_of(target.dead_letter_arn)
         if self._queues.get_queue(queue) is None:
             LOG.info("an event's dead-letter queue does not exist")
-            return
+            return False
         # AWS's dead-letter messages carry the event and why it was not delivered.
         body = json.dumps(queued.event, separators=(",", ":")).encode()
         why = {
@@ -222,6 +257,7 @@ class EventDeliveries:
             "TARGET_ARN": target.arn,
         }
         await self._queues.send_async(queue, [OutgoingMessage(body, _attributes(why), None)])
+        return True
 
 
 def _target_input(target: RuleTarget, event: Mapping[str, Any], arn: str, rule_name: str) -> bytes:
