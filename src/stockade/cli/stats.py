@@ -52,7 +52,7 @@ _RULE_COLUMNS = (
 )  # fmt: skip
 @click.option("--rule", metavar="NAME", help="Print this rule's counters instead of a function's.")
 @click.option("--event-bus-name", metavar="BUS", help="The rule's event bus (default: default).")
-@click.option("--account", help="Account id (default: the data dir's default account).")
+@click.option("--account", help="Account id of the function or rule (default: the data dir's own).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @data_dir_option
 def stats(
