@@ -542,6 +542,7 @@ class _Lifecycle:
         own_events: OwnEventPublisher,
     ) -> None:
         self._pool, self._saved_counters = pool, tuple(saved_counters)
+        self._last_saved: dict[int, Mapping[Any, Any]] = {}
         self._pollers = pollers
         self._deliveries = deliveries
         self._delivery: asyncio.Task[None] | None = None
@@ -606,10 +607,15 @@ class _Lifecycle:
         self._save_counters()
 
     def _save_counters(self) -> None:
-        """Every kind of counter, each through its sink (one failing does not stop the rest)."""
-        for snapshot, sink in self._saved_counters:
+        """Every kind of counter, each through its sink (one failing does not stop the rest);
+        totals unchanged since the last save are not written again."""
+        for index, (snapshot, sink) in enumerate(self._saved_counters):
+            totals = snapshot()
+            if self._last_saved.get(index) == totals:
+                continue
             try:
-                sink.save(snapshot())
+                sink.save(totals)
+                self._last_saved[index] = totals
             except Exception:  # counters are best effort; the server keeps serving
                 LOG.exception("could not save counters")
 
