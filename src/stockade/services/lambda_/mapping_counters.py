@@ -4,7 +4,9 @@
   PolledEventCount        events read successfully from the queue
   FilteredOutEventCount   events the mapping's FilterCriteria filtered out (deleted, as Lambda
                           does)
-  InvokedEventCount       events the function was invoked with (a retried event counts again)
+  InvokedEventCount       events the function was invoked with, throttled attempts included
+                          (as Lambda's: an event that fails or is throttled counts again each
+                          time it is retried)
   FailedInvokeEventCount  events Lambda tried to invoke the function with that failed: a
                           function error, a throttle, a deleted function, or an item a
                           ReportBatchItemFailures answer named (or a malformed answer's whole
