@@ -53,6 +53,11 @@ def test_every_operator_command_is_audited_as_the_operator(tmp_path: Path) -> No
         (("compliance", "disable", "lambda-dlq-check"), "DisableComplianceRule"),
         (("config", "history", "no-such-function"), "GetConfigurationHistory"),
         (("stats", "no-such-function"), "GetFunctionStats"),
+        (
+            ("stats", "--event-source-mapping", "6f1c2a9e-0000-4000-8000-000000000001"),
+            "GetEventSourceMappingStats",
+        ),
+        (("stats", "--rule", "no-such-rule"), "GetRuleStats"),
         (("audit", "export-public-key", "--output", str(key_file)), "GetAuditDigestPublicKey"),
         (("audit", "verify", "--public-key", str(key_file)), "RecordTrailVerification"),
     ]
@@ -61,7 +66,10 @@ def test_every_operator_command_is_audited_as_the_operator(tmp_path: Path) -> No
         for args, _ in commands:
             done = stockade(data_dir, *args)
             outputs[args] = done
-            if args[:2] != ("config", "history"):  # refused: no such function (recorded too)
+            # Refused (recorded too): no such function, no counters of such a mapping or rule.
+            refused = args[:2] in (("config", "history"), ("stats", "--event-source-mapping"),
+                                   ("stats", "--rule"))  # fmt: skip
+            if not refused:
                 assert done.returncode == 0, (args, done.stderr)
         records = {record["eventName"]: record for record in operator_records(server)}
         assert set(records) == {name for _, name in commands}
@@ -74,7 +82,8 @@ def test_every_operator_command_is_audited_as_the_operator(tmp_path: Path) -> No
         written = records["CreateAccount"]["responseElements"]
         assert written["AccountId"] == created["account_id"]
         assert written["SecretAccessKey"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
-        assert records["GetConfigurationHistory"]["errorCode"] == "ResourceNotFoundException"
+        for failed in ("GetConfigurationHistory", "GetEventSourceMappingStats", "GetRuleStats"):
+            assert records[failed]["errorCode"] == "ResourceNotFoundException"
         webhook = records["PutComplianceWebhook"]
         assert "token=abc" not in json.dumps(webhook)
         put_webhook = outputs[commands[4][0]].stdout

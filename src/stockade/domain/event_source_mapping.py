@@ -63,6 +63,7 @@ class EventSourceMapping:
     # (base64 ciphertext under that key; None when there are no filters).
     kms_key_arn: str | None = None
     sealed_filters: str | None = None
+    metrics: tuple[str, ...] | None = None  # MetricsConfig.Metrics, as given (None: not given)
 
     @property
     def queue_account(self) -> str:

@@ -26,6 +26,8 @@ OPERATIONS: dict[str, tuple[str | None, str | None]] = {
     "GetFunctionStats": ("GetFunctionStatsRequest", "GetFunctionStatsResponse"),
     "GetAuditDigestPublicKey": ("GetAuditDigestPublicKeyRequest", "GetAuditDigestPublicKeyResponse"),
     "RecordTrailVerification": ("RecordTrailVerificationRequest", "RecordTrailVerificationResponse"),
+    "GetEventSourceMappingStats": ("GetEventSourceMappingStatsRequest", "GetEventSourceMappingStatsResponse"),
+    "GetRuleStats": ("GetRuleStatsRequest", "GetRuleStatsResponse"),
 }
 """Operation name -> (input shape, output shape), as the model names them."""
 
@@ -93,6 +95,14 @@ class GetConfigurationHistoryResponse(TypedDict, total=False):
     Items: ReadOnly[object]
 
 
+class GetEventSourceMappingStatsRequest(TypedDict, total=False):
+    UUID: ReadOnly[Required[str]]
+
+
+class GetEventSourceMappingStatsResponse(TypedDict, total=False):
+    Counters: ReadOnly[object]
+
+
 class GetFunctionStatsRequest(TypedDict, total=False):
     AccountId: ReadOnly[str]
     FunctionName: ReadOnly[Required[str]]
@@ -100,6 +110,16 @@ class GetFunctionStatsRequest(TypedDict, total=False):
 
 class GetFunctionStatsResponse(TypedDict, total=False):
     Versions: ReadOnly[object]
+
+
+class GetRuleStatsRequest(TypedDict, total=False):
+    AccountId: ReadOnly[str]
+    Name: ReadOnly[Required[str]]
+    EventBusName: ReadOnly[str]
+
+
+class GetRuleStatsResponse(TypedDict, total=False):
+    Counters: ReadOnly[object]
 
 
 class ListComplianceChangesRequest(TypedDict, total=False):

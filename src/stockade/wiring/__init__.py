@@ -12,7 +12,7 @@ import platform
 import re
 import resource
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -74,6 +74,7 @@ from stockade.services.events import EventsService
 from stockade.services.events.delivery import EventDeliveries
 from stockade.services.events.own_publisher import FileCursor, OwnEventPublisher
 from stockade.services.events.put_events import EventIntake
+from stockade.services.events.rule_counters import RuleCounters, rule_counters
 from stockade.services.events.scheduler import EventScheduler
 from stockade.services.iam.service import IamService
 from stockade.services.identity import Identities
@@ -90,6 +91,7 @@ from stockade.services.lambda_.environment_keys import EnvironmentVariables
 from stockade.services.lambda_.event_source_pollers import EventSourcePollers
 from stockade.services.lambda_.event_targets import LambdaEventTargets
 from stockade.services.lambda_.function_url_lookup import find_url
+from stockade.services.lambda_.mapping_counters import MappingCounters, mapping_counters
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
 from stockade.services.signer import SignerService
@@ -99,7 +101,13 @@ from stockade.services.sqs.scope import queue_policy
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore
 from stockade.store.event_selectors import FileEventSelectorStore
-from stockade.store.function_stats import SqliteCounterStore
+from stockade.store.function_stats import (
+    MAPPING_KEYS,
+    MAPPING_TABLE,
+    RULE_KEYS,
+    RULE_TABLE,
+    SqliteCounterStore,
+)
 from stockade.store.logs import SqliteLogStore
 from stockade.store.sqlite import SqliteStore
 from stockade.store.sqlite_audit import SqliteAuditIndex
@@ -350,7 +358,16 @@ def _build(
         retry_base_delay_s=settings.async_retry_base_delay_s,
     )
     lambda_service.invoker.events = events
-    pollers = EventSourcePollers(lambda_service.invoker, queues)
+    # Counters per event source mapping and per rule, saved with the function counters.
+    mapping_store = SqliteCounterStore(
+        settings.stats_database, MappingCounters, MAPPING_TABLE, MAPPING_KEYS, prune=True
+    )
+    rule_store = SqliteCounterStore(
+        settings.stats_database, RuleCounters, RULE_TABLE, RULE_KEYS, prune=True
+    )
+    per_mapping = mapping_counters(mapping_store.load())
+    per_rule = rule_counters(rule_store.load())
+    pollers = EventSourcePollers(lambda_service.invoker, queues, per_mapping)
     deliveries = EventDeliveries(
         store,
         queues,
@@ -358,7 +375,13 @@ def _build(
         settings.region,
         functools.partial(queue_policy, queues, settings.region),
         clock,
+        per_rule,
     )
+    saved_counters: list[_SavedCounters] = [
+        (counters.snapshot, counter_store),
+        (per_mapping.snapshot, mapping_store),
+        (per_rule.snapshot, rule_store),
+    ]
     scheduler = EventScheduler(store, queues, clock, settings.region)
     lambda_service.invoker.recursion.log_sink = logs  # stopped loops are logged there
     webhooks = WebhookDeliveries(store, UrllibPoster(), clock, _WEBHOOK_RETRY_BASE_DELAY_S)
@@ -379,7 +402,7 @@ def _build(
     channel = OperatorChannel(
         settings.data_dir, kernel, operator_endpoint(), clock, AccountId(account_id)
     )
-    lifecycle = _Lifecycle(pool, counters, counter_store, lambda_service, events, kms, trail,
+    lifecycle = _Lifecycle(pool, saved_counters, lambda_service, events, kms, trail,
                            settings.audit_period_s, webhooks, compliance, channel,
                            pollers, deliveries, scheduler, own_events)  # fmt: skip
     app = StockadeApp(
@@ -496,14 +519,17 @@ def _dead_letter_attributes(values: Mapping[str, str]) -> bytes:
     return sqs_attributes.encode(typed, "lambda.amazonaws.com", None)
 
 
+# Counters and where they are saved: a snapshot of the totals, and the sink that keeps them.
+_SavedCounters = tuple[Callable[[], Mapping[Any, Any]], SqliteCounterStore]
+
+
 class _Lifecycle:
     """What starts with the event loop and stops with it: the pool and the counter saver."""
 
     def __init__(
         self,
         pool: EnvironmentPool,
-        counters: InvocationCounters,
-        sink: SqliteCounterStore,
+        saved_counters: Sequence[_SavedCounters],
         lambda_service: LambdaService,
         events: AsyncInvocations,
         kms: KmsService,
@@ -517,7 +543,8 @@ class _Lifecycle:
         scheduler: EventScheduler,
         own_events: OwnEventPublisher,
     ) -> None:
-        self._pool, self._counters, self._sink = pool, counters, sink
+        self._pool, self._saved_counters = pool, tuple(saved_counters)
+        self._last_saved: dict[int, Mapping[Any, Any]] = {}
         self._pollers = pollers
         self._deliveries = deliveries
         self._delivery: asyncio.Task[None] | None = None
@@ -579,7 +606,20 @@ class _Lifecycle:
         if self._poller is not None:
             self._poller.cancel()
         await self._pool.close()
-        self._sink.save(self._counters.snapshot())
+        self._save_counters()
+
+    def _save_counters(self) -> None:
+        """Every kind of counter, each through its sink (one failing does not stop the rest);
+        totals unchanged since the last save are not written again."""
+        for index, (snapshot, sink) in enumerate(self._saved_counters):
+            totals = snapshot()
+            if self._last_saved.get(index) == totals:
+                continue
+            try:
+                sink.save(totals)
+                self._last_saved[index] = totals
+            except Exception:  # counters are best effort; the server keeps serving
+                LOG.exception("could not save counters")
 
     async def _roll_audit_forever(self) -> None:
         while True:
@@ -624,10 +664,7 @@ class _Lifecycle:
     async def _save_forever(self) -> None:
         while True:
             await asyncio.sleep(_COUNTER_SAVE_INTERVAL_S)
-            try:
-                await asyncio.to_thread(self._sink.save, self._counters.snapshot())
-            except Exception:  # counters are best effort; the server keeps serving
-                LOG.exception("could not save function counters")
+            await asyncio.to_thread(self._save_counters)
 
 
 def _sandbox_backend(

@@ -31,7 +31,11 @@ from stockade.private_files import restrict_umask
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.services.identity import Identities
 from stockade.services.operator import SERVICE, OperatorDeps, OperatorService, model_text
-from stockade.store.function_stats import read_counters
+from stockade.store.function_stats import (
+    read_counters,
+    read_mapping_counters,
+    read_rule_counters,
+)
 from stockade.store.ports import Store
 from stockade.types import AccountId, RequestId, RequestIds
 
@@ -50,6 +54,14 @@ class _SavedCounters:
         if not self.path.exists():
             return []
         return read_counters(self.path, account_id, function_name)
+
+    def mapping(self, uuid: str) -> dict[str, Any] | None:
+        return read_mapping_counters(self.path, uuid) if self.path.exists() else None
+
+    def rule(self, account_id: str, bus: str, name: str) -> dict[str, Any] | None:
+        if not self.path.exists():
+            return None
+        return read_rule_counters(self.path, account_id, bus, name)
 
 
 def operator_service(

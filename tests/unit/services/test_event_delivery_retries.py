@@ -25,6 +25,7 @@ from stockade.policy import AttachedPolicy
 from stockade.services.events import retries
 from stockade.services.events.delivery import EventDeliveries
 from stockade.services.events.put_events import QueuedEvent, delivery_queue
+from stockade.services.events.rule_counters import RuleCounters
 from stockade.services.sqs import message_attributes
 from stockade.services.sqs.scope import queue_policy
 from stockade.store.artifacts import UnsealedBlobs
@@ -170,6 +171,10 @@ def test_a_failing_target_is_retried_alone_and_gets_the_event_once_it_recovers(
     assert [e["id"] for e, _ in drain(queues, first)] == ["e-1"]
     assert drain(queues, second) == []  # the retries were for the failing target alone
     assert drain(queues, dlq) == []
+    # A delivery being retried is an invocation once it ends (EventBridge's metrics).
+    assert delivering.counters.snapshot()[(ACCOUNT, "default", "orders")] == RuleCounters(
+        matched_events=1, triggered_rules=1, invocations=2, retry_invocation_attempts=2
+    )
 
 
 def test_retries_stop_at_maximum_retry_attempts_and_the_dead_letter_queue_says_so(
@@ -197,6 +202,10 @@ def test_retries_stop_at_maximum_retry_attempts_and_the_dead_letter_queue_says_s
         "RETRY_ATTEMPTS": "2",
         "EXHAUSTED_RETRY_CONDITION": "MaximumRetryAttempts",
     }
+    assert delivering.counters.snapshot()[(ACCOUNT, "default", "orders")] == RuleCounters(
+        matched_events=1, triggered_rules=1, invocations=1, failed_invocations=1,
+        invocations_sent_to_dlq=1, retry_invocation_attempts=2,
+    )  # fmt: skip
 
 
 def test_retries_stop_at_maximum_event_age(

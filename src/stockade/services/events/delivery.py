@@ -24,6 +24,8 @@ event, so a function -> bus -> same function loop is stopped by the recursion gu
 from __future__ import annotations
 
 import asyncio
+import collections
+import enum
 import functools
 import json
 import logging
@@ -43,6 +45,8 @@ from stockade.policy import AttachedPolicy, AuthorizationRequest, PolicySet, Req
 from stockade.services.events import retries
 from stockade.services.events.names import rule_arn
 from stockade.services.events.put_events import DELIVERY_PREFIX, QueuedEvent
+from stockade.services.events.rule_counters import RuleCounters, RuleKey
+from stockade.services.keyed_counters import KeyedCounters
 from stockade.services.sqs import message_attributes
 from stockade.store.ports import Store
 from stockade.store.queue_ports import (
@@ -76,6 +80,16 @@ class LambdaTargets(Protocol):
     def function_policy(self, function_arn: str) -> AttachedPolicy | None: ...
 
 
+class _Outcome(enum.Enum):
+    """What became of one target's delivery of one event."""
+
+    DELIVERED = "delivered"
+    RETRIED = "retried"  # failed for now: queued again for later
+    DEAD_LETTERED = "dead-lettered"  # failed for good; the dead-letter queue took it
+    NOT_DEAD_LETTERED = "not-dead-lettered"  # failed for good; its dead-letter queue is gone
+    DROPPED = "dropped"  # failed for good, and the target has no dead-letter queue
+
+
 class DeliveryFailed(Exception):
     """A target that did not take the event: for good (its dead-letter queue gets it) or, if
     `retriable`, for now (tried again as its retry policy allows)."""
@@ -96,8 +110,10 @@ class EventDeliveries:
         region: str,
         queue_policy: Callable[[QueueId], AttachedPolicy | None],
         clock: Clock,
+        counters: KeyedCounters[RuleKey, RuleCounters] | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
+        self._counters = counters or KeyedCounters(RuleCounters)
         self._store = store
         self._queues = queues
         self._functions = functions
@@ -135,42 +151,74 @@ class EventDeliveries:
         self._stopping = True
 
     def _delivery_queues(self) -> list[QueueId]:
+        self.prune_counters()  # off the delivery path, once a listing round
         return self._queues.list_queues(None, DELIVERY_PREFIX)
+
+    @property
+    def counters(self) -> KeyedCounters[RuleKey, RuleCounters]:
+        return self._counters
+
+    def prune_counters(self) -> None:
+        """Forget the counters of rules that no longer exist (deleted, or their bus was)."""
+        counted = list(self._counters.snapshot())
+        if not counted:
+            return
+        with self._store.read() as tx:
+            kept = [k for k in counted if tx.events.get_rule(AccountId(k[0]), k[1], k[2])]
+        self._counters.retain(kept)
 
     async def deliver(self, message: ReceivedMessage) -> None:
         queued = QueuedEvent.decode(message.body)
         account = AccountId(message.queue_id.account_id)
         rules = await asyncio.to_thread(self._matching_rules, account, queued)
+        retry = queued.target is not None
         for rule in rules:
             arn = rule_arn(self._region, account, rule.bus, rule.name)
+            tally = collections.Counter[_Outcome]()
             for target in rule.targets:
-                if queued.target is not None and target.target_id != queued.target:
+                if retry and target.target_id != queued.target:
                     continue  # a retry is for one target alone
                 try:
                     await self._to_target(account, arn, rule, target, queued)
+                    outcome = _Outcome.DELIVERED
                 except DeliveryFailed as failure:
-                    await self._failed(message.queue_id, arn, rule, target, queued, failure)
+                    outcome = await self._failed(message.queue_id, arn, rule, target, queued,
+                                                 failure)  # fmt: skip
+                tally[outcome] += 1
+            # One addition per rule and event (rule_counters.py names AWS's metrics). A retry
+            # is counted as an invocation only once it succeeds or fails for good.
+            failed = tally[_Outcome.DEAD_LETTERED] + tally[_Outcome.NOT_DEAD_LETTERED] + tally[
+                _Outcome.DROPPED]  # fmt: skip
+            self._counters.add(
+                (account, rule.bus, rule.name),
+                matched_events=int(queued.rule is None),  # a schedule's fire matches no event
+                triggered_rules=int(not retry),
+                invocations=tally[_Outcome.DELIVERED] + failed,
+                failed_invocations=failed,
+                invocations_sent_to_dlq=tally[_Outcome.DEAD_LETTERED],
+                invocations_failed_to_be_sent_to_dlq=tally[_Outcome.NOT_DEAD_LETTERED],
+                retry_invocation_attempts=sum(tally.values()) if retry else 0,
+            )
         await self._queues.ack_async(message.queue_id, message.receipt_handle)
 
     async def _failed(
         self, queue: QueueId, arn: str, rule: Rule, target: RuleTarget, queued: QueuedEvent,
         failure: DeliveryFailed,
-    ) -> None:  # fmt: skip
+    ) -> _Outcome:  # fmt: skip
         if not failure.retriable:
-            await self._dead_letter(target, arn, queued, failure, None)
-            return
+            return await self._dead_letter(target, arn, queued, failure, None)
         now = self._clock.now()
         first = now if queued.first_attempt is None else datetime.fromisoformat(
             queued.first_attempt)  # fmt: skip
         step = retries.after_failure(target.retry, queued.retries, first, now, self._jitter)
         if isinstance(step, retries.GiveUp):
-            await self._dead_letter(target, arn, queued, failure, step.condition)
-            return
+            return await self._dead_letter(target, arn, queued, failure, step.condition)
         again = QueuedEvent(queued.bus, queued.event, queued.trace, rule.name, target.target_id,
                             queued.retries + 1, first.isoformat())  # fmt: skip
         # Queued before this event is acknowledged: a crash in between delivers it twice,
         # never not at all.
         await self._queues.send_async(queue, [OutgoingMessage(again.encode(), b"", step.delay_s)])
+        return _Outcome.RETRIED
 
     def _matching_rules(self, account: AccountId, queued: QueuedEvent) -> list[Rule]:
         if queued.rule is not None:  # a schedule's event or a retry: that rule alone, if enabled
@@ -261,15 +309,15 @@ class EventDeliveries:
     async def _dead_letter(
         self, target: RuleTarget, arn: str, queued: QueuedEvent, failure: DeliveryFailed,
         exhausted: str | None,
-    ) -> None:  # fmt: skip
+    ) -> _Outcome:  # fmt: skip
         if target.dead_letter_arn is None:
             LOG.info("an event was not delivered to a target and has no dead-letter queue: %s",
                      failure.code)  # fmt: skip
-            return
+            return _Outcome.DROPPED
         queue = _queue_of(target.dead_letter_arn)
         if self._queues.get_queue(queue) is None:
             LOG.info("an event's dead-letter queue does not exist")
-            return
+            return _Outcome.NOT_DEAD_LETTERED
         # AWS's dead-letter messages carry the event and why it was not delivered.
         body = json.dumps(queued.event, separators=(",", ":")).encode()
         why = {
@@ -282,6 +330,7 @@ class EventDeliveries:
         if exhausted is not None:  # AWS names the limit only when one ended the retries
             why["EXHAUSTED_RETRY_CONDITION"] = exhausted
         await self._queues.send_async(queue, [OutgoingMessage(body, _attributes(why), None)])
+        return _Outcome.DEAD_LETTERED
 
 
 def _target_input(target: RuleTarget, event: Mapping[str, Any], arn: str, rule_name: str) -> bytes:

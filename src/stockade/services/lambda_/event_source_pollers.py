@@ -37,6 +37,7 @@ from stockade.domain.function import Function, FunctionVersion
 from stockade.domain.sqs_filtering import keeps
 from stockade.domain.trace import CallerTrace, TraceContext
 from stockade.sandbox import InvocationResult
+from stockade.services.keyed_counters import KeyedCounters
 from stockade.services.lambda_ import names
 from stockade.services.lambda_.errors import (
     ResourceNotFoundError,
@@ -46,6 +47,7 @@ from stockade.services.lambda_.errors import (
 from stockade.services.lambda_.esm_criteria import KEY_RETRY_S, SealedCriteria
 from stockade.services.lambda_.invoke import Invoker
 from stockade.services.lambda_.invoke_target import invoke_target
+from stockade.services.lambda_.mapping_counters import MappingCounters, MappingKey
 from stockade.services.lambda_.sqs_records import record
 from stockade.services.sqs.message_attributes import host_trace
 from stockade.store.queue_ports import (
@@ -84,9 +86,15 @@ class _Settings:
 
 
 class EventSourcePollers:
-    def __init__(self, invoker: Invoker, queues: QueueEngine) -> None:
+    def __init__(
+        self,
+        invoker: Invoker,
+        queues: QueueEngine,
+        counters: KeyedCounters[MappingKey, MappingCounters] | None = None,
+    ) -> None:
         self._invoker = invoker
         self._queues = queues
+        self._counters = counters or KeyedCounters(MappingCounters)
         self._running: dict[str, tuple[_Settings, asyncio.Task[None]]] = {}
         self._finishing: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -103,6 +111,7 @@ class EventSourcePollers:
     async def supervise(self) -> None:
         """One round: settle states, start, restart and stop pollers."""
         mappings = await asyncio.to_thread(self._settle_all)
+        self._counters.retain((m.uuid,) for m in mappings)  # a deleted mapping's go away
         wanted = {m.uuid: m for m in mappings if m.polls}
         for uuid, (settings, task) in list(self._running.items()):
             mapping = wanted.get(uuid)
@@ -169,6 +178,10 @@ class EventSourcePollers:
     def queues(self) -> QueueEngine:
         return self._queues
 
+    @property
+    def counters(self) -> KeyedCounters[MappingKey, MappingCounters]:
+        return self._counters
+
 
 class _Poller:
     """One mapping's polling loop; up to its concurrency of batches run at once."""
@@ -184,6 +197,10 @@ class _Poller:
         region = owner.invoker.deps.region
         self._target = names.target_of_arn(mapping.function_arn, region)
         self._region = region
+        self._key: MappingKey = (mapping.uuid,)
+
+    def _count(self, **deltas: int) -> None:
+        self._owner.counters.add(self._key, **deltas)
 
     async def run(self) -> None:
         try:
@@ -227,6 +244,7 @@ class _Poller:
             if not received:
                 break
             kept, unmatched = self._filtered(received)
+            self._count(polled_event_count=len(received), filtered_out_event_count=len(unmatched))
             if unmatched:
                 await self._delete(unmatched)
             overflow: list[ReceivedMessage] = []
@@ -259,8 +277,8 @@ class _Poller:
         try:
             failed = await self._invoke(batch)
             done = [m for m in batch if m.message_id not in failed]
-            if done:
-                await self._delete(done)
+            deleted = await self._delete(done) if done else 0
+            self._count(failed_invoke_event_count=len(failed), deleted_event_count=deleted)
         except asyncio.CancelledError:
             raise
         except Exception:  # the batch returns to the queue after its visibility timeout
@@ -287,6 +305,7 @@ class _Poller:
         records = [record(m, self._mapping.event_source_arn, self._region) for m in batch]
         payload = json.dumps({"Records": records}).encode()
         reserved_total = invoker.gate.reserved_total(deps.store, self._target.account_id)
+        self._count(invoked_event_count=len(batch))
         try:
             result = await invoker.execute(
                 self._target.arn, version, function, reserved_total, payload, trace=trace
@@ -334,12 +353,16 @@ class _Poller:
             await queues.send_async(redrive.dead_letter_queue, moved)
         await self._delete(messages)
 
-    async def _delete(self, messages: Sequence[ReceivedMessage]) -> None:
+    async def _delete(self, messages: Sequence[ReceivedMessage]) -> int:
+        """How many were deleted."""
         handles = [m.receipt_handle for m in messages]
         outcomes = await asyncio.to_thread(self._owner.queues.delete_batch, self._queue, handles)
+        deleted = len(outcomes)
         for outcome in outcomes:
             if isinstance(outcome, QueueEngineError):  # expired handle: it will come again
+                deleted -= 1
                 LOG.info("a processed message could not be deleted: %s", type(outcome).__name__)
+        return deleted
 
     async def _release(self, messages: Sequence[ReceivedMessage]) -> None:
         entries = [(m.receipt_handle, 0) for m in messages]

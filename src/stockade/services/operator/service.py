@@ -49,6 +49,14 @@ class CounterReader(Protocol):
         """A function's saved counters, one row per version."""
         ...
 
+    def mapping(self, uuid: str) -> dict[str, Any] | None:
+        """An event source mapping's saved counters (None: none saved)."""
+        ...
+
+    def rule(self, account_id: str, bus: str, name: str) -> dict[str, Any] | None:
+        """A rule's saved counters (None: none saved)."""
+        ...
+
 
 @dataclass(frozen=True)
 class OperatorDeps:
@@ -77,6 +85,7 @@ class OperatorService:
                 operation("ListComplianceChanges", self.list_compliance_changes, _needs, READ),
                 operation("GetConfigurationHistory", self.get_configuration_history, _needs, READ),
                 operation("GetFunctionStats", self.get_function_stats, _needs, READ),
+                *self._trigger_stats_operations(),
                 operation(
                     "GetAuditDigestPublicKey", self.get_audit_digest_public_key, _needs, READ
                 ),
@@ -203,6 +212,35 @@ class OperatorService:
     ) -> shapes.GetFunctionStatsResponse:
         rows = self._deps.counters.read(self._account(request), request["FunctionName"])
         return {"Versions": rows}
+
+    def _trigger_stats_operations(self) -> list[Any]:
+        return [
+            operation("GetEventSourceMappingStats", self.get_mapping_stats, _needs, READ),
+            operation("GetRuleStats", self.get_rule_stats, _needs, READ),
+        ]
+
+    def get_mapping_stats(
+        self, ctx: RequestContext, request: shapes.GetEventSourceMappingStatsRequest
+    ) -> shapes.GetEventSourceMappingStatsResponse:
+        found = self._deps.counters.mapping(request["UUID"])
+        if found is None:
+            raise ResourceNotFoundError(
+                f"No counters saved for event source mapping {request['UUID']} (it has not"
+                " polled yet, or does not exist)."
+            )
+        return {"Counters": found}
+
+    def get_rule_stats(
+        self, ctx: RequestContext, request: shapes.GetRuleStatsRequest
+    ) -> shapes.GetRuleStatsResponse:
+        bus = request.get("EventBusName", "default")
+        found = self._deps.counters.rule(self._account(request), bus, request["Name"])
+        if found is None:
+            raise ResourceNotFoundError(
+                f"No counters saved for rule {request['Name']} on event bus {bus} (it has not"
+                " run yet, or does not exist)."
+            )
+        return {"Counters": found}
 
     # -- the audit trail ---------------------------------------------------------------------
     def get_audit_digest_public_key(
