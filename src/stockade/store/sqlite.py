@@ -39,6 +39,7 @@ from stockade.store.sqlite_lambda import (
     Versions,
 )
 from stockade.store.sqlite_network import Networks
+from stockade.store.sqlite_parameters import ParameterRows
 from stockade.store.sqlite_schema import MIGRATIONS
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
 from stockade.types import Sha256Hex
@@ -287,3 +288,7 @@ class SqliteTransaction:
     @cached_property
     def events(self) -> EventRows:
         return EventRows(self.conn, self._codec)
+
+    @cached_property
+    def parameters(self) -> ParameterRows:
+        return ParameterRows(self.conn, self._codec)
