@@ -3,30 +3,28 @@ the internal one, a 500 fault; AccessDeniedException and ValidationException are
 common errors, which Systems Manager answers too).
 
 ApiError
-└── SsmError
-    ├── ParameterNotFoundError                 ParameterNotFound
-    ├── ParameterAlreadyExistsError            ParameterAlreadyExists
-    ├── ParameterVersionNotFoundError          ParameterVersionNotFound
-    ├── ParameterVersionLabelLimitError        ParameterVersionLabelLimitExceeded
-    ├── ParameterMaxVersionLimitError          ParameterMaxVersionLimitExceeded
-    ├── HierarchyLevelLimitError               HierarchyLevelLimitExceededException
-    ├── HierarchyTypeMismatchError             HierarchyTypeMismatchException
-    ├── InvalidAllowedPatternError             InvalidAllowedPatternException
-    ├── ParameterPatternMismatchError          ParameterPatternMismatchException
-    ├── UnsupportedParameterTypeError          UnsupportedParameterType
-    ├── InvalidPolicyTypeError                 InvalidPolicyTypeException
-    ├── InvalidKeyIdError                      InvalidKeyId
-    ├── InvalidFilterKeyError                  InvalidFilterKey
-    ├── InvalidFilterOptionError               InvalidFilterOption
-    ├── InvalidFilterValueError                InvalidFilterValue
-    ├── InvalidNextTokenError                  InvalidNextToken
-    ├── InvalidResourceIdError                 InvalidResourceId
-    ├── InvalidResourceTypeError               InvalidResourceType
-    ├── TooManyTagsError                       TooManyTagsError
-    ├── TooManyUpdatesError                    TooManyUpdates (a concurrent change won)
-    ├── ValidationError                        ValidationException
-    ├── AccessDeniedError                      403 AccessDeniedException
-    └── InternalServerError                    500 InternalServerError
+└── SsmError                                   500 InternalServerError (a fault)
+    ├── InternalServerError
+    └── _Refused                               the caller's faults: 400 unless noted
+        ├── ParameterNotFoundError                 ParameterNotFound
+        ├── ParameterAlreadyExistsError            ParameterAlreadyExists
+        ├── ParameterVersionNotFoundError          ParameterVersionNotFound
+        ├── ParameterVersionLabelLimitError        ParameterVersionLabelLimitExceeded
+        ├── ParameterMaxVersionLimitError          ParameterMaxVersionLimitExceeded
+        ├── HierarchyLevelLimitError               HierarchyLevelLimitExceededException
+        ├── InvalidAllowedPatternError             InvalidAllowedPatternException
+        ├── ParameterPatternMismatchError          ParameterPatternMismatchException
+        ├── InvalidPolicyTypeError                 InvalidPolicyTypeException
+        ├── InvalidKeyIdError                      InvalidKeyId
+        ├── InvalidFilterKeyError                  InvalidFilterKey
+        ├── InvalidFilterOptionError               InvalidFilterOption
+        ├── InvalidFilterValueError                InvalidFilterValue
+        ├── InvalidNextTokenError                  InvalidNextToken
+        ├── InvalidResourceIdError                 InvalidResourceId
+        ├── TooManyTagsError                       TooManyTagsError
+        ├── TooManyUpdatesError                    TooManyUpdates (a concurrent change won)
+        ├── AccessDeniedError                      403 AccessDeniedException
+        └── ValidationError                        ValidationException
 """
 
 from __future__ import annotations
@@ -35,92 +33,88 @@ from stockade.errors import ApiError
 
 
 class SsmError(ApiError):
-    code = "InternalServerError"
+    code = "InternalServerError"  # every subclass names its own
+    http_status = 500
+    sender_fault = False
+
+
+class _Refused(SsmError):
+    """The caller's fault (400)."""
+
+    code = "ValidationException"
     http_status = 400
     sender_fault = True
 
 
-class ParameterNotFoundError(SsmError):
+class ParameterNotFoundError(_Refused):
     code = "ParameterNotFound"
 
 
-class ParameterAlreadyExistsError(SsmError):
+class ParameterAlreadyExistsError(_Refused):
     code = "ParameterAlreadyExists"
 
 
-class ParameterVersionNotFoundError(SsmError):
+class ParameterVersionNotFoundError(_Refused):
     code = "ParameterVersionNotFound"
 
 
-class ParameterVersionLabelLimitError(SsmError):
+class ParameterVersionLabelLimitError(_Refused):
     code = "ParameterVersionLabelLimitExceeded"
 
 
-class ParameterMaxVersionLimitError(SsmError):
+class ParameterMaxVersionLimitError(_Refused):
     code = "ParameterMaxVersionLimitExceeded"
 
 
-class HierarchyLevelLimitError(SsmError):
+class HierarchyLevelLimitError(_Refused):
     code = "HierarchyLevelLimitExceededException"
 
 
-class HierarchyTypeMismatchError(SsmError):
-    code = "HierarchyTypeMismatchException"
-
-
-class InvalidAllowedPatternError(SsmError):
+class InvalidAllowedPatternError(_Refused):
     code = "InvalidAllowedPatternException"
 
 
-class ParameterPatternMismatchError(SsmError):
+class ParameterPatternMismatchError(_Refused):
     code = "ParameterPatternMismatchException"
 
 
-class UnsupportedParameterTypeError(SsmError):
-    code = "UnsupportedParameterType"
-
-
-class InvalidPolicyTypeError(SsmError):
+class InvalidPolicyTypeError(_Refused):
     code = "InvalidPolicyTypeException"
 
 
-class InvalidKeyIdError(SsmError):
+class InvalidKeyIdError(_Refused):
     code = "InvalidKeyId"
 
 
-class InvalidFilterKeyError(SsmError):
+class InvalidFilterKeyError(_Refused):
     code = "InvalidFilterKey"
 
 
-class InvalidFilterOptionError(SsmError):
+class InvalidFilterOptionError(_Refused):
     code = "InvalidFilterOption"
 
 
-class InvalidFilterValueError(SsmError):
+class InvalidFilterValueError(_Refused):
     code = "InvalidFilterValue"
 
 
-class InvalidNextTokenError(SsmError):
+class InvalidNextTokenError(_Refused):
     code = "InvalidNextToken"
 
 
-class InvalidResourceIdError(SsmError):
+class InvalidResourceIdError(_Refused):
     code = "InvalidResourceId"
 
 
-class InvalidResourceTypeError(SsmError):
-    code = "InvalidResourceType"
-
-
-class TooManyTagsError(SsmError):
+class TooManyTagsError(_Refused):
     code = "TooManyTagsError"
 
 
-class ValidationError(SsmError):
+class ValidationError(_Refused):
     code = "ValidationException"
 
 
-class AccessDeniedError(SsmError):
+class AccessDeniedError(_Refused):
     code = "AccessDeniedException"
     http_status = 403
 
@@ -142,5 +136,5 @@ def no_version(version: int | str, name: str) -> ParameterVersionNotFoundError:
     )
 
 
-class TooManyUpdatesError(SsmError):
+class TooManyUpdatesError(_Refused):
     code = "TooManyUpdates"
