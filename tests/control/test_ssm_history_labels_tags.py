@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from stockade.types import AccountId
 from tests.control.ssm_support import error_of, fresh
 from tests.support.inprocess import InProcessServer
 
@@ -155,7 +156,9 @@ def test_a_parameter_holds_at_most_fifty_tags(ssm: Any) -> None:
 def _history(server: InProcessServer, name: str) -> list[dict[str, Any]]:
     assert server.built is not None
     with server.built.store.read() as tx:
-        items = tx.configuration_items.history(server.account_id, name, "AWS::SSM::Parameter")
+        items = tx.configuration_items.history(
+            AccountId(server.account_id), name, "AWS::SSM::Parameter"
+        )
     return [{"status": i.status.value, "state": i.state_id, **i.configuration} for i in items]
 
 
