@@ -325,3 +325,9 @@ def test_the_hundred_and_first_version_drops_the_oldest_unless_labelled(ssm: Any
         " try again.",
     )
     assert ssm.get_parameter(Name=name)["Parameter"]["Version"] == 101
+
+
+def test_a_key_is_for_secure_strings_only(ssm: Any) -> None:
+    with pytest.raises(ClientError) as caught:
+        ssm.put_parameter(Name=fresh() + "/k", Value="x", Type="String", KeyId="alias/aws/ssm")
+    assert error_of(caught)[0] == "ValidationException"

@@ -207,3 +207,9 @@ def test_describe_pages_through_everything(ssm: Any) -> None:
     found, pages = every_page(ssm.describe_parameters, ParameterFilters=filters, MaxResults=5)
     assert names(found) == [f"{base}/m{i:02d}" for i in range(12)]
     assert pages == 3
+
+
+def test_describe_shared_finds_nothing_shared(ssm: Any, tree: str) -> None:
+    # No parameter of another account is shared with this one (RAM is not served).
+    assert ssm.describe_parameters(Shared=True)["Parameters"] == []
+    assert ssm.describe_parameters(MaxResults=50)["Parameters"] != []

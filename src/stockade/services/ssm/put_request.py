@@ -95,6 +95,7 @@ class PutRequest:
         if pattern is not None:
             check_pattern(pattern, value)
         key_id = request.get("KeyId")
+        # Parameter Store honours KeyId for SecureString only (the wording here is ours).
         if key_id is not None and kind is not None and kind != ParameterType.SECURE_STRING.value:
             raise ValidationError("KeyId is required for SecureString type parameter only.")
         return cls(

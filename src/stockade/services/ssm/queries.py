@@ -105,6 +105,8 @@ class Queries:
         self, ctx: RequestContext, request: Mapping[str, Any]
     ) -> dict[str, Any]:
         keep = matching(describe_filters(request))
+        if request.get("Shared"):  # parameters shared by other accounts: none are, here
+            return {"Parameters": []}
         limit = int(request.get("MaxResults", DESCRIBE_DEFAULT))
         after = token_after(request.get("NextToken"), "describe")
         account = AccountId(ctx.principal.account_id)
