@@ -5,6 +5,7 @@ base64, while running and after a clean shutdown).
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from tests.integration.test_aws_cli import aws, aws_error
 from tests.integration.test_encryption_at_rest import scan
+from tests.integration.test_execution_roles import LAMBDA_TRUST, create, make_role, unique
 from tests.support.server import RunningServer, running_server
 
 pytestmark = pytest.mark.integration
@@ -81,6 +83,40 @@ def test_parameters_with_the_aws_cli(server: RunningServer) -> None:
     stderr = aws_error(server, "ssm", "delete-parameter", "--name", f"{base}/db/host",
                        "--endpoint-url", server.url)  # fmt: skip
     assert "ParameterNotFound" in stderr
+
+
+READER = """
+import boto3
+from botocore.exceptions import ClientError
+
+def handler(event, context):
+    ssm = boto3.client("ssm")
+    try:
+        got = ssm.get_parameter(Name=event["name"], WithDecryption=True)
+        return {"value": got["Parameter"]["Value"]}
+    except ClientError as e:
+        return {"error": e.response["Error"]["Code"]}
+"""
+
+
+def test_a_function_reads_a_secure_string_under_its_execution_role(server: RunningServer) -> None:
+    ssm, lam = server.client("ssm"), server.client("lambda")
+    name = f"/fn/{uuid.uuid4().hex[:8]}/db-password"
+    ssm.put_parameter(Name=name, Value="from-inside", Type="SecureString")
+    arn = f"arn:aws:ssm:{server.region}:{server.account_id}:parameter{name}"
+    allowed = make_role(server, LAMBDA_TRUST, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": arn}]})  # fmt: skip
+    bare = make_role(server, LAMBDA_TRUST, None)
+    answers = {}
+    for label, role in (("allowed", allowed), ("bare", bare)):
+        function = unique(f"reader-{label}")
+        create(server, function, role, READER)
+        lam.get_waiter("function_active_v2").wait(FunctionName=function)
+        reply = lam.invoke(FunctionName=function, Payload=json.dumps({"name": name}))
+        answers[label] = json.loads(reply["Payload"].read())
+    # Under aws/ssm the role needs ssm:GetParameter only; without it: denied.
+    assert answers == {"allowed": {"value": "from-inside"},
+                       "bare": {"error": "AccessDeniedException"}}  # fmt: skip
 
 
 def test_no_secure_string_reaches_disk_logs_or_audit(tmp_path: Path) -> None:
