@@ -118,6 +118,11 @@ def test_a_missing_parameter_is_not_found(ssm: Any) -> None:
     with pytest.raises(ClientError) as caught:
         ssm.get_parameter(Name="/nowhere/at-all")
     assert error_of(caught) == ("ParameterNotFound", "Parameter /nowhere/at-all not found.")
+    # AWS's public parameters are not published here: answered as any missing name.
+    public = "/aws/service/global-infrastructure/regions"
+    with pytest.raises(ClientError) as caught:
+        ssm.get_parameter(Name=public)
+    assert error_of(caught) == ("ParameterNotFound", f"Parameter {public} not found.")
 
 
 def test_get_parameters_answers_the_found_and_lists_the_rest(ssm: Any) -> None:
