@@ -120,3 +120,25 @@ def test_writers_and_taggers(server: InProcessServer, base: str) -> None:
     with pytest.raises(ClientError) as caught:
         writer.list_tags_for_resource(ResourceType="Parameter", ResourceId=f"{base}/team-a/x")
     denied(caught, "ssm:ListTagsForResource", arn(server, f"{base}/team-a/x"))
+
+
+def test_another_accounts_arn_is_denied_even_to_the_administrator(
+    server: InProcessServer, base: str
+) -> None:
+    # Parameters are not shared across accounts here: no resource policy lets a caller in, so
+    # an ARN of another account is denied before any handler looks (and a handler looks only
+    # in the caller's own account).
+    admin = server.client("ssm")
+    own = f"{base}/team-a/x"
+    foreign = arn(server, own).replace(server.account_id, "123456789012")
+    assert foreign != arn(server, own)
+    with pytest.raises(ClientError) as caught:
+        admin.get_parameter(Name=foreign)
+    denied(caught, "ssm:GetParameter", foreign)
+    with pytest.raises(ClientError) as caught:
+        admin.get_parameters(Names=[own, foreign])
+    denied(caught, "ssm:GetParameters", foreign)
+    with pytest.raises(ClientError) as caught:
+        admin.delete_parameter(Name=foreign)
+    denied(caught, "ssm:DeleteParameter", foreign)
+    assert admin.get_parameter(Name=arn(server, own))["Parameter"]["Value"] == "team-a/x"

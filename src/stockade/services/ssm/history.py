@@ -51,7 +51,7 @@ class History:
         self._opener = opener
 
     def _load(self, ctx: RequestContext, given: str) -> Parameter:
-        name = canonical(from_reference(given))
+        name = canonical(from_reference(given, ctx.principal.account_id, ctx.region))
         with self._store.read() as tx:
             found = tx.parameters.get(AccountId(ctx.principal.account_id), name)
         if found is None:
@@ -81,7 +81,7 @@ class History:
         labels = [str(label) for label in request["Labels"]]
         valid = [label for label in labels if valid_label(label)]
         invalid = [label for label in labels if not valid_label(label)]
-        name = canonical(from_reference(given))
+        name = canonical(from_reference(given, ctx.principal.account_id, ctx.region))
         with self._store.write() as tx:
             parameter = tx.parameters.get(AccountId(ctx.principal.account_id), name)
             if parameter is None:
@@ -107,7 +107,7 @@ class History:
     ) -> dict[str, Any]:
         given = str(request["Name"])
         labels = [str(label) for label in request["Labels"]]
-        name = canonical(from_reference(given))
+        name = canonical(from_reference(given, ctx.principal.account_id, ctx.region))
         number = int(request["ParameterVersion"])
         with self._store.write() as tx:
             parameter = tx.parameters.get(AccountId(ctx.principal.account_id), name)

@@ -60,13 +60,25 @@ def path_arn(region: str, account: str, path: str) -> str:
     return f"arn:aws:ssm:{region}:{account}:parameter/{path.strip('/')}"
 
 
-def from_reference(reference: str) -> str:
-    """A parameter named by name or by ARN (no selector parsing): its name as given."""
+def from_reference(reference: str, account: str, region: str) -> str:
+    """A parameter of `account` named by name or by ARN (no selector parsing): its name as
+    given. An ARN of another account or region names nothing here (ParameterNotFound)."""
     match = _ARN.fullmatch(reference)
     if match is None:
         return reference
+    if (match[1], match[2]) != (region, account):
+        raise not_found(reference)
     rest = match[3]
     return f"/{rest}" if "/" in rest.partition(":")[0] else rest
+
+
+def arn_named(reference: str, account: str, region: str) -> str:
+    """The ARN a request names (by name or ARN; a selector is not part of it), for
+    authorization: an ARN is taken as given, whichever account it names."""
+    match = _ARN.fullmatch(reference)
+    if match is not None:
+        return f"arn:aws:ssm:{match[1]}:{match[2]}:parameter/{match[3].partition(':')[0]}"
+    return parameter_arn(region, account, canonical(reference.partition(":")[0]))
 
 
 def level_count(name: str) -> int:
@@ -115,9 +127,9 @@ class Selector:
     label: str | None = None
 
 
-def selector(reference: str) -> Selector:
+def selector(reference: str, account: str, region: str) -> Selector:
     """`name`, `name:3`, `name:label`, or the same as an ARN; a second `:` names nothing."""
-    text = from_reference(reference)
+    text = from_reference(reference, account, region)
     name, colon, rest = text.partition(":")
     if not colon:
         return Selector(reference, canonical(name))

@@ -117,8 +117,8 @@ class Parameters:
 
     def delete_parameter(self, ctx: RequestContext, request: Mapping[str, Any]) -> dict[str, Any]:
         given = str(request["Name"])
-        name = _plain(given)
         account = AccountId(ctx.principal.account_id)
+        name = _plain(given, account, ctx.region)
         with self._store.write() as tx:
             if not tx.parameters.delete(account, name):
                 raise not_found(given)
@@ -131,7 +131,11 @@ class Parameters:
         invalid: list[str] = []
         with self._store.write() as tx:
             for given in request["Names"]:
-                name = _plain(given)
+                try:
+                    name = _plain(given, account, ctx.region)
+                except ParameterNotFoundError:
+                    invalid.append(given)
+                    continue
                 if tx.parameters.delete(account, name):
                     deleted.append(given)
                     configuration_items.record(ctx, tx, self._region, name, None)
@@ -141,7 +145,7 @@ class Parameters:
 
     # -- reads -------------------------------------------------------------------------------
     def get_parameter(self, ctx: RequestContext, request: Mapping[str, Any]) -> dict[str, Any]:
-        chosen = selector(str(request["Name"]))
+        chosen = selector(str(request["Name"]), ctx.principal.account_id, ctx.region)
         with self._store.read() as tx:
             parameter = tx.parameters.get(AccountId(ctx.principal.account_id), chosen.name)
         version = _selected(parameter, chosen)
@@ -161,7 +165,7 @@ class Parameters:
                 continue
             seen.add(given)
             try:
-                chosen = selector(given)
+                chosen = selector(given, account, ctx.region)
                 with self._store.read() as tx:
                     parameter = tx.parameters.get(account, chosen.name)
                 version = _selected(parameter, chosen)
@@ -174,9 +178,9 @@ class Parameters:
         return {"Parameters": found, "InvalidParameters": invalid}
 
 
-def _plain(given: str) -> str:
+def _plain(given: str, account: str, region: str) -> str:
     """The parameter a delete names (by name or ARN; a selector names none)."""
-    chosen = selector(given)
+    chosen = selector(given, account, region)
     if chosen.version is not None or chosen.label is not None:
         raise not_found(given)
     return chosen.name

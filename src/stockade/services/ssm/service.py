@@ -28,7 +28,7 @@ from stockade.services.declaration import (
 )
 from stockade.services.ssm.errors import AccessDeniedError, InternalServerError, ValidationError
 from stockade.services.ssm.history import History
-from stockade.services.ssm.names import canonical, from_reference, parameter_arn, path_arn
+from stockade.services.ssm.names import arn_named, path_arn
 from stockade.services.ssm.parameters import Parameters
 from stockade.services.ssm.queries import Queries
 from stockade.services.ssm.secure_values import SecureValues
@@ -83,8 +83,7 @@ class SsmService:
 
     # -- needs -------------------------------------------------------------------------------
     def _arn(self, ctx: RequestContext, reference: str) -> str:
-        name = canonical(from_reference(reference).partition(":")[0])
-        return parameter_arn(self._region, ctx.principal.account_id, name)
+        return arn_named(reference, ctx.principal.account_id, self._region)
 
     def _named(self, action: str) -> Needs[Any]:
         def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:

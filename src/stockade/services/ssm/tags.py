@@ -30,7 +30,8 @@ class ParameterTags:
     def _load(self, tx: Transaction, ctx: RequestContext, request: Mapping[str, Any]) -> Parameter:
         if request["ResourceType"] != PARAMETER:
             raise InvalidResourceIdError("Invalid Resource Id")
-        name = canonical(from_reference(str(request["ResourceId"])))
+        account = ctx.principal.account_id
+        name = canonical(from_reference(str(request["ResourceId"]), account, ctx.region))
         found = tx.parameters.get(AccountId(ctx.principal.account_id), name)
         if found is None:
             raise InvalidResourceIdError("Invalid Resource Id")
