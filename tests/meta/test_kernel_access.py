@@ -34,7 +34,10 @@ from tests.support.packages import PYTHON_ECHO
 from tests.support.shape_strategies import Named, valid
 
 EXAMPLES = int(os.environ.get("STOCKADE_ACCESS_EXAMPLES", "6"))
-SERVED = ("lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events")
+SERVED = (
+    "lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events",
+    "ssm",
+)  # fmt: skip
 # Errors a declared scope may answer before access, as AWS does (a key that does not exist).
 REFUSED_BEFORE_ACCESS = {
     "kms": {"NotFoundException", "InvalidArnException", "InvalidCiphertextException"},

@@ -30,6 +30,7 @@ from stockade.store.compliance_ports import ComplianceRepository, ConfigurationI
 from stockade.store.egress_ports import EgressRepository
 from stockade.store.events_ports import EventsRepository
 from stockade.store.network_ports import NetworkRepository
+from stockade.store.parameter_ports import ParameterRepository
 from stockade.store.signing_ports import (
     CodeSigningConfigRepository,
     SigningJobRepository,
@@ -281,6 +282,8 @@ class Transaction(Protocol):
     def events(self) -> EventsRepository: ...
     @property
     def function_state_events(self) -> FunctionStateEventRepository: ...
+    @property
+    def parameters(self) -> ParameterRepository: ...
 
 
 class Store(Protocol):

@@ -39,6 +39,7 @@ from stockade.store.sqlite_lambda import (
     Versions,
 )
 from stockade.store.sqlite_network import Networks
+from stockade.store.sqlite_parameters import ParameterRows
 from stockade.store.sqlite_schema import MIGRATIONS
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
 from stockade.store.sqlite_state_events import FunctionStateEvents
@@ -292,3 +293,7 @@ class SqliteTransaction:
     @cached_property
     def function_state_events(self) -> FunctionStateEvents:
         return FunctionStateEvents(self.conn)
+
+    @cached_property
+    def parameters(self) -> ParameterRows:
+        return ParameterRows(self.conn, self._codec)

@@ -385,4 +385,13 @@ MIGRATIONS: tuple[str, ...] = (
         doc TEXT NOT NULL
     );
     """,
+    # 15: Parameter Store's parameters (versions, labels and tags in their doc).
+    """
+    CREATE TABLE ssm_parameters (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    );
+    """,
 )

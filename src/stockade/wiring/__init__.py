@@ -81,6 +81,7 @@ from stockade.services.identity import Identities
 from stockade.services.kms import KmsService
 from stockade.services.kms.filters_for_lambda import LambdaFilterKeys
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
+from stockade.services.kms.for_parameters import ParameterKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService, url_model_text
 from stockade.services.lambda_.async_invoke import AsyncInvocations
@@ -98,6 +99,7 @@ from stockade.services.signer import SignerService
 from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
 from stockade.services.sqs.scope import queue_policy
+from stockade.services.ssm import SsmService
 from stockade.services.sts import StsService
 from stockade.store.artifacts import FileArtifactStore
 from stockade.store.event_selectors import FileEventSelectorStore
@@ -317,6 +319,7 @@ def _build(
         "signer": RestJsonEndpoint("signer", specs.model("signer")),
         "ec2": Ec2Endpoint("ec2", specs.model("ec2")),
         "events": JsonEndpoint("events", specs.model("events")),
+        "ssm": JsonEndpoint("ssm", specs.model("ssm")),
     }
     tables = [
         lambda_service.table(),
@@ -338,6 +341,10 @@ def _build(
             store, settings.region, EventIntake(store, queues, clock, settings.region)
         ).table(),
         LogsService(logs, settings.region, clock).table(),
+        # Parameter Store: SecureStrings under KMS keys, used as the caller through it.
+        SsmService(
+            store, settings.region, ParameterKeys(kms, authorizer, settings.region, trail)
+        ).table(),
         # Environments of a VPC get its rules again after each change of its egress or routes.
         Ec2Service(
             store,

@@ -2,7 +2,8 @@
 
 Implements `services.lambda_.environment_keys.EnvironmentKeys`: every use is decided by the
 kernel (`Decider`) against the key policy with `kms:ViaService` = lambda.<region>.amazonaws.com
-and the function's ARN as encryption context, then done by the cryptographic core (`key_use`).
+and the function's ARN as encryption context, then done by the cryptographic core (`key_use`),
+through the machinery every service shares (`via_service`).
 Environments decrypt as the function's execution role under a grant that Lambda holds for it
 (as AWS Lambda creates one when a function is configured with a key): the grant allows
 kms:Decrypt for that role and that function's context only, and an explicit deny in the key
@@ -15,23 +16,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from stockade import policy
-from stockade.audit.events import AuditEvent, UserIdentity
 from stockade.domain.function import EncryptedEnvironment
 from stockade.domain.identity import Principal, PrincipalKind
 from stockade.policy import AuthorizationRequest, PolicySet, RequestPrincipal
 from stockade.services.audit_log import AuditLog
 from stockade.services.context import RequestContext
-from stockade.services.declaration import Decider, Need
+from stockade.services.declaration import Decider
 from stockade.services.kms import errors as kms
 from stockade.services.kms.key_use import check_plaintext, header_of
 from stockade.services.kms.policies import attached, request_keys
-from stockade.services.kms.scopes import FoundKey
 from stockade.services.kms.service import KmsService
+from stockade.services.kms.via_service import KeysViaService
 from stockade.services.lambda_ import errors as lam
 from stockade.services.lambda_.environment_keys import CONTEXT_KEY
 from stockade.types import AccountId, Region, RequestId
@@ -56,10 +55,9 @@ class LambdaEnvironmentKeys:
         self, service: KmsService, decider: Decider, region: Region, audit: AuditLog
     ) -> None:
         self._service = service
-        self._decider = decider
         self._region = region
-        self._via = f"lambda.{region}.amazonaws.com"
-        self._audit = audit
+        self._keys = KeysViaService(service, decider, region, audit, "lambda", "lambdaRequestID")
+        self._via = self._keys.via
 
     @property
     def service(self) -> KmsService:
@@ -91,21 +89,19 @@ class LambdaEnvironmentKeys:
         """(key ARN, ciphertext) of `plaintext` under the key, for the caller through Lambda:
         each kms:<operation> decided against the key policy with kms:ViaService (raises
         KmsError); the audit record names the last (the one that encrypts)."""
-        with self._audited(ctx, operations[-1], key_ref, context):
+        with self._keys.audited(ctx, operations[-1], key_ref, context):
             check_plaintext(plaintext)
             key = self._service.finder.find(ctx, key_ref)
             for operation in operations:
-                need = Need(f"kms:{operation}", key.arn, FoundKey(key),
-                            request_keys(ctx, context, self._via))  # fmt: skip
-                self._decider.decide(ctx, need, kms.AccessDeniedError)
+                self._keys.allow(ctx, key, operation, context)
             return key.arn, self._service.key_use.encrypt(key, plaintext, context)
 
     def open_for_caller(
         self, ctx: RequestContext, key_ref: str, context: dict[str, str], blob: bytes
     ) -> bytes:
         """kms:Decrypt through Lambda for the caller (raises KmsError)."""
-        with self._audited(ctx, "Decrypt", key_ref, context):
-            return self._decrypt(ctx, blob, context, grant=None)
+        with self._keys.audited(ctx, "Decrypt", key_ref, context):
+            return self._keys.decrypt(ctx, blob, context)
 
     def open_as_lambda(
         self, account_id: str, source_arn: str, key_ref: str, context: dict[str, str], blob: bytes
@@ -115,7 +111,7 @@ class LambdaEnvironmentKeys:
         principal = Principal(PrincipalKind.AWS_SERVICE, AccountId(account_id), arn=self._via,
                               principal_id=self._via, name=self._via)  # fmt: skip
         ctx = self._service_ctx(principal)
-        with self._audited(ctx, "Decrypt", key_ref, context):
+        with self._keys.audited(ctx, "Decrypt", key_ref, context):
             key = self._service.finder.of_ciphertext(ctx, header_of(blob).key_id)
             keys = {**request_keys(ctx, context), "aws:SourceArn": (source_arn,),
                     "aws:SourceAccount": (account_id,)}  # fmt: skip
@@ -154,59 +150,11 @@ class LambdaEnvironmentKeys:
         context = {CONTEXT_KEY: function_arn}
         with (
             _as_lambda_error("decrypt", "Decrypt"),
-            self._audited(ctx, "Decrypt", environment.key_arn, context),
+            self._keys.audited(ctx, "Decrypt", environment.key_arn, context),
         ):
+            # Lambda's grant for the function's role, when the role decrypts at a cold start.
             grant = lambda_grant(role.role_arn or role.arn, context)
-            return self._decrypt(ctx, _blob(environment), context, grant)
-
-    def _decrypt(
-        self, ctx: RequestContext, blob: bytes, context: dict[str, str], grant: str | None
-    ) -> bytes:
-        """kms:Decrypt through Lambda on the key the ciphertext names (with Lambda's grant for
-        the function's role, when the role decrypts at a cold start)."""
-        key = self._service.finder.of_ciphertext(ctx, header_of(blob).key_id)
-        need = Need("kms:Decrypt", key.arn, FoundKey(key, grant),
-                    request_keys(ctx, context, self._via))  # fmt: skip
-        self._decider.decide(ctx, need, kms.AccessDeniedError)
-        return self._service.key_use.decrypt(key, blob, context)
-
-    @contextmanager
-    def _audited(
-        self, ctx: RequestContext, operation: str, key_ref: str, context: dict[str, str]
-    ) -> Iterator[None]:
-        error: kms.KmsError | None = None
-        try:
-            yield
-        except kms.KmsError as exc:
-            error = exc
-            raise
-        finally:
-            self._audit.write(
-                AuditEvent(
-                    event_id=str(uuid.uuid4()),
-                    event_time=self._service.deps.clock.now(),
-                    event_source="kms.amazonaws.com",
-                    event_name=operation,
-                    region=self._region,
-                    source_ip=_LAMBDA,
-                    user_agent=_LAMBDA,
-                    request_id=str(uuid.uuid4()),  # KMS's own request
-                    recipient_account_id=ctx.principal.account_id,
-                    user_identity=UserIdentity.of(ctx.principal, invoked_by=_LAMBDA),
-                    read_only=True,
-                    error_code=None if error is None else error.code,
-                    error_message=None if error is None else error.message,
-                    request_parameters={
-                        "KeyId": key_ref,
-                        "EncryptionContext": dict(context),
-                        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
-                    },
-                    # Links the use to the user's request behind it (none for a cold start).
-                    additional_event_data=(
-                        {"lambdaRequestID": ctx.request_id} if ctx.request_id else None
-                    ),
-                )
-            )
+            return self._keys.decrypt(ctx, _blob(environment), context, grant)
 
 
 def lambda_grant(grantee: str, context: dict[str, str]) -> str:
