@@ -42,13 +42,15 @@ def ec2(server: InProcessServer) -> Any:
     return server.client("ec2")
 
 
-def history(server: InProcessServer, resource_type: str, resource_id: str) -> Any:
+def history(
+    server: InProcessServer, resource_type: str, resource_id: str, member: str = "FunctionName"
+) -> Any:
     """The items as the operator's GetConfigurationHistory answers them, through the kernel."""
     built = server.built
     assert built is not None
     assert built.kernel is not None
     kernel = built.kernel
-    body = json.dumps({"FunctionName": resource_id, "ResourceType": resource_type}).encode()
+    body = json.dumps({member: resource_id, "ResourceType": resource_type}).encode()
     facts = operator_facts(RequestId(str(uuid.uuid4())), datetime.now(UTC))
     principal = operator_for(AccountId(server.account_id), os.geteuid())
 
@@ -171,3 +173,21 @@ def test_a_subnet_is_recorded_and_a_refused_change_records_nothing(
     # A function's history is its own: the same id as a function name has none.
     status, answer = history(server, "AWS::Lambda::Function", subnet["SubnetId"])
     assert status == 404, answer
+
+
+def test_a_parameter_s_history_is_named_by_its_resource_id(server: InProcessServer) -> None:
+    # A parameter's name (a path) is no function name: the operator names it by ResourceId.
+    ssm = server.client("ssm")
+    name = f"/app-{uuid.uuid4().hex[:6]}/db/host"
+    ssm.put_parameter(Name=name, Value="db.local", Type="String")
+    ssm.put_parameter(Name=name, Value="db2.local", Overwrite=True)
+    status, answer = history(server, "AWS::SSM::Parameter", name, "ResourceId")
+    assert status == 200, answer
+    assert [i["configurationItemStatus"] for i in answer["Items"]] == [
+        "ResourceDiscovered", "OK"]  # fmt: skip
+    assert answer["Items"][1]["changes"] == [{"path": "Version", "before": 1, "after": 2}]
+    assert "db.local" not in json.dumps(answer)
+    status, answer = history(server, "AWS::SSM::Parameter", name)  # FunctionName: no path
+    assert status == 400
+    status, answer = history(server, "AWS::SSM::Parameter", "", "ResourceId")
+    assert status == 400  # an empty id is no id

@@ -1,6 +1,6 @@
 """`stockade config history NAME`: a function's configuration items (or, with --resource-type,
-a VPC's, subnet's or security group's), oldest first, with what changed between each and the
-one before (operator command on the data dir)."""
+a VPC's, subnet's, security group's or parameter's), oldest first, with what changed between
+each and the one before (operator command on the data dir)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from stockade.cli.operator import account_options, operator_call, with_account
 
 # AWS Config's types that have a history here (the operator model's ConfigurationResourceType).
 RESOURCE_TYPES = ("AWS::Lambda::Function", "AWS::EC2::VPC", "AWS::EC2::Subnet",
-                  "AWS::EC2::SecurityGroup")  # fmt: skip
+                  "AWS::EC2::SecurityGroup", "AWS::SSM::Parameter")  # fmt: skip
 
 
 @click.group("config")
@@ -30,14 +30,16 @@ def config() -> None:
     type=click.Choice(RESOURCE_TYPES),
     default="AWS::Lambda::Function",
     show_default=True,
-    help="AWS::EC2::VPC, AWS::EC2::Subnet or AWS::EC2::SecurityGroup: NAME is then its id.",
+    help="Another AWS Config type (a VPC, subnet, security group or Parameter Store"
+    " parameter): NAME is then its id (a parameter's name).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def history(
     name: str, account: str | None, data_dir: Path, resource_type: str, as_json: bool
 ) -> None:
-    """Print function NAME's configuration items (or a network resource's), oldest first."""
-    request = with_account({"FunctionName": name, "ResourceType": resource_type}, account)
+    """Print function NAME's configuration items (or another resource's), oldest first."""
+    member = "FunctionName" if resource_type == "AWS::Lambda::Function" else "ResourceId"
+    request = with_account({member: name, "ResourceType": resource_type}, account)
     entries = operator_call(data_dir, "GetConfigurationHistory", request)["Items"]
     if as_json:
         click.echo(json.dumps(entries, indent=2))

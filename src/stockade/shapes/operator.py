@@ -87,8 +87,9 @@ class GetAuditDigestPublicKeyResponse(TypedDict, total=False):
 
 class GetConfigurationHistoryRequest(TypedDict, total=False):
     AccountId: ReadOnly[str]
-    FunctionName: ReadOnly[Required[str]]
+    FunctionName: ReadOnly[str]
     ResourceType: ReadOnly[str]
+    ResourceId: ReadOnly[str]
 
 
 class GetConfigurationHistoryResponse(TypedDict, total=False):

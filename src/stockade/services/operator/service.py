@@ -186,14 +186,15 @@ class OperatorService:
     def get_configuration_history(
         self, ctx: RequestContext, request: shapes.GetConfigurationHistoryRequest
     ) -> shapes.GetConfigurationHistoryResponse:
+        named = [request[m] for m in ("FunctionName", "ResourceId") if m in request]
+        if len(named) != 1:
+            raise ValidationError("Give exactly one of FunctionName and ResourceId.")
         with _compliance_errors():
             items = self._deps.compliance.history(
-                self._account(request),
-                request["FunctionName"],
-                request.get("ResourceType", RESOURCE_TYPE),
+                self._account(request), named[0], request.get("ResourceType", RESOURCE_TYPE)
             )
         if not items:
-            raise ResourceNotFoundError(f"No configuration history for {request['FunctionName']}.")
+            raise ResourceNotFoundError(f"No configuration history for {named[0]}.")
         entries = []
         before: dict[str, Any] = {}
         for item in items:
