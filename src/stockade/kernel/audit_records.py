@@ -29,7 +29,8 @@ _READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Lookup", "Filter")
 # Hidden whatever a model says (defence in depth: a model may not mark every secret).
 _ALWAYS_HIDDEN = frozenset(
     {"SecretAccessKey", "SessionToken", "Plaintext", "ZipFile", "Payload",
-     "Detail"}  # EventBridge's PutEvents entries: the event's payload
+     "Detail",  # EventBridge's PutEvents entries: the event's payload
+     "SecretString", "SecretBinary", "RandomPassword"}  # Secrets Manager's values
 )  # fmt: skip
 _READ_ONLY: Mapping[str, frozenset[str]] = {
     "kms": frozenset(

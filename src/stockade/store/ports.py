@@ -30,6 +30,7 @@ from stockade.store.compliance_ports import ComplianceRepository, ConfigurationI
 from stockade.store.egress_ports import EgressRepository
 from stockade.store.events_ports import EventsRepository
 from stockade.store.network_ports import NetworkRepository
+from stockade.store.secrets_ports import SecretsRepository
 from stockade.store.signing_ports import (
     CodeSigningConfigRepository,
     SigningJobRepository,
@@ -278,6 +279,8 @@ class Transaction(Protocol):
     def egress(self) -> EgressRepository: ...
     @property
     def events(self) -> EventsRepository: ...
+    @property
+    def secrets(self) -> SecretsRepository: ...
 
 
 class Store(Protocol):

@@ -40,6 +40,7 @@ from stockade.store.sqlite_lambda import (
 )
 from stockade.store.sqlite_network import Networks
 from stockade.store.sqlite_schema import MIGRATIONS
+from stockade.store.sqlite_secrets import SecretRows
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
 from stockade.types import Sha256Hex
 
@@ -287,3 +288,7 @@ class SqliteTransaction:
     @cached_property
     def events(self) -> EventRows:
         return EventRows(self.conn, self._codec)
+
+    @cached_property
+    def secrets(self) -> SecretRows:
+        return SecretRows(self.conn, self._codec)

@@ -15,26 +15,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from stockade.audit.events import AuditEvent, UserIdentity
 from stockade.domain.function import EncryptedEnvironment
 from stockade.domain.identity import Principal
 from stockade.services.audit_log import AuditLog
 from stockade.services.context import RequestContext
-from stockade.services.declaration import Decider, Need
+from stockade.services.declaration import Decider
 from stockade.services.kms import errors as kms
 from stockade.services.kms.key_use import check_plaintext, header_of
-from stockade.services.kms.policies import request_keys
-from stockade.services.kms.scopes import FoundKey
+from stockade.services.kms.on_behalf import OnBehalf
 from stockade.services.kms.service import KmsService
 from stockade.services.lambda_ import errors as lam
 from stockade.services.lambda_.environment_keys import CONTEXT_KEY
 from stockade.types import Region, RequestId
 
-_LAMBDA = "lambda.amazonaws.com"
 _WHY: dict[type[kms.KmsError], tuple[Callable[[str], lam.KmsKeyError], str]] = {
     kms.DisabledError: (lam.KmsDisabledError, "the KMS key used is disabled"),
     kms.InvalidStateError: (
@@ -54,10 +50,8 @@ class LambdaEnvironmentKeys:
         self, service: KmsService, decider: Decider, region: Region, audit: AuditLog
     ) -> None:
         self._service = service
-        self._decider = decider
         self._region = region
-        self._via = f"lambda.{region}.amazonaws.com"
-        self._audit = audit
+        self._behalf = OnBehalf(service, decider, region, audit, "lambda", "lambdaRequestID")
 
     def encrypt(
         self, ctx: RequestContext, key_arn: str | None, function_arn: str, plaintext: bytes
@@ -65,12 +59,10 @@ class LambdaEnvironmentKeys:
         ref = key_arn or self._service.managed_key(ctx.principal.account_id, ctx.region).arn
         context = {CONTEXT_KEY: function_arn}
         try:
-            with self._audited(ctx, "Encrypt", ref, context):
+            with self._behalf.audited(ctx, "Encrypt", ref, context):
                 check_plaintext(plaintext)
                 key = self._service.finder.find(ctx, ref)
-                need = Need("kms:Encrypt", key.arn, FoundKey(key),
-                            request_keys(ctx, context, self._via))  # fmt: skip
-                self._decider.decide(ctx, need, kms.AccessDeniedError)
+                self._behalf.allow(ctx, "kms:Encrypt", key, context)
                 blob = self._service.key_use.encrypt(key, plaintext, context)
         except kms.KmsError as error:  # configuring, not running: Lambda's wording for it
             raise lam.InvalidParameterValueError(
@@ -86,7 +78,7 @@ class LambdaEnvironmentKeys:
         context = {CONTEXT_KEY: function_arn}
         with (
             _as_lambda_error("decrypt", "Decrypt"),
-            self._audited(ctx, "Decrypt", environment.key_arn, context),
+            self._behalf.audited(ctx, "Decrypt", environment.key_arn, context),
         ):
             return self._decrypt(ctx, _blob(environment), context, grant=None)
 
@@ -106,7 +98,7 @@ class LambdaEnvironmentKeys:
         context = {CONTEXT_KEY: function_arn}
         with (
             _as_lambda_error("decrypt", "Decrypt"),
-            self._audited(ctx, "Decrypt", environment.key_arn, context),
+            self._behalf.audited(ctx, "Decrypt", environment.key_arn, context),
         ):
             grant = lambda_grant(role.role_arn or role.arn, context)
             return self._decrypt(ctx, _blob(environment), context, grant)
@@ -117,48 +109,8 @@ class LambdaEnvironmentKeys:
         """kms:Decrypt through Lambda on the key the ciphertext names (with Lambda's grant for
         the function's role, when the role decrypts at a cold start)."""
         key = self._service.finder.of_ciphertext(ctx, header_of(blob).key_id)
-        need = Need("kms:Decrypt", key.arn, FoundKey(key, grant),
-                    request_keys(ctx, context, self._via))  # fmt: skip
-        self._decider.decide(ctx, need, kms.AccessDeniedError)
+        self._behalf.allow(ctx, "kms:Decrypt", key, context, grant)
         return self._service.key_use.decrypt(key, blob, context)
-
-    @contextmanager
-    def _audited(
-        self, ctx: RequestContext, operation: str, key_ref: str, context: dict[str, str]
-    ) -> Iterator[None]:
-        error: kms.KmsError | None = None
-        try:
-            yield
-        except kms.KmsError as exc:
-            error = exc
-            raise
-        finally:
-            self._audit.write(
-                AuditEvent(
-                    event_id=str(uuid.uuid4()),
-                    event_time=self._service.deps.clock.now(),
-                    event_source="kms.amazonaws.com",
-                    event_name=operation,
-                    region=self._region,
-                    source_ip=_LAMBDA,
-                    user_agent=_LAMBDA,
-                    request_id=str(uuid.uuid4()),  # KMS's own request
-                    recipient_account_id=ctx.principal.account_id,
-                    user_identity=UserIdentity.of(ctx.principal, invoked_by=_LAMBDA),
-                    read_only=True,
-                    error_code=None if error is None else error.code,
-                    error_message=None if error is None else error.message,
-                    request_parameters={
-                        "KeyId": key_ref,
-                        "EncryptionContext": dict(context),
-                        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
-                    },
-                    # Links the use to the user's request behind it (none for a cold start).
-                    additional_event_data=(
-                        {"lambdaRequestID": ctx.request_id} if ctx.request_id else None
-                    ),
-                )
-            )
 
 
 def lambda_grant(grantee: str, context: dict[str, str]) -> str:
