@@ -34,7 +34,10 @@ from tests.meta.kernel_support import (
 from tests.support.hostile_wire import wire_request
 from tests.support.inprocess import InProcessServer
 
-SERVED = ("lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events")
+SERVED = (
+    "lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events",
+    "secretsmanager",
+)  # fmt: skip
 
 
 def tables(server: InProcessServer) -> dict[str, ServiceTable]:

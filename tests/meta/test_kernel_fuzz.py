@@ -25,7 +25,10 @@ from tests.support.inprocess import InProcessServer
 from tests.support.shape_strategies import hostile
 
 EXAMPLES = int(os.environ.get("STOCKADE_FUZZ_EXAMPLES", "25"))
-SERVED = ("lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events")
+SERVED = (
+    "lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events",
+    "secretsmanager",
+)  # fmt: skip
 INTERNALS = re.compile(
     r"Traceback|File \"|object at 0x|<class |<built-in|NoneType|\b(Key|Type|Value|Attribute|"
     r"Index|Overflow|Recursion|UnicodeEncode|UnicodeDecode|ZeroDivision|Runtime)Error\b|"

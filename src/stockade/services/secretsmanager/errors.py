@@ -15,7 +15,8 @@ ApiError
     ├── DecryptionFailureError         DecryptionFailure
     ├── EncryptionFailureError         EncryptionFailure
     ├── ValidationError                ValidationException (common error)
-    ├── AccessDeniedError              AccessDeniedException (common error)
+    ├── AccessDeniedError              403 AccessDeniedException (common error)
+    ├── KmsAccessDeniedError           AccessDeniedException (the secret's key refused)
     └── InternalServiceError           500 InternalServiceError
 """
 
@@ -75,6 +76,14 @@ class ValidationError(SecretsError):
 
 
 class AccessDeniedError(SecretsError):
+    code = "AccessDeniedException"
+    http_status = 403
+
+
+class KmsAccessDeniedError(SecretsError):
+    """The caller may use the secret but not its key ("Access to KMS is not allowed", answered
+    with status 400 by Secrets Manager)."""
+
     code = "AccessDeniedException"
 
 
