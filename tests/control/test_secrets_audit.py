@@ -74,3 +74,31 @@ def test_calls_are_audited_with_their_values_hidden(server: InProcessServer) -> 
     text = json.dumps(records(server))
     assert canary not in text
     assert password not in text
+
+
+def test_each_change_of_a_secret_is_a_configuration_item_without_its_value(
+    server: InProcessServer,
+) -> None:
+    sm = server.client("secretsmanager")
+    canary = f"canary-{uuid.uuid4().hex}"
+    name = f"recorded/{uuid.uuid4().hex[:8]}"
+    arn = sm.create_secret(Name=name, SecretString=canary, Description="one")["ARN"]
+    sm.put_secret_value(SecretId=name, SecretString=canary + "-2")  # metadata unchanged
+    sm.tag_resource(SecretId=name, Tags=[{"Key": "team", "Value": "red"}])
+    sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    assert server.built is not None
+    with server.built.store.read() as tx:
+        items = tx.configuration_items.history(
+            server.account_id,  # type: ignore[arg-type]
+            arn,
+            "AWS::SecretsManager::Secret",
+        )
+    assert [i.status.value for i in items] == ["ResourceDiscovered", "OK", "ResourceDeleted"]
+    assert [i.related_events[0].event_name for i in items] == [
+        "CreateSecret",
+        "TagResource",
+        "DeleteSecret",
+    ]
+    assert items[0].configuration["description"] == "one"
+    assert items[1].configuration["tags"] == [{"key": "team", "value": "red"}]
+    assert all(canary not in i.configuration_json for i in items)

@@ -18,6 +18,7 @@ from stockade.domain.secrets import POLICY_BYTES_MAX
 from stockade.policy import MalformedPolicyDocumentError as PolicySyntaxError
 from stockade.policy import PolicyKind, parse_policy
 from stockade.services.context import RequestContext
+from stockade.services.secretsmanager.configuration_items import saved
 from stockade.services.secretsmanager.errors import (
     MalformedPolicyDocumentError,
     PublicPolicyError,
@@ -59,7 +60,7 @@ class SecretPolicies:
             raise MalformedPolicyDocumentError(problems[0]["ErrorMessage"])
         with self._store.write() as tx:
             secret = usable(tx, ctx, request["SecretId"])
-            tx.secrets.put(replace(secret, policy=text, last_changed=ctx.received_at))
+            saved(ctx, tx, replace(secret, policy=text, last_changed=ctx.received_at))
         return named(secret)  # type: ignore[return-value]
 
     def get_resource_policy(
@@ -78,7 +79,7 @@ class SecretPolicies:
         with self._store.write() as tx:
             secret = usable(tx, ctx, request["SecretId"])
             if secret.policy is not None:
-                tx.secrets.put(replace(secret, policy=None, last_changed=ctx.received_at))
+                saved(ctx, tx, replace(secret, policy=None, last_changed=ctx.received_at))
         return named(secret)  # type: ignore[return-value]
 
     def validate_resource_policy(

@@ -23,6 +23,7 @@ from stockade.domain.secrets import (
     Secret,
 )
 from stockade.services.context import RequestContext
+from stockade.services.secretsmanager.configuration_items import removed, saved
 from stockade.services.secretsmanager.errors import (
     InvalidParameterError,
     InvalidRequestError,
@@ -73,9 +74,11 @@ class SecretLifecycle:
             secret = replace(secret, versions=add_version((), version, (CURRENT,), now))
         with self._store.write() as tx:
             again = tx.secrets.get(account, name)
-            if again is not None and not expired(again, now):
-                raise _exists(name)
-            tx.secrets.put(secret)
+            if again is not None:
+                if not expired(again, now):
+                    raise _exists(name)
+                removed(ctx, tx, again)  # its window passed before the sweep came by
+            saved(ctx, tx, secret)
         out: dict[str, Any] = named(secret)
         if value is not None:
             out["VersionId"] = token
@@ -121,7 +124,7 @@ class SecretLifecycle:
                 changed = replace(
                     changed, versions=add_version(current.versions, version, (CURRENT,), now)
                 )
-            tx.secrets.put(changed)
+            saved(ctx, tx, changed)
         out: dict[str, Any] = named(changed)
         if version is not None:
             out["VersionId"] = version.version_id
@@ -152,14 +155,14 @@ class SecretLifecycle:
         with self._store.write() as tx:
             secret = existing(tx, ctx, request["SecretId"])
             if force:
-                tx.secrets.delete(secret.account_id, secret.name)
+                removed(ctx, tx, secret)
                 return {**named(secret), "DeletionDate": now}  # type: ignore[typeddict-item]
             if secret.scheduled_for_deletion:
                 raise InvalidRequestError(
                     "You can't delete secret because it is already scheduled for deletion."
                 )
             when = now + timedelta(days=days or RECOVERY_DAYS_DEFAULT)
-            tx.secrets.put(replace(secret, deletion_date=when, last_changed=now))
+            saved(ctx, tx, replace(secret, deletion_date=when, last_changed=now))
         return {**named(secret), "DeletionDate": when}  # type: ignore[typeddict-item]
 
     def restore_secret(
@@ -168,7 +171,7 @@ class SecretLifecycle:
         with self._store.write() as tx:
             secret = existing(tx, ctx, request["SecretId"])
             if secret.scheduled_for_deletion:
-                tx.secrets.put(replace(secret, deletion_date=None, last_changed=ctx.received_at))
+                saved(ctx, tx, replace(secret, deletion_date=None, last_changed=ctx.received_at))
         return named(secret)  # type: ignore[return-value]
 
 

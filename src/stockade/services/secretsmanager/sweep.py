@@ -5,8 +5,14 @@ gone, so the sweep only frees its storage and its name's record."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
+from stockade.domain.configuration_item import RelatedEvent
+from stockade.services.secretsmanager.configuration_items import (
+    RECOVERY_WINDOW_ENDED,
+    record_item,
+)
 from stockade.store.ports import Store
 
 _BATCH = 500  # per transaction, so that a large backlog never holds the writer long
@@ -24,6 +30,9 @@ class DeletionSweep:
                 due = tx.secrets.due_for_deletion(now.isoformat(), _BATCH)
                 for secret in due:
                     tx.secrets.delete(secret.account_id, secret.name)
+                    event = RelatedEvent(RECOVERY_WINDOW_ENDED, str(uuid.uuid4()))
+                    region = secret.arn.split(":")[3]
+                    record_item(tx, region, secret.account_id, secret.arn, None, event, now)
             removed += len(due)
             if len(due) < _BATCH:
                 break

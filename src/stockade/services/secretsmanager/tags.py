@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from stockade.domain.secrets import TAGS_MAX
 from stockade.services.context import RequestContext
+from stockade.services.secretsmanager.configuration_items import saved
 from stockade.services.secretsmanager.errors import InvalidParameterError, LimitExceededError
 from stockade.services.secretsmanager.lookup import usable
 from stockade.shapes import secretsmanager as shapes
@@ -42,7 +43,7 @@ class SecretTags:
         with self._store.write() as tx:
             secret = usable(tx, ctx, request["SecretId"])
             tags = checked_tags(secret.tags, request["Tags"])
-            tx.secrets.put(replace(secret, tags=tags, last_changed=ctx.received_at))
+            saved(ctx, tx, replace(secret, tags=tags, last_changed=ctx.received_at))
 
     def untag_resource(self, ctx: RequestContext, request: shapes.UntagResourceRequest) -> None:
         removed = set(request["TagKeys"])
@@ -50,4 +51,4 @@ class SecretTags:
             secret = usable(tx, ctx, request["SecretId"])
             tags = tuple((k, v) for k, v in secret.tags if k not in removed)
             if tags != secret.tags:
-                tx.secrets.put(replace(secret, tags=tags, last_changed=ctx.received_at))
+                saved(ctx, tx, replace(secret, tags=tags, last_changed=ctx.received_at))
