@@ -159,13 +159,14 @@ def test_deletion_waits_for_its_recovery_window_and_restore_undoes_it(
     deleted = sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)
     assert deleted["DeletionDate"] == server.clock.now() + dt.timedelta(days=7)
     assert sm.describe_secret(SecretId=name)["DeletedDate"] == deleted["DeletionDate"]
-    for use in (
-        lambda: sm.get_secret_value(SecretId=name),
-        lambda: sm.put_secret_value(SecretId=name, SecretString="x"),
-        lambda: sm.tag_resource(SecretId=name, Tags=[{"Key": "k", "Value": "v"}]),
-    ):
+    uses: list[tuple[str, dict[str, Any]]] = [
+        ("get_secret_value", {}),
+        ("put_secret_value", {"SecretString": "x"}),
+        ("tag_resource", {"Tags": [{"Key": "k", "Value": "v"}]}),
+    ]
+    for method, extra in uses:
         with pytest.raises(ClientError) as caught:
-            use()
+            getattr(sm, method)(SecretId=name, **extra)
         assert error_of(caught) == (
             "InvalidRequestException",
             "You can't perform this operation on the secret because it was marked for deletion.",
