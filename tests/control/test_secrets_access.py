@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.control.secrets_support import error_of, new_name, user_arn, user_with
+from tests.control.secrets_support import allow, error_of, new_name, user_arn, user_with
 from tests.support.inprocess import InProcessServer
 
 
@@ -159,6 +159,24 @@ def test_a_batch_reports_each_secret_it_may_not_read_or_find(
         sm.batch_get_secret_value(SecretIdList=[readable],
                                   Filters=[{"Key": "name", "Values": ["open"]}])  # fmt: skip
     assert error_of(caught)[0] == "InvalidParameterException"
+
+
+def test_a_batch_by_filter_needs_list_secrets_too(server: InProcessServer, sm: Any) -> None:
+    name = new_name("filtered")
+    sm.create_secret(Name=name, SecretString="v")
+    actions = ["secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue"]
+    caller = server.client("secretsmanager", user_with(server, allow(actions)))
+    by_name = [{"Key": "name", "Values": [name]}]
+    with pytest.raises(ClientError) as caught:
+        caller.batch_get_secret_value(Filters=by_name)
+    assert error_of(caught)[0] == "AccessDeniedException"
+    assert caller.batch_get_secret_value(SecretIdList=[name])["SecretValues"][0]["Name"] == name
+    lister = server.client("secretsmanager", user_with(
+        server, allow([*actions, "secretsmanager:ListSecrets"])
+    ))  # fmt: skip
+    assert [v["Name"] for v in lister.batch_get_secret_value(Filters=by_name)["SecretValues"]] == [
+        name
+    ]
 
 
 def test_a_batch_by_filter_pages_through_matching_secrets(sm: Any) -> None:

@@ -31,6 +31,7 @@ EXPECTED = {
     "ec2": "InternalError",  # "Error codes for the Amazon EC2 API": server errors
     "stockade": "InternalFailure",  # the operator API
     "events": "InternalException",
+    "secretsmanager": "InternalServiceError",
 }
 
 

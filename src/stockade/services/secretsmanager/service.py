@@ -7,9 +7,10 @@ ARN by `SecretScope`, which also brings the secret's resource policy and its tag
 CreateSecret on the ARN the new secret will have (its random suffix as `??????`) with
 `secretsmanager:Name`, `secretsmanager:Description`, `secretsmanager:KmsKeyId` and the request's
 tags (and TagResource too when it tags); ListSecrets, GetRandomPassword and
-BatchGetSecretValue on `*` (the batch decides GetSecretValue on each secret through the
-kernel). Using the secret's KMS key is decided separately, through Secrets Manager
-(`kms.for_secrets`). Rotation (RotateSecret, CancelRotateSecret) is not served here.
+BatchGetSecretValue on `*` (with ListSecrets too when the batch has Filters; the batch decides
+GetSecretValue on each secret through the kernel). Using the secret's KMS key is decided
+separately, through Secrets Manager (`kms.for_secrets`). Rotation (RotateSecret,
+CancelRotateSecret) is not served here.
 """
 
 from __future__ import annotations
@@ -107,8 +108,7 @@ class SecretsManagerService:
         reads, on = self.reads, self._on_secret
         return [
             operation("GetSecretValue", reads.get_secret_value, on("GetSecretValue"), READ),
-            operation("BatchGetSecretValue", reads.batch_get_secret_value,
-                      self._any("BatchGetSecretValue"), READ),
+            operation("BatchGetSecretValue", reads.batch_get_secret_value, self._batch, READ),
             operation("PutSecretValue", reads.put_secret_value, on("PutSecretValue"), WRITE),
             operation("ListSecretVersionIds", reads.list_secret_version_ids,
                       on("ListSecretVersionIds"), READ),
@@ -146,6 +146,16 @@ class SecretsManagerService:
         def needs(ctx: RequestContext, request: Any) -> Sequence[Need]:
             return [Need(_ACTION + action, "*")]
 
+        return needs
+
+    def _batch(
+        self, ctx: RequestContext, request: shapes.BatchGetSecretValueRequest
+    ) -> Sequence[Need]:
+        """With Filters the batch lists secrets too: secretsmanager:ListSecrets as well (the
+        API reference); GetSecretValue is decided on each secret by the handler's Decider."""
+        needs = [Need(_ACTION + "BatchGetSecretValue", "*")]
+        if "Filters" in request:
+            needs.append(Need(_ACTION + "ListSecrets", "*"))
         return needs
 
     def _on_secret(self, action: str) -> Needs[_OnSecret]:
