@@ -44,7 +44,7 @@ class SecretVersion:
     stages: tuple[str, ...] = ()
     kind: ValueKind = ValueKind.STRING
     key_arn: str = ""  # the KMS key the data key is encrypted under
-    data_key_b64: str = ""
+    data_key_b64: str = field(default="", repr=False)
     ciphertext_b64: str = field(default="", repr=False)
     last_accessed: datetime | None = None
 

@@ -104,7 +104,7 @@ def _as_secrets_error(failure: type[sm.SecretsError], verb: str) -> Iterator[Non
     try:
         yield
     except kms.AccessDeniedError as error:
-        raise sm.KmsAccessDeniedError("Access to KMS is not allowed") from error
+        raise sm.AccessDeniedError("Access to KMS is not allowed") from error
     except kms.KmsError as error:
         raise failure(
             f"Secrets Manager can't {verb} the protected secret text using the provided KMS"

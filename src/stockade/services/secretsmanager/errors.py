@@ -16,7 +16,6 @@ ApiError
     ├── EncryptionFailureError         EncryptionFailure
     ├── ValidationError                ValidationException (common error)
     ├── AccessDeniedError              403 AccessDeniedException (common error)
-    ├── KmsAccessDeniedError           AccessDeniedException (the secret's key refused)
     └── InternalServiceError           500 InternalServiceError
 """
 
@@ -26,65 +25,67 @@ from stockade.errors import ApiError
 
 
 class SecretsError(ApiError):
-    code = "InternalServiceError"
-    http_status = 400
-    sender_fault = True
+    sender_fault = True  # every subclass names its own code and status
 
 
 class ResourceNotFoundError(SecretsError):
     code = "ResourceNotFoundException"
+    http_status = 400
 
 
 class ResourceExistsError(SecretsError):
     code = "ResourceExistsException"
+    http_status = 400
 
 
 class InvalidRequestError(SecretsError):
     code = "InvalidRequestException"
+    http_status = 400
 
 
 class InvalidParameterError(SecretsError):
     code = "InvalidParameterException"
+    http_status = 400
 
 
 class InvalidNextTokenError(SecretsError):
     code = "InvalidNextTokenException"
+    http_status = 400
 
 
 class LimitExceededError(SecretsError):
     code = "LimitExceededException"
+    http_status = 400
 
 
 class MalformedPolicyDocumentError(SecretsError):
     code = "MalformedPolicyDocumentException"
+    http_status = 400
 
 
 class PublicPolicyError(SecretsError):
     code = "PublicPolicyException"
+    http_status = 400
 
 
 class DecryptionFailureError(SecretsError):
     code = "DecryptionFailure"
+    http_status = 400
 
 
 class EncryptionFailureError(SecretsError):
     code = "EncryptionFailure"
+    http_status = 400
 
 
 class ValidationError(SecretsError):
     code = "ValidationException"
+    http_status = 400
 
 
 class AccessDeniedError(SecretsError):
     code = "AccessDeniedException"
     http_status = 403
-
-
-class KmsAccessDeniedError(SecretsError):
-    """The caller may use the secret but not its key ("Access to KMS is not allowed", answered
-    with status 400 by Secrets Manager)."""
-
-    code = "AccessDeniedException"
 
 
 class InternalServiceError(SecretsError):
