@@ -29,6 +29,7 @@ SERVICES = {
     "cloudtrail": "cloudtrail",
     "signer": "signer",
     "events": "events",
+    "secretsmanager": "secretsmanager",
 }
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "src" / "stockade" / "shapes"

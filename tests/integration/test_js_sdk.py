@@ -48,7 +48,7 @@ async function main() {
   const [endpoint, region, accessKeyId, secretAccessKey] = process.argv.slice(1);
   const client = new CloudTrailClient({
     endpoint, region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1,
-    signingName: "secretsmanager",
+    signingName: "dynamodb",
   });
   try {
     await client.send(new LookupEventsCommand({}));
@@ -98,4 +98,4 @@ def test_an_unsupported_service_reaches_the_js_sdk_as_not_implemented(
     out = run_node(server, sdk, UNSUPPORTED)
     assert out["name"] == "NotImplemented"
     assert out["status"] == 501
-    assert "The secretsmanager service" in out["message"]
+    assert "The dynamodb service" in out["message"]

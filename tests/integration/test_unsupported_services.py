@@ -24,7 +24,6 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "s3": lambda client: client.list_buckets(),
     "cloudformation": lambda client: client.describe_stacks(),
     "dynamodb": lambda client: client.list_tables(),
-    "secretsmanager": lambda client: client.list_secrets(),
     "sns": lambda client: client.list_topics(),
 }
 
@@ -65,7 +64,7 @@ def test_an_unknown_key_is_refused_in_the_service_protocol_too(server: RunningSe
         (["s3api", "list-buckets"], "s3"),
         (["cloudformation", "describe-stacks"], "cloudformation"),
         (["dynamodb", "list-tables"], "dynamodb"),
-        (["secretsmanager", "list-secrets"], "secretsmanager"),
+        (["sns", "list-topics"], "sns"),
     ],
 )
 def test_the_aws_cli_reports_the_service_as_not_supported(
@@ -83,10 +82,10 @@ def test_the_aws_cli_reports_the_service_as_not_supported(
 
 def test_refusals_are_audited_with_their_caller(server: RunningServer) -> None:
     with pytest.raises(ClientError) as caught:
-        server.client("secretsmanager").list_secrets()
+        server.client("dynamodb").list_tables()
     request_id = caught.value.response["ResponseMetadata"]["RequestId"]
     trail = server.client("cloudtrail")
-    source = {"AttributeKey": "EventSource", "AttributeValue": "secretsmanager.amazonaws.com"}
+    source = {"AttributeKey": "EventSource", "AttributeValue": "dynamodb.amazonaws.com"}
     found: list[dict[str, Any]] = []
     deadline = time.monotonic() + 10
     while not found and time.monotonic() < deadline:

@@ -29,6 +29,7 @@ from tests.meta.kernel_support import (
     model,
     report,
 )
+from tests.meta.secrets_named import SECRETS_MADE, make_secrets_resources, secrets_named
 from tests.support.inprocess import InProcessServer
 from tests.support.packages import PYTHON_ECHO
 from tests.support.shape_strategies import Named, valid
@@ -37,6 +38,7 @@ EXAMPLES = int(os.environ.get("STOCKADE_ACCESS_EXAMPLES", "6"))
 SERVED = (
     "lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events",
     "ssm",
+    "secretsmanager",
 )  # fmt: skip
 # Errors a declared scope may answer before access, as AWS does (a key that does not exist).
 REFUSED_BEFORE_ACCESS = {
@@ -107,6 +109,7 @@ def named(server: InProcessServer, made: dict[str, str]) -> dict[str, Named]:
             ),
         },
         "events": events_named(region, account, made),
+        "secretsmanager": secrets_named(made),
         "logs": {
             "logGroupName": _either(made["log_group"], _NAME),
             "logGroupIdentifier": st.nothing(),
@@ -130,6 +133,7 @@ def resources(kernel_server: InProcessServer) -> dict[str, str]:
     )  # fmt: skip
     kernel_server.client("logs").create_log_group(logGroupName="kernel-logs")
     make_events_resources(kernel_server)
+    make_secrets_resources(kernel_server)
     profile = kernel_server.client("signer").put_signing_profile(
         profileName="kernel", platformId="AWSLambda-SHA384-ECDSA"
     )["profileVersionArn"]
@@ -140,7 +144,7 @@ def resources(kernel_server: InProcessServer) -> dict[str, str]:
         "queue_name": "kernel-queue", "queue_url": queue_url, "key": key,
         "alias": "alias/kernel-key", "role": role, "function": "kernel-function",
         "log_group": "kernel-logs", "ciphertext": blob.decode("latin-1"),
-        "code_signing_config": csc, **EVENTS_MADE,
+        "code_signing_config": csc, **EVENTS_MADE, **SECRETS_MADE,
     }  # fmt: skip
 
 

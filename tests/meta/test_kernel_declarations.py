@@ -37,6 +37,7 @@ from tests.support.inprocess import InProcessServer
 SERVED = (
     "lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events",
     "ssm",
+    "secretsmanager",
 )  # fmt: skip
 
 

@@ -32,6 +32,7 @@ EXPECTED = {
     "stockade": "InternalFailure",  # the operator API
     "events": "InternalException",
     "ssm": "InternalServerError",
+    "secretsmanager": "InternalServiceError",
 }
 
 

@@ -28,6 +28,7 @@ EXAMPLES = int(os.environ.get("STOCKADE_FUZZ_EXAMPLES", "25"))
 SERVED = (
     "lambda", "iam", "sts", "kms", "sqs", "logs", "cloudtrail", "signer", "ec2", "events",
     "ssm",
+    "secretsmanager",
 )  # fmt: skip
 INTERNALS = re.compile(
     r"Traceback|File \"|object at 0x|<class |<built-in|NoneType|\b(Key|Type|Value|Attribute|"

@@ -107,6 +107,7 @@ def test_error_codes_and_statuses_come_from_the_models(error: type[ApiError]) ->
         "stockade.services.cloudtrail.": ("cloudtrail",),
         "stockade.services.events.": ("events",),
         "stockade.services.ssm.": ("ssm",),
+        "stockade.services.secretsmanager.": ("secretsmanager",),
     }
     models = next((m for p, m in own.items() if error.__module__.startswith(p)), None)
     named = getattr(error, "service", "")  # an internal error declares whose model names it

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from stockade.crypto.aead import same as constant_time_equal
 from stockade.crypto.code_signing import CodeSigningKey, CodeSigningKeys, verify_code_signature
+from stockade.crypto.data_key import open_with, seal_with
 from stockade.crypto.envelope import BlobHeader, EnvelopeCipher, KeyVersion, read_header
 from stockade.crypto.errors import (
     CryptoError,
@@ -64,8 +65,10 @@ __all__ = [
     "constant_time_equal",
     "file_root_key",
     "load_root_key",
+    "open_with",
     "operator_root_key",
     "read_header",
+    "seal_with",
     "verify",
     "verify_code_signature",
 ]

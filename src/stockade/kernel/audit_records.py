@@ -29,7 +29,8 @@ _READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Lookup", "Filter")
 # Hidden whatever a model says (defence in depth: a model may not mark every secret).
 _ALWAYS_HIDDEN = frozenset(
     {"SecretAccessKey", "SessionToken", "Plaintext", "ZipFile", "Payload",
-     "Detail"}  # EventBridge's PutEvents entries: the event's payload
+     "Detail",  # EventBridge's PutEvents entries: the event's payload
+     "SecretString", "SecretBinary", "RandomPassword"}  # Secrets Manager's values
 )  # fmt: skip
 # Recorded as an empty object, as CloudTrail has recorded event source mappings' filter
 # criteria since August 2024 (developer guide, invocation-eventfiltering): they may be

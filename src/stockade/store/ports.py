@@ -31,6 +31,7 @@ from stockade.store.egress_ports import EgressRepository
 from stockade.store.events_ports import EventsRepository
 from stockade.store.network_ports import NetworkRepository
 from stockade.store.parameter_ports import ParameterRepository
+from stockade.store.secrets_ports import SecretsRepository
 from stockade.store.signing_ports import (
     CodeSigningConfigRepository,
     SigningJobRepository,
@@ -284,6 +285,8 @@ class Transaction(Protocol):
     def function_state_events(self) -> FunctionStateEventRepository: ...
     @property
     def parameters(self) -> ParameterRepository: ...
+    @property
+    def secrets(self) -> SecretsRepository: ...
 
 
 class Store(Protocol):

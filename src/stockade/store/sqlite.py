@@ -41,6 +41,7 @@ from stockade.store.sqlite_lambda import (
 from stockade.store.sqlite_network import Networks
 from stockade.store.sqlite_parameters import ParameterRows
 from stockade.store.sqlite_schema import MIGRATIONS
+from stockade.store.sqlite_secrets import SecretRows
 from stockade.store.sqlite_signing import CodeSigningConfigs, SigningJobs, SigningProfiles
 from stockade.store.sqlite_state_events import FunctionStateEvents
 from stockade.types import Sha256Hex
@@ -297,3 +298,7 @@ class SqliteTransaction:
     @cached_property
     def parameters(self) -> ParameterRows:
         return ParameterRows(self.conn, self._codec)
+
+    @cached_property
+    def secrets(self) -> SecretRows:
+        return SecretRows(self.conn, self._codec)

@@ -394,4 +394,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (account_id, name)
     );
     """,
+    # 16: Secrets Manager's secrets (versions in their secret's doc; values only as
+    # ciphertext), found by name or ARN; the deletion date drives the recovery-window sweep.
+    """
+    CREATE TABLE secrets (
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        arn TEXT NOT NULL UNIQUE,
+        deletion_date TEXT,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, name)
+    );
+    CREATE INDEX secrets_by_deletion ON secrets (deletion_date) WHERE deletion_date IS NOT NULL;
+    """,
 )

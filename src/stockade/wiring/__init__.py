@@ -82,6 +82,7 @@ from stockade.services.kms import KmsService
 from stockade.services.kms.filters_for_lambda import LambdaFilterKeys
 from stockade.services.kms.for_lambda import LambdaEnvironmentKeys
 from stockade.services.kms.for_parameters import ParameterKeys
+from stockade.services.kms.for_secrets import SecretsManagerKeys
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.services.lambda_ import LambdaDeps, LambdaService, url_model_text
 from stockade.services.lambda_.async_invoke import AsyncInvocations
@@ -95,6 +96,7 @@ from stockade.services.lambda_.function_url_lookup import find_url
 from stockade.services.lambda_.mapping_counters import MappingCounters, mapping_counters
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
+from stockade.services.secretsmanager import SecretsManagerService
 from stockade.services.signer import SignerService
 from stockade.services.sqs import SqsService
 from stockade.services.sqs import message_attributes as sqs_attributes
@@ -129,6 +131,7 @@ _INVOKE_BODY_LIMIT = limits.SYNC_PAYLOAD_BYTES_MAX + 64 * 1024
 _COUNTER_SAVE_INTERVAL_S = 1.0
 _KEY_MAINTENANCE_INTERVAL_S = 3600.0
 _COMPLIANCE_INTERVAL_S = 3600.0
+_SECRET_SWEEP_INTERVAL_S = 3600.0
 _WEBHOOK_ROUND_INTERVAL_S = 0.5
 _WEBHOOK_RETRY_BASE_DELAY_S = 1.0  # then 2, 4, 8 s: five attempts within about 15 s
 # A 256 KiB message (or batch) JSON-escaped, with room for its attributes.
@@ -156,6 +159,7 @@ class Stockade:
     audit_index: SqliteAuditIndex | None = None
     url_app: FunctionUrlApp | None = None  # the function URL listener's application
     scheduler: EventScheduler | None = None  # scheduled rules (a test drives its rounds)
+    secrets: SecretsManagerService | None = None  # (a test drives its deletion sweep)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -320,9 +324,17 @@ def _build(
         "ec2": Ec2Endpoint("ec2", specs.model("ec2")),
         "events": JsonEndpoint("events", specs.model("events")),
         "ssm": JsonEndpoint("ssm", specs.model("ssm")),
+        "secretsmanager": JsonEndpoint("secretsmanager", specs.model("secretsmanager")),
     }
+    secrets = SecretsManagerService(
+        store,
+        settings.region,
+        SecretsManagerKeys(kms, authorizer, settings.region, trail),
+        authorizer,
+    )
     tables = [
         lambda_service.table(),
+        secrets.table(),
         StsService(store, clock).table(),
         kms.table(),
         CloudTrailService(audit_index, selectors, clock, settings.audit_retention_days).table(),
@@ -411,7 +423,7 @@ def _build(
     )
     lifecycle = _Lifecycle(pool, saved_counters, lambda_service, events, kms, trail,
                            settings.audit_period_s, webhooks, compliance, channel,
-                           pollers, deliveries, scheduler, own_events)  # fmt: skip
+                           pollers, deliveries, scheduler, own_events, secrets)  # fmt: skip
     app = StockadeApp(
         endpoints=endpoints,
         credentials=identities,
@@ -439,7 +451,7 @@ def _build(
         None if server_tls is None else TlsFiles(
             server_tls.cert_file, server_tls.key_file, server_tls.key_password
         ),
-        audit_index, url_app, scheduler,
+        audit_index, url_app, scheduler, secrets,
     )  # fmt: skip
 
 
@@ -549,6 +561,7 @@ class _Lifecycle:
         deliveries: EventDeliveries,
         scheduler: EventScheduler,
         own_events: OwnEventPublisher,
+        secrets: SecretsManagerService,
     ) -> None:
         self._pool, self._saved_counters = pool, tuple(saved_counters)
         self._last_saved: dict[int, Mapping[Any, Any]] = {}
@@ -573,6 +586,8 @@ class _Lifecycle:
         self._evaluator: asyncio.Task[None] | None = None
         self._own_events = own_events
         self._publisher: asyncio.Task[None] | None = None
+        self._secrets = secrets
+        self._secret_sweep: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._pool.start()
@@ -590,11 +605,13 @@ class _Lifecycle:
         self._delivery = loop.create_task(self._deliveries.run())
         self._scheduling = loop.create_task(self._scheduler.run())
         self._publisher = loop.create_task(self._own_events.run())
+        self._secret_sweep = loop.create_task(self._sweep_secrets_forever())
         await self._channel.start()
 
     async def stop(self) -> None:
         await self._channel.stop()
-        for task in (self._saver, self._keys, self._roller, self._deliverer, self._evaluator):
+        for task in (self._saver, self._keys, self._roller, self._deliverer, self._evaluator,
+                     self._secret_sweep):  # fmt: skip
             if task is not None:
                 task.cancel()
         await self._pollers.stop()
@@ -667,6 +684,19 @@ class _Lifecycle:
             except Exception:  # retried at the next round; the server keeps serving
                 LOG.exception("key maintenance failed")
             await asyncio.sleep(_KEY_MAINTENANCE_INTERVAL_S)
+
+    async def _sweep_secrets_forever(self) -> None:
+        # Secrets whose recovery window passed (also while the server was down): at start,
+        # then hourly. Lookups already treat them as gone; this frees their records.
+        while True:
+            try:
+                now = self._kms.deps.clock.now()
+                removed = await asyncio.to_thread(self._secrets.maintain, now)
+                if removed:
+                    LOG.info("secrets past their recovery window removed: %d", removed)
+            except Exception:  # retried at the next round; the server keeps serving
+                LOG.exception("secret deletion sweep failed")
+            await asyncio.sleep(_SECRET_SWEEP_INTERVAL_S)
 
     async def _save_forever(self) -> None:
         while True:

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from stockade.crypto import aead
+from stockade.crypto import InvalidBlobError, open_with, seal_with
 from stockade.services.audit_log import AuditLog
 from stockade.services.context import RequestContext
 from stockade.services.declaration import Decider
@@ -30,8 +30,6 @@ from stockade.services.kms.via_service import KeysViaService
 from stockade.services.ssm import errors as ssm
 from stockade.services.ssm.secure_values import CONTEXT_KEY, MANAGED_KEY_ALIAS, Sealed
 from stockade.types import Region
-
-_NONCE = 12
 
 
 class ParameterKeys:
@@ -51,13 +49,14 @@ class ParameterKeys:
         context = {CONTEXT_KEY: parameter_arn}
         named = key_ref or MANAGED_KEY_ALIAS
         operation = "GenerateDataKey" if envelope else "Encrypt"
-        with _as_parameter_error(), self._keys.audited(ctx, operation, named, context):
+        extra = {"KeySpec": "AES_256"} if envelope else None
+        with _as_parameter_error(), self._keys.audited(ctx, operation, named, context, extra):
             key = self._keys.key(ctx, key_ref)
             plaintext = value.encode()
             if envelope:
                 data_key, wrapped = self._keys.data_key(ctx, key, context)
-                nonce, sealed = aead.seal(data_key, plaintext, parameter_arn.encode())
-                blob = struct.pack(">H", len(wrapped)) + wrapped + nonce + sealed
+                blob = struct.pack(">H", len(wrapped)) + wrapped + seal_with(
+                    data_key, plaintext, context)  # fmt: skip
             else:
                 blob = self._keys.encrypt(ctx, key, plaintext, context)
         return Sealed(named, key.arn, base64.b64encode(blob).decode())
@@ -74,8 +73,10 @@ class ParameterKeys:
             wrapped, rest = blob[2 : 2 + size], blob[2 + size :]
             with self._keys.audited(ctx, "Decrypt", _key_of(wrapped), context):
                 data_key = self._keys.decrypt(ctx, wrapped, context)
-            opened = aead.open_(data_key, rest[:_NONCE], rest[_NONCE:], parameter_arn.encode())
-            return opened.decode()
+            try:
+                return open_with(data_key, rest, context).decode()
+            except InvalidBlobError as exc:
+                raise ssm.InternalServerError("The stored value could not be read.") from exc
 
 
 def _key_of(blob: bytes) -> str:

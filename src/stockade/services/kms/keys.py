@@ -28,7 +28,7 @@ from stockade.store.key_ports import (
 )
 from stockade.types import AccountId
 
-MANAGED_SERVICES = frozenset({"lambda", "ssm"})
+MANAGED_SERVICES = frozenset({"lambda", "ssm", "secretsmanager"})
 _ARN = re.compile(r"arn:aws:kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)")
 
 

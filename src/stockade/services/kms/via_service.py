@@ -1,5 +1,6 @@
 """The key service as another service uses it for its caller: the one place where a service
-(Lambda for environment variables, Parameter Store for SecureStrings, ...) finds a key,
+(Lambda for environment variables and filter criteria, Parameter Store for SecureStrings,
+Secrets Manager for secret values) finds a key,
 asks the kernel (`Decider`) whether its caller may use it through that service, uses it, and
 leaves the KMS audit record CloudTrail shows for such a call.
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from stockade.audit.events import AuditEvent, UserIdentity
 from stockade.services.audit_log import AuditLog
@@ -98,10 +100,16 @@ class KeysViaService:
 
     @contextmanager
     def audited(
-        self, ctx: RequestContext, operation: str, key_ref: str, context: Mapping[str, str]
+        self,
+        ctx: RequestContext,
+        operation: str,
+        key_ref: str,
+        context: Mapping[str, str],
+        extra: Mapping[str, Any] | None = None,
     ) -> Iterator[None]:
         """One KMS audit record for the call made inside, invoked by the service (its error,
-        if any; never a plaintext: only the key and the encryption context)."""
+        if any; never a plaintext: only the key and the encryption context). `extra`: the
+        call's other request parameters (default: EncryptionAlgorithm SYMMETRIC_DEFAULT)."""
         error: kms.KmsError | None = None
         try:
             yield
@@ -127,7 +135,7 @@ class KeysViaService:
                     request_parameters={
                         "KeyId": key_ref,
                         "EncryptionContext": dict(context),
-                        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                        **(extra or {"EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}),
                     },
                     # Links the use to the user's request behind it (none without one).
                     additional_event_data=(
