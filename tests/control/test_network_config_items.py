@@ -191,3 +191,15 @@ def test_a_parameter_s_history_is_named_by_its_resource_id(server: InProcessServ
     assert status == 400
     status, answer = history(server, "AWS::SSM::Parameter", "", "ResourceId")
     assert status == 400  # an empty id is no id
+
+
+def test_a_secret_s_history_is_named_by_its_arn(server: InProcessServer) -> None:
+    secrets = server.client("secretsmanager")
+    arn = secrets.create_secret(Name=f"db-{uuid.uuid4().hex[:6]}", SecretString="hunter2-canary")[
+        "ARN"]  # fmt: skip
+    secrets.update_secret(SecretId=arn, Description="the database")
+    status, answer = history(server, "AWS::SecretsManager::Secret", arn, "ResourceId")
+    assert status == 200, answer
+    assert [i["configurationItemStatus"] for i in answer["Items"]] == [
+        "ResourceDiscovered", "OK"]  # fmt: skip
+    assert "hunter2-canary" not in json.dumps(answer)

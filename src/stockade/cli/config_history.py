@@ -1,6 +1,6 @@
 """`stockade config history NAME`: a function's configuration items (or, with --resource-type,
-a VPC's, subnet's, security group's or parameter's), oldest first, with what changed between
-each and the one before (operator command on the data dir)."""
+a VPC's, subnet's, security group's, parameter's or secret's), oldest first, with what
+changed between each and the one before (operator command on the data dir)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from stockade.cli.operator import account_options, operator_call, with_account
 
 # AWS Config's types that have a history here (the operator model's ConfigurationResourceType).
 RESOURCE_TYPES = ("AWS::Lambda::Function", "AWS::EC2::VPC", "AWS::EC2::Subnet",
-                  "AWS::EC2::SecurityGroup", "AWS::SSM::Parameter")  # fmt: skip
+                  "AWS::EC2::SecurityGroup", "AWS::SSM::Parameter",
+                  "AWS::SecretsManager::Secret")  # fmt: skip
 
 
 @click.group("config")
@@ -30,8 +31,8 @@ def config() -> None:
     type=click.Choice(RESOURCE_TYPES),
     default="AWS::Lambda::Function",
     show_default=True,
-    help="Another AWS Config type (a VPC, subnet, security group or Parameter Store"
-    " parameter): NAME is then its id (a parameter's name).",
+    help="Another AWS Config type (a VPC, subnet, security group, Parameter Store parameter"
+    " or secret): NAME is then its id (a parameter's name, a secret's ARN).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def history(
