@@ -172,3 +172,28 @@ def test_a_new_key_given_to_update_seals_the_versions_after_it(sm: Any, kms: Any
         "before"
     )
     kms.enable_key(KeyId=key)
+
+
+def test_a_new_key_reseals_the_labelled_versions_and_keeps_them_under_the_old_one(
+    sm: Any, kms: Any
+) -> None:
+    # "Change the encryption key" (Secrets Manager User Guide): AWSCURRENT, AWSPENDING and
+    # AWSPREVIOUS are re-encrypted under the new key, and stay decryptable with the old one;
+    # versions without a label are not re-encrypted.
+    old, new = (kms.create_key()["KeyMetadata"]["Arn"] for _ in range(2))
+    name = new_name()
+    first = sm.create_secret(Name=name, KmsKeyId=old, SecretString="v1")["VersionId"]
+    sm.put_secret_value(SecretId=name, SecretString="v2")
+    sm.put_secret_value(SecretId=name, SecretString="v3")  # v1 now has no label
+    sm.update_secret(SecretId=name, KmsKeyId=new)
+    assert sm.describe_secret(SecretId=name)["KmsKeyId"] == new
+    kms.disable_key(KeyId=old)
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "v3"
+    assert sm.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")["SecretString"] == "v2"
+    with pytest.raises(ClientError) as caught:  # unlabelled: still under the old key alone
+        sm.get_secret_value(SecretId=name, VersionId=first)
+    assert error_of(caught)[0] == "DecryptionFailure"
+    kms.enable_key(KeyId=old)
+    kms.disable_key(KeyId=new)
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == "v3"  # the copy under the old
+    kms.enable_key(KeyId=new)

@@ -38,6 +38,16 @@ class ValueKind(Enum):
 
 
 @dataclass(frozen=True)
+class EarlierSeal:
+    """The same value sealed under a key the secret used before (kept so that a caller who may
+    decrypt only with that key is not locked out, as Secrets Manager keeps them)."""
+
+    key_arn: str
+    data_key_b64: str = field(repr=False)
+    ciphertext_b64: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class SecretVersion:
     version_id: str
     created: datetime
@@ -47,6 +57,8 @@ class SecretVersion:
     data_key_b64: str = field(default="", repr=False)
     ciphertext_b64: str = field(default="", repr=False)
     last_accessed: datetime | None = None
+    # After a change of the secret's key: the value under the keys before, newest first.
+    earlier_seals: tuple[EarlierSeal, ...] = ()
 
 
 @dataclass(frozen=True)

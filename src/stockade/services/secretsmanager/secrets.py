@@ -17,10 +17,13 @@ from typing import Any
 
 from stockade.domain.secrets import (
     CURRENT,
+    PENDING,
+    PREVIOUS,
     RECOVERY_DAYS_DEFAULT,
     RECOVERY_DAYS_MAX,
     RECOVERY_DAYS_MIN,
     Secret,
+    SecretVersion,
 )
 from stockade.services.context import RequestContext
 from stockade.services.secretsmanager.configuration_items import removed, saved
@@ -115,9 +118,11 @@ class SecretLifecycle:
                 version = self._values.seal(ctx, key_ref, secret.arn, token, value, now)
             else:
                 value = None  # a retry: nothing new
+        resealed = self._resealed(ctx, secret, key_ref) if key_ref != secret.kms_key_id else {}
         with self._store.write() as tx:
             current = usable(tx, ctx, request["SecretId"])
-            changed = replace(current, kms_key_id=key_ref, last_changed=now)
+            changed = replace(current, kms_key_id=key_ref, last_changed=now,
+                              versions=_with_resealed(current.versions, resealed))  # fmt: skip
             if "Description" in request:
                 changed = replace(changed, description=request["Description"])
             if value is not None and version is not None and current.version(token) is None:
@@ -129,6 +134,21 @@ class SecretLifecycle:
         if version is not None:
             out["VersionId"] = version.version_id
         return out  # type: ignore[return-value]
+
+    def _resealed(
+        self, ctx: RequestContext, secret: Secret, key_ref: str | None
+    ) -> dict[str, tuple[SecretVersion, SecretVersion]]:
+        """A new key re-encrypts the AWSCURRENT, AWSPENDING and AWSPREVIOUS versions, each
+        kept under its old key too ("Change the encryption key", Secrets Manager User Guide):
+        {version id: (as read, resealed)}, leaving out what the caller could not reseal."""
+        found = {}
+        for version in secret.versions:
+            if not {CURRENT, PENDING, PREVIOUS} & set(version.stages):
+                continue
+            again = self._values.resealed(ctx, key_ref, secret, version)
+            if again is not None:
+                found[version.version_id] = (version, again)
+        return found
 
     def describe_secret(
         self, ctx: RequestContext, request: shapes.DescribeSecretRequest
@@ -177,3 +197,19 @@ class SecretLifecycle:
 
 def _exists(name: str) -> ResourceExistsError:
     return ResourceExistsError(f"The operation failed because the secret {name} already exists.")
+
+
+def _with_resealed(
+    versions: tuple[SecretVersion, ...], resealed: dict[str, tuple[SecretVersion, SecretVersion]]
+) -> tuple[SecretVersion, ...]:
+    """`versions` with each resealed one replaced, if it is still sealed as it was read (a
+    concurrent change wins; stages are taken from the stored version)."""
+    out = []
+    for version in versions:
+        pair = resealed.get(version.version_id)
+        if pair is not None and pair[0].ciphertext_b64 == version.ciphertext_b64:
+            out.append(replace(pair[1], stages=version.stages,
+                               last_accessed=version.last_accessed))  # fmt: skip
+        else:
+            out.append(version)
+    return tuple(out)

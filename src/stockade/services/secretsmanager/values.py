@@ -9,17 +9,24 @@ Guide). Values exist in plaintext only in memory, between the request and the ci
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from stockade import entropy
 from stockade.crypto import constant_time_equal
-from stockade.domain.secrets import VALUE_BYTES_MAX, Secret, SecretVersion, ValueKind
+from stockade.domain.secrets import (
+    VALUE_BYTES_MAX,
+    EarlierSeal,
+    Secret,
+    SecretVersion,
+    ValueKind,
+)
 from stockade.services.context import RequestContext
 from stockade.services.secretsmanager.errors import (
     InvalidParameterError,
     InvalidRequestError,
     ResourceExistsError,
+    SecretsError,
 )
 from stockade.services.secretsmanager.keys import Sealed, SecretKeys
 
@@ -95,8 +102,43 @@ class ValueCipher:
         )
 
     def open(self, ctx: RequestContext, secret: Secret, version: SecretVersion) -> Value:
-        data = self._keys.open(ctx, secret.arn, version.version_id, sealed_of(version))
+        """The value, opened with the key the version is sealed under now, or else with a key
+        it was sealed under before (Secrets Manager keeps those copies after a key change)."""
+        try:
+            data = self._keys.open(ctx, secret.arn, version.version_id, sealed_of(version))
+        except SecretsError as first:
+            for earlier in version.earlier_seals:
+                sealed = Sealed(earlier.key_arn, earlier.data_key_b64, earlier.ciphertext_b64)
+                try:
+                    data = self._keys.open(ctx, secret.arn, version.version_id, sealed)
+                    break
+                except SecretsError:
+                    continue
+            else:
+                raise first
         return Value(version.kind, data)
+
+    def resealed(
+        self, ctx: RequestContext, key_ref: str | None, secret: Secret, version: SecretVersion
+    ) -> SecretVersion | None:
+        """The version also sealed under `key_ref` (its copies under earlier keys kept), or
+        None where the caller may not decrypt it or use the new key: Secrets Manager then
+        leaves it as it is ("Change the encryption key", Secrets Manager User Guide)."""
+        try:
+            value = self.open(ctx, secret, version)
+            sealed = self._keys.seal(ctx, key_ref, secret.arn, version.version_id, value.data)
+        except SecretsError:
+            return None
+        if sealed.key_arn == version.key_arn:
+            return None
+        before = EarlierSeal(version.key_arn, version.data_key_b64, version.ciphertext_b64)
+        return replace(
+            version,
+            key_arn=sealed.key_arn,
+            data_key_b64=sealed.data_key_b64,
+            ciphertext_b64=sealed.ciphertext_b64,
+            earlier_seals=(before, *version.earlier_seals),
+        )
 
     def same_version(
         self, ctx: RequestContext, secret: Secret, new_id: str, value: Value
