@@ -64,8 +64,9 @@ def _interval(rules: Mapping[str, Any]) -> timedelta | None:
 
 
 def _hours(span: timedelta) -> str:
-    hours = span.total_seconds() / 3600
-    return f"{hours / 24:g} days" if hours % 24 == 0 else f"{hours:g} hours"
+    hours = int(span.total_seconds() // 3600)
+    count, unit = (hours // 24, "day") if hours % 24 == 0 else (hours, "hour")
+    return f"{count} {unit}" + ("" if count == 1 else "s")
 
 
 def _rotation_enabled(
