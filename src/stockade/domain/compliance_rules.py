@@ -68,8 +68,8 @@ ALWAYS: Mapping[str, tuple[str, ...]] = {FUNCTION_RESOURCE_TYPE: (RUNTIME_DEPREC
 # The resource types some rule evaluates: the ones compliance looks at.
 EVALUATED_TYPES: tuple[str, ...] = tuple(sorted(set(RESOURCE_TYPES.values())))
 _REQUIRED: Mapping[str, frozenset[str]] = {SETTINGS: frozenset({"runtime"})}
-_INTEGERS = frozenset({"ConcurrencyLimitLow", "ConcurrencyLimitHigh", "timeout", "memorySize"})
-_INTEGERS |= SECRET_INTEGERS
+_INTEGERS = SECRET_INTEGERS | {
+    "ConcurrencyLimitLow", "ConcurrencyLimitHigh", "timeout", "memorySize"}  # fmt: skip
 
 
 def check_parameters(rule: str, parameters: Mapping[str, str]) -> None:
@@ -99,6 +99,7 @@ def evaluate(
     """`when`: the instant of evaluation (a date alone is its midnight, UTC); `catalog`: the
     runtime schedule, which only functions' rules read (None where no function is evaluated)."""
     now = when if isinstance(when, datetime) else datetime.combine(when, time(), UTC)
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
     if rule == RUNTIME_DEPRECATION:
         if catalog is None:
             raise ValueError(f"{rule} needs the runtime schedule")
