@@ -17,7 +17,7 @@ from stockade.domain.compliance_rules import PARAMETERS, RUNTIME_DEPRECATION, Co
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def compliance(ctx: click.Context, account: str | None, data_dir: Path, as_json: bool) -> None:
-    """Evaluate every function against the account's rules now and print the report."""
+    """Evaluate every function and secret against the account's rules now; print the report."""
     if ctx.invoked_subcommand is not None:
         return
     rows = operator_call(data_dir, "EvaluateCompliance", with_account({}, account))["Report"]
@@ -25,10 +25,10 @@ def compliance(ctx: click.Context, account: str | None, data_dir: Path, as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        click.echo("No functions.")
+        click.echo("No functions or secrets.")
         return
-    header: list[tuple[str, ...]] = [("FUNCTION", "RULE", "COMPLIANCE", "REASON")]
-    _table(header + [(r["function"], r["rule"], r["compliance"], r["reason"]) for r in rows])
+    header: list[tuple[str, ...]] = [("RESOURCE", "RULE", "COMPLIANCE", "REASON")]
+    _table(header + [(r["resourceId"], r["rule"], r["compliance"], r["reason"]) for r in rows])
     deprecated = [r for r in rows if r["rule"] == RUNTIME_DEPRECATION
                   and r["compliance"] == Compliance.NON_COMPLIANT.value]  # fmt: skip
     if deprecated:
@@ -114,7 +114,7 @@ def changes(account: str | None, data_dir: Path, as_json: bool) -> None:
         return
     for r in rows:
         cause = f"{r['eventName']} {r['requestID'] or ''}".strip()
-        click.echo(f"{r['time']} {r['function']} {r['rule']}: {r['before']} -> {r['after']}"
+        click.echo(f"{r['time']} {r['resourceId']} {r['rule']}: {r['before']} -> {r['after']}"
                    f" ({cause}) webhook {r['delivery']}")  # fmt: skip
 
 

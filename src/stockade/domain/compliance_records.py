@@ -1,5 +1,7 @@
-"""What compliance keeps: each account's enabled rules, each function's current result per rule,
-and every change of a result (with its cause) together with the state of its webhook delivery."""
+"""What compliance keeps: each account's enabled rules, each resource's current result per rule
+(a function's by its name, a secret's by its ARN: the item's resourceId, never the same for two
+resource types), and every change of a result (with its cause) together with the state of its
+webhook delivery."""
 
 from __future__ import annotations
 
@@ -39,14 +41,15 @@ class Webhook:
 
 @dataclass(frozen=True)
 class ComplianceState:
-    """The latest result of one rule for one function."""
+    """The latest result of one rule for one resource."""
 
     account_id: AccountId
-    function_name: str
+    function_name: str  # the resource's id (kept under its first name: stored rows load)
     rule: str
     compliance: Compliance
     reason: str
     recorded_at: datetime
+    resource_type: str = RESOURCE_TYPE
 
 
 @dataclass(frozen=True)
@@ -84,12 +87,12 @@ class IllegalDeliveryTransitionError(ValueError):
 
 @dataclass(frozen=True)
 class ComplianceChange:
-    """A function's result for a rule changed (`before` None: first evaluated)."""
+    """A resource's result for a rule changed (`before` None: first evaluated)."""
 
     change_id: str
     account_id: AccountId
     region: str
-    function_name: str
+    function_name: str  # the resource's id, as in ComplianceState
     rule: str
     before: Compliance | None
     after: Compliance
@@ -100,6 +103,7 @@ class ComplianceChange:
     attempts: int = 0
     next_attempt_at: datetime | None = None
     last_error: str | None = None
+    resource_type: str = RESOURCE_TYPE
 
     def _moved(self, to: Delivery, **changes: Any) -> ComplianceChange:
         if to not in _NEXT[self.delivery]:
@@ -128,7 +132,7 @@ class ComplianceChange:
                 return None
             return {
                 "evaluationResultIdentifier": {"evaluationResultQualifier": {
-                    "configRuleName": self.rule, "resourceType": RESOURCE_TYPE,
+                    "configRuleName": self.rule, "resourceType": self.resource_type,
                     "resourceId": self.function_name,
                 }},
                 "complianceType": compliance.value,
@@ -144,7 +148,7 @@ class ComplianceChange:
             "awsAccountId": self.account_id,
             "awsRegion": self.region,
             "configRuleName": self.rule,
-            "resourceType": RESOURCE_TYPE,
+            "resourceType": self.resource_type,
             "resourceId": self.function_name,
             "newEvaluationResult": result(self.after, self.reason),
             "oldEvaluationResult": result(self.before, None),

@@ -1,30 +1,33 @@
 """Compliance rules over configuration items: AWS Config's managed rules for Lambda, with their
-parameter names and semantics, and Stockade's own check of runtime deprecation. Pure: a rule
-sees only the item's configuration, its parameters, the date and the runtime schedule."""
+parameter names and semantics, and Stockade's own check of runtime deprecation; and, in one
+registry with them, the managed rules of the other resource types (secret_rules.py). Each rule
+names the resource type it evaluates. Pure: a rule sees only the item's configuration, its
+parameters, the instant and the runtime schedule."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from enum import StrEnum
+from datetime import UTC, date, datetime, time
 from typing import Any
 
+from stockade.domain.compliance_result import Compliance as Compliance  # noqa: PLC0414 - re-exported
+from stockade.domain.configuration_item import RESOURCE_TYPE as FUNCTION_RESOURCE_TYPE
 from stockade.domain.errors import DomainError
 from stockade.domain.function_snapshot import NetworkMode
 from stockade.domain.public_access import public_statements
 from stockade.domain.runtimes import RuntimeCatalog
+from stockade.domain.secret_rules import (
+    SECRET_INTEGERS,
+    SECRET_PARAMETERS,
+    SECRET_RESOURCE_TYPE,
+    SECRET_RULES,
+)
 from stockade.types import ascii_digits
 
 
 class InvalidRuleError(DomainError):
     """An unknown rule or a parameter the rule does not take; the message is operator-safe."""
-
-
-class Compliance(StrEnum):
-    COMPLIANT = "COMPLIANT"
-    NON_COMPLIANT = "NON_COMPLIANT"
-    NOT_APPLICABLE = "NOT_APPLICABLE"  # as AWS Config: the rule ignores this function
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,7 @@ CODE_SIGNING = "stockade-lambda-code-signing-enabled"
 # Stockade's own, always evaluated: AWS reports deprecations through Health, not a Config rule.
 RUNTIME_DEPRECATION = "stockade-runtime-deprecation"
 
-# Rule -> the parameters it takes (AWS's names); the required ones are in _REQUIRED.
-PARAMETERS: Mapping[str, frozenset[str]] = {
+_FUNCTION_PARAMETERS: Mapping[str, frozenset[str]] = {
     CONCURRENCY: frozenset({"ConcurrencyLimitLow", "ConcurrencyLimitHigh"}),
     DLQ: frozenset({"dlqArns"}),
     PUBLIC_ACCESS: frozenset(),
@@ -54,8 +56,20 @@ PARAMETERS: Mapping[str, frozenset[str]] = {
     INSIDE_VPC: frozenset(),  # subnetIds has no meaning without VPCs
     CODE_SIGNING: frozenset(),
 }
+# Rule -> the parameters it takes (AWS's names); the required ones are in _REQUIRED.
+PARAMETERS: Mapping[str, frozenset[str]] = {**_FUNCTION_PARAMETERS, **SECRET_PARAMETERS}
+# Rule -> the resource type (AWS Config's name) whose configuration items it evaluates.
+RESOURCE_TYPES: Mapping[str, str] = {
+    **{rule: FUNCTION_RESOURCE_TYPE for rule in (*_FUNCTION_PARAMETERS, RUNTIME_DEPRECATION)},
+    **{rule: SECRET_RESOURCE_TYPE for rule in SECRET_PARAMETERS},
+}
+# Resource type -> the rules evaluated whether enabled or not.
+ALWAYS: Mapping[str, tuple[str, ...]] = {FUNCTION_RESOURCE_TYPE: (RUNTIME_DEPRECATION,)}
+# The resource types some rule evaluates: the ones compliance looks at.
+EVALUATED_TYPES: tuple[str, ...] = tuple(sorted(set(RESOURCE_TYPES.values())))
 _REQUIRED: Mapping[str, frozenset[str]] = {SETTINGS: frozenset({"runtime"})}
-_INTEGERS = frozenset({"ConcurrencyLimitLow", "ConcurrencyLimitHigh", "timeout", "memorySize"})
+_INTEGERS = SECRET_INTEGERS | {
+    "ConcurrencyLimitLow", "ConcurrencyLimitHigh", "timeout", "memorySize"}  # fmt: skip
 
 
 def check_parameters(rule: str, parameters: Mapping[str, str]) -> None:
@@ -79,11 +93,20 @@ def evaluate(
     rule: str,
     parameters: Mapping[str, str],
     configuration: Mapping[str, Any],
-    today: date,
-    catalog: RuntimeCatalog,
+    when: date,
+    catalog: RuntimeCatalog | None,
 ) -> Evaluation:
+    """`when`: the instant of evaluation (a date alone is its midnight, UTC); `catalog`: the
+    runtime schedule, which only functions' rules read (None where no function is evaluated)."""
+    now = when if isinstance(when, datetime) else datetime.combine(when, time(), UTC)
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
     if rule == RUNTIME_DEPRECATION:
-        compliance, reason = _runtime_deprecation(configuration, today, catalog)
+        if catalog is None:
+            raise ValueError(f"{rule} needs the runtime schedule")
+        compliance, reason = _runtime_deprecation(configuration, now.date(), catalog)
+    elif rule in SECRET_RULES:
+        check_parameters(rule, parameters)
+        compliance, reason = SECRET_RULES[rule](parameters, configuration, now)
     else:
         check_parameters(rule, parameters)
         compliance, reason = _RULES[rule](parameters, configuration)

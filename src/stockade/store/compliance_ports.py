@@ -3,6 +3,7 @@ store as functions, so a committed change always has its configuration item and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -27,8 +28,11 @@ class ConfigurationItemRepository(Protocol):
         ...
 
     def add(self, item: ConfigurationItem) -> None: ...
-    def current(self, account_id: AccountId) -> list[ConfigurationItem]:
-        """The latest item of each function of the account that is not deleted, by name."""
+    def current(
+        self, account_id: AccountId, resource_types: Sequence[str] = (RESOURCE_TYPE,)
+    ) -> list[ConfigurationItem]:
+        """The latest item of each resource of these types (functions unless named) of the
+        account that is not deleted, by type and id."""
         ...
 
     # Stockade's own events follow the items in the order they were added (every account's).

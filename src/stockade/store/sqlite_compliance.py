@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from stockade.domain.compliance_records import (
@@ -48,18 +49,20 @@ class ConfigurationItems(Docs):
              item.status.value, self.codec.dumps(item)),
         )  # fmt: skip
 
-    def current(self, account_id: AccountId) -> list[ConfigurationItem]:
-        # Functions only: compliance rules evaluate functions.
+    def current(
+        self, account_id: AccountId, resource_types: Sequence[str] = (RESOURCE_TYPE,)
+    ) -> list[ConfigurationItem]:
+        marks = ", ".join("?" for _ in resource_types) or "NULL"
         return self.many(
             ConfigurationItem,
-            "SELECT i.doc FROM configuration_items i WHERE i.account_id=? AND i.status!=?"
-            " AND i.resource_type=? AND i.state_id=(SELECT max(state_id)"
+            "SELECT i.doc FROM configuration_items i WHERE i.account_id=? AND i.status!=?"  # noqa: S608 - placeholders only
+            f" AND i.resource_type IN ({marks}) AND i.state_id=(SELECT max(state_id)"
             " FROM configuration_items j WHERE j.account_id=i.account_id"
             " AND j.resource_type=i.resource_type AND j.resource_id=i.resource_id)"
-            " ORDER BY i.resource_id",
+            " ORDER BY i.resource_type, i.resource_id",
             account_id,
             ItemStatus.DELETED.value,
-            RESOURCE_TYPE,
+            *resource_types,
         )
 
     def added_after(self, position: int, limit: int) -> list[tuple[int, ConfigurationItem]]:

@@ -1,9 +1,10 @@
 """Operator use cases (the `stockade compliance` and `stockade config` commands): enable and
 disable rules per account, set the webhook, evaluate on demand, read the history and results.
 
-Evaluating on demand re-evaluates each function's latest configuration item with today's date
-and the account's rules as they are now: a rule enabled or re-parameterised, or a runtime that
-became deprecated since the last change, shows up as a recorded (and delivered) change."""
+Evaluating on demand re-evaluates the latest configuration item of each function and secret
+(every resource type a rule evaluates) at the clock's instant with the account's rules as they
+are now: a rule enabled or re-parameterised, a runtime that became deprecated or a secret whose
+rotation became overdue since the last change, shows up as a recorded (and delivered) change."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from stockade.domain.compliance_records import (
     RuleSetting,
     Webhook,
 )
-from stockade.domain.compliance_rules import InvalidRuleError, check_parameters
+from stockade.domain.compliance_rules import EVALUATED_TYPES, InvalidRuleError, check_parameters
 from stockade.domain.configuration_item import RESOURCE_TYPE, ConfigurationItem
 from stockade.domain.runtimes import RuntimeCatalog
 from stockade.errors import StockadeError
@@ -43,8 +44,9 @@ class UnknownAccountError(ComplianceAdminError):
 
 
 @dataclass(frozen=True)
-class FunctionReport:
-    function_name: str
+class ResourceReport:
+    resource_type: str
+    resource_id: str  # a function's name, a secret's ARN
     configuration_state_id: int
     results: tuple[ComplianceState, ...]
 
@@ -102,20 +104,21 @@ class ComplianceAdmin:
         parts = urllib.parse.urlsplit(webhook.url)
         return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
-    def evaluate(self, account: AccountId) -> list[FunctionReport]:
-        """Evaluate every function now (changes recorded and queued), then report."""
+    def evaluate(self, account: AccountId) -> list[ResourceReport]:
+        """Evaluate every function and secret now (changes recorded and queued), then report."""
         with self._store.write() as tx:
             _account(tx, account)
             items = self._evaluate_all(tx, account, EVALUATION)
             return [
-                FunctionReport(item.resource_id, item.state_id,
+                ResourceReport(item.resource_type, item.resource_id, item.state_id,
                                tuple(tx.compliance.states(account, item.resource_id)))
                 for item in items
             ]  # fmt: skip
 
     def evaluate_scheduled(self) -> int:
-        """Evaluate every account's functions, as the server does at start and then hourly:
-        what depends on the date (a runtime's deprecation) changes without any request.
+        """Evaluate every account's functions and secrets, as the server does at start and then
+        hourly: what depends on the date (a runtime's deprecation, a secret's rotation falling
+        due) changes without any request.
         Returns how many changes of compliance were recorded."""
         with self._store.read() as tx:
             accounts = [account.account_id for account in tx.accounts.all()]
@@ -123,7 +126,7 @@ class ComplianceAdmin:
         for account in accounts:  # one transaction per account: the write lock is shared
             with self._store.write() as tx:
                 now = self._clock.now()
-                for item in tx.configuration_items.current(account):
+                for item in tx.configuration_items.current(account, EVALUATED_TYPES):
                     cause = Cause(SCHEDULED, None, item.state_id)
                     recorded += len(evaluate_item(tx, item, cause, now, self._catalog))
         return recorded
@@ -145,7 +148,7 @@ class ComplianceAdmin:
         self, tx: Transaction, account: AccountId, event_name: str
     ) -> list[ConfigurationItem]:
         now = self._clock.now()
-        items = tx.configuration_items.current(account)
+        items = tx.configuration_items.current(account, EVALUATED_TYPES)
         for item in items:
             evaluate_item(tx, item, Cause(event_name, None, item.state_id), now, self._catalog)
         return items

@@ -1,6 +1,7 @@
-"""Evaluate a function's configuration item against its account's rules, inside the caller's
-transaction: results are stored, and every change of a result is recorded with its cause and
-queued for the account's webhook (delivered later; see webhooks.py)."""
+"""Evaluate a configuration item (a function's, a secret's: any type a rule names) against its
+account's rules for that resource type, inside the caller's transaction: results are stored,
+and every change of a result is recorded with its cause and queued for the account's webhook
+(delivered later; see webhooks.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from stockade.domain.compliance_records import (
     Delivery,
     RuleSetting,
 )
-from stockade.domain.compliance_rules import RUNTIME_DEPRECATION, evaluate
+from stockade.domain.compliance_rules import ALWAYS, RESOURCE_TYPES, evaluate
 from stockade.domain.configuration_item import ConfigurationItem, ItemStatus
 from stockade.domain.runtimes import RuntimeCatalog
 from stockade.store.ports import Transaction
@@ -25,27 +26,31 @@ def evaluate_item(
     item: ConfigurationItem,
     cause: Cause,
     now: datetime,
-    catalog: RuntimeCatalog,
+    catalog: RuntimeCatalog | None = None,
 ) -> list[ComplianceChange]:
-    """The changes of result this item brings (also stored); a deleted function's results go."""
-    account, name = item.account_id, item.resource_id
+    """The changes of result this item brings (also stored); a deleted resource's results go.
+    `catalog`: the runtime schedule, needed for functions' items only."""
+    account, name, kind = item.account_id, item.resource_id, item.resource_type
     previous = {state.rule: state for state in tx.compliance.states(account, name)}
     if item.status is ItemStatus.DELETED:
         for rule in previous:
             tx.compliance.delete_state(account, name, rule)
         return []
-    enabled = [*tx.compliance.rules(account), RuleSetting(account, RUNTIME_DEPRECATION)]
+    enabled = [
+        *(s for s in tx.compliance.rules(account) if RESOURCE_TYPES.get(s.rule) == kind),
+        *(RuleSetting(account, rule) for rule in ALWAYS.get(kind, ())),
+    ]
     queued = Delivery.PENDING if tx.compliance.webhook(account) else Delivery.NOT_CONFIGURED
     recorded = []
     for setting in enabled:
-        result = evaluate(setting.rule, setting.parameters, item.configuration, now.date(),
-                          catalog)  # fmt: skip
+        result = evaluate(setting.rule, setting.parameters, item.configuration, now, catalog)
         old = previous.pop(setting.rule, None)
         if old is not None and (old.compliance, old.reason) == (result.compliance, result.reason):
             continue
-        tx.compliance.put_state(
-            ComplianceState(account, name, setting.rule, result.compliance, result.reason, now)
+        state = ComplianceState(
+            account, name, setting.rule, result.compliance, result.reason, now, kind
         )
+        tx.compliance.put_state(state)
         if old is not None and old.compliance is result.compliance:
             continue  # the same result for another reason is not a change of compliance
         change = ComplianceChange(
@@ -61,6 +66,7 @@ def evaluate_item(
             cause=cause,
             delivery=queued,
             next_attempt_at=now if queued is Delivery.PENDING else None,
+            resource_type=kind,
         )
         tx.compliance.put_change(change)
         recorded.append(change)

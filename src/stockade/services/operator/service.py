@@ -117,7 +117,7 @@ class OperatorService:
         with _compliance_errors():
             reports = self._deps.compliance.evaluate(self._account(request))
         rows = [
-            {"function": report.function_name, "rule": state.rule,
+            {**_named(report.resource_type, report.resource_id), "rule": state.rule,
              "compliance": state.compliance.value, "reason": state.reason,
              "configurationStateId": str(report.configuration_state_id)}
             for report in reports for state in report.results
@@ -173,7 +173,8 @@ class OperatorService:
         with _compliance_errors():
             found = self._deps.compliance.changes(self._account(request))
         rows = [
-            {"time": c.recorded_at.isoformat(), "function": c.function_name, "rule": c.rule,
+            {"time": c.recorded_at.isoformat(), **_named(c.resource_type, c.function_name),
+             "rule": c.rule,
              "before": c.before.value if c.before else None, "after": c.after.value,
              "reason": c.reason, "eventName": c.cause.event_name,
              "requestID": c.cause.request_id, "delivery": c.delivery.value,
@@ -274,3 +275,10 @@ def _compliance_errors() -> Iterator[None]:
         raise ResourceNotFoundError(str(error)) from error
     except ComplianceAdminError as error:
         raise ValidationError(str(error)) from error
+
+
+def _named(resource_type: str, resource_id: str) -> dict[str, str]:
+    """A result's resource: its type and id, and for a function its name under `function` too
+    (as the rows were before other resource types had rules)."""
+    named = {"resourceType": resource_type, "resourceId": resource_id}
+    return {**named, "function": resource_id} if resource_type == RESOURCE_TYPE else named

@@ -1,15 +1,17 @@
 """The configuration recorder of secrets: every use case that changes a secret's metadata calls
 `record` inside its write transaction, so a committed change always has its configuration item
 (AWS::SecretsManager::Secret, named by the secret's ARN as AWS Config names it), linked to the
-request's audit record by request id and event name, as functions' and VPCs' are. The item is
-metadata only (never a value, nor a version's key material); recorded only when it differs from
-the last one."""
+request's audit record by request id and event name, as functions' and VPCs' are, and evaluated
+against the account's secret compliance rules in the same transaction. The item is metadata
+only (never a value, nor a version's key material); recorded only when it differs from the last
+one."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from stockade.domain.compliance_records import Cause
 from stockade.domain.configuration_item import (
     ConfigurationItem,
     ItemStatus,
@@ -17,6 +19,7 @@ from stockade.domain.configuration_item import (
     canonical,
 )
 from stockade.domain.secrets import Secret
+from stockade.services.compliance.evaluation import evaluate_item
 from stockade.services.context import RequestContext
 from stockade.store.ports import Transaction
 from stockade.types import AccountId
@@ -42,7 +45,15 @@ def secret_configuration(secret: Secret) -> dict[str, Any]:
         "tags": [{"key": k, "value": v} for k, v in secret.tags],
         "hasResourcePolicy": secret.policy is not None,
         "deletionDate": None if secret.deletion_date is None else secret.deletion_date.isoformat(),
+        # What the rotation compliance rules read (dates only: DescribeSecret's fields).
+        "createdDate": secret.created.isoformat(),
+        "lastRotatedDate": _instant(secret.last_rotated),
+        "nextRotationDate": _instant(secret.next_rotation),
     }  # fmt: skip
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def saved(ctx: RequestContext, tx: Transaction, secret: Secret) -> None:
@@ -101,4 +112,5 @@ def record_item(
         resource_type=RESOURCE_TYPE,
     )
     tx.configuration_items.add(item)
+    evaluate_item(tx, item, Cause(event.event_name, event.request_id, item.state_id), now)
     return item
