@@ -101,7 +101,9 @@ def test_an_old_database_and_its_journals_are_tightened(tmp_path: Path) -> None:
 def test_restrict_tree_tightens_files_and_directories_and_leaves_symlinks(tmp_path: Path) -> None:
     root = tmp_path / "data"
     (root / "audit" / "AWSLogs").mkdir(parents=True)
-    (root / "audit").chmod(0o755)
+    # Modes set explicitly: an in-process server earlier in this process left the umask 0o077.
+    for directory in (root, root / "audit", root / "audit" / "AWSLogs"):
+        directory.chmod(0o755)
     (root / "stockade.db").write_bytes(b"")
     (root / "stockade.db").chmod(0o644)
     (root / "private").write_bytes(b"")
