@@ -4,8 +4,8 @@ get_parameters by path, get_parameters_by_name with its error handling, and its 
 reads are counted in the audit trail (every GetParameter is a CloudTrail record). A role
 without ssm permissions gets Powertools' GetParameterError wrapping AccessDeniedException.
 
-The Node.js runtime is not covered here: Stockade's nodejs20.x ships no AWS SDK v3 (Lambda's
-does), so a function could only use the SSM client by packaging it itself.
+A Node.js function reads with the AWS SDK v3's SSM client when the runtime provides it, as
+Lambda's nodejs20.x does; Stockade's ships no AWS SDK, so that test skips and says so.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from typing import Any
 import pytest
 
 from tests.integration.test_execution_roles import LAMBDA_TRUST, make_role, unique
+from tests.support.packages import make_zip
 from tests.support.powertools_package import POWERTOOLS, powertools_package
 from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 _MAX_LOOKUP_PAGES = 50
+_INDEX_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,18 @@ def invoke(server: RunningServer, function: str, event: dict[str, Any]) -> Any:
     return json.loads(reply["Payload"].read())
 
 
-def get_parameter_calls(server: RunningServer, role: str, name: str) -> int:
-    """GetParameter records in the audit trail made under `role` for `name`."""
+def get_parameter_calls(server: RunningServer, role: str, name: str, expected: int) -> int:
+    """GetParameter records in the audit trail made under `role` for `name`, once there are
+    `expected` of them or a bounded wait has passed (the lookup index follows the journal)."""
+    deadline = time.monotonic() + _INDEX_WAIT_S
+    while True:
+        count = _count_calls(server, role, name)
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.1)
+
+
+def _count_calls(server: RunningServer, role: str, name: str) -> int:
     paginator = server.client("cloudtrail").get_paginator("lookup_events")
     pages = paginator.paginate(
         LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetParameter"}],
@@ -157,7 +169,7 @@ def test_the_cache_saves_calls_within_max_age(server: RunningServer, setup: Setu
     for _ in range(2):
         got = invoke(server, setup.function, {**read, "name": kept, "max_age": 300})
         assert got == {"result": "v1"}
-    assert get_parameter_calls(server, setup.role, kept) == 1
+    assert get_parameter_calls(server, setup.role, kept, expected=1) == 1
     # max_age=1: a read after it has passed goes to the server again, and sees a new value.
     first = invoke(server, setup.function, {**read, "name": expiring, "max_age": 1})
     fetched_by = time.monotonic()
@@ -166,7 +178,7 @@ def test_the_cache_saves_calls_within_max_age(server: RunningServer, setup: Setu
     time.sleep(max(0.0, fetched_by + 1.5 - time.monotonic()))
     later = invoke(server, setup.function, {**read, "name": expiring, "max_age": 1})
     assert (first, later) == ({"result": "v1"}, {"result": "v2"})
-    assert get_parameter_calls(server, setup.role, expiring) == 2
+    assert get_parameter_calls(server, setup.role, expiring, expected=2) == 2
 
 
 def test_a_role_without_ssm_permission_gets_access_denied(
@@ -182,3 +194,41 @@ def test_a_role_without_ssm_permission_gets_access_denied(
     assert "AccessDeniedException" in got["message"]
     assert "GetParameter" in got["message"]
     assert "nope" not in json.dumps(got)
+
+
+NODE_READER = """
+exports.handler = async (event) => {
+  let ssm;
+  try {
+    ssm = require("@aws-sdk/client-ssm");
+  } catch (error) {
+    return { unavailable: error.code };
+  }
+  const client = new ssm.SSMClient({});
+  try {
+    const read = new ssm.GetParameterCommand({ Name: event.name, WithDecryption: true });
+    const got = await client.send(read);
+    return { value: got.Parameter.Value };
+  } catch (error) {
+    return { error: error.name };
+  }
+};
+"""
+
+
+def test_a_node_function_reads_with_the_sdk_the_runtime_ships(
+    server: RunningServer, setup: Setup
+) -> None:
+    ssm, lam = server.client("ssm"), server.client("lambda")
+    name = f"{setup.base}/node"
+    ssm.put_parameter(Name=name, Value="from-node", Type="SecureString", KeyId=setup.key_id)
+    function = unique("node-ssm")
+    lam.create_function(FunctionName=function, Runtime="nodejs20.x", Role=setup.role,
+                        Handler="index.handler", Timeout=30,
+                        Code={"ZipFile": make_zip({"index.js": NODE_READER})})  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName=function)
+    got = invoke(server, function, {"name": name})
+    if "unavailable" in got:
+        assert got == {"unavailable": "MODULE_NOT_FOUND"}
+        pytest.skip("the nodejs20.x runtime ships no AWS SDK v3 (Lambda's does)")
+    assert got == {"value": "from-node"}
