@@ -69,9 +69,10 @@ _TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "
 
 @dataclass(frozen=True)
 class Fixture:
-    """What every setup may use: the server (as its admin), a customer KMS key, a prefix."""
+    """What every setup may use: the server's clients (as its admin), a customer KMS key, a
+    prefix for names."""
 
-    ssm: Any
+    client: Callable[[str], Any]  # by service name: "ssm", "secretsmanager", ...
     kms_key_arn: str
     region: str
     account: str
@@ -97,8 +98,8 @@ class Read:
 
 def secure_string(fixture: Fixture) -> Prepared:
     name = f"/{fixture.prefix}/secure"
-    fixture.ssm.put_parameter(Name=name, Value="s" * 64, Type="SecureString",
-                              KeyId=fixture.kms_key_arn)  # fmt: skip
+    fixture.client("ssm").put_parameter(Name=name, Value="s" * 64, Type="SecureString",
+                                        KeyId=fixture.kms_key_arn)  # fmt: skip
     return Prepared({"Name": name, "WithDecryption": True}, [
         _allow("ssm:GetParameter", fixture.arn("ssm", f"parameter{name}")),
         _allow("kms:Decrypt", fixture.kms_key_arn)])  # fmt: skip
@@ -106,7 +107,7 @@ def secure_string(fixture: Fixture) -> Prepared:
 
 def plain_string(fixture: Fixture) -> Prepared:
     name = f"/{fixture.prefix}/plain"
-    fixture.ssm.put_parameter(Name=name, Value="s" * 64, Type="String")
+    fixture.client("ssm").put_parameter(Name=name, Value="s" * 64, Type="String")
     arn = fixture.arn("ssm", f"parameter{name}")
     return Prepared({"Name": name}, [_allow("ssm:GetParameter", arn)])
 
@@ -135,14 +136,13 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p99
 
 
-def fixture_of(ssm: Any, kms: Any, region: str, account: str) -> Fixture:
-    key = kms.create_key(Description="bench function reads")["KeyMetadata"]["Arn"]
-    return Fixture(ssm, key, region, account, f"bench-{uuid.uuid4().hex[:8]}")
+def fixture_of(client: Callable[[str], Any], region: str, account: str) -> Fixture:
+    key = client("kms").create_key(Description="bench function reads")["KeyMetadata"]["Arn"]
+    return Fixture(client, key, region, account, f"bench-{uuid.uuid4().hex[:8]}")
 
 
 def in_function(server: RunningServer, calls: int, rounds: int, memory_mb: int) -> None:
-    fixture = fixture_of(server.client("ssm"), server.client("kms"), server.region,
-                         server.account_id)  # fmt: skip
+    fixture = fixture_of(server.client, server.region, server.account_id)
     prepared = {read.label: read.setup(fixture) for read in READS}
     iam, lam = server.client("iam"), server.client("lambda")
     role_name = f"{fixture.prefix}-reader"
@@ -186,7 +186,7 @@ def profile_server_side(count: int) -> None:
     """The server side of a decrypting GetParameter, in-process, as an assumed role."""
     with tempfile.TemporaryDirectory() as tmp, InProcessServer(Path(tmp) / "data") as server:
         account = server.account_id
-        fixture = fixture_of(server.client("ssm"), server.client("kms"), "us-east-1", account)
+        fixture = fixture_of(server.client, "us-east-1", account)
         prepared = secure_string(fixture)
         iam = server.client("iam")
         trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
