@@ -2,12 +2,14 @@
 
 `Trace` is filled in as the pipeline goes (whatever it reached before an error); `AuditStep`
 turns it into one `AuditEvent` and waits until the journal has it on disk, so that no request
-is answered unaudited. Data events (Invoke, queue messages) are recorded when the operator
+is answered unaudited, with the records its use case held (services/held_writes.py) journalled
+just before it. Data events (Invoke, queue messages) are recorded when the operator
 records every account's or the account selected the resource (CloudTrail event selectors).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,6 +24,7 @@ from stockade.kernel.audit_records import build_event, is_data_event, is_read_on
 from stockade.kernel.exchange import EdgeFacts
 from stockade.services.context import AuditNotes
 from stockade.services.declaration import Audit
+from stockade.services.held_writes import HeldWrites
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Trace:
     resources: Sequence[str] = ()
     handled: bool = False  # the handler was called (every need had been allowed)
     notes: AuditNotes = field(default_factory=AuditNotes)
+    held: HeldWrites = field(default_factory=HeldWrites)  # records made on its behalf
     deferred: bool = False  # a streamed answer: recorded when its stream ends
     event_name: str | None = None  # as the service declares CloudTrail names the operation
 
@@ -124,9 +128,13 @@ class AuditStep:
         )
 
     async def record(self, trace: Trace, facts: EdgeFacts) -> None:
+        events = trace.held.take()
         event = self.event(trace, facts)
         if event is not None:
-            await self._journal.record(event)
+            events.append(event)
+        # Appended in this order at once (the journal keeps it and writes them together);
+        # any one failing fails the request's answer.
+        await asyncio.gather(*(self._journal.record(e) for e in events))
 
     def _wants_data_event(self, trace: Trace) -> bool:
         if self._data_events:

@@ -149,6 +149,7 @@ class Kernel:
             received_at=facts.received_at,
             base_url=facts.base_url,
             notes=trace.notes,
+            held_writes=trace.held,
             operation=operation.name,
             caller_trace=facts.caller_trace,
             event_name=table.event_name(operation.name),

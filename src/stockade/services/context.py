@@ -8,6 +8,7 @@ from typing import Any
 
 from stockade.domain.identity import Principal
 from stockade.domain.trace import NO_CALLER_TRACE, CallerTrace
+from stockade.services.held_writes import HeldWrites
 from stockade.types import Region, RequestId
 
 
@@ -45,6 +46,9 @@ class RequestContext:
     caller_trace: CallerTrace = NO_CALLER_TRACE
     # Its audit record's eventName (CloudTrail's name for it: CreateFunction20150331, ...).
     event_name: str = ""
+    # Set when the kernel serves the request: records of calls made on its behalf are held
+    # and journalled with the request's own. None: a use case writes them itself.
+    held_writes: HeldWrites | None = field(default=None, compare=False)
 
     @property
     def recorded_as(self) -> str:

@@ -117,7 +117,8 @@ class KeysViaService:
             error = exc
             raise
         finally:
-            self._audit.write(
+            self._write(
+                ctx,
                 AuditEvent(
                     event_id=str(uuid.uuid4()),
                     event_time=self.kms.deps.clock.now(),
@@ -143,5 +144,12 @@ class KeysViaService:
                         if self._note is not None and ctx.request_id
                         else None
                     ),
-                )
+                ),
             )
+
+    def _write(self, ctx: RequestContext, event: AuditEvent) -> None:
+        """Held for the kernel to journal with the request's record (one wait for the disk per
+        request); written now, waiting for the disk, when no request will (or no longer)."""
+        held = ctx.held_writes
+        if held is None or not held.hold(event):
+            self._audit.write(event)
