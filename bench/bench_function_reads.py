@@ -112,6 +112,15 @@ def plain_string(fixture: Fixture) -> Prepared:
     return Prepared({"Name": name}, [_allow("ssm:GetParameter", arn)])
 
 
+def secret_value(fixture: Fixture) -> Prepared:
+    made = fixture.client("secretsmanager").create_secret(
+        Name=f"{fixture.prefix}/secret", SecretString="s" * 64, KmsKeyId=fixture.kms_key_arn
+    )
+    return Prepared({"SecretId": made["ARN"]}, [
+        _allow("secretsmanager:GetSecretValue", made["ARN"]),
+        _allow("kms:Decrypt", fixture.kms_key_arn)])  # fmt: skip
+
+
 def caller_identity(fixture: Fixture) -> Prepared:
     return Prepared({}, [])  # allowed to every caller, as on AWS
 
@@ -121,6 +130,8 @@ def _allow(action: str, resource: str) -> dict[str, Any]:
 
 
 READS = (
+    Read("GetSecretValue, customer key", secret_value,
+         ("secretsmanager", "get_secret_value")),
     Read("GetParameter SecureString decrypted, customer key", secure_string,
          ("ssm", "get_parameter")),
     Read("GetParameter String (no KMS work)", plain_string, ("ssm", "get_parameter"),
