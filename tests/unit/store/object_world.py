@@ -21,9 +21,7 @@ ROOT = bytes(range(32))
 SEG = SEGMENT_BYTES
 
 
-def open_engine(
-    data_dir: Path, kms: LocalKmsDataKeys | None = None
-) -> SqliteObjectEngine:
+def open_engine(data_dir: Path, kms: LocalKmsDataKeys | None = None) -> SqliteObjectEngine:
     clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
     keys = PlatformDataKeys(SqliteKeyStore(data_dir / "keys.db"), EnvelopeCipher(AesRootKey(ROOT)),
                             clock)  # fmt: skip
