@@ -26,6 +26,10 @@ from stockade.store.object_limits import too_large
 from stockade.store.object_ports import SegmentCipher
 
 
+class BodyMissing(ObjectCorrupted):
+    """No file for a body: corruption, unless its version was deleted meanwhile."""
+
+
 def new_body_id() -> str:
     return entropy.token_bytes(16).hex()
 
@@ -92,7 +96,7 @@ class BodyFiles:
         try:
             handle = path.open("rb")
         except FileNotFoundError as exc:
-            raise ObjectCorrupted("An object's stored body is missing.") from exc
+            raise BodyMissing("An object's stored body is missing.") from exc
         segments = self._cipher.for_body(key, body_id)
         with handle:
             if os.fstat(handle.fileno()).st_size != self.sealed_size(size):

@@ -31,7 +31,14 @@ class NoSuchBucket(ObjectEngineError):
 
 
 class NoSuchKey(ObjectEngineError):
+    """`delete_marker` is the id of the delete marker that hides the key, if one does (S3
+    answers such a GET with x-amz-delete-marker: true and that version id)."""
+
     code = "NoSuchKey"
+
+    def __init__(self, message: str, delete_marker: str = "") -> None:
+        super().__init__(message)
+        self.delete_marker = delete_marker
 
 
 class NoSuchVersion(ObjectEngineError):

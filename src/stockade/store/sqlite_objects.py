@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from stockade.clock import Clock
-from stockade.store.object_bodies import BodyFiles, new_body_id
+from stockade.store.object_bodies import BodyFiles, BodyMissing, new_body_id
 from stockade.store.object_checksums import StreamHasher, wanted
 from stockade.store.object_errors import (
     BucketAlreadyExists,
@@ -226,8 +226,10 @@ class SqliteObjectEngine:
                 (bucket, key_bytes),
             ).fetchone()
             if not version_id:
-                if newest is None or newest[4]:
+                if newest is None:
                     raise NoSuchKey("The specified key does not exist.")
+                if newest[4]:
+                    raise NoSuchKey("The specified key does not exist.", str(newest[3]))
                 return newest, True
             row = self._reader.execute(
                 f"SELECT {columns} FROM versions WHERE bucket = ? AND key = ?"  # noqa: S608
@@ -252,13 +254,12 @@ class SqliteObjectEngine:
         start, end = resolve_range(byte_range, version.size)
         data_key = self._keys.open(version.encryption, row[9], object_context(bucket, key))
         whole = byte_range is None and version.parts_count == 0
-        chunks = self._stream(
-            bodies_of(row[10]), data_key, start, end, version.etag if whole else ""
-        )
+        check = version.etag if whole else ""
+        chunks = self._stream(row[0], bodies_of(row[10]), data_key, start, end, check)
         return ObjectRead(version, start, end, chunks)
 
     def _stream(
-        self, bodies: list[Body], data_key: bytes, start: int, end: int, etag: str
+        self, seq: int, bodies: list[Body], data_key: bytes, start: int, end: int, etag: str
     ) -> Iterator[bytes]:
         # A whole single-part read is also checked against its ETag (its MD5) at the end: the
         # segments' authentication already refuses any changed byte before it is yielded; this
@@ -268,10 +269,17 @@ class SqliteObjectEngine:
         for body in bodies:
             lo, hi = max(start - offset, 0), min(end - offset, body.size)
             if hi > lo or (body.size == 0 and start == end == offset == 0):
-                for chunk in self._bodies.read(body.body_id, data_key, body.size, lo, hi):
-                    if md5 is not None:
-                        md5.update(chunk)
-                    yield chunk
+                try:
+                    for chunk in self._bodies.read(body.body_id, data_key, body.size, lo, hi):
+                        if md5 is not None:
+                            md5.update(chunk)
+                        yield chunk
+                except BodyMissing:
+                    # Files are opened as the stream reaches them: a version deleted (and its
+                    # files freed) after the GET began is gone, not corrupt.
+                    if not self._read("SELECT 1 FROM versions WHERE seq = ?", (seq,)):
+                        raise NoSuchKey("The object was deleted while it was read.") from None
+                    raise
             offset += body.size
             if offset >= end:
                 break

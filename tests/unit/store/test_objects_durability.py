@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stockade.store.object_errors import ObjectCorrupted
+from stockade.store.object_errors import NoSuchKey, ObjectCorrupted
 from stockade.store.object_ports import ByteRange
 from tests.unit.store.object_world import SEG, open_engine, put, random_bytes, read_all
 
@@ -153,5 +153,18 @@ def test_orphans_and_temporary_files_are_swept_at_open(tmp_path: Path) -> None:
     try:
         assert len(files(tmp_path)) == 1
         assert read_all(engine, "b", "k") == b"kept"
+    finally:
+        engine.close()
+
+
+def test_an_object_deleted_while_it_streams_is_gone_not_corrupt(tmp_path: Path) -> None:
+    engine = open_engine(tmp_path)
+    try:
+        engine.create_bucket("b", "1", "us-east-1")
+        put(engine, "b", "k", b"x" * SEG)
+        read = engine.get_object("b", "k")
+        engine.delete_object("b", "k")
+        with pytest.raises(NoSuchKey):
+            next(read.chunks)
     finally:
         engine.close()

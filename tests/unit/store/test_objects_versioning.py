@@ -18,7 +18,7 @@ from stockade.store.object_errors import (
     NoSuchKey,
     NoSuchVersion,
 )
-from stockade.store.object_ports import NULL_VERSION, PutOptions, Versioning
+from stockade.store.object_ports import NULL_VERSION, ObjectEngine, PutOptions, Versioning
 from stockade.store.sqlite_objects import SqliteObjectEngine
 from tests.unit.store.object_world import open_engine, put, read_all
 
@@ -144,3 +144,18 @@ def test_tags_follow_the_version(engine: SqliteObjectEngine) -> None:
     engine.set_tags("b", "k", [("v", "one")], v1)
     assert engine.head_object("b", "k", v1).tags == (("v", "one"),)
     assert engine.head_object("b", "k").tags == ()
+
+
+def test_a_key_hidden_by_a_delete_marker_names_the_marker(engine: SqliteObjectEngine) -> None:
+    engine.set_versioning("b", Versioning.ENABLED)
+    put(engine, "b", "k", b"x")
+    marker = engine.delete_object("b", "k").version_id
+    with pytest.raises(NoSuchKey) as raised:
+        engine.head_object("b", "k")
+    assert raised.value.delete_marker == marker
+    assert raised.value.code == "NoSuchKey"
+
+
+def test_the_adapter_implements_the_port(engine: SqliteObjectEngine) -> None:
+    port: ObjectEngine = engine  # mypy checks the structure; this checks it is the engine
+    assert port.get_bucket("b").name == "b"
