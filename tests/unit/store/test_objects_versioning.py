@@ -159,3 +159,25 @@ def test_a_key_hidden_by_a_delete_marker_names_the_marker(engine: SqliteObjectEn
 def test_the_adapter_implements_the_port(engine: SqliteObjectEngine) -> None:
     port: ObjectEngine = engine  # mypy checks the structure; this checks it is the engine
     assert port.get_bucket("b").name == "b"
+
+
+def test_concurrent_puts_are_serialized_by_the_one_writer(
+    engine: SqliteObjectEngine, tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine.set_versioning("b", Versioning.SUSPENDED)  # every put replaces the null version
+
+    def worker(n: int) -> None:
+        for i in range(5):
+            put(engine, "b", "shared", f"{n}-{i}".encode())
+            put(engine, "b", f"own-{n}", f"{n}-{i}".encode())
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(worker, range(6)))
+    assert read_all(engine, "b", "shared") in {f"{n}-4".encode() for n in range(6)}
+    assert [read_all(engine, "b", f"own-{n}") for n in range(6)] == [
+        f"{n}-4".encode() for n in range(6)
+    ]
+    assert len(engine.list_versions("b").versions) == 7  # one null version per key
+    assert body_files(tmp_path) == 7  # every replaced body was freed
