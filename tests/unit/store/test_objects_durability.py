@@ -123,19 +123,27 @@ def test_truncated_swapped_and_missing_bodies_are_detected(tmp_path: Path) -> No
         engine.create_bucket("b", "1", "us-east-1")
         put(engine, "b", "one", b"1" * (2 * SEG))
         put(engine, "b", "two", b"2" * (2 * SEG))
-        one, two = (Path(p) for p in sorted(map(str, files(tmp_path))))
-        saved_one, saved_two = one.read_bytes(), two.read_bytes()
-        one.write_bytes(saved_one[: SEG + 16])  # cut after the first segment
-        with pytest.raises(ObjectCorrupted):
-            read_all(engine, "b", "one")
-        one.write_bytes(saved_two)  # another object's body, same length
-        two.write_bytes(saved_one)
+        # Bodies are named by random ids: which file is whose is found by cutting one.
+        first, second = (Path(p) for p in sorted(map(str, files(tmp_path))))
+        saved_first, saved_second = first.read_bytes(), second.read_bytes()
+        first.write_bytes(saved_first[: SEG + 16])  # cut after the first segment
+        outcomes = {}
+        for key in ("one", "two"):
+            try:
+                outcomes[key] = read_all(engine, "b", key)
+            except ObjectCorrupted:
+                outcomes[key] = None
+        cut = next(key for key, got in outcomes.items() if got is None)  # exactly one
+        kept = "two" if cut == "one" else "one"
+        assert outcomes[kept] == (b"1" if kept == "one" else b"2") * (2 * SEG)
+        first.write_bytes(saved_second)  # another object's body, same length
+        second.write_bytes(saved_first)
         for key in ("one", "two"):
             with pytest.raises(ObjectCorrupted):
                 read_all(engine, "b", key)
-        one.unlink()
+        first.unlink()
         with pytest.raises(ObjectCorrupted):
-            engine.get_object("b", "one").chunks.__next__()
+            engine.get_object("b", cut).chunks.__next__()
     finally:
         engine.close()
 
