@@ -102,11 +102,3 @@ def marked_for_deletion() -> InvalidRequestError:
     return InvalidRequestError(
         "You can't perform this operation on the secret because it was marked for deletion."
     )
-
-
-class FunctionAccessDeniedError(AccessDeniedError):
-    """RotateSecret's answer when Secrets Manager may not invoke the rotation function: AWS
-    answers it with status 400 (LocalStack's AWS-recorded snapshot,
-    test_rotate_secret_invalid_lambda_arn)."""
-
-    http_status = 400

@@ -2,7 +2,9 @@
 
     RotateSecret: rules (if given) and function (given, else the stored one; none at all:
     InvalidRequestException) -> refused while a rotation is in progress -> refused if Secrets
-    Manager may not invoke the function (AccessDeniedException, status 400, nothing stored)
+    Manager may not invoke the function (AccessDeniedException, nothing stored; AWS's recorded
+    answer has status 400, but the code's common status, 403, is kept for every
+    AccessDeniedException here)
     -> stored, RotationEnabled; RotateImmediately (default true): the token's version staged
     AWSPENDING, empty, and the rotation due now (the runner runs it, asynchronously as on
     AWS); else the next rotation due when the schedule's next window opens.
@@ -23,7 +25,7 @@ from stockade.domain.secrets import Secret
 from stockade.services.context import RequestContext
 from stockade.services.secretsmanager.configuration_items import saved
 from stockade.services.secretsmanager.errors import (
-    FunctionAccessDeniedError,
+    AccessDeniedError,
     InvalidRequestError,
     ResourceExistsError,
 )
@@ -66,7 +68,7 @@ class SecretRotation:
             raise InvalidRequestError(NO_FUNCTION)
         _refuse_if_rotating(secret)
         if not self._functions.invocable(function_arn, secret.arn):
-            raise FunctionAccessDeniedError(CANNOT_INVOKE)
+            raise AccessDeniedError(CANNOT_INVOKE)
         now = ctx.received_at
         with self._store.write() as tx:
             current = usable(tx, ctx, request["SecretId"])

@@ -87,7 +87,7 @@ def _check_expression(text: str) -> None:
         cron = cron_expression.parse(text)
     except ScheduleExpressionError:
         raise InvalidParameterError(f"Invalid ScheduleExpression: {text}") from None
-    if _cron_gap_hours(cron) < RATE_HOURS_MIN:
+    if len(cron.minutes) > 1 or _cron_gap_hours(cron) < RATE_HOURS_MIN:
         raise InvalidParameterError("A secret can be rotated at most every four hours.")
 
 
