@@ -376,26 +376,51 @@ def test_the_caller_needs_lambda_invoke_function_on_the_rotation_function(
     assert error_of(caught)[0] == "AccessDeniedException"
 
 
-def test_a_due_rotation_survives_a_restart(tmp_path: Path) -> None:
+def test_a_due_rotation_and_one_not_run_yet_survive_a_restart(tmp_path: Path) -> None:
     rotator = Rotator()
     data = tmp_path / "data"
     clock = FakeClock(START)
     with InProcessServer(data, clock=clock, sandbox=FakeBackend({HANDLER: rotator.handler})) as one:
         rotator.server = one
+        runner(one).stop()  # nothing runs before the restart
         sm = one.client("secretsmanager")
-        name = new_name()
-        first = sm.create_secret(Name=name, SecretString="original")
-        sm.rotate_secret(SecretId=name, RotationLambdaARN=make_function(one),
-                         RotateImmediately=False,
+        function = make_function(one)
+        scheduled, started = new_name(), new_name()
+        first = sm.create_secret(Name=scheduled, SecretString="original")
+        sm.rotate_secret(SecretId=scheduled, RotationLambdaARN=function, RotateImmediately=False,
                          RotationRules={"ScheduleExpression": "rate(1 days)"})  # fmt: skip
-        described = sm.describe_secret(SecretId=name)
+        described = sm.describe_secret(SecretId=scheduled)
         assert described["NextRotationDate"] == dt.datetime(2026, 3, 3, 23, 59, 59,
                                                             tzinfo=dt.UTC)  # fmt: skip
+        sm.create_secret(Name=started, SecretString="original")
+        token = sm.rotate_secret(SecretId=started, RotationLambdaARN=function)["VersionId"]
     clock.advance(86400)  # down while the window opened
     two = InProcessServer(data, clock=clock, sandbox=FakeBackend({HANDLER: rotator.handler}))
     with two:
         rotator.server = two
         settle(two)
         sm = two.client("secretsmanager")
-        assert sm.get_secret_value(SecretId=name)["VersionId"] != first["VersionId"]
-        assert sm.describe_secret(SecretId=name)["LastRotatedDate"] == clock.now()
+        assert sm.get_secret_value(SecretId=scheduled)["VersionId"] != first["VersionId"]
+        assert sm.describe_secret(SecretId=scheduled)["LastRotatedDate"] == clock.now()
+        # The rotation RotateSecret started goes on with its own version id.
+        assert sm.get_secret_value(SecretId=started)["VersionId"] == token
+        assert settle(two) == 0  # each ran once
+
+
+def test_two_rounds_at_once_never_rotate_one_secret_twice(
+    server: InProcessServer, sm: Any, rotator: Rotator
+) -> None:
+    name = new_name()
+    made = sm.create_secret(Name=name, SecretString="original")
+    token = sm.rotate_secret(SecretId=name, RotationLambdaARN=make_function(server))["VersionId"]
+    rounds = runner(server)
+
+    async def both() -> list[int]:
+        return list(await asyncio.gather(rounds.run_due(), rounds.run_due()))
+
+    before = len(rotator.events)
+    started = server.on_loop(both)
+    assert sorted(started) == [0, 1]
+    steps = [e["Step"] for e in rotator.events[before:] if e["SecretId"] == made["ARN"]]
+    assert steps == ["createSecret", "setSecret", "testSecret", "finishSecret"]
+    assert sm.get_secret_value(SecretId=name)["VersionId"] == token
