@@ -51,6 +51,7 @@ LOG = logging.getLogger(__name__)
 ROUND_INTERVAL_S = 1.0
 ATTEMPTS_MAX = 5  # tries of one rotation before it waits for the next window
 _BATCH = 20  # secrets started per round; the next round takes the rest
+RUNNING_MAX = 20  # rotations running at once
 SOURCE = "secretsmanager.amazonaws.com"
 
 
@@ -74,14 +75,17 @@ class RotationRunner:
         self._audit = audit
         self._clock = clock
         self._region = region
-        self._running: set[str] = set()
+        self._running: set[str] = set()  # ARNs of the secrets being rotated
+        self._tasks: set[asyncio.Task[None]] = set()  # (kept referenced while they run)
         self._stopping = False
 
     async def run(self) -> None:
-        """Rounds until stopped; a failing round is logged and the next one tries again."""
+        """Rounds until stopped; a failing round is logged and the next one tries again. A
+        round starts the due rotations and does not wait for them: a slow function delays
+        only its own secret."""
         while not self._stopping:
             try:
-                await self.run_due()
+                await self._start_due()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -97,16 +101,30 @@ class RotationRunner:
         return bool(self._running)
 
     async def run_due(self) -> int:
-        """Run every due rotation (to its end); how many were started."""
+        """Start every due rotation and wait for them to end; how many were started."""
+        started = await self._start_due()
+        await asyncio.gather(*started)
+        return len(started)
+
+    async def _start_due(self) -> list[asyncio.Task[None]]:
         now = self._clock.now()
         due = await asyncio.to_thread(self._due, now)
-        started = [s for s in due if s.arn not in self._running]
-        self._running.update(s.arn for s in started)
+        room = max(0, RUNNING_MAX - len(self._running))
+        started = [s for s in due if s.arn not in self._running][:room]
+        self._running.update(s.arn for s in started)  # no await since the check: no twins
+        tasks = [asyncio.create_task(self._rotate_once(s)) for s in started]
+        for task in tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return tasks
+
+    async def _rotate_once(self, secret: Secret) -> None:
         try:
-            await asyncio.gather(*(self._rotate(s) for s in started))
+            await self._rotate(secret)
+        except Exception:  # its state stays due: the next round resumes it
+            LOG.exception("a secret rotation failed in the platform")
         finally:
-            self._running.difference_update(s.arn for s in started)
-        return len(started)
+            self._running.discard(secret.arn)
 
     def _due(self, now: datetime) -> list[Secret]:
         with self._store.read() as tx:
