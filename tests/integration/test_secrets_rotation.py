@@ -135,6 +135,14 @@ def test_a_failing_test_secret_leaves_awscurrent_and_is_reported(server: Running
     assert stages == {first["VersionId"]: ["AWSCURRENT"], token: ["AWSPENDING"]}
     with pytest.raises(sm.exceptions.InvalidRequestException):
         sm.rotate_secret(SecretId=name)
+    # The error's message is in the function's own log group, where AWS's guide looks first.
+    logs, group = server.client("logs"), f"/aws/lambda/{function.rsplit(':', 1)[-1]}"
+
+    def logged() -> bool:
+        events = logs.filter_log_events(logGroupName=group)["events"]
+        return any("testSecret could not reach the service" in e["message"] for e in events)
+
+    until(logged, "the function's error in its log group")
 
 
 def in_the_past(server: RunningServer, *args: str) -> Any:
