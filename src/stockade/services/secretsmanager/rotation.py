@@ -19,6 +19,7 @@ is not run here (the rotation configuration is stored and scheduled).
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from stockade.domain.secrets import Secret
@@ -66,7 +67,9 @@ class SecretRotation:
         function_arn = request.get("RotationLambdaARN") or secret.rotation_lambda_arn
         if not function_arn:
             raise InvalidRequestError(NO_FUNCTION)
-        _refuse_if_rotating(secret)
+        if in_progress(secret) is not None:
+            self._reattempt(secret, ctx.received_at)
+            raise InvalidRequestError(IN_PROGRESS)
         if not self._functions.invocable(function_arn, secret.arn):
             raise AccessDeniedError(CANNOT_INVOKE)
         now = ctx.received_at
@@ -94,6 +97,19 @@ class SecretRotation:
         if immediately:
             out["VersionId"] = token
         return out  # type: ignore[return-value]
+
+    def _reattempt(self, secret: Secret, now: datetime) -> None:
+        """What the refusal promises: an unfinished rotation that nothing will try again (its
+        attempts used up, no window to come) is due again now, with its own version id."""
+        with self._store.write() as tx:
+            current = tx.secrets.get(secret.account_id, secret.name)
+            if current is None or current.arn != secret.arn or not current.rotation_enabled:
+                return
+            unfinished = in_progress(current)
+            if unfinished is None or current.rotation_due is not None:
+                return
+            tx.secrets.put(replace(current, rotation_due=now,
+                                   rotation_token=unfinished.version_id))  # fmt: skip
 
     def cancel_rotate_secret(
         self, ctx: RequestContext, request: shapes.CancelRotateSecretRequest

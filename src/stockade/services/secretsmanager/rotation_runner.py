@@ -16,27 +16,31 @@
        version left AWSPENDING as AWS leaves it, retried later with the same token (back-off
        of 1, 2, 4, 8 hours), then given up until the next window, which resumes it
 
-Each start, success and failure is a service event in the audit trail (eventType
-AwsServiceEvent, as CloudTrail records RotationStarted / RotationSucceeded / RotationFailed,
-"Log entries for rotation", Secrets Manager User Guide): the secret's ARN, the step and the
-function's error type, never a value nor the function's message. A secret never has two
-rotations running at once: one runner per server, and it skips secrets it is rotating.
+Each start, success and failure is a service event in the audit trail (rotation_events.py).
+A secret never has two rotations running at once: one runner per server, and it skips secrets
+it is rotating.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from stockade import entropy
-from stockade.audit.events import AuditEvent
 from stockade.clock import Clock
 from stockade.domain.secrets import CURRENT, Secret
 from stockade.services.audit_log import AuditLog
+from stockade.services.secretsmanager.rotation_events import (
+    FAILED,
+    STARTED,
+    SUCCEEDED,
+    Failure,
+    rotation_event,
+)
 from stockade.services.secretsmanager.rotation_rules import next_window
 from stockade.services.secretsmanager.rotation_state import (
     STEPS,
@@ -52,7 +56,7 @@ ROUND_INTERVAL_S = 1.0
 ATTEMPTS_MAX = 5  # tries of one rotation before it waits for the next window
 _BATCH = 20  # secrets started per round; the next round takes the rest
 RUNNING_MAX = 20  # rotations running at once
-SOURCE = "secretsmanager.amazonaws.com"
+PLATFORM_RETRY = timedelta(minutes=5)  # after a fault of the platform, not of the function
 
 
 @dataclass(frozen=True)
@@ -121,10 +125,19 @@ class RotationRunner:
     async def _rotate_once(self, secret: Secret) -> None:
         try:
             await self._rotate(secret)
-        except Exception:  # its state stays due: the next round resumes it
+        except Exception:  # a fault of the platform (store, audit): resumed a little later
             LOG.exception("a secret rotation failed in the platform")
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self._postpone, secret)
         finally:
             self._running.discard(secret.arn)
+
+    def _postpone(self, due: Secret) -> None:
+        later = self._clock.now() + PLATFORM_RETRY
+        with self._store.write() as tx:
+            secret = tx.secrets.get(due.account_id, due.name)
+            if secret is not None and secret.arn == due.arn and secret.rotation_due is not None:
+                tx.secrets.put(replace(secret, rotation_due=max(secret.rotation_due, later)))
 
     def _due(self, now: datetime) -> list[Secret]:
         with self._store.read() as tx:
@@ -134,7 +147,7 @@ class RotationRunner:
         begun = await asyncio.to_thread(self._begin, secret)
         if begun is None:
             return
-        await asyncio.to_thread(self._event, begun, "RotationStarted", None)
+        await asyncio.to_thread(self._event, begun, STARTED, None)
         for step in STEPS:
             if not await asyncio.to_thread(self._still_rotating, begun):
                 return  # cancelled meanwhile: the cancel already cleared its state
@@ -148,7 +161,7 @@ class RotationRunner:
                 return
         finished = await asyncio.to_thread(self._succeeded, begun)
         if finished is True:
-            await asyncio.to_thread(self._event, begun, "RotationSucceeded", None)
+            await asyncio.to_thread(self._event, begun, SUCCEEDED, None)
         elif finished is False:  # finishSecret returned without moving AWSCURRENT
             await self._fail(begun, STEPS[-1], "AWSCURRENTNotMoved")
 
@@ -176,7 +189,7 @@ class RotationRunner:
             versions = with_placeholder(secret, token, now)
             tx.secrets.put(replace(secret, versions=versions, rotation_token=token))
         return _Begun(secret.account_id, secret.name, secret.arn, secret.rotation_lambda_arn,
-                      token, str(uuid.uuid4()))  # fmt: skip
+                      token, str(entropy.uuid4()))  # fmt: skip
 
     def _still_rotating(self, begun: _Begun) -> bool:
         secret = self._load(begun.account, begun.name, begun.arn)
@@ -206,7 +219,7 @@ class RotationRunner:
 
     async def _fail(self, begun: _Begun, step: str, error: str) -> None:
         await asyncio.to_thread(self._failed, begun)
-        await asyncio.to_thread(self._event, begun, "RotationFailed", (step, error))
+        await asyncio.to_thread(self._event, begun, FAILED, Failure(step, error))
 
     def _failed(self, begun: _Begun) -> None:
         now = self._clock.now()
@@ -219,40 +232,19 @@ class RotationRunner:
                 retry = now + timedelta(hours=2 ** (failures - 1))
                 tx.secrets.put(replace(secret, rotation_failures=failures, rotation_due=retry))
                 return
-            window = None
+            window = None  # given up until the next window (none: until RotateSecret)
             if secret.rotation_rules is not None:
-                window = next_window(secret.rotation_rules, now, secret.last_rotated or now)
+                window = next_window(secret.rotation_rules, now, now)
             tx.secrets.put(replace(
                 secret, rotation_failures=0, rotation_token=None,
                 rotation_due=None if window is None else window.opens,
             ))  # fmt: skip
 
-    def _event(self, begun: _Begun, name: str, failure: tuple[str, str] | None) -> None:
-        details: dict[str, str] = {"SecretId": begun.arn, "RotationLambdaARN": begun.function_arn}
-        if failure is not None:
-            details["RotationStep"], details["FunctionError"] = failure
-        self._audit.write(
-            AuditEvent(
-                event_id=str(uuid.uuid4()),
-                event_time=self._clock.now(),
-                event_source=SOURCE,
-                event_name=name,
-                region=self._region,
-                source_ip=SOURCE,
-                user_agent=SOURCE,
-                request_id=str(uuid.uuid4()),
-                recipient_account_id=begun.account,
-                user_identity=None,
-                read_only=False,
-                error_code=None if failure is None else "RotationFailed",
-                error_message=None if failure is None else (
-                    f"The rotation function failed at step {failure[0]}: {failure[1]}."
-                ),
-                additional_event_data=details,
-                resources=(begun.arn,),
-                event_type="AwsServiceEvent",
-            )
-        )  # fmt: skip
+    def _event(self, begun: _Begun, name: str, failure: Failure | None) -> None:
+        now = self._clock.now()
+        event = rotation_event(name, begun.account, self._region, begun.arn,
+                               begun.function_arn, now, failure)  # fmt: skip
+        self._audit.write(event)
 
 
 def _event(begun: _Begun, step: str) -> bytes:
