@@ -160,7 +160,7 @@ class Stockade:
     audit_index: SqliteAuditIndex | None = None
     url_app: FunctionUrlApp | None = None  # the function URL listener's application
     scheduler: EventScheduler | None = None  # scheduled rules (a test drives its rounds)
-    secrets: SecretsManagerService | None = None  # (a test drives its deletion sweep)
+    secrets: SecretsManagerService | None = None  # (a test drives its sweep and rotations)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
