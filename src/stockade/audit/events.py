@@ -94,6 +94,9 @@ class AuditEvent:
     response_elements: Mapping[str, Any] | None = field(default=None, repr=False)
     additional_event_data: Mapping[str, Any] | None = field(default=None, repr=False)
     resources: tuple[str, ...] = ()  # ARNs of the resources the request named
+    # AwsServiceEvent: what a service did on its own (a scheduled secret rotation), no request
+    # of anyone's; CloudTrail names the service as invokedBy.
+    event_type: str = "AwsApiCall"
 
     def record(self) -> dict[str, Any]:
         identity = (
@@ -101,6 +104,8 @@ class AuditEvent:
             if self.user_identity is not None
             else {"type": "Unknown", "accountId": self.recipient_account_id}
         )
+        if self.event_type == "AwsServiceEvent" and self.user_identity is None:
+            identity = {"accountId": self.recipient_account_id, "invokedBy": self.source_ip}
         found: dict[str, Any] = {
             "eventVersion": EVENT_VERSION,
             "userIdentity": identity,
@@ -115,7 +120,7 @@ class AuditEvent:
             "requestID": self.request_id,
             "eventID": self.event_id,
             "readOnly": self.read_only,
-            "eventType": "AwsApiCall",
+            "eventType": self.event_type,
             "managementEvent": self.management_event,
             "recipientAccountId": self.recipient_account_id,
             "eventCategory": "Management" if self.management_event else "Data",

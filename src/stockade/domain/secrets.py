@@ -6,7 +6,10 @@ encryption context {"SecretARN": <arn>, "SecretVersionId": <id>} (envelope encry
 "How AWS Secrets Manager uses AWS KMS" describes it). Versions live in their secret's record:
 they are only read, limited and pruned together with it.
 
-Rotation fields are kept with defaults so that rotation can be added without a migration.
+Rotation fields have defaults, so rows written before rotation existed still load. Beyond the
+fields DescribeSecret shows, `rotation_due` is when the rotation runner next starts (or
+resumes) a rotation, `rotation_token` the version id of the rotation it runs (kept until that
+rotation ends, so a restart resumes it), `rotation_failures` how many attempts of it failed.
 """
 
 from __future__ import annotations
@@ -60,6 +63,11 @@ class SecretVersion:
     # After a change of the secret's key: the value under the keys before, newest first.
     earlier_seals: tuple[EarlierSeal, ...] = ()
 
+    @property
+    def has_value(self) -> bool:
+        """False for the version RotateSecret stages AWSPENDING before createSecret fills it."""
+        return bool(self.ciphertext_b64)
+
 
 @dataclass(frozen=True)
 class RotationRules:
@@ -88,6 +96,9 @@ class Secret:
     rotation_rules: RotationRules | None = None
     last_rotated: datetime | None = None
     next_rotation: datetime | None = None
+    rotation_due: datetime | None = None
+    rotation_token: str | None = None
+    rotation_failures: int = 0
 
     @property
     def scheduled_for_deletion(self) -> bool:
@@ -95,6 +106,11 @@ class Secret:
 
     def version(self, version_id: str) -> SecretVersion | None:
         return next((v for v in self.versions if v.version_id == version_id), None)
+
+    @property
+    def rotation_configured(self) -> bool:
+        """Rotation was ever turned on (DescribeSecret then shows RotationEnabled either way)."""
+        return self.rotation_enabled or self.rotation_lambda_arn is not None
 
     def staged(self, stage: str) -> SecretVersion | None:
         return next((v for v in self.versions if stage in v.stages), None)

@@ -25,3 +25,7 @@ class SecretsRepository(Protocol):
     def due_for_deletion(self, instant: str, limit: int) -> list[Secret]:
         """Secrets of every account whose recovery window ended at or before `instant`."""
         ...
+
+    def due_for_rotation(self, instant: str, limit: int) -> list[Secret]:
+        """Secrets of every account whose next rotation is due at or before `instant`."""
+        ...

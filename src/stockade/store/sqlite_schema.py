@@ -407,4 +407,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX secrets_by_deletion ON secrets (deletion_date) WHERE deletion_date IS NOT NULL;
     """,
+    # 17: when each secret's next rotation is due (the rotation runner's index).
+    """
+    ALTER TABLE secrets ADD COLUMN rotation_due TEXT;
+    CREATE INDEX secrets_by_rotation ON secrets (rotation_due) WHERE rotation_due IS NOT NULL;
+    """,
 )

@@ -35,9 +35,11 @@ class SecretRows(Docs):
 
     def put(self, secret: Secret) -> None:
         deletion = None if secret.deletion_date is None else secret.deletion_date.isoformat()
+        due = None if secret.rotation_due is None else secret.rotation_due.isoformat()
         self.conn.execute(
-            "INSERT OR REPLACE INTO secrets VALUES (?, ?, ?, ?, ?)",
-            (secret.account_id, secret.name, secret.arn, deletion, self.codec.dumps(secret)),
+            "INSERT OR REPLACE INTO secrets (account_id, name, arn, deletion_date, doc,"
+            " rotation_due) VALUES (?, ?, ?, ?, ?, ?)",
+            (secret.account_id, secret.name, secret.arn, deletion, self.codec.dumps(secret), due),
         )
 
     def delete(self, account_id: AccountId, name: str) -> None:
@@ -48,6 +50,15 @@ class SecretRows(Docs):
             Secret,
             "SELECT doc FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= ?"
             " ORDER BY deletion_date LIMIT ?",
+            instant,
+            limit,
+        )
+
+    def due_for_rotation(self, instant: str, limit: int) -> list[Secret]:
+        return self.many(
+            Secret,
+            "SELECT doc FROM secrets WHERE rotation_due IS NOT NULL AND rotation_due <= ?"
+            " ORDER BY rotation_due LIMIT ?",
             instant,
             limit,
         )

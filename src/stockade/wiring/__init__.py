@@ -94,6 +94,7 @@ from stockade.services.lambda_.event_source_pollers import EventSourcePollers
 from stockade.services.lambda_.event_targets import LambdaEventTargets
 from stockade.services.lambda_.function_url_lookup import find_url
 from stockade.services.lambda_.mapping_counters import MappingCounters, mapping_counters
+from stockade.services.lambda_.rotation_targets import LambdaRotationFunctions
 from stockade.services.logs import LogsService
 from stockade.services.maintenance import collect_garbage
 from stockade.services.secretsmanager import SecretsManagerService
@@ -159,7 +160,7 @@ class Stockade:
     audit_index: SqliteAuditIndex | None = None
     url_app: FunctionUrlApp | None = None  # the function URL listener's application
     scheduler: EventScheduler | None = None  # scheduled rules (a test drives its rounds)
-    secrets: SecretsManagerService | None = None  # (a test drives its deletion sweep)
+    secrets: SecretsManagerService | None = None  # (a test drives its sweep and rotations)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
@@ -331,6 +332,9 @@ def _build(
         settings.region,
         SecretsManagerKeys(kms, authorizer, settings.region, trail),
         authorizer,
+        # Rotation: steps invoke functions as secretsmanager.amazonaws.com; service events
+        # go to the trail.
+        (LambdaRotationFunctions(lambda_service.invoker), trail, clock),
     )
     tables = [
         lambda_service.table(),
@@ -588,6 +592,7 @@ class _Lifecycle:
         self._publisher: asyncio.Task[None] | None = None
         self._secrets = secrets
         self._secret_sweep: asyncio.Task[None] | None = None
+        self._secret_rotations: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self._pool.start()
@@ -606,12 +611,16 @@ class _Lifecycle:
         self._scheduling = loop.create_task(self._scheduler.run())
         self._publisher = loop.create_task(self._own_events.run())
         self._secret_sweep = loop.create_task(self._sweep_secrets_forever())
+        if self._secrets.rotations is not None:  # due rotations, also those due while down
+            self._secret_rotations = loop.create_task(self._secrets.rotations.run())
         await self._channel.start()
 
     async def stop(self) -> None:
         await self._channel.stop()
+        if self._secrets.rotations is not None:
+            self._secrets.rotations.stop()
         for task in (self._saver, self._keys, self._roller, self._deliverer, self._evaluator,
-                     self._secret_sweep):  # fmt: skip
+                     self._secret_sweep, self._secret_rotations):  # fmt: skip
             if task is not None:
                 task.cancel()
         await self._pollers.stop()

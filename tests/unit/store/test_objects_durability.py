@@ -127,7 +127,7 @@ def test_truncated_swapped_and_missing_bodies_are_detected(tmp_path: Path) -> No
         first, second = (Path(p) for p in sorted(map(str, files(tmp_path))))
         saved_first, saved_second = first.read_bytes(), second.read_bytes()
         first.write_bytes(saved_first[: SEG + 16])  # cut after the first segment
-        outcomes = {}
+        outcomes: dict[str, bytes | None] = {}
         for key in ("one", "two"):
             try:
                 outcomes[key] = read_all(engine, "b", key)

@@ -49,10 +49,14 @@ def chosen_version(secret: Secret, wanted_id: str | None, stage: str | None) -> 
             raise InvalidRequestError(
                 "You provided a VersionStage that is not associated to the provided VersionId."
             )
+        if not version.has_value:  # a rotation's version before its createSecret step
+            raise ResourceNotFoundError(
+                f"Secrets Manager can't find the specified secret value for VersionId: {wanted_id}"
+            )
         return version
     label = stage or CURRENT
     found = secret.staged(label)
-    if found is None:
+    if found is None or not found.has_value:
         raise ResourceNotFoundError(
             f"Secrets Manager can't find the specified secret value for staging label: {label}"
         )
@@ -160,11 +164,16 @@ class SecretReads:
         version = self._values.seal(ctx, secret.kms_key_id, secret.arn, token, value, now)
         with self._store.write() as tx:
             current = usable(tx, ctx, request["SecretId"])
-            if current.version(token) is not None:
+            placeholder = current.version(token)
+            if placeholder is not None and placeholder.has_value:
                 raise InvalidRequestError(
                     "A version with this ClientRequestToken was just created."
                 )
-            versions = add_version(current.versions, version, stages, now)
+            kept = current.versions
+            if placeholder is not None:  # a rotation's empty AWSPENDING version: filled now
+                kept = tuple(v for v in kept if v.version_id != token)
+                stages = (*placeholder.stages, *stages)
+            versions = add_version(kept, version, stages, now)
             tx.secrets.put(replace(current, versions=versions, last_changed=now))
         added = next(v for v in versions if v.version_id == token)
         return {**named(secret), "VersionId": token,  # type: ignore[typeddict-item]
@@ -179,8 +188,9 @@ class SecretReads:
         chunk, token = page(shown, request.get("NextToken"), request.get("MaxResults", 100))
         entries = []
         for v in chunk:
-            entry: dict[str, Any] = {"VersionId": v.version_id, "CreatedDate": v.created,
-                                     "KmsKeyIds": [v.key_arn]}  # fmt: skip
+            entry: dict[str, Any] = {"VersionId": v.version_id, "CreatedDate": v.created}
+            if v.key_arn:  # (a rotation's version is empty until createSecret fills it)
+                entry["KmsKeyIds"] = [v.key_arn]
             if v.stages:
                 entry["VersionStages"] = list(v.stages)
             if v.last_accessed is not None:

@@ -30,8 +30,8 @@ def described(secret: Secret, *, listed: bool = False) -> dict[str, Any]:
         "NextRotationDate": secret.next_rotation,
     }
     out.update({k: v for k, v in optional.items() if v is not None})
-    if secret.rotation_enabled:
-        out["RotationEnabled"] = True
+    if secret.rotation_configured:  # never configured: AWS shows no RotationEnabled at all
+        out["RotationEnabled"] = secret.rotation_enabled
     rules = secret.rotation_rules
     if rules is not None:
         shown: dict[str, Any] = {

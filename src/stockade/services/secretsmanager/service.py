@@ -9,8 +9,10 @@ CreateSecret on the ARN the new secret will have (its random suffix as `??????`)
 tags (and TagResource too when it tags); ListSecrets, GetRandomPassword and
 BatchGetSecretValue on `*` (with ListSecrets too when the batch has Filters; the batch decides
 GetSecretValue on each secret through the kernel). Using the secret's KMS key is decided
-separately, through Secrets Manager (`kms.for_secrets`). Rotation (RotateSecret,
-CancelRotateSecret) is not served here.
+separately, through Secrets Manager (`kms.for_secrets`). RotateSecret also needs
+`lambda:InvokeFunction` on the rotation function (the API reference: "You also need
+lambda:InvokeFunction permissions on the rotation function"), the request's or the one the
+secret has.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any, Required, TypedDict
 
 from typing_extensions import ReadOnly
 
+from stockade.clock import Clock
+from stockade.services.audit_log import AuditLog
 from stockade.services.context import RequestContext
 from stockade.services.declaration import (
     READ,
@@ -41,11 +45,14 @@ from stockade.services.secretsmanager.errors import (
 )
 from stockade.services.secretsmanager.keys import SecretKeys
 from stockade.services.secretsmanager.listing import SecretListing
-from stockade.services.secretsmanager.lookup import SecretScope
+from stockade.services.secretsmanager.lookup import SecretScope, find
 from stockade.services.secretsmanager.names import name_arn
 from stockade.services.secretsmanager.passwords import Passwords
 from stockade.services.secretsmanager.policies import SecretPolicies
 from stockade.services.secretsmanager.reads import SecretReads
+from stockade.services.secretsmanager.rotation import SecretRotation
+from stockade.services.secretsmanager.rotation_runner import RotationRunner
+from stockade.services.secretsmanager.rotation_state import RotationFunctions
 from stockade.services.secretsmanager.secrets import SecretLifecycle
 from stockade.services.secretsmanager.sweep import DeletionSweep
 from stockade.services.secretsmanager.tags import SecretTags
@@ -71,8 +78,12 @@ def _tag_keys(tags: Sequence[shapes.Tag]) -> dict[str, tuple[str, ...]]:
 
 
 class SecretsManagerService:
-    def __init__(self, store: Store, region: str, keys: SecretKeys, decider: Decider) -> None:
+    def __init__(
+        self, store: Store, region: str, keys: SecretKeys, decider: Decider,
+        rotation: tuple[RotationFunctions, AuditLog, Clock] | None = None,
+    ) -> None:  # fmt: skip
         self._region = region
+        self._store = store
         self.scope = SecretScope(store, region)
         values = ValueCipher(keys)
         self.lifecycle = SecretLifecycle(store, region, values)
@@ -82,6 +93,13 @@ class SecretsManagerService:
         self.policies = SecretPolicies(store)
         self.passwords = Passwords()
         self.sweep = DeletionSweep(store)
+        # Rotation: served when the server has functions to rotate with (not in unit tests).
+        self.rotation: SecretRotation | None = None
+        self.rotations: RotationRunner | None = None
+        if rotation is not None:
+            functions, audit, clock = rotation
+            self.rotation = SecretRotation(store, functions)
+            self.rotations = RotationRunner(store, functions, audit, clock, region)
 
     def table(self) -> ServiceTable:
         life, on = self.lifecycle, self._on_secret
@@ -100,6 +118,7 @@ class SecretsManagerService:
                 *self._value_operations(),
                 *self._tag_operations(),
                 *self._policy_operations(),
+                *self._rotation_operations(),
             ],
             ERRORS,
         )  # fmt: skip
@@ -131,6 +150,16 @@ class SecretsManagerService:
                       on("DeleteResourcePolicy"), WRITE),
             operation("ValidateResourcePolicy", p.validate_resource_policy, self._validate,
                       READ),
+        ]  # fmt: skip
+
+    def _rotation_operations(self) -> list[Operation[Any]]:
+        rotation = self.rotation
+        if rotation is None:
+            return []
+        return [
+            operation("RotateSecret", rotation.rotate_secret, self._rotate, WRITE),
+            operation("CancelRotateSecret", rotation.cancel_rotate_secret,
+                      self._on_secret("CancelRotateSecret"), WRITE),
         ]  # fmt: skip
 
     def maintain(self, now: datetime) -> int:
@@ -185,6 +214,19 @@ class SecretsManagerService:
         if "KmsKeyId" in request:
             extra["secretsmanager:KmsKeyId"] = (request["KmsKeyId"],)
         return [self._need("UpdateSecret", request["SecretId"], extra)]
+
+    def _rotate(self, ctx: RequestContext, request: shapes.RotateSecretRequest) -> Sequence[Need]:
+        """RotateSecret on the secret, and lambda:InvokeFunction on the function it will use:
+        the request's, else the secret's (none: the handler answers as AWS does)."""
+        needs = [self._need("RotateSecret", request["SecretId"])]
+        function = request.get("RotationLambdaARN")
+        if not function:
+            with self._store.read() as tx:
+                secret = find(tx, ctx, request["SecretId"])
+            function = None if secret is None else secret.rotation_lambda_arn
+        if function:
+            needs.append(Need("lambda:InvokeFunction", function))
+        return needs
 
     def _tagging(self, ctx: RequestContext, request: shapes.TagResourceRequest) -> Sequence[Need]:
         return [self._need("TagResource", request["SecretId"], _tag_keys(request["Tags"]))]

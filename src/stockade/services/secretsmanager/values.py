@@ -146,7 +146,7 @@ class ValueCipher:
         """The version `new_id` already names, if its value is `value` (a retried request);
         None if there is no such version; refused if it holds another value."""
         existing = secret.version(new_id)
-        if existing is None:
+        if existing is None or not existing.has_value:  # none, or a rotation's empty one
             return None
         stored = self.open(ctx, secret, existing)
         if stored.kind is not value.kind or not constant_time_equal(stored.data, value.data):
