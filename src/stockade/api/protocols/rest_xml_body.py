@@ -208,7 +208,9 @@ def _write(parts: list[str], name: str, shape: Shape, value: Any) -> None:
         if not flattened:
             parts.append(f"</{name}>")
     else:
-        parts.append(f"<{name}>{xml_text(scalar_text(shape, value))}</{name}>")
+        # S3 escapes quotes in text too (`<ETag>&quot;...&quot;</ETag>`).
+        text = xml_text(scalar_text(shape, value)).replace('"', "&quot;")
+        parts.append(f"<{name}>{text}</{name}>")
 
 
 def _write_structure(

@@ -291,7 +291,11 @@ class InvalidPartOrderError(S3Error):
 class TooManyPartsError(S3Error):
     code = "TooManyParts"
     http_status = 400
-    default_message = "You have attempted to upload more parts than allowed."
+    # The s3 model's documentation of TooManyParts.
+    default_message = (
+        "You have attempted to add more parts than the maximum of 10000 that are allowed for "
+        "this object."
+    )
 
 
 class BadDigestError(S3Error):
