@@ -14,7 +14,7 @@ from botocore.model import OperationModel, ServiceModel
 from stockade.api.endpoints import DEFAULT_BODY_LIMIT, Routed
 from stockade.api.http import HttpRequest, HttpResponse
 from stockade.api.protocols import rest_xml, rest_xml_errors
-from stockade.api.s3_routing import S3Router, uri_params
+from stockade.api.s3_routing import S3Address, S3Router, uri_params
 from stockade.errors import ApiError
 from stockade.services.s3.errors import S3Error
 
@@ -39,16 +39,30 @@ class S3Endpoint:
     def body_limit(
         self, method: str, raw_path: str, query: list[tuple[str, str]], host: str | None = None
     ) -> tuple[int, str | None]:
+        """Headers are not known yet: a header-routed sibling (CopyObject) shares the streamed
+        operation's limit, the larger. Without the host, `/name` may be a bucket (path-style)
+        or a key (virtual-hosted): the larger limit of the two readings."""
+        found: list[tuple[int, str | None]] = []
+        for address in self._readings(raw_path, host):
+            try:
+                operation = self._router.match(method, address, query, {})
+            except S3Error:
+                continue
+            name = operation.name
+            streamed = self.stream_member(operation) is not None
+            default = STREAMED_BODY_LIMIT if streamed else DEFAULT_BODY_LIMIT
+            found.append((self._body_limits.get(name, default), name))
+        return max(found, key=lambda limit: limit[0], default=(DEFAULT_BODY_LIMIT, None))
+
+    def _readings(self, raw_path: str, host: str | None) -> list[S3Address]:
         try:
-            address = self._router.address(raw_path, host)
-            # Headers are not known yet: a header-routed sibling (CopyObject) shares the
-            # streamed operation's limit, which is the larger.
-            operation = self._router.match(method, address, query, {})
+            readings = [self._router.address(raw_path, host)]
         except S3Error:
-            return DEFAULT_BODY_LIMIT, None
-        name = operation.name
-        default = STREAMED_BODY_LIMIT if self.stream_member(operation) else DEFAULT_BODY_LIMIT
-        return self._body_limits.get(name, default), name
+            return []
+        if host is None:
+            key = raw_path.split("?", 1)[0][1:]
+            readings.append(S3Address("bucket", key or None, virtual_host=True))
+        return readings
 
     def route(self, request: HttpRequest) -> Routed:
         address = self._router.address(request.raw_path, request.header("host"))

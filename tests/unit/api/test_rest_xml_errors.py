@@ -10,11 +10,17 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.parsers import RestXMLParser
 
-from stockade.api.errors import InvalidSignatureError, ValidationError
+from stockade.api.errors import (
+    InvalidSignatureError,
+    MissingAuthenticationTokenError,
+    UnrecognizedClientError,
+    ValidationError,
+)
 from stockade.api.http import HttpRequest
 from stockade.api.protocols.rest_xml_body import parse_document
 from stockade.api.protocols.rest_xml_errors import serialize_error
 from stockade.errors import ApiError
+from stockade.kernel.errors import InternalFailure
 from stockade.services.s3 import errors as s3
 from tests.unit.api.s3_wire_support import MODEL, REQUEST_ID, WireClient, endpoint
 
@@ -109,9 +115,11 @@ def test_not_modified_on_get_has_no_body_either() -> None:
     assert (response.status, response.body) == (304, b"")
 
 
-def _request(method: str, path: str, query: str = "", body: bytes = b"",
-             **headers: str) -> HttpRequest:  # fmt: skip
-    return HttpRequest(method, path, query, {"host": "s3.stockade.test", **headers}, body)
+def _request(
+    method: str, path: str, query: str = "", body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> HttpRequest:  # fmt: skip
+    return HttpRequest(method, path, query, {"host": "s3.stockade.test", **(headers or {})}, body)
 
 
 def _refusal(request: HttpRequest) -> ApiError:
@@ -153,7 +161,7 @@ def test_a_value_that_does_not_parse_is_invalid_argument_naming_it(
     query: str, headers: dict[str, str], argument: str
 ) -> None:
     method = "PUT" if headers else "GET"
-    error = _refusal(_request(method, "/stockade-bucket", query, **headers))
+    error = _refusal(_request(method, "/stockade-bucket", query, headers=headers))
     assert error.code == "InvalidArgument"
     assert error.wire_fields()["ArgumentName"] == argument
 
@@ -189,9 +197,42 @@ def test_a_key_past_1024_bytes_is_key_too_long() -> None:
 
 def test_the_streamed_body_of_a_put_is_never_parsed() -> None:
     # Not XML, not UTF-8: a PutObject body is the object's bytes, for the storage to stream.
-    request = _request("PUT", "/stockade-bucket/k", body=b"\xff<not-xml", **{"content-length": "9"})
+    request = _request(
+        "PUT", "/stockade-bucket/k", body=b"\xff<not-xml", headers={"content-length": "9"}
+    )
     s3_endpoint = endpoint()
     routed = s3_endpoint.route(request)
     params: dict[str, Any] = s3_endpoint.parse(routed, request)
     assert params == {"Bucket": "stockade-bucket", "Key": "k", "ContentLength": 9}
     assert s3_endpoint.stream_member(routed.operation) == "Body"
+
+
+@pytest.mark.parametrize(
+    ("operation", "header", "member"),
+    [("GetObject", "if-modified-since", "IfModifiedSince"),
+     ("HeadObject", "if-unmodified-since", "IfUnmodifiedSince"),
+     ("CopyObject", "x-amz-copy-source-if-modified-since", "CopySourceIfModifiedSince")],
+)  # fmt: skip
+def test_a_conditional_date_that_is_not_a_date_is_ignored(
+    operation: str, header: str, member: str
+) -> None:
+    extra = {"x-amz-copy-source": "src/k"} if operation == "CopyObject" else {}
+    method = {"GetObject": "GET", "HeadObject": "HEAD", "CopyObject": "PUT"}[operation]
+    request = _request(method, "/stockade-bucket/k", headers={header: "yesterday", **extra})
+    s3_endpoint = endpoint()
+    routed = s3_endpoint.route(request)
+    assert routed.operation.name == operation
+    assert member not in s3_endpoint.parse(routed, request)
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "status"),
+    [(UnrecognizedClientError("The security token included in the request is invalid."),
+      "InvalidAccessKeyId", 403),
+     (MissingAuthenticationTokenError("Missing Authentication Token"), "AccessDenied", 403),
+     (InternalFailure("boom"), "InternalError", 500)],
+)  # fmt: skip
+def test_the_edges_generic_errors_take_s3s_names(error: ApiError, code: str, status: int) -> None:
+    response = serialize_error(error, REQUEST_ID)
+    assert response.status == status
+    assert parse_document(response.body).named("Code")[0].text == code

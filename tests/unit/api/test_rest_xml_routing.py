@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from stockade.api.endpoints import Endpoint
 from stockade.api.http import HttpRequest
 from stockade.api.s3_routing import S3Router
 from tests.unit.api.s3_wire_support import MODEL, WireClient, endpoint, serialized_request
@@ -135,3 +136,27 @@ def test_a_key_is_decoded_exactly_once() -> None:
     key = "%41%2F"
     request = HttpRequest("GET", "/b1b/" + quote(key, safe="/~"), "", {"host": H}, b"")
     assert endpoint().route(request).uri_params["Key"] == key
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "host", "limit", "name"),
+    [("PUT", "/b1b/k", "", H, 5 * 1024**3, "PutObject"),
+     ("PUT", "/b1b/k", "partNumber=1&uploadId=u", H, 5 * 1024**3, "UploadPart"),
+     ("PUT", "/k", "", f"b1b.{H}", 5 * 1024**3, "PutObject"),
+     ("PUT", "/b1b", "", H, 1024 * 1024, "CreateBucket"),
+     ("PUT", "/b1b", "tagging", H, 1024 * 1024, "PutBucketTagging"),
+     # Without the host, `/k` may be a virtual-hosted key: the larger limit of the two.
+     ("PUT", "/k", "", None, 5 * 1024**3, "PutObject"),
+     ("POST", "/", "", H, 1024 * 1024, None)],
+)  # fmt: skip
+def test_body_limits_follow_the_addressed_operation(
+    method: str, path: str, query: str, host: str | None, limit: int, name: str | None
+) -> None:
+    pairs = [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in query.split("&") if p]
+    found = endpoint().body_limit(method, path, [(k, v) for k, v in pairs], host)
+    assert found == (limit, name)
+
+
+def test_the_endpoint_is_an_edge_endpoint() -> None:
+    checked: Endpoint = endpoint()  # mypy checks the shape; this checks the wire names
+    assert (checked.service, checked.protocol) == ("s3", "rest-xml")

@@ -110,7 +110,7 @@ def parse_request(
                 _query_member(params, name, member, wire, query)
             elif location == "header":
                 text = request.header(wire)
-                if text is not None:
+                if text is not None and not _ignored_condition(member, text, wire):
                     params[name] = _header_value(member, text, wire)
             elif location == "headers":
                 prefix = wire.lower()
@@ -140,6 +140,22 @@ def _query_member(
         params[name] = [values.from_text(member.member, v, wire) for v in found]
     else:
         params[name] = values.from_text(member, found[0], wire)
+
+
+def _ignored_condition(member: Shape, text: str, wire: str) -> bool:
+    """A conditional date that is not a date is ignored, not refused (RFC 9110 13.1.3 and
+    13.1.4: "A recipient MUST ignore the If-Modified-Since header field if the received
+    field value is not a valid HTTP-date"; S3's copy-source forms likewise)."""
+    lowered = wire.lower()
+    if member.type_name != "timestamp" or not (
+        lowered.startswith("if-") or lowered.startswith("x-amz-copy-source-if-")
+    ):
+        return False
+    try:
+        values.parse_timestamp(text, wire)
+    except MalformedRequestError:
+        return True
+    return False
 
 
 def _header_value(member: Shape, text: str, wire: str) -> Any:

@@ -4,7 +4,7 @@ The extra members are the error's own (`NoSuchBucket`'s BucketName, `Preconditio
 Condition: `ApiError.wire_fields`), in the order given. A HEAD request's error and a 304 carry
 no body at all (HTTP: a HEAD answer has none; S3 sends the status and headers only, and SDKs
 name the error after the status). Errors raised before S3's codec knew the request (the
-edge's own) keep their rest-xml wire code, save the two below, whose S3 names differ.
+edge's own) keep their rest-xml wire code, save those below, whose S3 names differ.
 """
 
 from __future__ import annotations
@@ -14,8 +14,17 @@ from stockade.api.protocols.rest_xml import request_headers
 from stockade.api.protocols.xml_text import xml_text
 from stockade.errors import ApiError
 
-# The edge's generic errors as S3 names them: a parameter S3 cannot take is InvalidArgument.
-_S3_CODES = {"ValidationException": "InvalidArgument", "SerializationException": "InvalidArgument"}
+# The edge's and kernel's generic errors as S3 names them, each at the same status: a
+# parameter S3 cannot take is InvalidArgument, an unknown access key InvalidAccessKeyId, an
+# unsigned request refused AccessDenied, a fault InternalError (S3 API reference, "Error
+# codes").
+_S3_CODES = {
+    "ValidationException": "InvalidArgument",
+    "SerializationException": "InvalidArgument",
+    "InvalidClientTokenId": "InvalidAccessKeyId",
+    "MissingAuthenticationToken": "AccessDenied",
+    "InternalFailure": "InternalError",
+}
 
 
 def s3_code(error: ApiError) -> str:
