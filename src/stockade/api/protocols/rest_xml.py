@@ -124,7 +124,24 @@ def parse_request(
     payload = shape.serialization.get("payload")
     if payload is not None and stream is None:
         _payload(params, shape, payload, request.body)
+    elif payload is None and request.body and _has_body_members(shape):
+        # No payload member: the body is the input shape's own element (SelectObjectContent).
+        params.update(_document(shape, shape.serialization.get("name", shape.name), request.body))
     return ParsedRequest(params, stream)
+
+
+def _has_body_members(shape: Shape) -> bool:
+    return any(not m.serialization.get("location") for m in shape.members.values())
+
+
+def _document(shape: Shape, root_name: str, body: bytes) -> Any:
+    try:
+        root = parse_document(body)
+        if root.name != root_name:
+            raise XmlBodyError("unexpected root element")
+        return from_element(shape, root)
+    except XmlBodyError as exc:
+        raise MalformedXMLError() from exc
 
 
 def _query_member(
@@ -180,13 +197,7 @@ def _payload(params: dict[str, Any], shape: Shape, payload: str, body: bytes) ->
         except UnicodeDecodeError as exc:
             raise InvalidArgumentError("The request body is not valid UTF-8.") from exc
         return
-    try:
-        root = parse_document(body)
-        if root.name != member.serialization.get("name", payload):
-            raise XmlBodyError("unexpected root element")
-        params[payload] = from_element(member, root)
-    except XmlBodyError as exc:
-        raise MalformedXMLError() from exc
+    params[payload] = _document(member, member.serialization.get("name", payload), body)
 
 
 # -- responses -------------------------------------------------------------------------------
@@ -256,7 +267,7 @@ def _write_payload(response: HttpResponse, member: Shape, value: Any, payload: s
 def rest_xml_namespace(shape: Shape) -> str | None:
     declared = shape.serialization.get("xmlNamespace")
     if isinstance(declared, Mapping):
-        return str(declared["uri"]) if declared.get("uri") else None
+        return None if declared.get("prefix") else declared.get("uri") or None
     return str(declared) if declared else None
 
 

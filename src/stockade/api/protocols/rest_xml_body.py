@@ -219,6 +219,9 @@ def _write_structure(
     if not isinstance(value, Mapping):
         raise InternalError(f"{shape.name} must be serialised from a mapping")
     attributes = f' xmlns="{xml_text(namespace)}"' if namespace else ""
+    prefixed = _prefixed_namespace(shape)
+    if prefixed is not None:  # e.g. Grantee's `xmlns:xsi`, for its `xsi:type` attribute
+        attributes += f' xmlns:{prefixed[0]}="{xml_text(prefixed[1])}"'
     inner: list[str] = []
     for key, item in value.items():
         member = shape.members.get(key)
@@ -228,11 +231,8 @@ def _write_structure(
             continue
         wire = member.serialization.get("name", key)
         if member.serialization.get("xmlAttribute"):
-            prefix = wire.split(":", 1)[0] if ":" in wire else ""
-            declared = _namespace(member) if prefix else None
-            if declared:
-                attributes += f' xmlns:{prefix}="{xml_text(declared)}"'
-            attributes += f' {wire}="{xml_text(scalar_text(member, item))}"'
+            text = xml_text(scalar_text(member, item)).replace('"', "&quot;")
+            attributes += f' {wire}="{text}"'
             continue
         _write(inner, wire, member, item)
     parts.append(f"<{name}{attributes}>")
@@ -241,10 +241,21 @@ def _write_structure(
 
 
 def _namespace(shape: Shape) -> str | None:
+    """The default namespace a shape declares (`xmlns="..."`), if any."""
     declared = shape.serialization.get("xmlNamespace")
     if isinstance(declared, Mapping):
-        return str(declared.get("uri")) if declared.get("uri") else None
+        if declared.get("prefix") or not declared.get("uri"):
+            return None
+        return str(declared["uri"])
     return str(declared) if declared else None
+
+
+def _prefixed_namespace(shape: Shape) -> tuple[str, str] | None:
+    """A prefixed namespace a shape declares (`xmlns:xsi="..."`), if any."""
+    declared = shape.serialization.get("xmlNamespace")
+    if isinstance(declared, Mapping) and declared.get("prefix") and declared.get("uri"):
+        return str(declared["prefix"]), str(declared["uri"])
+    return None
 
 
 def scalar_text(shape: Shape, value: Any) -> str:
