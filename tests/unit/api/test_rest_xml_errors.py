@@ -236,3 +236,30 @@ def test_the_edges_generic_errors_take_s3s_names(error: ApiError, code: str, sta
     response = serialize_error(error, REQUEST_ID)
     assert response.status == status
     assert parse_document(response.body).named("Code")[0].text == code
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [("versioning", b"<VersioningConfiguration><Status>Enabled</Status><Colour>red</Colour>"
+                    b"</VersioningConfiguration>"),
+     ("tagging", b"<Tagging><TagSet><Label><Key>a</Key><Value>b</Value></Label></TagSet>"
+                 b"</Tagging>"),
+     ("versioning", b"<VersioningConfiguration><Status><Enabled/></Status>"
+                    b"</VersioningConfiguration>"),
+     ("publicAccessBlock", b"<PublicAccessBlockConfiguration><BlockPublicAcls>yes"
+                           b"</BlockPublicAcls></PublicAccessBlockConfiguration>")],
+)  # fmt: skip
+def test_a_document_outside_s3s_schema_is_malformed_xml(query: str, body: bytes) -> None:
+    error = _refusal(_request("PUT", "/stockade-bucket", query, body))
+    assert error.code == "MalformedXML"
+
+
+def test_a_document_in_s3s_namespace_or_none_parses_alike() -> None:
+    s3_endpoint = endpoint()
+    found = []
+    for root in (b'<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/">', b"<Tagging>"):
+        body = root + b"<TagSet><Tag><Key>a&amp;b</Key><Value> v </Value></Tag></TagSet></Tagging>"
+        request = _request("PUT", "/stockade-bucket", "tagging", body)
+        found.append(s3_endpoint.parse(s3_endpoint.route(request), request))
+    assert found[0] == found[1]
+    assert found[0]["Tagging"] == {"TagSet": [{"Key": "a&b", "Value": " v "}]}

@@ -15,7 +15,7 @@ from stockade.api.protocols.rest_xml import serialize_response
 from tests.unit.api.s3_wire_support import MODEL, endpoint, serialized_request
 
 WHEN = datetime(2026, 12, 8, 2, 11, 35, tzinfo=UTC)
-_DEPTH = 6
+_DEPTH = 10
 
 # Operations that share a route with their successor and are routed to it, as S3 runs them:
 # the deprecated lifecycle and notification forms, and S3 Express's listing at `GET /`.
@@ -117,3 +117,19 @@ def test_an_xml_attribute_in_its_own_namespace_parses_back(every_member: bool) -
     assert b"xsi:type=" in request.body
     s3 = endpoint()
     assert s3.parse(s3.route(request), request) == params
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [n for n in OPERATIONS if MODEL.operation_model(n).input_shape is not None
+     and n not in ROUTED_TO],
+)  # fmt: skip
+def test_every_request_with_every_member_set_parses_back(operation: str) -> None:
+    model = MODEL.operation_model(operation)
+    params = sample(model.input_shape, "", every_member=True)
+    s3 = endpoint()
+    request = serialized_request(operation, params)
+    routed = s3.route(request)
+    assert routed.operation.name == operation
+    streamed = s3.stream_member(model)
+    assert s3.parse(routed, request) == {k: v for k, v in params.items() if k != streamed}

@@ -9,7 +9,8 @@ timestamps are ISO 8601.
 Parsing is strict and bounded: any DTD or entity declaration is refused (S3 accepts none), as
 is nesting past `_MAX_DEPTH`; element names are compared by local name, so a document in S3's
 namespace (`http://s3.amazonaws.com/doc/2006-03-01/`) and one with none both parse, as S3
-accepts both. Unknown elements are ignored, as S3 does.
+accepts both. An element the shape does not name is refused, as S3 validates against its
+schema ("...did not validate against our published schema").
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ def from_element(shape: Shape, element: Element, depth: int = 0) -> Any:
     """The value of `shape` that `element` holds."""
     kind = shape.type_name
     if kind == "structure":
+        _only_known(element, _element_names(shape))
         result: dict[str, Any] = {}
         for name, member in shape.members.items():
             if member.serialization.get("location"):
@@ -125,10 +127,30 @@ def from_element(shape: Shape, element: Element, depth: int = 0) -> Any:
         return result
     if kind == "list":
         item_name = shape.member.serialization.get("name", "member")
+        _only_known(element, {item_name})
         return _items(shape, element.named(item_name), depth)
     if kind == "map":
+        _only_known(element, {"entry"})
         return _entries(shape, element.named("entry"), depth)
+    if element.children:
+        raise XmlBodyError(f"{element.name} holds elements where a value belongs")
     return _scalar(shape, element.text)
+
+
+def _element_names(shape: Shape) -> set[str]:
+    return {
+        member.serialization.get("name", name)
+        for name, member in shape.members.items()
+        if not member.serialization.get("location") and not member.serialization.get("xmlAttribute")
+    }
+
+
+def _only_known(element: Element, names: set[str]) -> None:
+    """S3 validates a document against its schema: an element it does not know is
+    MalformedXML, not silently dropped."""
+    for child in element.children:
+        if child.name not in names:
+            raise XmlBodyError(f"unexpected element {child.name[:100]}")
 
 
 def _items(shape: Shape, elements: list[Element], depth: int) -> list[Any]:
