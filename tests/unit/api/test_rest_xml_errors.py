@@ -263,3 +263,13 @@ def test_a_document_in_s3s_namespace_or_none_parses_alike() -> None:
         found.append(s3_endpoint.parse(s3_endpoint.route(request), request))
     assert found[0] == found[1]
     assert found[0]["Tagging"] == {"TagSet": [{"Key": "a&b", "Value": " v "}]}
+
+
+def test_a_not_modified_answer_carries_the_objects_validators() -> None:
+    error = s3.NotModifiedError(
+        headers={"ETag": '"e"', "Last-Modified": "Tue, 08 Dec 2026 02:11:35 GMT"}
+    )
+    response = serialize_error(error, REQUEST_ID, "GET")
+    assert (response.status, response.body) == (304, b"")
+    assert ("ETag", '"e"') in response.headers
+    assert ("Last-Modified", "Tue, 08 Dec 2026 02:11:35 GMT") in response.headers

@@ -51,17 +51,28 @@ from stockade.errors import ApiError
 
 
 class S3Error(ApiError):
-    """An S3 error: `default_message` unless told otherwise, plus S3's extra members."""
+    """An S3 error: `default_message` unless told otherwise, plus S3's extra members, and any
+    response headers it carries (a 304's ETag and Last-Modified, as S3 sends them)."""
 
     sender_fault = True
     default_message: ClassVar[str] = ""
 
-    def __init__(self, message: str | None = None, **fields: object) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **fields: object,
+    ) -> None:
         super().__init__(self.default_message if message is None else message)
         self._fields = {k: v for k, v in fields.items() if v is not None}
+        self._headers = dict(headers or {})
 
     def wire_fields(self) -> Mapping[str, object]:
         return dict(self._fields)
+
+    def wire_headers(self) -> Mapping[str, str]:
+        return dict(self._headers)
 
 
 class AccessDeniedError(S3Error):
