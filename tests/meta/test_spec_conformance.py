@@ -65,6 +65,36 @@ EC2_ERRORS = {
 EC2_ERRORS["InvalidNetworkInterfaceID.NotFound"] = 400
 
 
+# S3's model names few of its errors; the rest are those of the S3 API reference's
+# "ErrorResponses" list, with its statuses (NotModified: the 304 S3 answers with no body).
+S3_ERRORS = {
+    **dict.fromkeys(
+        ("MalformedXML", "InvalidArgument", "InvalidBucketName", "InvalidURI", "EntityTooLarge",
+         "EntityTooSmall", "InvalidPart", "InvalidPartOrder", "BadDigest", "InvalidDigest",
+         "KeyTooLongError", "InvalidTag", "MalformedPolicy", "InvalidStorageClass",
+         "InvalidLocationConstraint", "IllegalLocationConstraintException",
+         "MissingSecurityHeader", "IncompleteBody", "AuthorizationHeaderMalformed",
+         "XAmzContentSHA256Mismatch", "UnexpectedContent", "InvalidEncryptionAlgorithmError",
+         "ExpiredToken"),
+        400,
+    ),
+    **dict.fromkeys(("SignatureDoesNotMatch", "InvalidAccessKeyId"), 403),
+    **dict.fromkeys(
+        ("NoSuchVersion", "NoSuchBucketPolicy", "NoSuchTagSet", "NoSuchLifecycleConfiguration",
+         "NoSuchPublicAccessBlockConfiguration",
+         "ServerSideEncryptionConfigurationNotFoundError"),
+        404,
+    ),
+    "MethodNotAllowed": 405,
+    **dict.fromkeys(("BucketNotEmpty", "OperationAborted", "ConditionalRequestConflict"), 409),
+    "MissingContentLength": 411,
+    "PreconditionFailed": 412,
+    **dict.fromkeys(("InvalidRange", "InvalidPartNumber"), 416),
+    "NotModified": 304,
+    "InternalError": 500,
+}  # fmt: skip
+
+
 def every_api_error() -> list[type[ApiError]]:
     for module in pkgutil.walk_packages(stockade.__path__, "stockade."):
         # Skip entry points, and guest code (it runs inside the sandbox only).
@@ -115,6 +145,8 @@ def test_error_codes_and_statuses_come_from_the_models(error: type[ApiError]) ->
     known = {**(modelled_errors(models) if models else modelled_errors()), **COMMON_ERRORS}
     if error.__module__.startswith("stockade.services.ec2."):
         known = {**EC2_ERRORS, **COMMON_ERRORS}
+    if error.__module__.startswith("stockade.services.s3."):
+        known = {**modelled_errors(("s3",)), **S3_ERRORS, **COMMON_ERRORS}
     assert error.code in known, f"{error.code} is neither modelled nor a common AWS error"
     assert error.http_status == known[error.code], error.code
 
