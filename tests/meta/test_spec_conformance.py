@@ -64,6 +64,26 @@ EC2_ERRORS = {
 # Function networking: DescribeNetworkInterfaces of an unknown id.
 EC2_ERRORS["InvalidNetworkInterfaceID.NotFound"] = 400
 
+# S3's model names only a few errors: its codes and statuses are the ones "Error responses"
+# (S3 API Reference, "List of error codes") lists.
+S3_ERRORS = {
+    "AccessDenied": 403,
+    "AuthorizationHeaderMalformed": 400,
+    "AuthorizationQueryParametersError": 400,
+    "BadDigest": 400,
+    "IncompleteBody": 400,
+    "InvalidArgument": 400,
+    "InvalidChunkSizeError": 403,
+    "InvalidDigest": 400,
+    "InvalidRequest": 400,
+    "MalformedTrailerError": 400,
+    "MissingContentLength": 411,
+    "NotImplemented": 501,
+    "RequestTimeTooSkewed": 403,
+    "SignatureDoesNotMatch": 403,
+    "XAmzContentSHA256Mismatch": 400,
+}
+
 
 def every_api_error() -> list[type[ApiError]]:
     for module in pkgutil.walk_packages(stockade.__path__, "stockade."):
@@ -115,6 +135,8 @@ def test_error_codes_and_statuses_come_from_the_models(error: type[ApiError]) ->
     known = {**(modelled_errors(models) if models else modelled_errors()), **COMMON_ERRORS}
     if error.__module__.startswith("stockade.services.ec2."):
         known = {**EC2_ERRORS, **COMMON_ERRORS}
+    if error.__module__.startswith("stockade.api.s3_"):
+        known = {**S3_ERRORS, **COMMON_ERRORS}
     assert error.code in known, f"{error.code} is neither modelled nor a common AWS error"
     assert error.http_status == known[error.code], error.code
 
