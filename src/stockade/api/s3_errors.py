@@ -136,3 +136,18 @@ class S3AuthorizationHeaderMalformedError(S3RequestError):
 class S3RequestTimeTooSkewedError(S3RequestError):
     code = "RequestTimeTooSkewed"
     http_status = 403
+
+
+class S3InvalidAccessKeyIdError(S3RequestError):
+    code = "InvalidAccessKeyId"
+    http_status = 403
+
+
+class S3InvalidTokenError(S3RequestError):
+    code = "InvalidToken"
+    http_status = 400
+
+
+class S3ExpiredTokenError(S3RequestError):
+    code = "ExpiredToken"
+    http_status = 400
