@@ -4,8 +4,11 @@ puts on the wire, captured by a one-request loopback listener (plain HTTP or TLS
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -220,5 +223,30 @@ def put_object_wire(tls: Tls | None, body: bytes, **kwargs: Any) -> Captured:
             Bucket="bucket", Key=kwargs.pop("Key", "dir/a key.txt"), Body=body, **kwargs
         )
         client.close()
+    assert len(captured) == 1
+    return captured[0]
+
+
+def aws_cli_cp_wire(tls: Tls, body: bytes, directory: Path) -> Captured:
+    """What `aws s3 cp FILE s3://bucket/KEY` sends, exactly (one PutObject for a small file)."""
+    source = directory / "upload.bin"
+    source.write_bytes(body)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(directory),
+        "AWS_ACCESS_KEY_ID": KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    aws = Path(sys.executable).parent / "aws"
+    with capture(tls) as (endpoint, captured):
+        done = subprocess.run(
+            [str(aws), "s3", "cp", str(source), "s3://bucket/cli/upload.bin",
+             "--endpoint-url", endpoint, "--ca-bundle", str(tls.ca_file)],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-500:]
     assert len(captured) == 1
     return captured[0]

@@ -9,6 +9,7 @@ import hashlib
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -24,7 +25,14 @@ from stockade.api.s3_errors import (
     S3SignatureDoesNotMatchError,
 )
 from stockade.api.s3_sigv4 import PayloadKind, PayloadPlan
-from tests.unit.api.s3_wire import Captured, Tls, local_tls, plan_for, put_object_wire
+from tests.unit.api.s3_wire import (
+    Captured,
+    Tls,
+    aws_cli_cp_wire,
+    local_tls,
+    plan_for,
+    put_object_wire,
+)
 
 # Three aws-chunked chunks as botocore frames them (1 MiB each, then the rest).
 BIG = bytes(range(251)) * 9000  # 2259000 bytes
@@ -76,6 +84,14 @@ def test_tls_put_streams_an_unsigned_trailer(tls: Tls, algorithm: str, signing: 
     assert data == BIG
     assert plan.kind is PayloadKind.STREAMING_UNSIGNED_TRAILER
     assert plan.trailer is Algorithm(algorithm)
+
+
+def test_aws_cli_cp_streams_an_unsigned_trailer(tls: Tls, tmp_path: Path) -> None:
+    captured = aws_cli_cp_wire(tls, BIG[:30000], tmp_path)
+    data, plan = receive(captured)
+    assert data == BIG[:30000]
+    assert plan.kind is PayloadKind.STREAMING_UNSIGNED_TRAILER
+    assert captured.request.raw_path == "/bucket/cli/upload.bin"
 
 
 def test_tls_put_of_an_empty_body(tls: Tls) -> None:
