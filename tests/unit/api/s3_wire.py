@@ -250,3 +250,44 @@ def aws_cli_cp_wire(tls: Tls, body: bytes, directory: Path) -> Captured:
     assert done.returncode == 0, done.stderr[-500:]
     assert len(captured) == 1
     return captured[0]
+
+
+JS_PUT = r"""
+const { S3Client, PutObjectCommand } = require("@aws-sdk/client-s3");
+const { Readable } = require("stream");
+const [endpoint, region, key, secret, pieces, size, bufferSize] = process.argv.slice(1);
+const client = new S3Client({
+  endpoint, region, forcePathStyle: true,
+  credentials: { accessKeyId: key, secretAccessKey: secret },
+  ...(bufferSize === "0" ? {} : { requestStreamBufferSize: Number(bufferSize) }),
+});
+async function main() {
+  const data = Buffer.alloc(Number(size), 0x61);
+  const piece = Number(pieces);
+  const Body = piece === 0 ? data : Readable.from(
+    Array.from({ length: Math.ceil(data.length / piece) },
+               (_, i) => data.subarray(i * piece, (i + 1) * piece)));
+  await client.send(new PutObjectCommand({
+    Bucket: "bucket", Key: "js/object.bin", Body, ContentLength: data.length,
+    ChecksumAlgorithm: "CRC32" }));
+  console.log("sent");
+}
+main().catch((e) => { console.error(String(e)); process.exit(1); });
+"""
+
+
+def js_put_wire(tls: Tls, sdk: Path, size: int, pieces: int = 0, buffer_size: int = 0) -> Captured:
+    """What the JavaScript SDK v3's PutObject sends: a Buffer body (`pieces` 0) or a stream
+    read in `pieces`-byte parts, optionally buffered by the SDK to `buffer_size`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["NODE_PATH"] = str(sdk / "node_modules")
+    env["NODE_EXTRA_CA_CERTS"] = str(tls.ca_file)
+    with capture(tls) as (endpoint, captured):
+        done = subprocess.run(
+            ["node", "-e", JS_PUT, "--", endpoint, REGION, KEY, SECRET,
+             str(pieces), str(size), str(buffer_size)],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-500:]
+    assert len(captured) == 1
+    return captured[0]

@@ -22,13 +22,16 @@ from stockade.api.s3_errors import (
     S3BadDigestError,
     S3ContentSha256MismatchError,
     S3IncompleteBodyError,
+    S3InvalidChunkSizeError,
     S3SignatureDoesNotMatchError,
 )
 from stockade.api.s3_sigv4 import PayloadKind, PayloadPlan
+from tests.support.js_sdk import js_sdk_dir
 from tests.unit.api.s3_wire import (
     Captured,
     Tls,
     aws_cli_cp_wire,
+    js_put_wire,
     local_tls,
     plan_for,
     put_object_wire,
@@ -92,6 +95,40 @@ def test_aws_cli_cp_streams_an_unsigned_trailer(tls: Tls, tmp_path: Path) -> Non
     assert data == BIG[:30000]
     assert plan.kind is PayloadKind.STREAMING_UNSIGNED_TRAILER
     assert captured.request.raw_path == "/bucket/cli/upload.bin"
+
+
+@pytest.fixture(scope="module")
+def sdk() -> Path:
+    found = js_sdk_dir()
+    if found is None:
+        pytest.skip("node and npm are needed for the JavaScript SDK")
+    return found
+
+
+def test_js_sdk_put_of_a_buffer_signs_its_digest(tls: Tls, sdk: Path) -> None:
+    captured = js_put_wire(tls, sdk, 150_000)
+    data, plan = receive(captured)
+    assert data == b"a" * 150_000
+    assert plan.kind is PayloadKind.SHA256
+    assert captured.request.header("x-amz-checksum-crc32") is not None
+
+
+def test_js_sdk_put_of_a_stream_sends_an_unsigned_trailer(tls: Tls, sdk: Path) -> None:
+    captured = js_put_wire(tls, sdk, 150_000, pieces=70_000)
+    data, plan = receive(captured)
+    assert data == b"a" * 150_000
+    assert (plan.kind, plan.trailer) == (PayloadKind.STREAMING_UNSIGNED_TRAILER, Algorithm.CRC32)
+
+
+def test_js_sdk_small_stream_reads_need_its_buffer(tls: Tls, sdk: Path) -> None:
+    # Unbuffered, the SDK sends each 1000-byte read as a chunk; S3 refuses that with
+    # InvalidChunkSizeError, and the SDK adds "Set [requestStreamBufferSize=...]" to it.
+    small = js_put_wire(tls, sdk, 20_000, pieces=1000)
+    with pytest.raises(S3InvalidChunkSizeError) as caught:
+        receive(small)
+    assert caught.value.fields == {"Chunk": "1", "BadChunkSize": "1000"}
+    buffered = js_put_wire(tls, sdk, 20_000, pieces=1000, buffer_size=65_536)
+    assert receive(buffered)[0] == b"a" * 20_000
 
 
 def test_tls_put_of_an_empty_body(tls: Tls) -> None:
