@@ -30,6 +30,7 @@ from stockade.api.s3_errors import (
     S3InvalidChunkSizeError,
     S3InvalidRequestError,
     S3MalformedTrailerError,
+    S3RequestError,
     S3SignatureDoesNotMatchError,
 )
 from stockade.api.s3_sigv4 import PayloadKind, PayloadPlan
@@ -55,6 +56,7 @@ class _State(Enum):
     DATA_END = auto()
     TRAILER = auto()
     DONE = auto()
+    FAILED = auto()  # refused once, refused for good: nothing after a refusal is decoded
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,15 @@ class ChunkedDecoder:
         self.trailing: TrailingChecksum | None = None  # set by `finish`
 
     def feed(self, data: bytes) -> list[bytes]:
+        if self._state is _State.FAILED:
+            raise S3IncompleteBodyError(_TRUNCATED)
+        try:
+            return self._feed(data)
+        except S3RequestError:
+            self._state = _State.FAILED
+            raise
+
+    def _feed(self, data: bytes) -> list[bytes]:
         out: list[bytes] = []
         pos, end = 0, len(data)
         while pos < end:

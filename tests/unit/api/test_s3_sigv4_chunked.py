@@ -334,3 +334,16 @@ def test_the_async_decoder_decodes_and_refuses() -> None:
     assert asyncio.run(collect(body)) == b"".join(CHUNKS)
     with pytest.raises(S3IncompleteBodyError):
         asyncio.run(collect(body[:-2]))
+
+
+def test_a_refused_stream_stays_refused() -> None:
+    request, now = seed()
+    body = bytearray(sign_stream(request, CHUNKS))
+    body[200] ^= 0x01
+    decoder = ChunkedDecoder(plan_for(request, now))
+    with pytest.raises(S3SignatureDoesNotMatchError):
+        decoder.feed(bytes(body))
+    with pytest.raises(S3IncompleteBodyError):  # the rest of the body decodes to nothing
+        decoder.feed(sign_stream(request, CHUNKS))
+    with pytest.raises(S3IncompleteBodyError):
+        decoder.finish()
