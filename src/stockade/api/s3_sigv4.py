@@ -38,6 +38,7 @@ from stockade.api.s3_errors import (
 SERVICE = "s3"
 MAX_SKEW = timedelta(minutes=15)  # S3's, not the 5 minutes of other services
 MAX_EXPIRES_S = 604800
+SIGV4A = "AWS4-ECDSA-P256-SHA256"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
@@ -97,9 +98,13 @@ class PayloadPlan:
 def parse_s3_claim(request: HttpRequest) -> sigv4.SignatureClaim | None:
     """The request's signature claim; None for an anonymous request (no signature at all)."""
     query = dict(request.query())
-    presigned = request.header("authorization") is None and (
-        "X-Amz-Signature" in query or "X-Amz-Credential" in query
-    )
+    header = request.header("authorization")
+    presigned = header is None and ("X-Amz-Signature" in query or "X-Amz-Credential" in query)
+    # SigV4a (multi-Region signatures): S3 knows it; this server verifies HMAC signatures only.
+    if header is not None and header.startswith(SIGV4A):
+        raise S3NotImplementedError("Authorization")
+    if presigned and query.get("X-Amz-Algorithm") == SIGV4A:
+        raise S3NotImplementedError("X-Amz-Algorithm")
     if presigned:
         _check_query_parameters(query)
     try:

@@ -194,3 +194,21 @@ def test_aws_chunked_is_not_kept_as_the_objects_content_encoding() -> None:
     assert s3_sigv4.stored_content_encoding("aws-chunked") is None
     assert s3_sigv4.stored_content_encoding("gzip,aws-chunked") == "gzip"
     assert s3_sigv4.stored_content_encoding(None) is None
+
+
+def test_sigv4a_signatures_are_refused_as_not_implemented() -> None:
+    # botocore signs SigV4a only with awscrt; the refusal needs no valid signature.
+    header = (
+        "AWS4-ECDSA-P256-SHA256 Credential=AKIAEXAMPLE/20260101/s3/aws4_request,"
+        " SignedHeaders=host;x-amz-date;x-amz-region-set, Signature=3045"
+    )
+    request = HttpRequest("GET", "/bucket/k", "", {"host": "h", "authorization": header}, b"")
+    with pytest.raises(S3NotImplementedError) as caught:
+        s3_sigv4.parse_s3_claim(request)
+    assert caught.value.fields == {"Header": "Authorization"}
+    query = (
+        "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Signature=3045"
+        "&X-Amz-Credential=AKIAEXAMPLE%2F20260101%2Fs3%2Faws4_request"
+    )
+    with pytest.raises(S3NotImplementedError):
+        s3_sigv4.parse_s3_claim(HttpRequest("GET", "/bucket/k", query, {"host": "h"}, b""))
