@@ -105,6 +105,16 @@ def parse_s3_claim(request: HttpRequest) -> sigv4.SignatureClaim | None:
         raise S3NotImplementedError("Authorization")
     if presigned and query.get("X-Amz-Algorithm") == SIGV4A:
         raise S3NotImplementedError("X-Amz-Algorithm")
+    # SigV2 (what botocore presigns with unless told "s3v4"), answered as S3's newer Regions
+    # answer it; never mistaken for an anonymous request.
+    sigv2_query = (
+        header is None and not presigned and ("Signature" in query or "AWSAccessKeyId" in query)
+    )
+    if sigv2_query or (header is not None and header.startswith("AWS ")):
+        raise S3InvalidRequestError(
+            "The authorization mechanism you have provided is not supported."
+            " Please use AWS4-HMAC-SHA256."
+        )
     if presigned:
         _check_query_parameters(query)
     try:

@@ -212,3 +212,9 @@ def test_sigv4a_signatures_are_refused_as_not_implemented() -> None:
     )
     with pytest.raises(S3NotImplementedError):
         s3_sigv4.parse_s3_claim(HttpRequest("GET", "/bucket/k", query, {"host": "h"}, b""))
+
+
+def test_a_sigv2_authorization_header_is_refused() -> None:
+    headers = {"host": "h", "authorization": "AWS AKIAEXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg="}
+    with pytest.raises(S3InvalidRequestError, match="Please use AWS4-HMAC-SHA256"):
+        s3_sigv4.parse_s3_claim(HttpRequest("GET", "/bucket/k", "", headers, b""))

@@ -13,10 +13,12 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from stockade.api import s3_sigv4
 from stockade.api.http import HttpRequest
 from stockade.api.s3_errors import (
     S3AccessDeniedError,
     S3AuthorizationQueryParametersError,
+    S3InvalidRequestError,
     S3SignatureDoesNotMatchError,
 )
 from stockade.api.s3_sigv4 import PayloadKind
@@ -142,3 +144,19 @@ def test_a_future_presigned_url_is_refused() -> None:
     request = presigned(60)
     with pytest.raises(Exception, match="difference between the request time"):
         plan_for(request, signed_at(request) - timedelta(minutes=16))
+
+
+def test_a_sigv2_presigned_url_is_refused_not_taken_as_anonymous() -> None:
+    s3 = boto3.session.Session().client(
+        "s3",
+        endpoint_url=ENDPOINT,
+        region_name=REGION,
+        aws_access_key_id=KEY,
+        aws_secret_access_key=SECRET,
+        config=Config(signature_version="s3", s3={"addressing_style": "path"}),
+    )
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": "bucket", "Key": "k"})
+    s3.close()
+    assert "AWSAccessKeyId=" in url
+    with pytest.raises(S3InvalidRequestError, match="Please use AWS4-HMAC-SHA256"):
+        s3_sigv4.parse_s3_claim(from_url(url, "GET"))
