@@ -15,7 +15,12 @@ from pathlib import Path
 from tests.support.server import REPO
 
 CACHE = REPO / ".cache" / "js-sdk-v3"
-CLIENTS = ("@aws-sdk/client-cloudtrail", "@aws-sdk/client-sqs", "@aws-sdk/client-lambda")
+CLIENTS = (
+    "@aws-sdk/client-cloudtrail",
+    "@aws-sdk/client-sqs",
+    "@aws-sdk/client-lambda",
+    "@aws-sdk/client-s3",
+)
 _INSTALL_TIMEOUT_S = 600
 
 

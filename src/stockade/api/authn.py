@@ -40,9 +40,14 @@ def authenticate(
     if credential is None:
         raise UnrecognizedClientError(_INVALID_TOKEN)
     sigv4.verify_signature(request, claim, credential.secret_access_key)
+    check_credential(credential, claim.security_token, now)
+    return credential.principal
+
+
+def check_credential(credential: Credential, presented: str | None, now: datetime) -> None:
+    """After the signature checked out: the session token, the key's status and expiry."""
     # Temporary credentials need their session token; long-term keys must not carry one.
     expected = credential.session_token_sha256
-    presented = claim.security_token
     if (expected is None) != (presented is None):
         raise UnrecognizedClientError(_INVALID_TOKEN)
     if expected is not None and presented is not None:
@@ -53,4 +58,3 @@ def authenticate(
         raise UnrecognizedClientError(_INVALID_TOKEN)
     if credential.expires_at is not None and now >= credential.expires_at:
         raise ExpiredTokenError("The security token included in the request is expired")
-    return credential.principal

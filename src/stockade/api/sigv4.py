@@ -231,38 +231,74 @@ def check_scope(claim: SignatureClaim, region: str, service: str) -> None:
         raise InvalidSignatureError(f"Credential should be scoped to correct service: '{service}'.")
 
 
-def verify_signature(request: HttpRequest, claim: SignatureClaim, secret: str) -> None:
-    """Recompute the signature with the caller's secret; raise unless it matches exactly."""
-    expected = _signature(request, claim, secret)
+def verify_signature(
+    request: HttpRequest,
+    claim: SignatureClaim,
+    secret: str,
+    *,
+    s3: bool = False,
+    payload_hash: str | None = None,
+) -> None:
+    """Recompute the signature with the caller's secret; raise unless it matches exactly.
+
+    `s3` signs the path as S3 does; `payload_hash` is the canonical request's last line when
+    the caller checks the body itself (S3's streamed bodies), else the body is hashed here."""
+    expected = _signature(request, claim, secret, s3=s3, payload_hash=payload_hash)
     if not hmac.compare_digest(expected.encode(), claim.signature.encode()):
         raise InvalidSignatureError(_MISMATCH)
 
 
-def _signature(request: HttpRequest, claim: SignatureClaim, secret: str) -> str:
-    canonical = canonical_request(request, claim)
-    string_to_sign = "\n".join(
-        (
-            ALGORITHM,
-            claim.timestamp.strftime(_AMZ_DATE),
-            claim.scope,
-            hashlib.sha256(canonical.encode()).hexdigest(),
-        )
-    )
-    key = _signing_key(secret, claim.date, claim.region, claim.service)
-    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+def _signature(
+    request: HttpRequest,
+    claim: SignatureClaim,
+    secret: str,
+    *,
+    s3: bool = False,
+    payload_hash: str | None = None,
+) -> str:
+    canonical = canonical_request(request, claim, s3=s3, payload_hash=payload_hash)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return sign(signing_key(secret, claim), string_to_sign(ALGORITHM, claim, digest))
 
 
-def canonical_request(request: HttpRequest, claim: SignatureClaim) -> str:
+def string_to_sign(algorithm: str, claim: SignatureClaim, *lines: str) -> str:
+    """A string to sign: algorithm, timestamp, scope, then the kind's own lines (the
+    canonical request's hash; or, for a chunk of a streamed body, the previous signature and
+    the hashes that follow it)."""
+    return "\n".join((algorithm, claim.timestamp.strftime(_AMZ_DATE), claim.scope, *lines))
+
+
+def signing_key(secret: str, claim: SignatureClaim) -> bytes:
+    return _signing_key(secret, claim.date, claim.region, claim.service)
+
+
+def sign(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def canonical_request(
+    request: HttpRequest,
+    claim: SignatureClaim,
+    *,
+    s3: bool = False,
+    payload_hash: str | None = None,
+) -> str:
     return "\n".join(
         (
             request.method.upper(),
-            _canonical_uri(request.raw_path),
+            _s3_canonical_uri(request.raw_path) if s3 else _canonical_uri(request.raw_path),
             _canonical_query(request.query_string, claim.presigned),
             _canonical_headers(request, claim.signed_headers),
             ";".join(claim.signed_headers),
-            _payload_hash(request, claim),
+            _payload_hash(request, claim) if payload_hash is None else payload_hash,
         )
     )
+
+
+def _s3_canonical_uri(raw_path: str) -> str:
+    # S3 signs the path as sent: encoded once by the client, never normalized, so a key such
+    # as "a/../b" or "a//b" is the key it names (AWS SigV4 docs, "Create a canonical request").
+    return raw_path or "/"
 
 
 def _payload_hash(request: HttpRequest, claim: SignatureClaim) -> str:

@@ -1,0 +1,149 @@
+"""What a body promised in its headers, checked as its bytes pass: the signed hex
+`x-amz-content-sha256`, one `x-amz-checksum-*` and `Content-MD5` (S3 User Guide, "Checking
+object integrity"). Parsed strictly up front, compared at the end of the body.
+
+Hand `BodyChecks` to whatever consumes the body: `update` with every decoded byte, `finish`
+once at the end (raises S3's error on the first promise not kept). For an `aws-chunked` body
+these check the decoded payload; its trailer is the chunked decoder's own business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from stockade.api import checksums
+from stockade.api.checksums import CHECKSUM_HEADERS, Algorithm, Hasher
+from stockade.api.s3_errors import (
+    S3BadDigestError,
+    S3ContentSha256MismatchError,
+    S3InvalidDigestError,
+    S3InvalidRequestError,
+    S3NotImplementedError,
+)
+from stockade.api.s3_sigv4 import PayloadPlan
+
+_UNSUPPORTED = ("x-amz-checksum-crc64nvme",)  # a valid S3 algorithm this server cannot compute
+
+
+@dataclass(frozen=True)
+class Promise:
+    algorithm: Algorithm | None  # None: the signed SHA-256 of x-amz-content-sha256
+    expected: bytes = field(repr=False)
+
+
+@dataclass
+class BodyChecks:
+    """The promises of one request, with a running digest for each."""
+
+    promises: tuple[Promise, ...]
+    _hashers: list[Hasher] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._hashers = [
+            hashlib.sha256() if p.algorithm is None else checksums.new_hasher(p.algorithm)
+            for p in self.promises
+        ]
+
+    @property
+    def checksum(self) -> tuple[Algorithm, str] | None:
+        """The x-amz-checksum-* the client sent (verified once `finish` returned)."""
+        return next(
+            ((p.algorithm, checksums.encode(p.expected)) for p in self.promises
+             if p.algorithm is not None and p.algorithm is not Algorithm.MD5),
+            None,
+        )  # fmt: skip
+
+    def update(self, data: bytes) -> None:
+        for hasher in self._hashers:
+            hasher.update(data)
+
+    def finish(self) -> None:
+        for promise, hasher in zip(self.promises, self._hashers, strict=True):
+            actual = hasher.digest()
+            if hmac.compare_digest(actual, promise.expected):
+                continue
+            if promise.algorithm is None:
+                raise S3ContentSha256MismatchError(promise.expected.hex(), actual.hex())
+            if promise.algorithm is Algorithm.MD5:
+                raise S3BadDigestError(
+                    "The Content-MD5 you specified did not match what we received."
+                )
+            raise S3BadDigestError(
+                f"The {promise.algorithm.value} you specified did not match the calculated"
+                " checksum."
+            )
+
+
+def body_checks(headers: Mapping[str, str], plan: PayloadPlan | None) -> BodyChecks:
+    """The checks a request's headers (lower-case names) and payload plan call for; raises
+    S3's error for a header that cannot be honoured."""
+    promises: list[Promise] = []
+    if plan is not None and plan.content_sha256 is not None:
+        promises.append(Promise(None, bytes.fromhex(plan.content_sha256)))
+    md5 = headers.get("content-md5")
+    if md5 is not None:
+        digest = checksums.decode(Algorithm.MD5, md5.strip())
+        if digest is None:
+            raise S3InvalidDigestError("The Content-MD5 you specified was invalid.")
+        promises.append(Promise(Algorithm.MD5, digest))
+    promises.extend(_checksum_promise(headers, plan))
+    return BodyChecks(tuple(promises))
+
+
+def _checksum_promise(headers: Mapping[str, str], plan: PayloadPlan | None) -> list[Promise]:
+    named = sorted(
+        n for n in headers if n.startswith("x-amz-checksum-") and n != "x-amz-checksum-type"
+    )
+    if len(named) > 1:
+        raise S3InvalidRequestError(
+            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
+        )
+    sdk = headers.get("x-amz-sdk-checksum-algorithm")
+    trailer = plan.trailer if plan is not None else None
+    if not named:
+        if sdk is not None and trailer is None:
+            raise S3InvalidRequestError(
+                "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-*"
+                " or x-amz-trailer headers were found."
+            )
+        return []
+    name = named[0]
+    if name in _UNSUPPORTED:
+        raise S3NotImplementedError(name)
+    algorithm = CHECKSUM_HEADERS.get(name)
+    if algorithm is None:
+        raise S3InvalidRequestError(
+            "Checksum algorithm provided is unsupported. Please try again with any of the"
+            " valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"
+        )
+    if trailer is not None:
+        raise S3InvalidRequestError(
+            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
+        )
+    if sdk is not None and sdk.upper() != algorithm.value:
+        raise S3InvalidRequestError(
+            f"Checksum Type mismatch occurred, expected checksum Type: {sdk.lower()[:16]},"
+            f" actual checksum Type: {algorithm.value.lower()}"
+        )
+    digest = checksums.decode(algorithm, headers[name].strip())
+    if digest is None:
+        raise S3InvalidRequestError(f"Value for {name} header is invalid.")
+    return [Promise(algorithm, digest)]
+
+
+def checked(reads: Iterable[bytes], checks: BodyChecks) -> Iterator[bytes]:
+    """Pass a body through its checks; raises at the end unless every promise was kept."""
+    for read in reads:
+        checks.update(read)
+        yield read
+    checks.finish()
+
+
+async def checked_async(reads: AsyncIterable[bytes], checks: BodyChecks) -> AsyncIterator[bytes]:
+    async for read in reads:
+        checks.update(read)
+        yield read
+    checks.finish()
