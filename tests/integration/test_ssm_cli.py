@@ -87,10 +87,10 @@ def test_get_parameter_types_and_decryption(params: Parameters) -> None:
                      "--with-decryption", "--query", "Parameter.Value")  # fmt: skip
     assert plain == "s3cret-from-a-file"
     missing = cli_fails(server, "ssm", "get-parameter", "--name", f"{params.base}/nothing")
-    not_found = f"Parameter {params.base}/nothing not found."
-    assert (missing.code, missing.stderr) == (
-        SERVICE_ERROR, service_error("GetParameter", "ParameterNotFound", not_found)
-    )  # fmt: skip
+    # The code and the line's form only: AWS's own message for a missing name is not pinned
+    # here (tracebacks from AWS show it empty for GetParameter and DeleteParameter).
+    assert missing.code == SERVICE_ERROR
+    assert missing.stderr.startswith(service_error("GetParameter", "ParameterNotFound", ""))
 
 
 def test_get_parameters_some_missing(params: Parameters) -> None:
@@ -126,7 +126,8 @@ def test_overwrite_patterns_and_tiers(params: Parameters) -> None:
     standard = cli_fails(server, "ssm", "put-parameter", "--name", big, "--type", "String",
                          "--value", f"file://{params.files / 'big.txt'}")  # fmt: skip
     assert standard.code == SERVICE_ERROR
-    assert "(ValidationException) when calling the PutParameter operation" in standard.stderr
+    too_big = "Standard tier parameters support a maximum parameter value of 4096 characters."
+    assert standard.stderr.startswith(service_error("PutParameter", "ValidationException", too_big))
     advanced = cli(server, "ssm", "put-parameter", "--name", big, "--type", "String",
                    "--value", f"file://{params.files / 'big.txt'}",
                    "--tier", "Advanced")  # fmt: skip
@@ -264,8 +265,8 @@ def test_delete_one_and_many(params: Parameters) -> None:
             "--type", "String")  # fmt: skip
     assert cli(server, "ssm", "delete-parameter", "--name", f"{base}/0") is None
     again = cli_fails(server, "ssm", "delete-parameter", "--name", f"{base}/0")
-    assert (again.code, again.stderr) == (SERVICE_ERROR, service_error(
-        "DeleteParameter", "ParameterNotFound", f"Parameter {base}/0 not found."))  # fmt: skip
+    assert again.code == SERVICE_ERROR
+    assert again.stderr.startswith(service_error("DeleteParameter", "ParameterNotFound", ""))
     many = cli(server, "ssm", "delete-parameters", "--names", f"{base}/1", f"{base}/2",
                f"{base}/0")  # fmt: skip
     assert sorted(many["DeletedParameters"]) == [f"{base}/1", f"{base}/2"]
