@@ -89,7 +89,7 @@ class SecretPolicies:
             with self._store.read() as tx:
                 existing(tx, ctx, request["SecretId"])
         problems = _problems(request["ResourcePolicy"], block_public=True)
-        out: dict[str, Any] = {"PolicyValidationPassed": not problems}
-        if problems:
-            out["ValidationErrors"] = problems
+        # ValidationErrors is always present, empty when the policy passes (AWS's example
+        # output for ValidateResourcePolicy in botocore's examples-1.json).
+        out: dict[str, Any] = {"PolicyValidationPassed": not problems, "ValidationErrors": problems}
         return out  # type: ignore[return-value]

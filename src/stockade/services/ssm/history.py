@@ -29,10 +29,12 @@ from stockade.types import AccountId
 
 HISTORY_DEFAULT = 50
 _LABEL = re.compile(r"[a-zA-Z0-9_.\-]{1,100}")
+# The message alone: "An error occurred (Code) when calling the Operation operation: " is the
+# client's own prefix (botocore's ClientError.MSG_TEMPLATE), so a message carrying it would be
+# printed twice over by the AWS CLI.
 LABEL_LIMIT_MESSAGE = (
-    "An error occurred (ParameterVersionLabelLimitExceeded) when calling the"
-    " LabelParameterVersion operation: A parameter version can have maximum 10 labels.Move one"
-    " or more labels to another version and try again."
+    "A parameter version can have maximum 10 labels.Move one or more labels to another version"
+    " and try again."
 )
 
 
