@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.integration.test_signature_expiry import LIBFAKETIME
+from tests.support.aws_cli import cli
 from tests.support.packages import make_zip
 from tests.support.server import REPO, RunningServer, start_server
 
@@ -249,5 +250,12 @@ def test_a_rotation_runs_on_schedule_once_its_window_opens(tmp_path: Path) -> No
         assert sm.get_secret_value(SecretId=name)["SecretString"] != "day-one"
         previous = sm.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")
         assert previous["VersionId"] == first["VersionId"]
+        # CancelRotateSecret through the CLI: rotation off, the function and rules kept.
+        cancelled = cli(server, "secretsmanager", "cancel-rotate-secret", "--secret-id", name)
+        assert cancelled["Name"] == name
+        after = cli(server, "secretsmanager", "describe-secret", "--secret-id", name)
+        assert after["RotationEnabled"] is False
+        assert "NextRotationDate" not in after
+        assert after["RotationLambdaARN"] == function
     finally:
         assert server.stop() == 0
