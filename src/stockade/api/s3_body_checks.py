@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 
 from stockade.api import checksums
 from stockade.api.checksums import CHECKSUM_HEADERS, Algorithm, Hasher
-from stockade.api.s3_errors import (
-    S3BadDigestError,
-    S3ContentSha256MismatchError,
-    S3InvalidDigestError,
-    S3InvalidRequestError,
+from stockade.api.s3_sigv4 import PayloadPlan
+from stockade.services.s3.errors import (
+    BadDigestError,
+    ContentSha256MismatchError,
+    InvalidDigestError,
+    InvalidRequestError,
     S3NotImplementedError,
 )
-from stockade.api.s3_sigv4 import PayloadPlan
 
 _UNSUPPORTED = ("x-amz-checksum-crc64nvme",)  # a valid S3 algorithm this server cannot compute
 
@@ -66,12 +66,15 @@ class BodyChecks:
             if hmac.compare_digest(actual, promise.expected):
                 continue
             if promise.algorithm is None:
-                raise S3ContentSha256MismatchError(promise.expected.hex(), actual.hex())
+                raise ContentSha256MismatchError(
+                    ClientComputedContentSHA256=promise.expected.hex(),
+                    S3ComputedContentSHA256=actual.hex(),
+                )
             if promise.algorithm is Algorithm.MD5:
-                raise S3BadDigestError(
+                raise BadDigestError(
                     "The Content-MD5 you specified did not match what we received."
                 )
-            raise S3BadDigestError(
+            raise BadDigestError(
                 f"The {promise.algorithm.value} you specified did not match the calculated"
                 " checksum."
             )
@@ -87,7 +90,7 @@ def body_checks(headers: Mapping[str, str], plan: PayloadPlan | None) -> BodyChe
     if md5 is not None:
         digest = checksums.decode(Algorithm.MD5, md5.strip())
         if digest is None:
-            raise S3InvalidDigestError("The Content-MD5 you specified was invalid.")
+            raise InvalidDigestError("The Content-MD5 you specified was invalid.")
         promises.append(Promise(Algorithm.MD5, digest))
     promises.extend(_checksum_promise(headers, plan))
     return BodyChecks(tuple(promises))
@@ -98,39 +101,39 @@ def _checksum_promise(headers: Mapping[str, str], plan: PayloadPlan | None) -> l
         n for n in headers if n.startswith("x-amz-checksum-") and n != "x-amz-checksum-type"
     )
     if len(named) > 1:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
         )
     sdk = headers.get("x-amz-sdk-checksum-algorithm")
     trailer = plan.trailer if plan is not None else None
     if not named:
         if sdk is not None and trailer is None:
-            raise S3InvalidRequestError(
+            raise InvalidRequestError(
                 "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-*"
                 " or x-amz-trailer headers were found."
             )
         return []
     name = named[0]
     if name in _UNSUPPORTED:
-        raise S3NotImplementedError(name)
+        raise S3NotImplementedError(Header=name)
     algorithm = CHECKSUM_HEADERS.get(name)
     if algorithm is None:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "Checksum algorithm provided is unsupported. Please try again with any of the"
             " valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"
         )
     if trailer is not None:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
         )
     if sdk is not None and sdk.upper() != algorithm.value:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             f"Checksum Type mismatch occurred, expected checksum Type: {sdk.lower()[:16]},"
             f" actual checksum Type: {algorithm.value.lower()}"
         )
     digest = checksums.decode(algorithm, headers[name].strip())
     if digest is None:
-        raise S3InvalidRequestError(f"Value for {name} header is invalid.")
+        raise InvalidRequestError(f"Value for {name} header is invalid.")
     return [Promise(algorithm, digest)]
 
 

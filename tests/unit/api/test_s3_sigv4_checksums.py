@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from stockade.api import checksums, s3_body_checks
 from stockade.api.checksums import Algorithm
 from stockade.api.s3_body_checks import body_checks, checked, checked_async
-from stockade.api.s3_errors import (
-    S3BadDigestError,
-    S3InvalidDigestError,
-    S3InvalidRequestError,
+from stockade.services.s3.errors import (
+    BadDigestError,
+    InvalidDigestError,
+    InvalidRequestError,
     S3NotImplementedError,
 )
 
@@ -76,7 +76,7 @@ def test_each_checksum_header_is_verified_as_the_body_passes(algorithm: Algorith
     checks = body_checks(headers_for(data, algorithm), None)
     assert b"".join(checked([data[:5000], data[5000:]], checks)) == data
     wrong = body_checks(headers_for(data, algorithm), None)
-    with pytest.raises(S3BadDigestError) as caught:
+    with pytest.raises(BadDigestError) as caught:
         list(checked([data[:-1]], wrong))
     if algorithm is Algorithm.MD5:
         assert (
@@ -98,18 +98,18 @@ def test_content_md5_and_a_checksum_together() -> None:
 @pytest.mark.parametrize(
     ("headers", "error", "message"),
     [
-        ({"content-md5": "abc"}, S3InvalidDigestError,
+        ({"content-md5": "abc"}, InvalidDigestError,
          "The Content-MD5 you specified was invalid."),
-        ({"x-amz-checksum-crc32": "abc"}, S3InvalidRequestError,
+        ({"x-amz-checksum-crc32": "abc"}, InvalidRequestError,
          "Value for x-amz-checksum-crc32 header is invalid."),
         ({"x-amz-checksum-crc32": "AAAAAA==", "x-amz-checksum-sha1": "AAAAAA=="},
-         S3InvalidRequestError, "Expecting a single x-amz-checksum- header"),
-        ({"x-amz-checksum-md4": "AAAAAA=="}, S3InvalidRequestError,
+         InvalidRequestError, "Expecting a single x-amz-checksum- header"),
+        ({"x-amz-checksum-md4": "AAAAAA=="}, InvalidRequestError,
          "Checksum algorithm provided is unsupported"),
-        ({"x-amz-sdk-checksum-algorithm": "CRC32"}, S3InvalidRequestError,
+        ({"x-amz-sdk-checksum-algorithm": "CRC32"}, InvalidRequestError,
          "no corresponding x-amz-checksum-* or x-amz-trailer headers"),
         ({"x-amz-sdk-checksum-algorithm": "SHA256", "x-amz-checksum-crc32": "AAAAAA=="},
-         S3InvalidRequestError, "Checksum Type mismatch occurred"),
+         InvalidRequestError, "Checksum Type mismatch occurred"),
         ({"x-amz-checksum-crc64nvme": "AAAAAAAAAAA="}, S3NotImplementedError,
          "implies functionality that is not implemented"),
     ],
@@ -132,5 +132,5 @@ def test_the_async_pass_through_checks_too() -> None:
         return b"".join([p async for p in checked_async(reads(), checks)])
 
     assert asyncio.run(collect(body_checks(headers_for(data, Algorithm.SHA1), None))) == data
-    with pytest.raises(S3BadDigestError):
+    with pytest.raises(BadDigestError):
         asyncio.run(collect(body_checks(headers_for(b"other", Algorithm.SHA1), None)))
