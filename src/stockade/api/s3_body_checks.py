@@ -13,9 +13,10 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 
 from stockade.api import checksums
-from stockade.api.checksums import CHECKSUM_HEADERS, Algorithm, Hasher
+from stockade.api.checksums import CHECKSUM_HEADERS
 from stockade.api.s3_sigv4 import PayloadPlan
 from stockade.services.s3.errors import (
     BadDigestError,
@@ -24,14 +25,32 @@ from stockade.services.s3.errors import (
     InvalidRequestError,
     S3NotImplementedError,
 )
+from stockade.store.object_checksums import Hasher, b64, new_hasher
+from stockade.store.object_ports import ChecksumAlgorithm
 
 _UNSUPPORTED = ("x-amz-checksum-crc64nvme",)  # a valid S3 algorithm this server cannot compute
 
 
+class Source(Enum):
+    """The header a promise came from."""
+
+    CONTENT_SHA256 = "x-amz-content-sha256"  # the signed hex SHA-256
+    CONTENT_MD5 = "content-md5"
+    CHECKSUM = "x-amz-checksum-*"  # one of S3's ChecksumAlgorithm
+
+
 @dataclass(frozen=True)
 class Promise:
-    algorithm: Algorithm | None  # None: the signed SHA-256 of x-amz-content-sha256
+    source: Source
     expected: bytes = field(repr=False)
+    algorithm: ChecksumAlgorithm | None = None  # the x-amz-checksum-* promise's
+
+    def hasher(self) -> Hasher:
+        if self.algorithm is not None:
+            return new_hasher(self.algorithm)
+        if self.source is Source.CONTENT_MD5:
+            return hashlib.md5(usedforsecurity=False)  # Content-MD5 is MD5 by definition
+        return hashlib.sha256()
 
 
 @dataclass
@@ -42,19 +61,15 @@ class BodyChecks:
     _hashers: list[Hasher] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        self._hashers = [
-            hashlib.sha256() if p.algorithm is None else checksums.new_hasher(p.algorithm)
-            for p in self.promises
-        ]
+        self._hashers = [p.hasher() for p in self.promises]
 
     @property
-    def checksum(self) -> tuple[Algorithm, str] | None:
+    def checksum(self) -> tuple[ChecksumAlgorithm, str] | None:
         """The x-amz-checksum-* the client sent (verified once `finish` returned)."""
         return next(
-            ((p.algorithm, checksums.encode(p.expected)) for p in self.promises
-             if p.algorithm is not None and p.algorithm is not Algorithm.MD5),
+            ((p.algorithm, b64(p.expected)) for p in self.promises if p.algorithm is not None),
             None,
-        )  # fmt: skip
+        )
 
     def update(self, data: bytes) -> None:
         for hasher in self._hashers:
@@ -65,12 +80,12 @@ class BodyChecks:
             actual = hasher.digest()
             if hmac.compare_digest(actual, promise.expected):
                 continue
-            if promise.algorithm is None:
+            if promise.source is Source.CONTENT_SHA256:
                 raise ContentSha256MismatchError(
                     ClientComputedContentSHA256=promise.expected.hex(),
                     S3ComputedContentSHA256=actual.hex(),
                 )
-            if promise.algorithm is Algorithm.MD5:
+            if promise.algorithm is None:
                 raise BadDigestError(
                     "The Content-MD5 you specified did not match what we received."
                 )
@@ -85,13 +100,13 @@ def body_checks(headers: Mapping[str, str], plan: PayloadPlan | None) -> BodyChe
     S3's error for a header that cannot be honoured."""
     promises: list[Promise] = []
     if plan is not None and plan.content_sha256 is not None:
-        promises.append(Promise(None, bytes.fromhex(plan.content_sha256)))
-    md5 = headers.get("content-md5")
+        promises.append(Promise(Source.CONTENT_SHA256, bytes.fromhex(plan.content_sha256)))
+    md5 = headers.get(checksums.CONTENT_MD5)
     if md5 is not None:
-        digest = checksums.decode(Algorithm.MD5, md5.strip())
+        digest = checksums.decode_md5(md5.strip())
         if digest is None:
             raise InvalidDigestError("The Content-MD5 you specified was invalid.")
-        promises.append(Promise(Algorithm.MD5, digest))
+        promises.append(Promise(Source.CONTENT_MD5, digest))
     promises.extend(_checksum_promise(headers, plan))
     return BodyChecks(tuple(promises))
 
@@ -131,10 +146,10 @@ def _checksum_promise(headers: Mapping[str, str], plan: PayloadPlan | None) -> l
             f"Checksum Type mismatch occurred, expected checksum Type: {sdk.lower()[:16]},"
             f" actual checksum Type: {algorithm.value.lower()}"
         )
-    digest = checksums.decode(algorithm, headers[name].strip())
+    digest = checksums.decode_checksum(algorithm, headers[name].strip())
     if digest is None:
         raise InvalidRequestError(f"Value for {name} header is invalid.")
-    return [Promise(algorithm, digest)]
+    return [Promise(Source.CHECKSUM, digest, algorithm)]
 
 
 def checked(reads: Iterable[bytes], checks: BodyChecks) -> Iterator[bytes]:

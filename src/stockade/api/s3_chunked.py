@@ -23,7 +23,6 @@ from enum import Enum, auto
 from typing import NoReturn
 
 from stockade.api import checksums, sigv4
-from stockade.api.checksums import Algorithm
 from stockade.api.s3_sigv4 import PayloadKind, PayloadPlan
 from stockade.services.s3.errors import (
     BadDigestError,
@@ -34,6 +33,8 @@ from stockade.services.s3.errors import (
     S3Error,
     SignatureDoesNotMatchError,
 )
+from stockade.store.object_checksums import new_hasher
+from stockade.store.object_ports import ChecksumAlgorithm
 
 MIN_CHUNK = 8192  # every chunk but the last carries at least 8 KiB (S3's InvalidChunkSizeError)
 MAX_SIGNED_CHUNK = 16 * 1024 * 1024  # held whole until verified; SDKs send 64 KiB to 1 MiB
@@ -63,7 +64,7 @@ class _State(Enum):
 class TrailingChecksum:
     """The checksum a trailer carried, already verified against the decoded body."""
 
-    algorithm: Algorithm
+    algorithm: ChecksumAlgorithm
     value: str  # base64, as S3 reports it back
 
 
@@ -86,7 +87,7 @@ class ChunkedDecoder:
         self._chunks = 0
         self._last_size = -1
         self._decoded = 0
-        self._checksum = checksums.new_hasher(plan.trailer) if plan.trailer else None
+        self._checksum = new_hasher(plan.trailer) if plan.trailer else None
         self._trailers: dict[str, str] = {}
         self._trailer_text = bytearray()  # the trailers as signed: "name:value\n" each
         self.trailing: TrailingChecksum | None = None  # set by `finish`
@@ -130,7 +131,7 @@ class ChunkedDecoder:
         if self._state is not _State.DONE:
             raise IncompleteBodyError(_TRUNCATED)
         if self._plan.trailer is not None:
-            value = self._trailers[self._plan.trailer.header]
+            value = self._trailers[checksums.header(self._plan.trailer)]
             self.trailing = TrailingChecksum(self._plan.trailer, value)
         return self.trailing
 
@@ -215,7 +216,7 @@ class ChunkedDecoder:
             raise MalformedTrailerError()
         name = match.group(1).decode("ascii").lower()
         value = match.group(2).decode("ascii")
-        declared = self._plan.trailer.header if self._plan.trailer else None
+        declared = checksums.header(self._plan.trailer) if self._plan.trailer else None
         signature_allowed = self._plan.kind is PayloadKind.STREAMING_SIGNED_TRAILER
         if name in self._trailers or (
             name != declared and not (name == _TRAILER_SIGNATURE and signature_allowed)
@@ -230,11 +231,11 @@ class ChunkedDecoder:
     def _end_of_trailers(self) -> None:
         algorithm = self._plan.trailer
         if algorithm is not None:
-            if algorithm.header not in self._trailers:
+            if checksums.header(algorithm) not in self._trailers:
                 raise MalformedTrailerError()
             if self._plan.kind is PayloadKind.STREAMING_SIGNED_TRAILER:
                 self._verify_trailer_signature()
-            self._verify_checksum(algorithm, self._trailers[algorithm.header])
+            self._verify_checksum(algorithm, self._trailers[checksums.header(algorithm)])
         self._state = _State.DONE
 
     def _verify_trailer_signature(self) -> None:
@@ -253,10 +254,12 @@ class ChunkedDecoder:
         if not hmac.compare_digest(expected.encode(), presented.encode()):
             raise SignatureDoesNotMatchError()
 
-    def _verify_checksum(self, algorithm: Algorithm, value: str) -> None:
-        presented = checksums.decode(algorithm, value)
+    def _verify_checksum(self, algorithm: ChecksumAlgorithm, value: str) -> None:
+        presented = checksums.decode_checksum(algorithm, value)
         if presented is None:
-            raise InvalidRequestError(f"Value for {algorithm.header} trailing header is invalid.")
+            raise InvalidRequestError(
+                f"Value for {checksums.header(algorithm)} trailing header is invalid."
+            )
         actual = self._checksum.digest() if self._checksum is not None else b""
         if not hmac.compare_digest(presented, actual):
             raise BadDigestError(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from stockade.api import sigv4
-from stockade.api.checksums import CHECKSUM_HEADERS, Algorithm
+from stockade.api.checksums import CHECKSUM_HEADERS
 from stockade.api.errors import (
     AuthenticationError,
     InvalidSignatureError,
@@ -34,6 +34,7 @@ from stockade.services.s3.errors import (
     S3NotImplementedError,
     SignatureDoesNotMatchError,
 )
+from stockade.store.object_ports import ChecksumAlgorithm
 
 SERVICE = "s3"
 MAX_SKEW = timedelta(minutes=15)  # S3's, not the 5 minutes of other services
@@ -88,7 +89,7 @@ class PayloadPlan:
     claim: sigv4.SignatureClaim
     key: bytes = field(repr=False)  # the signing key, for chunk and trailer signatures
     decoded_length: int | None = None  # x-amz-decoded-content-length, for the chunked forms
-    trailer: Algorithm | None = None  # the checksum x-amz-trailer announces
+    trailer: ChecksumAlgorithm | None = None  # the checksum x-amz-trailer announces
 
 
 def parse_s3_claim(request: HttpRequest) -> sigv4.SignatureClaim | None:
@@ -248,7 +249,7 @@ def _decoded_length(request: HttpRequest) -> int:
     return int(text)
 
 
-def _trailer(request: HttpRequest, kind: PayloadKind) -> Algorithm | None:
+def _trailer(request: HttpRequest, kind: PayloadKind) -> ChecksumAlgorithm | None:
     text = request.header("x-amz-trailer")
     if text is None:
         if kind.trailer:

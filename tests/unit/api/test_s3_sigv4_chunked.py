@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stockade.api import checksums, s3_chunked
-from stockade.api.checksums import Algorithm
 from stockade.api.http import HttpRequest
 from stockade.api.s3_chunked import ChunkedDecoder, decode_chunked, decode_chunked_async
 from stockade.api.s3_sigv4 import PayloadPlan
@@ -28,6 +27,8 @@ from stockade.services.s3.errors import (
     MalformedTrailerError,
     SignatureDoesNotMatchError,
 )
+from stockade.store.object_checksums import checksum
+from stockade.store.object_ports import ChecksumAlgorithm
 from tests.unit.api.s3_wire import REGION, SECRET, plan_for, s3_signed
 
 EMPTY = hashlib.sha256(b"").hexdigest()
@@ -116,7 +117,7 @@ def test_aws_examples_decode(trailer: bool) -> None:
     data, decoder = decode(docs_body(trailer), docs_plan(trailer))
     assert data == b"".join(DOCS_CHUNKS)
     if trailer:
-        assert decoder.trailing == s3_chunked.TrailingChecksum(Algorithm.CRC32C, "sOO8/Q==")
+        assert decoder.trailing == s3_chunked.TrailingChecksum(ChecksumAlgorithm.CRC32C, "sOO8/Q==")
     else:
         assert decoder.trailing is None
 
@@ -212,12 +213,18 @@ def test_a_signed_stream_decodes() -> None:
 
 
 @pytest.mark.parametrize(
-    "algorithm", [Algorithm.CRC32, Algorithm.CRC32C, Algorithm.SHA1, Algorithm.SHA256]
+    "algorithm",
+    [
+        ChecksumAlgorithm.CRC32,
+        ChecksumAlgorithm.CRC32C,
+        ChecksumAlgorithm.SHA1,
+        ChecksumAlgorithm.SHA256,
+    ],
 )
-def test_a_signed_trailer_decodes(algorithm: Algorithm) -> None:
-    request, now = seed(trailer=algorithm.header)
-    value = checksums.checksum(algorithm, b"".join(CHUNKS))
-    body = sign_stream(request, CHUNKS, [(algorithm.header, value)])
+def test_a_signed_trailer_decodes(algorithm: ChecksumAlgorithm) -> None:
+    request, now = seed(trailer=checksums.header(algorithm))
+    value = checksum(algorithm, b"".join(CHUNKS))
+    body = sign_stream(request, CHUNKS, [(checksums.header(algorithm), value)])
     data, decoder = decode(body, plan_for(request, now))
     assert data == b"".join(CHUNKS)
     assert decoder.trailing == s3_chunked.TrailingChecksum(algorithm, value)
@@ -278,7 +285,7 @@ def test_only_the_last_chunk_may_be_small() -> None:
 
 def test_a_bad_trailer_checksum_is_a_bad_digest() -> None:
     request, now = seed(trailer="x-amz-checksum-crc32")
-    wrong = checksums.checksum(Algorithm.CRC32, b"something else")
+    wrong = checksum(ChecksumAlgorithm.CRC32, b"something else")
     body = sign_stream(request, CHUNKS, [("x-amz-checksum-crc32", wrong)])
     with pytest.raises(BadDigestError, match="The CRC32 you specified did not match"):
         decode(body, plan_for(request, now))
@@ -286,9 +293,9 @@ def test_a_bad_trailer_checksum_is_a_bad_digest() -> None:
 
 def test_a_changed_trailer_breaks_the_trailer_signature() -> None:
     request, now = seed(trailer="x-amz-checksum-sha256")
-    value = checksums.checksum(Algorithm.SHA256, b"".join(CHUNKS))
+    value = checksum(ChecksumAlgorithm.SHA256, b"".join(CHUNKS))
     body = sign_stream(request, CHUNKS, [("x-amz-checksum-sha256", value)])
-    other = checksums.checksum(Algorithm.SHA256, b"other")
+    other = checksum(ChecksumAlgorithm.SHA256, b"other")
     with pytest.raises(SignatureDoesNotMatchError):
         decode(body.replace(value.encode(), other.encode()), plan_for(request, now))
     unsigned = body[: body.index(b"x-amz-trailer-signature")] + b"\r\n"

@@ -15,8 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stockade.api import checksums, s3_body_checks
-from stockade.api.checksums import Algorithm
+from stockade.api import s3_body_checks
 from stockade.api.s3_chunked import ChunkedDecoder, TrailingChecksum, decode_chunked
 from stockade.api.s3_sigv4 import PayloadKind, PayloadPlan
 from stockade.services.s3.errors import (
@@ -26,6 +25,8 @@ from stockade.services.s3.errors import (
     InvalidChunkSizeError,
     SignatureDoesNotMatchError,
 )
+from stockade.store.object_checksums import checksum
+from stockade.store.object_ports import ChecksumAlgorithm
 from tests.support.js_sdk import js_sdk_dir
 from tests.unit.api.s3_wire import (
     Captured,
@@ -65,8 +66,8 @@ def test_plain_http_put_signs_the_body_digest(algorithm: str) -> None:
     assert plan.kind is PayloadKind.SHA256
     checks = s3_body_checks.body_checks(captured.request.headers, plan)
     assert checks.checksum == (
-        Algorithm(algorithm),
-        checksums.checksum(Algorithm(algorithm), b"hello over http"),
+        ChecksumAlgorithm(algorithm),
+        checksum(ChecksumAlgorithm(algorithm), b"hello over http"),
     )
 
 
@@ -86,7 +87,7 @@ def test_tls_put_streams_an_unsigned_trailer(tls: Tls, algorithm: str, signing: 
     data, plan = receive(captured)
     assert data == BIG
     assert plan.kind is PayloadKind.STREAMING_UNSIGNED_TRAILER
-    assert plan.trailer is Algorithm(algorithm)
+    assert plan.trailer is ChecksumAlgorithm(algorithm)
 
 
 def test_aws_cli_cp_streams_an_unsigned_trailer(tls: Tls, tmp_path: Path) -> None:
@@ -117,7 +118,10 @@ def test_js_sdk_put_of_a_stream_sends_an_unsigned_trailer(tls: Tls, sdk: Path) -
     captured = js_put_wire(tls, sdk, 150_000, pieces=70_000)
     data, plan = receive(captured)
     assert data == b"a" * 150_000
-    assert (plan.kind, plan.trailer) == (PayloadKind.STREAMING_UNSIGNED_TRAILER, Algorithm.CRC32)
+    assert (plan.kind, plan.trailer) == (
+        PayloadKind.STREAMING_UNSIGNED_TRAILER,
+        ChecksumAlgorithm.CRC32,
+    )
 
 
 def test_js_sdk_small_stream_reads_need_its_buffer(tls: Tls, sdk: Path) -> None:
@@ -168,8 +172,8 @@ def trailer_wire(tls: Tls) -> Captured:
 def test_a_changed_trailer_checksum_is_a_bad_digest(tls: Tls) -> None:
     captured = put_object_wire(tls, BIG[:20000], ChecksumAlgorithm="CRC32")
     body = captured.body
-    value = checksums.checksum(Algorithm.CRC32, BIG[:20000]).encode()
-    wrong = checksums.checksum(Algorithm.CRC32, b"not the body").encode()
+    value = checksum(ChecksumAlgorithm.CRC32, BIG[:20000]).encode()
+    wrong = checksum(ChecksumAlgorithm.CRC32, b"not the body").encode()
     with pytest.raises(BadDigestError, match="The CRC32 you specified did not match"):
         receive(captured, [body.replace(value, wrong)])
 
@@ -209,5 +213,5 @@ def test_botocore_wire_splits_anywhere(trailer_wire: Captured, cuts: list[int]) 
     decoder = ChunkedDecoder(plan_for(captured.request, datetime.now(UTC)))
     assert b"".join(decode_chunked(reads, decoder)) == BIG[:40000]
     assert decoder.trailing == TrailingChecksum(
-        Algorithm.SHA256, checksums.checksum(Algorithm.SHA256, BIG[:40000])
+        ChecksumAlgorithm.SHA256, checksum(ChecksumAlgorithm.SHA256, BIG[:40000])
     )
