@@ -65,44 +65,25 @@ EC2_ERRORS = {
 EC2_ERRORS["InvalidNetworkInterfaceID.NotFound"] = 400
 
 # S3's model names only a few errors: its codes and statuses are the ones "Error responses"
-# (S3 API Reference, "List of error codes") lists: the edge's refusals of a signature or a
-# payload, then the service's.
-_S3_EDGE_ERRORS = {
-    "AccessDenied": 403,
-    "AuthorizationHeaderMalformed": 400,
-    "AuthorizationQueryParametersError": 400,
-    "BadDigest": 400,
-    "ExpiredToken": 400,
-    "IncompleteBody": 400,
-    "InvalidAccessKeyId": 403,
-    "InvalidArgument": 400,
-    "InvalidChunkSizeError": 403,
-    "InvalidDigest": 400,
-    "InvalidRequest": 400,
-    "InvalidToken": 400,
-    "MalformedTrailerError": 400,
-    "MissingContentLength": 411,
-    "NotImplemented": 501,
-    "RequestTimeTooSkewed": 403,
-    "SignatureDoesNotMatch": 403,
-    "XAmzContentSHA256Mismatch": 400,
-}
-
-
-# (NotModified: the 304 S3 answers with no body.)
+# (S3 API Reference, "List of error codes") lists, the edge's refusals of a signature or a
+# payload among them. (NotModified: the 304 S3 answers with no body.)
 S3_ERRORS = {
-    **_S3_EDGE_ERRORS,
     **dict.fromkeys(
-        ("MalformedXML", "InvalidArgument", "InvalidBucketName", "InvalidURI", "EntityTooLarge",
-         "EntityTooSmall", "InvalidPart", "InvalidPartOrder", "BadDigest", "InvalidDigest",
-         "KeyTooLongError", "InvalidTag", "MalformedPolicy", "InvalidStorageClass",
-         "InvalidLocationConstraint", "IllegalLocationConstraintException",
-         "MissingSecurityHeader", "IncompleteBody", "AuthorizationHeaderMalformed",
+        ("MalformedXML", "InvalidArgument", "InvalidBucketName", "InvalidRequest", "InvalidURI",
+         "EntityTooLarge", "EntityTooSmall", "InvalidPart", "InvalidPartOrder", "BadDigest",
+         "InvalidDigest", "KeyTooLongError", "InvalidTag", "MalformedPolicy",
+         "InvalidStorageClass", "InvalidLocationConstraint",
+         "IllegalLocationConstraintException", "MissingSecurityHeader", "IncompleteBody",
+         "AuthorizationHeaderMalformed", "AuthorizationQueryParametersError",
          "XAmzContentSHA256Mismatch", "UnexpectedContent", "InvalidEncryptionAlgorithmError",
-         "ExpiredToken"),
+         "ExpiredToken", "InvalidToken", "MalformedTrailerError"),
         400,
     ),
-    **dict.fromkeys(("SignatureDoesNotMatch", "InvalidAccessKeyId"), 403),
+    **dict.fromkeys(
+        ("AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "RequestTimeTooSkewed",
+         "InvalidChunkSizeError"),
+        403,
+    ),
     **dict.fromkeys(
         ("NoSuchVersion", "NoSuchBucketPolicy", "NoSuchTagSet", "NoSuchLifecycleConfiguration",
          "NoSuchPublicAccessBlockConfiguration",
@@ -116,6 +97,7 @@ S3_ERRORS = {
     **dict.fromkeys(("InvalidRange", "InvalidPartNumber"), 416),
     "NotModified": 304,
     "InternalError": 500,
+    "NotImplemented": 501,
 }  # fmt: skip
 
 
@@ -169,7 +151,7 @@ def test_error_codes_and_statuses_come_from_the_models(error: type[ApiError]) ->
     known = {**(modelled_errors(models) if models else modelled_errors()), **COMMON_ERRORS}
     if error.__module__.startswith("stockade.services.ec2."):
         known = {**EC2_ERRORS, **COMMON_ERRORS}
-    if error.__module__.startswith(("stockade.services.s3.", "stockade.api.s3_")):
+    if error.__module__.startswith("stockade.services.s3."):
         known = {**modelled_errors(("s3",)), **S3_ERRORS, **COMMON_ERRORS}
     assert error.code in known, f"{error.code} is neither modelled nor a common AWS error"
     assert error.http_status == known[error.code], error.code

@@ -14,15 +14,9 @@ from stockade.api import s3_sigv4
 from stockade.api.authn import CredentialResolver, check_credential
 from stockade.api.errors import ExpiredTokenError, UnrecognizedClientError
 from stockade.api.http import HttpRequest
-from stockade.api.s3_errors import (
-    S3ExpiredTokenError,
-    S3InvalidAccessKeyIdError,
-    S3InvalidTokenError,
-)
 from stockade.api.s3_sigv4 import PayloadPlan
 from stockade.domain.identity import Principal
-
-_NO_SUCH_KEY = "The AWS Access Key Id you provided does not exist in our records."
+from stockade.services.s3 import errors as s3
 
 
 @dataclass(frozen=True)
@@ -43,18 +37,14 @@ def authenticate_s3(
     s3_sigv4.check_s3_freshness(claim, now)
     credential = resolver.resolve(claim.access_key_id)
     if credential is None:
-        raise S3InvalidAccessKeyIdError(_NO_SUCH_KEY, {"AWSAccessKeyId": claim.access_key_id[:128]})
+        raise s3.InvalidAccessKeyIdError(AWSAccessKeyId=claim.access_key_id[:128])
     plan = s3_sigv4.verify_s3_request(request, claim, credential.secret_access_key, region, now)
     try:
         check_credential(credential, claim.security_token, now)
     except ExpiredTokenError as exc:
-        raise S3ExpiredTokenError("The provided token has expired.") from exc
+        raise s3.ExpiredTokenError() from exc
     except UnrecognizedClientError as exc:
         if claim.security_token is not None:
-            raise S3InvalidTokenError(
-                "The provided token is malformed or otherwise invalid."
-            ) from exc
-        raise S3InvalidAccessKeyIdError(
-            _NO_SUCH_KEY, {"AWSAccessKeyId": claim.access_key_id[:128]}
-        ) from exc
+            raise s3.InvalidTokenError() from exc
+        raise s3.InvalidAccessKeyIdError(AWSAccessKeyId=claim.access_key_id[:128]) from exc
     return S3Caller(credential.principal, plan)

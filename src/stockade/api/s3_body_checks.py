@@ -13,25 +13,44 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 
 from stockade.api import checksums
-from stockade.api.checksums import CHECKSUM_HEADERS, Algorithm, Hasher
-from stockade.api.s3_errors import (
-    S3BadDigestError,
-    S3ContentSha256MismatchError,
-    S3InvalidDigestError,
-    S3InvalidRequestError,
+from stockade.api.checksums import CHECKSUM_HEADERS
+from stockade.api.s3_sigv4 import PayloadPlan
+from stockade.services.s3.errors import (
+    BadDigestError,
+    ContentSha256MismatchError,
+    InvalidDigestError,
+    InvalidRequestError,
     S3NotImplementedError,
 )
-from stockade.api.s3_sigv4 import PayloadPlan
+from stockade.store.object_checksums import Hasher, b64, new_hasher
+from stockade.store.object_ports import ChecksumAlgorithm
 
 _UNSUPPORTED = ("x-amz-checksum-crc64nvme",)  # a valid S3 algorithm this server cannot compute
 
 
+class Source(Enum):
+    """The header a promise came from."""
+
+    CONTENT_SHA256 = "x-amz-content-sha256"  # the signed hex SHA-256
+    CONTENT_MD5 = "content-md5"
+    CHECKSUM = "x-amz-checksum-*"  # one of S3's ChecksumAlgorithm
+
+
 @dataclass(frozen=True)
 class Promise:
-    algorithm: Algorithm | None  # None: the signed SHA-256 of x-amz-content-sha256
+    source: Source
     expected: bytes = field(repr=False)
+    algorithm: ChecksumAlgorithm | None = None  # the x-amz-checksum-* promise's
+
+    def hasher(self) -> Hasher:
+        if self.algorithm is not None:
+            return new_hasher(self.algorithm)
+        if self.source is Source.CONTENT_MD5:
+            return hashlib.md5(usedforsecurity=False)  # Content-MD5 is MD5 by definition
+        return hashlib.sha256()
 
 
 @dataclass
@@ -42,19 +61,15 @@ class BodyChecks:
     _hashers: list[Hasher] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
-        self._hashers = [
-            hashlib.sha256() if p.algorithm is None else checksums.new_hasher(p.algorithm)
-            for p in self.promises
-        ]
+        self._hashers = [p.hasher() for p in self.promises]
 
     @property
-    def checksum(self) -> tuple[Algorithm, str] | None:
+    def checksum(self) -> tuple[ChecksumAlgorithm, str] | None:
         """The x-amz-checksum-* the client sent (verified once `finish` returned)."""
         return next(
-            ((p.algorithm, checksums.encode(p.expected)) for p in self.promises
-             if p.algorithm is not None and p.algorithm is not Algorithm.MD5),
+            ((p.algorithm, b64(p.expected)) for p in self.promises if p.algorithm is not None),
             None,
-        )  # fmt: skip
+        )
 
     def update(self, data: bytes) -> None:
         for hasher in self._hashers:
@@ -65,13 +80,16 @@ class BodyChecks:
             actual = hasher.digest()
             if hmac.compare_digest(actual, promise.expected):
                 continue
+            if promise.source is Source.CONTENT_SHA256:
+                raise ContentSha256MismatchError(
+                    ClientComputedContentSHA256=promise.expected.hex(),
+                    S3ComputedContentSHA256=actual.hex(),
+                )
             if promise.algorithm is None:
-                raise S3ContentSha256MismatchError(promise.expected.hex(), actual.hex())
-            if promise.algorithm is Algorithm.MD5:
-                raise S3BadDigestError(
+                raise BadDigestError(
                     "The Content-MD5 you specified did not match what we received."
                 )
-            raise S3BadDigestError(
+            raise BadDigestError(
                 f"The {promise.algorithm.value} you specified did not match the calculated"
                 " checksum."
             )
@@ -82,13 +100,13 @@ def body_checks(headers: Mapping[str, str], plan: PayloadPlan | None) -> BodyChe
     S3's error for a header that cannot be honoured."""
     promises: list[Promise] = []
     if plan is not None and plan.content_sha256 is not None:
-        promises.append(Promise(None, bytes.fromhex(plan.content_sha256)))
-    md5 = headers.get("content-md5")
+        promises.append(Promise(Source.CONTENT_SHA256, bytes.fromhex(plan.content_sha256)))
+    md5 = headers.get(checksums.CONTENT_MD5)
     if md5 is not None:
-        digest = checksums.decode(Algorithm.MD5, md5.strip())
+        digest = checksums.decode_md5(md5.strip())
         if digest is None:
-            raise S3InvalidDigestError("The Content-MD5 you specified was invalid.")
-        promises.append(Promise(Algorithm.MD5, digest))
+            raise InvalidDigestError("The Content-MD5 you specified was invalid.")
+        promises.append(Promise(Source.CONTENT_MD5, digest))
     promises.extend(_checksum_promise(headers, plan))
     return BodyChecks(tuple(promises))
 
@@ -98,40 +116,40 @@ def _checksum_promise(headers: Mapping[str, str], plan: PayloadPlan | None) -> l
         n for n in headers if n.startswith("x-amz-checksum-") and n != "x-amz-checksum-type"
     )
     if len(named) > 1:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
         )
     sdk = headers.get("x-amz-sdk-checksum-algorithm")
     trailer = plan.trailer if plan is not None else None
     if not named:
         if sdk is not None and trailer is None:
-            raise S3InvalidRequestError(
+            raise InvalidRequestError(
                 "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-*"
                 " or x-amz-trailer headers were found."
             )
         return []
     name = named[0]
     if name in _UNSUPPORTED:
-        raise S3NotImplementedError(name)
+        raise S3NotImplementedError(Header=name)
     algorithm = CHECKSUM_HEADERS.get(name)
     if algorithm is None:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "Checksum algorithm provided is unsupported. Please try again with any of the"
             " valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"
         )
     if trailer is not None:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
         )
     if sdk is not None and sdk.upper() != algorithm.value:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             f"Checksum Type mismatch occurred, expected checksum Type: {sdk.lower()[:16]},"
             f" actual checksum Type: {algorithm.value.lower()}"
         )
-    digest = checksums.decode(algorithm, headers[name].strip())
+    digest = checksums.decode_checksum(algorithm, headers[name].strip())
     if digest is None:
-        raise S3InvalidRequestError(f"Value for {name} header is invalid.")
-    return [Promise(algorithm, digest)]
+        raise InvalidRequestError(f"Value for {name} header is invalid.")
+    return [Promise(Source.CHECKSUM, digest, algorithm)]
 
 
 def checked(reads: Iterable[bytes], checks: BodyChecks) -> Iterator[bytes]:

@@ -23,17 +23,18 @@ from enum import Enum, auto
 from typing import NoReturn
 
 from stockade.api import checksums, sigv4
-from stockade.api.checksums import Algorithm
-from stockade.api.s3_errors import (
-    S3BadDigestError,
-    S3IncompleteBodyError,
-    S3InvalidChunkSizeError,
-    S3InvalidRequestError,
-    S3MalformedTrailerError,
-    S3RequestError,
-    S3SignatureDoesNotMatchError,
-)
 from stockade.api.s3_sigv4 import PayloadKind, PayloadPlan
+from stockade.services.s3.errors import (
+    BadDigestError,
+    IncompleteBodyError,
+    InvalidChunkSizeError,
+    InvalidRequestError,
+    MalformedTrailerError,
+    S3Error,
+    SignatureDoesNotMatchError,
+)
+from stockade.store.object_checksums import new_hasher
+from stockade.store.object_ports import ChecksumAlgorithm
 
 MIN_CHUNK = 8192  # every chunk but the last carries at least 8 KiB (S3's InvalidChunkSizeError)
 MAX_SIGNED_CHUNK = 16 * 1024 * 1024  # held whole until verified; SDKs send 64 KiB to 1 MiB
@@ -63,7 +64,7 @@ class _State(Enum):
 class TrailingChecksum:
     """The checksum a trailer carried, already verified against the decoded body."""
 
-    algorithm: Algorithm
+    algorithm: ChecksumAlgorithm
     value: str  # base64, as S3 reports it back
 
 
@@ -86,17 +87,17 @@ class ChunkedDecoder:
         self._chunks = 0
         self._last_size = -1
         self._decoded = 0
-        self._checksum = checksums.new_hasher(plan.trailer) if plan.trailer else None
+        self._checksum = new_hasher(plan.trailer) if plan.trailer else None
         self._trailers: dict[str, str] = {}
         self._trailer_text = bytearray()  # the trailers as signed: "name:value\n" each
         self.trailing: TrailingChecksum | None = None  # set by `finish`
 
     def feed(self, data: bytes) -> list[bytes]:
         if self._state is _State.FAILED:
-            raise S3IncompleteBodyError(_TRUNCATED)
+            raise IncompleteBodyError(_TRUNCATED)
         try:
             return self._feed(data)
-        except S3RequestError:
+        except S3Error:
             self._state = _State.FAILED
             raise
 
@@ -110,7 +111,7 @@ class ChunkedDecoder:
                 pos += take
                 continue
             if self._state is _State.DONE:
-                raise S3InvalidRequestError("The request body continues after its final chunk.")
+                raise InvalidRequestError("The request body continues after its final chunk.")
             newline = data.find(b"\n", pos, min(end, pos + MAX_LINE + 1))
             if newline < 0:
                 self._line += data[pos:end]
@@ -128,9 +129,9 @@ class ChunkedDecoder:
     def finish(self) -> TrailingChecksum | None:
         """Call at the end of the body: raises unless it ended exactly where it should."""
         if self._state is not _State.DONE:
-            raise S3IncompleteBodyError(_TRUNCATED)
+            raise IncompleteBodyError(_TRUNCATED)
         if self._plan.trailer is not None:
-            value = self._trailers[self._plan.trailer.header]
+            value = self._trailers[checksums.header(self._plan.trailer)]
             self.trailing = TrailingChecksum(self._plan.trailer, value)
         return self.trailing
 
@@ -171,11 +172,11 @@ class ChunkedDecoder:
         if self._signed:
             self._chunk_signature = match.group(2).decode("ascii")
         if size and 0 <= self._last_size < MIN_CHUNK:
-            raise S3InvalidChunkSizeError(self._chunks, self._last_size)
+            raise InvalidChunkSizeError(Chunk=str(self._chunks), BadChunkSize=str(self._last_size))
         if self._decoded + size > self._expected:
-            raise S3IncompleteBodyError(_LENGTH)
+            raise IncompleteBodyError(_LENGTH)
         if self._signed and size > MAX_SIGNED_CHUNK:
-            raise S3InvalidRequestError(
+            raise InvalidRequestError(
                 f"A signed chunk may carry at most {MAX_SIGNED_CHUNK} bytes on this server."
             )
         self._chunks += 1
@@ -186,7 +187,7 @@ class ChunkedDecoder:
             self._state = _State.DATA
             return
         if self._decoded != self._expected:
-            raise S3IncompleteBodyError(_LENGTH)
+            raise IncompleteBodyError(_LENGTH)
         if self._signed:
             self._verify_chunk()  # the empty final chunk is signed too
         self._state = _State.TRAILER
@@ -203,7 +204,7 @@ class ChunkedDecoder:
             ),
         )
         if not hmac.compare_digest(expected.encode(), self._chunk_signature.encode()):
-            raise S3SignatureDoesNotMatchError()
+            raise SignatureDoesNotMatchError()
         self._previous = expected
 
     def _on_trailer(self, line: bytes) -> None:
@@ -212,17 +213,17 @@ class ChunkedDecoder:
             return
         match = _TRAILER.fullmatch(line)
         if match is None or len(self._trailers) >= MAX_TRAILERS:
-            raise S3MalformedTrailerError()
+            raise MalformedTrailerError()
         name = match.group(1).decode("ascii").lower()
         value = match.group(2).decode("ascii")
-        declared = self._plan.trailer.header if self._plan.trailer else None
+        declared = checksums.header(self._plan.trailer) if self._plan.trailer else None
         signature_allowed = self._plan.kind is PayloadKind.STREAMING_SIGNED_TRAILER
         if name in self._trailers or (
             name != declared and not (name == _TRAILER_SIGNATURE and signature_allowed)
         ):
-            raise S3MalformedTrailerError()
+            raise MalformedTrailerError()
         if name == _TRAILER_SIGNATURE and declared not in self._trailers:
-            raise S3MalformedTrailerError()  # the signature signs what came before it
+            raise MalformedTrailerError()  # the signature signs what came before it
         self._trailers[name] = value
         if name != _TRAILER_SIGNATURE:
             self._trailer_text += f"{name}:{value}\n".encode("ascii")
@@ -230,17 +231,17 @@ class ChunkedDecoder:
     def _end_of_trailers(self) -> None:
         algorithm = self._plan.trailer
         if algorithm is not None:
-            if algorithm.header not in self._trailers:
-                raise S3MalformedTrailerError()
+            if checksums.header(algorithm) not in self._trailers:
+                raise MalformedTrailerError()
             if self._plan.kind is PayloadKind.STREAMING_SIGNED_TRAILER:
                 self._verify_trailer_signature()
-            self._verify_checksum(algorithm, self._trailers[algorithm.header])
+            self._verify_checksum(algorithm, self._trailers[checksums.header(algorithm)])
         self._state = _State.DONE
 
     def _verify_trailer_signature(self) -> None:
         presented = self._trailers.get(_TRAILER_SIGNATURE)
         if presented is None:
-            raise S3SignatureDoesNotMatchError()
+            raise SignatureDoesNotMatchError()
         expected = sigv4.sign(
             self._plan.key,
             sigv4.string_to_sign(
@@ -251,22 +252,24 @@ class ChunkedDecoder:
             ),
         )
         if not hmac.compare_digest(expected.encode(), presented.encode()):
-            raise S3SignatureDoesNotMatchError()
+            raise SignatureDoesNotMatchError()
 
-    def _verify_checksum(self, algorithm: Algorithm, value: str) -> None:
-        presented = checksums.decode(algorithm, value)
+    def _verify_checksum(self, algorithm: ChecksumAlgorithm, value: str) -> None:
+        presented = checksums.decode_checksum(algorithm, value)
         if presented is None:
-            raise S3InvalidRequestError(f"Value for {algorithm.header} trailing header is invalid.")
+            raise InvalidRequestError(
+                f"Value for {checksums.header(algorithm)} trailing header is invalid."
+            )
         actual = self._checksum.digest() if self._checksum is not None else b""
         if not hmac.compare_digest(presented, actual):
-            raise S3BadDigestError(
+            raise BadDigestError(
                 f"The {algorithm.value} you specified did not match the calculated checksum."
             )
 
     def _malformed(self) -> NoReturn:
         if self._state is _State.TRAILER:
-            raise S3MalformedTrailerError()
-        raise S3IncompleteBodyError(_TRUNCATED)
+            raise MalformedTrailerError()
+        raise IncompleteBodyError(_TRUNCATED)
 
 
 def decode_chunked(reads: Iterable[bytes], decoder: ChunkedDecoder) -> Iterator[bytes]:

@@ -16,24 +16,25 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from stockade.api import sigv4
-from stockade.api.checksums import CHECKSUM_HEADERS, Algorithm
+from stockade.api.checksums import CHECKSUM_HEADERS
 from stockade.api.errors import (
     AuthenticationError,
     InvalidSignatureError,
     MissingAuthenticationTokenError,
 )
 from stockade.api.http import HttpRequest
-from stockade.api.s3_errors import (
-    S3AccessDeniedError,
-    S3AuthorizationHeaderMalformedError,
-    S3AuthorizationQueryParametersError,
-    S3InvalidArgumentError,
-    S3InvalidRequestError,
-    S3MissingContentLengthError,
+from stockade.services.s3.errors import (
+    AccessDeniedError,
+    AuthorizationHeaderMalformedError,
+    AuthorizationQueryParametersError,
+    InvalidArgumentError,
+    InvalidRequestError,
+    MissingContentLengthError,
+    RequestTimeTooSkewedError,
     S3NotImplementedError,
-    S3RequestTimeTooSkewedError,
-    S3SignatureDoesNotMatchError,
+    SignatureDoesNotMatchError,
 )
+from stockade.store.object_ports import ChecksumAlgorithm
 
 SERVICE = "s3"
 MAX_SKEW = timedelta(minutes=15)  # S3's, not the 5 minutes of other services
@@ -77,10 +78,6 @@ _CONTENT_SHA256_VALUES = (
     " STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"
     " or a valid sha256 value."
 )
-_QUERY_PARAMETERS = (
-    "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential,"
-    " X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
-)
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ class PayloadPlan:
     claim: sigv4.SignatureClaim
     key: bytes = field(repr=False)  # the signing key, for chunk and trailer signatures
     decoded_length: int | None = None  # x-amz-decoded-content-length, for the chunked forms
-    trailer: Algorithm | None = None  # the checksum x-amz-trailer announces
+    trailer: ChecksumAlgorithm | None = None  # the checksum x-amz-trailer announces
 
 
 def parse_s3_claim(request: HttpRequest) -> sigv4.SignatureClaim | None:
@@ -102,16 +99,16 @@ def parse_s3_claim(request: HttpRequest) -> sigv4.SignatureClaim | None:
     presigned = header is None and ("X-Amz-Signature" in query or "X-Amz-Credential" in query)
     # SigV4a (multi-Region signatures): S3 knows it; this server verifies HMAC signatures only.
     if header is not None and header.startswith(SIGV4A):
-        raise S3NotImplementedError("Authorization")
+        raise S3NotImplementedError(Header="Authorization")
     if presigned and query.get("X-Amz-Algorithm") == SIGV4A:
-        raise S3NotImplementedError("X-Amz-Algorithm")
+        raise S3NotImplementedError(Header="X-Amz-Algorithm")
     # SigV2 (what botocore presigns with unless told "s3v4"), answered as S3's newer Regions
     # answer it; never mistaken for an anonymous request.
     sigv2_query = (
         header is None and not presigned and ("Signature" in query or "AWSAccessKeyId" in query)
     )
     if sigv2_query or (header is not None and header.startswith("AWS ")):
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "The authorization mechanism you have provided is not supported."
             " Please use AWS4-HMAC-SHA256."
         )
@@ -123,8 +120,8 @@ def parse_s3_claim(request: HttpRequest) -> sigv4.SignatureClaim | None:
         return None
     except AuthenticationError as exc:
         if presigned:
-            raise S3AuthorizationQueryParametersError(exc.message) from exc
-        raise S3AuthorizationHeaderMalformedError(
+            raise AuthorizationQueryParametersError(exc.message) from exc
+        raise AuthorizationHeaderMalformedError(
             f"The authorization header is malformed; {exc.message}"
         ) from exc
 
@@ -133,19 +130,19 @@ def _check_query_parameters(query: dict[str, str]) -> None:
     required = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date",
                 "X-Amz-SignedHeaders", "X-Amz-Expires")  # fmt: skip
     if not all(query.get(k) for k in required):
-        raise S3AuthorizationQueryParametersError(_QUERY_PARAMETERS)
+        raise AuthorizationQueryParametersError()  # its default names them all
     text = query["X-Amz-Expires"]
     if text.startswith("-") and _DIGITS.fullmatch(text[1:]):
-        raise S3AuthorizationQueryParametersError("X-Amz-Expires must be non-negative")
+        raise AuthorizationQueryParametersError("X-Amz-Expires must be non-negative")
     if not _DIGITS.fullmatch(text):
-        raise S3AuthorizationQueryParametersError("X-Amz-Expires should be a number")
+        raise AuthorizationQueryParametersError("X-Amz-Expires should be a number")
     if int(text) > MAX_EXPIRES_S:
-        raise S3AuthorizationQueryParametersError(
+        raise AuthorizationQueryParametersError(
             "X-Amz-Expires must be less than a week (in seconds) that is; 604800 seconds"
         )
     if int(text) == 0:
         # Valid for no time at all: expired from the moment it was signed.
-        raise S3AccessDeniedError("Request has expired", {"X-Amz-Expires": "0"})
+        raise AccessDeniedError("Request has expired", members={"X-Amz-Expires": "0"})
 
 
 def check_s3_scope(claim: sigv4.SignatureClaim, region: str) -> None:
@@ -155,14 +152,12 @@ def check_s3_scope(claim: sigv4.SignatureClaim, region: str) -> None:
         else ("The authorization header is malformed")
     )
     error = (
-        S3AuthorizationQueryParametersError
-        if claim.presigned
-        else (S3AuthorizationHeaderMalformedError)
+        AuthorizationQueryParametersError if claim.presigned else AuthorizationHeaderMalformedError
     )
     if claim.region != region:
         raise error(
             f"{where}; the region '{claim.region[:40]}' is wrong; expecting '{region}'",
-            {"Region": region},
+            Region=region,
         )
     if claim.service != SERVICE:
         raise error(
@@ -174,25 +169,20 @@ def check_s3_freshness(claim: sigv4.SignatureClaim, now: datetime) -> None:
     if claim.presigned:
         expires = claim.timestamp + timedelta(seconds=claim.expires_s or 0)
         if now >= expires:
-            raise S3AccessDeniedError(
+            raise AccessDeniedError(
                 "Request has expired",
-                {
-                    "X-Amz-Expires": str(claim.expires_s),
-                    "Expires": expires.strftime(_ISO),
-                    "ServerTime": now.astimezone(UTC).strftime(_ISO),
-                },
+                members={"X-Amz-Expires": str(claim.expires_s)},
+                Expires=expires.strftime(_ISO),
+                ServerTime=now.astimezone(UTC).strftime(_ISO),
             )
         if claim.timestamp <= now + MAX_SKEW:
             return
     elif abs(now - claim.timestamp) <= MAX_SKEW:
         return
-    raise S3RequestTimeTooSkewedError(
-        "The difference between the request time and the current time is too large.",
-        {
-            "RequestTime": claim.timestamp.strftime(_ISO),
-            "ServerTime": now.astimezone(UTC).strftime(_ISO),
-            "MaxAllowedSkewMilliseconds": str(int(MAX_SKEW.total_seconds() * 1000)),
-        },
+    raise RequestTimeTooSkewedError(
+        RequestTime=claim.timestamp.strftime(_ISO),
+        ServerTime=now.astimezone(UTC).strftime(_ISO),
+        MaxAllowedSkewMilliseconds=str(int(MAX_SKEW.total_seconds() * 1000)),
     )
 
 
@@ -202,25 +192,24 @@ def payload_kind(request: HttpRequest, claim: sigv4.SignatureClaim) -> tuple[Pay
     if declared is None:
         if claim.presigned:  # a presigned URL signs no body (S3: "UNSIGNED-PAYLOAD")
             return PayloadKind.UNSIGNED, sigv4.UNSIGNED_PAYLOAD
-        raise S3InvalidRequestError(
-            "Missing required header for this request: x-amz-content-sha256"
-        )
+        raise InvalidRequestError("Missing required header for this request: x-amz-content-sha256")
     if _HEX64.fullmatch(declared):
         return PayloadKind.SHA256, declared
     if declared in _ECDSA:
-        raise S3NotImplementedError("x-amz-content-sha256")
+        raise S3NotImplementedError(Header="x-amz-content-sha256")
     try:
         kind = PayloadKind(declared)
     except ValueError:
-        raise S3InvalidArgumentError(
+        raise InvalidArgumentError(
             _CONTENT_SHA256_VALUES,
-            {"ArgumentName": "x-amz-content-sha256", "ArgumentValue": declared[:64]},
+            ArgumentName="x-amz-content-sha256",
+            ArgumentValue=declared[:64],
         ) from None
     if kind is PayloadKind.SHA256:  # the enum's own placeholder is no digest
-        raise S3InvalidArgumentError(_CONTENT_SHA256_VALUES)
+        raise InvalidArgumentError(_CONTENT_SHA256_VALUES)
     if claim.presigned and kind.chunked:
         # A presigned URL has no seed signature for chunks to chain from.
-        raise S3NotImplementedError("x-amz-content-sha256")
+        raise S3NotImplementedError(Header="x-amz-content-sha256")
     return kind, declared
 
 
@@ -237,7 +226,7 @@ def verify_s3_request(
     try:
         sigv4.verify_signature(request, claim, secret, s3=True, payload_hash=declared)
     except InvalidSignatureError as exc:
-        raise S3SignatureDoesNotMatchError() from exc
+        raise SignatureDoesNotMatchError() from exc
     return PayloadPlan(
         kind=kind,
         content_sha256=declared if kind is PayloadKind.SHA256 else None,
@@ -251,33 +240,33 @@ def verify_s3_request(
 def _decoded_length(request: HttpRequest) -> int:
     text = request.header("x-amz-decoded-content-length")
     if text is None:
-        raise S3MissingContentLengthError()
+        raise MissingContentLengthError()
     if not _DIGITS.fullmatch(text):
-        raise S3InvalidArgumentError(
+        raise InvalidArgumentError(
             "x-amz-decoded-content-length must be a non-negative integer.",
-            {"ArgumentName": "x-amz-decoded-content-length"},
+            ArgumentName="x-amz-decoded-content-length",
         )
     return int(text)
 
 
-def _trailer(request: HttpRequest, kind: PayloadKind) -> Algorithm | None:
+def _trailer(request: HttpRequest, kind: PayloadKind) -> ChecksumAlgorithm | None:
     text = request.header("x-amz-trailer")
     if text is None:
         if kind.trailer:
-            raise S3InvalidRequestError(
+            raise InvalidRequestError(
                 "The x-amz-trailer header is required with a trailing-checksum payload."
             )
         return None
     name = text.strip().lower()
     if not kind.trailer:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "The value specified in the x-amz-trailer header is not supported"
         )
     if name == "x-amz-checksum-crc64nvme":
-        raise S3NotImplementedError("x-amz-trailer")
+        raise S3NotImplementedError(Header="x-amz-trailer")
     algorithm = CHECKSUM_HEADERS.get(name)
     if algorithm is None:
-        raise S3InvalidRequestError(
+        raise InvalidRequestError(
             "The value specified in the x-amz-trailer header is not supported"
         )
     return algorithm

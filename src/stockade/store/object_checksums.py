@@ -4,7 +4,8 @@ Values are as S3 transmits them: base64 of the big-endian digest (a CRC as 4 byt
 put's ETag is the hex MD5 of the body; a multipart object's is the hex MD5 of the concatenated
 binary part MD5s followed by "-N", and its additional checksum is the same construction over
 the parts' checksums (S3 User Guide, "Checking object integrity": "checksums of checksums").
-CRC32C comes from google-crc32c (Google's C implementation, Apache-2.0).
+CRC32C comes from google-crc32c (Google's C implementation, Apache-2.0). The one implementation
+of S3's algorithms: the HTTP edge's header and trailer checks hash with `new_hasher` too.
 """
 
 from __future__ import annotations
@@ -13,11 +14,20 @@ import base64
 import hashlib
 import zlib
 from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
 import google_crc32c
 
 from stockade.store.object_errors import BadDigest
 from stockade.store.object_ports import ChecksumAlgorithm, Checksums
+
+
+class Hasher(Protocol):
+    """One running digest, fed a piece at a time."""
+
+    def update(self, data: bytes) -> None: ...
+
+    def digest(self) -> bytes: ...
 
 
 class _Crc:
@@ -51,7 +61,16 @@ class _Digest:
         return self._hash.digest()
 
 
-def _new(algorithm: ChecksumAlgorithm) -> _Crc | _Digest:
+# Bytes of each digest: a CRC's 4, SHA-1's 20, SHA-256's 32.
+DIGEST_SIZES = {
+    ChecksumAlgorithm.CRC32: 4,
+    ChecksumAlgorithm.CRC32C: 4,
+    ChecksumAlgorithm.SHA1: 20,
+    ChecksumAlgorithm.SHA256: 32,
+}
+
+
+def new_hasher(algorithm: ChecksumAlgorithm) -> Hasher:
     if algorithm is ChecksumAlgorithm.CRC32:
         return _Crc(_crc32)
     if algorithm is ChecksumAlgorithm.CRC32C:
@@ -61,6 +80,13 @@ def _new(algorithm: ChecksumAlgorithm) -> _Crc | _Digest:
 
 def b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
+
+
+def checksum(algorithm: ChecksumAlgorithm, data: bytes) -> str:
+    """The wire value of a whole, in-memory body's checksum (small bodies and tests)."""
+    hasher = new_hasher(algorithm)
+    hasher.update(data)
+    return b64(hasher.digest())
 
 
 def wanted(requested: ChecksumAlgorithm | None, expected: Checksums) -> set[ChecksumAlgorithm]:
@@ -76,7 +102,7 @@ class StreamHasher:
 
     def __init__(self, algorithms: Iterable[ChecksumAlgorithm]) -> None:
         self._md5 = hashlib.md5()  # noqa: S324 - S3's ETag is MD5 by definition
-        self._others = {a: _new(a) for a in algorithms}
+        self._others = {a: new_hasher(a) for a in algorithms}
         self.size = 0
 
     def update(self, data: bytes) -> None:
@@ -110,10 +136,7 @@ class StreamHasher:
 
 def composite(raw_parts: Sequence[bytes], algorithm: ChecksumAlgorithm | None) -> str:
     """S3's checksum of checksums: base64(H(part1 || part2 || ...)) + "-N"."""
-    if algorithm is None:
-        hasher: _Crc | _Digest = _Digest("md5")
-    else:
-        hasher = _new(algorithm)
+    hasher = _Digest("md5") if algorithm is None else new_hasher(algorithm)
     for raw in raw_parts:
         hasher.update(raw)
     return f"{b64(hasher.digest())}-{len(raw_parts)}"

@@ -13,14 +13,14 @@ from botocore.credentials import Credentials
 
 from stockade.api.http import HttpRequest
 from stockade.api.s3_authn import authenticate_s3
-from stockade.api.s3_errors import (
-    S3ExpiredTokenError,
-    S3InvalidAccessKeyIdError,
-    S3InvalidTokenError,
-    S3SignatureDoesNotMatchError,
-)
 from stockade.api.s3_sigv4 import PayloadKind
 from stockade.domain.identity import Credential, KeyStatus, Principal, PrincipalKind
+from stockade.services.s3.errors import (
+    ExpiredTokenError,
+    InvalidAccessKeyIdError,
+    InvalidTokenError,
+    SignatureDoesNotMatchError,
+)
 from stockade.types import AccessKeyId, AccountId
 from tests.unit.api.s3_wire import KEY, REGION, SECRET, to_http
 
@@ -91,30 +91,30 @@ def test_an_unsigned_request_is_anonymous() -> None:
 
 
 def test_an_unknown_key_is_an_invalid_access_key_id() -> None:
-    with pytest.raises(S3InvalidAccessKeyIdError) as caught:
+    with pytest.raises(InvalidAccessKeyIdError) as caught:
         authenticate_s3(
             header_signed(key="AKIAUNKNOWNUNKNOWN00"), REGION, NOW, Resolver(credential())
         )
     assert caught.value.http_status == 403
-    assert caught.value.fields == {"AWSAccessKeyId": "AKIAUNKNOWNUNKNOWN00"}
+    assert caught.value.wire_fields() == {"AWSAccessKeyId": "AKIAUNKNOWNUNKNOWN00"}
 
 
 def test_a_wrong_session_token_is_an_invalid_token() -> None:
-    with pytest.raises(S3InvalidTokenError):
+    with pytest.raises(InvalidTokenError):
         authenticate_s3(header_signed(token="other"), REGION, NOW, Resolver(credential()))
-    with pytest.raises(S3InvalidTokenError):
+    with pytest.raises(InvalidTokenError):
         authenticate_s3(presigned(token="other"), REGION, NOW, Resolver(credential()))
 
 
 def test_expired_session_credentials_are_an_expired_token() -> None:
     expired = credential(expires_at=NOW - timedelta(seconds=1))
-    with pytest.raises(S3ExpiredTokenError, match="The provided token has expired"):
+    with pytest.raises(ExpiredTokenError, match="The provided token has expired"):
         authenticate_s3(header_signed(), REGION, NOW, Resolver(expired))
 
 
 def test_an_inactive_key_is_only_revealed_to_its_signer() -> None:
     inactive = Resolver(credential(status=KeyStatus.INACTIVE))
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         authenticate_s3(header_signed(secret=SECRET + "x"), REGION, NOW, inactive)
-    with pytest.raises(S3InvalidTokenError):
+    with pytest.raises(InvalidTokenError):
         authenticate_s3(header_signed(), REGION, NOW, inactive)

@@ -1,84 +1,66 @@
-"""S3's checksums: the algorithms against botocore's own and published vectors, and the header
-checks a non-chunked body is handed through."""
+"""S3's checksum headers: their values decoded strictly, and the checks a non-chunked body is
+handed through. (The algorithms themselves: tests/unit/store/test_objects_checksums.py.)"""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 from collections.abc import AsyncIterator
 
 import pytest
-from botocore.httpchecksum import Crc32Checksum, Sha1Checksum, Sha256Checksum
 from botocore.utils import calculate_md5
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from stockade.api import checksums, s3_body_checks
-from stockade.api.checksums import Algorithm
 from stockade.api.s3_body_checks import body_checks, checked, checked_async
-from stockade.api.s3_errors import (
-    S3BadDigestError,
-    S3InvalidDigestError,
-    S3InvalidRequestError,
+from stockade.services.s3.errors import (
+    BadDigestError,
+    InvalidDigestError,
+    InvalidRequestError,
     S3NotImplementedError,
 )
-
-BOTOCORE = {Algorithm.CRC32: Crc32Checksum, Algorithm.SHA1: Sha1Checksum,
-            Algorithm.SHA256: Sha256Checksum}  # fmt: skip
-
-
-@settings(max_examples=50, deadline=None)
-@given(data=st.binary(max_size=3000), cut=st.integers(min_value=0, max_value=3000))
-def test_algorithms_match_botocores_and_stream(data: bytes, cut: int) -> None:
-    for algorithm, theirs in BOTOCORE.items():
-        expected = theirs().handle(data)  # what boto3 sends in x-amz-checksum-*
-        assert checksums.checksum(algorithm, data) == expected
-        hasher = checksums.new_hasher(algorithm)
-        hasher.update(data[:cut])
-        hasher.update(data[cut:])
-        assert checksums.encode(hasher.digest()) == expected
-    assert checksums.checksum(Algorithm.MD5, data) == calculate_md5(data)
-
-
-def test_crc32c_published_vectors() -> None:
-    # RFC 3720 B.4 check value; and AWS's trailer example (66560 bytes of "a": "sOO8/Q==").
-    assert checksums.new_hasher(Algorithm.CRC32C).digest() == b"\x00\x00\x00\x00"
-    assert (
-        checksums.checksum(Algorithm.CRC32C, b"123456789")
-        == base64.b64encode(bytes.fromhex("e3069283")).decode()
-    )
-    assert checksums.checksum(Algorithm.CRC32C, b"a" * 66560) == "sOO8/Q=="
-    assert (
-        checksums.checksum(Algorithm.CRC32C, bytes(32))
-        == base64.b64encode(bytes.fromhex("8a9136aa")).decode()
-    )
+from stockade.store.object_checksums import checksum
+from stockade.store.object_ports import ChecksumAlgorithm
 
 
 def test_decode_takes_only_canonical_values_of_the_right_size() -> None:
-    good = checksums.checksum(Algorithm.SHA256, b"x")
-    assert checksums.decode(Algorithm.SHA256, good) == hashlib.sha256(b"x").digest()
+    good = checksum(ChecksumAlgorithm.SHA256, b"x")
+    assert checksums.decode_checksum(ChecksumAlgorithm.SHA256, good) == (
+        hashlib.sha256(b"x").digest()
+    )
     for bad in ("", "not base64!", good[:-4], "AAAAAA==", "AAAAAB==", "ü"):
-        assert checksums.decode(Algorithm.SHA256, bad) is None
-    assert checksums.decode(Algorithm.CRC32, "AAAAAA==") == b"\x00\x00\x00\x00"
-    assert checksums.decode(Algorithm.CRC32, "AAAAAB==") is None  # non-canonical padding bits
-    assert Algorithm.CRC32C.header == "x-amz-checksum-crc32c"
-    assert Algorithm.MD5.header == "content-md5"
+        assert checksums.decode_checksum(ChecksumAlgorithm.SHA256, bad) is None
+    assert checksums.decode_checksum(ChecksumAlgorithm.CRC32, "AAAAAA==") == b"\x00\x00\x00\x00"
+    # non-canonical padding bits
+    assert checksums.decode_checksum(ChecksumAlgorithm.CRC32, "AAAAAB==") is None
+    md5 = calculate_md5(b"x")  # what boto3 sends in Content-MD5
+    assert checksums.decode_md5(md5) == hashlib.md5(b"x", usedforsecurity=False).digest()
+    assert checksums.decode_md5(good) is None  # a SHA-256's 32 bytes are no MD5
+    assert checksums.header(ChecksumAlgorithm.CRC32C) == "x-amz-checksum-crc32c"
+    assert set(checksums.CHECKSUM_HEADERS.values()) == set(ChecksumAlgorithm)
 
 
-def headers_for(data: bytes, *algorithms: Algorithm, **extra: str) -> dict[str, str]:
-    return {a.header: checksums.checksum(a, data) for a in algorithms} | extra
+def headers_for(
+    data: bytes, *algorithms: ChecksumAlgorithm, md5: bool = False, **extra: str
+) -> dict[str, str]:
+    headers = {checksums.header(a): checksum(a, data) for a in algorithms}
+    if md5:
+        headers[checksums.CONTENT_MD5] = calculate_md5(data)
+    return headers | extra
 
 
-@pytest.mark.parametrize("algorithm", list(Algorithm))
-def test_each_checksum_header_is_verified_as_the_body_passes(algorithm: Algorithm) -> None:
+@pytest.mark.parametrize("algorithm", [*ChecksumAlgorithm, None], ids=str)
+def test_each_checksum_header_is_verified_as_the_body_passes(
+    algorithm: ChecksumAlgorithm | None,
+) -> None:
+    # None: Content-MD5 alone
     data = b"object bytes " * 1000
-    checks = body_checks(headers_for(data, algorithm), None)
+    given = headers_for(data, *([algorithm] if algorithm else []), md5=algorithm is None)
+    checks = body_checks(given, None)
     assert b"".join(checked([data[:5000], data[5000:]], checks)) == data
-    wrong = body_checks(headers_for(data, algorithm), None)
-    with pytest.raises(S3BadDigestError) as caught:
+    wrong = body_checks(given, None)
+    with pytest.raises(BadDigestError) as caught:
         list(checked([data[:-1]], wrong))
-    if algorithm is Algorithm.MD5:
+    if algorithm is None:
         assert (
             caught.value.message == "The Content-MD5 you specified did not match what we received."
         )
@@ -90,26 +72,26 @@ def test_each_checksum_header_is_verified_as_the_body_passes(algorithm: Algorith
 
 def test_content_md5_and_a_checksum_together() -> None:
     data = b"both"
-    checks = body_checks(headers_for(data, Algorithm.MD5, Algorithm.CRC32C), None)
+    checks = body_checks(headers_for(data, ChecksumAlgorithm.CRC32C, md5=True), None)
     list(checked([data], checks))
-    assert checks.checksum == (Algorithm.CRC32C, checksums.checksum(Algorithm.CRC32C, data))
+    assert checks.checksum == (ChecksumAlgorithm.CRC32C, checksum(ChecksumAlgorithm.CRC32C, data))
 
 
 @pytest.mark.parametrize(
     ("headers", "error", "message"),
     [
-        ({"content-md5": "abc"}, S3InvalidDigestError,
+        ({"content-md5": "abc"}, InvalidDigestError,
          "The Content-MD5 you specified was invalid."),
-        ({"x-amz-checksum-crc32": "abc"}, S3InvalidRequestError,
+        ({"x-amz-checksum-crc32": "abc"}, InvalidRequestError,
          "Value for x-amz-checksum-crc32 header is invalid."),
         ({"x-amz-checksum-crc32": "AAAAAA==", "x-amz-checksum-sha1": "AAAAAA=="},
-         S3InvalidRequestError, "Expecting a single x-amz-checksum- header"),
-        ({"x-amz-checksum-md4": "AAAAAA=="}, S3InvalidRequestError,
+         InvalidRequestError, "Expecting a single x-amz-checksum- header"),
+        ({"x-amz-checksum-md4": "AAAAAA=="}, InvalidRequestError,
          "Checksum algorithm provided is unsupported"),
-        ({"x-amz-sdk-checksum-algorithm": "CRC32"}, S3InvalidRequestError,
+        ({"x-amz-sdk-checksum-algorithm": "CRC32"}, InvalidRequestError,
          "no corresponding x-amz-checksum-* or x-amz-trailer headers"),
         ({"x-amz-sdk-checksum-algorithm": "SHA256", "x-amz-checksum-crc32": "AAAAAA=="},
-         S3InvalidRequestError, "Checksum Type mismatch occurred"),
+         InvalidRequestError, "Checksum Type mismatch occurred"),
         ({"x-amz-checksum-crc64nvme": "AAAAAAAAAAA="}, S3NotImplementedError,
          "implies functionality that is not implemented"),
     ],
@@ -131,6 +113,8 @@ def test_the_async_pass_through_checks_too() -> None:
     async def collect(checks: s3_body_checks.BodyChecks) -> bytes:
         return b"".join([p async for p in checked_async(reads(), checks)])
 
-    assert asyncio.run(collect(body_checks(headers_for(data, Algorithm.SHA1), None))) == data
-    with pytest.raises(S3BadDigestError):
-        asyncio.run(collect(body_checks(headers_for(b"other", Algorithm.SHA1), None)))
+    assert (
+        asyncio.run(collect(body_checks(headers_for(data, ChecksumAlgorithm.SHA1), None))) == data
+    )
+    with pytest.raises(BadDigestError):
+        asyncio.run(collect(body_checks(headers_for(b"other", ChecksumAlgorithm.SHA1), None)))

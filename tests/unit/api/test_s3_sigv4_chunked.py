@@ -16,18 +16,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stockade.api import checksums, s3_chunked
-from stockade.api.checksums import Algorithm
 from stockade.api.http import HttpRequest
 from stockade.api.s3_chunked import ChunkedDecoder, decode_chunked, decode_chunked_async
-from stockade.api.s3_errors import (
-    S3BadDigestError,
-    S3IncompleteBodyError,
-    S3InvalidChunkSizeError,
-    S3InvalidRequestError,
-    S3MalformedTrailerError,
-    S3SignatureDoesNotMatchError,
-)
 from stockade.api.s3_sigv4 import PayloadPlan
+from stockade.services.s3.errors import (
+    BadDigestError,
+    IncompleteBodyError,
+    InvalidChunkSizeError,
+    InvalidRequestError,
+    MalformedTrailerError,
+    SignatureDoesNotMatchError,
+)
+from stockade.store.object_checksums import checksum
+from stockade.store.object_ports import ChecksumAlgorithm
 from tests.unit.api.s3_wire import REGION, SECRET, plan_for, s3_signed
 
 EMPTY = hashlib.sha256(b"").hexdigest()
@@ -116,7 +117,7 @@ def test_aws_examples_decode(trailer: bool) -> None:
     data, decoder = decode(docs_body(trailer), docs_plan(trailer))
     assert data == b"".join(DOCS_CHUNKS)
     if trailer:
-        assert decoder.trailing == s3_chunked.TrailingChecksum(Algorithm.CRC32C, "sOO8/Q==")
+        assert decoder.trailing == s3_chunked.TrailingChecksum(ChecksumAlgorithm.CRC32C, "sOO8/Q==")
     else:
         assert decoder.trailing is None
 
@@ -212,12 +213,18 @@ def test_a_signed_stream_decodes() -> None:
 
 
 @pytest.mark.parametrize(
-    "algorithm", [Algorithm.CRC32, Algorithm.CRC32C, Algorithm.SHA1, Algorithm.SHA256]
+    "algorithm",
+    [
+        ChecksumAlgorithm.CRC32,
+        ChecksumAlgorithm.CRC32C,
+        ChecksumAlgorithm.SHA1,
+        ChecksumAlgorithm.SHA256,
+    ],
 )
-def test_a_signed_trailer_decodes(algorithm: Algorithm) -> None:
-    request, now = seed(trailer=algorithm.header)
-    value = checksums.checksum(algorithm, b"".join(CHUNKS))
-    body = sign_stream(request, CHUNKS, [(algorithm.header, value)])
+def test_a_signed_trailer_decodes(algorithm: ChecksumAlgorithm) -> None:
+    request, now = seed(trailer=checksums.header(algorithm))
+    value = checksum(algorithm, b"".join(CHUNKS))
+    body = sign_stream(request, CHUNKS, [(checksums.header(algorithm), value)])
     data, decoder = decode(body, plan_for(request, now))
     assert data == b"".join(CHUNKS)
     assert decoder.trailing == s3_chunked.TrailingChecksum(algorithm, value)
@@ -228,7 +235,7 @@ def test_a_flipped_byte_is_refused_before_the_chunk_is_handed_on() -> None:
     body = bytearray(sign_stream(request, CHUNKS))
     body[200] ^= 0x01  # inside the first chunk's data
     decoder = ChunkedDecoder(plan_for(request, now))
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         decoder.feed(bytes(body))
     head = bytes(body[:5000])
     fresh = ChunkedDecoder(plan_for(request, now))
@@ -241,13 +248,13 @@ def test_reordered_chunks_are_refused() -> None:
     first_end = body.index(b"\r\n", body.index(b"\r\n") + 2 + len(CHUNKS[0])) + 2
     second_end = body.index(b"\r\n", body.index(b"\r\n", first_end) + 2 + len(CHUNKS[1])) + 2
     swapped = body[first_end:second_end] + body[:first_end] + body[second_end:]
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         decode(swapped, plan_for(request, now))
 
 
 def test_a_stream_signed_with_another_key_is_refused() -> None:
     request, now = seed()
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         decode(sign_stream(request, CHUNKS, secret=SECRET + "x"), plan_for(request, now))
 
 
@@ -256,43 +263,43 @@ def test_a_truncated_stream_is_incomplete(cut: int) -> None:
     request, now = seed()
     body = sign_stream(request, CHUNKS)
     kept = body[:cut]  # from the front, or short of the end
-    with pytest.raises(S3IncompleteBodyError, match="terminated unexpectedly"):
+    with pytest.raises(IncompleteBodyError, match="terminated unexpectedly"):
         decode(kept, plan_for(request, now))
 
 
 @pytest.mark.parametrize("declared", [sum(map(len, CHUNKS)) + 1, sum(map(len, CHUNKS)) - 1, 0])
 def test_a_wrong_decoded_length_is_refused(declared: int) -> None:
     request, now = seed(length=declared)
-    with pytest.raises(S3IncompleteBodyError, match="number of bytes"):
+    with pytest.raises(IncompleteBodyError, match="number of bytes"):
         decode(sign_stream(request, CHUNKS), plan_for(request, now))
 
 
 def test_only_the_last_chunk_may_be_small() -> None:
     chunks = [b"x" * 100, b"y" * 9000]
     request, now = seed(length=9100)
-    with pytest.raises(S3InvalidChunkSizeError) as caught:
+    with pytest.raises(InvalidChunkSizeError) as caught:
         decode(sign_stream(request, chunks), plan_for(request, now))
     assert caught.value.http_status == 403
-    assert caught.value.fields == {"Chunk": "1", "BadChunkSize": "100"}
+    assert caught.value.wire_fields() == {"Chunk": "1", "BadChunkSize": "100"}
 
 
 def test_a_bad_trailer_checksum_is_a_bad_digest() -> None:
     request, now = seed(trailer="x-amz-checksum-crc32")
-    wrong = checksums.checksum(Algorithm.CRC32, b"something else")
+    wrong = checksum(ChecksumAlgorithm.CRC32, b"something else")
     body = sign_stream(request, CHUNKS, [("x-amz-checksum-crc32", wrong)])
-    with pytest.raises(S3BadDigestError, match="The CRC32 you specified did not match"):
+    with pytest.raises(BadDigestError, match="The CRC32 you specified did not match"):
         decode(body, plan_for(request, now))
 
 
 def test_a_changed_trailer_breaks_the_trailer_signature() -> None:
     request, now = seed(trailer="x-amz-checksum-sha256")
-    value = checksums.checksum(Algorithm.SHA256, b"".join(CHUNKS))
+    value = checksum(ChecksumAlgorithm.SHA256, b"".join(CHUNKS))
     body = sign_stream(request, CHUNKS, [("x-amz-checksum-sha256", value)])
-    other = checksums.checksum(Algorithm.SHA256, b"other")
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    other = checksum(ChecksumAlgorithm.SHA256, b"other")
+    with pytest.raises(SignatureDoesNotMatchError):
         decode(body.replace(value.encode(), other.encode()), plan_for(request, now))
     unsigned = body[: body.index(b"x-amz-trailer-signature")] + b"\r\n"
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         decode(unsigned, plan_for(request, now))
 
 
@@ -302,20 +309,20 @@ def test_a_changed_trailer_breaks_the_trailer_signature() -> None:
 )
 def test_a_missing_or_unannounced_trailer_is_malformed(trailers: list[tuple[str, str]]) -> None:
     request, now = seed(trailer="x-amz-checksum-crc32")
-    with pytest.raises(S3MalformedTrailerError):
+    with pytest.raises(MalformedTrailerError):
         decode(sign_stream(request, CHUNKS, trailers), plan_for(request, now))
 
 
 def test_framing_errors_are_refused() -> None:
     request, now = seed()
     body = sign_stream(request, CHUNKS)
-    with pytest.raises(S3InvalidRequestError, match="after its final chunk"):
+    with pytest.raises(InvalidRequestError, match="after its final chunk"):
         decode(body + b"0\r\n", plan_for(request, now))
-    with pytest.raises(S3IncompleteBodyError):  # a size line that is no size line
+    with pytest.raises(IncompleteBodyError):  # a size line that is no size line
         decode(b"zz;chunk-signature=" + b"0" * 64 + b"\r\n", plan_for(request, now))
-    with pytest.raises(S3IncompleteBodyError):  # an endless size line
+    with pytest.raises(IncompleteBodyError):  # an endless size line
         ChunkedDecoder(plan_for(request, now)).feed(b"1" * 10_000)
-    with pytest.raises(S3IncompleteBodyError):  # data not followed by CRLF
+    with pytest.raises(IncompleteBodyError):  # data not followed by CRLF
         decode(body.replace(CHUNKS[0] + b"\r\n", CHUNKS[0] + b"XX", 1), plan_for(request, now))
 
 
@@ -332,7 +339,7 @@ def test_the_async_decoder_decodes_and_refuses() -> None:
         return b"".join([p async for p in decode_chunked_async(reads(data), decoder)])
 
     assert asyncio.run(collect(body)) == b"".join(CHUNKS)
-    with pytest.raises(S3IncompleteBodyError):
+    with pytest.raises(IncompleteBodyError):
         asyncio.run(collect(body[:-2]))
 
 
@@ -341,9 +348,9 @@ def test_a_refused_stream_stays_refused() -> None:
     body = bytearray(sign_stream(request, CHUNKS))
     body[200] ^= 0x01
     decoder = ChunkedDecoder(plan_for(request, now))
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         decoder.feed(bytes(body))
-    with pytest.raises(S3IncompleteBodyError):  # the rest of the body decodes to nothing
+    with pytest.raises(IncompleteBodyError):  # the rest of the body decodes to nothing
         decoder.feed(sign_stream(request, CHUNKS))
-    with pytest.raises(S3IncompleteBodyError):
+    with pytest.raises(IncompleteBodyError):
         decoder.finish()

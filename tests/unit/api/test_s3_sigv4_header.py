@@ -12,17 +12,17 @@ from botocore.credentials import Credentials
 from stockade.api import s3_body_checks, s3_sigv4, sigv4
 from stockade.api.errors import InvalidSignatureError
 from stockade.api.http import HttpRequest
-from stockade.api.s3_errors import (
-    S3AuthorizationHeaderMalformedError,
-    S3ContentSha256MismatchError,
-    S3InvalidArgumentError,
-    S3InvalidRequestError,
-    S3MissingContentLengthError,
-    S3NotImplementedError,
-    S3RequestTimeTooSkewedError,
-    S3SignatureDoesNotMatchError,
-)
 from stockade.api.s3_sigv4 import PayloadKind
+from stockade.services.s3.errors import (
+    AuthorizationHeaderMalformedError,
+    ContentSha256MismatchError,
+    InvalidArgumentError,
+    InvalidRequestError,
+    MissingContentLengthError,
+    RequestTimeTooSkewedError,
+    S3NotImplementedError,
+    SignatureDoesNotMatchError,
+)
 from tests.unit.api.s3_wire import KEY, REGION, SECRET, plan_for, s3_signed, to_http
 
 
@@ -62,7 +62,7 @@ def test_a_generic_sigv4_signature_is_not_an_s3_one() -> None:
     claim = s3_sigv4.parse_s3_claim(http)
     assert claim is not None
     sigv4.verify_signature(http, claim, SECRET, payload_hash="UNSIGNED-PAYLOAD")  # its own rule
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         s3_sigv4.verify_s3_request(http, claim, SECRET, REGION, datetime.now(UTC))
 
 
@@ -72,10 +72,10 @@ def test_hex_payload_hash_is_checked_at_the_end_of_the_body() -> None:
     checks = s3_body_checks.body_checks(request.headers, plan)
     assert list(s3_body_checks.checked([b"the body ", b"as signed"], checks))
     other = s3_body_checks.body_checks(request.headers, plan)
-    with pytest.raises(S3ContentSha256MismatchError) as caught:
+    with pytest.raises(ContentSha256MismatchError) as caught:
         list(s3_body_checks.checked([b"the body as sent!"], other))
     assert caught.value.http_status == 400
-    assert caught.value.fields["ClientComputedContentSHA256"] == plan.content_sha256
+    assert caught.value.wire_fields()["ClientComputedContentSHA256"] == plan.content_sha256
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_sigv4a_streaming_is_refused_as_not_implemented() -> None:
     with pytest.raises(S3NotImplementedError) as caught:
         plan_for(request, now)
     assert caught.value.http_status == 501
-    assert caught.value.fields == {"Header": "x-amz-content-sha256"}
+    assert caught.value.wire_fields() == {"Header": "x-amz-content-sha256"}
 
 
 @pytest.mark.parametrize(
@@ -115,26 +115,26 @@ def test_sigv4a_streaming_is_refused_as_not_implemented() -> None:
 )
 def test_an_unknown_content_sha256_is_an_invalid_argument(value: str) -> None:
     request, now = s3_signed(payload=value)
-    with pytest.raises(S3InvalidArgumentError, match="x-amz-content-sha256 must be"):
+    with pytest.raises(InvalidArgumentError, match="x-amz-content-sha256 must be"):
         plan_for(request, now)
 
 
 def test_a_header_signature_needs_x_amz_content_sha256() -> None:
     request = AWSRequest(method="GET", url="http://127.0.0.1:9000/bucket/k")
     SigV4Auth(Credentials(KEY, SECRET), "s3", REGION).add_auth(request)
-    with pytest.raises(S3InvalidRequestError, match="x-amz-content-sha256"):
+    with pytest.raises(InvalidRequestError, match="x-amz-content-sha256"):
         plan_for(to_http(request), datetime.now(UTC))
 
 
 def test_streaming_needs_the_decoded_length() -> None:
     request, now = s3_signed(payload="STREAMING-AWS4-HMAC-SHA256-PAYLOAD")
-    with pytest.raises(S3MissingContentLengthError):
+    with pytest.raises(MissingContentLengthError):
         plan_for(request, now)
 
 
 @pytest.mark.parametrize(
     ("trailer", "error"),
-    [(None, S3InvalidRequestError), ("x-amz-checksum-md5", S3InvalidRequestError),
+    [(None, InvalidRequestError), ("x-amz-checksum-md5", InvalidRequestError),
      ("x-amz-checksum-crc64nvme", S3NotImplementedError)],
 )  # fmt: skip
 def test_a_trailer_payload_needs_a_known_trailer(
@@ -150,14 +150,14 @@ def test_a_trailer_payload_needs_a_known_trailer(
 
 def test_wrong_secret_or_tampered_header_does_not_match() -> None:
     request, now = s3_signed(headers={"Content-Type": "text/plain"})
-    with pytest.raises(S3SignatureDoesNotMatchError) as caught:
+    with pytest.raises(SignatureDoesNotMatchError) as caught:
         plan_for(request, now, secret=SECRET + "x")
     assert caught.value.http_status == 403
     assert "Check your key and signing method." in caught.value.message
     tampered = HttpRequest(
         request.method, request.raw_path, "", {**request.headers, "content-type": "text/html"}, b""
     )
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         plan_for(tampered, now)
 
 
@@ -165,19 +165,17 @@ def test_s3_allows_fifteen_minutes_of_skew() -> None:
     request, now = s3_signed()
     plan_for(request, now + timedelta(minutes=14))
     plan_for(request, now - timedelta(minutes=14))
-    with pytest.raises(S3RequestTimeTooSkewedError) as caught:
+    with pytest.raises(RequestTimeTooSkewedError) as caught:
         plan_for(request, now + timedelta(minutes=16))
-    assert caught.value.fields["MaxAllowedSkewMilliseconds"] == "900000"
+    assert caught.value.wire_fields()["MaxAllowedSkewMilliseconds"] == "900000"
 
 
 def test_the_scope_must_name_this_region_and_s3() -> None:
     request, now = s3_signed(region="eu-west-1")
-    with pytest.raises(
-        S3AuthorizationHeaderMalformedError, match="the region 'eu-west-1' is wrong"
-    ):
+    with pytest.raises(AuthorizationHeaderMalformedError, match="the region 'eu-west-1' is wrong"):
         plan_for(request, now)
     request, now = s3_signed(service="s4")
-    with pytest.raises(S3AuthorizationHeaderMalformedError, match="incorrect service 's4'"):
+    with pytest.raises(AuthorizationHeaderMalformedError, match="incorrect service 's4'"):
         plan_for(request, now)
 
 
@@ -186,7 +184,7 @@ def test_unsigned_requests_are_anonymous_and_malformed_ones_refused() -> None:
     broken = HttpRequest(
         "GET", "/b/k", "", {"host": "h", "authorization": "AWS4-HMAC-SHA256 Credential=x"}, b""
     )
-    with pytest.raises(S3AuthorizationHeaderMalformedError):
+    with pytest.raises(AuthorizationHeaderMalformedError):
         s3_sigv4.parse_s3_claim(broken)
 
 
@@ -205,7 +203,7 @@ def test_sigv4a_signatures_are_refused_as_not_implemented() -> None:
     request = HttpRequest("GET", "/bucket/k", "", {"host": "h", "authorization": header}, b"")
     with pytest.raises(S3NotImplementedError) as caught:
         s3_sigv4.parse_s3_claim(request)
-    assert caught.value.fields == {"Header": "Authorization"}
+    assert caught.value.wire_fields() == {"Header": "Authorization"}
     query = (
         "X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256&X-Amz-Signature=3045"
         "&X-Amz-Credential=AKIAEXAMPLE%2F20260101%2Fs3%2Faws4_request"
@@ -216,5 +214,5 @@ def test_sigv4a_signatures_are_refused_as_not_implemented() -> None:
 
 def test_a_sigv2_authorization_header_is_refused() -> None:
     headers = {"host": "h", "authorization": "AWS AKIAEXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg="}
-    with pytest.raises(S3InvalidRequestError, match="Please use AWS4-HMAC-SHA256"):
+    with pytest.raises(InvalidRequestError, match="Please use AWS4-HMAC-SHA256"):
         s3_sigv4.parse_s3_claim(HttpRequest("GET", "/bucket/k", "", headers, b""))

@@ -15,13 +15,13 @@ from botocore.credentials import Credentials
 
 from stockade.api import s3_sigv4
 from stockade.api.http import HttpRequest
-from stockade.api.s3_errors import (
-    S3AccessDeniedError,
-    S3AuthorizationQueryParametersError,
-    S3InvalidRequestError,
-    S3SignatureDoesNotMatchError,
-)
 from stockade.api.s3_sigv4 import PayloadKind
+from stockade.services.s3.errors import (
+    AccessDeniedError,
+    AuthorizationQueryParametersError,
+    InvalidRequestError,
+    SignatureDoesNotMatchError,
+)
 from tests.unit.api.s3_wire import KEY, REGION, SECRET, plan_for
 
 ENDPOINT = "http://127.0.0.1:9000"
@@ -71,11 +71,11 @@ def test_a_presigned_get_verifies_until_it_expires() -> None:
     plan = plan_for(request, start + timedelta(seconds=3599))
     assert plan.kind is PayloadKind.UNSIGNED  # a presigned URL signs no body
     assert plan.claim.presigned
-    with pytest.raises(S3AccessDeniedError, match="Request has expired") as caught:
+    with pytest.raises(AccessDeniedError, match="Request has expired") as caught:
         plan_for(request, start + timedelta(seconds=3601))
     assert caught.value.http_status == 403
-    assert caught.value.fields["X-Amz-Expires"] == "3600"
-    assert caught.value.fields["Expires"] == (start + timedelta(hours=1)).strftime(
+    assert caught.value.wire_fields()["X-Amz-Expires"] == "3600"
+    assert caught.value.wire_fields()["Expires"] == (start + timedelta(hours=1)).strftime(
         "%Y-%m-%dT%H:%M:%SZ"
     )
 
@@ -91,11 +91,11 @@ def test_boto3_presigned_put_honours_its_signed_content_type() -> None:
     now = datetime.now(UTC)
     plan = plan_for(from_url(url, "PUT", {"Content-Type": "text/csv"}), now)
     assert "content-type" in plan.claim.signed_headers
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         plan_for(from_url(url, "PUT", {"Content-Type": "text/html"}), now)
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         plan_for(from_url(url, "PUT"), now)
-    with pytest.raises(S3SignatureDoesNotMatchError):  # the method is signed too
+    with pytest.raises(SignatureDoesNotMatchError):  # the method is signed too
         plan_for(from_url(url, "GET", {"Content-Type": "text/csv"}), now)
 
 
@@ -107,23 +107,23 @@ def test_boto3_presigned_get_verifies_and_refuses_a_longer_life() -> None:
     s3.close()  # type: ignore[attr-defined]
     request = from_url(url, "GET")
     plan_for(request, signed_at(request))
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         plan_for(with_query(request, **{"X-Amz-Expires": "600"}), signed_at(request))
 
 
 def test_a_week_is_the_longest_life() -> None:
     request = presigned(604800)
     plan_for(request, signed_at(request) + timedelta(days=6))
-    with pytest.raises(S3AuthorizationQueryParametersError, match="less than a week"):
+    with pytest.raises(AuthorizationQueryParametersError, match="less than a week"):
         plan_for(presigned(604801), datetime.now(UTC))
 
 
 @pytest.mark.parametrize(
     ("value", "error", "message"),
     [
-        ("-1", S3AuthorizationQueryParametersError, "must be non-negative"),
-        ("soon", S3AuthorizationQueryParametersError, "should be a number"),
-        ("0", S3AccessDeniedError, "Request has expired"),
+        ("-1", AuthorizationQueryParametersError, "must be non-negative"),
+        ("soon", AuthorizationQueryParametersError, "should be a number"),
+        ("0", AccessDeniedError, "Request has expired"),
     ],
 )
 def test_bad_expiry_values_are_refused(value: str, error: type[Exception], message: str) -> None:
@@ -136,7 +136,7 @@ def test_a_presigned_url_needs_all_its_parameters() -> None:
     request = presigned(60)
     query = [(k, v) for k, v in request.query() if k != "X-Amz-SignedHeaders"]
     partial = HttpRequest("GET", request.raw_path, urlencode(query), request.headers, b"")
-    with pytest.raises(S3AuthorizationQueryParametersError, match="requires the X-Amz-Algorithm"):
+    with pytest.raises(AuthorizationQueryParametersError, match="requires the X-Amz-Algorithm"):
         plan_for(partial, datetime.now(UTC))
 
 
@@ -158,5 +158,5 @@ def test_a_sigv2_presigned_url_is_refused_not_taken_as_anonymous() -> None:
     url = s3.generate_presigned_url("get_object", Params={"Bucket": "bucket", "Key": "k"})
     s3.close()
     assert "AWSAccessKeyId=" in url
-    with pytest.raises(S3InvalidRequestError, match="Please use AWS4-HMAC-SHA256"):
+    with pytest.raises(InvalidRequestError, match="Please use AWS4-HMAC-SHA256"):
         s3_sigv4.parse_s3_claim(from_url(url, "GET"))

@@ -15,17 +15,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stockade.api import checksums, s3_body_checks
-from stockade.api.checksums import Algorithm
+from stockade.api import s3_body_checks
 from stockade.api.s3_chunked import ChunkedDecoder, TrailingChecksum, decode_chunked
-from stockade.api.s3_errors import (
-    S3BadDigestError,
-    S3ContentSha256MismatchError,
-    S3IncompleteBodyError,
-    S3InvalidChunkSizeError,
-    S3SignatureDoesNotMatchError,
-)
 from stockade.api.s3_sigv4 import PayloadKind, PayloadPlan
+from stockade.services.s3.errors import (
+    BadDigestError,
+    ContentSha256MismatchError,
+    IncompleteBodyError,
+    InvalidChunkSizeError,
+    SignatureDoesNotMatchError,
+)
+from stockade.store.object_checksums import checksum
+from stockade.store.object_ports import ChecksumAlgorithm
 from tests.support.js_sdk import js_sdk_dir
 from tests.unit.api.s3_wire import (
     Captured,
@@ -65,14 +66,14 @@ def test_plain_http_put_signs_the_body_digest(algorithm: str) -> None:
     assert plan.kind is PayloadKind.SHA256
     checks = s3_body_checks.body_checks(captured.request.headers, plan)
     assert checks.checksum == (
-        Algorithm(algorithm),
-        checksums.checksum(Algorithm(algorithm), b"hello over http"),
+        ChecksumAlgorithm(algorithm),
+        checksum(ChecksumAlgorithm(algorithm), b"hello over http"),
     )
 
 
 def test_plain_http_put_with_another_body_is_refused() -> None:
     captured = put_object_wire(None, b"original", ChecksumAlgorithm="SHA256")
-    with pytest.raises(S3ContentSha256MismatchError):
+    with pytest.raises(ContentSha256MismatchError):
         receive(captured, [b"tampered"])
 
 
@@ -86,7 +87,7 @@ def test_tls_put_streams_an_unsigned_trailer(tls: Tls, algorithm: str, signing: 
     data, plan = receive(captured)
     assert data == BIG
     assert plan.kind is PayloadKind.STREAMING_UNSIGNED_TRAILER
-    assert plan.trailer is Algorithm(algorithm)
+    assert plan.trailer is ChecksumAlgorithm(algorithm)
 
 
 def test_aws_cli_cp_streams_an_unsigned_trailer(tls: Tls, tmp_path: Path) -> None:
@@ -117,16 +118,19 @@ def test_js_sdk_put_of_a_stream_sends_an_unsigned_trailer(tls: Tls, sdk: Path) -
     captured = js_put_wire(tls, sdk, 150_000, pieces=70_000)
     data, plan = receive(captured)
     assert data == b"a" * 150_000
-    assert (plan.kind, plan.trailer) == (PayloadKind.STREAMING_UNSIGNED_TRAILER, Algorithm.CRC32)
+    assert (plan.kind, plan.trailer) == (
+        PayloadKind.STREAMING_UNSIGNED_TRAILER,
+        ChecksumAlgorithm.CRC32,
+    )
 
 
 def test_js_sdk_small_stream_reads_need_its_buffer(tls: Tls, sdk: Path) -> None:
     # Unbuffered, the SDK sends each 1000-byte read as a chunk; S3 refuses that with
     # InvalidChunkSizeError, and the SDK adds "Set [requestStreamBufferSize=...]" to it.
     small = js_put_wire(tls, sdk, 20_000, pieces=1000)
-    with pytest.raises(S3InvalidChunkSizeError) as caught:
+    with pytest.raises(InvalidChunkSizeError) as caught:
         receive(small)
-    assert caught.value.fields == {"Chunk": "1", "BadChunkSize": "1000"}
+    assert caught.value.wire_fields() == {"Chunk": "1", "BadChunkSize": "1000"}
     buffered = js_put_wire(tls, sdk, 20_000, pieces=1000, buffer_size=65_536)
     assert receive(buffered)[0] == b"a" * 20_000
 
@@ -156,7 +160,7 @@ def test_content_md5_is_checked_on_an_unsigned_payload(tls: Tls) -> None:
         tls, b"payload", checksums="when_required", payload_signing_enabled=False, ContentMD5=md5
     )
     assert receive(captured)[0] == b"payload"
-    with pytest.raises(S3BadDigestError, match="The Content-MD5 you specified did not match"):
+    with pytest.raises(BadDigestError, match="The Content-MD5 you specified did not match"):
         receive(captured, [b"paylaod"])
 
 
@@ -168,9 +172,9 @@ def trailer_wire(tls: Tls) -> Captured:
 def test_a_changed_trailer_checksum_is_a_bad_digest(tls: Tls) -> None:
     captured = put_object_wire(tls, BIG[:20000], ChecksumAlgorithm="CRC32")
     body = captured.body
-    value = checksums.checksum(Algorithm.CRC32, BIG[:20000]).encode()
-    wrong = checksums.checksum(Algorithm.CRC32, b"not the body").encode()
-    with pytest.raises(S3BadDigestError, match="The CRC32 you specified did not match"):
+    value = checksum(ChecksumAlgorithm.CRC32, BIG[:20000]).encode()
+    wrong = checksum(ChecksumAlgorithm.CRC32, b"not the body").encode()
+    with pytest.raises(BadDigestError, match="The CRC32 you specified did not match"):
         receive(captured, [body.replace(value, wrong)])
 
 
@@ -178,13 +182,13 @@ def test_a_flipped_data_byte_is_caught_by_the_trailer(tls: Tls) -> None:
     captured = put_object_wire(tls, BIG[:20000], ChecksumAlgorithm="SHA1")
     body = bytearray(captured.body)
     body[100] ^= 0x20
-    with pytest.raises(S3BadDigestError):
+    with pytest.raises(BadDigestError):
         receive(captured, [bytes(body)])
 
 
 def test_a_truncated_upload_is_incomplete(tls: Tls) -> None:
     captured = put_object_wire(tls, BIG[:20000], ChecksumAlgorithm="CRC32")
-    with pytest.raises(S3IncompleteBodyError):
+    with pytest.raises(IncompleteBodyError):
         receive(captured, [captured.body[:-10]])
 
 
@@ -194,7 +198,7 @@ def test_the_request_signature_still_binds_the_head(tls: Tls) -> None:
     forged = Captured(
         type(captured.request)("PUT", captured.request.raw_path, "", headers, b""), captured.reads
     )
-    with pytest.raises(S3SignatureDoesNotMatchError):
+    with pytest.raises(SignatureDoesNotMatchError):
         receive(forged)
 
 
@@ -209,5 +213,5 @@ def test_botocore_wire_splits_anywhere(trailer_wire: Captured, cuts: list[int]) 
     decoder = ChunkedDecoder(plan_for(captured.request, datetime.now(UTC)))
     assert b"".join(decode_chunked(reads, decoder)) == BIG[:40000]
     assert decoder.trailing == TrailingChecksum(
-        Algorithm.SHA256, checksums.checksum(Algorithm.SHA256, BIG[:40000])
+        ChecksumAlgorithm.SHA256, checksum(ChecksumAlgorithm.SHA256, BIG[:40000])
     )

@@ -4,13 +4,18 @@ Sources: the S3 API reference's "ErrorResponses" list (codes and statuses), boto
 model (the codes it models, e.g. NoSuchKey 404), and AWS-recorded answers (messages and the
 extra members each error carries, e.g. NoSuchBucket's BucketName, PreconditionFailed's
 Condition). Every error is raised with the extra members S3 sends for it, as keyword fields:
-`NoSuchKeyError(Key="a/b")`; they are written into the XML error body in that order.
+`NoSuchKeyError(Key="a/b")`; they are written into the XML error body in that order. The
+service and the edge (SigV4, aws-chunked bodies, checksum headers) raise from this one tree.
 
 ApiError
 └── S3Error
-    ├── AccessDeniedError                     AccessDenied 403
+    ├── AccessDeniedError                     AccessDenied 403 (an expired presigned URL's
+    │                                         X-Amz-Expires, Expires, ServerTime)
     ├── SignatureDoesNotMatchError            SignatureDoesNotMatch 403
-    ├── InvalidAccessKeyIdError               InvalidAccessKeyId 403
+    ├── InvalidAccessKeyIdError               InvalidAccessKeyId 403 (AWSAccessKeyId)
+    ├── RequestTimeTooSkewedError             RequestTimeTooSkewed 403 (RequestTime, ServerTime,
+    │                                         MaxAllowedSkewMilliseconds)
+    ├── InvalidChunkSizeError                 InvalidChunkSizeError 403 (Chunk, BadChunkSize)
     ├── InvalidObjectStateError               InvalidObjectState 403
     ├── NoSuchBucketError                     NoSuchBucket 404 (BucketName)
     ├── NoSuchKeyError                        NoSuchKey 404 (Key)
@@ -37,7 +42,8 @@ ApiError
     │   InvalidDigest, KeyTooLongError, InvalidTag, MalformedPolicy, InvalidStorageClass,
     │   InvalidLocationConstraint, IllegalLocationConstraintException, MissingSecurityHeader,
     │   IncompleteBody, AuthorizationHeaderMalformed, XAmzContentSHA256Mismatch,
-    │   UnexpectedContent, InvalidEncryptionAlgorithmError, ExpiredToken
+    │   UnexpectedContent, InvalidEncryptionAlgorithmError, ExpiredToken, InvalidToken,
+    │   AuthorizationQueryParametersError, MalformedTrailerError
     ├── S3NotImplementedError                 NotImplemented 501 (Header)
     └── S3InternalError                       InternalError 500
 """
@@ -62,10 +68,13 @@ class S3Error(ApiError):
         message: str | None = None,
         *,
         headers: Mapping[str, str] | None = None,
+        members: Mapping[str, object] | None = None,
         **fields: object,
     ) -> None:
         super().__init__(self.default_message if message is None else message)
-        self._fields = {k: v for k, v in fields.items() if v is not None}
+        # `members`: extra members whose names no keyword can spell (X-Amz-Expires), first.
+        named = {**(members or {}), **fields}
+        self._fields = {k: v for k, v in named.items() if v is not None}
         self._headers = dict(headers or {})
 
     def wire_fields(self) -> Mapping[str, object]:
@@ -94,6 +103,20 @@ class InvalidAccessKeyIdError(S3Error):
     code = "InvalidAccessKeyId"
     http_status = 403
     default_message = "The AWS Access Key Id you provided does not exist in our records."
+
+
+class RequestTimeTooSkewedError(S3Error):
+    code = "RequestTimeTooSkewed"
+    http_status = 403
+    default_message = "The difference between the request time and the current time is too large."
+
+
+class InvalidChunkSizeError(S3Error):
+    """An aws-chunked body whose chunk other than the last is under 8 KiB."""
+
+    code = "InvalidChunkSizeError"
+    http_status = 403
+    default_message = "Only the last chunk is allowed to have a size less than 8192 bytes"
 
 
 class InvalidObjectStateError(S3Error):
@@ -402,6 +425,32 @@ class ExpiredTokenError(S3Error):
     code = "ExpiredToken"
     http_status = 400
     default_message = "The provided token has expired."
+
+
+class InvalidTokenError(S3Error):
+    code = "InvalidToken"
+    http_status = 400
+    default_message = "The provided token is malformed or otherwise invalid."
+
+
+class AuthorizationQueryParametersError(S3Error):
+    """A presigned URL's X-Amz-* parameters are missing or malformed."""
+
+    code = "AuthorizationQueryParametersError"
+    http_status = 400
+    default_message = (
+        "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential,"
+        " X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+    )
+
+
+class MalformedTrailerError(S3Error):
+    code = "MalformedTrailerError"
+    http_status = 400
+    default_message = (
+        "The request contained trailing data that was not well-formed or did not conform"
+        " to our published schema."
+    )
 
 
 class S3NotImplementedError(S3Error):
