@@ -273,3 +273,12 @@ def test_a_not_modified_answer_carries_the_objects_validators() -> None:
     assert (response.status, response.body) == (304, b"")
     assert ("ETag", '"e"') in response.headers
     assert ("Last-Modified", "Tue, 08 Dec 2026 02:11:35 GMT") in response.headers
+
+
+def test_members_named_with_dashes_reach_the_body_and_markup_never_does() -> None:
+    # An expired presigned URL's AccessDenied carries X-Amz-Expires, as AWS sends it.
+    error = s3.AccessDeniedError("Request has expired", members={"X-Amz-Expires": "3600",
+                                                                 "<bad>": "x"})  # fmt: skip
+    response = serialize_error(error, REQUEST_ID, "GET")
+    assert b"<X-Amz-Expires>3600</X-Amz-Expires>" in response.body
+    assert b"<bad>" not in response.body

@@ -9,6 +9,8 @@ edge's own) keep their rest-xml wire code, save those below, whose S3 names diff
 
 from __future__ import annotations
 
+import re
+
 from stockade.api.http import HttpResponse
 from stockade.api.protocols.rest_xml import request_headers
 from stockade.api.protocols.xml_text import xml_text
@@ -32,6 +34,11 @@ def s3_code(error: ApiError) -> str:
     return _S3_CODES.get(code, code)
 
 
+# An element name S3 uses for an extra member: letters, digits, '-', '_' (e.g. X-Amz-Expires),
+# never markup.
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
 def serialize_error(error: ApiError, request_id: str, method: str = "") -> HttpResponse:
     headers = request_headers(request_id)
     headers.extend(error.wire_headers().items())
@@ -43,7 +50,7 @@ def serialize_error(error: ApiError, request_id: str, method: str = "") -> HttpR
         f"<Message>{xml_text(error.message)}</Message>",
     ]
     for name, value in error.wire_fields().items():
-        if name.isidentifier() and name not in ("Code", "Message", "RequestId", "HostId"):
+        if _XML_NAME.fullmatch(name) and name not in ("Code", "Message", "RequestId", "HostId"):
             parts.append(f"<{name}>{xml_text(_text(value))}</{name}>")
     parts.append(f"<RequestId>{xml_text(request_id)}</RequestId>")
     parts.append(f"<HostId>{xml_text(request_id)}</HostId></Error>")
