@@ -69,16 +69,22 @@ def presigned(token: str = TOKEN) -> HttpRequest:
     return HttpRequest("GET", parts.path, parts.query, {"host": parts.netloc}, b"")
 
 
-NOW = datetime.now(UTC)
-LATER = NOW + timedelta(hours=1)
+def now() -> datetime:
+    """The time each check runs at: botocore signs with the real clock, as each test runs
+    (a time taken at import would be minutes old when a long suite reaches the test)."""
+    return datetime.now(UTC)
 
 
 def test_a_signed_request_names_its_principal_and_its_body_plan() -> None:
-    caller = authenticate_s3(header_signed(), REGION, NOW, Resolver(credential(expires_at=LATER)))
+    caller = authenticate_s3(
+        header_signed(), REGION, now(), Resolver(credential(expires_at=now() + timedelta(hours=1)))
+    )
     assert caller.principal == PRINCIPAL
     assert caller.plan is not None
     assert caller.plan.kind is PayloadKind.SHA256
-    caller = authenticate_s3(presigned(), REGION, NOW, Resolver(credential(expires_at=LATER)))
+    caller = authenticate_s3(
+        presigned(), REGION, now(), Resolver(credential(expires_at=now() + timedelta(hours=1)))
+    )
     assert caller.principal == PRINCIPAL
     assert caller.plan is not None
     assert caller.plan.kind is PayloadKind.UNSIGNED
@@ -86,14 +92,14 @@ def test_a_signed_request_names_its_principal_and_its_body_plan() -> None:
 
 def test_an_unsigned_request_is_anonymous() -> None:
     request = HttpRequest("GET", "/bucket/k", "", {"host": "h"}, b"")
-    caller = authenticate_s3(request, REGION, NOW, Resolver(credential()))
+    caller = authenticate_s3(request, REGION, now(), Resolver(credential()))
     assert (caller.principal, caller.plan) == (None, None)
 
 
 def test_an_unknown_key_is_an_invalid_access_key_id() -> None:
     with pytest.raises(InvalidAccessKeyIdError) as caught:
         authenticate_s3(
-            header_signed(key="AKIAUNKNOWNUNKNOWN00"), REGION, NOW, Resolver(credential())
+            header_signed(key="AKIAUNKNOWNUNKNOWN00"), REGION, now(), Resolver(credential())
         )
     assert caught.value.http_status == 403
     assert caught.value.wire_fields() == {"AWSAccessKeyId": "AKIAUNKNOWNUNKNOWN00"}
@@ -101,20 +107,20 @@ def test_an_unknown_key_is_an_invalid_access_key_id() -> None:
 
 def test_a_wrong_session_token_is_an_invalid_token() -> None:
     with pytest.raises(InvalidTokenError):
-        authenticate_s3(header_signed(token="other"), REGION, NOW, Resolver(credential()))
+        authenticate_s3(header_signed(token="other"), REGION, now(), Resolver(credential()))
     with pytest.raises(InvalidTokenError):
-        authenticate_s3(presigned(token="other"), REGION, NOW, Resolver(credential()))
+        authenticate_s3(presigned(token="other"), REGION, now(), Resolver(credential()))
 
 
 def test_expired_session_credentials_are_an_expired_token() -> None:
-    expired = credential(expires_at=NOW - timedelta(seconds=1))
+    expired = credential(expires_at=now() - timedelta(seconds=1))
     with pytest.raises(ExpiredTokenError, match="The provided token has expired"):
-        authenticate_s3(header_signed(), REGION, NOW, Resolver(expired))
+        authenticate_s3(header_signed(), REGION, now(), Resolver(expired))
 
 
 def test_an_inactive_key_is_only_revealed_to_its_signer() -> None:
     inactive = Resolver(credential(status=KeyStatus.INACTIVE))
     with pytest.raises(SignatureDoesNotMatchError):
-        authenticate_s3(header_signed(secret=SECRET + "x"), REGION, NOW, inactive)
+        authenticate_s3(header_signed(secret=SECRET + "x"), REGION, now(), inactive)
     with pytest.raises(InvalidTokenError):
-        authenticate_s3(header_signed(), REGION, NOW, inactive)
+        authenticate_s3(header_signed(), REGION, now(), inactive)
