@@ -85,6 +85,46 @@ def canonical(configuration: Mapping[str, Any]) -> str:
     return json.dumps(configuration, sort_keys=True, separators=(",", ":"))
 
 
+def next_item(
+    previous: ConfigurationItem | None,
+    configuration: Mapping[str, Any] | None,
+    *,
+    account_id: AccountId,
+    region: str,
+    resource_type: str,
+    resource_id: str,
+    arn: str,
+    captured_at: datetime,
+    event: RelatedEvent,
+) -> ConfigurationItem | None:
+    """The item a resource's new state makes after `previous` (its latest item), or None
+    when nothing recorded changed: the configuration is the live one's, or the resource
+    (`configuration` None) is gone and was already recorded gone. AWS Config's statuses:
+    ResourceDiscovered first (and after a deletion), then OK, ResourceDeleted once gone."""
+    live = previous is not None and previous.status is not ItemStatus.DELETED
+    if configuration is None:
+        if not live:
+            return None
+        status, text = ItemStatus.DELETED, "{}"
+    else:
+        text = canonical(configuration)
+        if previous is not None and live and previous.configuration_json == text:
+            return None
+        status = ItemStatus.OK if live else ItemStatus.DISCOVERED
+    return ConfigurationItem(
+        account_id=account_id,
+        region=region,
+        resource_id=resource_id,
+        arn=arn,
+        state_id=previous.state_id + 1 if previous is not None else 1,
+        captured_at=captured_at,
+        status=status,
+        configuration_json=text,
+        related_events=(event,),
+        resource_type=resource_type,
+    )
+
+
 @dataclass(frozen=True)
 class Change:
     """One leaf that differs between two configurations (dotted path; None: absent)."""

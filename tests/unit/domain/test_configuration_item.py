@@ -11,6 +11,7 @@ from stockade.domain.configuration_item import (
     RelatedEvent,
     canonical,
     changes,
+    next_item,
 )
 from stockade.types import AccountId
 
@@ -52,3 +53,34 @@ def test_an_item_reads_as_aws_config_writes_it() -> None:
             item.account_id, item.region, "f", item.arn, 3, item.captured_at, ItemStatus.OK, same
         ).md5
     )
+
+
+def test_next_item_follows_aws_configs_statuses_and_skips_what_did_not_change() -> None:
+    event = RelatedEvent("PutParameter", "r-1")
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def after(
+        previous: ConfigurationItem | None, configuration: dict[str, int] | None
+    ) -> ConfigurationItem | None:
+        return next_item(previous, configuration, account_id=AccountId("111122223333"),
+                         region="us-east-1", resource_type="AWS::SSM::Parameter",
+                         resource_id="/a", arn="arn:aws:ssm:us-east-1:111122223333:parameter/a",
+                         captured_at=when, event=event)  # fmt: skip
+
+    assert after(None, None) is None  # never recorded, and gone: nothing to say
+    first = after(None, {"v": 1})
+    assert first is not None
+    assert (first.status, first.state_id, first.related_events) == (
+        ItemStatus.DISCOVERED, 1, (event,))  # fmt: skip
+    assert after(first, {"v": 1}) is None  # the same configuration: no new item
+    second = after(first, {"v": 2})
+    assert second is not None
+    assert (second.status, second.state_id) == (ItemStatus.OK, 2)
+    gone = after(second, None)
+    assert gone is not None
+    assert (gone.status, gone.state_id, gone.configuration_json) == (ItemStatus.DELETED, 3, "{}")
+    assert after(gone, None) is None
+    back = after(gone, {"v": 2})  # recreated: discovered again, numbering goes on
+    assert back is not None
+    assert (back.status, back.state_id, back.resource_type) == (
+        ItemStatus.DISCOVERED, 4, "AWS::SSM::Parameter")  # fmt: skip

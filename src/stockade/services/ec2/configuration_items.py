@@ -12,9 +12,8 @@ from typing import Any
 
 from stockade.domain.configuration_item import (
     ConfigurationItem,
-    ItemStatus,
     RelatedEvent,
-    canonical,
+    next_item,
 )
 from stockade.domain.network import ResourceKind
 from stockade.domain.network_configuration import (
@@ -78,28 +77,13 @@ def _record(
     configuration: dict[str, Any] | None,
 ) -> ConfigurationItem | None:
     account = ctx.principal.account_id
-    previous = tx.configuration_items.latest(account, resource_id, resource_type)
-    live = previous is not None and previous.status is not ItemStatus.DELETED
-    if configuration is None:
-        if not live:
-            return None
-        status, text = ItemStatus.DELETED, "{}"
-    else:
-        text = canonical(configuration)
-        if previous is not None and live and previous.configuration_json == text:
-            return None
-        status = ItemStatus.OK if live else ItemStatus.DISCOVERED
-    item = ConfigurationItem(
-        account_id=account,
-        region=region,
-        resource_id=resource_id,
-        arn=resource_arn,
-        state_id=previous.state_id + 1 if previous is not None else 1,
-        captured_at=ctx.received_at,
-        status=status,
-        configuration_json=text,
-        related_events=(RelatedEvent(ctx.recorded_as, ctx.request_id),),
-        resource_type=resource_type,
-    )
+    item = next_item(
+        tx.configuration_items.latest(account, resource_id, resource_type), configuration,
+        account_id=account, region=region, resource_type=resource_type, resource_id=resource_id,
+        arn=resource_arn, captured_at=ctx.received_at,
+        event=RelatedEvent(ctx.recorded_as, ctx.request_id),
+    )  # fmt: skip
+    if item is None:
+        return None
     tx.configuration_items.add(item)
     return item

@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from stockade.domain.arn import LATEST, function_arn
 from stockade.domain.compliance_records import Cause
 from stockade.domain.configuration_item import (
+    RESOURCE_TYPE,
     ConfigurationItem,
     ItemStatus,
     RelatedEvent,
-    canonical,
+    next_item,
 )
 from stockade.domain.function_snapshot import function_configuration
 from stockade.services.compliance.evaluation import evaluate_item
@@ -69,40 +70,28 @@ def _record(
     environment_names: Sequence[str] | None,
 ) -> ConfigurationItem | None:
     previous = tx.configuration_items.latest(account, name)
-    live = previous is not None and previous.status is not ItemStatus.DELETED
     function = tx.functions.get(account, name)
     latest = tx.versions.get(account, name, LATEST)
-    if function is None or latest is None:
-        if not live:
-            return None
-        status, text = ItemStatus.DELETED, "{}"
-    else:
+    configuration = None
+    if function is not None and latest is not None:
         if environment_names is None:
             environment_names = (
                 previous.configuration["environment"]["variableNames"]
-                if previous is not None and live
+                if previous is not None and previous.status is not ItemStatus.DELETED
                 else ()
             )
         configuration = function_configuration(
             function, latest, deps.region, tx.resource_policies.function_policies(account, name),
             environment_names, deps.network,
         )  # fmt: skip
-        text = canonical(configuration)
-        if previous is not None and live and previous.configuration_json == text:
-            return None  # e.g. a version published, an alias moved: nothing recorded changed
-        status = ItemStatus.OK if live else ItemStatus.DISCOVERED
     now = deps.clock.now()
-    item = ConfigurationItem(
-        account_id=account,
-        region=deps.region,
-        resource_id=name,
-        arn=function_arn(deps.region, account, name),
-        state_id=previous.state_id + 1 if previous is not None else 1,
-        captured_at=now,
-        status=status,
-        configuration_json=text,
-        related_events=(event,),
-    )
+    # None when nothing recorded changed (e.g. a version published, an alias moved).
+    item = next_item(previous, configuration, account_id=account, region=deps.region,
+                     resource_type=RESOURCE_TYPE, resource_id=name,
+                     arn=function_arn(deps.region, account, name), captured_at=now,
+                     event=event)  # fmt: skip
+    if item is None:
+        return None
     tx.configuration_items.add(item)
     cause = Cause(event.event_name, event.request_id, item.state_id)
     evaluate_item(tx, item, cause, now, deps.runtimes)

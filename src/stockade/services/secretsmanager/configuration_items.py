@@ -14,9 +14,8 @@ from typing import Any
 from stockade.domain.compliance_records import Cause
 from stockade.domain.configuration_item import (
     ConfigurationItem,
-    ItemStatus,
     RelatedEvent,
-    canonical,
+    next_item,
 )
 from stockade.domain.secrets import Secret
 from stockade.services.compliance.evaluation import evaluate_item
@@ -88,29 +87,14 @@ def record_item(
     event: RelatedEvent,
     now: datetime,
 ) -> ConfigurationItem | None:
-    previous = tx.configuration_items.latest(account, arn, RESOURCE_TYPE)
-    live = previous is not None and previous.status is not ItemStatus.DELETED
-    if secret is None:
-        if not live:
-            return None
-        status, text = ItemStatus.DELETED, "{}"
-    else:
-        text = canonical(secret_configuration(secret))
-        if previous is not None and live and previous.configuration_json == text:
-            return None
-        status = ItemStatus.OK if live else ItemStatus.DISCOVERED
-    item = ConfigurationItem(
-        account_id=account,
-        region=region,
-        resource_id=arn,
-        arn=arn,
-        state_id=previous.state_id + 1 if previous is not None else 1,
-        captured_at=now,
-        status=status,
-        configuration_json=text,
-        related_events=(event,),
-        resource_type=RESOURCE_TYPE,
-    )
+    item = next_item(
+        tx.configuration_items.latest(account, arn, RESOURCE_TYPE),
+        None if secret is None else secret_configuration(secret),
+        account_id=account, region=region, resource_type=RESOURCE_TYPE, resource_id=arn,
+        arn=arn, captured_at=now, event=event,
+    )  # fmt: skip
+    if item is None:
+        return None
     tx.configuration_items.add(item)
     evaluate_item(tx, item, Cause(event.event_name, event.request_id, item.state_id), now)
     return item

@@ -11,9 +11,8 @@ from typing import Any
 
 from stockade.domain.configuration_item import (
     ConfigurationItem,
-    ItemStatus,
     RelatedEvent,
-    canonical,
+    next_item,
 )
 from stockade.domain.parameters import Parameter
 from stockade.services.context import RequestContext
@@ -48,29 +47,15 @@ def record(
 ) -> ConfigurationItem | None:
     """An item if the parameter's configuration differs from its last item (or it is gone)."""
     account = ctx.principal.account_id
-    previous = tx.configuration_items.latest(account, name, RESOURCE_TYPE)
-    live = previous is not None and previous.status is not ItemStatus.DELETED
-    if parameter is None:
-        if not live:
-            return None
-        status, text = ItemStatus.DELETED, "{}"
-    else:
-        text = canonical(configuration(parameter))
-        if previous is not None and live and previous.configuration_json == text:
-            return None
-        status = ItemStatus.OK if live else ItemStatus.DISCOVERED
-    item = ConfigurationItem(
-        account_id=account,
-        region=region,
-        resource_id=name,
-        arn=parameter_arn(region, account, name),
-        state_id=previous.state_id + 1 if previous is not None else 1,
-        captured_at=ctx.received_at,
-        status=status,
-        configuration_json=text,
-        related_events=(RelatedEvent(ctx.recorded_as, ctx.request_id),),
-        resource_type=RESOURCE_TYPE,
-    )
+    item = next_item(
+        tx.configuration_items.latest(account, name, RESOURCE_TYPE),
+        None if parameter is None else configuration(parameter),
+        account_id=account, region=region, resource_type=RESOURCE_TYPE, resource_id=name,
+        arn=parameter_arn(region, account, name), captured_at=ctx.received_at,
+        event=RelatedEvent(ctx.recorded_as, ctx.request_id),
+    )  # fmt: skip
+    if item is None:
+        return None
     tx.configuration_items.add(item)
     noted = {"resourceType": RESOURCE_TYPE, "resourceId": name,
              "configurationStateId": str(item.state_id),
