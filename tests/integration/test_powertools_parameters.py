@@ -14,19 +14,16 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
 from tests.integration.test_execution_roles import LAMBDA_TRUST, make_role, unique
 from tests.support.packages import make_zip
 from tests.support.powertools_package import POWERTOOLS, powertools_package
+from tests.support.role_calls import calls_by_role, invoke
 from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-_MAX_LOOKUP_PAGES = 50
-_INDEX_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -65,37 +62,9 @@ def setup(server: RunningServer) -> Setup:
     return Setup(base, key["KeyId"], role, function, bare_function)
 
 
-def invoke(server: RunningServer, function: str, event: dict[str, Any]) -> Any:
-    reply = server.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event))
-    assert "FunctionError" not in reply, reply["Payload"].read()
-    return json.loads(reply["Payload"].read())
-
-
 def get_parameter_calls(server: RunningServer, role: str, name: str, expected: int) -> int:
-    """GetParameter records in the audit trail made under `role` for `name`, once there are
-    `expected` of them or a bounded wait has passed (the lookup index follows the journal)."""
-    deadline = time.monotonic() + _INDEX_WAIT_S
-    while True:
-        count = _count_calls(server, role, name)
-        if count >= expected or time.monotonic() > deadline:
-            return count
-        time.sleep(0.1)
-
-
-def _count_calls(server: RunningServer, role: str, name: str) -> int:
-    paginator = server.client("cloudtrail").get_paginator("lookup_events")
-    pages = paginator.paginate(
-        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetParameter"}],
-        PaginationConfig={"MaxItems": 50 * _MAX_LOOKUP_PAGES, "PageSize": 50},
-    )
-    count = 0
-    for page in pages:
-        for event in page["Events"]:
-            record = json.loads(event["CloudTrailEvent"])
-            issuer = record["userIdentity"].get("sessionContext", {}).get("sessionIssuer", {})
-            if issuer.get("arn") == role and record["requestParameters"]["Name"] == name:
-                count += 1
-    return count
+    """GetParameter records in the audit trail made under `role` for `name`."""
+    return calls_by_role(server, role, "GetParameter", lambda p: p["Name"] == name, expected)
 
 
 def test_get_parameter_plain_and_decrypted(server: RunningServer, setup: Setup) -> None:

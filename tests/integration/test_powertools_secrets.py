@@ -18,12 +18,10 @@ import pytest
 
 from tests.integration.test_execution_roles import LAMBDA_TRUST, make_role, unique
 from tests.support.powertools_package import POWERTOOLS, powertools_package
+from tests.support.role_calls import calls_by_role, invoke
 from tests.support.server import RunningServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-_MAX_LOOKUP_PAGES = 50
-_INDEX_WAIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,38 +59,12 @@ def setup(server: RunningServer) -> Setup:
     return Setup(prefix, key["KeyId"], role, function, bare_function)
 
 
-def invoke(server: RunningServer, function: str, event: dict[str, Any]) -> Any:
-    reply = server.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event))
-    assert "FunctionError" not in reply, reply["Payload"].read()
-    return json.loads(reply["Payload"].read())
-
-
 def reads_of(server: RunningServer, role: str, arn: str, expected: int) -> int:
-    """GetSecretValue records in the audit trail made under `role` for the secret, once there
-    are `expected` of them or a bounded wait has passed (the lookup index follows the trail)."""
-    deadline = time.monotonic() + _INDEX_WAIT_S
-    while True:
-        count = _count(server, role, arn)
-        if count >= expected or time.monotonic() > deadline:
-            return count
-        time.sleep(0.1)
-
-
-def _count(server: RunningServer, role: str, arn: str) -> int:
-    paginator = server.client("cloudtrail").get_paginator("lookup_events")
-    pages = paginator.paginate(
-        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "GetSecretValue"}],
-        PaginationConfig={"MaxItems": 50 * _MAX_LOOKUP_PAGES, "PageSize": 50},
+    """GetSecretValue records in the audit trail made under `role` for the secret (named by
+    its ARN or a prefix of it)."""
+    return calls_by_role(
+        server, role, "GetSecretValue", lambda p: arn.startswith(p["SecretId"]), expected
     )
-    count = 0
-    for page in pages:
-        for event in page["Events"]:
-            record = json.loads(event["CloudTrailEvent"])
-            issuer = record["userIdentity"].get("sessionContext", {}).get("sessionIssuer", {})
-            named = record["requestParameters"]["SecretId"]
-            if issuer.get("arn") == role and arn.startswith(named):
-                count += 1
-    return count
 
 
 def new_secret(server: RunningServer, setup: Setup, suffix: str, value: str, **extra: Any) -> str:
