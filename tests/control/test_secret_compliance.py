@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +36,7 @@ from stockade.services.secretsmanager.configuration_items import record_item
 from stockade.types import AccountId, RequestId
 from stockade.wiring import discover_runtimes
 from stockade.wiring.operator import operator_endpoint
+from tests.control.test_own_events import Inbox
 from tests.support.inprocess import InProcessServer
 
 SECRET_TYPE = "AWS::SecretsManager::Secret"
@@ -203,39 +203,6 @@ def test_a_deleted_secret_s_results_go(server: InProcessServer) -> None:
     assert ROTATION_ENABLED in report(server, arn)
     server.client("secretsmanager").delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True)
     assert report(server, arn) == {}
-
-
-class Inbox:
-    """A queue that a rule on the default bus (with `pattern`) sends its events to."""
-
-    def __init__(self, server: InProcessServer, pattern: dict[str, Any]) -> None:
-        self.sqs = server.client("sqs")
-        events = server.client("events")
-        name = f"rules-{uuid.uuid4().hex[:8]}"
-        self.url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = f"arn:aws:sqs:us-east-1:{server.account_id}:{name}"
-        rule_arn = events.put_rule(Name=name, EventPattern=json.dumps(pattern))["RuleArn"]
-        self.sqs.set_queue_attributes(QueueUrl=self.url, Attributes={"Policy": json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-                           "Action": "sqs:SendMessage", "Resource": arn,
-                           "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}],
-        })})  # fmt: skip
-        events.put_targets(Rule=name, Targets=[{"Id": "q", "Arn": arn}])
-        self.got: list[dict[str, Any]] = []
-
-    def wait_for(self, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        deadline = time.monotonic() + 20.0
-        while time.monotonic() < deadline:
-            answer = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10)
-            for message in answer.get("Messages", []):
-                self.got.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
-            found = next((event for event in self.got if check(event)), None)
-            if found is not None:
-                return found
-            time.sleep(0.1)
-        raise AssertionError(f"no such event among {len(self.got)}")
 
 
 def test_a_secret_s_compliance_change_reaches_a_queue_on_the_default_bus(
