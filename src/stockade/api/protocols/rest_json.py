@@ -145,7 +145,7 @@ def parse_request(
             if wire in uri_params:
                 params[name] = values.from_text(member, uri_params[wire], name)
         elif location == "querystring":
-            _parse_query_member(params, name, member, wire, query)
+            values.query_member(params, name, member, wire, query, name)
         elif location == "header":
             text = request.header(wire)
             if text is not None:
@@ -182,21 +182,6 @@ def parse_request(
             if item is not None:
                 params[key] = values.from_json(member, item, key)
     return params
-
-
-def _parse_query_member(
-    params: dict[str, Any], name: str, member: Shape, wire: str, query: list[tuple[str, str]]
-) -> None:
-    if member.type_name == "map":
-        params[name] = dict(query)
-        return
-    found = [v for k, v in query if k == wire]
-    if not found:
-        return
-    if member.type_name == "list":
-        params[name] = [values.from_text(member.member, v, name) for v in found]
-    else:
-        params[name] = values.from_text(member, found[0], name)
 
 
 def _load_json(body: bytes) -> Any:

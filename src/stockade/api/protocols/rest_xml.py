@@ -107,7 +107,7 @@ def parse_request(
                 if wire in uri_params:
                     params[name] = uri_params[wire]
             elif location == "querystring":
-                _query_member(params, name, member, wire, query)
+                values.query_member(params, name, member, wire, query, wire)
             elif location == "header":
                 text = request.header(wire)
                 if text is not None and not _ignored_condition(member, text, wire):
@@ -142,21 +142,6 @@ def _document(shape: Shape, root_name: str, body: bytes) -> Any:
         return from_element(shape, root)
     except XmlBodyError as exc:
         raise MalformedXMLError() from exc
-
-
-def _query_member(
-    params: dict[str, Any], name: str, member: Shape, wire: str, query: list[tuple[str, str]]
-) -> None:
-    if member.type_name == "map":
-        params[name] = dict(query)
-        return
-    found = [v for k, v in query if k == wire]
-    if not found:
-        return
-    if member.type_name == "list":
-        params[name] = [values.from_text(member.member, v, wire) for v in found]
-    else:
-        params[name] = values.from_text(member, found[0], wire)
 
 
 def _ignored_condition(member: Shape, text: str, wire: str) -> bool:

@@ -150,6 +150,28 @@ def from_text(shape: Shape, text: str, path: str) -> Any:
     raise _mismatch(path, f"a {kind}")
 
 
+def query_member(
+    params: dict[str, Any],
+    name: str,
+    member: Shape,
+    wire: str,
+    query: list[tuple[str, str]],
+    label: str,
+) -> None:
+    """A REST protocol's query-string member `name` (sent as `wire`) into `params`: a map takes
+    the whole query, a list every value, a scalar the first; `label` names it in errors."""
+    if member.type_name == "map":
+        params[name] = dict(query)
+        return
+    found = [v for k, v in query if k == wire]
+    if not found:
+        return
+    if member.type_name == "list":
+        params[name] = [from_text(member.member, v, label) for v in found]
+    else:
+        params[name] = from_text(member, found[0], label)
+
+
 def to_text(shape: Shape, value: Any) -> str:
     """Format a value for a response header."""
     kind = shape.type_name
