@@ -10,12 +10,12 @@ from pathlib import Path
 
 from stockade.clock import FakeClock
 from stockade.crypto import AesRootKey, EnvelopeCipher
-from stockade.crypto.object_kms import LocalKmsDataKeys
 from stockade.crypto.segments import SEGMENT_BYTES, AesGcmSegments
 from stockade.services.kms.platform import PlatformDataKeys
 from stockade.store.object_ports import PutOptions
 from stockade.store.sqlite_keys import SqliteKeyStore
 from stockade.store.sqlite_objects import SqliteObjectEngine
+from tests.support.object_kms import LocalKmsDataKeys
 
 ROOT = bytes(range(32))
 SEG = SEGMENT_BYTES

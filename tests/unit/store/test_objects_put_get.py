@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stockade.crypto.object_kms import LocalKmsDataKeys
 from stockade.store.object_errors import (
     BadDigest,
     EntityTooLarge,
@@ -33,6 +32,7 @@ from stockade.store.object_ports import (
     Sse,
 )
 from stockade.store.sqlite_objects import SqliteObjectEngine
+from tests.support.object_kms import LocalKmsDataKeys
 from tests.unit.store.object_world import SEG, chunked, open_engine, put, random_bytes, read_all
 
 

@@ -1,8 +1,9 @@
-"""An in-process stand-in for a key service that wraps object data keys under named keys.
+"""A fake of the key service for the object engine's tests: it wraps object data keys under
+named keys.
 
-The object store's SSE-KMS seam (`stockade.store.object_ports.KmsDataKeys`) is implemented by
-the KMS service in production; this is a real implementation of the same contract for tests
-and for running without one: each key id names a 256-bit key held in memory, and a data key is
+The object store's SSE-KMS seam (`stockade.store.object_ports.KmsDataKeys`) is to be
+implemented by the KMS service when S3 is served; this is a real implementation of the same
+contract for tests: each key id names a 256-bit key held in memory, and a data key is
 wrapped under it with AES-256-GCM bound to the key id and the caller's encryption context (so a
 wrapped key opens only under the same key and context, as KMS's GenerateDataKey/Decrypt).
 """
