@@ -23,6 +23,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from stockade.sandbox.backends.fake import FakeBackend, FakeContext
+from tests.support import polling
 from tests.support.inprocess import REGION, InProcessServer
 from tests.support.packages import PYTHON_ECHO
 
@@ -63,13 +64,7 @@ def unique(prefix: str) -> str:
 
 
 def until(check: Callable[[], Any], timeout_s: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out")
+    return polling.until(check, timeout_s, 0.1)
 
 
 def setup(server: InProcessServer) -> tuple[str, str, str]:

@@ -24,6 +24,7 @@ from stockade.domain.compliance_rules import CODE_SIGNING
 from stockade.services.compliance.admin import ComplianceAdmin
 from stockade.types import AccountId
 from stockade.wiring import discover_runtimes
+from tests.support import polling
 from tests.support.inprocess import InProcessServer
 from tests.support.packages import PYTHON_ECHO
 
@@ -37,13 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer
 
 
 def until(check: Callable[[], Any], timeout_s: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out")
+    return polling.until(check, timeout_s, 0.1)
 
 
 def function(server: InProcessServer) -> str:

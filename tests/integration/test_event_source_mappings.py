@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support import polling
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
 
@@ -82,14 +83,7 @@ def queue(server: RunningServer, **attributes: str) -> tuple[str, str]:
 
 
 def until(check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
-    """`check()`'s first truthy answer, polled at most every 0.2 s for `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+    return polling.until(check, timeout_s, 0.2)
 
 
 def printed(server: RunningServer, name: str, mark: str) -> list[Any]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import polling
 from tests.support.function_urls import create_function
 from tests.support.packages import make_zip
 from tests.support.server import RunningServer
@@ -33,13 +34,7 @@ def handler(event, context):
 
 
 def until(check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+    return polling.until(check, timeout_s, 0.2)
 
 
 def queue(server: RunningServer) -> tuple[str, str]:

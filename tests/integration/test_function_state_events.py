@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import polling
 from tests.support.packages import PYTHON_ECHO, make_zip
 from tests.support.server import RunningServer, start_server
 
@@ -35,13 +36,7 @@ SECRET = "s3cr3t-value-never-published"
 
 
 def until(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError("timed out")
+    return polling.until(check, timeout_s, 0.25)
 
 
 class Inbox:

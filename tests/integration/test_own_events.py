@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support import polling
 from tests.support.packages import PYTHON_ECHO, make_zip
 from tests.support.server import REPO, RunningServer
 
@@ -46,13 +46,7 @@ def handler(event, context):
 
 
 def until(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError("timed out")
+    return polling.until(check, timeout_s, 0.25)
 
 
 def stockade(*args: str) -> None:
